@@ -1,0 +1,386 @@
+//! One Whop account's data: the append-only event log and the projections built from it
+//! (people, identity index, ad catalogue, deduplication set).
+
+use std::collections::HashMap;
+
+use super::event::{AdEntity, AdLevel, Identity, NewEvent, StoredEvent};
+use super::timeline::Timeline;
+use crate::ids::IdGenerator;
+
+/// Index of a person in [`Account::people`].
+pub type PersonIndex = usize;
+
+/// One identifier that ties events to a person.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum IdentityKey {
+    /// Pixel visitor id.
+    Visitor(String),
+    /// Whop user id.
+    User(String),
+    /// The account's own id.
+    External(String),
+    /// E-mail, lower-cased.
+    Email(String),
+}
+
+impl IdentityKey {
+    /// The keys `identity` carries, strongest first (user, external, e-mail, visitor).
+    pub fn all_of(identity: &Identity) -> Vec<IdentityKey> {
+        let non_empty = |value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        [
+            non_empty(&identity.user_id).map(IdentityKey::User),
+            non_empty(&identity.external_id).map(IdentityKey::External),
+            non_empty(&identity.email).map(|email| IdentityKey::Email(email.to_lowercase())),
+            non_empty(&identity.anonymous_id).map(IdentityKey::Visitor),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Every key `text` could be, for look-ups by any identifier.
+    fn candidates(text: &str) -> [IdentityKey; 4] {
+        [
+            IdentityKey::User(text.to_owned()),
+            IdentityKey::External(text.to_owned()),
+            IdentityKey::Email(text.to_lowercase()),
+            IdentityKey::Visitor(text.to_owned()),
+        ]
+    }
+
+    /// The identifier as sent.
+    pub fn value(&self) -> &str {
+        match self {
+            IdentityKey::Visitor(v)
+            | IdentityKey::User(v)
+            | IdentityKey::External(v)
+            | IdentityKey::Email(v) => v,
+        }
+    }
+}
+
+/// A person of the account.
+#[derive(Clone, Debug)]
+pub struct Person {
+    /// Record id (`prsn_…`).
+    pub id: String,
+    /// The identifier the person was first seen with.
+    pub person_id: String,
+    /// Their events.
+    pub timeline: Timeline,
+    /// The survivor this person was merged into, if any.
+    pub merged_into: Option<PersonIndex>,
+}
+
+/// Why an event was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The event carries no identifier.
+    #[error(
+        "the event's user carries no identifier: send at least one of anonymous_id, user_id, external_id or email"
+    )]
+    NoIdentity,
+    /// The account log is full (more than `u32::MAX` events).
+    #[error("the account holds the maximum number of events")]
+    LogFull,
+}
+
+/// What recording an event did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// The event's id (the earlier one's, for a duplicate).
+    pub event_id: String,
+    /// Whether it was a duplicate and changed nothing.
+    pub duplicate: bool,
+}
+
+/// One account: its log and the projections kept up to date with every write.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// The account id (`biz_…`).
+    pub id: String,
+    log: Vec<StoredEvent>,
+    people: Vec<Person>,
+    live_people: usize,
+    identities: HashMap<IdentityKey, PersonIndex>,
+    record_ids: HashMap<String, PersonIndex>,
+    seen_event_ids: HashMap<(String, String), String>,
+    ads: HashMap<(AdLevel, String), AdEntity>,
+    ids: IdGenerator,
+}
+
+impl Account {
+    /// An empty account.
+    pub fn new(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            log: Vec::new(),
+            people: Vec::new(),
+            live_people: 0,
+            identities: HashMap::new(),
+            record_ids: HashMap::new(),
+            seen_event_ids: HashMap::new(),
+            ads: HashMap::new(),
+            ids: IdGenerator::seeded(id),
+        }
+    }
+
+    /// Appends `event` to the log and updates every projection. `now` stands in for a missing
+    /// event time.
+    pub fn record(&mut self, event: NewEvent, now: i64) -> Result<Recorded, RecordError> {
+        let keys = IdentityKey::all_of(&event.identity);
+        if keys.is_empty() {
+            return Err(RecordError::NoIdentity);
+        }
+        let dedup_key = event
+            .event_id
+            .as_ref()
+            .map(|event_id| (event.kind.name().to_owned(), event_id.clone()));
+        if let Some(earlier) = dedup_key
+            .as_ref()
+            .and_then(|key| self.seen_event_ids.get(key))
+        {
+            return Ok(Recorded {
+                event_id: earlier.clone(),
+                duplicate: true,
+            });
+        }
+        let log_index = u32::try_from(self.log.len()).map_err(|_| RecordError::LogFull)?;
+        let stored = StoredEvent {
+            id: self.ids.next("evnt_", 14),
+            kind: event.kind,
+            time: event.time.unwrap_or(now),
+            identity: event.identity,
+            traits: event.traits,
+            attribution: event.attribution,
+            ad_entities: event.ad_entities,
+            url: event.url,
+        };
+        let person = self.resolve_person(&keys);
+        for key in keys {
+            self.identities.insert(key, person);
+        }
+        self.people[person].timeline.insert(log_index, &stored);
+        for (level, entity) in &stored.ad_entities {
+            self.describe_ad(*level, entity);
+        }
+        if let Some(key) = dedup_key {
+            self.seen_event_ids.insert(key, stored.id.clone());
+        }
+        let event_id = stored.id.clone();
+        self.log.push(stored);
+        Ok(Recorded {
+            event_id,
+            duplicate: false,
+        })
+    }
+
+    /// The person all of `keys` belong to: an existing one, the survivor of merging several,
+    /// or a new one.
+    fn resolve_person(&mut self, keys: &[IdentityKey]) -> PersonIndex {
+        let mut matches: Vec<PersonIndex> = keys
+            .iter()
+            .filter_map(|key| self.identities.get(key).map(|index| self.canonical(*index)))
+            .collect();
+        matches.sort_unstable();
+        matches.dedup();
+        let Some((&survivor, absorbed)) = matches.split_first() else {
+            return self.create_person(&keys[keys.len() - 1]);
+        };
+        for &index in absorbed {
+            let timeline = std::mem::take(&mut self.people[index].timeline);
+            self.people[survivor].timeline.absorb(timeline);
+            self.people[index].merged_into = Some(survivor);
+            self.live_people -= 1;
+        }
+        survivor
+    }
+
+    /// A new person first seen with `first_key`; the weakest key (the pixel visitor id when
+    /// there is one) names them, as the pixel sees visitors before they identify.
+    fn create_person(&mut self, first_key: &IdentityKey) -> PersonIndex {
+        let index = self.people.len();
+        let id = self.ids.next("prsn_", 14);
+        self.record_ids.insert(id.clone(), index);
+        self.people.push(Person {
+            id,
+            person_id: first_key.value().to_owned(),
+            timeline: Timeline::default(),
+            merged_into: None,
+        });
+        self.live_people += 1;
+        index
+    }
+
+    fn canonical(&self, mut index: PersonIndex) -> PersonIndex {
+        while let Some(next) = self.people[index].merged_into {
+            index = next;
+        }
+        index
+    }
+
+    /// Remembers display data for an ad entity; missing fields keep what was known.
+    pub fn describe_ad(&mut self, level: AdLevel, entity: &AdEntity) {
+        let known = self
+            .ads
+            .entry((level, entity.id.clone()))
+            .or_insert_with(|| AdEntity::new(entity.id.clone()));
+        if entity.name.is_some() {
+            known.name.clone_from(&entity.name);
+        }
+        if entity.thumbnail_url.is_some() {
+            known.thumbnail_url.clone_from(&entity.thumbnail_url);
+        }
+    }
+
+    /// Display data for an ad entity, if any was ever sent.
+    pub fn ad(&self, level: AdLevel, id: &str) -> Option<&AdEntity> {
+        self.ads.get(&(level, id.to_owned()))
+    }
+
+    /// The live person a record id, person id or any identifier (visitor id, user id,
+    /// external id, e-mail) points to; merged people resolve to their survivor.
+    pub fn find(&self, key: &str) -> Option<&Person> {
+        let index = self.record_ids.get(key).copied().or_else(|| {
+            IdentityKey::candidates(key)
+                .iter()
+                .find_map(|candidate| self.identities.get(candidate).copied())
+        })?;
+        Some(&self.people[self.canonical(index)])
+    }
+
+    /// Every live (not merged away) person, in creation order.
+    pub fn people(&self) -> impl Iterator<Item = &Person> {
+        self.people
+            .iter()
+            .filter(|person| person.merged_into.is_none())
+    }
+
+    /// How many live people the account has.
+    pub fn person_count(&self) -> usize {
+        self.live_people
+    }
+
+    /// The event at `log_index`.
+    pub fn event(&self, log_index: u32) -> &StoredEvent {
+        &self.log[log_index as usize]
+    }
+
+    /// How many events the log holds.
+    pub fn event_count(&self) -> usize {
+        self.log.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::whop::event::Event;
+
+    fn record(account: &mut Account, event: Event) -> Recorded {
+        account.record(event.into_new_event(), 1_000).unwrap()
+    }
+
+    #[test]
+    fn events_sharing_an_identifier_make_one_person() {
+        let mut account = Account::new("biz_1");
+        record(&mut account, Event::page_view().visitor("wuid_1").at(10));
+        record(
+            &mut account,
+            Event::standard(crate::whop::StandardEvent::Lead)
+                .visitor("wuid_1")
+                .email("Ada@X.com")
+                .at(20),
+        );
+        record(
+            &mut account,
+            Event::purchase(10.0).email("ada@x.com").at(30),
+        );
+        assert_eq!(account.person_count(), 1);
+        let person = account.find("ADA@x.com").unwrap();
+        assert_eq!(person.person_id, "wuid_1");
+        assert_eq!(person.timeline.len(), 3);
+        assert_eq!(account.find(&person.id.clone()).unwrap().timeline.len(), 3);
+    }
+
+    #[test]
+    fn an_event_linking_two_people_merges_them_into_the_first_created() {
+        let mut account = Account::new("biz_1");
+        record(
+            &mut account,
+            Event::page_view().visitor("wuid_phone").at(10),
+        );
+        record(
+            &mut account,
+            Event::page_view().visitor("wuid_laptop").at(5),
+        );
+        let older = account.find("wuid_phone").unwrap().id.clone();
+        let newer = account.find("wuid_laptop").unwrap().id.clone();
+        record(
+            &mut account,
+            Event::page_view()
+                .visitor("wuid_phone")
+                .user_id("user_1")
+                .at(20),
+        );
+        record(
+            &mut account,
+            Event::page_view()
+                .visitor("wuid_laptop")
+                .user_id("user_1")
+                .at(30),
+        );
+        assert_eq!(account.person_count(), 1);
+        let survivor = account.find(&newer).unwrap();
+        assert_eq!(survivor.id, older);
+        assert_eq!(survivor.timeline.window(0, 100).unwrap().first_seen_at, 5);
+        assert_eq!(survivor.timeline.len(), 4);
+        assert_eq!(account.people().count(), 1);
+    }
+
+    #[test]
+    fn duplicates_by_name_and_event_id_count_once() {
+        let mut account = Account::new("biz_1");
+        let first = record(
+            &mut account,
+            Event::purchase(5.0).visitor("wuid_1").event_id("o-1"),
+        );
+        let again = record(
+            &mut account,
+            Event::purchase(5.0).visitor("wuid_1").event_id("o-1"),
+        );
+        let other_name = record(
+            &mut account,
+            Event::failed_payment().visitor("wuid_1").event_id("o-1"),
+        );
+        assert!(!first.duplicate && again.duplicate && !other_name.duplicate);
+        assert_eq!(again.event_id, first.event_id);
+        assert_eq!(account.event_count(), 2);
+    }
+
+    #[test]
+    fn an_event_without_identity_is_refused() {
+        let mut account = Account::new("biz_1");
+        let refused = account.record(Event::page_view().name("Nobody").into_new_event(), 0);
+        assert_eq!(refused, Err(RecordError::NoIdentity));
+        assert_eq!(account.event_count(), 0);
+    }
+
+    #[test]
+    fn ad_display_data_accumulates() {
+        let mut account = Account::new("biz_1");
+        account.describe_ad(AdLevel::Ad, &AdEntity::new("ad_1").name("First"));
+        account.describe_ad(
+            AdLevel::Ad,
+            &AdEntity::new("ad_1").thumbnail_url("https://t/1.png"),
+        );
+        let ad = account.ad(AdLevel::Ad, "ad_1").unwrap();
+        assert_eq!(ad.name.as_deref(), Some("First"));
+        assert_eq!(ad.thumbnail_url.as_deref(), Some("https://t/1.png"));
+    }
+}

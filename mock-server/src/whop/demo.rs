@@ -1,0 +1,150 @@
+//! Built-in demo data: one account with a few hundred people and a year of varied pixel
+//! events, generated deterministically relative to the clock's now.
+
+use fastrand::Rng;
+
+use super::event::{AdEntity, Event, StandardEvent};
+use super::{RecordError, Whop};
+
+/// The demo account id.
+pub const DEMO_ACCOUNT: &str = "biz_demo";
+/// The demo account API key.
+pub const DEMO_KEY: &str = "whop_demo_key";
+
+const VISITORS: usize = 320;
+const DAY: i64 = 24 * 60 * 60;
+const FIRST_NAMES: [&str; 12] = [
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus",
+    "Frances", "John",
+];
+const LAST_NAMES: [&str; 10] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson",
+    "Perlman", "Allen",
+];
+const PRICES: [f64; 4] = [19.0, 49.0, 99.0, 199.0];
+
+/// One ad with its ad set and campaign.
+struct AdPath {
+    campaign: AdEntity,
+    ad_set: AdEntity,
+    ad: AdEntity,
+}
+
+/// Loads the demo account, its key and its people into `whop`.
+pub fn load(whop: &Whop) -> Result<usize, RecordError> {
+    whop.add_account_key(DEMO_ACCOUNT, DEMO_KEY);
+    let now = whop.clock().now();
+    let events = generate(now, &mut Rng::with_seed(0x5eed));
+    whop.ingest_all(DEMO_ACCOUNT, events)
+}
+
+fn ads() -> Vec<AdPath> {
+    let campaigns = ["Spring launch", "Retargeting", "Creators"];
+    let mut paths = Vec::new();
+    for (c, campaign) in campaigns.iter().enumerate() {
+        for s in 0..2 {
+            for a in 0..2 {
+                let ad_id = format!("ad_demo{c}{s}{a}");
+                paths.push(AdPath {
+                    campaign: AdEntity::new(format!("adcamp_demo{c}")).name(*campaign),
+                    ad_set: AdEntity::new(format!("adgrp_demo{c}{s}"))
+                        .name(format!("{campaign} · audience {}", s + 1)),
+                    ad: AdEntity::new(ad_id.clone())
+                        .name(format!("{campaign} · creative {}", 2 * s + a + 1))
+                        .thumbnail_url(format!("https://cdn.example.com/ads/{ad_id}.png")),
+                });
+            }
+        }
+    }
+    paths
+}
+
+/// The demo events, oldest visitor first; every time is at or before `now`.
+fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
+    let ads = ads();
+    let mut events = Vec::new();
+    for visitor in 0..VISITORS {
+        let anonymous_id = format!("wuid_demo{visitor:04}");
+        let first_visit = now - rng.i64(1..365) * DAY - rng.i64(0..DAY);
+        let ad = (rng.u8(0..10) < 4).then(|| &ads[rng.usize(0..ads.len())]);
+        let attribute = |event: Event| match ad {
+            Some(path) => event
+                .campaign(path.campaign.clone())
+                .ad_set(path.ad_set.clone())
+                .ad(path.ad.clone()),
+            None => event,
+        };
+        let mut time = first_visit;
+        let mut tick = |rng: &mut Rng| {
+            time = (time + rng.i64(60..5 * DAY)).min(now);
+            time
+        };
+        events.push(attribute(
+            Event::page_view().visitor(&anonymous_id).at(first_visit),
+        ));
+        for _ in 0..rng.usize(0..6) {
+            events.push(Event::page_view().visitor(&anonymous_id).at(tick(rng)));
+        }
+        if rng.u8(0..100) >= 40 {
+            continue;
+        }
+        let first = FIRST_NAMES[rng.usize(0..FIRST_NAMES.len())];
+        let last = LAST_NAMES[rng.usize(0..LAST_NAMES.len())];
+        let email = format!(
+            "{}.{}{visitor}@example.com",
+            first.to_lowercase(),
+            last.to_lowercase()
+        );
+        let mut lead = Event::standard(StandardEvent::Lead)
+            .visitor(&anonymous_id)
+            .email(&email)
+            .name(format!("{first} {last}"))
+            .at(tick(rng));
+        if rng.bool() {
+            lead = lead.phone(format!("+1555{:07}", rng.u32(0..10_000_000)));
+        }
+        events.push(attribute(lead));
+        if rng.u8(0..100) < 15 {
+            let second_device = format!("{anonymous_id}m");
+            events.push(Event::page_view().visitor(&second_device).at(tick(rng)));
+            events.push(
+                Event::standard(StandardEvent::ViewContent)
+                    .visitor(&second_device)
+                    .email(&email)
+                    .at(tick(rng)),
+            );
+        }
+        if rng.u8(0..100) < 60 {
+            for _ in 0..rng.usize(1..5) {
+                let price = PRICES[rng.usize(0..PRICES.len())];
+                events.push(attribute(
+                    Event::purchase(price).email(&email).at(tick(rng)),
+                ));
+            }
+        }
+        if rng.u8(0..100) < 10 {
+            events.push(Event::failed_payment().email(&email).at(tick(rng)));
+        }
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_events_are_deterministic_and_never_in_the_future() {
+        let now = 1_800_000_000;
+        let events = generate(now, &mut Rng::with_seed(0x5eed));
+        assert_eq!(events, generate(now, &mut Rng::with_seed(0x5eed)));
+        assert!(events.len() > VISITORS);
+        assert!(events.iter().all(|event| {
+            event
+                .clone()
+                .into_new_event()
+                .time
+                .is_some_and(|time| time <= now)
+        }));
+    }
+}

@@ -1,0 +1,240 @@
+//! `POST /events`: the server-side Events API body, checked and turned into a [`NewEvent`].
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::error::WhopError;
+use super::event::{Attribution, EventKind, Identity, NewEvent, Traits, dollars_to_cents};
+
+/// The JSON body of `POST /events` (unknown keys are ignored, as Whop does).
+#[derive(Debug, Deserialize)]
+struct CreateEventBody {
+    account_id: Option<String>,
+    event_name: Option<String>,
+    #[serde(default)]
+    context: Option<Context>,
+    #[serde(default)]
+    user: Option<User>,
+    value: Option<f64>,
+    currency: Option<String>,
+    event_id: Option<String>,
+    event_time: Option<String>,
+    custom_name: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Context {
+    ad_campaign_id: Option<String>,
+    ad_set_id: Option<String>,
+    ad_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct User {
+    anonymous_id: Option<String>,
+    external_id: Option<String>,
+    user_id: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+impl User {
+    /// `name`, or `first_name last_name` when only those came.
+    fn full_name(&self) -> Option<String> {
+        self.name.clone().or_else(|| {
+            let parts: Vec<&str> = [&self.first_name, &self.last_name]
+                .into_iter()
+                .filter_map(|part| part.as_deref())
+                .collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        })
+    }
+}
+
+/// Fixed rates the mock converts payment values with (units of USD per unit).
+const USD_PER_UNIT: [(&str, f64); 12] = [
+    ("usd", 1.0),
+    ("eur", 1.08),
+    ("gbp", 1.27),
+    ("cad", 0.73),
+    ("aud", 0.66),
+    ("chf", 1.13),
+    ("jpy", 0.0067),
+    ("sek", 0.095),
+    ("nok", 0.093),
+    ("dkk", 0.145),
+    ("inr", 0.012),
+    ("brl", 0.18),
+];
+
+/// A checked `POST /events` body: the account it names and the event to record.
+#[derive(Debug)]
+pub struct EventIntake {
+    /// The `account_id` of the body.
+    pub account_id: String,
+    /// The event.
+    pub event: NewEvent,
+}
+
+/// Parses and checks a `POST /events` body.
+pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
+    let body: CreateEventBody = serde_json::from_slice(body).map_err(|error| {
+        WhopError::invalid_json(format!("The request body is not a valid event: {error}"))
+    })?;
+    let account_id = body
+        .account_id
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| WhopError::missing_param("account_id", "`account_id` is required."))?;
+    let event_name = body
+        .event_name
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| WhopError::missing_param("event_name", "`event_name` is required."))?;
+    let event_name = match (event_name.as_str(), body.custom_name) {
+        ("custom", Some(custom)) if !custom.is_empty() => custom,
+        ("custom", _) => {
+            return Err(WhopError::missing_param(
+                "custom_name",
+                "`custom_name` is required when `event_name` is `custom`.",
+            ));
+        }
+        _ => event_name,
+    };
+    let usd_cents = body
+        .value
+        .map(|value| to_usd_cents(value, body.currency.as_deref()))
+        .transpose()?;
+    let time = body.event_time.as_deref().map(parse_time).transpose()?;
+    let user = body.user.unwrap_or_default();
+    let context = body.context.unwrap_or_default();
+    let name = user.full_name();
+    Ok(EventIntake {
+        account_id,
+        event: NewEvent {
+            kind: EventKind::from_name(&event_name, usd_cents),
+            time,
+            event_id: body.event_id,
+            identity: Identity {
+                anonymous_id: user.anonymous_id,
+                user_id: user.user_id,
+                external_id: user.external_id,
+                email: user.email.clone(),
+            },
+            traits: Traits {
+                name,
+                email: user.email,
+                phone: user.phone,
+            },
+            attribution: Attribution {
+                campaign: context.ad_campaign_id,
+                ad_set: context.ad_set_id,
+                ad: context.ad_id,
+            },
+            ad_entities: Vec::new(),
+            url: body.url,
+        },
+    })
+}
+
+fn to_usd_cents(value: f64, currency: Option<&str>) -> Result<i64, WhopError> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(WhopError::invalid_param(
+            "value",
+            "`value` must be a non-negative number.",
+        ));
+    }
+    let currency = currency.unwrap_or("usd").to_ascii_lowercase();
+    let rate = USD_PER_UNIT
+        .iter()
+        .find(|(code, _)| *code == currency)
+        .map(|(_, rate)| *rate)
+        .ok_or_else(|| {
+            let known: Vec<&str> = USD_PER_UNIT.iter().map(|(code, _)| *code).collect();
+            WhopError::invalid_param(
+                "currency",
+                format!(
+                    "The mock has no exchange rate for `{currency}`; use one of: {}.",
+                    known.join(", ")
+                ),
+            )
+        })?;
+    Ok(dollars_to_cents(value * rate))
+}
+
+fn parse_time(text: &str) -> Result<i64, WhopError> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|error| {
+            WhopError::invalid_param(
+                "event_time",
+                format!("`event_time` must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z: {error}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_full_body() {
+        let body = br#"{
+            "account_id": "biz_1", "event_name": "purchase", "value": 10, "currency": "EUR",
+            "event_time": "2026-01-01T00:00:10Z", "event_id": "o1", "action_source": "website",
+            "user": {"anonymous_id": "wuid_1", "email": "a@b.co", "first_name": "Ada", "last_name": "L"},
+            "context": {"ad_campaign_id": "adcamp_1", "ad_id": "ad_1", "fbclid": "x"}
+        }"#;
+        let intake = parse(body).unwrap();
+        assert_eq!(intake.account_id, "biz_1");
+        assert_eq!(intake.event.kind, EventKind::Purchase { usd_cents: 1080 });
+        assert_eq!(intake.event.time, Some(1_767_225_610));
+        assert_eq!(intake.event.traits.name.as_deref(), Some("Ada L"));
+        assert_eq!(intake.event.attribution.ad.as_deref(), Some("ad_1"));
+    }
+
+    #[test]
+    fn custom_events_take_their_custom_name() {
+        let intake = parse(br#"{"account_id":"biz_1","event_name":"custom","custom_name":"demo_booked","user":{"user_id":"user_1"}}"#).unwrap();
+        assert_eq!(intake.event.kind, EventKind::Custom("demo_booked".into()));
+    }
+
+    #[test]
+    fn bad_bodies_name_the_problem() {
+        let param = |body: &[u8]| parse(body).unwrap_err().param;
+        assert_eq!(parse(b"nope").unwrap_err().code, Some("invalid_json"));
+        assert_eq!(
+            parse(br#"{"account_id": 5}"#).unwrap_err().code,
+            Some("invalid_json")
+        );
+        assert_eq!(
+            param(br#"{"event_name":"page"}"#).as_deref(),
+            Some("account_id")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1"}"#).as_deref(),
+            Some("event_name")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1","event_name":"custom"}"#).as_deref(),
+            Some("custom_name")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1","event_name":"page","event_time":"yesterday"}"#)
+                .as_deref(),
+            Some("event_time")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1","event_name":"purchase","value":5,"currency":"xyz"}"#)
+                .as_deref(),
+            Some("currency")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1","event_name":"purchase","value":-5}"#).as_deref(),
+            Some("value")
+        );
+    }
+}

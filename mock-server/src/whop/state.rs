@@ -1,0 +1,66 @@
+//! Everything the Whop mock holds: accounts and keys.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::account::{Account, RecordError, Recorded};
+use super::event::NewEvent;
+use super::keys::{KeyRing, KeyScope};
+use crate::ids::IdGenerator;
+
+/// The Whop mock's state: every account and every key.
+#[derive(Debug)]
+pub struct WhopState {
+    accounts: HashMap<String, Account>,
+    /// The API keys.
+    pub keys: KeyRing,
+    key_ids: IdGenerator,
+}
+
+impl Default for WhopState {
+    fn default() -> Self {
+        Self {
+            accounts: HashMap::new(),
+            keys: KeyRing::default(),
+            key_ids: IdGenerator::seeded("whop-keys"),
+        }
+    }
+}
+
+impl WhopState {
+    /// Creates `account_id` if it does not exist yet.
+    pub fn ensure_account(&mut self, account_id: &str) -> &mut Account {
+        self.accounts
+            .entry(account_id.to_owned())
+            .or_insert_with(|| Account::new(account_id))
+    }
+
+    /// The account, if it exists.
+    pub fn account(&self, account_id: &str) -> Option<&Account> {
+        self.accounts.get(account_id)
+    }
+
+    /// Registers `token` (or a generated `apik_…` token) with `scope`, creating the accounts
+    /// it reaches; returns the token.
+    pub fn add_key(&mut self, token: Option<&str>, scope: KeyScope) -> String {
+        let accounts: BTreeSet<String> = match &scope {
+            KeyScope::Account(account) => [account.clone()].into(),
+            KeyScope::MultiAccount(accounts) => accounts.clone(),
+        };
+        for account in &accounts {
+            self.ensure_account(account);
+        }
+        let token = token.map_or_else(|| self.key_ids.next("apik_", 24), str::to_owned);
+        self.keys.insert(token.clone(), scope);
+        token
+    }
+
+    /// Records `event` in `account_id` (created if needed) at clock time `now`.
+    pub fn record(
+        &mut self,
+        account_id: &str,
+        event: NewEvent,
+        now: i64,
+    ) -> Result<Recorded, RecordError> {
+        self.ensure_account(account_id).record(event, now)
+    }
+}
