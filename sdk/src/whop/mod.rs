@@ -1,0 +1,42 @@
+//! Whop's People API: people (visitors and customers) aggregated from pixel events, and the
+//! events that feed them.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), persons_sdk::whop::Error> {
+//! use futures::TryStreamExt;
+//! use persons_sdk::whop::{Client, Filters, PeopleQuery, PersonField, SortColumn};
+//!
+//! let client = Client::from_env()?; // WHOP_API_KEY, WHOP_BASE_URL
+//! let query = PeopleQuery {
+//!     sort: Some(SortColumn::Ltv),
+//!     filters: Some(Filters::new().gte(PersonField::Ltv, 100).is_set(PersonField::Email)),
+//!     ..PeopleQuery::default()
+//! };
+//! let big_spenders: Vec<_> = client.people(query).try_collect().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Client`] wraps the [`generated`] client (reachable through [`Client::generated`]) with
+//! bearer auth, timeouts, retries of idempotent requests (see [`crate::retry`]), paging and one
+//! [`Error`] type.
+
+mod client;
+mod error;
+mod events;
+mod filters;
+mod people;
+#[cfg(test)]
+mod tests;
+
+/// The client progenitor generated from `specs/whop.yaml`.
+#[rustfmt::skip]
+#[allow(missing_docs)]
+pub mod generated;
+
+pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::Error;
+pub use filters::{Filter, Filters, Operator, PersonField, SortColumn};
+pub use generated::types;
+pub use people::{PeopleQuery, PersonQuery};
+
+crate::retry::retrying_hooks!(generated::Client);
