@@ -96,11 +96,17 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    /// A response with a JSON body.
+    /// A response with a JSON body; a body that cannot be serialised becomes a 500.
     pub fn json(status: u16, body: &impl Serialize) -> Self {
-        let body = serde_json::to_vec(body).unwrap_or_else(|error| {
-            format!("{{\"error\":\"response serialisation failed: {error}\"}}").into_bytes()
-        });
+        let (status, body) = match serde_json::to_vec(body) {
+            Ok(body) => (status, body),
+            Err(error) => {
+                tracing::error!(%error, "persons mock: cannot serialise a response body");
+                let message = format!("the mock could not serialise its response: {error}");
+                let body = serde_json::json!({"error": {"type": "internal_server_error", "message": message}});
+                (500, body.to_string().into_bytes())
+            }
+        };
         Self {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -135,6 +141,17 @@ mod tests {
         assert_eq!(basic.bearer_token(), None);
         let empty = ApiRequest::new("GET", "/").with_header("authorization", "Bearer ");
         assert_eq!(empty.bearer_token(), None);
+    }
+
+    #[test]
+    fn unserialisable_bodies_become_a_500() {
+        let not_json = std::collections::HashMap::from([((1, 2), "tuple keys are not JSON")]);
+        let response = ApiResponse::json(200, &not_json);
+        assert_eq!(response.status, 500);
+        assert_eq!(
+            response.json_body()["error"]["type"],
+            "internal_server_error"
+        );
     }
 
     #[test]

@@ -143,7 +143,7 @@ async fn non_integer_parameters_are_400() {
         ("from=yesterday", "from"),
         ("to=1.5", "to"),
         ("first=ten", "first"),
-        ("offset=", "offset"),
+        ("offset=-", "offset"),
         ("direction=sideways", "direction"),
     ] {
         let (status, body) = raw_get(&fixture, &format!("/people?{query}"), None).await;
@@ -156,6 +156,21 @@ async fn non_integer_parameters_are_400() {
         (status, body["error"]["param"].as_str()),
         (400, Some("from"))
     );
+}
+
+#[tokio::test]
+async fn empty_parameters_count_as_absent() {
+    let fixture = Fixture::new().await;
+    fixture.ingest([Event::page_view().visitor("wuid_1").at(NOW - 10)]);
+    let (status, body) = raw_get(&fixture, "/people?account_id=&first=&sort=&filters=", None).await;
+    assert_eq!(
+        (status, body["total_count"].as_i64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let (status, body) = raw_get(&fixture, "/people?offset=99999999999999999999", None).await;
+    assert_eq!(status, 400);
+    assert_error_body(&body, "bad_request", "out of range");
 }
 
 #[tokio::test]

@@ -148,6 +148,10 @@ async fn bad_event_bodies_are_400() {
             json!({"account_id": ACCOUNT, "event_name": "custom", "user": {"anonymous_id": "w"}}),
             "custom_name",
         ),
+        (
+            json!({"account_id": ACCOUNT, "event_name": "purchase", "value": 1e17, "user": {"anonymous_id": "w"}}),
+            "value",
+        ),
     ];
     for (body, param) in cases {
         let (status, answer) = post(body.clone()).await;

@@ -3,12 +3,16 @@
 
 use std::collections::HashMap;
 
-use super::event::{AdEntity, AdLevel, Identity, NewEvent, StoredEvent};
+use super::event::{AdEntity, AdLevel, EventKind, Identity, NewEvent, StoredEvent};
 use super::timeline::Timeline;
 use crate::ids::IdGenerator;
 
 /// Index of a person in [`Account::people`].
 pub type PersonIndex = usize;
+
+/// The largest single payment the mock accepts, in US cents (one billion dollars), which
+/// keeps every running total far from overflow.
+pub const MAX_PAYMENT_CENTS: i64 = 100_000_000_000;
 
 /// One identifier that ties events to a person.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -24,19 +28,16 @@ pub enum IdentityKey {
 }
 
 impl IdentityKey {
-    /// The keys `identity` carries, strongest first (user, external, e-mail, visitor).
+    /// The keys `identity` carries.
     pub fn all_of(identity: &Identity) -> Vec<IdentityKey> {
-        let non_empty = |value: &Option<String>| {
-            value
-                .as_deref()
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
         [
-            non_empty(&identity.user_id).map(IdentityKey::User),
-            non_empty(&identity.external_id).map(IdentityKey::External),
-            non_empty(&identity.email).map(|email| IdentityKey::Email(email.to_lowercase())),
-            non_empty(&identity.anonymous_id).map(IdentityKey::Visitor),
+            identity.user_id.clone().map(IdentityKey::User),
+            identity.external_id.clone().map(IdentityKey::External),
+            identity
+                .email
+                .as_deref()
+                .map(|email| IdentityKey::Email(email.to_lowercase())),
+            identity.anonymous_id.clone().map(IdentityKey::Visitor),
         ]
         .into_iter()
         .flatten()
@@ -52,16 +53,21 @@ impl IdentityKey {
             IdentityKey::Visitor(text.to_owned()),
         ]
     }
+}
 
-    /// The identifier as sent.
-    pub fn value(&self) -> &str {
-        match self {
-            IdentityKey::Visitor(v)
-            | IdentityKey::User(v)
-            | IdentityKey::External(v)
-            | IdentityKey::Email(v) => v,
-        }
-    }
+/// The identifier a new person is known by (`person_id`): the weakest one of their first
+/// event, as sent — the pixel visitor id when there is one, as the pixel sees visitors before
+/// they identify.
+fn first_seen_identity(identity: &Identity) -> String {
+    [
+        &identity.anonymous_id,
+        &identity.email,
+        &identity.external_id,
+        &identity.user_id,
+    ]
+    .into_iter()
+    .find_map(Clone::clone)
+    .unwrap_or_default()
 }
 
 /// A person of the account.
@@ -75,6 +81,10 @@ pub struct Person {
     pub timeline: Timeline,
     /// The survivor this person was merged into, if any.
     pub merged_into: Option<PersonIndex>,
+    /// Every identifier that points to this person.
+    keys: Vec<IdentityKey>,
+    /// Record ids of the people merged into this one.
+    absorbed_ids: Vec<String>,
 }
 
 /// Why an event was refused.
@@ -85,6 +95,9 @@ pub enum RecordError {
         "the event's user carries no identifier: send at least one of anonymous_id, user_id, external_id or email"
     )]
     NoIdentity,
+    /// A payment outside `0..=MAX_PAYMENT_CENTS`.
+    #[error("a payment's value must be between 0 and 1000000000 US dollars")]
+    AmountOutOfRange,
     /// The account log is full (more than `u32::MAX` events).
     #[error("the account holds the maximum number of events")]
     LogFull,
@@ -100,6 +113,9 @@ pub struct Recorded {
 }
 
 /// One account: its log and the projections kept up to date with every write.
+///
+/// The identity index and the record-id index always point at live people: a merge
+/// re-points everything the absorbed person held, so look-ups never follow chains.
 #[derive(Clone, Debug)]
 pub struct Account {
     /// The account id (`biz_…`).
@@ -110,7 +126,7 @@ pub struct Account {
     identities: HashMap<IdentityKey, PersonIndex>,
     record_ids: HashMap<String, PersonIndex>,
     seen_event_ids: HashMap<(String, String), String>,
-    ads: HashMap<(AdLevel, String), AdEntity>,
+    ads: HashMap<AdLevel, HashMap<String, AdEntity>>,
     ids: IdGenerator,
 }
 
@@ -130,9 +146,15 @@ impl Account {
         }
     }
 
-    /// Appends `event` to the log and updates every projection. `now` stands in for a missing
-    /// event time.
+    /// Appends `event` to the log, then updates every projection. `now` stands in for a
+    /// missing event time. Blank strings count as absent. Nothing changes when it fails.
     pub fn record(&mut self, event: NewEvent, now: i64) -> Result<Recorded, RecordError> {
+        let event = event.without_blanks();
+        if let EventKind::Purchase { usd_cents } = event.kind
+            && !(0..=MAX_PAYMENT_CENTS).contains(&usd_cents)
+        {
+            return Err(RecordError::AmountOutOfRange);
+        }
         let keys = IdentityKey::all_of(&event.identity);
         if keys.is_empty() {
             return Err(RecordError::NoIdentity);
@@ -151,8 +173,18 @@ impl Account {
             });
         }
         let log_index = u32::try_from(self.log.len()).map_err(|_| RecordError::LogFull)?;
-        let stored = StoredEvent {
-            id: self.ids.next("evnt_", 14),
+        let person = self.resolve_person(&keys, &event.identity);
+        for key in keys {
+            if self.identities.insert(key.clone(), person).is_none() {
+                self.people[person].keys.push(key);
+            }
+        }
+        let event_id = self.ids.next("evnt_", 14);
+        if let Some(key) = dedup_key {
+            self.seen_event_ids.insert(key, event_id.clone());
+        }
+        self.log.push(StoredEvent {
+            id: event_id.clone(),
             kind: event.kind,
             time: event.time.unwrap_or(now),
             identity: event.identity,
@@ -160,20 +192,12 @@ impl Account {
             attribution: event.attribution,
             ad_entities: event.ad_entities,
             url: event.url,
-        };
-        let person = self.resolve_person(&keys);
-        for key in keys {
-            self.identities.insert(key, person);
-        }
-        self.people[person].timeline.insert(log_index, &stored);
+        });
+        let stored = &self.log[log_index as usize];
+        self.people[person].timeline.insert(log_index, stored);
         for (level, entity) in &stored.ad_entities {
-            self.describe_ad(*level, entity);
+            describe_ad(&mut self.ads, *level, entity);
         }
-        if let Some(key) = dedup_key {
-            self.seen_event_ids.insert(key, stored.id.clone());
-        }
-        let event_id = stored.id.clone();
-        self.log.push(stored);
         Ok(Recorded {
             event_id,
             duplicate: false,
@@ -182,65 +206,67 @@ impl Account {
 
     /// The person all of `keys` belong to: an existing one, the survivor of merging several,
     /// or a new one.
-    fn resolve_person(&mut self, keys: &[IdentityKey]) -> PersonIndex {
+    fn resolve_person(&mut self, keys: &[IdentityKey], identity: &Identity) -> PersonIndex {
         let mut matches: Vec<PersonIndex> = keys
             .iter()
-            .filter_map(|key| self.identities.get(key).map(|index| self.canonical(*index)))
+            .filter_map(|key| self.identities.get(key).copied())
             .collect();
         matches.sort_unstable();
         matches.dedup();
         let Some((&survivor, absorbed)) = matches.split_first() else {
-            return self.create_person(&keys[keys.len() - 1]);
+            return self.create_person(first_seen_identity(identity));
         };
         for &index in absorbed {
-            let timeline = std::mem::take(&mut self.people[index].timeline);
-            self.people[survivor].timeline.absorb(timeline);
-            self.people[index].merged_into = Some(survivor);
-            self.live_people -= 1;
+            self.absorb(survivor, index);
         }
         survivor
     }
 
-    /// A new person first seen with `first_key`; the weakest key (the pixel visitor id when
-    /// there is one) names them, as the pixel sees visitors before they identify.
-    fn create_person(&mut self, first_key: &IdentityKey) -> PersonIndex {
+    /// Merges person `index` into `survivor`: events, identifiers and record ids move over.
+    fn absorb(&mut self, survivor: PersonIndex, index: PersonIndex) {
+        let absorbed = &mut self.people[index];
+        let timeline = std::mem::take(&mut absorbed.timeline);
+        let keys = std::mem::take(&mut absorbed.keys);
+        let mut record_ids = std::mem::take(&mut absorbed.absorbed_ids);
+        record_ids.push(absorbed.id.clone());
+        absorbed.merged_into = Some(survivor);
+        for key in &keys {
+            self.identities.insert(key.clone(), survivor);
+        }
+        for id in &record_ids {
+            self.record_ids.insert(id.clone(), survivor);
+        }
+        let survivor = &mut self.people[survivor];
+        survivor.timeline.absorb(timeline);
+        survivor.keys.extend(keys);
+        survivor.absorbed_ids.extend(record_ids);
+        self.live_people -= 1;
+    }
+
+    fn create_person(&mut self, person_id: String) -> PersonIndex {
         let index = self.people.len();
         let id = self.ids.next("prsn_", 14);
         self.record_ids.insert(id.clone(), index);
         self.people.push(Person {
             id,
-            person_id: first_key.value().to_owned(),
+            person_id,
             timeline: Timeline::default(),
             merged_into: None,
+            keys: Vec::new(),
+            absorbed_ids: Vec::new(),
         });
         self.live_people += 1;
         index
     }
 
-    fn canonical(&self, mut index: PersonIndex) -> PersonIndex {
-        while let Some(next) = self.people[index].merged_into {
-            index = next;
-        }
-        index
-    }
-
     /// Remembers display data for an ad entity; missing fields keep what was known.
     pub fn describe_ad(&mut self, level: AdLevel, entity: &AdEntity) {
-        let known = self
-            .ads
-            .entry((level, entity.id.clone()))
-            .or_insert_with(|| AdEntity::new(entity.id.clone()));
-        if entity.name.is_some() {
-            known.name.clone_from(&entity.name);
-        }
-        if entity.thumbnail_url.is_some() {
-            known.thumbnail_url.clone_from(&entity.thumbnail_url);
-        }
+        describe_ad(&mut self.ads, level, entity);
     }
 
     /// Display data for an ad entity, if any was ever sent.
     pub fn ad(&self, level: AdLevel, id: &str) -> Option<&AdEntity> {
-        self.ads.get(&(level, id.to_owned()))
+        self.ads.get(&level)?.get(id)
     }
 
     /// The live person a record id, person id or any identifier (visitor id, user id,
@@ -251,7 +277,7 @@ impl Account {
                 .iter()
                 .find_map(|candidate| self.identities.get(candidate).copied())
         })?;
-        Some(&self.people[self.canonical(index)])
+        Some(&self.people[index])
     }
 
     /// Every live (not merged away) person, in creation order.
@@ -274,6 +300,25 @@ impl Account {
     /// How many events the log holds.
     pub fn event_count(&self) -> usize {
         self.log.len()
+    }
+}
+
+/// Merges display data for an ad entity into `catalogue`.
+fn describe_ad(
+    catalogue: &mut HashMap<AdLevel, HashMap<String, AdEntity>>,
+    level: AdLevel,
+    entity: &AdEntity,
+) {
+    let known = catalogue
+        .entry(level)
+        .or_default()
+        .entry(entity.id.clone())
+        .or_insert_with(|| AdEntity::new(entity.id.clone()));
+    if entity.name.is_some() {
+        known.name.clone_from(&entity.name);
+    }
+    if entity.thumbnail_url.is_some() {
+        known.thumbnail_url.clone_from(&entity.thumbnail_url);
     }
 }
 
@@ -369,6 +414,96 @@ mod tests {
         let refused = account.record(Event::page_view().name("Nobody").into_new_event(), 0);
         assert_eq!(refused, Err(RecordError::NoIdentity));
         assert_eq!(account.event_count(), 0);
+    }
+
+    #[test]
+    fn merge_chains_resolve_in_one_step_to_the_final_survivor() {
+        let mut account = Account::new("biz_1");
+        for i in 0..5 {
+            record(
+                &mut account,
+                Event::page_view().visitor(format!("w{i}")).at(i),
+            );
+        }
+        let ids: Vec<String> = (0..5)
+            .map(|i| account.find(&format!("w{i}")).unwrap().id.clone())
+            .collect();
+        for i in 0..5 {
+            record(
+                &mut account,
+                Event::page_view()
+                    .visitor(format!("w{i}"))
+                    .user_id(format!("u{i}"))
+                    .at(5),
+            );
+        }
+        // Merge 4 into 3, then 3 into 2, … so that naive merge links would form a chain.
+        for i in (1..5).rev() {
+            record(
+                &mut account,
+                Event::page_view()
+                    .visitor(format!("w{}", i - 1))
+                    .user_id(format!("u{i}"))
+                    .at(10),
+            );
+        }
+        assert_eq!(account.person_count(), 1);
+        for id in ids.iter().chain(
+            ["w4", "u3"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .iter(),
+        ) {
+            let person = account.find(id).unwrap();
+            assert_eq!(person.id, ids[0]);
+            assert!(person.merged_into.is_none());
+        }
+    }
+
+    #[test]
+    fn blank_values_count_as_absent_and_person_id_keeps_its_case() {
+        let mut account = Account::new("biz_1");
+        record(
+            &mut account,
+            Event::page_view()
+                .email("Ada@X.com")
+                .name("Ada")
+                .event_id(""),
+        );
+        record(
+            &mut account,
+            Event::page_view()
+                .email("ada@x.com")
+                .name(" ")
+                .phone("")
+                .event_id(""),
+        );
+        let person = account.find("ada@x.com").unwrap();
+        assert_eq!(person.person_id, "Ada@X.com");
+        let window = person.timeline.window(0, i64::MAX).unwrap();
+        assert_eq!(
+            account
+                .event(window.name_event.unwrap())
+                .traits
+                .name
+                .as_deref(),
+            Some("Ada")
+        );
+        assert_eq!(window.phone_event, None);
+        assert_eq!(
+            account.event_count(),
+            2,
+            "an empty event_id deduplicates nothing"
+        );
+    }
+
+    #[test]
+    fn payments_out_of_range_are_refused_without_trace() {
+        let mut account = Account::new("biz_1");
+        let refused = account.record(Event::purchase(2e9).visitor("w").into_new_event(), 0);
+        assert_eq!(refused, Err(RecordError::AmountOutOfRange));
+        assert_eq!((account.event_count(), account.person_count()), (0, 0));
     }
 
     #[test]

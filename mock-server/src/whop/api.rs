@@ -1,8 +1,10 @@
 //! The Whop HTTP facade: routes, credentials, parameters and JSON for `/whop/api/v1`.
 //! Free of any transport: it maps an [`ApiRequest`] to an [`ApiResponse`].
 
+use std::num::IntErrorKind;
 use std::sync::{PoisonError, RwLock};
 
+use super::account::RecordError;
 use super::error::WhopError;
 use super::field::{PersonField, PersonView};
 use super::filter::Filters;
@@ -62,7 +64,7 @@ fn list_people(
 ) -> Result<ApiResponse, WhopError> {
     let account_id = state
         .keys
-        .authorize(request.bearer_token(), request.query_param("account_id"))?;
+        .authorize(request.bearer_token(), param(request, "account_id"))?;
     let (from, to) = window(request, clock, Some(DEFAULT_WINDOW_SECONDS))?;
     let first = integer_param(request, "first")?.unwrap_or(DEFAULT_FIRST);
     if !(1..=MAX_FIRST).contains(&first) {
@@ -78,7 +80,7 @@ fn list_people(
             format!("`offset` must be 0 or more, got {offset}."),
         ));
     }
-    let sort = match request.query_param("sort") {
+    let sort = match param(request, "sort") {
         None => PersonField::LastSeenAt,
         Some(name) => PersonField::parse(name)
             .filter(|field| field.is_sortable())
@@ -92,7 +94,7 @@ fn list_people(
                 )
             })?,
     };
-    let direction = match request.query_param("direction") {
+    let direction = match param(request, "direction") {
         None | Some("desc") => Direction::Desc,
         Some("asc") => Direction::Asc,
         Some(other) => {
@@ -102,8 +104,8 @@ fn list_people(
             ));
         }
     };
-    let filters = match request.query_param("filters") {
-        None | Some("") => Filters::default(),
+    let filters = match param(request, "filters") {
+        None => Filters::default(),
         Some(json) => {
             Filters::parse(json).map_err(|why| WhopError::invalid_param("filters", why))?
         }
@@ -140,7 +142,7 @@ fn retrieve_person(
 ) -> Result<ApiResponse, WhopError> {
     let account_id = state
         .keys
-        .authorize(request.bearer_token(), request.query_param("account_id"))?;
+        .authorize(request.bearer_token(), param(request, "account_id"))?;
     let (from, to) = window(request, clock, None)?;
     let id = decode_segment(raw_id).ok_or_else(|| WhopError::not_found("Person not found."))?;
     let not_found = || WhopError::not_found(format!("Person `{id}` not found."));
@@ -177,7 +179,11 @@ fn create_event(
     let account_id = scope.account(Some(&intake.account_id))?;
     let recorded = state
         .record(&account_id, intake.event, clock.now())
-        .map_err(|error| WhopError::invalid_param("user", error.to_string()))?;
+        .map_err(|error| match error {
+            RecordError::NoIdentity => WhopError::missing_param("user", error.to_string()),
+            RecordError::AmountOutOfRange => WhopError::invalid_param("value", error.to_string()),
+            RecordError::LogFull => WhopError::internal(error.to_string()),
+        })?;
     Ok(ApiResponse::json(
         200,
         &CreatedEventBody {
@@ -205,12 +211,20 @@ fn window(
     Ok((from, to))
 }
 
+/// Query parameter `name`; an empty value counts as absent, as if the key were not sent.
+fn param<'a>(request: &'a ApiRequest, name: &str) -> Option<&'a str> {
+    request.query_param(name).filter(|value| !value.is_empty())
+}
+
 fn integer_param(request: &ApiRequest, name: &str) -> Result<Option<i64>, WhopError> {
-    request
-        .query_param(name)
+    param(request, name)
         .map(|raw| {
-            raw.trim().parse::<i64>().map_err(|_| {
-                WhopError::invalid_param(name, format!("`{name}` must be an integer, got `{raw}`."))
+            raw.trim().parse::<i64>().map_err(|error| {
+                let why = match error.kind() {
+                    IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "is out of range",
+                    _ => "must be an integer",
+                };
+                WhopError::invalid_param(name, format!("`{name}` {why}, got `{raw}`."))
             })
         })
         .transpose()

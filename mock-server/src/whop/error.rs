@@ -75,6 +75,11 @@ impl WhopError {
         Self::new(404, "not_found", message)
     }
 
+    /// 500: the mock itself cannot go on.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "internal_server_error", message)
+    }
+
     /// The HTTP response carrying this error.
     pub fn into_response(self) -> ApiResponse {
         ApiResponse::json(self.status, &ErrorBody { error: &self })

@@ -212,6 +212,34 @@ pub struct NewEvent {
     pub url: Option<String>,
 }
 
+impl NewEvent {
+    /// The event with blank strings (empty or white space) turned into absent values, so they
+    /// neither identify anyone nor hide an earlier value.
+    pub fn without_blanks(mut self) -> Self {
+        for value in [
+            &mut self.event_id,
+            &mut self.identity.anonymous_id,
+            &mut self.identity.user_id,
+            &mut self.identity.external_id,
+            &mut self.identity.email,
+            &mut self.traits.name,
+            &mut self.traits.email,
+            &mut self.traits.phone,
+            &mut self.attribution.campaign,
+            &mut self.attribution.ad_set,
+            &mut self.attribution.ad,
+            &mut self.url,
+        ] {
+            if value.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        self.ad_entities
+            .retain(|(_, entity)| !entity.id.trim().is_empty());
+        self
+    }
+}
+
 /// A recorded event, as stored in the account's log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredEvent {

@@ -1,6 +1,8 @@
 //! The `filters` query parameter: a JSON array of `{field, operator, value}` objects, parsed
 //! and type-checked once, then applied to each person of a list. Filters are ANDed.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::event::dollars_to_cents;
@@ -112,11 +114,14 @@ enum Operand {
     Integers(Vec<i64>),
 }
 
-/// One parsed filter.
+/// One parsed filter, kept in positive form (`neq` is a negated `eq`, `not_in` a negated
+/// `in`, `not_contains` a negated `contains`, `is_not_set` a negated `is_set`). Text operands
+/// that compare case-insensitively are lower-cased once, here.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
     field: PersonField,
     operator: Operator,
+    negated: bool,
     operand: Operand,
 }
 
@@ -195,32 +200,58 @@ impl Filter {
         let operand =
             parse_operand(field, operator, object.get("value").unwrap_or(&Value::Null))
                 .map_err(|why| format!("`value` for `{field_name}` {operator_name}: {why}"))?;
+        let (operator, negated) = match operator {
+            Operator::Neq => (Operator::Eq, true),
+            Operator::NotIn => (Operator::In, true),
+            Operator::NotContains => (Operator::Contains, true),
+            Operator::IsNotSet => (Operator::IsSet, true),
+            other => (other, false),
+        };
+        let case_insensitive = field == PersonField::Email
+            || (field.field_type() == FieldType::Text
+                && matches!(operator, Operator::Contains | Operator::StartsWith));
+        let operand = if case_insensitive {
+            operand.lowercased()
+        } else {
+            operand
+        };
         Ok(Filter {
             field,
             operator,
+            negated,
             operand,
         })
     }
 
     fn matches(&self, person: &PersonView<'_>) -> bool {
-        let value = person.value(self.field);
+        self.holds(person.value(self.field)) != self.negated
+    }
+
+    /// Whether the positive form of the filter holds for `value`.
+    fn holds<'a>(&self, value: FieldValue<'a>) -> bool {
+        // E-mail equality ignores case (the operand is already lower-cased).
+        let text = |have: Option<&'a str>| -> Option<Cow<'a, str>> {
+            have.map(|have| {
+                if self.field == PersonField::Email {
+                    Cow::Owned(have.to_lowercase())
+                } else {
+                    Cow::Borrowed(have)
+                }
+            })
+        };
         match (self.operator, &self.operand, value) {
             (Operator::IsSet, _, value) => is_set(&value),
-            (Operator::IsNotSet, _, value) => !is_set(&value),
-            (Operator::NotContains | Operator::NotIn | Operator::Neq, _, _) => {
-                !self.positive().matches(person)
-            }
             (Operator::Eq, Operand::Text(want), FieldValue::Text(have)) => {
-                have.is_some_and(|have| self.text_equal(have, want))
+                text(have).is_some_and(|have| *have == **want)
             }
             (Operator::In, Operand::Texts(wants), FieldValue::Text(have)) => {
-                have.is_some_and(|have| wants.iter().any(|want| self.text_equal(have, want)))
+                text(have).is_some_and(|have| wants.iter().any(|want| *want == *have))
             }
             (Operator::Contains, Operand::Text(want), FieldValue::Text(have)) => {
-                have.is_some_and(|have| have.to_lowercase().contains(&want.to_lowercase()))
+                have.is_some_and(|have| have.to_lowercase().contains(want.as_str()))
             }
             (Operator::StartsWith, Operand::Text(want), FieldValue::Text(have)) => {
-                have.is_some_and(|have| have.to_lowercase().starts_with(&want.to_lowercase()))
+                have.is_some_and(|have| have.to_lowercase().starts_with(want.as_str()))
             }
             (Operator::Contains, Operand::Text(want), FieldValue::IdList(ids)) => {
                 ids.contains(&want.as_str())
@@ -232,7 +263,7 @@ impl Filter {
             (Operator::In, Operand::Integers(wants), FieldValue::Integer(have)) => {
                 wants.contains(&have)
             }
-            (op, Operand::Integer(want), FieldValue::Integer(have)) => match op {
+            (operator, Operand::Integer(want), FieldValue::Integer(have)) => match operator {
                 Operator::Eq => have == *want,
                 Operator::Gt => have > *want,
                 Operator::Gte => have >= *want,
@@ -243,26 +274,17 @@ impl Filter {
             _ => false,
         }
     }
+}
 
-    /// The filter with a negative operator turned into its positive form.
-    fn positive(&self) -> Filter {
-        let operator = match self.operator {
-            Operator::Neq => Operator::Eq,
-            Operator::NotIn => Operator::In,
-            Operator::NotContains => Operator::Contains,
+impl Operand {
+    /// The operand with its text lower-cased.
+    fn lowercased(self) -> Self {
+        match self {
+            Operand::Text(text) => Operand::Text(text.to_lowercase()),
+            Operand::Texts(texts) => {
+                Operand::Texts(texts.into_iter().map(|text| text.to_lowercase()).collect())
+            }
             other => other,
-        };
-        Filter {
-            operator,
-            ..self.clone()
-        }
-    }
-
-    fn text_equal(&self, have: &str, want: &str) -> bool {
-        if self.field == PersonField::Email {
-            have.eq_ignore_ascii_case(want)
-        } else {
-            have == want
         }
     }
 }
@@ -358,6 +380,22 @@ mod tests {
             {"field":"phone","operator":"is_set"}
         ]"#;
         assert_eq!(Filters::parse(json).unwrap().0.len(), 6);
+    }
+
+    #[test]
+    fn negated_operators_keep_their_operand() {
+        let filters =
+            Filters::parse(r#"[{"field":"email","operator":"not_in","value":["ÉVA@x.com"]}]"#)
+                .unwrap();
+        assert_eq!(
+            filters.0[0],
+            Filter {
+                field: PersonField::Email,
+                operator: Operator::In,
+                negated: true,
+                operand: Operand::Texts(vec!["éva@x.com".into()]),
+            }
+        );
     }
 
     #[test]

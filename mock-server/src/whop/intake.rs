@@ -4,6 +4,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::account::MAX_PAYMENT_CENTS;
 use super::error::WhopError;
 use super::event::{Attribution, EventKind, Identity, NewEvent, Traits, dollars_to_cents};
 
@@ -49,7 +50,11 @@ impl User {
         self.name.clone().or_else(|| {
             let parts: Vec<&str> = [&self.first_name, &self.last_name]
                 .into_iter()
-                .filter_map(|part| part.as_deref())
+                .filter_map(|part| {
+                    part.as_deref()
+                        .map(str::trim)
+                        .filter(|part| !part.is_empty())
+                })
                 .collect();
             (!parts.is_empty()).then(|| parts.join(" "))
         })
@@ -94,20 +99,20 @@ pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
         .event_name
         .filter(|name| !name.is_empty())
         .ok_or_else(|| WhopError::missing_param("event_name", "`event_name` is required."))?;
-    let event_name = match (event_name.as_str(), body.custom_name) {
-        ("custom", Some(custom)) if !custom.is_empty() => custom,
+    let usd_cents = body
+        .value
+        .map(|value| to_usd_cents(value, body.currency.as_deref()))
+        .transpose()?;
+    let kind = match (event_name.as_str(), body.custom_name) {
+        ("custom", Some(custom)) if !custom.trim().is_empty() => EventKind::Custom(custom),
         ("custom", _) => {
             return Err(WhopError::missing_param(
                 "custom_name",
                 "`custom_name` is required when `event_name` is `custom`.",
             ));
         }
-        _ => event_name,
+        (name, _) => EventKind::from_name(name, usd_cents),
     };
-    let usd_cents = body
-        .value
-        .map(|value| to_usd_cents(value, body.currency.as_deref()))
-        .transpose()?;
     let time = body.event_time.as_deref().map(parse_time).transpose()?;
     let user = body.user.unwrap_or_default();
     let context = body.context.unwrap_or_default();
@@ -115,7 +120,7 @@ pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
     Ok(EventIntake {
         account_id,
         event: NewEvent {
-            kind: EventKind::from_name(&event_name, usd_cents),
+            kind,
             time,
             event_id: body.event_id,
             identity: Identity {
@@ -162,7 +167,14 @@ fn to_usd_cents(value: f64, currency: Option<&str>) -> Result<i64, WhopError> {
                 ),
             )
         })?;
-    Ok(dollars_to_cents(value * rate))
+    let cents = dollars_to_cents(value * rate);
+    if cents > MAX_PAYMENT_CENTS {
+        return Err(WhopError::invalid_param(
+            "value",
+            "`value` must be at most 1000000000 US dollars.",
+        ));
+    }
+    Ok(cents)
 }
 
 fn parse_time(text: &str) -> Result<i64, WhopError> {
@@ -203,6 +215,18 @@ mod tests {
     }
 
     #[test]
+    fn a_custom_event_never_becomes_a_payment() {
+        let intake = parse(br#"{"account_id":"biz_1","event_name":"custom","custom_name":"purchase","value":10,"user":{"user_id":"u"}}"#).unwrap();
+        assert_eq!(intake.event.kind, EventKind::Custom("purchase".into()));
+    }
+
+    #[test]
+    fn blank_name_parts_are_ignored() {
+        let intake = parse(br#"{"account_id":"b","event_name":"page","user":{"first_name":"Ada","last_name":" "}}"#).unwrap();
+        assert_eq!(intake.event.traits.name.as_deref(), Some("Ada"));
+    }
+
+    #[test]
     fn bad_bodies_name_the_problem() {
         let param = |body: &[u8]| parse(body).unwrap_err().param;
         assert_eq!(parse(b"nope").unwrap_err().code, Some("invalid_json"));
@@ -234,6 +258,10 @@ mod tests {
         );
         assert_eq!(
             param(br#"{"account_id":"biz_1","event_name":"purchase","value":-5}"#).as_deref(),
+            Some("value")
+        );
+        assert_eq!(
+            param(br#"{"account_id":"biz_1","event_name":"purchase","value":1e17}"#).as_deref(),
             Some("value")
         );
     }

@@ -63,6 +63,12 @@ pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
         .filter(|view| query.filters.is_empty() || query.filters.matches(view))
         .collect();
     let total_count = rows.len();
+    if query.offset >= total_count {
+        return Page {
+            people: Vec::new(),
+            total_count,
+        };
+    }
     let end = query.offset.saturating_add(query.first).min(total_count);
     let compare =
         |a: &PersonView<'_>, b: &PersonView<'_>| compare(a, b, query.sort, query.direction);

@@ -62,7 +62,7 @@ impl Totals {
         let carry = |present: bool, previous: u32| if present { position } else { previous };
         Totals {
             purchases: self.purchases + u32::from(own.purchase),
-            usd_cents: self.usd_cents + own.usd_cents,
+            usd_cents: self.usd_cents.saturating_add(own.usd_cents),
             failed_payments: self.failed_payments + u32::from(own.failed_payment),
             name_at: carry(own.name, self.name_at),
             email_at: carry(own.email, self.email_at),
@@ -163,24 +163,31 @@ impl Timeline {
         self.recompute_from(position);
     }
 
-    /// Moves every event of `other` into this timeline (an identity merge).
+    /// Moves every event of `other` into this timeline (an identity merge). Costs the
+    /// entries from the first absorbed event's position on, so folding a new visitor's few
+    /// recent events into a long history is cheap.
     pub fn absorb(&mut self, other: Timeline) {
-        let mut merged = Vec::with_capacity(self.entries.len() + other.entries.len());
-        let mut theirs = other.entries.into_iter().peekable();
-        for mine in self.entries.drain(..) {
-            while let Some(next) = theirs.next_if(|theirs| theirs.key() < mine.key()) {
-                merged.push(next);
-            }
-            merged.push(mine);
-        }
-        merged.extend(theirs);
-        self.entries = merged;
         for (key, times) in other.ad_touches {
             let mine = self.ad_touches.entry(key).or_default();
             mine.extend(times);
             mine.sort_unstable();
         }
-        self.recompute_from(0);
+        let Some(first_key) = other.entries.first().map(Entry::key) else {
+            return;
+        };
+        let start = self
+            .entries
+            .partition_point(|entry| entry.key() < first_key);
+        let tail = self.entries.split_off(start);
+        let mut theirs = other.entries.into_iter().peekable();
+        for mine in tail {
+            while let Some(next) = theirs.next_if(|theirs| theirs.key() < mine.key()) {
+                self.entries.push(next);
+            }
+            self.entries.push(mine);
+        }
+        self.entries.extend(theirs);
+        self.recompute_from(start);
     }
 
     /// The aggregates of the events with `from <= time <= to`; `None` if there are none.
