@@ -96,6 +96,35 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// A response with `body` of type `content_type`.
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    /// A response with no body at all (e.g. `202 Accepted`, `204 No Content`).
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A plain-text response.
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Self::new(status, "text/plain; charset=utf-8", body.into())
+    }
+
+    /// Adds a header.
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
     /// A response with a JSON body; a body that cannot be serialised becomes a 500.
     pub fn json(status: u16, body: &impl Serialize) -> Self {
         let (status, body) = match serde_json::to_vec(body) {
@@ -107,11 +136,7 @@ impl ApiResponse {
                 (500, body.to_string().into_bytes())
             }
         };
-        Self {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body,
-        }
+        Self::new(status, "application/json", body)
     }
 
     /// The body parsed as JSON (for tests and the journal).

@@ -9,6 +9,9 @@ use crate::whop;
 use crate::whop::error::WhopError;
 use crate::whop::state::WhopState;
 
+/// Every vendor API the mock serves: name and path prefix, for the 404 of unknown prefixes.
+pub const MOUNTS: &[(&str, &str)] = &[("Whop", whop::api::PREFIX)];
+
 /// Every vendor's state plus the shared clock; answers any [`ApiRequest`].
 #[derive(Debug, Default)]
 pub struct App {
@@ -33,10 +36,14 @@ impl App {
             return whop::api::handle(&self.whop, &self.clock, request, rest);
         }
         tracing::warn!(method = %request.method, path = %request.path, "persons mock: no vendor is mounted here");
+        let mounts: Vec<String> = MOUNTS
+            .iter()
+            .map(|(vendor, prefix)| format!("{vendor} under {prefix}"))
+            .collect();
         let message = format!(
-            "No vendor is mounted at {}; the Whop API is under {}.",
+            "No vendor is mounted at {}; this server serves {}.",
             request.path,
-            whop::api::PREFIX
+            mounts.join(", ")
         );
         WhopError::not_found(message).into_response()
     }
