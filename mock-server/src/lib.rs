@@ -8,6 +8,8 @@
 pub mod clock;
 pub mod http;
 pub mod ids;
+pub mod pipedrive;
+pub mod posthog;
 pub mod router;
 pub mod server;
 mod transport;

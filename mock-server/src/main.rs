@@ -49,6 +49,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             whop.base_url()
         );
     }
+    let pipedrive = mock.pipedrive();
+    println!(
+        "  Pipedrive v1 {} · v2 {}",
+        pipedrive.v1_url(),
+        pipedrive.v2_url()
+    );
+    if !args.no_demo {
+        use persons_mock::pipedrive::demo as pipedrive_demo;
+        let persons = pipedrive_demo::load(&pipedrive)?;
+        println!(
+            "         company {} · API token {} · {persons} demo persons",
+            pipedrive_demo::DEMO_COMPANY,
+            pipedrive_demo::DEMO_TOKEN,
+        );
+        println!(
+            "         try: curl -H 'x-api-token: {}' '{}/persons?limit=3&include_fields=open_deals_count'",
+            pipedrive_demo::DEMO_TOKEN,
+            pipedrive.v2_url()
+        );
+    }
+    let posthog = mock.posthog();
+    println!("  PostHog host {}", posthog.base_url());
+    if !args.no_demo {
+        use persons_mock::posthog::demo as posthog_demo;
+        let events = posthog_demo::load(&posthog)?;
+        println!(
+            "         project {} · personal API key {} · project token {} · {} persons from {events} demo events",
+            posthog_demo::DEMO_PROJECT,
+            posthog_demo::DEMO_PERSONAL_KEY,
+            posthog_demo::DEMO_PROJECT_TOKEN,
+            posthog.person_count(posthog_demo::DEMO_PROJECT),
+        );
+        println!(
+            "         try: curl -H 'Authorization: Bearer {}' '{}/api/projects/{}/persons/?limit=3'",
+            posthog_demo::DEMO_PERSONAL_KEY,
+            posthog.base_url(),
+            posthog_demo::DEMO_PROJECT
+        );
+    }
     tokio::signal::ctrl_c().await?;
     println!("persons-mock: shutting down");
     Ok(())

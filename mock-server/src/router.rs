@@ -5,12 +5,20 @@ use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse};
+use crate::pipedrive;
+use crate::pipedrive::state::PipedriveState;
+use crate::posthog;
+use crate::posthog::state::PostHogState;
 use crate::whop;
 use crate::whop::error::WhopError;
 use crate::whop::state::WhopState;
 
 /// Every vendor API the mock serves: name and path prefix, for the 404 of unknown prefixes.
-pub const MOUNTS: &[(&str, &str)] = &[("Whop", whop::api::PREFIX)];
+pub const MOUNTS: &[(&str, &str)] = &[
+    ("Whop", whop::api::PREFIX),
+    ("PostHog", posthog::api::PREFIX),
+    ("Pipedrive", pipedrive::api::PREFIX),
+];
 
 /// Every vendor's state plus the shared clock; answers any [`ApiRequest`].
 #[derive(Debug, Default)]
@@ -19,6 +27,10 @@ pub struct App {
     pub clock: Clock,
     /// The Whop mock's state.
     pub whop: Arc<RwLock<WhopState>>,
+    /// The PostHog mock's state.
+    pub posthog: Arc<RwLock<PostHogState>>,
+    /// The Pipedrive mock's state.
+    pub pipedrive: Arc<RwLock<PipedriveState>>,
 }
 
 impl App {
@@ -27,6 +39,8 @@ impl App {
         Self {
             clock,
             whop: Arc::default(),
+            posthog: Arc::default(),
+            pipedrive: Arc::default(),
         }
     }
 
@@ -34,6 +48,12 @@ impl App {
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
         if let Some(rest) = strip_mount(&request.path, whop::api::PREFIX) {
             return whop::api::handle(&self.whop, &self.clock, request, rest);
+        }
+        if let Some(rest) = strip_mount(&request.path, posthog::api::PREFIX) {
+            return posthog::api::handle(&self.posthog, &self.clock, request, rest);
+        }
+        if let Some(rest) = strip_mount(&request.path, pipedrive::api::PREFIX) {
+            return pipedrive::api::handle(&self.pipedrive, &self.clock, request, rest);
         }
         tracing::warn!(method = %request.method, path = %request.path, "persons mock: no vendor is mounted here");
         let mounts: Vec<String> = MOUNTS

@@ -4,6 +4,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::pipedrive::Pipedrive;
+use crate::posthog::PostHog;
 use crate::router::App;
 use crate::transport;
 use crate::whop::Whop;
@@ -93,6 +95,24 @@ impl MockServer {
         )
     }
 
+    /// The Pipedrive Persons mock (API v1 and v2).
+    pub fn pipedrive(&self) -> Pipedrive {
+        Pipedrive::new(
+            Arc::clone(&self.app.pipedrive),
+            self.app.clock.clone(),
+            &self.uri(),
+        )
+    }
+
+    /// The PostHog mock (persons API and capture).
+    pub fn posthog(&self) -> PostHog {
+        PostHog::new(
+            Arc::clone(&self.app.posthog),
+            self.app.clock.clone(),
+            &self.uri(),
+        )
+    }
+
     /// The clock shared by every vendor: freeze, set and advance it from tests.
     pub fn clock(&self) -> &Clock {
         &self.app.clock
@@ -111,5 +131,7 @@ impl MockServer {
     /// Forgets every vendor's data and keys; mounted wiremock mocks and the clock stay.
     pub fn reset(&self) {
         self.whop().reset();
+        self.posthog().reset();
+        self.pipedrive().reset();
     }
 }

@@ -9,6 +9,8 @@
 //! | feature | module | API |
 //! |---|---|---|
 //! | `whop` | [`whop`] | Whop People (v1) and Events |
+//! | `posthog` | [`posthog`] | PostHog Persons and capture |
+//! | `pipedrive` | [`pipedrive`] | Pipedrive Persons (API v1 and v2) |
 //!
 //! The `rustls` feature (on by default) enables TLS for talking to the real vendors; the
 //! project's mock server speaks plain HTTP.
@@ -16,9 +18,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // With no vendor feature enabled, the shared plumbing below has no user.
-#![cfg_attr(not(feature = "whop"), allow(dead_code, unused_imports, unused_macros))]
+#![cfg_attr(
+    not(any(feature = "whop", feature = "posthog", feature = "pipedrive")),
+    allow(dead_code, unused_imports, unused_macros)
+)]
 
 mod http;
+#[cfg(feature = "pipedrive")]
+pub mod pipedrive;
+#[cfg(feature = "posthog")]
+pub mod posthog;
 pub mod retry;
 #[cfg(feature = "whop")]
 pub mod whop;

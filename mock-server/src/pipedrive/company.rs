@@ -1,0 +1,416 @@
+//! One Pipedrive company: its append-only log of writes and the projections every read
+//! serves from (records by id, per-person links to related records, counters, the search
+//! index, organization head counts).
+//!
+//! Every write validates first, appends its [`Change`] to the log, then updates the
+//! projections; a refused write changes nothing. The writes themselves live in
+//! [`super::persons`] and [`super::related`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use super::counters::Sign;
+use super::fields::{FieldDef, FieldOption};
+use super::model::{
+    Activity, ContactEntry, Deal, File, Follower, FollowerChange, Id, MailMessage, Note,
+    Organization, Person, User,
+};
+use super::search::{SearchField, SearchIndex};
+
+/// Why a write was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// The record the write is about does not exist (or is deleted).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The write is invalid; the message is Pipedrive's.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One write, as appended to the log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// A user joined the company.
+    User(User),
+    /// An organization was created.
+    Organization(Organization),
+    /// A custom person field was created.
+    Field(FieldDef),
+    /// A person was created or updated.
+    Person { id: Id, patch: PersonPatch },
+    /// Persons were deleted.
+    DeletePersons(Vec<Id>),
+    /// `from` was merged into `into`.
+    Merge { from: Id, into: Id },
+    /// A user started (`true`) or stopped following a person.
+    Follow { person: Id, user: Id, follows: bool },
+    /// A deal was created or rewritten.
+    Deal(Deal),
+    /// An activity was created or rewritten.
+    Activity(Activity),
+    /// A note was created or rewritten.
+    Note(Note),
+    /// A file was attached.
+    File(File),
+    /// A mail message was synced.
+    Mail(MailMessage),
+}
+
+/// The writable fields of a person; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PersonPatch {
+    /// Full name.
+    pub name: Option<String>,
+    /// Owner user id.
+    pub owner_id: Option<Id>,
+    /// Organization (`Some(None)` unlinks it).
+    pub org_id: Option<Option<Id>>,
+    /// E-mail entries (replacing the existing ones).
+    pub emails: Option<Vec<ContactEntry>>,
+    /// Phone entries (replacing the existing ones).
+    pub phones: Option<Vec<ContactEntry>>,
+    /// Visibility.
+    pub visible_to: Option<u8>,
+    /// Label ids.
+    pub label_ids: Option<Vec<Id>>,
+    /// Custom field values (`None` clears one), already validated against the registry.
+    pub custom: Vec<(String, Option<Value>)>,
+    /// Creation time (create only).
+    pub add_time: Option<i64>,
+}
+
+/// Per-person indexes of related records, so per-person reads and merges never scan.
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    /// Deals where the person is primary contact or participant (deleted ones included).
+    pub deals: BTreeMap<Id, BTreeSet<Id>>,
+    /// Activities linked to the person (deleted ones excluded).
+    pub activities: BTreeMap<Id, BTreeSet<Id>>,
+    /// Notes attached to the person.
+    pub notes: BTreeMap<Id, BTreeSet<Id>>,
+    /// Files attached to the person.
+    pub files: BTreeMap<Id, BTreeSet<Id>>,
+    /// Mail messages linked to the person.
+    pub mails: BTreeMap<Id, BTreeSet<Id>>,
+}
+
+/// Auto-increment sequences, one per record type.
+#[derive(Clone, Debug, Default)]
+pub struct Sequences {
+    counters: HashMap<&'static str, Id>,
+}
+
+impl Sequences {
+    /// The next id of `kind`, from 1.
+    pub fn next(&mut self, kind: &'static str) -> Id {
+        let counter = self.counters.entry(kind).or_default();
+        *counter = counter.saturating_add(1);
+        *counter
+    }
+}
+
+/// The built-in person labels every company starts with.
+const DEFAULT_LABELS: [&str; 4] = ["Customer", "Hot lead", "Warm lead", "Cold lead"];
+
+/// One company's data.
+#[derive(Clone, Debug)]
+pub struct Company {
+    /// Company id.
+    pub id: Id,
+    /// Every write, in order.
+    pub(super) log: Vec<Change>,
+    /// Users.
+    pub users: BTreeMap<Id, User>,
+    /// Organizations.
+    pub orgs: BTreeMap<Id, Organization>,
+    /// Persons, deleted ones included.
+    pub persons: BTreeMap<Id, Person>,
+    /// Deals, deleted ones included.
+    pub deals: BTreeMap<Id, Deal>,
+    /// Activities, deleted ones included.
+    pub activities: BTreeMap<Id, Activity>,
+    /// Notes, deleted ones included.
+    pub notes: BTreeMap<Id, Note>,
+    /// Files.
+    pub files: BTreeMap<Id, File>,
+    /// Mail messages.
+    pub mails: BTreeMap<Id, MailMessage>,
+    /// Followers per person, by user id.
+    pub followers: BTreeMap<Id, BTreeMap<Id, Follower>>,
+    /// Follower changes per person, oldest first.
+    pub follower_changes: BTreeMap<Id, Vec<FollowerChange>>,
+    /// Custom person fields.
+    pub fields: Vec<FieldDef>,
+    /// Options of the built-in `label` field.
+    pub labels: Vec<FieldOption>,
+    /// Per-person indexes.
+    pub links: Links,
+    /// The search index.
+    pub search: SearchIndex,
+    /// Id sequences.
+    pub(super) ids: Sequences,
+}
+
+impl Company {
+    /// An empty company with Pipedrive's default person labels.
+    pub fn new(id: Id) -> Self {
+        let mut ids = Sequences::default();
+        let labels = DEFAULT_LABELS
+            .iter()
+            .map(|label| FieldOption {
+                id: ids.next("option"),
+                label: (*label).to_owned(),
+            })
+            .collect();
+        Self {
+            id,
+            log: Vec::new(),
+            users: BTreeMap::new(),
+            orgs: BTreeMap::new(),
+            persons: BTreeMap::new(),
+            deals: BTreeMap::new(),
+            activities: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            files: BTreeMap::new(),
+            mails: BTreeMap::new(),
+            followers: BTreeMap::new(),
+            follower_changes: BTreeMap::new(),
+            fields: Vec::new(),
+            labels,
+            links: Links::default(),
+            search: SearchIndex::default(),
+            ids,
+        }
+    }
+
+    /// How many writes the log holds.
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
+    /// Adds a user to the company.
+    pub fn add_user(&mut self, user: User) {
+        self.log.push(Change::User(user.clone()));
+        self.users.insert(user.id, user);
+    }
+
+    /// Creates an organization; returns its id.
+    pub fn add_organization(
+        &mut self,
+        name: &str,
+        owner_id: Id,
+        address: Option<String>,
+    ) -> Result<Id, ModelError> {
+        self.user(owner_id)?;
+        let org = Organization {
+            id: self.ids.next("org"),
+            name: name.to_owned(),
+            owner_id,
+            address,
+            people_count: 0,
+        };
+        self.log.push(Change::Organization(org.clone()));
+        let id = org.id;
+        self.orgs.insert(id, org);
+        Ok(id)
+    }
+
+    /// Creates a custom person field; `options` are the labels of an enum or set field.
+    pub fn add_field(&mut self, field: FieldDef) -> FieldDef {
+        self.log.push(Change::Field(field.clone()));
+        self.fields.push(field.clone());
+        field
+    }
+
+    /// The next id of `kind` (for records built by the facade before they are written).
+    pub fn next_id(&mut self, kind: &'static str) -> Id {
+        self.ids.next(kind)
+    }
+
+    /// The custom field with `key`.
+    pub fn field(&self, key: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|field| field.key == key)
+    }
+
+    /// The user `id` of this company.
+    pub fn user(&self, id: Id) -> Result<&User, ModelError> {
+        self.users.get(&id).ok_or(ModelError::NotFound("User"))
+    }
+
+    /// The active person `id`.
+    pub fn active_person(&self, id: Id) -> Result<&Person, ModelError> {
+        self.persons
+            .get(&id)
+            .filter(|person| person.is_active())
+            .ok_or(ModelError::NotFound("Person"))
+    }
+
+    /// Whether `user` may see `person` under its `visible_to`: owner-only persons (1) are
+    /// seen by their owner, their followers and admins; wider settings by everyone.
+    pub fn can_see(&self, person: &Person, user: &User) -> bool {
+        person.visible_to != 1
+            || user.is_admin
+            || person.owner_id == user.id
+            || self
+                .followers
+                .get(&person.id)
+                .is_some_and(|followers| followers.contains_key(&user.id))
+    }
+
+    /// The users who may see `person`.
+    pub fn permitted_users(&self, person: &Person) -> Vec<Id> {
+        self.users
+            .values()
+            .filter(|user| self.can_see(person, user))
+            .map(|user| user.id)
+            .collect()
+    }
+
+    /// Moves a deal's contribution into (`Add`) or out of (`Remove`) its persons' counters
+    /// and links.
+    pub(super) fn count_deal(&mut self, deal: &Deal, sign: Sign) {
+        for person_id in deal.linked_persons() {
+            link(&mut self.links.deals, person_id, deal.id, sign);
+            if deal.delete_time.is_some() {
+                continue;
+            }
+            if let Some(person) = self.persons.get_mut(&person_id) {
+                let primary = deal.person_id == Some(person_id);
+                let participant = deal.participants.contains_key(&person_id);
+                person.counters.apply_deal(deal, primary, participant, sign);
+            }
+        }
+    }
+
+    /// Moves a live activity's contribution into or out of its persons.
+    pub(super) fn count_activity(&mut self, activity: &Activity, sign: Sign) {
+        if activity.delete_time.is_some() {
+            return;
+        }
+        for person_id in activity.linked_persons() {
+            link(&mut self.links.activities, person_id, activity.id, sign);
+            if let Some(person) = self.persons.get_mut(&person_id) {
+                person.counters.apply_activity(activity, sign);
+            }
+        }
+    }
+
+    /// Moves a live note's contribution into or out of its person (count and search text).
+    pub(super) fn count_note(&mut self, note: &Note, sign: Sign) {
+        let (Some(person_id), None) = (note.person_id, note.delete_time) else {
+            return;
+        };
+        link(&mut self.links.notes, person_id, note.id, sign);
+        if let Some(person) = self.persons.get_mut(&person_id) {
+            person.counters.apply_note(sign);
+        }
+        self.reindex_notes(person_id);
+    }
+
+    /// Moves a file's contribution into or out of its person.
+    pub(super) fn count_file(&mut self, file: &File, sign: Sign) {
+        let Some(person_id) = file.person_id else {
+            return;
+        };
+        link(&mut self.links.files, person_id, file.id, sign);
+        if let Some(person) = self.persons.get_mut(&person_id) {
+            person.counters.apply_file(sign);
+        }
+    }
+
+    /// Moves a mail message's contribution into or out of its persons.
+    pub(super) fn count_mail(&mut self, mail: &MailMessage, sign: Sign) {
+        for &person_id in &mail.person_ids {
+            link(&mut self.links.mails, person_id, mail.id, sign);
+            if let Some(person) = self.persons.get_mut(&person_id) {
+                person.counters.apply_mail(mail, sign);
+            }
+        }
+    }
+
+    /// Counts `person` into (`Add`) or out of its organization's head count.
+    pub(super) fn count_in_org(&mut self, org: Option<Id>, sign: Sign) {
+        let Some(org) = org else {
+            return;
+        };
+        if let Some(org) = self.orgs.get_mut(&org) {
+            org.people_count = match sign {
+                Sign::Add => org.people_count.saturating_add(1),
+                Sign::Remove => org.people_count.saturating_sub(1),
+            };
+        }
+    }
+
+    /// Re-indexes a person's own searchable fields.
+    pub(super) fn reindex_person(&mut self, person_id: Id) {
+        let Some(person) = self.persons.get(&person_id) else {
+            return;
+        };
+        if !person.is_active() {
+            self.search.remove(person_id);
+            return;
+        }
+        let values = |entries: &[ContactEntry]| {
+            entries
+                .iter()
+                .map(|entry| entry.value.clone())
+                .filter(|value| !value.is_empty())
+                .collect()
+        };
+        let name = vec![person.name.clone()];
+        let emails = values(&person.emails);
+        let phones = values(&person.phones);
+        let custom = self
+            .fields
+            .iter()
+            .filter_map(|field| {
+                person
+                    .custom
+                    .get(&field.key)
+                    .and_then(|value| field.search_text(value))
+            })
+            .collect();
+        self.search.set(person_id, SearchField::Name, name);
+        self.search.set(person_id, SearchField::Email, emails);
+        self.search.set(person_id, SearchField::Phone, phones);
+        self.search
+            .set(person_id, SearchField::CustomFields, custom);
+        self.reindex_notes(person_id);
+    }
+
+    fn reindex_notes(&mut self, person_id: Id) {
+        let active = self.persons.get(&person_id).is_some_and(Person::is_active);
+        let texts = if active {
+            self.links
+                .notes
+                .get(&person_id)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.notes.get(id))
+                .map(|note| note.content.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.search.set(person_id, SearchField::Notes, texts);
+    }
+}
+
+/// Adds `id` to (or removes it from) `person`'s set in `index`.
+fn link(index: &mut BTreeMap<Id, BTreeSet<Id>>, person: Id, id: Id, sign: Sign) {
+    match sign {
+        Sign::Add => {
+            index.entry(person).or_default().insert(id);
+        }
+        Sign::Remove => {
+            if let Some(ids) = index.get_mut(&person) {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    index.remove(&person);
+                }
+            }
+        }
+    }
+}

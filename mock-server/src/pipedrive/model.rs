@@ -1,0 +1,355 @@
+//! The records one Pipedrive company holds: users, organizations, persons, deals, activities,
+//! notes, files, mail messages and followers. Times are Unix seconds; rendering formats them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::counters::Counters;
+
+/// Every Pipedrive id: company-scoped, auto-incremented, starting at 1.
+pub type Id = u64;
+
+/// A user of the company (an owner, a follower, an API token's holder).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// User id (unique across the mock, as Pipedrive's are).
+    pub id: Id,
+    /// Display name.
+    pub name: String,
+    /// Login e-mail.
+    pub email: String,
+    /// Admins see every person whatever its `visible_to`.
+    pub is_admin: bool,
+}
+
+/// An organization persons can belong to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    /// Organization id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// Owner user id.
+    pub owner_id: Id,
+    /// Postal address, if any.
+    pub address: Option<String>,
+    /// Live persons whose `org_id` is this organization (kept incrementally).
+    pub people_count: u64,
+}
+
+/// One e-mail address or phone number of a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactEntry {
+    /// The address or number.
+    pub value: String,
+    /// Whether it is the primary one.
+    pub primary: bool,
+    /// `work`, `home`, `mobile`, `other`, or empty when none was given.
+    pub label: String,
+}
+
+/// A person: what was written plus the counters derived from related records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    /// Person id.
+    pub id: Id,
+    /// Full name.
+    pub name: String,
+    /// Owner user id.
+    pub owner_id: Id,
+    /// Organization id.
+    pub org_id: Option<Id>,
+    /// E-mail addresses.
+    pub emails: Vec<ContactEntry>,
+    /// Phone numbers.
+    pub phones: Vec<ContactEntry>,
+    /// Visibility: 1, 3, 5 or 7.
+    pub visible_to: u8,
+    /// Label ids (options of the `label` field).
+    pub label_ids: Vec<Id>,
+    /// Custom field values in their canonical (API v2) form, by field key.
+    pub custom: BTreeMap<String, Value>,
+    /// Creation time.
+    pub add_time: i64,
+    /// Last write time.
+    pub update_time: i64,
+    /// Soft-delete time; a deleted person keeps its id but leaves lists.
+    pub delete_time: Option<i64>,
+    /// Aggregates over related records.
+    pub counters: Counters,
+}
+
+impl Person {
+    /// Whether the person has not been deleted (or merged away).
+    pub fn is_active(&self) -> bool {
+        self.delete_time.is_none()
+    }
+
+    /// `first_name`: the first word of the name.
+    pub fn first_name(&self) -> Option<&str> {
+        self.name.split_whitespace().next()
+    }
+
+    /// `last_name`: the rest of the name after the first word, `None` for one-word names.
+    pub fn last_name(&self) -> Option<String> {
+        let mut words = self.name.split_whitespace();
+        words.next()?;
+        let rest: Vec<&str> = words.collect();
+        (!rest.is_empty()).then(|| rest.join(" "))
+    }
+
+    /// `first_char`: the lower-cased first character of the name.
+    pub fn first_char(&self) -> String {
+        self.name
+            .trim_start()
+            .chars()
+            .next()
+            .map(|c| c.to_lowercase().collect())
+            .unwrap_or_default()
+    }
+
+    /// The value of the primary e-mail entry (or the first one).
+    pub fn primary_email(&self) -> Option<&str> {
+        primary(&self.emails)
+    }
+}
+
+/// The value of the primary entry of `entries`, else of the first one.
+pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
+    entries
+        .iter()
+        .find(|entry| entry.primary)
+        .or_else(|| entries.first())
+        .map(|entry| entry.value.as_str())
+}
+
+/// A deal's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DealStatus {
+    /// In progress.
+    Open,
+    /// Closed as won.
+    Won,
+    /// Closed as lost.
+    Lost,
+}
+
+impl DealStatus {
+    /// Pipedrive's name for the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        }
+    }
+
+    /// Parses `open`, `won` or `lost`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "open" => Some(DealStatus::Open),
+            "won" => Some(DealStatus::Won),
+            "lost" => Some(DealStatus::Lost),
+            _ => None,
+        }
+    }
+}
+
+/// A deal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deal {
+    /// Deal id.
+    pub id: Id,
+    /// Title.
+    pub title: String,
+    /// Value.
+    pub value: f64,
+    /// Currency code.
+    pub currency: String,
+    /// Status.
+    pub status: DealStatus,
+    /// Owner user id.
+    pub owner_id: Id,
+    /// Primary contact.
+    pub person_id: Option<Id>,
+    /// Organization.
+    pub org_id: Option<Id>,
+    /// Participants: person id → participant relation id.
+    pub participants: BTreeMap<Id, Id>,
+    /// Lost reason.
+    pub lost_reason: Option<String>,
+    /// Visibility.
+    pub visible_to: u8,
+    /// Creation time.
+    pub add_time: i64,
+    /// Last write time.
+    pub update_time: i64,
+    /// When it was won.
+    pub won_time: Option<i64>,
+    /// When it was lost.
+    pub lost_time: Option<i64>,
+    /// When it was deleted.
+    pub delete_time: Option<i64>,
+}
+
+impl Deal {
+    /// When it was closed (won or lost).
+    pub fn close_time(&self) -> Option<i64> {
+        self.won_time.or(self.lost_time)
+    }
+
+    /// Every person linked to the deal (primary contact and participants).
+    pub fn linked_persons(&self) -> BTreeSet<Id> {
+        self.person_id
+            .into_iter()
+            .chain(self.participants.keys().copied())
+            .collect()
+    }
+}
+
+/// An activity (call, meeting, task…).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    /// Activity id.
+    pub id: Id,
+    /// Subject.
+    pub subject: String,
+    /// Type key (`call`, `meeting`, `task`…).
+    pub kind: String,
+    /// Assigned user.
+    pub owner_id: Id,
+    /// Main person.
+    pub person_id: Option<Id>,
+    /// Deal.
+    pub deal_id: Option<Id>,
+    /// Organization.
+    pub org_id: Option<Id>,
+    /// Participants and whether each is the primary one.
+    pub participants: Vec<(Id, bool)>,
+    /// Due date `YYYY-MM-DD`.
+    pub due_date: String,
+    /// Due time `HH:MM`, empty when none.
+    pub due_time: String,
+    /// Duration `HH:MM`, empty when none.
+    pub duration: String,
+    /// Done flag.
+    pub done: bool,
+    /// When it was marked done.
+    pub marked_as_done_time: Option<i64>,
+    /// Note.
+    pub note: Option<String>,
+    /// Creation time.
+    pub add_time: i64,
+    /// Last write time.
+    pub update_time: i64,
+    /// When it was deleted.
+    pub delete_time: Option<i64>,
+}
+
+impl Activity {
+    /// Every person the activity counts for (main person and participants).
+    pub fn linked_persons(&self) -> BTreeSet<Id> {
+        self.person_id
+            .into_iter()
+            .chain(self.participants.iter().map(|(person, _)| *person))
+            .collect()
+    }
+}
+
+/// A note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// Note id.
+    pub id: Id,
+    /// HTML content.
+    pub content: String,
+    /// Author.
+    pub user_id: Id,
+    /// Person it is attached to.
+    pub person_id: Option<Id>,
+    /// Deal it is attached to.
+    pub deal_id: Option<Id>,
+    /// Organization it is attached to.
+    pub org_id: Option<Id>,
+    /// Creation time.
+    pub add_time: i64,
+    /// Last write time.
+    pub update_time: i64,
+    /// When it was deleted.
+    pub delete_time: Option<i64>,
+}
+
+/// A file attached to a person (Pipedrive's upload endpoint is not modelled: seed files
+/// through [`super::Pipedrive::attach_file`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    /// File id.
+    pub id: Id,
+    /// Uploader.
+    pub user_id: Id,
+    /// Person.
+    pub person_id: Option<Id>,
+    /// Deal.
+    pub deal_id: Option<Id>,
+    /// File name.
+    pub file_name: String,
+    /// Extension-like type (`pdf`, `png`…).
+    pub file_type: String,
+    /// Size in bytes.
+    pub file_size: u64,
+    /// Upload time.
+    pub add_time: i64,
+}
+
+/// A synced mail message (Pipedrive has no API to create one: seed them through
+/// [`super::Pipedrive::record_mail`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailMessage {
+    /// Message id.
+    pub id: Id,
+    /// The mailbox owner.
+    pub user_id: Id,
+    /// Thread id.
+    pub thread_id: Id,
+    /// Sender address.
+    pub from: String,
+    /// Recipient addresses.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// Body snippet.
+    pub snippet: String,
+    /// Whether the user sent it (outgoing) rather than received it.
+    pub sent: bool,
+    /// When it was sent or received.
+    pub message_time: i64,
+    /// Persons linked to the message.
+    pub person_ids: BTreeSet<Id>,
+    /// When it was synced.
+    pub add_time: i64,
+}
+
+/// One follower of a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Follower {
+    /// The relation id (what v1 deletes by).
+    pub id: Id,
+    /// The following user (what v2 deletes by).
+    pub user_id: Id,
+    /// When the user started following.
+    pub add_time: i64,
+}
+
+/// One entry of a person's followers changelog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowerChange {
+    /// Added (true) or removed.
+    pub added: bool,
+    /// Who made the change.
+    pub actor_user_id: Id,
+    /// The follower concerned.
+    pub follower_user_id: Id,
+    /// When.
+    pub time: i64,
+}

@@ -1,0 +1,443 @@
+//! Person writes: create, update, delete, merge and followers. Each validates, appends to
+//! the log, then updates the projections.
+
+use super::company::{Change, Company, ModelError, PersonPatch};
+use super::counters::{Counters, Sign};
+use super::model::{ContactEntry, Follower, FollowerChange, Id, Person};
+
+/// The visibility values Pipedrive accepts.
+pub const VISIBILITY: [u8; 4] = [1, 3, 5, 7];
+
+/// The visibility of persons created without one (the company default: entire company).
+pub const DEFAULT_VISIBILITY: u8 = 3;
+
+impl Company {
+    /// Creates a person owned by `patch.owner_id` or else by `actor`; returns its id.
+    pub fn create_person(
+        &mut self,
+        mut patch: PersonPatch,
+        actor: Id,
+        now: i64,
+    ) -> Result<Id, ModelError> {
+        let name_given = patch
+            .name
+            .as_deref()
+            .is_some_and(|name| !name.trim().is_empty());
+        if !name_given {
+            return Err(ModelError::Invalid("Name must be given.".into()));
+        }
+        patch.owner_id.get_or_insert(actor);
+        self.validate_patch(&patch)?;
+        let id = self.ids.next("person");
+        self.log.push(Change::Person {
+            id,
+            patch: patch.clone(),
+        });
+        let person = Person {
+            id,
+            name: String::new(),
+            owner_id: actor,
+            org_id: None,
+            emails: Vec::new(),
+            phones: Vec::new(),
+            visible_to: DEFAULT_VISIBILITY,
+            label_ids: Vec::new(),
+            custom: Default::default(),
+            add_time: patch.add_time.unwrap_or(now),
+            update_time: now,
+            delete_time: None,
+            counters: Counters::default(),
+        };
+        self.persons.insert(id, person);
+        self.apply_patch(id, patch, now);
+        Ok(id)
+    }
+
+    /// Updates the active person `id`.
+    pub fn update_person(
+        &mut self,
+        id: Id,
+        patch: PersonPatch,
+        now: i64,
+    ) -> Result<(), ModelError> {
+        self.active_person(id)?;
+        if patch
+            .name
+            .as_deref()
+            .is_some_and(|name| name.trim().is_empty())
+        {
+            return Err(ModelError::Invalid("Name must be given.".into()));
+        }
+        self.validate_patch(&patch)?;
+        self.log.push(Change::Person {
+            id,
+            patch: patch.clone(),
+        });
+        self.apply_patch(id, patch, now);
+        Ok(())
+    }
+
+    /// Soft-deletes the active persons among `ids`; returns those deleted.
+    pub fn delete_persons(&mut self, ids: &[Id], now: i64) -> Vec<Id> {
+        let deleted: Vec<Id> = ids
+            .iter()
+            .copied()
+            .filter(|id| self.active_person(*id).is_ok())
+            .collect();
+        if deleted.is_empty() {
+            return deleted;
+        }
+        self.log.push(Change::DeletePersons(deleted.clone()));
+        for &id in &deleted {
+            self.retire(id, now);
+        }
+        deleted
+    }
+
+    /// Merges `from` into `into`: `into` survives and keeps its non-empty values, takes the
+    /// other's values where it has none, and takes over every deal, activity, note, file,
+    /// mail message and follower; `from` is deleted.
+    pub fn merge_persons(&mut self, from: Id, into: Id, now: i64) -> Result<(), ModelError> {
+        if from == into {
+            return Err(ModelError::Invalid(
+                "Cannot merge a person with itself.".into(),
+            ));
+        }
+        let merged = self.active_person(from)?.clone();
+        let survivor = self.active_person(into)?.clone();
+        self.log.push(Change::Merge { from, into });
+        self.move_related(from, into, now);
+        let patch = fill_gaps(&survivor, &merged);
+        self.retire(from, now);
+        self.apply_patch(into, patch, now);
+        Ok(())
+    }
+
+    /// Makes `user` follow the active person `person`; returns the relation.
+    pub fn follow(
+        &mut self,
+        person: Id,
+        user: Id,
+        actor: Id,
+        now: i64,
+    ) -> Result<Follower, ModelError> {
+        self.active_person(person)?;
+        self.user(user)?;
+        if self
+            .followers
+            .get(&person)
+            .is_some_and(|followers| followers.contains_key(&user))
+        {
+            return Err(ModelError::Invalid(
+                "The user is already following this item.".into(),
+            ));
+        }
+        self.log.push(Change::Follow {
+            person,
+            user,
+            follows: true,
+        });
+        let follower = Follower {
+            id: self.ids.next("follower"),
+            user_id: user,
+            add_time: now,
+        };
+        self.add_follower(person, follower, actor);
+        Ok(follower)
+    }
+
+    /// Stops `user` following `person`; returns the removed relation.
+    pub fn unfollow(
+        &mut self,
+        person: Id,
+        user: Id,
+        actor: Id,
+        now: i64,
+    ) -> Result<Follower, ModelError> {
+        self.active_person(person)?;
+        let follower = self
+            .followers
+            .get(&person)
+            .and_then(|followers| followers.get(&user))
+            .copied()
+            .ok_or(ModelError::NotFound("Follower"))?;
+        self.log.push(Change::Follow {
+            person,
+            user,
+            follows: false,
+        });
+        self.remove_follower(person, user, actor, now);
+        Ok(follower)
+    }
+
+    fn add_follower(&mut self, person: Id, follower: Follower, actor: Id) {
+        self.followers
+            .entry(person)
+            .or_default()
+            .insert(follower.user_id, follower);
+        self.follower_changes
+            .entry(person)
+            .or_default()
+            .push(FollowerChange {
+                added: true,
+                actor_user_id: actor,
+                follower_user_id: follower.user_id,
+                time: follower.add_time,
+            });
+        if let Some(record) = self.persons.get_mut(&person) {
+            record.counters.apply_follower(Sign::Add);
+        }
+    }
+
+    fn remove_follower(&mut self, person: Id, user: Id, actor: Id, now: i64) {
+        if let Some(followers) = self.followers.get_mut(&person) {
+            followers.remove(&user);
+        }
+        self.follower_changes
+            .entry(person)
+            .or_default()
+            .push(FollowerChange {
+                added: false,
+                actor_user_id: actor,
+                follower_user_id: user,
+                time: now,
+            });
+        if let Some(record) = self.persons.get_mut(&person) {
+            record.counters.apply_follower(Sign::Remove);
+        }
+    }
+
+    /// Checks the references and values of a patch against the company.
+    fn validate_patch(&self, patch: &PersonPatch) -> Result<(), ModelError> {
+        if let Some(owner) = patch.owner_id {
+            self.user(owner)
+                .map_err(|_| ModelError::Invalid(format!("User with id {owner} not found.")))?;
+        }
+        if let Some(Some(org)) = patch.org_id
+            && !self.orgs.contains_key(&org)
+        {
+            return Err(ModelError::Invalid(format!(
+                "Organization with id {org} not found."
+            )));
+        }
+        if let Some(visible_to) = patch.visible_to
+            && !VISIBILITY.contains(&visible_to)
+        {
+            return Err(ModelError::Invalid(
+                "Invalid visible_to value. Allowed values: 1, 3, 5, 7.".into(),
+            ));
+        }
+        for label in patch.label_ids.iter().flatten() {
+            if !self.labels.iter().any(|option| option.id == *label) {
+                return Err(ModelError::Invalid(format!(
+                    "Label with id {label} not found."
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a validated patch into person `id` and refreshes what depends on it.
+    fn apply_patch(&mut self, id: Id, patch: PersonPatch, now: i64) {
+        let Some(person) = self.persons.get(&id) else {
+            return;
+        };
+        let old_org = person.org_id;
+        let Some(person) = self.persons.get_mut(&id) else {
+            return;
+        };
+        if let Some(name) = patch.name {
+            person.name = name.trim().to_owned();
+        }
+        if let Some(owner) = patch.owner_id {
+            person.owner_id = owner;
+        }
+        if let Some(org) = patch.org_id {
+            person.org_id = org;
+        }
+        if let Some(emails) = patch.emails {
+            person.emails = with_primary(emails);
+        }
+        if let Some(phones) = patch.phones {
+            person.phones = with_primary(phones);
+        }
+        if let Some(visible_to) = patch.visible_to {
+            person.visible_to = visible_to;
+        }
+        if let Some(labels) = patch.label_ids {
+            person.label_ids = labels;
+        }
+        for (key, value) in patch.custom {
+            match value {
+                Some(value) => person.custom.insert(key, value),
+                None => person.custom.remove(&key),
+            };
+        }
+        person.update_time = now;
+        let new_org = person.org_id;
+        if old_org != new_org {
+            self.count_in_org(old_org, Sign::Remove);
+            self.count_in_org(new_org, Sign::Add);
+        }
+        self.reindex_person(id);
+    }
+
+    /// Soft-deletes person `id` and takes it out of its organization's head count and the
+    /// search index.
+    fn retire(&mut self, id: Id, now: i64) {
+        let Some(person) = self.persons.get_mut(&id) else {
+            return;
+        };
+        person.delete_time = Some(now);
+        person.update_time = now;
+        let org = person.org_id;
+        self.count_in_org(org, Sign::Remove);
+        self.search.remove(id);
+    }
+
+    /// Re-points every record linked to `from` at `into`, moving the counters with them.
+    fn move_related(&mut self, from: Id, into: Id, now: i64) {
+        let swap = |id: &mut Id| {
+            if *id == from {
+                *id = into;
+            }
+        };
+        for deal_id in self.links.deals.get(&from).cloned().unwrap_or_default() {
+            let Some(old) = self.deals.get(&deal_id).cloned() else {
+                continue;
+            };
+            let mut new = old.clone();
+            if let Some(person) = new.person_id.as_mut() {
+                swap(person);
+            }
+            if let Some(relation) = new.participants.remove(&from) {
+                new.participants.entry(into).or_insert(relation);
+            }
+            self.count_deal(&old, Sign::Remove);
+            self.count_deal(&new, Sign::Add);
+            self.deals.insert(deal_id, new);
+        }
+        for activity_id in self
+            .links
+            .activities
+            .get(&from)
+            .cloned()
+            .unwrap_or_default()
+        {
+            let Some(old) = self.activities.get(&activity_id).cloned() else {
+                continue;
+            };
+            let mut new = old.clone();
+            if let Some(person) = new.person_id.as_mut() {
+                swap(person);
+            }
+            new.participants
+                .iter_mut()
+                .for_each(|(person, _)| swap(person));
+            let mut seen = std::collections::BTreeSet::new();
+            new.participants.retain(|(person, _)| seen.insert(*person));
+            self.count_activity(&old, Sign::Remove);
+            self.count_activity(&new, Sign::Add);
+            self.activities.insert(activity_id, new);
+        }
+        for note_id in self.links.notes.get(&from).cloned().unwrap_or_default() {
+            let Some(old) = self.notes.get(&note_id).cloned() else {
+                continue;
+            };
+            let new = super::model::Note {
+                person_id: Some(into),
+                ..old.clone()
+            };
+            self.count_note(&old, Sign::Remove);
+            self.notes.insert(note_id, new.clone());
+            self.count_note(&new, Sign::Add);
+        }
+        for file_id in self.links.files.get(&from).cloned().unwrap_or_default() {
+            let Some(old) = self.files.get(&file_id).cloned() else {
+                continue;
+            };
+            let new = super::model::File {
+                person_id: Some(into),
+                ..old.clone()
+            };
+            self.count_file(&old, Sign::Remove);
+            self.count_file(&new, Sign::Add);
+            self.files.insert(file_id, new);
+        }
+        for mail_id in self.links.mails.get(&from).cloned().unwrap_or_default() {
+            let Some(old) = self.mails.get(&mail_id).cloned() else {
+                continue;
+            };
+            let mut new = old.clone();
+            new.person_ids.remove(&from);
+            new.person_ids.insert(into);
+            self.count_mail(&old, Sign::Remove);
+            self.count_mail(&new, Sign::Add);
+            self.mails.insert(mail_id, new);
+        }
+        let moved: Vec<Follower> = self
+            .followers
+            .get(&from)
+            .map(|f| f.values().copied().collect())
+            .unwrap_or_default();
+        for follower in moved {
+            self.remove_follower(from, follower.user_id, follower.user_id, now);
+            let already = self
+                .followers
+                .get(&into)
+                .is_some_and(|f| f.contains_key(&follower.user_id));
+            if !already {
+                self.add_follower(into, follower, follower.user_id);
+            }
+        }
+    }
+}
+
+/// The patch that fills `survivor`'s empty values from `merged`.
+fn fill_gaps(survivor: &Person, merged: &Person) -> PersonPatch {
+    let combine = |ours: &[ContactEntry], theirs: &[ContactEntry]| -> Option<Vec<ContactEntry>> {
+        let extra: Vec<ContactEntry> = theirs
+            .iter()
+            .filter(|entry| {
+                !entry.value.is_empty() && !ours.iter().any(|own| own.value == entry.value)
+            })
+            .map(|entry| ContactEntry {
+                primary: false,
+                ..entry.clone()
+            })
+            .collect();
+        (!extra.is_empty()).then(|| ours.iter().cloned().chain(extra).collect())
+    };
+    PersonPatch {
+        org_id: survivor
+            .org_id
+            .is_none()
+            .then_some(merged.org_id)
+            .filter(Option::is_some),
+        emails: combine(&survivor.emails, &merged.emails),
+        phones: combine(&survivor.phones, &merged.phones),
+        label_ids: (survivor.label_ids.is_empty() && !merged.label_ids.is_empty())
+            .then(|| merged.label_ids.clone()),
+        custom: merged
+            .custom
+            .iter()
+            .filter(|(key, _)| !survivor.custom.contains_key(*key))
+            .map(|(key, value)| (key.clone(), Some(value.clone())))
+            .collect(),
+        ..PersonPatch::default()
+    }
+}
+
+/// Contact entries with empty values dropped and exactly one primary (the first marked one,
+/// else the first entry).
+fn with_primary(entries: Vec<ContactEntry>) -> Vec<ContactEntry> {
+    let mut entries: Vec<ContactEntry> = entries
+        .into_iter()
+        .filter(|entry| !entry.value.trim().is_empty())
+        .collect();
+    let primary = entries.iter().position(|entry| entry.primary).unwrap_or(0);
+    for (at, entry) in entries.iter_mut().enumerate() {
+        entry.primary = at == primary;
+    }
+    entries
+}

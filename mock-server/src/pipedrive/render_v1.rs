@@ -1,0 +1,834 @@
+//! API v1 bodies, field for field in Pipedrive's order: `YYYY-MM-DD HH:MM:SS` times, owner
+//! and organization as embedded objects, `visible_to` as a string, custom fields at the root.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::company::Company;
+use super::model::{
+    Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person, User,
+};
+use super::time;
+
+/// `{success: true, data}`.
+#[derive(Serialize)]
+pub struct DataBody<T> {
+    /// Always true.
+    pub success: bool,
+    /// The payload.
+    pub data: T,
+}
+
+impl<T> DataBody<T> {
+    /// A success body around `data`.
+    pub fn new(data: T) -> Self {
+        Self {
+            success: true,
+            data,
+        }
+    }
+}
+
+/// A success body with `additional_data` and `related_objects`.
+#[derive(Serialize)]
+pub struct FullBody<T, A> {
+    /// Always true.
+    pub success: bool,
+    /// The payload.
+    pub data: T,
+    /// Pagination or other extras.
+    pub additional_data: A,
+    /// Sideloaded users and organizations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_objects: Option<RelatedObjects>,
+}
+
+/// `additional_data.pagination` of an offset-paginated list.
+#[derive(Serialize)]
+pub struct Paged {
+    /// The page.
+    pub pagination: Pagination,
+}
+
+/// Offset pagination.
+#[derive(Serialize)]
+pub struct Pagination {
+    /// First item's offset.
+    pub start: usize,
+    /// Page size.
+    pub limit: usize,
+    /// Whether more items follow.
+    pub more_items_in_collection: bool,
+    /// Where the next page starts (only when there is one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_start: Option<usize>,
+}
+
+/// `additional_data.next_cursor` of a cursor-paginated list.
+#[derive(Serialize)]
+pub struct Cursored {
+    /// The next page's cursor, null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `additional_data` of a person's details.
+#[derive(Serialize)]
+pub struct DetailExtras {
+    /// The person's Smart BCC address.
+    pub dropbox_email: String,
+}
+
+/// Sideloaded objects keyed by stringified id.
+#[derive(Default, Serialize)]
+pub struct RelatedObjects {
+    /// Users.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub user: BTreeMap<String, UserJson>,
+    /// Organizations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub organization: BTreeMap<String, RelatedOrg>,
+}
+
+impl RelatedObjects {
+    /// The owners and organizations of `persons`.
+    pub fn of(company: &Company, persons: &[&Person], with_orgs: bool) -> Self {
+        let mut related = Self::default();
+        for person in persons {
+            if let Some(user) = company.users.get(&person.owner_id) {
+                related
+                    .user
+                    .insert(user.id.to_string(), UserJson::of(user, false));
+            }
+            if let Some(org) = person
+                .org_id
+                .and_then(|id| company.orgs.get(&id))
+                .filter(|_| with_orgs)
+            {
+                related
+                    .organization
+                    .insert(org.id.to_string(), RelatedOrg::of(org));
+            }
+        }
+        related
+    }
+}
+
+/// A user, embedded (`value` = id) or in `related_objects`.
+#[derive(Serialize)]
+pub struct UserJson {
+    id: Id,
+    name: String,
+    email: String,
+    has_pic: u8,
+    pic_hash: Option<String>,
+    active_flag: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<Id>,
+}
+
+impl UserJson {
+    /// `user`, with `value` when embedded.
+    pub fn of(user: &User, embedded: bool) -> Self {
+        Self {
+            id: user.id,
+            name: user.name.clone(),
+            email: user.email.clone(),
+            has_pic: 0,
+            pic_hash: None,
+            active_flag: true,
+            value: embedded.then_some(user.id),
+        }
+    }
+
+    fn missing(id: Id) -> Self {
+        Self {
+            id,
+            name: String::new(),
+            email: String::new(),
+            has_pic: 0,
+            pic_hash: None,
+            active_flag: false,
+            value: Some(id),
+        }
+    }
+}
+
+/// An organization in `related_objects`.
+#[derive(Serialize)]
+pub struct RelatedOrg {
+    id: Id,
+    name: String,
+    people_count: u64,
+    owner_id: Id,
+    address: Option<String>,
+    active_flag: bool,
+    cc_email: Option<String>,
+}
+
+impl RelatedOrg {
+    fn of(org: &Organization) -> Self {
+        Self {
+            id: org.id,
+            name: org.name.clone(),
+            people_count: org.people_count,
+            owner_id: org.owner_id,
+            address: org.address.clone(),
+            active_flag: true,
+            cc_email: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EmbeddedOrg {
+    name: String,
+    people_count: u64,
+    owner_id: Id,
+    address: Option<String>,
+    active_flag: bool,
+    cc_email: Option<String>,
+    value: Id,
+}
+
+/// One contact entry; v1 answers a placeholder `{value: "", primary: true}` for none.
+#[derive(Serialize)]
+pub struct EntryJson {
+    value: String,
+    primary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+}
+
+/// Contact entries as v1 renders them (a placeholder entry when there is none).
+pub fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
+    if list.is_empty() {
+        return vec![EntryJson {
+            value: String::new(),
+            primary: true,
+            label: None,
+        }];
+    }
+    list.iter()
+        .map(|entry| EntryJson {
+            value: entry.value.clone(),
+            primary: entry.primary,
+            label: Some(entry.label.clone()),
+        })
+        .collect()
+}
+
+/// The Smart BCC address of a person.
+pub fn cc_email(company: &Company, person: &Person) -> String {
+    format!(
+        "company{}+person{}@pipedrivemail.com",
+        company.id, person.id
+    )
+}
+
+/// A v1 person.
+#[derive(Serialize)]
+pub struct PersonJson {
+    id: Id,
+    company_id: Id,
+    owner_id: UserJson,
+    org_id: Option<EmbeddedOrg>,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    open_deals_count: u64,
+    related_open_deals_count: u64,
+    closed_deals_count: u64,
+    related_closed_deals_count: u64,
+    participant_open_deals_count: u64,
+    participant_closed_deals_count: u64,
+    email_messages_count: u64,
+    activities_count: u64,
+    done_activities_count: u64,
+    undone_activities_count: u64,
+    files_count: u64,
+    notes_count: u64,
+    followers_count: u64,
+    won_deals_count: u64,
+    related_won_deals_count: u64,
+    lost_deals_count: u64,
+    related_lost_deals_count: u64,
+    active_flag: bool,
+    phone: Vec<EntryJson>,
+    email: Vec<EntryJson>,
+    primary_email: Option<String>,
+    first_char: String,
+    update_time: String,
+    add_time: String,
+    visible_to: String,
+    picture_id: Option<Value>,
+    next_activity_date: Option<String>,
+    next_activity_time: Option<String>,
+    next_activity_id: Option<Id>,
+    last_activity_id: Option<Id>,
+    last_activity_date: Option<String>,
+    last_incoming_mail_time: Option<String>,
+    last_outgoing_mail_time: Option<String>,
+    label: Option<Id>,
+    label_ids: Vec<Id>,
+    org_name: Option<String>,
+    owner_name: String,
+    cc_email: String,
+    #[serde(flatten)]
+    custom: Map<String, Value>,
+}
+
+impl PersonJson {
+    /// `person` as v1 renders it.
+    pub fn of(company: &Company, person: &Person) -> Self {
+        let owner = company.users.get(&person.owner_id);
+        let org = person.org_id.and_then(|id| company.orgs.get(&id));
+        let counters = &person.counters;
+        let next = counters.next_activity();
+        let last = counters.last_activity();
+        Self {
+            id: person.id,
+            company_id: company.id,
+            owner_id: owner.map_or_else(
+                || UserJson::missing(person.owner_id),
+                |user| UserJson::of(user, true),
+            ),
+            org_id: org.map(|org| EmbeddedOrg {
+                name: org.name.clone(),
+                people_count: org.people_count,
+                owner_id: org.owner_id,
+                address: org.address.clone(),
+                active_flag: true,
+                cc_email: None,
+                value: org.id,
+            }),
+            name: person.name.clone(),
+            first_name: person.first_name().map(str::to_owned),
+            last_name: person.last_name(),
+            open_deals_count: counters.deals.open,
+            related_open_deals_count: counters.related_deals.open,
+            closed_deals_count: counters.deals.closed(),
+            related_closed_deals_count: counters.related_deals.closed(),
+            participant_open_deals_count: counters.participant_deals.open,
+            participant_closed_deals_count: counters.participant_deals.closed(),
+            email_messages_count: counters.email_messages(),
+            activities_count: counters.activities(),
+            done_activities_count: counters.done(),
+            undone_activities_count: counters.undone(),
+            files_count: counters.files,
+            notes_count: counters.notes,
+            followers_count: counters.followers,
+            won_deals_count: counters.deals.won,
+            related_won_deals_count: counters.related_deals.won,
+            lost_deals_count: counters.deals.lost,
+            related_lost_deals_count: counters.related_deals.lost,
+            active_flag: person.is_active(),
+            phone: entries(&person.phones),
+            email: entries(&person.emails),
+            primary_email: person.primary_email().map(str::to_owned),
+            first_char: person.first_char(),
+            update_time: time::v1(person.update_time),
+            add_time: time::v1(person.add_time),
+            visible_to: person.visible_to.to_string(),
+            picture_id: None,
+            next_activity_date: next.map(|(date, _, _)| date.clone()),
+            next_activity_time: next
+                .and_then(|(_, clock, _)| (!clock.is_empty()).then(|| format!("{clock}:00"))),
+            next_activity_id: next.map(|(_, _, id)| *id),
+            last_activity_id: last.map(|(_, id)| *id),
+            last_activity_date: last.map(|(date, _)| date.clone()),
+            last_incoming_mail_time: counters.last_incoming_mail_time().map(time::v1),
+            last_outgoing_mail_time: counters.last_outgoing_mail_time().map(time::v1),
+            label: person.label_ids.first().copied(),
+            label_ids: person.label_ids.clone(),
+            org_name: org.map(|org| org.name.clone()),
+            owner_name: owner.map(|user| user.name.clone()).unwrap_or_default(),
+            cc_email: cc_email(company, person),
+            custom: company
+                .fields
+                .iter()
+                .flat_map(|field| field.render_v1(person.custom.get(&field.key)))
+                .collect(),
+        }
+    }
+}
+
+/// A flat person of `GET /persons/collection`.
+#[derive(Serialize)]
+pub struct CollectionPersonJson {
+    id: Id,
+    active_flag: bool,
+    owner_id: Id,
+    org_id: Option<Id>,
+    name: String,
+    email: Vec<EntryJson>,
+    phone: Vec<EntryJson>,
+    update_time: String,
+    delete_time: Option<String>,
+    add_time: String,
+    visible_to: String,
+    picture_id: Option<Id>,
+    label: Option<Id>,
+    label_ids: Vec<Id>,
+    cc_email: String,
+}
+
+impl CollectionPersonJson {
+    /// `person` in the collection's flat shape.
+    pub fn of(company: &Company, person: &Person) -> Self {
+        Self {
+            id: person.id,
+            active_flag: person.is_active(),
+            owner_id: person.owner_id,
+            org_id: person.org_id,
+            name: person.name.clone(),
+            email: entries(&person.emails),
+            phone: entries(&person.phones),
+            update_time: time::v1(person.update_time),
+            delete_time: person.delete_time.map(time::v1),
+            add_time: time::v1(person.add_time),
+            visible_to: person.visible_to.to_string(),
+            picture_id: None,
+            label: person.label_ids.first().copied(),
+            label_ids: person.label_ids.clone(),
+            cc_email: cc_email(company, person),
+        }
+    }
+}
+
+/// The survivor of a merge: plain owner and organization ids, plus `merge_what_id`.
+#[derive(Serialize)]
+pub struct MergedPersonJson {
+    id: Id,
+    company_id: Id,
+    owner_id: Id,
+    org_id: Option<Id>,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    open_deals_count: u64,
+    closed_deals_count: u64,
+    won_deals_count: u64,
+    lost_deals_count: u64,
+    participant_open_deals_count: u64,
+    participant_closed_deals_count: u64,
+    email_messages_count: u64,
+    activities_count: u64,
+    done_activities_count: u64,
+    undone_activities_count: u64,
+    files_count: u64,
+    notes_count: u64,
+    followers_count: u64,
+    active_flag: bool,
+    phone: Vec<EntryJson>,
+    email: Vec<EntryJson>,
+    first_char: String,
+    update_time: String,
+    add_time: String,
+    visible_to: String,
+    label: Option<Id>,
+    label_ids: Vec<Id>,
+    merge_what_id: Id,
+}
+
+impl MergedPersonJson {
+    /// The survivor `person` after merging in `merged_id`.
+    pub fn of(company: &Company, person: &Person, merged_id: Id) -> Self {
+        let counters = &person.counters;
+        Self {
+            id: person.id,
+            company_id: company.id,
+            owner_id: person.owner_id,
+            org_id: person.org_id,
+            name: person.name.clone(),
+            first_name: person.first_name().map(str::to_owned),
+            last_name: person.last_name(),
+            open_deals_count: counters.deals.open,
+            closed_deals_count: counters.deals.closed(),
+            won_deals_count: counters.deals.won,
+            lost_deals_count: counters.deals.lost,
+            participant_open_deals_count: counters.participant_deals.open,
+            participant_closed_deals_count: counters.participant_deals.closed(),
+            email_messages_count: counters.email_messages(),
+            activities_count: counters.activities(),
+            done_activities_count: counters.done(),
+            undone_activities_count: counters.undone(),
+            files_count: counters.files,
+            notes_count: counters.notes,
+            followers_count: counters.followers,
+            active_flag: person.is_active(),
+            phone: entries(&person.phones),
+            email: entries(&person.emails),
+            first_char: person.first_char(),
+            update_time: time::v1(person.update_time),
+            add_time: time::v1(person.add_time),
+            visible_to: person.visible_to.to_string(),
+            label: person.label_ids.first().copied(),
+            label_ids: person.label_ids.clone(),
+            merge_what_id: merged_id,
+        }
+    }
+}
+
+/// `{id}`.
+#[derive(Serialize)]
+pub struct IdJson {
+    /// The id.
+    pub id: Id,
+}
+
+/// `{id: [ids]}`.
+#[derive(Serialize)]
+pub struct IdsJson {
+    /// The ids.
+    pub id: Vec<Id>,
+}
+
+/// A v1 follower relation.
+#[derive(Serialize)]
+pub struct FollowerJson {
+    user_id: Id,
+    id: Id,
+    person_id: Id,
+    add_time: String,
+}
+
+impl FollowerJson {
+    /// `follower` of `person_id`.
+    pub fn of(person_id: Id, follower: &Follower) -> Self {
+        Self {
+            user_id: follower.user_id,
+            id: follower.id,
+            person_id,
+            add_time: time::v1(follower.add_time),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DealPersonJson {
+    active_flag: bool,
+    name: String,
+    email: Vec<EntryJson>,
+    phone: Vec<EntryJson>,
+    owner_id: Id,
+    value: Id,
+}
+
+/// A v1 deal.
+#[derive(Serialize)]
+pub struct DealJson {
+    id: Id,
+    title: String,
+    value: f64,
+    currency: String,
+    status: &'static str,
+    user_id: UserJson,
+    person_id: Option<DealPersonJson>,
+    org_id: Option<Id>,
+    person_name: Option<String>,
+    participants_count: usize,
+    add_time: String,
+    update_time: String,
+    close_time: Option<String>,
+    won_time: Option<String>,
+    lost_time: Option<String>,
+    lost_reason: Option<String>,
+    active: bool,
+    deleted: bool,
+    visible_to: String,
+}
+
+impl DealJson {
+    /// `deal` as v1 renders it (status `deleted` once deleted).
+    pub fn of(company: &Company, deal: &Deal) -> Self {
+        let person = deal.person_id.and_then(|id| company.persons.get(&id));
+        let deleted = deal.delete_time.is_some();
+        Self {
+            id: deal.id,
+            title: deal.title.clone(),
+            value: deal.value,
+            currency: deal.currency.clone(),
+            status: if deleted {
+                "deleted"
+            } else {
+                deal.status.as_str()
+            },
+            user_id: company.users.get(&deal.owner_id).map_or_else(
+                || UserJson::missing(deal.owner_id),
+                |user| UserJson::of(user, true),
+            ),
+            person_id: person.map(|person| DealPersonJson {
+                active_flag: person.is_active(),
+                name: person.name.clone(),
+                email: entries(&person.emails),
+                phone: entries(&person.phones),
+                owner_id: person.owner_id,
+                value: person.id,
+            }),
+            org_id: deal.org_id,
+            person_name: person.map(|person| person.name.clone()),
+            participants_count: deal.participants.len(),
+            add_time: time::v1(deal.add_time),
+            update_time: time::v1(deal.update_time),
+            close_time: deal.close_time().map(time::v1),
+            won_time: deal.won_time.map(time::v1),
+            lost_time: deal.lost_time.map(time::v1),
+            lost_reason: deal.lost_reason.clone(),
+            active: !deleted && deal.status == super::model::DealStatus::Open,
+            deleted,
+            visible_to: deal.visible_to.to_string(),
+        }
+    }
+}
+
+/// A deal participant relation.
+#[derive(Serialize)]
+pub struct ParticipantJson {
+    /// Relation id.
+    pub id: Id,
+    /// Person.
+    pub person_id: Id,
+    /// Deal.
+    pub deal_id: Id,
+    /// When added.
+    pub add_time: String,
+    /// Always true.
+    pub active_flag: bool,
+}
+
+#[derive(Serialize)]
+struct ActivityParticipantJson {
+    person_id: Id,
+    primary_flag: bool,
+}
+
+/// A v1 activity.
+#[derive(Serialize)]
+pub struct ActivityJson {
+    id: Id,
+    company_id: Id,
+    user_id: Id,
+    done: bool,
+    r#type: String,
+    subject: String,
+    due_date: Option<String>,
+    due_time: String,
+    duration: String,
+    person_id: Option<Id>,
+    deal_id: Option<Id>,
+    org_id: Option<Id>,
+    participants: Option<Vec<ActivityParticipantJson>>,
+    add_time: String,
+    update_time: String,
+    marked_as_done_time: String,
+    active_flag: bool,
+    person_name: Option<String>,
+    note: Option<String>,
+}
+
+impl ActivityJson {
+    /// `activity` as v1 renders it.
+    pub fn of(company: &Company, activity: &Activity) -> Self {
+        let participants: Vec<ActivityParticipantJson> = activity
+            .participants
+            .iter()
+            .map(|(person_id, primary_flag)| ActivityParticipantJson {
+                person_id: *person_id,
+                primary_flag: *primary_flag,
+            })
+            .collect();
+        Self {
+            id: activity.id,
+            company_id: company.id,
+            user_id: activity.owner_id,
+            done: activity.done,
+            r#type: activity.kind.clone(),
+            subject: activity.subject.clone(),
+            due_date: Some(activity.due_date.clone()),
+            due_time: activity.due_time.clone(),
+            duration: activity.duration.clone(),
+            person_id: activity.person_id,
+            deal_id: activity.deal_id,
+            org_id: activity.org_id,
+            participants: (!participants.is_empty()).then_some(participants),
+            add_time: time::v1(activity.add_time),
+            update_time: time::v1(activity.update_time),
+            marked_as_done_time: activity
+                .marked_as_done_time
+                .map(time::v1)
+                .unwrap_or_default(),
+            active_flag: activity.delete_time.is_none(),
+            person_name: activity
+                .person_id
+                .and_then(|id| company.persons.get(&id))
+                .map(|person| person.name.clone()),
+            note: activity.note.clone(),
+        }
+    }
+}
+
+/// A note.
+#[derive(Serialize)]
+pub struct NoteJson {
+    id: Id,
+    user_id: Id,
+    content: String,
+    person_id: Option<Id>,
+    deal_id: Option<Id>,
+    org_id: Option<Id>,
+    add_time: String,
+    update_time: String,
+    active_flag: bool,
+}
+
+impl NoteJson {
+    /// `note` as v1 renders it.
+    pub fn of(note: &Note) -> Self {
+        Self {
+            id: note.id,
+            user_id: note.user_id,
+            content: note.content.clone(),
+            person_id: note.person_id,
+            deal_id: note.deal_id,
+            org_id: note.org_id,
+            add_time: time::v1(note.add_time),
+            update_time: time::v1(note.update_time),
+            active_flag: note.delete_time.is_none(),
+        }
+    }
+}
+
+/// A file.
+#[derive(Serialize)]
+pub struct FileJson {
+    id: Id,
+    user_id: Id,
+    deal_id: Option<Id>,
+    person_id: Option<Id>,
+    org_id: Option<Id>,
+    add_time: String,
+    update_time: String,
+    file_name: String,
+    file_type: String,
+    file_size: u64,
+    active_flag: bool,
+    person_name: Option<String>,
+    url: String,
+    name: String,
+    description: Option<String>,
+}
+
+impl FileJson {
+    /// `file` as v1 renders it.
+    pub fn of(company: &Company, file: &File) -> Self {
+        Self {
+            id: file.id,
+            user_id: file.user_id,
+            deal_id: file.deal_id,
+            person_id: file.person_id,
+            org_id: None,
+            add_time: time::v1(file.add_time),
+            update_time: time::v1(file.add_time),
+            file_name: file.file_name.clone(),
+            file_type: file.file_type.clone(),
+            file_size: file.file_size,
+            active_flag: true,
+            person_name: file
+                .person_id
+                .and_then(|id| company.persons.get(&id))
+                .map(|person| person.name.clone()),
+            url: format!(
+                "https://app.pipedrive.com/api/v1/files/{}/download",
+                file.id
+            ),
+            name: file.file_name.clone(),
+            description: None,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PartyJson {
+    id: usize,
+    email_address: String,
+    name: String,
+    linked_person_id: Option<Id>,
+    linked_person_name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MailJson {
+    id: Id,
+    from: Vec<PartyJson>,
+    to: Vec<PartyJson>,
+    subject: String,
+    snippet: String,
+    sent_flag: u8,
+    message_time: String,
+    add_time: String,
+    update_time: String,
+    user_id: Id,
+    mail_thread_id: Id,
+    item_type: &'static str,
+    company_id: Id,
+}
+
+/// One entry of a person's mail feed.
+#[derive(Serialize)]
+pub struct MailItemJson {
+    object: &'static str,
+    timestamp: String,
+    data: MailJson,
+}
+
+impl MailItemJson {
+    /// `mail` as the person mail feed renders it (mail times are ISO with `Z`).
+    pub fn of(company: &Company, mail: &MailMessage) -> Self {
+        let party = |at: usize, address: &str| {
+            let linked = mail
+                .person_ids
+                .iter()
+                .filter_map(|id| company.persons.get(id))
+                .find(|person| {
+                    person
+                        .emails
+                        .iter()
+                        .any(|email| email.value.eq_ignore_ascii_case(address))
+                });
+            PartyJson {
+                id: at,
+                email_address: address.to_owned(),
+                name: linked.map(|person| person.name.clone()).unwrap_or_default(),
+                linked_person_id: linked.map(|person| person.id),
+                linked_person_name: linked.map(|person| person.name.clone()),
+            }
+        };
+        let stamp = time::v2(mail.message_time);
+        Self {
+            object: "mailMessage",
+            timestamp: stamp.clone(),
+            data: MailJson {
+                id: mail.id,
+                from: vec![party(1, &mail.from)],
+                to: mail
+                    .to
+                    .iter()
+                    .enumerate()
+                    .map(|(at, to)| party(at + 2, to))
+                    .collect(),
+                subject: mail.subject.clone(),
+                snippet: mail.snippet.clone(),
+                sent_flag: u8::from(mail.sent),
+                message_time: stamp,
+                add_time: time::v2(mail.add_time),
+                update_time: time::v2(mail.add_time),
+                user_id: mail.user_id,
+                mail_thread_id: mail.thread_id,
+                item_type: "mailMessage",
+                company_id: company.id,
+            },
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! API v2 bodies: RFC 3339 times, plain ids, `visible_to` as an int, `custom_fields` as an
+//! object, counters only when named in `include_fields`. Also the search hit, which both
+//! versions share.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::company::Company;
+use super::fields::FieldOption;
+use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person};
+use super::time;
+
+/// The optional fields `include_fields` may name.
+pub const INCLUDE_FIELDS: [&str; 24] = [
+    "next_activity_id",
+    "last_activity_id",
+    "open_deals_count",
+    "related_open_deals_count",
+    "closed_deals_count",
+    "related_closed_deals_count",
+    "participant_open_deals_count",
+    "participant_closed_deals_count",
+    "email_messages_count",
+    "activities_count",
+    "done_activities_count",
+    "undone_activities_count",
+    "files_count",
+    "notes_count",
+    "followers_count",
+    "won_deals_count",
+    "related_won_deals_count",
+    "lost_deals_count",
+    "related_lost_deals_count",
+    "last_incoming_mail_time",
+    "last_outgoing_mail_time",
+    "marketing_status",
+    "doi_status",
+    "smart_bcc_email",
+];
+
+/// How a v2 person is rendered: extra fields, custom field subset, labels.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonShape {
+    /// Names from `include_fields`.
+    pub include: BTreeSet<String>,
+    /// Keys from `custom_fields` (all when `None`).
+    pub custom_fields: Option<BTreeSet<String>>,
+    /// `include_option_labels`.
+    pub option_labels: bool,
+    /// `include_labels`.
+    pub labels: bool,
+}
+
+/// `{success, data, additional_data: {next_cursor}}`.
+#[derive(Serialize)]
+pub struct CursorBody<T> {
+    /// Always true.
+    pub success: bool,
+    /// The page.
+    pub data: T,
+    /// The next cursor.
+    pub additional_data: super::render_v1::Cursored,
+}
+
+/// One contact entry.
+#[derive(Serialize)]
+pub struct EntryJson {
+    value: String,
+    primary: bool,
+    label: String,
+}
+
+fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
+    list.iter()
+        .map(|entry| EntryJson {
+            value: entry.value.clone(),
+            primary: entry.primary,
+            label: entry.label.clone(),
+        })
+        .collect()
+}
+
+/// A v2 person.
+#[derive(Serialize)]
+pub struct PersonJson {
+    id: Id,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    owner_id: Id,
+    org_id: Option<Id>,
+    add_time: String,
+    update_time: String,
+    emails: Vec<EntryJson>,
+    phones: Vec<EntryJson>,
+    is_deleted: bool,
+    visible_to: u8,
+    label_ids: Vec<Id>,
+    picture_id: Option<Id>,
+    custom_fields: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<Vec<FieldOption>>,
+    #[serde(flatten)]
+    included: Map<String, Value>,
+}
+
+impl PersonJson {
+    /// `person` as v2 renders it in `shape`.
+    pub fn of(company: &Company, person: &Person, shape: &PersonShape) -> Self {
+        let custom_fields = company
+            .fields
+            .iter()
+            .filter(|field| {
+                shape
+                    .custom_fields
+                    .as_ref()
+                    .is_none_or(|keys| keys.contains(&field.key))
+            })
+            .map(|field| {
+                (
+                    field.key.clone(),
+                    field.render_v2(person.custom.get(&field.key), shape.option_labels),
+                )
+            })
+            .collect();
+        let labels = shape.labels.then(|| {
+            company
+                .labels
+                .iter()
+                .filter(|label| person.label_ids.contains(&label.id))
+                .cloned()
+                .collect()
+        });
+        Self {
+            id: person.id,
+            name: person.name.clone(),
+            first_name: person.first_name().map(str::to_owned),
+            last_name: person.last_name(),
+            owner_id: person.owner_id,
+            org_id: person.org_id,
+            add_time: time::v2(person.add_time),
+            update_time: time::v2(person.update_time),
+            emails: entries(&person.emails),
+            phones: entries(&person.phones),
+            is_deleted: !person.is_active(),
+            visible_to: person.visible_to,
+            label_ids: person.label_ids.clone(),
+            picture_id: None,
+            custom_fields,
+            labels,
+            included: shape
+                .include
+                .iter()
+                .filter_map(|name| {
+                    included(company, person, name).map(|value| (name.clone(), value))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The value of one `include_fields` name (`None` for the marketing app's fields, which the
+/// mock's companies do not have).
+fn included(company: &Company, person: &Person, name: &str) -> Option<Value> {
+    let counters = &person.counters;
+    let count = |value: u64| Some(Value::from(value));
+    match name {
+        "next_activity_id" => Some(
+            counters
+                .next_activity()
+                .map_or(Value::Null, |(_, _, id)| Value::from(*id)),
+        ),
+        "last_activity_id" => Some(
+            counters
+                .last_activity()
+                .map_or(Value::Null, |(_, id)| Value::from(*id)),
+        ),
+        "open_deals_count" => count(counters.deals.open),
+        "related_open_deals_count" => count(counters.related_deals.open),
+        "closed_deals_count" => count(counters.deals.closed()),
+        "related_closed_deals_count" => count(counters.related_deals.closed()),
+        "participant_open_deals_count" => count(counters.participant_deals.open),
+        "participant_closed_deals_count" => count(counters.participant_deals.closed()),
+        "email_messages_count" => count(counters.email_messages()),
+        "activities_count" => count(counters.activities()),
+        "done_activities_count" => count(counters.done()),
+        "undone_activities_count" => count(counters.undone()),
+        "files_count" => count(counters.files),
+        "notes_count" => count(counters.notes),
+        "followers_count" => count(counters.followers),
+        "won_deals_count" => count(counters.deals.won),
+        "related_won_deals_count" => count(counters.related_deals.won),
+        "lost_deals_count" => count(counters.deals.lost),
+        "related_lost_deals_count" => count(counters.related_deals.lost),
+        "last_incoming_mail_time" => Some(
+            counters
+                .last_incoming_mail_time()
+                .map_or(Value::Null, |at| Value::from(time::v2(at))),
+        ),
+        "last_outgoing_mail_time" => Some(
+            counters
+                .last_outgoing_mail_time()
+                .map_or(Value::Null, |at| Value::from(time::v2(at))),
+        ),
+        "smart_bcc_email" => Some(Value::from(super::render_v1::cc_email(company, person))),
+        _ => None,
+    }
+}
+
+/// A v2 follower.
+#[derive(Serialize)]
+pub struct FollowerJson {
+    user_id: Id,
+    add_time: String,
+}
+
+impl FollowerJson {
+    /// `follower` as v2 renders it.
+    pub fn of(follower: &Follower) -> Self {
+        Self {
+            user_id: follower.user_id,
+            add_time: time::v2(follower.add_time),
+        }
+    }
+}
+
+/// `{user_id}`.
+#[derive(Serialize)]
+pub struct UserIdJson {
+    /// The user.
+    pub user_id: Id,
+}
+
+/// One follower change.
+#[derive(Serialize)]
+pub struct FollowerChangeJson {
+    action: &'static str,
+    actor_user_id: Id,
+    follower_user_id: Id,
+    time: String,
+}
+
+impl FollowerChangeJson {
+    /// `change` as v2 renders it.
+    pub fn of(change: &FollowerChange) -> Self {
+        Self {
+            action: if change.added { "added" } else { "removed" },
+            actor_user_id: change.actor_user_id,
+            follower_user_id: change.follower_user_id,
+            time: time::v2(change.time),
+        }
+    }
+}
+
+/// A v2 deal.
+#[derive(Serialize)]
+pub struct DealJson {
+    id: Id,
+    title: String,
+    owner_id: Id,
+    person_id: Option<Id>,
+    org_id: Option<Id>,
+    value: f64,
+    currency: String,
+    status: &'static str,
+    add_time: String,
+    update_time: String,
+    close_time: Option<String>,
+    won_time: Option<String>,
+    lost_time: Option<String>,
+    lost_reason: Option<String>,
+    is_deleted: bool,
+    visible_to: u8,
+}
+
+impl DealJson {
+    /// `deal` as v2 renders it.
+    pub fn of(deal: &Deal) -> Self {
+        Self {
+            id: deal.id,
+            title: deal.title.clone(),
+            owner_id: deal.owner_id,
+            person_id: deal.person_id,
+            org_id: deal.org_id,
+            value: deal.value,
+            currency: deal.currency.clone(),
+            status: deal.status.as_str(),
+            add_time: time::v2(deal.add_time),
+            update_time: time::v2(deal.update_time),
+            close_time: deal.close_time().map(time::v2),
+            won_time: deal.won_time.map(time::v2),
+            lost_time: deal.lost_time.map(time::v2),
+            lost_reason: deal.lost_reason.clone(),
+            is_deleted: deal.delete_time.is_some(),
+            visible_to: deal.visible_to,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ParticipantJson {
+    person_id: Id,
+    primary: bool,
+}
+
+/// A v2 activity.
+#[derive(Serialize)]
+pub struct ActivityJson {
+    id: Id,
+    subject: String,
+    r#type: String,
+    owner_id: Id,
+    is_deleted: bool,
+    add_time: String,
+    update_time: String,
+    deal_id: Option<Id>,
+    person_id: Option<Id>,
+    org_id: Option<Id>,
+    due_date: Option<String>,
+    due_time: Option<String>,
+    duration: Option<String>,
+    done: bool,
+    marked_as_done_time: Option<String>,
+    participants: Vec<ParticipantJson>,
+    note: Option<String>,
+}
+
+impl ActivityJson {
+    /// `activity` as v2 renders it.
+    pub fn of(activity: &Activity) -> Self {
+        let non_empty = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+        Self {
+            id: activity.id,
+            subject: activity.subject.clone(),
+            r#type: activity.kind.clone(),
+            owner_id: activity.owner_id,
+            is_deleted: activity.delete_time.is_some(),
+            add_time: time::v2(activity.add_time),
+            update_time: time::v2(activity.update_time),
+            deal_id: activity.deal_id,
+            person_id: activity.person_id,
+            org_id: activity.org_id,
+            due_date: Some(activity.due_date.clone()),
+            due_time: non_empty(&activity.due_time),
+            duration: non_empty(&activity.duration),
+            done: activity.done,
+            marked_as_done_time: activity.marked_as_done_time.map(time::v2),
+            participants: activity
+                .participants
+                .iter()
+                .map(|(person_id, primary)| ParticipantJson {
+                    person_id: *person_id,
+                    primary: *primary,
+                })
+                .collect(),
+            note: activity.note.clone(),
+        }
+    }
+}
+
+/// `data` of a search: `{items}`.
+#[derive(Serialize)]
+pub struct SearchData {
+    /// The hits, best first.
+    pub items: Vec<SearchItemJson>,
+}
+
+/// One search hit (both versions).
+#[derive(Serialize)]
+pub struct SearchItemJson {
+    /// Relevance.
+    pub result_score: f64,
+    /// The person.
+    pub item: SearchPersonJson,
+}
+
+/// The owner of a search hit.
+#[derive(Serialize)]
+pub struct SearchOwnerJson {
+    /// User id.
+    pub id: Id,
+}
+
+/// The organization of a search hit.
+#[derive(Serialize)]
+pub struct SearchOrgJson {
+    /// Organization id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// Address.
+    pub address: Option<String>,
+}
+
+/// A person as the search service renders it.
+#[derive(Serialize)]
+pub struct SearchPersonJson {
+    /// Person id.
+    pub id: Id,
+    /// Always `person`.
+    pub r#type: &'static str,
+    /// Name.
+    pub name: String,
+    /// Phone numbers.
+    pub phones: Vec<String>,
+    /// E-mail addresses.
+    pub emails: Vec<String>,
+    /// Visibility.
+    pub visible_to: u8,
+    /// Owner.
+    pub owner: SearchOwnerJson,
+    /// Organization.
+    pub organization: Option<SearchOrgJson>,
+    /// Matched custom field values.
+    pub custom_fields: Vec<String>,
+    /// Matched notes.
+    pub notes: Vec<String>,
+}

@@ -1,0 +1,436 @@
+//! The list's `properties` parameter: a JSON array of person (or cohort) property filters,
+//! ANDed, evaluated with PostHog's HogQL semantics (negative operators match missing keys).
+
+use regex::{Regex, RegexBuilder};
+use serde_json::Value;
+
+use super::error::PostHogError;
+use super::person::Person;
+use super::project::{PersonIndex, Project, value_text};
+use super::time;
+
+/// A comparison of one property filter.
+#[derive(Clone, Debug)]
+enum Test {
+    /// Equal to any of the values (an empty list matches everything).
+    Exact(Vec<Value>),
+    /// Equal to none of the values.
+    IsNot(Vec<Value>),
+    /// Contains any of the values, case-insensitively.
+    IContains(Vec<String>),
+    /// Contains none of the values.
+    NotIContains(Vec<String>),
+    /// Matches the pattern anywhere.
+    Regex(Regex),
+    /// Does not match.
+    NotRegex(Regex),
+    /// Ordered comparison.
+    Compare(Order, Value),
+    /// Present and not null.
+    IsSet,
+    /// Absent or null.
+    IsNotSet,
+    /// Date comparison.
+    Date(Order, i64),
+    /// Within `[min, max]`.
+    Between(f64, f64),
+    /// Outside `[min, max]`.
+    NotBetween(f64, f64),
+}
+
+/// Which ordered comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Eq,
+}
+
+impl Order {
+    fn holds(self, ordering: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        matches!(
+            (self, ordering),
+            (Order::Gt, Greater)
+                | (Order::Gte, Greater | Equal)
+                | (Order::Lt, Less)
+                | (Order::Lte, Less | Equal)
+                | (Order::Eq, Equal)
+        )
+    }
+}
+
+/// One filter.
+#[derive(Clone, Debug)]
+enum Filter {
+    /// A person property test.
+    Property { key: String, test: Test },
+    /// Membership (or not) of a cohort.
+    Cohort { id: i64, member: bool },
+}
+
+/// Parsed `properties` filters, all of which must hold.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    filters: Vec<Filter>,
+}
+
+impl Filters {
+    /// Parses the `properties` JSON. Unparsable JSON or a non-array → `Properties are
+    /// unparsable!`; a filter PostHog cannot run in person scope → a validation error.
+    pub fn parse(json: &str) -> Result<Self, PostHogError> {
+        let unparsable = || PostHogError::invalid("Properties are unparsable!");
+        let items: Vec<Value> = serde_json::from_str(json).map_err(|_| unparsable())?;
+        let filters = items
+            .iter()
+            .map(|item| parse_filter(item).and_then(|filter| filter.ok_or_else(unparsable)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { filters })
+    }
+
+    /// Whether there is no filter.
+    pub fn is_empty(&self) -> bool {
+        self.filters.is_empty()
+    }
+
+    /// An `exact` filter on a single scalar value, which the value index can serve.
+    pub fn indexable(&self) -> Option<(&str, String)> {
+        self.filters.iter().find_map(|filter| match filter {
+            Filter::Property {
+                key,
+                test: Test::Exact(values),
+            } if values.len() == 1 => {
+                let value = values.first()?;
+                (!value.is_boolean()).then(|| (key.as_str(), value_text(value)))
+            }
+            _ => None,
+        })
+    }
+
+    /// Whether person `index` of `project` meets every filter.
+    pub fn matches(&self, project: &Project, index: PersonIndex, person: &Person) -> bool {
+        self.filters.iter().all(|filter| match filter {
+            Filter::Property { key, test } => {
+                let value = person.properties.get(key).filter(|value| !value.is_null());
+                test.matches(value)
+            }
+            Filter::Cohort { id, member } => {
+                let inside = project
+                    .cohorts()
+                    .iter()
+                    .any(|cohort| cohort.id == *id && cohort.members.contains(&index));
+                inside == *member
+            }
+        })
+    }
+
+    /// The keys of the person property filters (properties_timeline's "crucial" keys).
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for filter in &self.filters {
+            if let Filter::Property { key, .. } = filter
+                && !keys.contains(key)
+            {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+}
+
+/// One element of the array; `Ok(None)` when it is not an object with a string key.
+fn parse_filter(item: &Value) -> Result<Option<Filter>, PostHogError> {
+    let Some(object) = item.as_object() else {
+        return Ok(None);
+    };
+    let kind = object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("person");
+    let operator = match object.get("operator") {
+        None | Some(Value::Null) => "exact",
+        Some(Value::String(operator)) => operator.as_str(),
+        Some(_) => return Ok(None),
+    };
+    let value = object.get("value").cloned().unwrap_or(Value::Null);
+    match kind {
+        "person" => {}
+        "cohort" => {
+            let id = match &value {
+                Value::Number(number) => number.as_i64(),
+                Value::String(text) => text.trim().parse().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                PostHogError::invalid("Cohort filters need a numeric cohort id as value.")
+            })?;
+            let negated = object.get("negation") == Some(&Value::Bool(true));
+            let member = (operator != "not_in") != negated;
+            return Ok(Some(Filter::Cohort { id, member }));
+        }
+        other => {
+            return Err(PostHogError::invalid(format!(
+                "The '{other}' property filter does not work in 'person' scope"
+            )));
+        }
+    }
+    let Some(key) = object.get("key").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let test = parse_test(operator, value)?;
+    Ok(Some(Filter::Property {
+        key: key.to_owned(),
+        test,
+    }))
+}
+
+fn parse_test(operator: &str, value: Value) -> Result<Test, PostHogError> {
+    let list = |value: Value| match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    let texts = |value: Value| {
+        list(value)
+            .iter()
+            .map(|item| value_text(item).to_lowercase())
+            .collect()
+    };
+    let pattern = |value: &Value| {
+        RegexBuilder::new(&value_text(value))
+            .build()
+            .map_err(|error| PostHogError::invalid(format!("Invalid regular expression: {error}")))
+    };
+    let date = |value: &Value| {
+        value
+            .as_str()
+            .and_then(time::parse)
+            .ok_or_else(|| PostHogError::invalid(format!("{value} is not a valid date.")))
+    };
+    Ok(match operator {
+        "exact" | "in" => Test::Exact(list(value)),
+        "is_not" | "not_in" => Test::IsNot(list(value)),
+        "icontains" => Test::IContains(texts(value)),
+        "not_icontains" => Test::NotIContains(texts(value)),
+        "regex" => Test::Regex(pattern(&value)?),
+        "not_regex" => Test::NotRegex(pattern(&value)?),
+        "gt" => Test::Compare(Order::Gt, value),
+        "gte" => Test::Compare(Order::Gte, value),
+        "lt" => Test::Compare(Order::Lt, value),
+        "lte" => Test::Compare(Order::Lte, value),
+        "is_set" => Test::IsSet,
+        "is_not_set" => Test::IsNotSet,
+        "is_date_exact" => Test::Date(Order::Eq, date(&value)?),
+        "is_date_before" => Test::Date(Order::Lt, date(&value)?),
+        "is_date_after" => Test::Date(Order::Gt, date(&value)?),
+        "between" | "not_between" => {
+            let bounds: Option<Vec<f64>> = value
+                .as_array()
+                .filter(|items| items.len() == 2)
+                .map(|items| items.iter().filter_map(number).collect());
+            let Some([min, max]) = bounds.as_deref() else {
+                return Err(PostHogError::invalid(format!(
+                    "{operator} requires a list of two numbers [min, max]."
+                )));
+            };
+            if min > max {
+                return Err(PostHogError::invalid(format!(
+                    "{operator} requires min <= max, got [{min}, {max}]."
+                )));
+            }
+            if operator == "between" {
+                Test::Between(*min, *max)
+            } else {
+                Test::NotBetween(*min, *max)
+            }
+        }
+        other => {
+            return Err(PostHogError::invalid_attr(
+                "operator",
+                format!("\"{other}\" is not a valid choice."),
+            ));
+        }
+    })
+}
+
+impl Test {
+    /// Whether a property value (`None`: missing or null) passes.
+    fn matches(&self, value: Option<&Value>) -> bool {
+        let Some(value) = value else {
+            return matches!(
+                self,
+                Test::IsNot(_)
+                    | Test::NotIContains(_)
+                    | Test::NotRegex(_)
+                    | Test::IsNotSet
+                    | Test::NotBetween(..)
+            ) || matches!(self, Test::Exact(values) if values.is_empty());
+        };
+        let text = value_text(value);
+        match self {
+            Test::Exact(values) => {
+                values.is_empty() || values.iter().any(|want| equals(value, want))
+            }
+            Test::IsNot(values) => !values.iter().any(|want| equals(value, want)),
+            Test::IContains(needles) => {
+                let text = text.to_lowercase();
+                needles.iter().any(|needle| text.contains(needle.as_str()))
+            }
+            Test::NotIContains(needles) => {
+                let text = text.to_lowercase();
+                !needles.iter().any(|needle| text.contains(needle.as_str()))
+            }
+            Test::Regex(regex) => regex.is_match(&text),
+            Test::NotRegex(regex) => !regex.is_match(&text),
+            Test::Compare(order, want) => {
+                compare(value, want).is_some_and(|ordering| order.holds(ordering))
+            }
+            Test::IsSet => true,
+            Test::IsNotSet => false,
+            Test::Date(order, want) => value
+                .as_str()
+                .and_then(time::parse)
+                .is_some_and(|at| order.holds(at.cmp(want))),
+            Test::Between(min, max) => number(value).is_some_and(|n| *min <= n && n <= *max),
+            Test::NotBetween(min, max) => number(value).is_none_or(|n| n < *min || *max < n),
+        }
+    }
+}
+
+/// Equality as PostHog's `exact`: compared as text, and `"true"`/`"false"` match booleans.
+fn equals(value: &Value, want: &Value) -> bool {
+    value_text(value) == value_text(want)
+}
+
+/// Numeric when both sides are numbers (or numeric text), else by text.
+fn compare(value: &Value, want: &Value) -> Option<std::cmp::Ordering> {
+    match (number(value), number(want)) {
+        (Some(left), Some(right)) => left.partial_cmp(&right),
+        _ => Some(value_text(value).cmp(&value_text(want))),
+    }
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse().ok().filter(|n: &f64| n.is_finite()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn passes(filter: Value, value: Option<Value>) -> bool {
+        let Filter::Property { test, .. } = parse_filter(&filter).unwrap().unwrap() else {
+            panic!("not a property filter");
+        };
+        test.matches(value.as_ref())
+    }
+
+    #[test]
+    fn positive_operators_skip_missing_and_negative_ones_match_it() {
+        for operator in [
+            "exact",
+            "icontains",
+            "regex",
+            "gt",
+            "lt",
+            "is_set",
+            "between",
+        ] {
+            let value = if operator == "between" {
+                json!([1, 2])
+            } else {
+                json!("1")
+            };
+            assert!(
+                !passes(
+                    json!({"key": "k", "operator": operator, "value": value}),
+                    None
+                ),
+                "{operator}"
+            );
+        }
+        for operator in [
+            "is_not",
+            "not_icontains",
+            "not_regex",
+            "is_not_set",
+            "not_between",
+        ] {
+            let value = if operator == "not_between" {
+                json!([1, 2])
+            } else {
+                json!("1")
+            };
+            assert!(
+                passes(
+                    json!({"key": "k", "operator": operator, "value": value}),
+                    None
+                ),
+                "{operator}"
+            );
+        }
+    }
+
+    #[test]
+    fn operators_compare_like_posthog() {
+        assert!(passes(
+            json!({"key": "k", "value": ["a", "b"]}),
+            Some(json!("b"))
+        ));
+        assert!(passes(json!({"key": "k", "value": []}), Some(json!("z"))));
+        assert!(passes(
+            json!({"key": "k", "value": "true"}),
+            Some(json!(true))
+        ));
+        assert!(passes(
+            json!({"key": "k", "operator": "icontains", "value": "EXAMPLE"}),
+            Some(json!("a@example.com"))
+        ));
+        assert!(passes(
+            json!({"key": "k", "operator": "gt", "value": "9"}),
+            Some(json!(10))
+        ));
+        assert!(passes(
+            json!({"key": "k", "operator": "regex", "value": "^a.c$"}),
+            Some(json!("abc"))
+        ));
+        assert!(passes(
+            json!({"key": "k", "operator": "is_date_before", "value": "2024-01-01"}),
+            Some(json!("2023-12-31T23:00:00Z"))
+        ));
+        assert!(!passes(
+            json!({"key": "k", "operator": "not_between", "value": [1, 5]}),
+            Some(json!(3))
+        ));
+    }
+
+    #[test]
+    fn bad_filters_are_refused() {
+        assert_eq!(
+            Filters::parse("{").unwrap_err().detail,
+            "Properties are unparsable!"
+        );
+        assert_eq!(
+            Filters::parse(r#"{"type":"AND"}"#).unwrap_err().detail,
+            "Properties are unparsable!"
+        );
+        assert_eq!(
+            Filters::parse(r#"[{"key":"k","type":"event","value":1}]"#)
+                .unwrap_err()
+                .detail,
+            "The 'event' property filter does not work in 'person' scope"
+        );
+        assert_eq!(
+            Filters::parse(r#"[{"key":"k","operator":"between","value":[3,1]}]"#)
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+}

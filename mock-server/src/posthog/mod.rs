@@ -1,0 +1,182 @@
+//! The PostHog mock: persons built from captured events, and the persons API over them.
+//!
+//! Data flow: capture (`/batch/`, `/i/v0/e/`, …) or [`PostHog::capture`] →
+//! [`project::Project::ingest`] appends the event to the project's log, then creates, updates
+//! or merges persons and keeps the indexes (distinct ids, UUIDs, numeric ids, newest-first
+//! order, property values) in step → the persons API reads those projections
+//! ([`query::list`], [`reads`]) and changes them through the same log ([`writes`]).
+//!
+//! PostHog applies ingestion, property updates, deletions and splits asynchronously; the mock
+//! applies them before answering, so a read right after a write sees it.
+
+pub mod actions;
+pub mod activity;
+pub mod api;
+pub mod capture;
+pub mod demo;
+pub mod error;
+pub mod event;
+pub mod filter;
+pub mod keys;
+pub mod person;
+pub mod project;
+pub mod query;
+pub mod reads;
+pub mod render;
+pub mod state;
+pub mod time;
+pub mod timeline;
+pub mod writes;
+
+use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
+
+pub use event::Event;
+pub use keys::PersonalKey;
+pub use project::IngestError;
+
+use crate::clock::Clock;
+use state::PostHogState;
+
+/// The test-facing handle on the PostHog mock: base URL, projects, tokens, keys and events.
+///
+/// Clones share the same state.
+#[derive(Clone, Debug)]
+pub struct PostHog {
+    state: Arc<RwLock<PostHogState>>,
+    clock: Clock,
+    base_url: String,
+}
+
+/// A person as a test sees it, a snapshot taken from the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersonSnapshot {
+    /// The numeric id.
+    pub pk: i64,
+    /// The UUID.
+    pub uuid: uuid::Uuid,
+    /// Distinct ids in storage order.
+    pub distinct_ids: Vec<String>,
+    /// Properties.
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    /// Whether it is identified.
+    pub is_identified: bool,
+    /// `created_at`, in microseconds.
+    pub created_at: i64,
+}
+
+impl PostHog {
+    /// A handle on `state`, served at `server_url` + [`api::PREFIX`].
+    pub(crate) fn new(state: Arc<RwLock<PostHogState>>, clock: Clock, server_url: &str) -> Self {
+        Self {
+            state,
+            clock,
+            base_url: format!("{}{}", server_url.trim_end_matches('/'), api::PREFIX),
+        }
+    }
+
+    /// The host to give a PostHog client (API and capture alike), e.g.
+    /// `http://127.0.0.1:4010/posthog`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Creates project `project_id` (if needed) and returns a new project token for it.
+    pub fn create_project(&self, project_id: i64) -> String {
+        self.write().add_project(project_id, None)
+    }
+
+    /// Registers `token` as a project token of `project_id` (creating the project).
+    pub fn add_project_token(&self, project_id: i64, token: &str) {
+        self.write().add_project(project_id, Some(token));
+    }
+
+    /// Creates a personal API key with `key`'s access and returns it (`phx_…`).
+    pub fn create_personal_key(&self, key: PersonalKey) -> String {
+        self.write().add_key(None, key)
+    }
+
+    /// Registers `token` as a personal API key with `key`'s access.
+    pub fn add_personal_key(&self, token: &str, key: PersonalKey) {
+        self.write().add_key(Some(token), key);
+    }
+
+    /// Ingests `event` into `project_id` (created if needed), as capture would; events
+    /// without a time happen at the mock clock's now.
+    pub fn capture(&self, project_id: i64, event: Event) -> Result<(), IngestError> {
+        let now = self.clock.now_micros();
+        self.write()
+            .ensure_project(project_id)
+            .ingest(event.into_new_event(), now)
+            .map(drop)
+    }
+
+    /// Ingests many events under one lock; stops at the first refused one.
+    pub fn capture_all(
+        &self,
+        project_id: i64,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<usize, IngestError> {
+        let now = self.clock.now_micros();
+        let mut state = self.write();
+        let project = state.ensure_project(project_id);
+        let mut count = 0;
+        for event in events {
+            project.ingest(event.into_new_event(), now)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Creates a static cohort in `project_id` of the persons owning `distinct_ids`; returns
+    /// its id.
+    pub fn create_cohort(&self, project_id: i64, name: &str, distinct_ids: &[&str]) -> i64 {
+        self.write()
+            .ensure_project(project_id)
+            .create_cohort(name, distinct_ids)
+    }
+
+    /// The person owning `distinct_id` in `project_id`.
+    pub fn person(&self, project_id: i64, distinct_id: &str) -> Option<PersonSnapshot> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let project = state.project(project_id)?;
+        let person = project.person(project.by_distinct_id(distinct_id)?)?;
+        Some(PersonSnapshot {
+            pk: person.pk,
+            uuid: person.uuid,
+            distinct_ids: person.stored_distinct_ids().map(str::to_owned).collect(),
+            properties: person.properties.clone(),
+            is_identified: person.is_identified,
+            created_at: person.created_at,
+        })
+    }
+
+    /// How many persons `project_id` has (0 for an unknown project).
+    pub fn person_count(&self, project_id: i64) -> usize {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state
+            .project(project_id)
+            .map_or(0, project::Project::person_count)
+    }
+
+    /// Checks `project_id`'s indexes against its persons (see [`project::Project::check_invariants`]).
+    pub fn check_invariants(&self, project_id: i64) -> Result<(), String> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state
+            .project(project_id)
+            .map_or(Ok(()), project::Project::check_invariants)
+    }
+
+    /// The clock the mock reads (shared with the whole server).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Forgets every project, token, key and event.
+    pub fn reset(&self) {
+        *self.write() = PostHogState::default();
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, PostHogState> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}

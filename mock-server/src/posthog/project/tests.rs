@@ -1,0 +1,275 @@
+//! Ingestion and merge rules of the project model, and property tests of its invariants.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::*;
+use crate::posthog::event::Event;
+
+const TEAM: i64 = 1;
+
+fn project() -> Project {
+    Project::new(TEAM, Arc::new(AtomicI64::new(1)))
+}
+
+fn ingest(project: &mut Project, event: Event) -> Option<PersonIndex> {
+    project.ingest(event.into_new_event(), 0).expect("accepted")
+}
+
+fn owner<'a>(project: &'a Project, distinct_id: &str) -> &'a Person {
+    project
+        .by_distinct_id(distinct_id)
+        .and_then(|index| project.person(index))
+        .expect("a person owns the id")
+}
+
+fn ids(person: &Person) -> Vec<&str> {
+    person.stored_distinct_ids().collect()
+}
+
+#[test]
+fn creation_takes_the_first_events_time_uuid_and_set_over_set_once() {
+    let mut project = project();
+    ingest(
+        &mut project,
+        Event::new("$pageview", "anon")
+            .set("a", 1)
+            .set_once("a", 0)
+            .set_once("b", 2)
+            .at(100),
+    );
+    let person = owner(&project, "anon");
+    assert_eq!(person.uuid, person_uuid(TEAM, "anon"));
+    assert_eq!(person.created_at, 100_000_000);
+    assert_eq!(person.properties["a"], 1);
+    assert_eq!(person.properties["b"], 2);
+    assert!(person.properties.contains_key("$creator_event_uuid"));
+    assert!(!person.is_identified);
+}
+
+#[test]
+fn updates_apply_set_once_then_set_then_unset_of_keys_present_before() {
+    let mut project = project();
+    ingest(
+        &mut project,
+        Event::new("e", "d")
+            .set("kept", "x")
+            .set("gone", 1)
+            .set("nulled", json!(null)),
+    );
+    ingest(
+        &mut project,
+        Event::new("e", "d")
+            .set_once("kept", "y")
+            .set_once("nulled", "y")
+            .set_once("fresh", "z")
+            .set("gone", 2)
+            .unset("gone")
+            .set("new", 3)
+            .unset("new"),
+    );
+    let properties = &owner(&project, "d").properties;
+    assert_eq!(properties["kept"], "x");
+    assert_eq!(
+        properties["nulled"],
+        json!(null),
+        "a null value counts as defined"
+    );
+    assert_eq!(properties["fresh"], "z");
+    assert!(
+        !properties.contains_key("gone"),
+        "set then unset of a key present before removes it"
+    );
+    assert_eq!(
+        properties["new"], 3,
+        "unset only removes keys present before the event"
+    );
+}
+
+#[test]
+fn identify_merges_the_anonymous_person_into_the_user() {
+    let mut project = project();
+    ingest(
+        &mut project,
+        Event::new("$pageview", "anon").set("source", "ads").at(10),
+    );
+    ingest(
+        &mut project,
+        Event::new("$pageview", "user")
+            .set("source", "direct")
+            .set("plan", "pro")
+            .at(20),
+    );
+    ingest(
+        &mut project,
+        Event::identify("user", "anon")
+            .set("email", "u@x.com")
+            .at(30),
+    );
+    let person = owner(&project, "anon");
+    assert_eq!(
+        person.uuid,
+        person_uuid(TEAM, "user"),
+        "the target's person survives"
+    );
+    assert_eq!(
+        ids(person),
+        vec!["anon", "user"],
+        "distinct ids keep their creation order"
+    );
+    assert_eq!(
+        person.properties["source"], "direct",
+        "the target's properties win"
+    );
+    assert_eq!(person.properties["email"], "u@x.com");
+    assert_eq!(
+        person.created_at, 10_000_000,
+        "created_at is the earlier one"
+    );
+    assert!(person.is_identified);
+    assert_eq!(project.person_count(), 1);
+    assert!(project.by_uuid(&person_uuid(TEAM, "anon")).is_none());
+    project.check_invariants().unwrap();
+}
+
+#[test]
+fn identify_of_two_unknown_ids_creates_one_identified_person() {
+    let mut project = project();
+    ingest(&mut project, Event::identify("user", "anon"));
+    let person = owner(&project, "anon");
+    assert_eq!(ids(person), vec!["user", "anon"]);
+    assert_eq!(person.uuid, person_uuid(TEAM, "user"));
+    assert!(person.is_identified);
+}
+
+#[test]
+fn merges_of_identified_persons_are_refused_unless_dangerous() {
+    let mut project = project();
+    ingest(&mut project, Event::identify("a", "anon-a"));
+    ingest(&mut project, Event::identify("b", "anon-b"));
+    ingest(&mut project, Event::alias("a", "b"));
+    assert_ne!(owner(&project, "a").uuid, owner(&project, "b").uuid);
+    ingest(&mut project, Event::merge_dangerously("a", "b"));
+    assert_eq!(owner(&project, "a").uuid, owner(&project, "b").uuid);
+    assert_eq!(
+        ids(owner(&project, "a")),
+        vec!["a", "anon-a", "b", "anon-b"]
+    );
+    project.check_invariants().unwrap();
+}
+
+#[test]
+fn identify_without_anon_id_or_with_illegal_ids_does_not_merge() {
+    let mut project = project();
+    ingest(&mut project, Event::new("$identify", "user").set("x", 1));
+    assert!(!owner(&project, "user").is_identified);
+    ingest(&mut project, Event::new("$pageview", "null"));
+    ingest(&mut project, Event::identify("user", "null"));
+    assert_ne!(owner(&project, "user").uuid, owner(&project, "null").uuid);
+    assert!(!owner(&project, "user").is_identified);
+}
+
+#[test]
+fn personless_events_touch_no_person_and_personless_merges_are_refused() {
+    let mut project = project();
+    assert_eq!(
+        ingest(&mut project, Event::new("$pageview", "d").personless()),
+        None
+    );
+    assert_eq!(project.person_count(), 0);
+    let refused = project.ingest(Event::identify("u", "d").personless().into_new_event(), 0);
+    assert!(matches!(refused, Err(IngestError::PersonlessMerge(_))));
+    assert_eq!(project.event_count(), 1, "a refused event is not logged");
+}
+
+#[test]
+fn deletion_frees_distinct_ids_and_the_uuid_comes_back() {
+    let mut project = project();
+    let index = ingest(&mut project, Event::new("e", "d").set("a", 1)).unwrap();
+    let uuid = owner(&project, "d").uuid;
+    let actor = Actor {
+        first_name: "T".into(),
+        email: "t@x".into(),
+    };
+    assert!(project.delete_person(index, false, &actor, 0));
+    assert!(project.by_distinct_id("d").is_none());
+    assert!(
+        project.values_of("a").is_none(),
+        "the value index forgets the person"
+    );
+    ingest(&mut project, Event::new("e", "d"));
+    assert_eq!(owner(&project, "d").uuid, uuid);
+    assert!(!owner(&project, "d").properties.contains_key("a"));
+}
+
+#[test]
+fn split_moves_ids_onto_their_own_deterministic_persons() {
+    let mut project = project();
+    ingest(
+        &mut project,
+        Event::identify("user", "anon").set("plan", "pro"),
+    );
+    ingest(&mut project, Event::alias("user", "crm"));
+    let index = project.by_distinct_id("user").unwrap();
+    let actor = Actor {
+        first_name: "T".into(),
+        email: "t@x".into(),
+    };
+    project.split(index, &["anon".to_owned(), "crm".to_owned()], &actor, 5);
+    assert_eq!(ids(owner(&project, "user")), vec!["user"]);
+    assert_eq!(
+        owner(&project, "user").properties["plan"],
+        "pro",
+        "the original keeps its properties"
+    );
+    assert_eq!(owner(&project, "anon").uuid, person_uuid(TEAM, "anon"));
+    assert!(owner(&project, "crm").properties.is_empty());
+    project.check_invariants().unwrap();
+}
+
+/// One random event over a small pool of distinct ids.
+fn arbitrary_event() -> impl Strategy<Value = Event> {
+    let id = || {
+        prop::sample::select(vec![
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+            "0190f2c4-aaaa-bbbb-cccc-000000000001",
+        ])
+    };
+    let key = prop::sample::select(vec!["k1", "k2", "k3"]);
+    prop_oneof![
+        (id(), key.clone(), 0..5i64).prop_map(|(d, k, v)| Event::new("$pageview", d).set(k, v)),
+        (id(), key, 0..5i64).prop_map(|(d, k, v)| Event::new("$set", d).set_once(k, v)),
+        (id(), id()).prop_map(|(target, other)| Event::identify(target, other)),
+        (id(), id()).prop_map(|(previous, alias)| Event::alias(previous, alias)),
+        (id(), id()).prop_map(|(target, other)| Event::merge_dangerously(target, other)),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn merges_keep_ids_unique_and_lose_no_property(events in prop::collection::vec(arbitrary_event(), 1..40)) {
+        let mut project = project();
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for event in events {
+            let new = event.into_new_event();
+            for object in ["$set", "$set_once"] {
+                if let Some(Value::Object(map)) = new.properties.get(object) {
+                    expected.extend(map.keys().map(|key| (new.distinct_id.clone(), key.clone())));
+                }
+            }
+            project.ingest(new, 0).expect("accepted");
+            prop_assert!(project.check_invariants().is_ok(), "{:?}", project.check_invariants());
+        }
+        for (distinct_id, key) in expected {
+            let person = owner(&project, &distinct_id);
+            prop_assert!(person.properties.contains_key(&key), "{} lost {}", distinct_id, key);
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! The read actions of the persons API.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::actions::{Call, PersonId, Target, path_person};
+use super::activity::ActivityJson;
+use super::error::{PostHogError, point_in_time_error};
+use super::filter::Filters;
+use super::person::Person;
+use super::project::{Project, value_text};
+use super::query::{self, ListQuery, Search};
+use super::render::{
+    ActivityPageJson, CohortJson, CohortsJson, DeletionJson, DeletionPageJson, OrderedMap,
+    PersonJson, PersonListJson, PersonsByKeyJson, SerializedPersonJson, ValueCountJson, ValuesJson,
+    persons_csv,
+};
+use super::time;
+use super::timeline;
+use crate::http::ApiResponse;
+
+/// Default and largest list page.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 50_000;
+/// Most persons a CSV export holds.
+const CSV_EXPORT_LIMIT: usize = 300_000;
+/// Most keys the batch endpoints read, and distinct ids each of their persons shows.
+const BATCH_MAX_KEYS: usize = 200;
+const BATCH_MAX_DISTINCT_IDS: usize = 10;
+/// Default activity page.
+const DEFAULT_ACTIVITY_LIMIT: usize = 10;
+
+type Result<T> = std::result::Result<T, PostHogError>;
+
+/// `GET /persons/`: JSON pages, or CSV of every match.
+pub fn list(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let filters = match call.param("properties") {
+        Some(json) => Filters::parse(json)?,
+        None => Filters::default(),
+    };
+    let query = ListQuery {
+        distinct_id: call.param("distinct_id").map(str::to_owned),
+        email: call.param("email").map(str::to_owned),
+        search: call
+            .param("search")
+            .and_then(|text| Search::new(text.trim())),
+        filters,
+        limit: call.positive_param("limit", DEFAULT_LIMIT).min(MAX_LIMIT),
+        offset: call.offset_param(),
+        count_total: call.has_param("include_total"),
+    };
+    let wants_csv = call.csv_suffix
+        || call.param("format") == Some("csv")
+        || call
+            .request
+            .header("accept")
+            .is_some_and(|accept| accept.contains("text/csv"));
+    if wants_csv {
+        let persons = query::export(project, &query, CSV_EXPORT_LIMIT);
+        return Ok(ApiResponse::new(
+            200,
+            "text/csv; charset=utf-8",
+            persons_csv(&persons),
+        ));
+    }
+    let page = query::list(project, &query);
+    let (next, previous) = query::links(
+        &call.base_url(),
+        &call.request.path,
+        &call.request.query,
+        query.offset,
+        query.limit,
+        page.persons.len(),
+    );
+    let body = PersonListJson {
+        results: page
+            .persons
+            .iter()
+            .map(|person| SerializedPersonJson::of(person))
+            .collect(),
+        next,
+        previous,
+        count: page.total,
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// `GET /persons/{id}/`.
+pub fn retrieve(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let person = live(project, path_person(project, call)?)?;
+    Ok(ApiResponse::json(200, &PersonJson::of(person)))
+}
+
+fn live(project: &Project, index: usize) -> Result<&Person> {
+    project.person(index).ok_or_else(PostHogError::not_found)
+}
+
+/// `GET /persons/activity/`.
+pub fn all_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    activity_page(target.project(), call, |_| true)
+}
+
+/// `GET /persons/{id}/activity/`: entries about that person, even after its deletion.
+pub fn person_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let id = PersonId::parse(call.person_segment())?;
+    activity_page(target.project(), call, |entry| match id {
+        PersonId::Pk(pk) => entry.person_pk == pk,
+        PersonId::Uuid(uuid) => entry.person_uuid == uuid.to_string(),
+    })
+}
+
+fn activity_page(
+    project: &Project,
+    call: &Call<'_>,
+    keep: impl Fn(&super::activity::ActivityEntry) -> bool,
+) -> Result<ApiResponse> {
+    let limit = call.positive_param("limit", DEFAULT_ACTIVITY_LIMIT);
+    let page = call.positive_param("page", 1);
+    let entries: Vec<_> = project
+        .activity()
+        .iter()
+        .rev()
+        .filter(|entry| keep(entry))
+        .collect();
+    let start = (page - 1).saturating_mul(limit);
+    let results: Vec<ActivityJson<'_>> = entries
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|entry| ActivityJson::of(entry))
+        .collect();
+    let link = |page: usize| {
+        let mut pairs: Vec<(String, String)> = call
+            .request
+            .query
+            .iter()
+            .filter(|(key, _)| key != "page" && key != "limit")
+            .cloned()
+            .collect();
+        pairs.push(("page".to_owned(), page.to_string()));
+        pairs.push(("limit".to_owned(), limit.to_string()));
+        query::with_query(&call.base_url(), &call.request.path, &pairs)
+    };
+    let body = ActivityPageJson {
+        next: (start.saturating_add(limit) < entries.len()).then(|| link(page + 1)),
+        previous: (page > 1).then(|| link(page - 1)),
+        total_count: entries.len(),
+        results,
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// `GET /persons/cohorts/?person_id=`: a missing `person_id` is a KeyError in PostHog (500).
+pub fn cohorts(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let raw = call
+        .request
+        .query_param("person_id")
+        .ok_or_else(PostHogError::server_error)?;
+    let index = PersonId::parse(raw)
+        .ok()
+        .and_then(|id| id.find(project))
+        .ok_or_else(PostHogError::not_found)?;
+    let results = project
+        .cohorts()
+        .iter()
+        .filter(|cohort| cohort.members.contains(&index))
+        .map(|cohort| CohortJson {
+            id: cohort.id,
+            name: &cohort.name,
+            count: cohort.members.len(),
+        })
+        .collect();
+    Ok(ApiResponse::json(200, &CohortsJson { results }))
+}
+
+/// `GET /persons/values/?key=&value=`: values by frequency, from the value index.
+pub fn values(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let needle = call.param("value").map(str::to_lowercase);
+    let mut results: Vec<ValueCountJson<'_>> = call
+        .param("key")
+        .filter(|key| !key.starts_with("$virt"))
+        .and_then(|key| project.values_of(key))
+        .map(|buckets| {
+            buckets
+                .values()
+                .filter(|bucket| {
+                    needle.as_ref().is_none_or(|needle| {
+                        value_text(&bucket.value)
+                            .to_lowercase()
+                            .contains(needle.as_str())
+                    })
+                })
+                .map(|bucket| ValueCountJson {
+                    name: &bucket.value,
+                    count: bucket.persons.len(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    results.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| value_text(a.name).cmp(&value_text(b.name)))
+    });
+    let body = ValuesJson {
+        results,
+        refreshing: false,
+    };
+    Ok(ApiResponse::json(200, &body).with_header("cache-control", "max-age=10"))
+}
+
+/// `POST /persons/batch_by_distinct_ids/`.
+pub fn batch_by_distinct_ids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let body = call.body()?;
+    let mut results = OrderedMap::default();
+    for distinct_id in requested(&body, "distinct_ids") {
+        let Some(text) = distinct_id.as_str() else {
+            continue;
+        };
+        if let Some(person) = project
+            .by_distinct_id(text)
+            .and_then(|index| project.person(index))
+        {
+            let json =
+                PersonJson::with_properties(person, &person.properties, BATCH_MAX_DISTINCT_IDS);
+            results.0.push((text.to_owned(), json));
+        }
+    }
+    Ok(ApiResponse::json(200, &PersonsByKeyJson { results }))
+}
+
+/// `POST /persons/batch_by_uuids/`: any malformed UUID is a 400.
+pub fn batch_by_uuids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let body = call.body()?;
+    let uuids: Vec<(String, Uuid)> = requested(&body, "uuids")
+        .iter()
+        .map(|raw| {
+            let text = raw.as_str().unwrap_or_default();
+            Uuid::parse_str(text)
+                .map(|uuid| (text.to_owned(), uuid))
+                .map_err(|_| PostHogError::invalid("One or more UUIDs are invalid."))
+        })
+        .collect::<Result<_>>()?;
+    let mut results = OrderedMap::default();
+    for (text, uuid) in uuids {
+        if let Some(person) = project
+            .by_uuid(&uuid)
+            .and_then(|index| project.person(index))
+        {
+            let json =
+                PersonJson::with_properties(person, &person.properties, BATCH_MAX_DISTINCT_IDS);
+            results.0.push((text, json));
+        }
+    }
+    Ok(ApiResponse::json(200, &PersonsByKeyJson { results }))
+}
+
+/// The first [`BATCH_MAX_KEYS`] entries of list `key` of `body` (none when not a list).
+fn requested<'a>(
+    body: &'a serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> &'a [serde_json::Value] {
+    let items = body
+        .get(key)
+        .and_then(serde_json::Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    items.get(..BATCH_MAX_KEYS).unwrap_or(items)
+}
+
+/// properties_at_time's body: the Person plus `point_in_time_metadata`.
+#[derive(Serialize)]
+struct PersonAtTimeJson<'a> {
+    #[serde(flatten)]
+    person: PersonJson<'a>,
+    point_in_time_metadata: PointInTimeMetadata<'a>,
+}
+
+#[derive(Serialize)]
+struct PointInTimeMetadata<'a> {
+    queried_timestamp: String,
+    include_set_once: bool,
+    distinct_id_used: Option<&'a str>,
+    person_id_used: Option<&'a str>,
+    query_mode: &'static str,
+    distinct_ids_queried: Vec<&'a str>,
+    distinct_ids_count: usize,
+}
+
+/// `GET /persons/properties_at_time/`: errors are `{"error": …}`.
+pub fn properties_at_time(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let distinct_id = call.param("distinct_id");
+    let person_id = call.param("person_id");
+    let (mode, wanted) = match (distinct_id, person_id) {
+        (Some(_), Some(_)) => {
+            return Ok(point_in_time_error(
+                400,
+                "Cannot provide both distinct_id and person_id - choose one",
+            ));
+        }
+        (None, None) => {
+            return Ok(point_in_time_error(
+                400,
+                "Must provide either distinct_id or person_id parameter",
+            ));
+        }
+        (Some(distinct_id), None) => ("distinct_id", distinct_id),
+        (None, Some(person_id)) => ("person_id", person_id),
+    };
+    let Some(raw_timestamp) = call.param("timestamp") else {
+        return Ok(point_in_time_error(
+            400,
+            "timestamp parameter is required (ISO format: 2023-06-15T14:30:00Z)",
+        ));
+    };
+    let Some(at) = time::parse(raw_timestamp) else {
+        return Ok(point_in_time_error(
+            400,
+            "Invalid timestamp format. Use ISO format like 2023-06-15T14:30:00Z",
+        ));
+    };
+    let index = if mode == "distinct_id" {
+        project.by_distinct_id(wanted)
+    } else {
+        Uuid::parse_str(wanted)
+            .ok()
+            .and_then(|uuid| project.by_uuid(&uuid))
+    };
+    let Some(person) = index.and_then(|index| project.person(index)) else {
+        return Ok(point_in_time_error(
+            404,
+            &format!("Person with {mode} '{wanted}' not found"),
+        ));
+    };
+    let include_set_once = call
+        .param("include_set_once")
+        .is_some_and(|flag| flag.eq_ignore_ascii_case("true"));
+    let properties = timeline::properties_at(project, person, at, include_set_once);
+    let distinct_ids = person.sorted_distinct_ids();
+    let body = PersonAtTimeJson {
+        person: PersonJson::with_properties(person, &properties, usize::MAX),
+        point_in_time_metadata: PointInTimeMetadata {
+            queried_timestamp: time::render_python(at),
+            include_set_once,
+            distinct_id_used: distinct_id,
+            person_id_used: person_id,
+            query_mode: mode,
+            distinct_ids_count: distinct_ids.len(),
+            distinct_ids_queried: distinct_ids,
+        },
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// `GET /persons/{id}/properties_timeline/`.
+pub fn properties_timeline(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let person = live(project, path_person(project, call)?)?;
+    let crucial = match call.param("properties") {
+        Some(json) => Filters::parse(json)?.keys(),
+        None => Vec::new(),
+    };
+    let date = |name: &str| {
+        call.param(name)
+            .map(|raw| {
+                time::parse(raw)
+                    .ok_or_else(|| PostHogError::invalid_attr(name, format!("Invalid date: {raw}")))
+            })
+            .transpose()
+    };
+    let from = date("date_from")?;
+    let to = date("date_to")?.unwrap_or(call.now);
+    Ok(ApiResponse::json(
+        200,
+        &timeline::timeline(project, person, crucial, from, to),
+    ))
+}
+
+/// `GET /persons/deletion_status/`: the project's deletions, newest first.
+pub fn deletion_status(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let status = call.param("status").unwrap_or("all");
+    if !["pending", "completed", "all"].contains(&status) {
+        return Err(PostHogError::invalid_code(
+            "status",
+            "invalid_choice",
+            format!("\"{status}\" is not a valid choice."),
+        ));
+    }
+    let only = call
+        .param("person_uuid")
+        .map(|raw| {
+            Uuid::parse_str(raw)
+                .map_err(|_| PostHogError::invalid_attr("person_uuid", "Must be a valid UUID."))
+        })
+        .transpose()?;
+    let matching: Vec<_> = project
+        .deletions()
+        .iter()
+        .rev()
+        .filter(|deletion| {
+            status != "pending" && only.is_none_or(|uuid| deletion.person_uuid == uuid)
+        })
+        .collect();
+    let limit = call.positive_param("limit", DEFAULT_LIMIT);
+    let offset = call.offset_param();
+    let results: Vec<DeletionJson> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|deletion| DeletionJson {
+            person_uuid: deletion.person_uuid.to_string(),
+            created_at: time::render(deletion.created_at),
+            status: "completed",
+            delete_verified_at: Some(time::render(deletion.created_at)),
+        })
+        .collect();
+    let base = call.base_url();
+    let next = (offset.saturating_add(limit) < matching.len()).then(|| {
+        query::page_url(
+            &base,
+            &call.request.path,
+            &call.request.query,
+            offset + limit,
+        )
+    });
+    let previous = (offset > 0).then(|| {
+        query::page_url(
+            &base,
+            &call.request.path,
+            &call.request.query,
+            offset.saturating_sub(limit),
+        )
+    });
+    let body = DeletionPageJson {
+        count: matching.len(),
+        next,
+        previous,
+        results,
+    };
+    Ok(ApiResponse::json(200, &body))
+}

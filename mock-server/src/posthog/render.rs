@@ -1,0 +1,287 @@
+//! PostHog's JSON bodies, as typed structs in PostHog's field order.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::person::Person;
+use super::time;
+
+/// Retrieve's `Person` (PersonSerializer): integer id, non-anonymous distinct ids first.
+#[derive(Debug, Serialize)]
+pub struct PersonJson<'a> {
+    id: i64,
+    name: String,
+    distinct_ids: Vec<&'a str>,
+    properties: &'a Map<String, Value>,
+    created_at: String,
+    uuid: String,
+    last_seen_at: Option<String>,
+}
+
+impl<'a> PersonJson<'a> {
+    /// Renders `person` with every distinct id.
+    pub fn of(person: &'a Person) -> Self {
+        Self::with_properties(person, &person.properties, usize::MAX)
+    }
+
+    /// Renders `person` with at most `max_ids` distinct ids and `properties` in place of its own.
+    pub fn with_properties(
+        person: &'a Person,
+        properties: &'a Map<String, Value>,
+        max_ids: usize,
+    ) -> Self {
+        let mut distinct_ids = person.sorted_distinct_ids();
+        distinct_ids.truncate(max_ids);
+        Self {
+            id: person.pk,
+            name: person.name(),
+            distinct_ids,
+            properties,
+            created_at: time::render(person.created_at),
+            uuid: person.uuid.to_string(),
+            last_seen_at: None,
+        }
+    }
+}
+
+/// The list's `SerializedPerson`: UUID id, storage-order distinct ids (at most 1000).
+#[derive(Debug, Serialize)]
+pub struct SerializedPersonJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    uuid: String,
+    created_at: String,
+    last_seen_at: Option<String>,
+    properties: &'a Map<String, Value>,
+    is_identified: bool,
+    name: String,
+    distinct_ids: Vec<&'a str>,
+    matched_recordings: [Value; 0],
+    value_at_data_point: Option<Value>,
+}
+
+/// Distinct ids the list shows per person.
+const LIST_MAX_DISTINCT_IDS: usize = 1000;
+
+impl<'a> SerializedPersonJson<'a> {
+    /// Renders `person`.
+    pub fn of(person: &'a Person) -> Self {
+        let uuid = person.uuid.to_string();
+        Self {
+            kind: "person",
+            id: uuid.clone(),
+            uuid,
+            created_at: time::render(person.created_at),
+            last_seen_at: None,
+            properties: &person.properties,
+            is_identified: person.is_identified,
+            name: person.name(),
+            distinct_ids: person
+                .stored_distinct_ids()
+                .take(LIST_MAX_DISTINCT_IDS)
+                .collect(),
+            matched_recordings: [],
+            value_at_data_point: None,
+        }
+    }
+}
+
+/// The list body.
+#[derive(Debug, Serialize)]
+pub struct PersonListJson<'a> {
+    /// The page.
+    pub results: Vec<SerializedPersonJson<'a>>,
+    /// The next page's URL.
+    pub next: Option<String>,
+    /// The previous page's URL.
+    pub previous: Option<String>,
+    /// Every match, with `include_total`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+}
+
+/// `{"success": true}`.
+#[derive(Debug, Serialize)]
+pub struct SuccessJson {
+    /// Always true.
+    pub success: bool,
+}
+
+/// The bulk_delete summary.
+#[derive(Debug, Serialize)]
+pub struct BulkDeleteJson {
+    /// Persons matched.
+    pub persons_found: usize,
+    /// Persons deleted (0 with `keep_person`).
+    pub persons_deleted: usize,
+    /// `delete_events` and some person found.
+    pub events_queued_for_deletion: bool,
+    /// `delete_recordings` and some person found.
+    pub recordings_queued_for_deletion: bool,
+    /// Failures (never any in the mock).
+    pub deletion_errors: [Value; 0],
+}
+
+/// `{"results": {key: Person}}` of the batch endpoints, in request order.
+#[derive(Debug, Serialize)]
+pub struct PersonsByKeyJson<'a> {
+    /// The persons found.
+    pub results: OrderedMap<'a>,
+}
+
+/// A JSON object whose keys keep their insertion order.
+#[derive(Debug, Default)]
+pub struct OrderedMap<'a>(pub Vec<(String, PersonJson<'a>)>);
+
+impl Serialize for OrderedMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// `{"results": [{name, count}], "refreshing": false}` of values.
+#[derive(Debug, Serialize)]
+pub struct ValuesJson<'a> {
+    /// Values, most frequent first.
+    pub results: Vec<ValueCountJson<'a>>,
+    /// Always false.
+    pub refreshing: bool,
+}
+
+/// One value and how many persons hold it.
+#[derive(Debug, Serialize)]
+pub struct ValueCountJson<'a> {
+    /// The value as stored.
+    pub name: &'a Value,
+    /// Persons holding it.
+    pub count: usize,
+}
+
+/// `{"results": [{id, name, count}]}` of cohorts.
+#[derive(Debug, Serialize)]
+pub struct CohortsJson<'a> {
+    /// The cohorts.
+    pub results: Vec<CohortJson<'a>>,
+}
+
+/// CohortMinimalSerializer.
+#[derive(Debug, Serialize)]
+pub struct CohortJson<'a> {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: &'a str,
+    /// Members.
+    pub count: usize,
+}
+
+/// A paginated body with `results`, `next`, `previous` and a total (activity, deletions).
+#[derive(Debug, Serialize)]
+pub struct ActivityPageJson<T> {
+    /// The page.
+    pub results: Vec<T>,
+    /// The next page's URL.
+    pub next: Option<String>,
+    /// The previous page's URL.
+    pub previous: Option<String>,
+    /// Every entry.
+    pub total_count: usize,
+}
+
+/// deletion_status's body (DRF LimitOffsetPagination).
+#[derive(Debug, Serialize)]
+pub struct DeletionPageJson {
+    /// Every match.
+    pub count: usize,
+    /// The next page's URL.
+    pub next: Option<String>,
+    /// The previous page's URL.
+    pub previous: Option<String>,
+    /// The page.
+    pub results: Vec<DeletionJson>,
+}
+
+/// One deletion.
+#[derive(Debug, Serialize)]
+pub struct DeletionJson {
+    /// The person's UUID.
+    pub person_uuid: String,
+    /// When it was requested.
+    pub created_at: String,
+    /// `completed` (the mock deletes synchronously).
+    pub status: &'static str,
+    /// When it was verified.
+    pub delete_verified_at: Option<String>,
+}
+
+/// The list as CSV, as djangorestframework-csv renders it: one header row of the sorted,
+/// flattened keys (`properties.email`, `distinct_ids.0`), Python-style booleans.
+pub fn persons_csv(persons: &[&Person]) -> String {
+    let rows: Vec<Vec<(String, String)>> = persons
+        .iter()
+        .map(|person| {
+            let mut row = Vec::new();
+            if let Ok(value) = serde_json::to_value(SerializedPersonJson::of(person)) {
+                flatten("", &value, &mut row);
+            }
+            row
+        })
+        .collect();
+    let mut header: Vec<&str> = rows.iter().flatten().map(|(key, _)| key.as_str()).collect();
+    header.sort_unstable();
+    header.dedup();
+    let mut out = csv_line(header.iter().copied());
+    for row in &rows {
+        out.push_str(&csv_line(header.iter().map(|column| {
+            row.iter()
+                .find(|(key, _)| key == column)
+                .map_or("", |(_, value)| value.as_str())
+        })));
+    }
+    out
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let child = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(key, value)| flatten(&child(key), value, out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(index, value)| flatten(&child(&index.to_string()), value, out)),
+        Value::Null => out.push((prefix.to_owned(), String::new())),
+        Value::Bool(flag) => out.push((
+            prefix.to_owned(),
+            if *flag { "True" } else { "False" }.to_owned(),
+        )),
+        Value::String(text) => out.push((prefix.to_owned(), text.clone())),
+        Value::Number(number) => out.push((prefix.to_owned(), number.to_string())),
+    }
+}
+
+fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
+    let cells: Vec<String> = cells
+        .map(|cell| {
+            if cell.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                cell.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\r\n", cells.join(","))
+}

@@ -1,0 +1,120 @@
+//! Reads of a person's past, rebuilt from its events in the log: properties at a point in
+//! time (`properties_at_time`) and the points where watched properties changed
+//! (`properties_timeline`). Both walk only the person's own events, never the whole log.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::event::{PropertyUpdates, StoredEvent};
+use super::person::Person;
+use super::project::Project;
+use super::time;
+
+/// How far back properties_at_time looks: two years.
+const AT_TIME_LOOKBACK_MICROS: i64 = 2 * 365 * 24 * 3600 * time::MICROS_PER_SECOND;
+
+/// The person's events, oldest first (by timestamp, then log order).
+fn events_of<'a>(project: &'a Project, person: &Person) -> Vec<&'a StoredEvent> {
+    let mut events: Vec<&StoredEvent> = person
+        .events
+        .iter()
+        .filter_map(|position| project.event(*position))
+        .collect();
+    events.sort_by_key(|event| event.timestamp);
+    events
+}
+
+/// The person's properties at `at`: every `$set` of its events in the two years up to `at`,
+/// last writer wins; with `include_set_once`, `$set_once` events fill missing keys. `$unset`
+/// is ignored, as PostHog ignores it.
+pub fn properties_at(
+    project: &Project,
+    person: &Person,
+    at: i64,
+    include_set_once: bool,
+) -> Map<String, Value> {
+    let from = at.saturating_sub(AT_TIME_LOOKBACK_MICROS);
+    let mut properties = Map::new();
+    let nested = |event: &StoredEvent, key: &str| match event.properties.get(key) {
+        Some(Value::Object(map)) => Some(map.clone()),
+        _ => None,
+    };
+    for event in events_of(project, person) {
+        if event.timestamp < from || event.timestamp > at {
+            continue;
+        }
+        if let Some(set) = nested(event, "$set") {
+            properties.extend(set);
+        }
+        if include_set_once
+            && event.event == "$set_once"
+            && let Some(set_once) = nested(event, "$set_once")
+        {
+            for (key, value) in set_once {
+                properties.entry(key).or_insert(value);
+            }
+        }
+    }
+    properties
+}
+
+/// properties_timeline's body.
+#[derive(Debug, Serialize)]
+pub struct TimelineJson {
+    points: Vec<PointJson>,
+    crucial_property_keys: Vec<String>,
+    effective_date_from: String,
+    effective_date_to: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PointJson {
+    timestamp: String,
+    properties: Map<String, Value>,
+    relevant_event_count: usize,
+}
+
+/// The points in `[from, to]` where the values of `crucial` keys change (a single point
+/// without crucial keys), each with the properties as they stood after its first event and
+/// the number of events until the next point. Properties are replayed from the person's
+/// events with ingestion's rules.
+pub fn timeline(
+    project: &Project,
+    person: &Person,
+    crucial: Vec<String>,
+    from: Option<i64>,
+    to: i64,
+) -> TimelineJson {
+    let mut properties = Map::new();
+    let mut points: Vec<PointJson> = Vec::new();
+    let mut last_crucial: Option<Vec<Option<Value>>> = None;
+    let mut first_in_window = None;
+    for event in events_of(project, person) {
+        PropertyUpdates::of(event).apply_to(&mut properties);
+        if from.is_some_and(|from| event.timestamp < from) || event.timestamp > to {
+            continue;
+        }
+        first_in_window.get_or_insert(event.timestamp);
+        let values: Vec<Option<Value>> = crucial
+            .iter()
+            .map(|key| properties.get(key).cloned())
+            .collect();
+        let changed = last_crucial.as_ref() != Some(&values);
+        match points.last_mut() {
+            Some(point) if !changed || crucial.is_empty() => point.relevant_event_count += 1,
+            _ => points.push(PointJson {
+                timestamp: time::render_python(event.timestamp),
+                properties: properties.clone(),
+                relevant_event_count: 1,
+            }),
+        }
+        last_crucial = Some(values);
+    }
+    let effective_from = from.or(first_in_window).unwrap_or(to);
+    TimelineJson {
+        points,
+        crucial_property_keys: crucial,
+        effective_date_from: time::render_python(effective_from),
+        effective_date_to: time::render_python(to),
+    }
+}

@@ -1,0 +1,51 @@
+//! PostHog's Persons API (reading, updating and deleting persons under
+//! `/api/projects/{project_id}/persons/`) and its capture API (the events that create and
+//! change persons).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), persons_sdk::posthog::Error> {
+//! use futures::TryStreamExt;
+//! use persons_sdk::posthog::{CaptureClient, Client, Event, PersonsQuery, PropertyFilters};
+//!
+//! let capture = CaptureClient::builder()
+//!     .project_token("phc_…")
+//!     .host("https://us.i.posthog.com")
+//!     .build()?;
+//! capture.send(Event::identify("user-1", "anon-1").set("email", "a@example.com")).await?;
+//!
+//! let client = Client::from_env()?; // POSTHOG_PERSONAL_API_KEY, POSTHOG_HOST
+//! let query = PersonsQuery {
+//!     properties: Some(PropertyFilters::new().icontains("email", "@example.com")),
+//!     ..PersonsQuery::default()
+//! };
+//! let persons: Vec<_> = client.persons(query).try_collect().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Client`] wraps the [`generated`] client (reachable through [`Client::generated`]) with the
+//! personal API key as a bearer token, timeouts, retries of idempotent requests (see
+//! [`crate::retry`]), paging along `next` and one [`Error`] type. [`CaptureClient`] is written
+//! by hand over reqwest: capture takes the project token in the body and optionally gzip, which
+//! the generated client cannot express.
+
+mod capture;
+mod client;
+mod error;
+mod filters;
+mod persons;
+
+/// The client progenitor generated from `specs/posthog.yaml`.
+#[rustfmt::skip]
+#[allow(missing_docs)]
+pub mod generated;
+
+pub use capture::{CaptureClient, CaptureClientBuilder, DEFAULT_CAPTURE_HOST, Event};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_HOST, HOST_VAR, PERSONAL_API_KEY_VAR, PROJECT_ID_VAR,
+};
+pub use error::Error;
+pub use filters::{PropertyFilter, PropertyFilters};
+pub use generated::types;
+pub use persons::PersonsQuery;
+
+crate::retry::retrying_hooks!(generated::Client);

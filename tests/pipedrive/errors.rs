@@ -1,0 +1,319 @@
+//! Pipedrive's error bodies and statuses, auth, scopes and tenancy.
+
+use persons_sdk::pipedrive::{ErrorMessage, into_body, v1, v2};
+use serde_json::Value;
+
+use crate::support::{COMPANY, Fixture, api_error, client};
+
+/// A raw request against the mock (for what the typed client cannot send).
+async fn raw(
+    fx: &Fixture,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request =
+        reqwest::Client::new().request(method, format!("{}{path}", fx.pipedrive.base_url()));
+    if let Some(token) = token {
+        request = request.header("x-api-token", token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (
+        status,
+        headers,
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn bad_tokens_get_the_gateway_401() {
+    let fx = Fixture::new().await;
+    let stranger = client(&fx.pipedrive, "0000000000000000000000000000000000000000");
+    let (status, body) = api_error(into_body(stranger.v2().get_persons().send().await));
+    assert_eq!(
+        (status, body.error_code, body.error.message()),
+        (401, Some(401), "unauthorized access")
+    );
+    let (status, headers, body) = raw(&fx, reqwest::Method::GET, "/v1/persons", None, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(headers["x-401-by-gw"], "true");
+    assert_eq!(
+        body,
+        serde_json::json!({"success": false, "error": "unauthorized access", "errorCode": 401, "error_info": "Please check developers.pipedrive.com"})
+    );
+    let query = raw(
+        &fx,
+        reqwest::Method::GET,
+        &format!("/api/v1/persons?api_token={}", fx.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        query.0, 200,
+        "v1 takes the legacy api_token query parameter"
+    );
+    let v2_query = raw(
+        &fx,
+        reqwest::Method::GET,
+        &format!("/api/v2/persons?api_token={}", fx.token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(v2_query.0, 401, "v2 takes the header only");
+}
+
+#[tokio::test]
+async fn unknown_persons_and_missing_names_get_pipedrives_messages() {
+    let fx = Fixture::new().await;
+    let (status, body) = api_error(into_body(fx.client.v1().get_person().id(999).send().await));
+    assert_eq!((status, body.error.message()), (404, "Person not found"));
+    assert_eq!(
+        body.error_info.as_deref(),
+        Some("Please check developers.pipedrive.com for more information about Pipedrive API.")
+    );
+    let (status, body) = api_error(into_body(
+        fx.client
+            .v1()
+            .add_person()
+            .body(v1::types::PersonInput::default())
+            .send()
+            .await,
+    ));
+    assert_eq!((status, body.error.message()), (400, "Name must be given."));
+    let (status, body) = api_error(into_body(
+        fx.client.v1().delete_persons().ids("").send().await,
+    ));
+    assert_eq!(
+        (status, body.error.message()),
+        (400, "Please provide at least one item to delete")
+    );
+    let (status, _, _) = raw(
+        &fx,
+        reqwest::Method::GET,
+        "/api/v2/nowhere",
+        Some(&fx.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = raw(
+        &fx,
+        reqwest::Method::GET,
+        "/v2/persons",
+        Some(&fx.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "v2 lives under /api/v2 only");
+}
+
+#[tokio::test]
+async fn search_errors_come_from_the_search_service() {
+    let fx = Fixture::new().await;
+    let (status, body) = api_error(into_body(
+        fx.client.v2().search_persons().term("a").send().await,
+    ));
+    assert_eq!(status, 400);
+    match body.error {
+        ErrorMessage::Service {
+            code,
+            failed_fields,
+            ..
+        } => assert_eq!((code, failed_fields), (400, vec!["term".to_owned()])),
+        other => panic!("expected the search service's error, got {other:?}"),
+    }
+    let exact = into_body(
+        fx.client
+            .v2()
+            .search_persons()
+            .term("a")
+            .exact_match(true)
+            .send()
+            .await,
+    );
+    assert!(exact.is_ok(), "one character is enough with exact_match");
+}
+
+#[tokio::test]
+async fn limits_above_500_are_capped_in_v1_and_refused_in_v2() {
+    let fx = Fixture::new().await;
+    let v1 = into_body(fx.client.v1().get_persons().limit(900).send().await).unwrap();
+    assert_eq!(v1.additional_data.pagination.limit, 500);
+    let (status, body) = api_error(into_body(
+        fx.client.v2().get_persons().limit(900).send().await,
+    ));
+    assert_eq!(
+        (status, body.code.as_deref()),
+        (400, Some("ERR_SCHEMA_VALIDATION_FAILED"))
+    );
+}
+
+#[tokio::test]
+async fn v2_rejects_numeric_booleans_and_string_numbers_v1_coerces_them() {
+    let fx = Fixture::new().await;
+    let person = fx.person("Typed Person").await;
+    let (status, _, _) = raw(
+        &fx,
+        reqwest::Method::GET,
+        &format!("/api/v2/persons/{person}?include_labels=1"),
+        Some(&fx.token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let body = serde_json::json!({"name": "Str", "owner_id": fx.admin.to_string()});
+    let (status, _, error) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/api/v2/persons",
+        Some(&fx.token),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        error["error"].as_str().unwrap().contains("owner_id"),
+        "{error}"
+    );
+    let (status, _, created) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/api/v1/persons",
+        Some(&fx.token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (status, created["data"]["owner_id"]["id"].as_u64()),
+        (201, Some(fx.admin))
+    );
+    let (status, _, _) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/api/v2/deals",
+        Some(&fx.token),
+        Some(serde_json::json!({"title": "t", "value": "10"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn oauth_scopes_are_enforced() {
+    let fx = Fixture::new().await;
+    let person = fx.person("Scoped").await;
+    let read_only = fx
+        .pipedrive
+        .create_oauth_token(COMPANY, fx.admin, &["contacts:read"]);
+    let reader = persons_sdk::pipedrive::Client::builder()
+        .base_url(fx.pipedrive.base_url())
+        .oauth_token(read_only)
+        .build()
+        .unwrap();
+    assert!(into_body(reader.v2().get_person().id(person).send().await).is_ok());
+    let input = v2::types::PersonInput {
+        name: Some("Nope".into()),
+        ..Default::default()
+    };
+    let (status, body) = api_error(into_body(reader.v2().add_person().body(input).send().await));
+    assert_eq!(
+        (status, body.error.message()),
+        (403, "Scope and URL mismatch")
+    );
+    let (status, _) = api_error(into_body(reader.v2().get_deal().id(1).send().await));
+    assert_eq!(status, 403);
+    let api_token_as_bearer = persons_sdk::pipedrive::Client::builder()
+        .base_url(fx.pipedrive.base_url())
+        .oauth_token(fx.token.clone())
+        .build()
+        .unwrap();
+    assert_eq!(
+        api_error(into_body(
+            api_token_as_bearer
+                .v2()
+                .get_person()
+                .id(person)
+                .send()
+                .await
+        ))
+        .0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn companies_never_see_each_others_data() {
+    let fx = Fixture::new().await;
+    let person = fx.person("Company One Person").await;
+    let (_, other_token) = fx.pipedrive.create_company(2);
+    let other = client(&fx.pipedrive, &other_token);
+    assert_eq!(
+        api_error(into_body(other.v2().get_person().id(person).send().await)).0,
+        404
+    );
+    assert!(
+        into_body(other.v2().get_persons().send().await)
+            .unwrap()
+            .data
+            .is_empty()
+    );
+    let hits = into_body(other.v2().search_persons().term("Company").send().await).unwrap();
+    assert!(hits.data.items.is_empty());
+}
+
+#[tokio::test]
+async fn owner_only_persons_are_hidden_from_other_users() {
+    let fx = Fixture::new().await;
+    let seller = fx
+        .pipedrive
+        .add_user(COMPANY, "Seller", "seller@example.com", false);
+    let seller_client = client(
+        &fx.pipedrive,
+        &fx.pipedrive.add_api_token(COMPANY, seller, None),
+    );
+    let input = v2::types::PersonInput {
+        name: Some("Private".into()),
+        visible_to: Some(1),
+        ..Default::default()
+    };
+    let private = into_body(fx.client.v2().add_person().body(input).send().await)
+        .unwrap()
+        .data
+        .id;
+    assert_eq!(
+        api_error(into_body(
+            seller_client.v2().get_person().id(private).send().await
+        ))
+        .0,
+        404
+    );
+    let users = into_body(fx.client.v1().get_person_users().id(private).send().await)
+        .unwrap()
+        .data;
+    assert_eq!(users, vec![fx.admin as i64]);
+    let follow = v2::types::AddFollowerRequest {
+        user_id: seller as i64,
+    };
+    into_body(
+        fx.client
+            .v2()
+            .add_person_follower()
+            .id(private)
+            .body(follow)
+            .send()
+            .await,
+    )
+    .unwrap();
+    assert!(
+        into_body(seller_client.v2().get_person().id(private).send().await).is_ok(),
+        "followers see owner-only persons"
+    );
+}

@@ -1,0 +1,8 @@
+//! End to end: the Pipedrive SDK (API v1 and v2) against the in-process Pipedrive mock.
+
+mod counters;
+mod errors;
+mod official_client;
+mod paging;
+mod persons;
+mod support;

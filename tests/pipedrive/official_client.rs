@@ -1,0 +1,56 @@
+//! Pipedrive's official npm client (`pipedrive`, v2 persons and deals APIs), unmodified,
+//! against the mock. The test installs the pinned package under the cargo target dir.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::Fixture;
+
+/// The pinned version of the npm package.
+const PIPEDRIVE_NPM: &str = "pipedrive@33.7.0";
+
+/// Installs the package under the target dir once; fails the test if it cannot.
+fn provision() -> PathBuf {
+    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipedrive-npm-33.7.0");
+    if !prefix.join("node_modules/pipedrive/package.json").exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(PIPEDRIVE_NPM)
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm install {PIPEDRIVE_NPM} failed");
+    }
+    prefix.join("node_modules")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_official_npm_client_works_unmodified() {
+    let fx = Fixture::new().await;
+    let node_modules = provision();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipedrive/official_client.js");
+    let v2_url = fx.pipedrive.v2_url();
+    let token = fx.token.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .env("NODE_PATH", node_modules)
+            .env("PIPEDRIVE_V2_URL", v2_url)
+            .env("PIPEDRIVE_API_TOKEN", token)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "official client failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        fx.pipedrive.person_count(crate::support::COMPANY),
+        0,
+        "the script deleted its person"
+    );
+}

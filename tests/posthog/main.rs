@@ -1,0 +1,12 @@
+//! End to end: the PostHog SDK (generated client, hand-written layer, capture client) against
+//! the in-process PostHog mock; plus the official posthog-python client.
+
+mod auth;
+mod capture;
+mod golden;
+mod ingestion;
+mod list;
+mod paging;
+mod persons;
+mod python_client;
+mod support;
