@@ -31,6 +31,22 @@ pub struct RetryPolicy {
     base_delay: Duration,
     /// Cap on any single wait.
     max_delay: Duration,
+    /// A credential added to every request's query string, for vendors that take one there.
+    query_credential: Option<QueryCredential>,
+}
+
+/// A credential sent as a query parameter (Pipedrive's legacy `api_token`); its value never
+/// shows in `Debug` output, and transport errors of requests carrying it drop their URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct QueryCredential {
+    name: &'static str,
+    value: String,
+}
+
+impl std::fmt::Debug for QueryCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QueryCredential({}=<redacted>)", self.name)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -39,6 +55,7 @@ impl Default for RetryPolicy {
             max_retries: DEFAULT_MAX_RETRIES,
             base_delay: DEFAULT_BASE_DELAY,
             max_delay: DEFAULT_MAX_DELAY,
+            query_credential: None,
         }
     }
 }
@@ -67,6 +84,15 @@ impl RetryPolicy {
         self
     }
 
+    /// Adds `name=value` to the query string of every request sent through this policy.
+    pub fn with_query_credential(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.query_credential = Some(QueryCredential {
+            name,
+            value: value.into(),
+        });
+        self
+    }
+
     /// How many times a failed request is retried after the first attempt.
     pub fn max_retries(&self) -> u32 {
         self.max_retries
@@ -81,6 +107,12 @@ impl RetryPolicy {
         mut request: Request,
         operation: &str,
     ) -> reqwest::Result<Response> {
+        if let Some(credential) = &self.query_credential {
+            request
+                .url_mut()
+                .query_pairs_mut()
+                .append_pair(credential.name, &credential.value);
+        }
         let retryable_method = is_safe(request.method());
         let mut retry = 0;
         loop {
@@ -89,7 +121,13 @@ impl RetryPolicy {
             } else {
                 None
             };
-            let outcome = client.execute(request).await;
+            let outcome = client.execute(request).await.map_err(|error| {
+                if self.query_credential.is_some() {
+                    error.without_url()
+                } else {
+                    error
+                }
+            });
             let Some(spare) = spare else {
                 return outcome;
             };

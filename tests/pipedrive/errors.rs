@@ -317,3 +317,142 @@ async fn owner_only_persons_are_hidden_from_other_users() {
         "followers see owner-only persons"
     );
 }
+
+#[tokio::test]
+async fn the_sdk_can_send_the_v1_token_in_the_query() {
+    let fx = Fixture::new().await;
+    let person = fx.person("Query Token").await;
+    let in_query = |token: &str| {
+        persons_sdk::pipedrive::Client::builder()
+            .base_url(fx.pipedrive.base_url())
+            .api_token(token)
+            .token_in_query(true)
+            .build()
+            .unwrap()
+    };
+    let client = in_query(&fx.token);
+    let read = into_body(client.v1().get_person().id(person).send().await).unwrap();
+    assert_eq!(read.data.name, "Query Token");
+    let v2_read = into_body(client.v2().get_person().id(person).send().await).unwrap();
+    assert_eq!(v2_read.data.id, person);
+    let requests = fx.mock.received_requests().await.unwrap();
+    let v1_request = requests
+        .iter()
+        .rev()
+        .find(|request| request.url.path().contains("/api/v1/persons/"))
+        .unwrap();
+    assert!(
+        v1_request
+            .url
+            .query_pairs()
+            .any(|(name, value)| name == "api_token" && value == fx.token.as_str())
+    );
+    assert!(!v1_request.headers.contains_key("x-api-token"));
+    let v2_request = requests.last().unwrap();
+    assert!(v2_request.url.query().is_none());
+    assert!(v2_request.headers.contains_key("x-api-token"));
+
+    let (status, body) = api_error(into_body(
+        in_query("0000000000000000000000000000000000000000")
+            .v1()
+            .get_person()
+            .id(person)
+            .send()
+            .await,
+    ));
+    assert_eq!((status, body.error_code), (401, Some(401)));
+}
+
+/// Every route with malformed ids, parameters and bodies answers a Pipedrive error body
+/// (never a 5xx, never a panic).
+#[tokio::test]
+async fn malformed_requests_get_pipedrive_errors() {
+    let fx = Fixture::new().await;
+    let person = fx.person("Target").await;
+    let ids = [
+        "abc",
+        "-1",
+        "99999999999999999999999",
+        "%F0%9F%98%80",
+        "0",
+        &person.to_string(),
+    ];
+    let templates = [
+        ("GET", "/v1/persons/{}"),
+        ("PUT", "/v1/persons/{}"),
+        ("DELETE", "/v1/persons/{}"),
+        ("PUT", "/v1/persons/{}/merge"),
+        ("GET", "/v1/persons/{}/followers"),
+        ("POST", "/v1/persons/{}/followers"),
+        ("DELETE", "/v1/persons/{}/followers/{}"),
+        ("GET", "/v1/persons/{}/deals"),
+        ("GET", "/v1/persons/{}/activities"),
+        ("GET", "/v1/persons/{}/files"),
+        ("GET", "/v1/persons/{}/mailMessages"),
+        ("GET", "/v1/persons/{}/permittedUsers"),
+        ("GET", "/v1/persons/{}/flow"),
+        ("GET", "/v1/persons/{}/changelog"),
+        ("GET", "/v1/persons/{}/products"),
+        ("POST", "/v1/persons/{}/picture"),
+        ("DELETE", "/v1/persons/{}/picture"),
+        ("PUT", "/v1/deals/{}"),
+        ("POST", "/v1/deals/{}/participants"),
+        ("PUT", "/v1/activities/{}"),
+        ("PUT", "/v1/notes/{}"),
+        ("GET", "/api/v2/persons/{}"),
+        ("PATCH", "/api/v2/persons/{}"),
+        ("GET", "/api/v2/persons/{}/picture"),
+        ("GET", "/api/v2/persons/{}/followers"),
+        ("GET", "/api/v2/persons/{}/followers/changelog"),
+        ("DELETE", "/api/v2/persons/{}/followers/{}"),
+        ("PATCH", "/api/v2/deals/{}"),
+        ("PATCH", "/api/v2/activities/{}"),
+    ];
+    let queries = [
+        "",
+        "?limit=-1&start=99999999999999999999",
+        "?cursor=zz&limit=0",
+        "?items=,,&all_changes=maybe&status=x&done=2",
+        "?limit=99999999999999999999999",
+    ];
+    let bodies: [&[u8]; 5] = [
+        b"not json",
+        b"[]",
+        b"{\"name\": 5, \"value\": 1e400}",
+        br#"{"name": "", "value": "NaN", "person_id": -1, "due_date": "2024-13-45", "participants": [{"person_id": "x"}], "custom_fields": []}"#,
+        "{\"name\": \"\u{1F600}\", \"email\": [{\"value\": \"\u{0}\"}], \"visible_to\": 300, \"merge_with_id\": 18446744073709551615, \"user_id\": 18446744073709551615}".as_bytes(),
+    ];
+    let http = reqwest::Client::new();
+    for (method, template) in templates {
+        for id in ids {
+            let path = template.replace("{}", id);
+            for (at, query) in queries.iter().enumerate() {
+                let body = bodies[at % bodies.len()];
+                let response = http
+                    .request(
+                        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                        format!("{}{path}{query}", fx.pipedrive.base_url()),
+                    )
+                    .header("x-api-token", &fx.token)
+                    .header("content-type", "application/json")
+                    .body(body.to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let json: Value = response.json().await.unwrap_or(Value::Null);
+                assert!(
+                    status < 500,
+                    "{method} {path}{query} answered {status}: {json}"
+                );
+                if status >= 400 {
+                    assert_eq!(
+                        json["success"],
+                        Value::Bool(false),
+                        "{method} {path}{query}: {json}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 mod counters;
 mod errors;
+mod history;
 mod official_client;
 mod paging;
 mod persons;

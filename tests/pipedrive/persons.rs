@@ -1,10 +1,10 @@
 //! Person endpoints: CRUD in both versions over one store, custom fields, search, bulk
 //! delete, followers and person fields.
 
-use persons_sdk::pipedrive::{into_body, v1, v2};
-use serde_json::json;
+use persons_sdk::pipedrive::{CustomFields, into_body, v1, v2};
+use serde_json::{Value, json};
 
-use crate::support::Fixture;
+use crate::support::{Fixture, api_error};
 
 #[tokio::test]
 async fn one_store_two_renderings() {
@@ -423,4 +423,86 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .collect::<Vec<_>>(),
         vec!["added", "removed"]
     );
+}
+
+#[tokio::test]
+async fn v1_root_level_custom_fields_through_the_sdk() {
+    let fx = Fixture::new().await;
+    let field = |name: &str, field_type: &str| v1::types::AddPersonFieldRequest {
+        name: name.into(),
+        field_type: field_type.into(),
+        options: Vec::new(),
+    };
+    let budget = into_body(
+        fx.client
+            .v1()
+            .add_person_field()
+            .body(field("Budget", "monetary"))
+            .send()
+            .await,
+    )
+    .unwrap()
+    .data
+    .key;
+    let source = into_body(
+        fx.client
+            .v1()
+            .add_person_field()
+            .body(field("Source", "varchar"))
+            .send()
+            .await,
+    )
+    .unwrap()
+    .data
+    .key;
+    let input = v1::types::PersonInput {
+        name: Some("Custom Typed".into()),
+        ..Default::default()
+    };
+    let custom: CustomFields =
+        json!({budget.clone(): 1500, format!("{budget}_currency"): "USD", source.clone(): "fair"})
+            .as_object()
+            .unwrap()
+            .clone();
+    let created = fx
+        .client
+        .add_person_with_custom_fields(&input, &custom)
+        .await
+        .unwrap();
+    assert_eq!(created.person.name, "Custom Typed");
+    assert_eq!(created.custom_fields[&budget], json!(1500));
+    assert_eq!(
+        created.custom_fields[&format!("{budget}_currency")],
+        json!("USD")
+    );
+    assert_eq!(created.custom_fields[&source], json!("fair"));
+    let id = created.person.id;
+    let v2_view = into_body(fx.client.v2().get_person().id(id).send().await)
+        .unwrap()
+        .data;
+    assert_eq!(
+        v2_view.custom_fields[&budget],
+        json!({"value": 1500, "currency": "USD"})
+    );
+
+    let clear: CustomFields = json!({source.clone(): null}).as_object().unwrap().clone();
+    let updated = fx
+        .client
+        .update_person_with_custom_fields(id, &v1::types::PersonInput::default(), &clear)
+        .await
+        .unwrap();
+    assert_eq!(updated.custom_fields[&source], Value::Null);
+    assert_eq!(updated.custom_fields[&budget], json!(1500));
+    let read = fx.client.get_person_with_custom_fields(id).await.unwrap();
+    assert_eq!(read.custom_fields, updated.custom_fields);
+    assert!(!read.custom_fields.contains_key("name"));
+
+    let missing = fx.client.get_person_with_custom_fields(id + 1000).await;
+    let (status, body) = api_error(missing);
+    assert_eq!((status, body.error.message()), (404, "Person not found"));
+    let bad: CustomFields = json!({"not_a_hash": 1}).as_object().unwrap().clone();
+    assert!(matches!(
+        fx.client.add_person_with_custom_fields(&input, &bad).await,
+        Err(persons_sdk::pipedrive::Error::InvalidRequest(_))
+    ));
 }

@@ -9,4 +9,6 @@ mod list;
 mod paging;
 mod persons;
 mod python_client;
+mod robustness;
+mod sdk_layer;
 mod support;

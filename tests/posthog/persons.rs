@@ -178,12 +178,24 @@ async fn delete_answers_202_then_404_and_logs_activity() {
     assert_eq!((status, body.as_str()), (202, ""));
     let (status, body) = api_error(fixture.client.delete_person(&id, true).await);
     assert_eq!((status, body.detail.as_str()), (404, "Not found."));
-    let activity = fixture
+    let gone = fixture
         .client
         .generated()
         .persons_activity_retrieve()
         .project_id("1")
         .id(&id)
+        .send()
+        .await;
+    assert_eq!(
+        api_error(gone).0,
+        404,
+        "a person's own activity needs the person (get_object)"
+    );
+    let activity = fixture
+        .client
+        .generated()
+        .persons_all_activity_retrieve()
+        .project_id("1")
         .send()
         .await
         .unwrap()

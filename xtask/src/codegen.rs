@@ -1,5 +1,6 @@
 //! `cargo xtask codegen [--check]`: every document in `specs/` → load → normalise to OpenAPI 3.0
-//! → check → progenitor → `sdk/src/<vendor>/generated.rs`, written or compared.
+//! → drop hand-written operations → check → progenitor → `sdk/src/<vendor>/generated.rs`,
+//! written or compared.
 
 use std::fs;
 use std::path::Path;
@@ -8,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use openapiv3::OpenAPI;
 
 use crate::layout::{self, Target};
-use crate::{checks, diff, generate, normalize, spec};
+use crate::{checks, diff, generate, handwritten, normalize, spec};
 
 /// What to do with the regenerated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,8 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
 /// The generated module for one target, from its spec.
 fn render(root: &Path, target: &Target) -> Result<String> {
     let document = spec::load(&root.join(&target.spec))?;
-    let document = normalize::normalize(document).context("normalising to OpenAPI 3.0")?;
+    let mut document = normalize::normalize(document).context("normalising to OpenAPI 3.0")?;
+    handwritten::strip(&mut document);
     let api: OpenAPI =
         serde_json::from_value(document).context("reading the normalised document")?;
     let problems = checks::check(&api);

@@ -8,6 +8,7 @@ mod checks;
 mod codegen;
 mod diff;
 mod generate;
+mod handwritten;
 mod layout;
 mod normalize;
 mod spec;

@@ -35,6 +35,8 @@ pub const DEALS_FULL: &[&str] = &["deals:full"];
 pub const ACTIVITIES_READ: &[&str] = &["activities:read", "activities:full"];
 /// Scopes that may write activities.
 pub const ACTIVITIES_FULL: &[&str] = &["activities:full"];
+/// Scopes that may read a person's flow and changelog.
+pub const RECENTS_READ: &[&str] = &["recents:read"];
 /// Scopes that may read mail.
 pub const MAIL_READ: &[&str] = &["mail:read", "mail:full"];
 /// Scopes that may read person fields.
@@ -112,10 +114,13 @@ pub struct CompanyRead<'a> {
 impl std::ops::Deref for CompanyRead<'_> {
     type Target = Company;
     fn deref(&self) -> &Company {
-        self.guard
-            .company(self.id)
-            .unwrap_or_else(|| unreachable!("checked when the lock was taken"))
+        checked(self.guard.company(self.id))
     }
+}
+
+/// The company a guard was taken for (its existence was checked when the lock was taken).
+fn checked<T>(company: Option<T>) -> T {
+    company.unwrap_or_else(|| unreachable!("checked when the lock was taken"))
 }
 
 /// A write lock on the state, showing one company.
@@ -127,17 +132,13 @@ pub struct CompanyWrite<'a> {
 impl std::ops::Deref for CompanyWrite<'_> {
     type Target = Company;
     fn deref(&self) -> &Company {
-        self.guard
-            .company(self.id)
-            .unwrap_or_else(|| unreachable!("checked when the lock was taken"))
+        checked(self.guard.company(self.id))
     }
 }
 
 impl std::ops::DerefMut for CompanyWrite<'_> {
     fn deref_mut(&mut self) -> &mut Company {
-        self.guard
-            .company_mut(self.id)
-            .unwrap_or_else(|| unreachable!("checked when the lock was taken"))
+        checked(self.guard.company_mut(self.id))
     }
 }
 

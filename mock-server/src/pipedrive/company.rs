@@ -13,8 +13,8 @@ use serde_json::Value;
 use super::counters::Sign;
 use super::fields::{FieldDef, FieldOption};
 use super::model::{
-    Activity, ContactEntry, Deal, File, Follower, FollowerChange, Id, MailMessage, Note,
-    Organization, Person, User,
+    Activity, ContactEntry, Deal, DealProduct, FieldChange, File, Follower, FollowerChange, Id,
+    MailMessage, Note, Organization, Person, Picture, Product, User,
 };
 use super::search::{SearchField, SearchIndex};
 
@@ -38,12 +38,25 @@ pub enum Change {
     Organization(Organization),
     /// A custom person field was created.
     Field(FieldDef),
-    /// A person was created or updated.
-    Person { id: Id, patch: PersonPatch },
+    /// A person was created or updated by `actor`.
+    Person {
+        id: Id,
+        patch: PersonPatch,
+        actor: Id,
+    },
     /// Persons were deleted.
     DeletePersons(Vec<Id>),
-    /// `from` was merged into `into`.
-    Merge { from: Id, into: Id },
+    /// `from` was merged into `into` by `actor`.
+    Merge { from: Id, into: Id, actor: Id },
+    /// A person's picture was set (`Some`) or removed.
+    Picture {
+        person: Id,
+        picture: Option<Picture>,
+    },
+    /// A product was created.
+    Product(Product),
+    /// A product was attached to a deal.
+    DealProduct(DealProduct),
     /// A user started (`true`) or stopped following a person.
     Follow { person: Id, user: Id, follows: bool },
     /// A deal was created or rewritten.
@@ -94,6 +107,8 @@ pub struct Links {
     pub files: BTreeMap<Id, BTreeSet<Id>>,
     /// Mail messages linked to the person.
     pub mails: BTreeMap<Id, BTreeSet<Id>>,
+    /// Products attached to each deal (by deal id).
+    pub deal_products: BTreeMap<Id, BTreeSet<Id>>,
 }
 
 /// Auto-increment sequences, one per record type.
@@ -141,6 +156,12 @@ pub struct Company {
     pub followers: BTreeMap<Id, BTreeMap<Id, Follower>>,
     /// Follower changes per person, oldest first.
     pub follower_changes: BTreeMap<Id, Vec<FollowerChange>>,
+    /// Field changes per person, oldest first (the changelog).
+    pub person_changes: BTreeMap<Id, Vec<FieldChange>>,
+    /// The product catalogue.
+    pub products: BTreeMap<Id, Product>,
+    /// Products attached to deals.
+    pub deal_products: BTreeMap<Id, DealProduct>,
     /// Custom person fields.
     pub fields: Vec<FieldDef>,
     /// Options of the built-in `label` field.
@@ -177,6 +198,9 @@ impl Company {
             mails: BTreeMap::new(),
             followers: BTreeMap::new(),
             follower_changes: BTreeMap::new(),
+            person_changes: BTreeMap::new(),
+            products: BTreeMap::new(),
+            deal_products: BTreeMap::new(),
             fields: Vec::new(),
             labels,
             links: Links::default(),

@@ -124,7 +124,7 @@ impl Counters {
 
     /// Done plus undone activities.
     pub fn activities(&self) -> u64 {
-        self.done() + self.undone()
+        self.done().saturating_add(self.undone())
     }
 
     /// Done activities.
@@ -139,7 +139,7 @@ impl Counters {
 
     /// Mail messages, sent and received.
     pub fn email_messages(&self) -> u64 {
-        len(self.incoming_mail.len()) + len(self.outgoing_mail.len())
+        len(self.incoming_mail.len()).saturating_add(len(self.outgoing_mail.len()))
     }
 
     /// The next activity: the undone one due first (overdue ones included).

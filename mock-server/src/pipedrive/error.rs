@@ -99,11 +99,6 @@ impl PipedriveError {
         Self::api(404, message)
     }
 
-    /// 410: a route Pipedrive has removed.
-    pub fn gone(message: impl Into<String>) -> Self {
-        Self::api(410, message)
-    }
-
     /// The HTTP response carrying this error.
     pub fn into_response(self) -> ApiResponse {
         match self.kind {

@@ -12,11 +12,15 @@ pub mod company;
 pub mod counters;
 pub mod demo;
 pub mod error;
+pub mod feed;
 pub mod fields;
+pub mod image;
 pub mod keys;
 pub mod model;
+pub mod multipart;
 pub mod params;
 pub mod persons;
+pub mod picture;
 pub mod related;
 pub mod render_v1;
 pub mod render_v2;
@@ -33,7 +37,7 @@ pub use company::ModelError;
 pub use model::Id;
 
 use crate::clock::Clock;
-use model::{File, MailMessage};
+use model::{DealProduct, File, MailMessage, Product};
 use state::PipedriveState;
 
 /// The test-facing handle on the Pipedrive mock: base URLs, companies, users, tokens, and
@@ -183,6 +187,49 @@ impl Pipedrive {
             add_time: now,
         };
         company.record_mail(message)
+    }
+
+    /// Adds a product to `company`'s catalogue (Pipedrive's products API is not modelled);
+    /// returns its id.
+    pub fn create_product(
+        &self,
+        company: Id,
+        owner: Id,
+        name: &str,
+        code: Option<&str>,
+    ) -> Result<Id, ModelError> {
+        let product = Product {
+            id: 0,
+            name: name.to_owned(),
+            code: code.map(str::to_owned),
+            unit: None,
+            owner_id: owner,
+            add_time: self.clock.now(),
+        };
+        self.write().ensure_company(company).create_product(product)
+    }
+
+    /// Attaches `quantity` of product `product` at `item_price` to deal `deal`, as the deal
+    /// products API would; returns the attachment id.
+    pub fn attach_product(
+        &self,
+        company: Id,
+        deal: Id,
+        product: Id,
+        item_price: f64,
+        quantity: u32,
+    ) -> Result<Id, ModelError> {
+        let attachment = DealProduct {
+            id: 0,
+            deal_id: deal,
+            product_id: product,
+            item_price,
+            quantity,
+            add_time: self.clock.now(),
+        };
+        self.write()
+            .ensure_company(company)
+            .attach_product(attachment)
     }
 
     /// How many active persons `company` has.

@@ -78,6 +78,8 @@ pub struct Person {
     pub delete_time: Option<i64>,
     /// Aggregates over related records.
     pub counters: Counters,
+    /// The profile picture, if one was uploaded.
+    pub picture: Option<Picture>,
 }
 
 impl Person {
@@ -350,6 +352,70 @@ pub struct FollowerChange {
     pub actor_user_id: Id,
     /// The follower concerned.
     pub follower_user_id: Id,
+    /// When.
+    pub time: i64,
+}
+
+/// A person's profile picture (stored as its metadata: the mock keeps no pixels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Picture {
+    /// Picture id.
+    pub id: Id,
+    /// Who uploaded it.
+    pub added_by_user_id: Id,
+    /// Size of the uploaded file in bytes.
+    pub file_size: u64,
+    /// Upload time.
+    pub add_time: i64,
+}
+
+/// A product of the company's catalogue (only what a person's products list shows).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Product {
+    /// Product id.
+    pub id: Id,
+    /// Name.
+    pub name: String,
+    /// Product code, if any.
+    pub code: Option<String>,
+    /// Unit (`pcs`, `h`…), if any.
+    pub unit: Option<String>,
+    /// Owner user id.
+    pub owner_id: Id,
+    /// Creation time.
+    pub add_time: i64,
+}
+
+/// A product attached to a deal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DealProduct {
+    /// Attachment id.
+    pub id: Id,
+    /// The deal.
+    pub deal_id: Id,
+    /// The product.
+    pub product_id: Id,
+    /// Price per unit.
+    pub item_price: f64,
+    /// Quantity.
+    pub quantity: u32,
+    /// When it was attached.
+    pub add_time: i64,
+}
+
+/// One change of one field of a person, as its changelog and flow show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldChange {
+    /// Change id (company-unique, increasing).
+    pub id: Id,
+    /// The field key (`name`, `email`, a custom field's hash…).
+    pub field_key: String,
+    /// The value before, as text.
+    pub old_value: Option<String>,
+    /// The value after, as text.
+    pub new_value: Option<String>,
+    /// Who made it.
+    pub actor_user_id: Id,
     /// When.
     pub time: i64,
 }

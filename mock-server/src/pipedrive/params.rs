@@ -246,9 +246,11 @@ impl Body {
             (Some(Value::Number(number)), _) => Ok(number.as_f64()),
             (Some(Value::String(text)), Version::V1) => text
                 .trim()
-                .parse()
+                .parse::<f64>()
+                .ok()
+                .filter(|number| number.is_finite())
                 .map(Some)
-                .map_err(|_| self.version.invalid(key, "number")),
+                .ok_or_else(|| self.version.invalid(key, "number")),
             _ => Err(self.version.invalid(key, "number")),
         }
     }
@@ -428,6 +430,16 @@ mod tests {
         assert_eq!(v1.id("owner_id").unwrap(), Some(Some(7)));
         assert_eq!(v1.visibility().unwrap(), Some(3));
         assert_eq!(v1.boolean("done").unwrap(), Some(true));
+        for lax in ["NaN", "inf", "-infinity"] {
+            let body = Body {
+                map: serde_json::json!({"value": lax})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+                version: Version::V1,
+            };
+            assert!(body.number("value").is_err(), "{lax}");
+        }
         let v2 = Body {
             version: Version::V2,
             ..v1

@@ -1,9 +1,11 @@
 //! Person writes: create, update, delete, merge and followers. Each validates, appends to
 //! the log, then updates the projections.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::company::{Change, Company, ModelError, PersonPatch};
 use super::counters::{Counters, Sign};
-use super::model::{ContactEntry, Follower, FollowerChange, Id, Person};
+use super::model::{ContactEntry, FieldChange, Follower, FollowerChange, Id, Person, Picture};
 
 /// The visibility values Pipedrive accepts.
 pub const VISIBILITY: [u8; 4] = [1, 3, 5, 7];
@@ -32,6 +34,7 @@ impl Company {
         self.log.push(Change::Person {
             id,
             patch: patch.clone(),
+            actor,
         });
         let person = Person {
             id,
@@ -47,20 +50,22 @@ impl Company {
             update_time: now,
             delete_time: None,
             counters: Counters::default(),
+            picture: None,
         };
         self.persons.insert(id, person);
         self.apply_patch(id, patch, now);
         Ok(id)
     }
 
-    /// Updates the active person `id`.
+    /// Updates the active person `id` on behalf of `actor`, recording each changed field.
     pub fn update_person(
         &mut self,
         id: Id,
         patch: PersonPatch,
+        actor: Id,
         now: i64,
     ) -> Result<(), ModelError> {
-        self.active_person(id)?;
+        let before = self.active_person(id)?.clone();
         if patch
             .name
             .as_deref()
@@ -72,8 +77,10 @@ impl Company {
         self.log.push(Change::Person {
             id,
             patch: patch.clone(),
+            actor,
         });
         self.apply_patch(id, patch, now);
+        self.record_changes(&before, actor, now);
         Ok(())
     }
 
@@ -96,8 +103,15 @@ impl Company {
 
     /// Merges `from` into `into`: `into` survives and keeps its non-empty values, takes the
     /// other's values where it has none, and takes over every deal, activity, note, file,
-    /// mail message and follower; `from` is deleted.
-    pub fn merge_persons(&mut self, from: Id, into: Id, now: i64) -> Result<(), ModelError> {
+    /// mail message and follower; `from` is deleted. `actor` is recorded as the author of
+    /// the survivor's filled-in fields.
+    pub fn merge_persons(
+        &mut self,
+        from: Id,
+        into: Id,
+        actor: Id,
+        now: i64,
+    ) -> Result<(), ModelError> {
         if from == into {
             return Err(ModelError::Invalid(
                 "Cannot merge a person with itself.".into(),
@@ -105,12 +119,89 @@ impl Company {
         }
         let merged = self.active_person(from)?.clone();
         let survivor = self.active_person(into)?.clone();
-        self.log.push(Change::Merge { from, into });
+        self.log.push(Change::Merge { from, into, actor });
         self.move_related(from, into, now);
         let patch = fill_gaps(&survivor, &merged);
         self.retire(from, now);
         self.apply_patch(into, patch, now);
+        self.record_changes(&survivor, actor, now);
         Ok(())
+    }
+
+    /// Sets (`Some`) or removes the active person `person`'s picture; returns the one it
+    /// replaces.
+    pub fn set_picture(
+        &mut self,
+        person: Id,
+        picture: Option<Picture>,
+        now: i64,
+    ) -> Result<Option<Picture>, ModelError> {
+        self.active_person(person)?;
+        self.log.push(Change::Picture { person, picture });
+        let record = self
+            .persons
+            .get_mut(&person)
+            .ok_or(ModelError::NotFound("Person"))?;
+        record.update_time = now;
+        Ok(std::mem::replace(&mut record.picture, picture))
+    }
+
+    /// Appends to the changelog of `before.id` every field whose text differs from `before`.
+    fn record_changes(&mut self, before: &Person, actor: Id, now: i64) {
+        let Some(after) = self.persons.get(&before.id) else {
+            return;
+        };
+        let changed: Vec<(String, Option<String>, Option<String>)> = self
+            .field_texts(before)
+            .into_iter()
+            .zip(self.field_texts(after))
+            .filter(|((_, old), (_, new))| old != new)
+            .map(|((key, old), (_, new))| (key, old, new))
+            .collect();
+        for (field_key, old_value, new_value) in changed {
+            let change = FieldChange {
+                id: self.ids.next("change"),
+                field_key,
+                old_value,
+                new_value,
+                actor_user_id: actor,
+                time: now,
+            };
+            self.person_changes
+                .entry(before.id)
+                .or_default()
+                .push(change);
+        }
+    }
+
+    /// Every built-in and custom field of `person` as `(key, text)`, in a fixed order.
+    fn field_texts(&self, person: &Person) -> Vec<(String, Option<String>)> {
+        let joined = |ids: &[Id]| {
+            (!ids.is_empty()).then(|| ids.iter().map(Id::to_string).collect::<Vec<_>>().join(","))
+        };
+        let built_in = [
+            ("name", Some(person.name.clone())),
+            ("owner_id", Some(person.owner_id.to_string())),
+            ("org_id", person.org_id.map(|org| org.to_string())),
+            (
+                "email",
+                super::model::primary(&person.emails).map(str::to_owned),
+            ),
+            (
+                "phone",
+                super::model::primary(&person.phones).map(str::to_owned),
+            ),
+            ("visible_to", Some(person.visible_to.to_string())),
+            ("label_ids", joined(&person.label_ids)),
+        ];
+        built_in
+            .into_iter()
+            .map(|(key, text)| (key.to_owned(), text))
+            .chain(self.fields.iter().map(|field| {
+                let text = person.custom.get(&field.key).and_then(value_text);
+                (field.key.clone(), text)
+            }))
+            .collect()
     }
 
     /// Makes `user` follow the active person `person`; returns the relation.
@@ -297,84 +388,70 @@ impl Company {
 
     /// Re-points every record linked to `from` at `into`, moving the counters with them.
     fn move_related(&mut self, from: Id, into: Id, now: i64) {
-        let swap = |id: &mut Id| {
-            if *id == from {
-                *id = into;
-            }
+        let linked = |index: &BTreeMap<Id, BTreeSet<Id>>| -> Vec<Id> {
+            index.get(&from).into_iter().flatten().copied().collect()
         };
-        for deal_id in self.links.deals.get(&from).cloned().unwrap_or_default() {
-            let Some(old) = self.deals.get(&deal_id).cloned() else {
-                continue;
-            };
-            let mut new = old.clone();
-            if let Some(person) = new.person_id.as_mut() {
-                swap(person);
-            }
-            if let Some(relation) = new.participants.remove(&from) {
-                new.participants.entry(into).or_insert(relation);
-            }
-            self.count_deal(&old, Sign::Remove);
-            self.count_deal(&new, Sign::Add);
-            self.deals.insert(deal_id, new);
-        }
-        for activity_id in self
-            .links
-            .activities
-            .get(&from)
-            .cloned()
-            .unwrap_or_default()
-        {
-            let Some(old) = self.activities.get(&activity_id).cloned() else {
-                continue;
-            };
-            let mut new = old.clone();
-            if let Some(person) = new.person_id.as_mut() {
-                swap(person);
-            }
-            new.participants
-                .iter_mut()
-                .for_each(|(person, _)| swap(person));
-            let mut seen = std::collections::BTreeSet::new();
-            new.participants.retain(|(person, _)| seen.insert(*person));
-            self.count_activity(&old, Sign::Remove);
-            self.count_activity(&new, Sign::Add);
-            self.activities.insert(activity_id, new);
-        }
-        for note_id in self.links.notes.get(&from).cloned().unwrap_or_default() {
-            let Some(old) = self.notes.get(&note_id).cloned() else {
-                continue;
-            };
-            let new = super::model::Note {
-                person_id: Some(into),
-                ..old.clone()
-            };
-            self.count_note(&old, Sign::Remove);
-            self.notes.insert(note_id, new.clone());
-            self.count_note(&new, Sign::Add);
-        }
-        for file_id in self.links.files.get(&from).cloned().unwrap_or_default() {
-            let Some(old) = self.files.get(&file_id).cloned() else {
-                continue;
-            };
-            let new = super::model::File {
-                person_id: Some(into),
-                ..old.clone()
-            };
-            self.count_file(&old, Sign::Remove);
-            self.count_file(&new, Sign::Add);
-            self.files.insert(file_id, new);
-        }
-        for mail_id in self.links.mails.get(&from).cloned().unwrap_or_default() {
-            let Some(old) = self.mails.get(&mail_id).cloned() else {
-                continue;
-            };
-            let mut new = old.clone();
-            new.person_ids.remove(&from);
-            new.person_ids.insert(into);
-            self.count_mail(&old, Sign::Remove);
-            self.count_mail(&new, Sign::Add);
-            self.mails.insert(mail_id, new);
-        }
+        let (deals, activities) = (linked(&self.links.deals), linked(&self.links.activities));
+        let (notes, files) = (linked(&self.links.notes), linked(&self.links.files));
+        let mails = linked(&self.links.mails);
+        let swap = Swap { from, into };
+        self.repoint(
+            deals,
+            swap,
+            |c| &mut c.deals,
+            Company::count_deal,
+            |deal, swap| {
+                swap.option(&mut deal.person_id);
+                if let Some(relation) = deal.participants.remove(&swap.from) {
+                    deal.participants.entry(swap.into).or_insert(relation);
+                }
+            },
+        );
+        self.repoint(
+            activities,
+            swap,
+            |c| &mut c.activities,
+            Company::count_activity,
+            |activity, swap| {
+                swap.option(&mut activity.person_id);
+                for (person, _) in &mut activity.participants {
+                    swap.id(person);
+                }
+                let mut seen = BTreeSet::new();
+                activity
+                    .participants
+                    .retain(|(person, _)| seen.insert(*person));
+            },
+        );
+        self.repoint(
+            notes,
+            swap,
+            |c| &mut c.notes,
+            Company::count_note,
+            |note, swap| {
+                swap.option(&mut note.person_id);
+            },
+        );
+        self.repoint(
+            files,
+            swap,
+            |c| &mut c.files,
+            Company::count_file,
+            |file, swap| {
+                swap.option(&mut file.person_id);
+            },
+        );
+        self.repoint(
+            mails,
+            swap,
+            |c| &mut c.mails,
+            Company::count_mail,
+            |mail, swap| {
+                if mail.person_ids.remove(&swap.from) {
+                    mail.person_ids.insert(swap.into);
+                }
+            },
+        );
         let moved: Vec<Follower> = self
             .followers
             .get(&from)
@@ -389,6 +466,51 @@ impl Company {
             if !already {
                 self.add_follower(into, follower, follower.user_id);
             }
+        }
+    }
+}
+
+impl Company {
+    /// Rewrites each record `ids` of `table` with `edit`, moving its contribution (`count`)
+    /// from the old version to the new one.
+    fn repoint<T: Clone>(
+        &mut self,
+        ids: Vec<Id>,
+        swap: Swap,
+        table: fn(&mut Company) -> &mut BTreeMap<Id, T>,
+        count: fn(&mut Company, &T, Sign),
+        edit: impl Fn(&mut T, Swap),
+    ) {
+        for id in ids {
+            let Some(old) = table(self).get(&id).cloned() else {
+                continue;
+            };
+            let mut new = old.clone();
+            edit(&mut new, swap);
+            count(self, &old, Sign::Remove);
+            table(self).insert(id, new.clone());
+            count(self, &new, Sign::Add);
+        }
+    }
+}
+
+/// Rewrites person ids `from` → `into` inside a record.
+#[derive(Clone, Copy)]
+struct Swap {
+    from: Id,
+    into: Id,
+}
+
+impl Swap {
+    fn id(self, id: &mut Id) {
+        if *id == self.from {
+            *id = self.into;
+        }
+    }
+
+    fn option(self, id: &mut Option<Id>) {
+        if let Some(id) = id {
+            self.id(id);
         }
     }
 }
@@ -425,6 +547,25 @@ fn fill_gaps(survivor: &Person, merged: &Person) -> PersonPatch {
             .map(|(key, value)| (key.clone(), Some(value.clone())))
             .collect(),
         ..PersonPatch::default()
+    }
+}
+
+/// A custom field value as changelog text: strings as they are, numbers in decimal, lists
+/// comma-separated, composite values by their `value`.
+fn value_text(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(value_text)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Value::Object(object) => object.get("value").and_then(value_text),
+        other => Some(other.to_string()),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::company::{Change, Company, ModelError};
 use super::counters::Sign;
-use super::model::{Activity, Deal, DealStatus, File, Id, MailMessage, Note};
+use super::model::{Activity, Deal, DealProduct, DealStatus, File, Id, MailMessage, Note, Product};
 use super::time;
 
 /// The writable fields of a deal; `None` leaves a field as it is.
@@ -471,6 +471,46 @@ impl Company {
         self.count_mail(&mail, Sign::Add);
         let id = mail.id;
         self.mails.insert(id, mail);
+        Ok(id)
+    }
+}
+
+impl Company {
+    /// Adds a product to the catalogue (Pipedrive's products API is not modelled); returns
+    /// its id.
+    pub fn create_product(&mut self, mut product: Product) -> Result<Id, ModelError> {
+        self.user(product.owner_id)?;
+        if product.name.trim().is_empty() {
+            return Err(ModelError::Invalid("Name must be given.".into()));
+        }
+        product.id = self.ids.next("product");
+        self.log.push(Change::Product(product.clone()));
+        let id = product.id;
+        self.products.insert(id, product);
+        Ok(id)
+    }
+
+    /// Attaches a catalogue product to the live deal `attachment.deal_id`; returns the
+    /// attachment id.
+    pub fn attach_product(&mut self, mut attachment: DealProduct) -> Result<Id, ModelError> {
+        self.live_deal(attachment.deal_id)?;
+        if !self.products.contains_key(&attachment.product_id) {
+            return Err(ModelError::NotFound("Product"));
+        }
+        if attachment.quantity == 0 || !attachment.item_price.is_finite() {
+            return Err(ModelError::Invalid(
+                "Quantity must be positive and the price a number.".into(),
+            ));
+        }
+        attachment.id = self.ids.next("deal_product");
+        self.log.push(Change::DealProduct(attachment.clone()));
+        self.links
+            .deal_products
+            .entry(attachment.deal_id)
+            .or_default()
+            .insert(attachment.id);
+        let id = attachment.id;
+        self.deal_products.insert(id, attachment);
         Ok(id)
     }
 }

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 
 use super::company::Company;
 use super::model::{
-    Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person, User,
+    Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
+    Picture, User,
 };
 use super::time;
 
@@ -89,13 +90,28 @@ pub struct RelatedObjects {
     /// Organizations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub organization: BTreeMap<String, RelatedOrg>,
+    /// Persons (in a person's flow).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub person: BTreeMap<String, RelatedPerson>,
+    /// Deals (in a person's flow).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deal: BTreeMap<String, RelatedDeal>,
+    /// Pictures of the persons listed.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub picture: BTreeMap<String, PictureJson>,
 }
 
 impl RelatedObjects {
-    /// The owners and organizations of `persons`.
+    /// The owners and organizations of `persons` (and, `with_orgs`, their pictures).
     pub fn of(company: &Company, persons: &[&Person], with_orgs: bool) -> Self {
         let mut related = Self::default();
         for person in persons {
+            if let Some(picture) = person.picture.filter(|_| with_orgs) {
+                related.picture.insert(
+                    picture.id.to_string(),
+                    PictureJson::of(company, person.id, &picture, false),
+                );
+            }
             if let Some(user) = company.users.get(&person.owner_id) {
                 related
                     .user
@@ -112,6 +128,112 @@ impl RelatedObjects {
             }
         }
         related
+    }
+}
+
+/// A person in `related_objects`.
+#[derive(Serialize)]
+pub struct RelatedPerson {
+    id: Id,
+    name: String,
+    active_flag: bool,
+    email: Vec<EntryJson>,
+    phone: Vec<EntryJson>,
+    owner_id: Id,
+}
+
+impl RelatedPerson {
+    /// `person` in its compact form.
+    pub fn of(person: &Person) -> Self {
+        Self {
+            id: person.id,
+            name: person.name.clone(),
+            active_flag: person.is_active(),
+            email: entries(&person.emails),
+            phone: entries(&person.phones),
+            owner_id: person.owner_id,
+        }
+    }
+}
+
+/// A deal in `related_objects`.
+#[derive(Serialize)]
+pub struct RelatedDeal {
+    id: Id,
+    title: String,
+    status: &'static str,
+    value: f64,
+    currency: String,
+}
+
+impl RelatedDeal {
+    /// `deal` in its compact form.
+    pub fn of(deal: &Deal) -> Self {
+        Self {
+            id: deal.id,
+            title: deal.title.clone(),
+            status: deal.status.as_str(),
+            value: deal.value,
+            currency: deal.currency.clone(),
+        }
+    }
+}
+
+/// The URLs of a picture's two sizes.
+#[derive(Serialize)]
+pub struct PictureUrls {
+    #[serde(rename = "128")]
+    small: String,
+    #[serde(rename = "512")]
+    large: String,
+}
+
+impl PictureUrls {
+    /// Where the 128 and 512 pixel squares of `picture` would be served.
+    pub fn of(company: &Company, person: Id, picture: &Picture) -> Self {
+        let url = |size: u16| {
+            format!(
+                "https://pipedrive-profile-pics.s3.amazonaws.com/company{}_person{person}_{}_{size}.jpg",
+                company.id, picture.id
+            )
+        };
+        Self {
+            small: url(128),
+            large: url(512),
+        }
+    }
+}
+
+/// A v1 picture object (`picture_id` of a person, `related_objects.picture`, the upload's
+/// answer).
+#[derive(Serialize)]
+pub struct PictureJson {
+    id: Id,
+    item_type: &'static str,
+    item_id: Id,
+    active_flag: bool,
+    add_time: String,
+    update_time: String,
+    added_by_user_id: Id,
+    pictures: PictureUrls,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<Id>,
+}
+
+impl PictureJson {
+    /// `picture` of person `person`; `embedded` adds `value` (the id) as in `picture_id`.
+    pub fn of(company: &Company, person: Id, picture: &Picture, embedded: bool) -> Self {
+        Self {
+            id: picture.id,
+            item_type: "person",
+            item_id: person,
+            active_flag: true,
+            add_time: time::v1(picture.add_time),
+            update_time: time::v1(picture.add_time),
+            added_by_user_id: picture.added_by_user_id,
+            pictures: PictureUrls::of(company, person, picture),
+            value: embedded.then_some(picture.id),
+        }
     }
 }
 
@@ -262,7 +384,7 @@ pub struct PersonJson {
     update_time: String,
     add_time: String,
     visible_to: String,
-    picture_id: Option<Value>,
+    picture_id: Option<PictureJson>,
     next_activity_date: Option<String>,
     next_activity_time: Option<String>,
     next_activity_id: Option<Id>,
@@ -331,7 +453,9 @@ impl PersonJson {
             update_time: time::v1(person.update_time),
             add_time: time::v1(person.add_time),
             visible_to: person.visible_to.to_string(),
-            picture_id: None,
+            picture_id: person
+                .picture
+                .map(|picture| PictureJson::of(company, person.id, &picture, true)),
             next_activity_date: next.map(|(date, _, _)| date.clone()),
             next_activity_time: next
                 .and_then(|(_, clock, _)| (!clock.is_empty()).then(|| format!("{clock}:00"))),
@@ -389,7 +513,7 @@ impl CollectionPersonJson {
             delete_time: person.delete_time.map(time::v1),
             add_time: time::v1(person.add_time),
             visible_to: person.visible_to.to_string(),
-            picture_id: None,
+            picture_id: person.picture.map(|picture| picture.id),
             label: person.label_ids.first().copied(),
             label_ids: person.label_ids.clone(),
             cc_email: cc_email(company, person),

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use super::company::Company;
 use super::fields::FieldOption;
-use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person};
+use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
+use super::render_v1::PictureUrls;
 use super::time;
 
 /// The optional fields `include_fields` may name.
@@ -147,7 +148,7 @@ impl PersonJson {
             is_deleted: !person.is_active(),
             visible_to: person.visible_to,
             label_ids: person.label_ids.clone(),
-            picture_id: None,
+            picture_id: person.picture.map(|picture| picture.id),
             custom_fields,
             labels,
             included: shape
@@ -222,6 +223,33 @@ impl FollowerJson {
         Self {
             user_id: follower.user_id,
             add_time: time::v2(follower.add_time),
+        }
+    }
+}
+
+/// A v2 picture (`GET /persons/{id}/picture`).
+#[derive(Serialize)]
+pub struct PictureJson {
+    id: Id,
+    item_type: &'static str,
+    item_id: Id,
+    added_by_user_id: Id,
+    active_flag: bool,
+    file_size: u64,
+    pictures: PictureUrls,
+}
+
+impl PictureJson {
+    /// `picture` of person `person` as v2 renders it.
+    pub fn of(company: &Company, person: Id, picture: &Picture) -> Self {
+        Self {
+            id: picture.id,
+            item_type: "person",
+            item_id: person,
+            added_by_user_id: picture.added_by_user_id,
+            active_flag: true,
+            file_size: picture.file_size,
+            pictures: PictureUrls::of(company, person, picture),
         }
     }
 }

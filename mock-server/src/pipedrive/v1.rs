@@ -17,7 +17,7 @@ use super::render_v1::{
     ParticipantJson, PersonJson, RelatedObjects, cc_email,
 };
 use super::render_v2::SearchData;
-use super::time;
+use super::{feed, picture, time};
 use crate::http::ApiResponse;
 
 type Answer = Result<ApiResponse, PipedriveError>;
@@ -53,6 +53,15 @@ pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
         ("GET", ["persons", id, "mailMessages"]) => person_mail(cx, params::path_id(id, "Person")?),
         ("GET", ["persons", id, "permittedUsers"]) => {
             permitted_users(cx, params::path_id(id, "Person")?)
+        }
+        ("GET", ["persons", id, "flow"]) => feed::flow(cx, params::path_id(id, "Person")?),
+        ("GET", ["persons", id, "changelog"]) => {
+            feed::changelog(cx, params::path_id(id, "Person")?)
+        }
+        ("GET", ["persons", id, "products"]) => feed::products(cx, params::path_id(id, "Person")?),
+        ("POST", ["persons", id, "picture"]) => picture::upload(cx, params::path_id(id, "Person")?),
+        ("DELETE", ["persons", id, "picture"]) => {
+            picture::remove(cx, params::path_id(id, "Person")?)
         }
         ("POST", ["deals"]) => api::create(
             cx,
@@ -370,7 +379,7 @@ fn update_person(cx: &Context<'_>, id: Id) -> Answer {
         add_time: None,
         ..person_patch(&company, &body)?
     };
-    company.update_person(id, patch, cx.now())?;
+    company.update_person(id, patch, cx.caller.user.id, cx.now())?;
     let person = company.active_person(id)?;
     Ok(person_body(&company, person, 200, false))
 }
@@ -408,7 +417,7 @@ fn merge(cx: &Context<'_>, id: Id) -> Answer {
     let mut company = cx.write()?;
     api::visible_person(&company, &cx.caller, id)?;
     api::visible_person(&company, &cx.caller, into)?;
-    company.merge_persons(id, into, cx.now())?;
+    company.merge_persons(id, into, cx.caller.user.id, cx.now())?;
     let survivor = company.active_person(into)?;
     Ok(ApiResponse::json(
         200,

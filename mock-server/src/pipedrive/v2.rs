@@ -17,8 +17,8 @@ use super::render_v2::{
     ActivityJson, CursorBody, DealJson, FollowerChangeJson, FollowerJson, INCLUDE_FIELDS,
     PersonJson, PersonShape, SearchData, UserIdJson,
 };
-use super::time;
 use super::v1::{activity_patch, deal_patch};
+use super::{picture, time};
 use crate::http::ApiResponse;
 
 type Answer = Result<ApiResponse, PipedriveError>;
@@ -35,6 +35,7 @@ pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
         ("GET", ["persons", id]) => get_person(cx, params::path_id(id, "Person")?),
         ("PATCH", ["persons", id]) => update_person(cx, params::path_id(id, "Person")?),
         ("DELETE", ["persons", id]) => api::delete_person(cx, params::path_id(id, "Person")?),
+        ("GET", ["persons", id, "picture"]) => picture::read(cx, params::path_id(id, "Person")?),
         ("GET", ["persons", id, "followers"]) => followers(cx, params::path_id(id, "Person")?),
         ("POST", ["persons", id, "followers"]) => add_follower(cx, params::path_id(id, "Person")?),
         ("GET", ["persons", id, "followers", "changelog"]) => {
@@ -377,7 +378,7 @@ fn update_person(cx: &Context<'_>, id: Id) -> Answer {
         add_time: None,
         ..person_patch(&company, &body)?
     };
-    company.update_person(id, patch, cx.now())?;
+    company.update_person(id, patch, cx.caller.user.id, cx.now())?;
     let person = company.active_person(id)?;
     person_answer(cx, &company, person)
 }

@@ -7,8 +7,9 @@ use uuid::Uuid;
 use super::activity::Actor;
 use super::error::PostHogError;
 use super::keys::PersonalKey;
+use super::links::Url;
 use super::project::{PersonIndex, Project};
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse, decode_segment};
 
 /// One authorised call of an action.
 #[derive(Debug)]
@@ -66,19 +67,34 @@ impl Call<'_> {
     }
 
     /// A positive integer parameter, or `default` when absent, malformed or not positive
-    /// (DRF's pagination never answers 400 for these).
+    /// (DRF's pagination never answers 400 for these); one too big for `usize` saturates.
     pub fn positive_param(&self, name: &str, default: usize) -> usize {
         self.param(name)
-            .and_then(|raw| raw.trim().parse::<usize>().ok())
+            .and_then(saturating_usize)
             .filter(|value| *value > 0)
             .unwrap_or(default)
     }
 
-    /// A non-negative integer parameter, 0 when absent or malformed.
+    /// A non-negative integer parameter, 0 when absent or malformed; saturates when too big.
     pub fn offset_param(&self) -> usize {
-        self.param("offset")
-            .and_then(|raw| raw.trim().parse::<usize>().ok())
-            .unwrap_or(0)
+        self.param("offset").and_then(saturating_usize).unwrap_or(0)
+    }
+
+    /// A parameter read with Python's `int(request.query_params.get(name, default))`: absent →
+    /// `default`; not an integer (empty included) → 500 as the `ValueError` gives in PostHog;
+    /// not positive → `default`.
+    pub fn python_int(&self, name: &str, default: usize) -> Result<usize, PostHogError> {
+        let Some(raw) = self.request.query_param(name) else {
+            return Ok(default);
+        };
+        let trimmed = raw.trim();
+        let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(PostHogError::server_error());
+        }
+        Ok(saturating_usize(trimmed)
+            .filter(|value| *value > 0)
+            .unwrap_or(default))
     }
 
     /// The JSON body as an object: `{}` when empty; 415 for a non-JSON content type; 400
@@ -107,9 +123,19 @@ impl Call<'_> {
         format!("{scheme}://{host}")
     }
 
-    /// The person id segment (`persons/{id}/…`).
-    pub fn person_segment(&self) -> &str {
-        self.rest.first().copied().unwrap_or_default()
+    /// The person id segment (`persons/{id}/…`), percent-decoded.
+    pub fn person_segment(&self) -> String {
+        let raw = self.rest.first().copied().unwrap_or_default();
+        decode_segment(raw).unwrap_or_else(|| raw.to_owned())
+    }
+
+    /// The request's URL, for building links; `base` is [`Call::base_url`].
+    pub fn url<'a>(&'a self, base: &'a str) -> Url<'a> {
+        Url {
+            base,
+            path: &self.request.path,
+            query: &self.request.query,
+        }
     }
 
     /// Who is acting, for the activity log.
@@ -119,6 +145,17 @@ impl Call<'_> {
             email: self.key.email.clone(),
         }
     }
+}
+
+/// A non-negative integer (`+` allowed, surrounding blanks ignored); `usize::MAX` when it is
+/// all digits but too big; `None` otherwise.
+fn saturating_usize(raw: &str) -> Option<usize> {
+    let trimmed = raw.trim();
+    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(usize::MAX))
 }
 
 /// A person id as PostHog accepts it: numeric id or UUID.
@@ -154,7 +191,7 @@ impl PersonId {
 
 /// The person named by the path: 400 for a malformed id, 404 when there is none.
 pub fn path_person(project: &Project, call: &Call<'_>) -> Result<PersonIndex, PostHogError> {
-    PersonId::parse(call.person_segment())?
+    PersonId::parse(&call.person_segment())?
         .find(project)
         .ok_or_else(PostHogError::not_found)
 }

@@ -13,7 +13,7 @@ use super::keys::PersonalKey;
 use super::state::PostHogState;
 use super::{reads, writes};
 use crate::clock::Clock;
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse, decode_segment};
 
 /// Where PostHog is mounted on the mock server.
 pub const PREFIX: &str = "/posthog";
@@ -36,7 +36,7 @@ pub fn handle(
 ) -> ApiResponse {
     let trimmed = path.strip_suffix('/').unwrap_or(path);
     if CAPTURE_PATHS.contains(&trimmed) {
-        return capture_events(state, clock, request);
+        return capture_events(state, clock, request, capture::Endpoint::of(trimmed));
     }
     let segments: Vec<&str> = trimmed.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
@@ -58,6 +58,7 @@ fn capture_events(
     state: &RwLock<PostHogState>,
     clock: &Clock,
     request: &ApiRequest,
+    endpoint: capture::Endpoint,
 ) -> ApiResponse {
     if request.method == "OPTIONS" {
         return ApiResponse::empty(200)
@@ -65,7 +66,7 @@ fn capture_events(
             .with_header("access-control-allow-methods", "GET, POST, OPTIONS");
     }
     let now = clock.now_micros();
-    let parsed = match capture::parse(request, now) {
+    let parsed = match capture::parse(request, endpoint, now) {
         Ok(parsed) => parsed,
         Err(error) => return error.into_response(),
     };
@@ -85,11 +86,185 @@ fn capture_events(
 }
 
 /// What a route needs from the key before it runs.
+#[derive(Clone, Copy)]
 enum Scopes {
     /// Every scope listed.
     All(&'static [&'static str]),
     /// No scope declared: scoped keys are refused.
     Undeclared,
+    /// Nothing checked beyond the project (`POST /persons/`, refused anyway).
+    Unchecked,
+}
+
+const READ: Scopes = Scopes::All(&["person:read"]);
+const WRITE: Scopes = Scopes::All(&["person:write"]);
+const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
+
+/// Where a route sits below `persons/`: the collection or one person, and the action name
+/// after it (`""` for the collection or person itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Collection(&'static str),
+    Person(&'static str),
+}
+
+/// One route of the persons API.
+struct Route {
+    method: &'static str,
+    shape: Shape,
+    action: Action,
+    scopes: Scopes,
+    writes: bool,
+}
+
+/// A route that reads the project with `scopes`.
+const fn read(method: &'static str, shape: Shape, action: Action, scopes: Scopes) -> Route {
+    Route {
+        method,
+        shape,
+        action,
+        scopes,
+        writes: false,
+    }
+}
+
+/// A route that changes the project, with `person:write`.
+const fn write(method: &'static str, shape: Shape, action: Action) -> Route {
+    Route {
+        method,
+        shape,
+        action,
+        scopes: WRITE,
+        writes: true,
+    }
+}
+
+/// Every persons route, as PostHog's PersonViewSet declares them.
+const ROUTES: &[Route] = &[
+    read("GET", Shape::Collection(""), reads::list, READ),
+    read(
+        "POST",
+        Shape::Collection(""),
+        refuse_create,
+        Scopes::Unchecked,
+    ),
+    read(
+        "GET",
+        Shape::Collection("activity"),
+        reads::all_activity,
+        ACTIVITY,
+    ),
+    write(
+        "POST",
+        Shape::Collection("bulk_delete"),
+        writes::bulk_delete,
+    ),
+    read(
+        "GET",
+        Shape::Collection("cohorts"),
+        reads::cohorts,
+        Scopes::All(&["person:read", "cohort:read"]),
+    ),
+    read("GET", Shape::Collection("values"), reads::values, READ),
+    write(
+        "POST",
+        Shape::Collection("reset_person_distinct_id"),
+        writes::reset_distinct_id,
+    ),
+    read(
+        "POST",
+        Shape::Collection("batch_by_distinct_ids"),
+        reads::batch_by_distinct_ids,
+        READ,
+    ),
+    read(
+        "POST",
+        Shape::Collection("batch_by_uuids"),
+        reads::batch_by_uuids,
+        READ,
+    ),
+    read(
+        "GET",
+        Shape::Collection("properties_at_time"),
+        reads::properties_at_time,
+        READ,
+    ),
+    read(
+        "GET",
+        Shape::Collection("deletion_status"),
+        reads::deletion_status,
+        READ,
+    ),
+    read("GET", Shape::Person(""), reads::retrieve, READ),
+    write("PUT", Shape::Person(""), writes::update),
+    write("PATCH", Shape::Person(""), writes::update),
+    write("DELETE", Shape::Person(""), writes::destroy),
+    read(
+        "GET",
+        Shape::Person("activity"),
+        reads::person_activity,
+        ACTIVITY,
+    ),
+    write(
+        "POST",
+        Shape::Person("delete_events"),
+        writes::queue_deletion,
+    ),
+    write(
+        "POST",
+        Shape::Person("delete_recordings"),
+        writes::queue_deletion,
+    ),
+    write(
+        "POST",
+        Shape::Person("delete_property"),
+        writes::delete_property,
+    ),
+    write(
+        "POST",
+        Shape::Person("update_property"),
+        writes::update_property,
+    ),
+    write("POST", Shape::Person("split"), writes::split),
+    read(
+        "GET",
+        Shape::Person("properties_timeline"),
+        reads::properties_timeline,
+        Scopes::Undeclared,
+    ),
+];
+
+/// The shape of the path segments after `persons/`, if any route has it: a single segment is
+/// a collection action when one is named so, else a person id.
+fn shape_of(rest: &[&str]) -> Option<Shape> {
+    let named = |wanted: fn(Shape) -> Option<&'static str>, segment: &str| {
+        ROUTES
+            .iter()
+            .filter_map(|route| wanted(route.shape))
+            .find(|name| *name == segment)
+    };
+    let collection = |shape| match shape {
+        Shape::Collection(name) => Some(name),
+        Shape::Person(_) => None,
+    };
+    let person = |shape| match shape {
+        Shape::Person(name) => Some(name),
+        Shape::Collection(_) => None,
+    };
+    match rest {
+        [] => Some(Shape::Collection("")),
+        [segment] => Some(named(collection, segment).map_or(Shape::Person(""), Shape::Collection)),
+        [_, segment] => named(person, segment).map(Shape::Person),
+        _ => None,
+    }
+}
+
+/// `POST /persons/`: PostHog's 405 with its explanation.
+fn refuse_create(
+    _target: actions::Target<'_>,
+    _call: &Call<'_>,
+) -> Result<ApiResponse, PostHogError> {
+    Err(PostHogError::create_not_allowed())
 }
 
 fn persons_api(
@@ -105,133 +280,22 @@ fn persons_api(
         _ => return Ok(route_not_found(request)),
     };
     let method = request.method.as_str();
-    let (action, scopes, writes) = match (method, rest) {
-        ("GET", []) => (reads::list as Action, Scopes::All(&["person:read"]), false),
-        ("POST", []) => {
-            return authorised(state, request, project)
-                .and(Err(PostHogError::create_not_allowed()));
-        }
-        ("GET", ["activity"]) => (
-            reads::all_activity as Action,
-            Scopes::All(&["activity_log:read"]),
-            false,
-        ),
-        ("POST", ["bulk_delete"]) => (
-            writes::bulk_delete as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("GET", ["cohorts"]) => (
-            reads::cohorts as Action,
-            Scopes::All(&["person:read", "cohort:read"]),
-            false,
-        ),
-        ("GET", ["values"]) => (
-            reads::values as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("POST", ["reset_person_distinct_id"]) => (
-            writes::reset_distinct_id as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("POST", ["batch_by_distinct_ids"]) => (
-            reads::batch_by_distinct_ids as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("POST", ["batch_by_uuids"]) => (
-            reads::batch_by_uuids as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("GET", ["properties_at_time"]) => (
-            reads::properties_at_time as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("GET", ["deletion_status"]) => (
-            reads::deletion_status as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("GET", [_]) => (
-            reads::retrieve as Action,
-            Scopes::All(&["person:read"]),
-            false,
-        ),
-        ("PUT" | "PATCH", [_]) => (
-            writes::update as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("DELETE", [_]) => (
-            writes::destroy as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("GET", [_, "activity"]) => (
-            reads::person_activity as Action,
-            Scopes::All(&["activity_log:read"]),
-            false,
-        ),
-        ("POST", [_, "delete_events" | "delete_recordings"]) => (
-            writes::queue_deletion as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("POST", [_, "delete_property"]) => (
-            writes::delete_property as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("POST", [_, "update_property"]) => (
-            writes::update_property as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("POST", [_, "split"]) => (
-            writes::split as Action,
-            Scopes::All(&["person:write"]),
-            true,
-        ),
-        ("GET", [_, "properties_timeline"]) => (
-            reads::properties_timeline as Action,
-            Scopes::Undeclared,
-            false,
-        ),
-        (
-            _,
-            []
-            | [
-                "activity"
-                | "bulk_delete"
-                | "cohorts"
-                | "values"
-                | "reset_person_distinct_id"
-                | "batch_by_distinct_ids"
-                | "batch_by_uuids"
-                | "properties_at_time"
-                | "deletion_status",
-            ]
-            | [_]
-            | [
-                _,
-                "activity"
-                | "delete_events"
-                | "delete_recordings"
-                | "delete_property"
-                | "update_property"
-                | "split"
-                | "properties_timeline",
-            ],
-        ) => {
-            authorised(state, request, project)?;
-            return Err(PostHogError::method_not_allowed(method));
-        }
-        _ => return Ok(route_not_found(request)),
+    let Some(shape) = shape_of(rest) else {
+        return Ok(route_not_found(request));
     };
+    let Some(route) = ROUTES
+        .iter()
+        .find(|route| route.shape == shape && route.method == method)
+    else {
+        authorised(state, request, project)?;
+        return Err(PostHogError::method_not_allowed(method));
+    };
+    let Route {
+        action,
+        scopes,
+        writes,
+        ..
+    } = *route;
     let (key, project_id) = authorised(state, request, project)?;
     match scopes {
         Scopes::All(required) => required.iter().try_for_each(|scope| key.require(scope))?,
@@ -240,7 +304,7 @@ fn persons_api(
                 "This action does not support Personal API Key access",
             ));
         }
-        Scopes::Undeclared => {}
+        Scopes::Undeclared | Scopes::Unchecked => {}
     }
     let now = clock.now_micros();
     if writes {
@@ -280,6 +344,7 @@ fn authorised(
 ) -> Result<(PersonalKey, i64), PostHogError> {
     let state = state.read().unwrap_or_else(PoisonError::into_inner);
     let key = state.keys.authenticate(request)?.clone();
+    let project = decode_segment(project).unwrap_or_default();
     let project_id = if project == "@current" {
         key.current_project
     } else {

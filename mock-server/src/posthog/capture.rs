@@ -16,6 +16,38 @@ use crate::http::{ApiRequest, ApiResponse};
 const MAX_DISTINCT_ID_CHARS: usize = 200;
 /// Longest token accepted.
 const MAX_TOKEN_CHARS: usize = 64;
+/// Largest (decompressed) payload of the event endpoints, and of `/batch/`.
+const MAX_EVENT_PAYLOAD: usize = 2 * 1024 * 1024;
+const MAX_BATCH_PAYLOAD: usize = 20 * 1024 * 1024;
+
+/// Which capture endpoint a request reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `/e/`, `/capture/`, `/i/v0/e/`, `/track/`: 2 MB.
+    Event,
+    /// `/engage/`: an event without a name is an `$identify`.
+    Engage,
+    /// `/batch/`: 20 MB.
+    Batch,
+}
+
+impl Endpoint {
+    /// The endpoint of a capture path (without the trailing slash).
+    pub fn of(path: &str) -> Self {
+        match path {
+            "/batch" => Endpoint::Batch,
+            "/engage" => Endpoint::Engage,
+            _ => Endpoint::Event,
+        }
+    }
+
+    fn limit(self) -> usize {
+        match self {
+            Endpoint::Batch => MAX_BATCH_PAYLOAD,
+            Endpoint::Event | Endpoint::Engage => MAX_EVENT_PAYLOAD,
+        }
+    }
+}
 
 /// A capture request, parsed and checked.
 #[derive(Debug)]
@@ -43,6 +75,13 @@ impl CaptureError {
         }
     }
 
+    fn too_big() -> Self {
+        Self {
+            status: 413,
+            message: "maximum event size exceeded".to_owned(),
+        }
+    }
+
     fn unauthorized(message: impl Into<String>) -> Self {
         Self {
             status: 401,
@@ -56,9 +95,9 @@ impl CaptureError {
     }
 }
 
-/// Parses a capture request received at clock time `now` (microseconds).
-pub fn parse(request: &ApiRequest, now: i64) -> Result<Capture, CaptureError> {
-    let payload = payload(request)?;
+/// Parses a capture request to `endpoint` received at clock time `now` (microseconds).
+pub fn parse(request: &ApiRequest, endpoint: Endpoint, now: i64) -> Result<Capture, CaptureError> {
+    let payload = payload(request, endpoint.limit())?;
     let value: Value = serde_json::from_slice(&payload)
         .map_err(|error| CaptureError::bad_request(format!("failed to parse request: {error}")))?;
     let (batch_token, sent_at, raw_events) = match value {
@@ -94,21 +133,22 @@ pub fn parse(request: &ApiRequest, now: i64) -> Result<Capture, CaptureError> {
             )),
         })
         .collect::<Result<_, _>>()?;
-    objects
-        .retain(|object| object.get("event").and_then(Value::as_str) != Some("$performance_event"));
-    if objects.is_empty() && batch_token.is_none() {
+    if objects.is_empty() {
         return Err(CaptureError::bad_request("request holds no event"));
     }
     let token = common_token(batch_token, &mut objects)?;
+    objects
+        .retain(|object| object.get("event").and_then(Value::as_str) != Some("$performance_event"));
     let events = objects
         .into_iter()
-        .map(|object| normalise(object, sent_at, now))
+        .map(|object| normalise(object, endpoint, sent_at, now))
         .collect::<Result<_, _>>()?;
     Ok(Capture { token, events })
 }
 
-/// The JSON bytes of the request: `data=` (query or form), decompressed when gzipped.
-fn payload(request: &ApiRequest) -> Result<Vec<u8>, CaptureError> {
+/// The JSON text of the request: `data=` (query or form), decompressed when gzipped, at most
+/// `limit` bytes once decompressed (413 beyond, read in chunks so a gzip bomb stops there).
+fn payload(request: &ApiRequest, limit: usize) -> Result<Vec<u8>, CaptureError> {
     let is_form = request
         .header("content-type")
         .is_some_and(|content_type| content_type.starts_with("application/x-www-form-urlencoded"));
@@ -133,18 +173,32 @@ fn payload(request: &ApiRequest) -> Result<Vec<u8>, CaptureError> {
             .header("content-encoding")
             .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
     if hinted || body.starts_with(&[0x1f, 0x8b, 0x08]) {
-        let mut inflated = Vec::new();
-        GzDecoder::new(body.as_slice())
-            .read_to_end(&mut inflated)
-            .map_err(|error| {
-                CaptureError::bad_request(format!("failed to decode request: {error}"))
-            })?;
-        body = inflated;
+        body = gunzip(&body, limit)?;
+    } else if body.len() > limit {
+        return Err(CaptureError::too_big());
+    }
+    if std::str::from_utf8(&body).is_err() {
+        return Err(CaptureError::bad_request(
+            "failed to decode request: invalid UTF8 in request payload",
+        ));
     }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(CaptureError::bad_request("request holds no event"));
     }
     Ok(body)
+}
+
+/// Inflates `packed`, refusing more than `limit` bytes of output.
+fn gunzip(packed: &[u8], limit: usize) -> Result<Vec<u8>, CaptureError> {
+    let mut inflated = Vec::new();
+    let read = GzDecoder::new(packed)
+        .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut inflated)
+        .map_err(|_| CaptureError::bad_request("failed to decode request: invalid GZIP data"))?;
+    if read > limit {
+        return Err(CaptureError::too_big());
+    }
+    Ok(inflated)
 }
 
 /// Removes and returns the first string among `keys` of `object`.
@@ -203,15 +257,18 @@ fn common_token(
     }
 }
 
-/// One event object → [`NewEvent`]: name, distinct id, time (skew-corrected), properties
-/// with the top-level `$set`/`$set_once` merged in.
+/// One event object → [`NewEvent`]: name (`$identify` for a nameless `/engage/` event),
+/// distinct id, time (skew-corrected; now when the result is outside years 1–9999),
+/// properties with the top-level `$set`/`$set_once` merged in.
 fn normalise(
     mut object: Map<String, Value>,
+    endpoint: Endpoint,
     sent_at: Option<i64>,
     now: i64,
 ) -> Result<NewEvent, CaptureError> {
     let event = match object.remove("event") {
         Some(Value::String(name)) if !name.is_empty() => name,
+        None if endpoint == Endpoint::Engage => "$identify".to_owned(),
         _ => {
             return Err(CaptureError::bad_request(
                 "event submitted with an empty event name",
@@ -257,6 +314,11 @@ fn normalise(
         (None, _, Some(offset)) => now.saturating_sub(offset.saturating_mul(1000)),
         (None, _, None) => now,
     };
+    let timestamp = if time::is_renderable(timestamp) {
+        timestamp
+    } else {
+        now
+    };
     for key in ["$set", "$set_once"] {
         if let Some(Value::Object(top)) = object.remove(key) {
             let entry = properties
@@ -295,6 +357,10 @@ mod tests {
         ApiRequest::new("POST", "/batch/").with_body(body)
     }
 
+    fn parse(request: &ApiRequest, now: i64) -> Result<Capture, CaptureError> {
+        super::parse(request, Endpoint::of(&request.path), now)
+    }
+
     fn error(request: &ApiRequest) -> (u16, String) {
         let error = parse(request, 0).unwrap_err();
         (error.status, error.message)
@@ -328,7 +394,67 @@ mod tests {
         let broken = ApiRequest::new("POST", "/e/")
             .with_header("content-encoding", "gzip")
             .with_body("nope");
-        assert!(error(&broken).1.starts_with("failed to decode request"));
+        assert_eq!(
+            error(&broken),
+            (400, "failed to decode request: invalid GZIP data".into())
+        );
+        let truncated = ApiRequest::new("POST", "/e/").with_body(&packed[..packed.len() / 2]);
+        assert_eq!(
+            error(&truncated),
+            (400, "failed to decode request: invalid GZIP data".into())
+        );
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_the_endpoints_limit() {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        encoder.write_all(b"[").unwrap();
+        encoder.write_all(&vec![b' '; MAX_EVENT_PAYLOAD]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        assert!(bomb.len() < 16 * 1024);
+        let event = ApiRequest::new("POST", "/e").with_body(bomb.clone());
+        assert_eq!(error(&event), (413, "maximum event size exceeded".into()));
+        let batch = ApiRequest::new("POST", "/batch").with_body(bomb);
+        assert_eq!(
+            error(&batch).0,
+            400,
+            "within /batch/'s 20 MB, the truncated JSON is a parse error"
+        );
+        let raw = ApiRequest::new("POST", "/e").with_body(vec![b' '; MAX_EVENT_PAYLOAD + 1]);
+        assert_eq!(error(&raw).0, 413);
+    }
+
+    #[test]
+    fn engage_events_without_a_name_are_identifies() {
+        let engage = ApiRequest::new("POST", "/engage")
+            .with_body(r#"{"distinct_id":"d","api_key":"phc_x","$set":{"a":1}}"#);
+        assert_eq!(parse(&engage, 0).unwrap().events[0].event, "$identify");
+        let other =
+            ApiRequest::new("POST", "/e").with_body(r#"{"distinct_id":"d","api_key":"phc_x"}"#);
+        assert_eq!(error(&other).0, 400);
+    }
+
+    #[test]
+    fn non_utf8_empty_batches_and_absurd_times() {
+        assert_eq!(
+            error(&ApiRequest::new("POST", "/e").with_body(vec![b'"', 0xff, b'"'])),
+            (
+                400,
+                "failed to decode request: invalid UTF8 in request payload".into()
+            )
+        );
+        assert_eq!(
+            error(&post(r#"{"api_key":"phc_x","batch":[]}"#)),
+            (400, "request holds no event".into())
+        );
+        let only_performance = post(
+            r#"{"api_key":"phc_x","batch":[{"event":"$performance_event","distinct_id":"d"}]}"#,
+        );
+        assert!(parse(&only_performance, 0).unwrap().events.is_empty());
+        let skewed = post(
+            r#"{"api_key":"phc_x","sent_at":"9999-12-31T00:00:00Z","batch":[{"event":"e","distinct_id":"d","timestamp":"0001-01-01T00:00:00Z"}]}"#,
+        );
+        assert_eq!(parse(&skewed, 7).unwrap().events[0].timestamp, Some(7));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn load(posthog: &PostHog) -> Result<usize, IngestError> {
     key.first_name = "Demo".to_owned();
     key.email = "demo@posthog.local".to_owned();
     posthog.add_personal_key(DEMO_PERSONAL_KEY, key);
+    posthog.track_last_seen(DEMO_PROJECT, true);
     posthog.capture_all(DEMO_PROJECT, events())
 }
 
@@ -107,6 +108,10 @@ mod tests {
         assert!(identified.is_identified);
         assert!(identified.distinct_ids.contains(&"crm-5".to_owned()));
         assert_eq!(identified.distinct_ids.len(), 3);
+        assert!(
+            identified.last_seen_at.is_some(),
+            "the demo tracks last_seen_at"
+        );
         posthog.check_invariants(DEMO_PROJECT).unwrap();
     }
 }

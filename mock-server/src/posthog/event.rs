@@ -157,6 +157,20 @@ impl PropertyUpdates {
         }
     }
 
+    /// Every key the updates name (set, set once or unset).
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .set
+            .keys()
+            .chain(self.set_once.keys())
+            .chain(&self.unset)
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
     /// Whether the event changes nothing.
     pub fn is_empty(&self) -> bool {
         self.set.is_empty() && self.set_once.is_empty() && self.unset.is_empty()

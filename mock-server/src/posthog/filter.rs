@@ -95,15 +95,15 @@ impl Filters {
         self.filters.is_empty()
     }
 
-    /// An `exact` filter on a single scalar value, which the value index can serve.
-    pub fn indexable(&self) -> Option<(&str, String)> {
+    /// An `exact` filter with at least one value, which the value index can serve: its key and
+    /// the value texts any of which matches.
+    pub fn indexable(&self) -> Option<(&str, Vec<String>)> {
         self.filters.iter().find_map(|filter| match filter {
             Filter::Property {
                 key,
                 test: Test::Exact(values),
-            } if values.len() == 1 => {
-                let value = values.first()?;
-                (!value.is_boolean()).then(|| (key.as_str(), value_text(value)))
+            } if !values.is_empty() => {
+                Some((key.as_str(), values.iter().map(value_text).collect()))
             }
             _ => None,
         })
@@ -118,9 +118,8 @@ impl Filters {
             }
             Filter::Cohort { id, member } => {
                 let inside = project
-                    .cohorts()
-                    .iter()
-                    .any(|cohort| cohort.id == *id && cohort.members.contains(&index));
+                    .cohort(*id)
+                    .is_some_and(|cohort| cohort.members.contains(&index));
                 inside == *member
             }
         })

@@ -18,12 +18,14 @@ pub mod error;
 pub mod event;
 pub mod filter;
 pub mod keys;
+pub mod links;
 pub mod person;
 pub mod project;
 pub mod query;
 pub mod reads;
 pub mod render;
 pub mod state;
+pub mod store;
 pub mod time;
 pub mod timeline;
 pub mod writes;
@@ -62,6 +64,8 @@ pub struct PersonSnapshot {
     pub is_identified: bool,
     /// `created_at`, in microseconds.
     pub created_at: i64,
+    /// `last_seen_at`, in microseconds (see [`PostHog::track_last_seen`]).
+    pub last_seen_at: Option<i64>,
 }
 
 impl PostHog {
@@ -98,6 +102,16 @@ impl PostHog {
     /// Registers `token` as a personal API key with `key`'s access.
     pub fn add_personal_key(&self, token: &str, key: PersonalKey) {
         self.write().add_key(Some(token), key);
+    }
+
+    /// Turns PostHog's team-level `last_seen_at` switch on or off for `project_id` (created if
+    /// needed). Off, as in PostHog, persons show `last_seen_at: null`; on, every later event
+    /// moves it forward to the start of the event's hour, unless the event carries
+    /// `$update_person_last_seen_at: false`.
+    pub fn track_last_seen(&self, project_id: i64, enabled: bool) {
+        self.write()
+            .ensure_project(project_id)
+            .track_last_seen(enabled);
     }
 
     /// Ingests `event` into `project_id` (created if needed), as capture would; events
@@ -147,6 +161,7 @@ impl PostHog {
             properties: person.properties.clone(),
             is_identified: person.is_identified,
             created_at: person.created_at,
+            last_seen_at: person.last_seen_at,
         })
     }
 

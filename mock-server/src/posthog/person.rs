@@ -25,8 +25,8 @@ pub struct Person {
     pub is_identified: bool,
     /// Its distinct ids with their row ids (insertion order across the project).
     pub distinct_ids: Vec<(u64, String)>,
-    /// Log positions of the events that shaped it, in log order.
-    pub events: Vec<u32>,
+    /// The hour of its latest event, when the project tracks it (reference §3.7).
+    pub last_seen_at: Option<i64>,
 }
 
 impl Person {
@@ -147,7 +147,7 @@ mod tests {
                 .enumerate()
                 .map(|(row, id)| (row as u64, (*id).to_owned()))
                 .collect(),
-            events: Vec::new(),
+            last_seen_at: None,
         }
     }
 

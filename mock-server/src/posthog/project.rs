@@ -1,6 +1,6 @@
-//! One PostHog project: the append-only event log and the projections ingestion keeps up to
-//! date with every event (persons, distinct-id / UUID / numeric-id indexes, the newest-first
-//! order, the property-value index), plus the activity log, deletions and cohorts.
+//! One PostHog project: the append-only event log, the persons ingestion builds from it (kept
+//! with their indexes in a [`PersonStore`]), the events of each distinct id, and the activity
+//! log, deletions and cohorts.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::activity::{Activity, ActivityEntry, Actor};
 use super::event::{NewEvent, PropertyUpdates, StoredEvent};
 use super::person::{Person, is_illegal_merge_id, person_uuid};
-
-/// Index of a person in the project's person slab.
-pub type PersonIndex = usize;
+use super::store::PersonStore;
+pub use super::store::{PersonIndex, ValueBucket, value_text};
+use super::time::MICROS_PER_HOUR;
 
 /// The namespace of event UUIDs the mock derives for events sent without one.
 const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5f0c_2a51_8d3e_4b7a_9c61_0e2d_4f8a_b713);
@@ -62,35 +62,23 @@ pub struct Deletion {
     pub created_at: i64,
 }
 
-/// Persons sharing one value of one property, with that value as stored.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ValueBucket {
-    /// The value as stored (the first person's, when several spell it the same).
-    pub value: Value,
-    /// The persons holding it.
-    pub persons: BTreeSet<PersonIndex>,
-}
-
 /// One project: its log and projections.
 #[derive(Clone, Debug)]
 pub struct Project {
     /// The numeric project (team) id.
     pub id: i64,
     log: Vec<StoredEvent>,
-    persons: Vec<Option<Person>>,
-    live: usize,
-    by_distinct_id: HashMap<String, PersonIndex>,
-    by_uuid: HashMap<Uuid, PersonIndex>,
-    by_pk: HashMap<i64, PersonIndex>,
-    /// `(created_at, uuid, index)` of every live person, ascending; lists walk it backwards.
-    order: BTreeSet<(i64, Uuid, PersonIndex)>,
-    /// Property key → value text → persons.
-    values: HashMap<String, HashMap<String, ValueBucket>>,
-    next_row_id: u64,
+    store: PersonStore,
+    /// Log positions of each distinct id's events, in log order.
+    events_by_distinct_id: HashMap<String, Vec<u32>>,
     pks: Arc<AtomicI64>,
     activity: Vec<ActivityEntry>,
+    /// Positions in `activity` of the entries about each person (by numeric id).
+    activity_by_pk: HashMap<i64, Vec<usize>>,
     deletions: Vec<Deletion>,
     cohorts: Vec<Cohort>,
+    /// Whether ingestion sets `last_seen_at` (PostHog's team-level switch, off by default).
+    tracks_last_seen: bool,
 }
 
 impl Project {
@@ -99,24 +87,25 @@ impl Project {
         Self {
             id,
             log: Vec::new(),
-            persons: Vec::new(),
-            live: 0,
-            by_distinct_id: HashMap::new(),
-            by_uuid: HashMap::new(),
-            by_pk: HashMap::new(),
-            order: BTreeSet::new(),
-            values: HashMap::new(),
-            next_row_id: 0,
+            store: PersonStore::default(),
+            events_by_distinct_id: HashMap::new(),
             pks,
             activity: Vec::new(),
+            activity_by_pk: HashMap::new(),
             deletions: Vec::new(),
             cohorts: Vec::new(),
+            tracks_last_seen: false,
         }
+    }
+
+    /// Turns PostHog's team-level `last_seen_at` switch on or off (§3.7).
+    pub fn track_last_seen(&mut self, enabled: bool) {
+        self.tracks_last_seen = enabled;
     }
 
     /// How many live persons the project has.
     pub fn person_count(&self) -> usize {
-        self.live
+        self.store.live()
     }
 
     /// How many events the log holds.
@@ -126,48 +115,70 @@ impl Project {
 
     /// The person at `index`, if live.
     pub fn person(&self, index: PersonIndex) -> Option<&Person> {
-        self.persons.get(index).and_then(Option::as_ref)
+        self.store.get(index)
     }
 
     /// The person owning `distinct_id`.
     pub fn by_distinct_id(&self, distinct_id: &str) -> Option<PersonIndex> {
-        self.by_distinct_id.get(distinct_id).copied()
+        self.store.by_distinct_id(distinct_id)
     }
 
     /// The person with `uuid`.
     pub fn by_uuid(&self, uuid: &Uuid) -> Option<PersonIndex> {
-        self.by_uuid.get(uuid).copied()
+        self.store.by_uuid(uuid)
     }
 
     /// The person with numeric id `pk`.
     pub fn by_pk(&self, pk: i64) -> Option<PersonIndex> {
-        self.by_pk.get(&pk).copied()
+        self.store.by_pk(pk)
     }
 
     /// Live persons, newest first (`created_at` then UUID, both descending).
     pub fn newest_first(&self) -> impl Iterator<Item = PersonIndex> + '_ {
-        self.order.iter().rev().map(|(_, _, index)| *index)
+        self.store.newest_first()
     }
 
     /// The order key of a live person.
     pub fn order_key(&self, index: PersonIndex) -> Option<(i64, Uuid)> {
-        self.person(index)
-            .map(|person| (person.created_at, person.uuid))
+        self.store.order_key(index)
     }
 
     /// The value index of property `key`.
     pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
-        self.values.get(key)
+        self.store.values_of(key)
     }
 
-    /// The event at log position `position`.
-    pub fn event(&self, position: u32) -> Option<&StoredEvent> {
-        self.log.get(usize::try_from(position).ok()?)
+    /// The events sent by any distinct id `person` owns now, oldest first (by timestamp,
+    /// then log order), as PostHog's point-in-time queries select them.
+    pub fn events_of(&self, person: &Person) -> Vec<&StoredEvent> {
+        let mut positions: Vec<u32> = person
+            .stored_distinct_ids()
+            .filter_map(|distinct_id| self.events_by_distinct_id.get(distinct_id))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        let mut events: Vec<&StoredEvent> = positions
+            .into_iter()
+            .filter_map(|position| self.log.get(usize::try_from(position).ok()?))
+            .collect();
+        events.sort_by_key(|event| event.timestamp);
+        events
     }
 
     /// The activity log, oldest first.
     pub fn activity(&self) -> &[ActivityEntry] {
         &self.activity
+    }
+
+    /// The activity entries about person `pk`, oldest first.
+    pub fn activity_of(&self, pk: i64) -> Vec<&ActivityEntry> {
+        self.activity_by_pk
+            .get(&pk)
+            .into_iter()
+            .flatten()
+            .filter_map(|position| self.activity.get(*position))
+            .collect()
     }
 
     /// Person deletions, oldest first.
@@ -178,6 +189,12 @@ impl Project {
     /// The cohorts.
     pub fn cohorts(&self) -> &[Cohort] {
         &self.cohorts
+    }
+
+    /// Cohort `id` (ids are positions + 1).
+    pub fn cohort(&self, id: i64) -> Option<&Cohort> {
+        let position = usize::try_from(id.checked_sub(1)?).ok()?;
+        self.cohorts.get(position)
     }
 
     /// Creates a static cohort of the persons owning `distinct_ids`; returns its id.
@@ -199,7 +216,8 @@ impl Project {
 
     /// Ingests one event as PostHog's pipeline does (§3 of the reference), synchronously: the
     /// event is appended to the log, then persons are created, updated or merged. `now`
-    /// stands in for a missing timestamp. A refused event changes nothing.
+    /// stands in for a missing timestamp. A refused event changes nothing. Costs
+    /// O(log persons + the event's size), plus the absorbed person's size on a merge.
     pub fn ingest(
         &mut self,
         event: NewEvent,
@@ -230,7 +248,13 @@ impl Project {
             PropertyUpdates::of(&stored)
         };
         let merge = merge_request(&stored);
+        let sees =
+            stored.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
         let (target, timestamp) = (stored.distinct_id.clone(), stored.timestamp);
+        self.events_by_distinct_id
+            .entry(target.clone())
+            .or_default()
+            .push(position);
         self.log.push(stored);
         if personless {
             return Ok(None);
@@ -249,8 +273,11 @@ impl Project {
             }
             _ => self.get_or_create(&target, &updates, &context),
         };
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
-            person.events.push(position);
+        if self.tracks_last_seen && sees {
+            self.store.see(
+                index,
+                timestamp.saturating_sub(timestamp.rem_euclid(MICROS_PER_HOUR)),
+            );
         }
         Ok(Some(index))
     }
@@ -281,11 +308,11 @@ impl Project {
         let index = match (self.by_distinct_id(target), self.by_distinct_id(other)) {
             (None, None) => return self.create(&[target, other], updates, context, true),
             (None, Some(owner)) => {
-                self.add_distinct_id(owner, target);
+                self.store.add_distinct_id(owner, target);
                 owner
             }
             (Some(owner), None) => {
-                self.add_distinct_id(owner, other);
+                self.store.add_distinct_id(owner, other);
                 owner
             }
             (Some(kept), Some(absorbed)) if kept == absorbed => kept,
@@ -300,9 +327,7 @@ impl Project {
                 kept
             }
         };
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
-            person.is_identified = true;
-        }
+        self.store.mark_identified(index);
         self.apply(index, updates);
         index
     }
@@ -320,7 +345,7 @@ impl Project {
         let uuid = person_uuid(self.id, distinct_ids.first().copied().unwrap_or_default());
         if let Some(existing) = self.by_uuid(&uuid) {
             for distinct_id in distinct_ids {
-                self.add_distinct_id(existing, distinct_id);
+                self.store.add_distinct_id(existing, distinct_id);
             }
             self.apply(existing, updates);
             return existing;
@@ -333,7 +358,7 @@ impl Project {
         );
         let index = self.insert_person(uuid, context.timestamp, properties, identified);
         for distinct_id in distinct_ids {
-            self.add_distinct_id(index, distinct_id);
+            self.store.add_distinct_id(index, distinct_id);
         }
         index
     }
@@ -345,58 +370,31 @@ impl Project {
         properties: Map<String, Value>,
         identified: bool,
     ) -> PersonIndex {
-        let index = self.persons.len();
         let pk = self.pks.fetch_add(1, Ordering::Relaxed);
-        self.persons.push(Some(Person {
+        self.store.insert(Person {
             pk,
             uuid,
             created_at,
             properties,
             is_identified: identified,
             distinct_ids: Vec::new(),
-            events: Vec::new(),
-        }));
-        self.live += 1;
-        self.by_uuid.insert(uuid, index);
-        self.by_pk.insert(pk, index);
-        self.order.insert((created_at, uuid, index));
-        self.index_values(index);
-        index
-    }
-
-    fn add_distinct_id(&mut self, index: PersonIndex, distinct_id: &str) {
-        if self.by_distinct_id.contains_key(distinct_id) {
-            return;
-        }
-        let row = self.next_row_id;
-        self.next_row_id += 1;
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
-            person.distinct_ids.push((row, distinct_id.to_owned()));
-            self.by_distinct_id.insert(distinct_id.to_owned(), index);
-        }
+            last_seen_at: None,
+        })
     }
 
     /// Moves everything of `absorbed` onto `kept` and deletes `absorbed`: properties (kept's
-    /// win), the earlier `created_at`, distinct ids (in row order), events, cohorts.
+    /// win), the earlier `created_at`, distinct ids (in row order), cohort memberships.
     fn absorb(&mut self, kept: PersonIndex, absorbed: PersonIndex) {
-        let Some(gone) = self.remove_person(absorbed) else {
+        let Some(gone) = self.store.remove(absorbed) else {
             return;
         };
-        self.update_person(kept, |person| {
+        self.store.update(kept, |person| {
             let mut properties = gone.properties.clone();
             properties.extend(std::mem::take(&mut person.properties));
             person.properties = properties;
             person.created_at = person.created_at.min(gone.created_at);
-            person
-                .distinct_ids
-                .extend(gone.distinct_ids.iter().cloned());
-            person.distinct_ids.sort_by_key(|(row, _)| *row);
-            person.events.extend(gone.events.iter().copied());
-            person.events.sort_unstable();
         });
-        for (_, distinct_id) in &gone.distinct_ids {
-            self.by_distinct_id.insert(distinct_id.clone(), kept);
-        }
+        self.store.adopt_distinct_ids(kept, &gone);
         for cohort in &mut self.cohorts {
             if cohort.members.remove(&absorbed) {
                 cohort.members.insert(kept);
@@ -405,85 +403,18 @@ impl Project {
     }
 
     /// Applies `$set_once` (where undefined), then `$set`, then `$unset` of keys present
-    /// before the event.
+    /// before the event, re-indexing only the keys the event names.
     fn apply(&mut self, index: PersonIndex, updates: &PropertyUpdates) {
         if updates.is_empty() {
             return;
         }
-        self.update_person(index, |person| updates.apply_to(&mut person.properties));
+        let keys = updates.keys();
+        self.store
+            .update_properties(index, &keys, |properties| updates.apply_to(properties));
     }
 
-    /// Changes a live person with `change`, keeping the order and value indexes in step.
-    fn update_person(&mut self, index: PersonIndex, change: impl FnOnce(&mut Person)) {
-        let Some(key) = self.order_key(index) else {
-            return;
-        };
-        self.unindex_values(index);
-        self.order.remove(&(key.0, key.1, index));
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
-            change(person);
-            self.order.insert((person.created_at, person.uuid, index));
-        }
-        self.index_values(index);
-    }
-
-    /// Takes a person out of every projection and returns it.
-    fn remove_person(&mut self, index: PersonIndex) -> Option<Person> {
-        self.unindex_values(index);
-        let person = self.persons.get_mut(index)?.take()?;
-        self.live -= 1;
-        self.order.remove(&(person.created_at, person.uuid, index));
-        self.by_uuid.remove(&person.uuid);
-        self.by_pk.remove(&person.pk);
-        for (_, distinct_id) in &person.distinct_ids {
-            self.by_distinct_id.remove(distinct_id);
-        }
-        for cohort in &mut self.cohorts {
-            cohort.members.remove(&index);
-        }
-        Some(person)
-    }
-
-    fn index_values(&mut self, index: PersonIndex) {
-        let Some(person) = self.persons.get(index).and_then(Option::as_ref) else {
-            return;
-        };
-        for (key, value) in &person.properties {
-            let bucket = self
-                .values
-                .entry(key.clone())
-                .or_default()
-                .entry(value_text(value))
-                .or_insert_with(|| ValueBucket {
-                    value: value.clone(),
-                    persons: BTreeSet::new(),
-                });
-            bucket.persons.insert(index);
-        }
-    }
-
-    fn unindex_values(&mut self, index: PersonIndex) {
-        let Some(person) = self.persons.get(index).and_then(Option::as_ref) else {
-            return;
-        };
-        for (key, value) in &person.properties {
-            let Some(buckets) = self.values.get_mut(key) else {
-                continue;
-            };
-            let text = value_text(value);
-            if let Some(bucket) = buckets.get_mut(&text) {
-                bucket.persons.remove(&index);
-                if bucket.persons.is_empty() {
-                    buckets.remove(&text);
-                }
-            }
-            if buckets.is_empty() {
-                self.values.remove(key);
-            }
-        }
-    }
-
-    /// Deletes a person (unless `keep_person`), freeing its distinct ids, and logs it.
+    /// Deletes a person (unless `keep_person`), freeing its distinct ids and dropping it from
+    /// cohorts, and logs it.
     pub fn delete_person(
         &mut self,
         index: PersonIndex,
@@ -495,7 +426,10 @@ impl Project {
             return false;
         };
         if !keep_person {
-            self.remove_person(index);
+            self.store.remove(index);
+            for cohort in &mut self.cohorts {
+                cohort.members.remove(&index);
+            }
             self.deletions.push(Deletion {
                 person_uuid: uuid,
                 created_at: now,
@@ -520,15 +454,12 @@ impl Project {
             if target_uuid == uuid || self.by_distinct_id(distinct_id) != Some(index) {
                 continue;
             }
-            self.update_person(index, |person| {
-                person.distinct_ids.retain(|(_, id)| id != distinct_id);
-            });
-            self.by_distinct_id.remove(distinct_id);
+            self.store.remove_distinct_id(index, distinct_id);
             let target = match self.by_uuid(&target_uuid) {
                 Some(existing) => existing,
                 None => self.insert_person(target_uuid, created_at, Map::new(), false),
             };
-            self.add_distinct_id(target, distinct_id);
+            self.store.add_distinct_id(target, distinct_id);
         }
         let remaining: Vec<Value> = self
             .person(index)
@@ -548,6 +479,10 @@ impl Project {
         after: Option<Value>,
         now: i64,
     ) {
+        self.activity_by_pk
+            .entry(pk)
+            .or_default()
+            .push(self.activity.len());
         self.activity.push(ActivityEntry {
             activity,
             person_pk: pk,
@@ -558,26 +493,35 @@ impl Project {
         });
     }
 
-    /// Checks every projection against the persons: each distinct id on exactly one live
-    /// person, every index pointing at a live person holding the key. For tests.
+    /// Checks every projection against the persons: the store's indexes rebuilt from scratch
+    /// (see [`PersonStore::check`]), cohorts holding only live persons, and every distinct id
+    /// of a person found in the per-distinct-id event index when it sent an event. For tests.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut seen = HashMap::new();
-        for (index, person) in self.persons.iter().enumerate() {
-            let Some(person) = person else { continue };
-            for (_, distinct_id) in &person.distinct_ids {
-                if let Some(other) = seen.insert(distinct_id.clone(), index) {
-                    return Err(format!("{distinct_id} is on persons {other} and {index}"));
-                }
-                if self.by_distinct_id(distinct_id) != Some(index) {
-                    return Err(format!("the index loses {distinct_id}"));
-                }
-            }
-            if self.by_uuid(&person.uuid) != Some(index) || self.by_pk(person.pk) != Some(index) {
-                return Err(format!("person {index} is not indexed"));
+        self.store.check()?;
+        for cohort in &self.cohorts {
+            if let Some(dead) = cohort
+                .members
+                .iter()
+                .find(|index| self.person(**index).is_none())
+            {
+                return Err(format!("cohort {} holds dead person {dead}", cohort.id));
             }
         }
-        if seen.len() != self.by_distinct_id.len() || self.order.len() != self.live {
-            return Err("an index holds a dead entry".to_owned());
+        let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (position, event) in self.log.iter().enumerate() {
+            let position = u32::try_from(position).map_err(|error| error.to_string())?;
+            rebuilt
+                .entry(&event.distinct_id)
+                .or_default()
+                .push(position);
+        }
+        let maintained: HashMap<&str, Vec<u32>> = self
+            .events_by_distinct_id
+            .iter()
+            .map(|(id, positions)| (id.as_str(), positions.clone()))
+            .collect();
+        if rebuilt != maintained {
+            return Err("the per-distinct-id event index drifted from the log".to_owned());
         }
         Ok(())
     }
@@ -604,14 +548,6 @@ fn merge_request(event: &StoredEvent) -> Option<(String, bool)> {
         "$create_alias" => property("alias").map(|other| (other, true)),
         "$merge_dangerously" => property("alias").map(|other| (other, false)),
         _ => None,
-    }
-}
-
-/// A property value as text: strings as they are, anything else as JSON.
-pub fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }
 

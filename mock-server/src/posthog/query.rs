@@ -1,6 +1,5 @@
 //! The persons list: candidates (an index when one serves, else the newest-first order),
-//! `distinct_id`/`email`/`search`/`properties` filtering, limit/offset paging, and the
-//! `next`/`previous` links built as PostHog builds them.
+//! `distinct_id`/`email`/`search`/`properties` filtering, and limit/offset paging.
 
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
@@ -38,9 +37,9 @@ pub struct Page<'a> {
 }
 
 /// `search`: a case-insensitive SQL `ILIKE '%…%'` (so `%` and `_` are wildcards) over email,
-/// name, UUID and distinct ids.
+/// name, UUID and distinct ids. A pattern too big to compile matches nothing.
 #[derive(Clone, Debug)]
-pub struct Search(Regex);
+pub struct Search(Option<Regex>);
 
 impl Search {
     /// The matcher for `text` (already trimmed); `None` for an empty search.
@@ -56,23 +55,26 @@ impl Search {
                 other => regex::escape(&other.to_string()),
             })
             .collect();
-        RegexBuilder::new(&pattern)
+        let regex = RegexBuilder::new(&pattern)
             .case_insensitive(true)
             .dot_matches_new_line(true)
             .build()
-            .ok()
-            .map(Search)
+            .ok();
+        Some(Search(regex))
     }
 
     fn matches(&self, person: &Person) -> bool {
+        let Some(regex) = &self.0 else {
+            return false;
+        };
         let property = |key: &str| match person.properties.get(key) {
-            Some(Value::String(text)) => self.0.is_match(text),
+            Some(Value::String(text)) => regex.is_match(text),
             _ => false,
         };
         property("email")
             || property("name")
-            || self.0.is_match(&person.uuid.to_string())
-            || person.stored_distinct_ids().any(|id| self.0.is_match(id))
+            || regex.is_match(&person.uuid.to_string())
+            || person.stored_distinct_ids().any(|id| regex.is_match(id))
     }
 }
 
@@ -90,20 +92,25 @@ impl ListQuery {
             && self.filters.matches(project, index, person)
     }
 
-    /// Candidates from an index, newest first, when one can serve the query.
+    /// Candidates from an index, newest first, when one can serve the query: the owner of
+    /// `distinct_id`, else the persons holding the `email` or one `exact` filter's values.
     fn indexed_candidates(&self, project: &Project) -> Option<Vec<PersonIndex>> {
         let mut candidates: Vec<PersonIndex> = if let Some(distinct_id) = &self.distinct_id {
             project.by_distinct_id(distinct_id).into_iter().collect()
         } else {
-            let (key, text) = match &self.email {
-                Some(email) => ("email", email.clone()),
+            let (key, texts) = match &self.email {
+                Some(email) => ("email", vec![email.clone()]),
                 None => self.filters.indexable()?,
             };
-            project
-                .values_of(key)
-                .and_then(|buckets| buckets.get(&text))
-                .map(|bucket| bucket.persons.iter().copied().collect())
-                .unwrap_or_default()
+            let buckets = project.values_of(key);
+            let mut found: Vec<PersonIndex> = texts
+                .iter()
+                .filter_map(|text| buckets?.get(text))
+                .flat_map(|bucket| bucket.persons.iter().copied())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            found
         };
         candidates.sort_by_key(|index| std::cmp::Reverse(project.order_key(*index)));
         Some(candidates)
@@ -154,96 +161,59 @@ pub fn export<'a>(project: &'a Project, query: &ListQuery, cap: usize) -> Vec<&'
     list(project, &all).persons
 }
 
-/// The absolute URL of the request, with `offset` set to `offset`: PostHog's
-/// `format_query_params_absolute_url` (replaces an existing `offset`, else appends one; never
-/// adds `limit`).
-pub fn page_url(base: &str, path: &str, query: &[(String, String)], offset: usize) -> String {
-    let mut pairs: Vec<(String, String)> = query.to_vec();
-    match pairs.iter_mut().find(|(key, _)| key == "offset") {
-        Some((_, value)) => *value = offset.to_string(),
-        None => pairs.push(("offset".to_owned(), offset.to_string())),
-    }
-    with_query(base, path, &pairs)
-}
-
-/// `base + path`, with `pairs` as its query string (none when empty).
-pub fn with_query(base: &str, path: &str, pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        return format!("{base}{path}");
-    }
-    let encoded = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
-    format!("{base}{path}?{encoded}")
-}
-
-/// The `next` and `previous` links of a page: `next` whenever the page is full; `previous`
-/// null before the first page, and — PostHog's quirk — the current URL unchanged when
-/// `offset == limit`.
-pub fn links(
-    base: &str,
-    path: &str,
-    query: &[(String, String)],
-    offset: usize,
-    limit: usize,
-    fetched: usize,
-) -> (Option<String>, Option<String>) {
-    let next =
-        (fetched >= limit).then(|| page_url(base, path, query, offset.saturating_add(limit)));
-    let previous = match offset.checked_sub(limit) {
-        None => None,
-        Some(0) => Some(with_query(base, path, query)),
-        Some(previous) => Some(page_url(base, path, query, previous)),
-    };
-    (next, previous)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::posthog::event::Event;
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            (0..3i64).prop_map(Value::from),
+            prop::sample::select(vec!["0", "1", "x", "true"]).prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+        ]
     }
 
-    #[test]
-    fn links_follow_posthogs_rules() {
-        let base = "http://h";
-        let path = "/posthog/api/projects/1/persons/";
-        let (next, previous) = links(base, path, &pairs(&[("limit", "2")]), 0, 2, 2);
-        assert_eq!(
-            next.as_deref(),
-            Some("http://h/posthog/api/projects/1/persons/?limit=2&offset=2")
-        );
-        assert_eq!(previous, None);
-        let query = pairs(&[("limit", "2"), ("offset", "2")]);
-        let (_, previous) = links(base, path, &query, 2, 2, 1);
-        assert_eq!(
-            previous.as_deref(),
-            Some("http://h/posthog/api/projects/1/persons/?limit=2&offset=2"),
-            "offset == limit keeps the current URL"
-        );
-        let query = pairs(&[("limit", "2"), ("offset", "4")]);
-        let (next, previous) = links(base, path, &query, 4, 2, 1);
-        assert_eq!(next, None);
-        assert_eq!(
-            previous.as_deref(),
-            Some("http://h/posthog/api/projects/1/persons/?limit=2&offset=2")
-        );
-        let (next, _) = links(base, path, &[], 0, 100, 100);
-        assert_eq!(
-            next.as_deref(),
-            Some("http://h/posthog/api/projects/1/persons/?offset=100")
-        );
+    proptest! {
+        #[test]
+        fn indexed_lists_equal_a_scan(
+            persons in prop::collection::vec((0..4u8, value(), 0..3i64), 1..30),
+            wanted in prop::collection::vec(value(), 1..3),
+            email in prop::option::of(prop::sample::select(vec!["0", "x"])),
+            limit in 1usize..5,
+        ) {
+            let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
+            for (n, (id, value, at)) in persons.into_iter().enumerate() {
+                let key = if n % 2 == 0 { "k" } else { "email" };
+                let event = Event::new("e", &format!("d{id}")).set(key, value).at(at);
+                project.ingest(event.into_new_event(), 0).unwrap();
+            }
+            let filters = Filters::parse(&serde_json::json!([{"key": "k", "value": wanted}]).to_string()).unwrap();
+            let query = ListQuery { email: email.map(str::to_owned), filters, limit, count_total: true, ..ListQuery::default() };
+            let scanned: Vec<_> = project
+                .newest_first()
+                .filter(|index| query.matches(&project, *index, project.person(*index).unwrap()))
+                .collect();
+            let page = list(&project, &query);
+            prop_assert_eq!(page.total, Some(scanned.len()));
+            let mut expected: Vec<&Person> = scanned.iter().take(limit).map(|index| project.person(*index).unwrap()).collect();
+            expected.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
+            prop_assert_eq!(page.persons, expected);
+        }
     }
 
     #[test]
     fn search_is_an_ilike_substring() {
-        let search = Search::new("EX%le").unwrap();
-        assert!(search.0.is_match("an example"));
-        assert!(Search::new("a_c").unwrap().0.is_match("xabcx"));
+        let matcher = |text: &str| Search::new(text).and_then(|search| search.0);
+        assert!(matcher("EX%le").unwrap().is_match("an example"));
+        assert!(matcher("a_c").unwrap().is_match("xabcx"));
         assert!(Search::new("").is_none());
+        let huge = Search::new(&"%_".repeat(200_000)).unwrap();
+        assert!(huge.0.is_none(), "too big to compile: matches nothing");
     }
 }

@@ -4,9 +4,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::actions::{Call, PersonId, Target, path_person};
-use super::activity::ActivityJson;
+use super::activity::{ActivityEntry, ActivityJson};
 use super::error::{PostHogError, point_in_time_error};
 use super::filter::Filters;
+use super::links;
 use super::person::Person;
 use super::project::{Project, value_text};
 use super::query::{self, ListQuery, Search};
@@ -65,10 +66,9 @@ pub fn list(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
         ));
     }
     let page = query::list(project, &query);
-    let (next, previous) = query::links(
-        &call.base_url(),
-        &call.request.path,
-        &call.request.query,
+    let base = call.base_url();
+    let (next, previous) = links::list_links(
+        &call.url(&base),
         query.offset,
         query.limit,
         page.persons.len(),
@@ -97,56 +97,52 @@ fn live(project: &Project, index: usize) -> Result<&Person> {
     project.person(index).ok_or_else(PostHogError::not_found)
 }
 
-/// `GET /persons/activity/`.
+/// `GET /persons/activity/`: newest first; reads only the page's entries.
 pub fn all_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    activity_page(target.project(), call, |_| true)
-}
-
-/// `GET /persons/{id}/activity/`: entries about that person, even after its deletion.
-pub fn person_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let id = PersonId::parse(call.person_segment())?;
-    activity_page(target.project(), call, |entry| match id {
-        PersonId::Pk(pk) => entry.person_pk == pk,
-        PersonId::Uuid(uuid) => entry.person_uuid == uuid.to_string(),
+    let entries = target.project().activity();
+    activity_page(entries.len(), call, |start, limit| {
+        entries.iter().rev().skip(start).take(limit).collect()
     })
 }
 
-fn activity_page(
-    project: &Project,
-    call: &Call<'_>,
-    keep: impl Fn(&super::activity::ActivityEntry) -> bool,
-) -> Result<ApiResponse> {
-    let limit = call.positive_param("limit", DEFAULT_ACTIVITY_LIMIT);
-    let page = call.positive_param("page", 1);
-    let entries: Vec<_> = project
-        .activity()
-        .iter()
-        .rev()
-        .filter(|entry| keep(entry))
-        .collect();
-    let start = (page - 1).saturating_mul(limit);
-    let results: Vec<ActivityJson<'_>> = entries
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|entry| ActivityJson::of(entry))
-        .collect();
-    let link = |page: usize| {
-        let mut pairs: Vec<(String, String)> = call
-            .request
-            .query
+/// `GET /persons/{id}/activity/`: the live person's entries (by numeric id), newest first.
+pub fn person_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = target.project();
+    let person = live(project, path_person(project, call)?)?;
+    let entries = project.activity_of(person.pk);
+    activity_page(entries.len(), call, |start, limit| {
+        entries
             .iter()
-            .filter(|(key, _)| key != "page" && key != "limit")
-            .cloned()
-            .collect();
-        pairs.push(("page".to_owned(), page.to_string()));
-        pairs.push(("limit".to_owned(), limit.to_string()));
-        query::with_query(&call.base_url(), &call.request.path, &pairs)
-    };
+            .rev()
+            .skip(start)
+            .take(limit)
+            .copied()
+            .collect()
+    })
+}
+
+/// One page of `total` entries, `read(start, limit)` giving the page's (newest first);
+/// `limit` (10) and `page` (1) are read with Python's `int()`, so a non-integer is a 500 as in
+/// PostHog.
+fn activity_page<'a>(
+    total: usize,
+    call: &Call<'_>,
+    read: impl FnOnce(usize, usize) -> Vec<&'a ActivityEntry>,
+) -> Result<ApiResponse> {
+    let limit = call.python_int("limit", DEFAULT_ACTIVITY_LIMIT)?;
+    let page = call.python_int("page", 1)?;
+    let start = (page - 1).saturating_mul(limit);
+    let results: Vec<ActivityJson<'_>> = read(start, limit)
+        .into_iter()
+        .map(ActivityJson::of)
+        .collect();
+    let base = call.base_url();
+    let url = call.url(&base);
     let body = ActivityPageJson {
-        next: (start.saturating_add(limit) < entries.len()).then(|| link(page + 1)),
-        previous: (page > 1).then(|| link(page - 1)),
-        total_count: entries.len(),
+        next: (start.saturating_add(limit) < total)
+            .then(|| url.posthog(&[("page", page.saturating_add(1)), ("limit", limit)])),
+        previous: (page > 1).then(|| url.posthog(&[("page", page - 1), ("limit", limit)])),
+        total_count: total,
         results,
     };
     Ok(ApiResponse::json(200, &body))
@@ -213,52 +209,50 @@ pub fn values(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     Ok(ApiResponse::json(200, &body).with_header("cache-control", "max-age=10"))
 }
 
-/// `POST /persons/batch_by_distinct_ids/`.
+/// `POST /persons/batch_by_distinct_ids/`: keyed by each requested distinct id that resolves
+/// (a repeated id once, as a Python dict keeps it).
 pub fn batch_by_distinct_ids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let project = target.project();
     let body = call.body()?;
-    let mut results = OrderedMap::default();
-    for distinct_id in requested(&body, "distinct_ids") {
-        let Some(text) = distinct_id.as_str() else {
-            continue;
-        };
-        if let Some(person) = project
-            .by_distinct_id(text)
-            .and_then(|index| project.person(index))
-        {
-            let json =
-                PersonJson::with_properties(person, &person.properties, BATCH_MAX_DISTINCT_IDS);
-            results.0.push((text.to_owned(), json));
-        }
-    }
-    Ok(ApiResponse::json(200, &PersonsByKeyJson { results }))
+    let found = requested(&body, "distinct_ids")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .filter_map(|id| Some((id.to_owned(), project.by_distinct_id(id)?)));
+    Ok(persons_by_key(project, found))
 }
 
-/// `POST /persons/batch_by_uuids/`: any malformed UUID is a 400.
+/// `POST /persons/batch_by_uuids/`: any malformed UUID is a 400; keyed by the canonical UUID.
 pub fn batch_by_uuids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let project = target.project();
     let body = call.body()?;
-    let uuids: Vec<(String, Uuid)> = requested(&body, "uuids")
+    let uuids: Vec<Uuid> = requested(&body, "uuids")
         .iter()
         .map(|raw| {
-            let text = raw.as_str().unwrap_or_default();
-            Uuid::parse_str(text)
-                .map(|uuid| (text.to_owned(), uuid))
-                .map_err(|_| PostHogError::invalid("One or more UUIDs are invalid."))
+            raw.as_str()
+                .and_then(|text| Uuid::parse_str(text).ok())
+                .ok_or_else(|| PostHogError::invalid("One or more UUIDs are invalid."))
         })
         .collect::<Result<_>>()?;
+    let found = uuids
+        .iter()
+        .filter_map(|uuid| Some((uuid.to_string(), project.by_uuid(uuid)?)));
+    Ok(persons_by_key(project, found))
+}
+
+/// `{"results": {key: MinimalPerson}}` of the batch endpoints, in request order, each key once.
+fn persons_by_key(project: &Project, found: impl Iterator<Item = (String, usize)>) -> ApiResponse {
     let mut results = OrderedMap::default();
-    for (text, uuid) in uuids {
-        if let Some(person) = project
-            .by_uuid(&uuid)
-            .and_then(|index| project.person(index))
-        {
+    for (key, index) in found {
+        if results.0.iter().any(|(seen, _)| *seen == key) {
+            continue;
+        }
+        if let Some(person) = project.person(index) {
             let json =
                 PersonJson::with_properties(person, &person.properties, BATCH_MAX_DISTINCT_IDS);
-            results.0.push((text, json));
+            results.0.push((key, json));
         }
     }
-    Ok(ApiResponse::json(200, &PersonsByKeyJson { results }))
+    ApiResponse::json(200, &PersonsByKeyJson { results })
 }
 
 /// The first [`BATCH_MAX_KEYS`] entries of list `key` of `body` (none when not a list).
@@ -422,21 +416,19 @@ pub fn deletion_status(target: Target<'_>, call: &Call<'_>) -> Result<ApiRespons
         })
         .collect();
     let base = call.base_url();
+    let url = call.url(&base);
     let next = (offset.saturating_add(limit) < matching.len()).then(|| {
-        query::page_url(
-            &base,
-            &call.request.path,
-            &call.request.query,
-            offset + limit,
-        )
+        url.drf(&[
+            ("limit", Some(limit)),
+            ("offset", Some(offset.saturating_add(limit))),
+        ])
     });
     let previous = (offset > 0).then(|| {
-        query::page_url(
-            &base,
-            &call.request.path,
-            &call.request.query,
-            offset.saturating_sub(limit),
-        )
+        let previous = offset.saturating_sub(limit);
+        url.drf(&[
+            ("limit", Some(limit)),
+            ("offset", (previous > 0).then_some(previous)),
+        ])
     });
     let body = DeletionPageJson {
         count: matching.len(),

@@ -39,7 +39,7 @@ impl<'a> PersonJson<'a> {
             properties,
             created_at: time::render(person.created_at),
             uuid: person.uuid.to_string(),
-            last_seen_at: None,
+            last_seen_at: person.last_seen_at.map(time::render),
         }
     }
 }
@@ -73,7 +73,7 @@ impl<'a> SerializedPersonJson<'a> {
             id: uuid.clone(),
             uuid,
             created_at: time::render(person.created_at),
-            last_seen_at: None,
+            last_seen_at: person.last_seen_at.map(time::render),
             properties: &person.properties,
             is_identified: person.is_identified,
             name: person.name(),

@@ -7,6 +7,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// Microseconds in one second.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
+/// Microseconds in one hour.
+pub const MICROS_PER_HOUR: i64 = 3_600 * MICROS_PER_SECOND;
 
 /// Renders `micros` like PostHog (orjson with `OPT_UTC_Z`): `2021-08-25T22:09:14.252000Z`, or
 /// `2021-08-25T22:09:14Z` when the microseconds are zero.
@@ -27,6 +29,13 @@ pub fn render(micros: i64) -> String {
         0 => format!("{base}Z"),
         fraction => format!("{base}.{fraction:06}Z"),
     }
+}
+
+/// Whether `micros` falls in years 1–9999, the times PostHog can store and render.
+pub fn is_renderable(micros: i64) -> bool {
+    const MIN: i64 = -62_135_596_800 * MICROS_PER_SECOND;
+    const MAX: i64 = 253_402_300_800 * MICROS_PER_SECOND - 1;
+    (MIN..=MAX).contains(&micros)
 }
 
 /// Renders `micros` as Python's `isoformat()` of an aware UTC time: `…+00:00`.

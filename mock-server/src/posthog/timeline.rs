@@ -1,6 +1,7 @@
 //! Reads of a person's past, rebuilt from its events in the log: properties at a point in
 //! time (`properties_at_time`) and the points where watched properties changed
-//! (`properties_timeline`). Both walk only the person's own events, never the whole log.
+//! (`properties_timeline`). Both read only the events of the person's distinct ids (from the
+//! project's per-distinct-id event index), never the whole log.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -10,19 +11,10 @@ use super::person::Person;
 use super::project::Project;
 use super::time;
 
+/// Most events properties_at_time reads, as PostHog's query limit.
+const AT_TIME_MAX_EVENTS: usize = 100_000;
 /// How far back properties_at_time looks: two years.
 const AT_TIME_LOOKBACK_MICROS: i64 = 2 * 365 * 24 * 3600 * time::MICROS_PER_SECOND;
-
-/// The person's events, oldest first (by timestamp, then log order).
-fn events_of<'a>(project: &'a Project, person: &Person) -> Vec<&'a StoredEvent> {
-    let mut events: Vec<&StoredEvent> = person
-        .events
-        .iter()
-        .filter_map(|position| project.event(*position))
-        .collect();
-    events.sort_by_key(|event| event.timestamp);
-    events
-}
 
 /// The person's properties at `at`: every `$set` of its events in the two years up to `at`,
 /// last writer wins; with `include_set_once`, `$set_once` events fill missing keys. `$unset`
@@ -39,10 +31,12 @@ pub fn properties_at(
         Some(Value::Object(map)) => Some(map.clone()),
         _ => None,
     };
-    for event in events_of(project, person) {
-        if event.timestamp < from || event.timestamp > at {
-            continue;
-        }
+    let window = project
+        .events_of(person)
+        .into_iter()
+        .filter(|event| from <= event.timestamp && event.timestamp <= at)
+        .take(AT_TIME_MAX_EVENTS);
+    for event in window {
         if let Some(set) = nested(event, "$set") {
             properties.extend(set);
         }
@@ -89,7 +83,7 @@ pub fn timeline(
     let mut points: Vec<PointJson> = Vec::new();
     let mut last_crucial: Option<Vec<Option<Value>>> = None;
     let mut first_in_window = None;
-    for event in events_of(project, person) {
+    for event in project.events_of(person) {
         PropertyUpdates::of(event).apply_to(&mut properties);
         if from.is_some_and(|from| event.timestamp < from) || event.timestamp > to {
             continue;

@@ -65,6 +65,7 @@ pub struct ClientBuilder {
     auth: Option<Auth>,
     http: HttpConfig,
     retry: RetryPolicy,
+    token_in_query: bool,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +75,7 @@ impl Default for ClientBuilder {
             auth: None,
             http: HttpConfig::default(),
             retry: RetryPolicy::default(),
+            token_in_query: false,
         }
     }
 }
@@ -89,6 +91,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auth", &auth)
             .field("http", &self.http)
             .field("retry", &self.retry)
+            .field("token_in_query", &self.token_in_query)
             .finish()
     }
 }
@@ -129,6 +132,15 @@ impl ClientBuilder {
     /// Authenticates with an API token, sent in the `x-api-token` header.
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.auth = Some(Auth::ApiToken(token.into()));
+        self
+    }
+
+    /// Sends the API token of API v1 requests as the legacy `api_token` query parameter
+    /// instead of the `x-api-token` header (v2 requests keep the header: Pipedrive does not
+    /// document the query form for v2). Transport errors then carry no URL, so that the token
+    /// never reaches logs. No effect with an OAuth token.
+    pub fn token_in_query(mut self, enabled: bool) -> Self {
+        self.token_in_query = enabled;
         self
     }
 
@@ -179,15 +191,24 @@ impl ClientBuilder {
             Auth::OAuth(token) => http::bearer_auth(token),
         }
         .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
-        let reqwest_client = self
-            .http
-            .build_client(headers)
-            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        let build = |headers| {
+            self.http
+                .build_client(headers)
+                .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))
+        };
+        let reqwest_client = build(headers)?;
+        let (v1_client, v1_retry) = match &auth {
+            Auth::ApiToken(token) if self.token_in_query => (
+                build(reqwest::header::HeaderMap::new())?,
+                self.retry.clone().with_query_credential("api_token", token),
+            ),
+            _ => (reqwest_client.clone(), self.retry.clone()),
+        };
         Ok(Client {
             v1: v1::generated::Client::new_with_client(
                 &format!("{}/api/v1", self.base_url),
-                reqwest_client.clone(),
-                self.retry.clone(),
+                v1_client,
+                v1_retry,
             ),
             v2: v2::generated::Client::new_with_client(
                 &format!("{}/api/v2", self.base_url),
@@ -253,6 +274,13 @@ mod tests {
             Err(Error::Config(_))
         ));
         let debug = format!("{:?}", Client::builder().api_token("secret_token"));
+        assert!(!debug.contains("secret_token"), "{debug}");
+        let client = Client::builder()
+            .api_token("secret_token")
+            .token_in_query(true)
+            .build()
+            .unwrap();
+        let debug = format!("{:?}", client.v1().inner());
         assert!(!debug.contains("secret_token"), "{debug}");
     }
 }

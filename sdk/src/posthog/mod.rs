@@ -30,8 +30,10 @@
 
 mod capture;
 mod client;
+mod deletion;
 mod error;
 mod filters;
+mod lookups;
 mod persons;
 
 /// The client progenitor generated from `specs/posthog.yaml`.
@@ -43,9 +45,11 @@ pub use capture::{CaptureClient, CaptureClientBuilder, DEFAULT_CAPTURE_HOST, Eve
 pub use client::{
     Client, ClientBuilder, DEFAULT_HOST, HOST_VAR, PERSONAL_API_KEY_VAR, PROJECT_ID_VAR,
 };
+pub use deletion::{BulkDelete, BulkDeleteTarget, DeletionQuery, DeletionState};
 pub use error::Error;
 pub use filters::{PropertyFilter, PropertyFilters};
 pub use generated::types;
+pub use lookups::{ActivityPage, TimelineQuery};
 pub use persons::PersonsQuery;
 
 crate::retry::retrying_hooks!(generated::Client);

@@ -230,18 +230,21 @@ fn split_moves_ids_onto_their_own_deterministic_persons() {
     project.check_invariants().unwrap();
 }
 
+/// One of a small pool of distinct ids (one anonymous-looking).
+fn distinct_id() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "0190f2c4-aaaa-bbbb-cccc-000000000001",
+    ])
+}
+
 /// One random event over a small pool of distinct ids.
 fn arbitrary_event() -> impl Strategy<Value = Event> {
-    let id = || {
-        prop::sample::select(vec![
-            "a",
-            "b",
-            "c",
-            "d",
-            "e",
-            "0190f2c4-aaaa-bbbb-cccc-000000000001",
-        ])
-    };
+    let id = distinct_id;
     let key = prop::sample::select(vec!["k1", "k2", "k3"]);
     prop_oneof![
         (id(), key.clone(), 0..5i64).prop_map(|(d, k, v)| Event::new("$pageview", d).set(k, v)),
@@ -272,4 +275,149 @@ proptest! {
             prop_assert!(person.properties.contains_key(&key), "{} lost {}", distinct_id, key);
         }
     }
+}
+
+/// One operation on a project: an event, or a persons-API change.
+#[derive(Clone, Debug)]
+enum Operation {
+    Ingest(Event),
+    Delete {
+        distinct_id: &'static str,
+        keep_person: bool,
+    },
+    Split {
+        distinct_id: &'static str,
+        keep: usize,
+    },
+    Cohort(&'static str),
+}
+
+fn arbitrary_operation() -> impl Strategy<Value = Operation> {
+    let id = distinct_id;
+    let key = || prop::sample::select(vec!["k1", "k2", "email"]);
+    prop_oneof![
+        4 => arbitrary_event().prop_map(Operation::Ingest),
+        1 => (id(), key()).prop_map(|(d, k)| Operation::Ingest(Event::new("$delete_person_property", d).unset(k))),
+        1 => (id(), key(), any::<bool>()).prop_map(|(d, k, v)| Operation::Ingest(Event::new("$set", d).set(k, v))),
+        1 => (id(), any::<bool>()).prop_map(|(distinct_id, keep_person)| Operation::Delete { distinct_id, keep_person }),
+        1 => (id(), 0..3usize).prop_map(|(distinct_id, keep)| Operation::Split { distinct_id, keep }),
+        1 => id().prop_map(Operation::Cohort),
+    ]
+}
+
+fn run(project: &mut Project, operation: Operation) {
+    let actor = Actor {
+        first_name: "T".into(),
+        email: "t@example.com".into(),
+    };
+    match operation {
+        Operation::Ingest(event) => {
+            project.ingest(event.into_new_event(), 0).expect("accepted");
+        }
+        Operation::Delete {
+            distinct_id,
+            keep_person,
+        } => {
+            if let Some(index) = project.by_distinct_id(distinct_id) {
+                project.delete_person(index, keep_person, &actor, 0);
+            }
+        }
+        Operation::Split { distinct_id, keep } => {
+            if let Some(index) = project.by_distinct_id(distinct_id) {
+                let ids: Vec<String> = ids(owner(project, distinct_id))
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                let moved: Vec<String> = ids
+                    .iter()
+                    .skip(keep.min(ids.len().saturating_sub(1)))
+                    .cloned()
+                    .collect();
+                project.split(index, &moved, &actor, 0);
+            }
+        }
+        Operation::Cohort(distinct_id) => {
+            project.create_cohort("c", &[distinct_id]);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn indexes_equal_a_rebuild_after_any_operations(operations in prop::collection::vec(arbitrary_operation(), 1..60)) {
+        let mut project = project();
+        for operation in operations {
+            let described = format!("{operation:?}");
+            run(&mut project, operation);
+            prop_assert!(project.check_invariants().is_ok(), "after {}: {:?}", described, project.check_invariants());
+        }
+        for index in project.newest_first().collect::<Vec<_>>() {
+            let person = project.person(index).unwrap();
+            prop_assert!(!person.distinct_ids.is_empty(), "a live person without distinct ids");
+            if let Some(cohort) = project.cohorts().iter().find(|cohort| cohort.members.contains(&index)) {
+                prop_assert!(project.person(index).is_some(), "cohort {} holds a dead person", cohort.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn merges_move_cohort_membership_to_the_survivor() {
+    let mut project = project();
+    ingest(&mut project, Event::new("$pageview", "anon"));
+    ingest(&mut project, Event::new("$pageview", "user"));
+    let cohort = project.create_cohort("anons", &["anon"]);
+    ingest(&mut project, Event::identify("user", "anon"));
+    let survivor = project.by_distinct_id("user").unwrap();
+    assert!(
+        project.cohorts()[0].members.contains(&survivor),
+        "cohort {cohort}"
+    );
+    project.check_invariants().unwrap();
+}
+
+#[test]
+fn last_seen_at_is_the_hour_of_the_latest_event_when_tracked() {
+    let mut project = project();
+    ingest(&mut project, Event::new("$pageview", "d").at(7_300));
+    assert_eq!(owner(&project, "d").last_seen_at, None, "off by default");
+    project.track_last_seen(true);
+    ingest(&mut project, Event::new("$pageview", "d").at(7_300));
+    assert_eq!(owner(&project, "d").last_seen_at, Some(7_200_000_000));
+    ingest(&mut project, Event::new("$pageview", "d").at(3_600));
+    assert_eq!(
+        owner(&project, "d").last_seen_at,
+        Some(7_200_000_000),
+        "only forward"
+    );
+    ingest(
+        &mut project,
+        Event::new("$pageview", "d")
+            .property("$update_person_last_seen_at", false)
+            .at(20_000),
+    );
+    assert_eq!(owner(&project, "d").last_seen_at, Some(7_200_000_000));
+    ingest(&mut project, Event::new("$pageview", "d").at(-1));
+    assert_eq!(owner(&project, "d").last_seen_at, Some(7_200_000_000));
+}
+
+#[test]
+fn events_follow_distinct_ids_across_splits_and_recreation() {
+    let mut project = project();
+    ingest(
+        &mut project,
+        Event::new("$pageview", "anon").set("a", 1).at(1),
+    );
+    ingest(&mut project, Event::identify("user", "anon").at(2));
+    let person = owner(&project, "user");
+    assert_eq!(project.events_of(person).len(), 2);
+    let index = project.by_distinct_id("user").unwrap();
+    let actor = Actor {
+        first_name: String::new(),
+        email: String::new(),
+    };
+    project.split(index, &["user".to_owned()], &actor, 0);
+    assert_eq!(project.events_of(owner(&project, "anon")).len(), 1);
+    assert_eq!(project.events_of(owner(&project, "user")).len(), 1);
+    project.check_invariants().unwrap();
 }

@@ -149,6 +149,40 @@ pub mod types {
             Default::default()
         }
     }
+    ///One change of one field.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ChangelogEntry {
+        pub actor_user_id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_source: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub change_source_user_agent: ::std::option::Option<::std::string::String>,
+        pub field_key: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_bulk_update_flag: ::std::option::Option<bool>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub new_value: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub old_value: ::std::option::Option<::std::string::String>,
+        pub time: ::std::string::String,
+    }
+    impl ChangelogEntry {
+        pub fn builder() -> builder::ChangelogEntry {
+            Default::default()
+        }
+    }
+    ///One page of a person's changelog.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ChangelogResponse {
+        pub additional_data: CursorAdditionalData,
+        pub data: ::std::vec::Vec<ChangelogEntry>,
+        pub success: bool,
+    }
+    impl ChangelogResponse {
+        pub fn builder() -> builder::ChangelogResponse {
+            Default::default()
+        }
+    }
     ///A flat person of the collection endpoint.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CollectionPerson {
@@ -278,6 +312,17 @@ pub mod types {
     }
     impl DealPerson {
         pub fn builder() -> builder::DealPerson {
+            Default::default()
+        }
+    }
+    ///A deal and one of its products.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DealProduct {
+        pub deal: Deal,
+        pub product: Product,
+    }
+    impl DealProduct {
+        pub fn builder() -> builder::DealProduct {
             Default::default()
         }
     }
@@ -415,6 +460,19 @@ pub mod types {
     }
     impl FileListResponse {
         pub fn builder() -> builder::FileListResponse {
+            Default::default()
+        }
+    }
+    ///One entry of a person's flow; `data` is the object of type `object`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FlowItem {
+        pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///personChange, activity, plannedActivity, note, deal, file, follower or mailMessage.
+        pub object: ::std::string::String,
+        pub timestamp: ::std::string::String,
+    }
+    impl FlowItem {
+        pub fn builder() -> builder::FlowItem {
             Default::default()
         }
     }
@@ -787,9 +845,7 @@ pub mod types {
         pub phone: ::std::vec::Vec<PhoneEntry>,
         ///The picture object, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub picture_id: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub picture_id: ::std::option::Option<Picture>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub primary_email: ::std::option::Option<::std::string::String>,
         pub related_closed_deals_count: i64,
@@ -875,6 +931,21 @@ pub mod types {
             Default::default()
         }
     }
+    ///One page of a person's flow.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PersonFlowResponse {
+        pub additional_data: ListAdditionalData,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub data: ::std::option::Option<::std::vec::Vec<FlowItem>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_objects: ::std::option::Option<RelatedObjects>,
+        pub success: bool,
+    }
+    impl PersonFlowResponse {
+        pub fn builder() -> builder::PersonFlowResponse {
+            Default::default()
+        }
+    }
     ///The body of add and update. `name` is required on add. Custom fields are extra root-level keys named by their hash.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct PersonInput {
@@ -934,6 +1005,23 @@ pub mod types {
     }
     impl PersonOrganization {
         pub fn builder() -> builder::PersonOrganization {
+            Default::default()
+        }
+    }
+    ///One page of a person's deal products.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PersonProductsResponse {
+        pub additional_data: ListAdditionalData,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub data: ::std::option::Option<
+            ::std::vec::Vec<
+                ::std::collections::HashMap<::std::string::String, DealProduct>,
+            >,
+        >,
+        pub success: bool,
+    }
+    impl PersonProductsResponse {
+        pub fn builder() -> builder::PersonProductsResponse {
             Default::default()
         }
     }
@@ -1021,9 +1109,138 @@ pub mod types {
             Default::default()
         }
     }
+    ///A person's picture (`value` repeats the id in a person's picture_id).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Picture {
+        pub active_flag: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub added_by_user_id: ::std::option::Option<i64>,
+        pub id: i64,
+        pub item_id: i64,
+        pub item_type: ::std::string::String,
+        pub pictures: PictureUrls,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub update_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<i64>,
+    }
+    impl Picture {
+        pub fn builder() -> builder::Picture {
+            Default::default()
+        }
+    }
+    ///One picture.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PictureResponse {
+        pub data: Picture,
+        pub success: bool,
+    }
+    impl PictureResponse {
+        pub fn builder() -> builder::PictureResponse {
+            Default::default()
+        }
+    }
+    ///The multipart form of a picture upload.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PictureUpload {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub crop_height: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub crop_width: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub crop_x: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub crop_y: ::std::option::Option<i64>,
+        ///A GIF, JPG or PNG image.
+        pub file: ::std::string::String,
+    }
+    impl PictureUpload {
+        pub fn builder() -> builder::PictureUpload {
+            Default::default()
+        }
+    }
+    ///The URLs of the 128 and 512 pixel squares.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct PictureUrls {
+        #[serde(rename = "128", skip_serializing_if = "::std::option::Option::is_none")]
+        pub x128: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "512", skip_serializing_if = "::std::option::Option::is_none")]
+        pub x512: ::std::option::Option<::std::string::String>,
+    }
+    impl PictureUrls {
+        pub fn builder() -> builder::PictureUrls {
+            Default::default()
+        }
+    }
+    ///A product of a deal, with the deal's price and quantity.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Product {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub active_flag: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub add_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub category: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company_id: ::std::option::Option<i64>,
+        pub deal_id: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub files_count: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub first_char: ::std::option::Option<::std::string::String>,
+        pub id: i64,
+        pub item_price: f64,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner_id: ::std::option::Option<i64>,
+        pub quantity: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub selectable: ::std::option::Option<bool>,
+        pub sum: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tax: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub update_time: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub visible_to: ::std::option::Option<::std::string::String>,
+    }
+    impl Product {
+        pub fn builder() -> builder::Product {
+            Default::default()
+        }
+    }
+    ///A deal in related_objects.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct RelatedDeal {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        pub id: i64,
+        pub status: ::std::string::String,
+        pub title: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<f64>,
+    }
+    impl RelatedDeal {
+        pub fn builder() -> builder::RelatedDeal {
+            Default::default()
+        }
+    }
     ///Sideloaded objects, keyed by type and then by stringified id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct RelatedObjects {
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub deal: ::std::collections::HashMap<::std::string::String, RelatedDeal>,
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
@@ -1032,6 +1249,16 @@ pub mod types {
             ::std::string::String,
             RelatedOrganization,
         >,
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub person: ::std::collections::HashMap<::std::string::String, RelatedPerson>,
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub picture: ::std::collections::HashMap<::std::string::String, Picture>,
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
@@ -1058,6 +1285,24 @@ pub mod types {
     }
     impl RelatedOrganization {
         pub fn builder() -> builder::RelatedOrganization {
+            Default::default()
+        }
+    }
+    ///A person in related_objects.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct RelatedPerson {
+        pub active_flag: bool,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub email: ::std::vec::Vec<EmailEntry>,
+        pub id: i64,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner_id: ::std::option::Option<i64>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub phone: ::std::vec::Vec<PhoneEntry>,
+    }
+    impl RelatedPerson {
+        pub fn builder() -> builder::RelatedPerson {
             Default::default()
         }
     }
@@ -2094,6 +2339,268 @@ pub mod types {
                     field_type: Ok(value.field_type),
                     name: Ok(value.name),
                     options: Ok(value.options),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChangelogEntry {
+            actor_user_id: ::std::result::Result<i64, ::std::string::String>,
+            change_source: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            change_source_user_agent: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            field_key: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            is_bulk_update_flag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            new_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            old_value: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChangelogEntry {
+            fn default() -> Self {
+                Self {
+                    actor_user_id: Err(
+                        "no value supplied for actor_user_id".to_string(),
+                    ),
+                    change_source: Ok(Default::default()),
+                    change_source_user_agent: Ok(Default::default()),
+                    field_key: Err("no value supplied for field_key".to_string()),
+                    is_bulk_update_flag: Ok(Default::default()),
+                    new_value: Err("no value supplied for new_value".to_string()),
+                    old_value: Err("no value supplied for old_value".to_string()),
+                    time: Err("no value supplied for time".to_string()),
+                }
+            }
+        }
+        impl ChangelogEntry {
+            pub fn actor_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actor_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actor_user_id: {e}")
+                    });
+                self
+            }
+            pub fn change_source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.change_source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for change_source: {e}")
+                    });
+                self
+            }
+            pub fn change_source_user_agent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.change_source_user_agent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for change_source_user_agent: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn field_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.field_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for field_key: {e}")
+                    });
+                self
+            }
+            pub fn is_bulk_update_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_bulk_update_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_bulk_update_flag: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn new_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for new_value: {e}")
+                    });
+                self
+            }
+            pub fn old_value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.old_value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for old_value: {e}")
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChangelogEntry> for super::ChangelogEntry {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChangelogEntry,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actor_user_id: value.actor_user_id?,
+                    change_source: value.change_source?,
+                    change_source_user_agent: value.change_source_user_agent?,
+                    field_key: value.field_key?,
+                    is_bulk_update_flag: value.is_bulk_update_flag?,
+                    new_value: value.new_value?,
+                    old_value: value.old_value?,
+                    time: value.time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChangelogEntry> for ChangelogEntry {
+            fn from(value: super::ChangelogEntry) -> Self {
+                Self {
+                    actor_user_id: Ok(value.actor_user_id),
+                    change_source: Ok(value.change_source),
+                    change_source_user_agent: Ok(value.change_source_user_agent),
+                    field_key: Ok(value.field_key),
+                    is_bulk_update_flag: Ok(value.is_bulk_update_flag),
+                    new_value: Ok(value.new_value),
+                    old_value: Ok(value.old_value),
+                    time: Ok(value.time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChangelogResponse {
+            additional_data: ::std::result::Result<
+                super::CursorAdditionalData,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::ChangelogEntry>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChangelogResponse {
+            fn default() -> Self {
+                Self {
+                    additional_data: Err(
+                        "no value supplied for additional_data".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ChangelogResponse {
+            pub fn additional_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CursorAdditionalData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for additional_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChangelogEntry>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChangelogResponse> for super::ChangelogResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChangelogResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    additional_data: value.additional_data?,
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChangelogResponse> for ChangelogResponse {
+            fn from(value: super::ChangelogResponse) -> Self {
+                Self {
+                    additional_data: Ok(value.additional_data),
+                    data: Ok(value.data),
+                    success: Ok(value.success),
                 }
             }
         }
@@ -3217,6 +3724,64 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct DealProduct {
+            deal: ::std::result::Result<super::Deal, ::std::string::String>,
+            product: ::std::result::Result<super::Product, ::std::string::String>,
+        }
+        impl ::std::default::Default for DealProduct {
+            fn default() -> Self {
+                Self {
+                    deal: Err("no value supplied for deal".to_string()),
+                    product: Err("no value supplied for product".to_string()),
+                }
+            }
+        }
+        impl DealProduct {
+            pub fn deal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Deal>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deal = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deal: {e}")
+                    });
+                self
+            }
+            pub fn product<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Product>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DealProduct> for super::DealProduct {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DealProduct,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    deal: value.deal?,
+                    product: value.product?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DealProduct> for DealProduct {
+            fn from(value: super::DealProduct) -> Self {
+                Self {
+                    deal: Ok(value.deal),
+                    product: Ok(value.product),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct DealResponse {
             data: ::std::result::Result<super::Deal, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
@@ -4095,6 +4660,88 @@ pub mod types {
                     additional_data: Ok(value.additional_data),
                     data: Ok(value.data),
                     success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FlowItem {
+            data: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            timestamp: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FlowItem {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    timestamp: Err("no value supplied for timestamp".to_string()),
+                }
+            }
+        }
+        impl FlowItem {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {e}")
+                    });
+                self
+            }
+            pub fn timestamp<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timestamp = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timestamp: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FlowItem> for super::FlowItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FlowItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    object: value.object?,
+                    timestamp: value.timestamp?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FlowItem> for FlowItem {
+            fn from(value: super::FlowItem) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    object: Ok(value.object),
+                    timestamp: Ok(value.timestamp),
                 }
             }
         }
@@ -6505,9 +7152,7 @@ pub mod types {
                 ::std::string::String,
             >,
             picture_id: ::std::result::Result<
-                ::std::option::Option<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::option::Option<super::Picture>,
                 ::std::string::String,
             >,
             primary_email: ::std::result::Result<
@@ -7085,11 +7730,7 @@ pub mod types {
             }
             pub fn picture_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::Picture>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture_id = value
@@ -7843,6 +8484,113 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PersonFlowResponse {
+            additional_data: ::std::result::Result<
+                super::ListAdditionalData,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FlowItem>>,
+                ::std::string::String,
+            >,
+            related_objects: ::std::result::Result<
+                ::std::option::Option<super::RelatedObjects>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PersonFlowResponse {
+            fn default() -> Self {
+                Self {
+                    additional_data: Err(
+                        "no value supplied for additional_data".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    related_objects: Ok(Default::default()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl PersonFlowResponse {
+            pub fn additional_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ListAdditionalData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for additional_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FlowItem>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn related_objects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RelatedObjects>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.related_objects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for related_objects: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PersonFlowResponse> for super::PersonFlowResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PersonFlowResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    additional_data: value.additional_data?,
+                    data: value.data?,
+                    related_objects: value.related_objects?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PersonFlowResponse> for PersonFlowResponse {
+            fn from(value: super::PersonFlowResponse) -> Self {
+                Self {
+                    additional_data: Ok(value.additional_data),
+                    data: Ok(value.data),
+                    related_objects: Ok(value.related_objects),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PersonInput {
             add_time: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -8287,6 +9035,108 @@ pub mod types {
                     owner_id: Ok(value.owner_id),
                     people_count: Ok(value.people_count),
                     value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PersonProductsResponse {
+            additional_data: ::std::result::Result<
+                super::ListAdditionalData,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::option::Option<
+                    ::std::vec::Vec<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            super::DealProduct,
+                        >,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PersonProductsResponse {
+            fn default() -> Self {
+                Self {
+                    additional_data: Err(
+                        "no value supplied for additional_data".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl PersonProductsResponse {
+            pub fn additional_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ListAdditionalData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.additional_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for additional_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::std::collections::HashMap<
+                                ::std::string::String,
+                                super::DealProduct,
+                            >,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PersonProductsResponse>
+        for super::PersonProductsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PersonProductsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    additional_data: value.additional_data?,
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PersonProductsResponse>
+        for PersonProductsResponse {
+            fn from(value: super::PersonProductsResponse) -> Self {
+                Self {
+                    additional_data: Ok(value.additional_data),
+                    data: Ok(value.data),
+                    success: Ok(value.success),
                 }
             }
         }
@@ -8858,12 +9708,945 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Picture {
+            active_flag: ::std::result::Result<bool, ::std::string::String>,
+            add_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            added_by_user_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            item_id: ::std::result::Result<i64, ::std::string::String>,
+            item_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            pictures: ::std::result::Result<super::PictureUrls, ::std::string::String>,
+            update_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Picture {
+            fn default() -> Self {
+                Self {
+                    active_flag: Err("no value supplied for active_flag".to_string()),
+                    add_time: Ok(Default::default()),
+                    added_by_user_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    item_type: Err("no value supplied for item_type".to_string()),
+                    pictures: Err("no value supplied for pictures".to_string()),
+                    update_time: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl Picture {
+            pub fn active_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active_flag: {e}")
+                    });
+                self
+            }
+            pub fn add_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for add_time: {e}")
+                    });
+                self
+            }
+            pub fn added_by_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.added_by_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for added_by_user_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn item_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_type: {e}")
+                    });
+                self
+            }
+            pub fn pictures<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PictureUrls>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pictures = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pictures: {e}")
+                    });
+                self
+            }
+            pub fn update_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_time: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Picture> for super::Picture {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Picture,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active_flag: value.active_flag?,
+                    add_time: value.add_time?,
+                    added_by_user_id: value.added_by_user_id?,
+                    id: value.id?,
+                    item_id: value.item_id?,
+                    item_type: value.item_type?,
+                    pictures: value.pictures?,
+                    update_time: value.update_time?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Picture> for Picture {
+            fn from(value: super::Picture) -> Self {
+                Self {
+                    active_flag: Ok(value.active_flag),
+                    add_time: Ok(value.add_time),
+                    added_by_user_id: Ok(value.added_by_user_id),
+                    id: Ok(value.id),
+                    item_id: Ok(value.item_id),
+                    item_type: Ok(value.item_type),
+                    pictures: Ok(value.pictures),
+                    update_time: Ok(value.update_time),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PictureResponse {
+            data: ::std::result::Result<super::Picture, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PictureResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl PictureResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Picture>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PictureResponse> for super::PictureResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PictureResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PictureResponse> for PictureResponse {
+            fn from(value: super::PictureResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PictureUpload {
+            crop_height: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            crop_width: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            crop_x: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            crop_y: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            file: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for PictureUpload {
+            fn default() -> Self {
+                Self {
+                    crop_height: Ok(Default::default()),
+                    crop_width: Ok(Default::default()),
+                    crop_x: Ok(Default::default()),
+                    crop_y: Ok(Default::default()),
+                    file: Err("no value supplied for file".to_string()),
+                }
+            }
+        }
+        impl PictureUpload {
+            pub fn crop_height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.crop_height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for crop_height: {e}")
+                    });
+                self
+            }
+            pub fn crop_width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.crop_width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for crop_width: {e}")
+                    });
+                self
+            }
+            pub fn crop_x<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.crop_x = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for crop_x: {e}")
+                    });
+                self
+            }
+            pub fn crop_y<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.crop_y = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for crop_y: {e}")
+                    });
+                self
+            }
+            pub fn file<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PictureUpload> for super::PictureUpload {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PictureUpload,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    crop_height: value.crop_height?,
+                    crop_width: value.crop_width?,
+                    crop_x: value.crop_x?,
+                    crop_y: value.crop_y?,
+                    file: value.file?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PictureUpload> for PictureUpload {
+            fn from(value: super::PictureUpload) -> Self {
+                Self {
+                    crop_height: Ok(value.crop_height),
+                    crop_width: Ok(value.crop_width),
+                    crop_x: Ok(value.crop_x),
+                    crop_y: Ok(value.crop_y),
+                    file: Ok(value.file),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PictureUrls {
+            x128: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            x512: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PictureUrls {
+            fn default() -> Self {
+                Self {
+                    x128: Ok(Default::default()),
+                    x512: Ok(Default::default()),
+                }
+            }
+        }
+        impl PictureUrls {
+            pub fn x128<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x128 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for x128: {e}")
+                    });
+                self
+            }
+            pub fn x512<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x512 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for x512: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PictureUrls> for super::PictureUrls {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PictureUrls,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    x128: value.x128?,
+                    x512: value.x512?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PictureUrls> for PictureUrls {
+            fn from(value: super::PictureUrls) -> Self {
+                Self {
+                    x128: Ok(value.x128),
+                    x512: Ok(value.x512),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Product {
+            active_flag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            add_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            category: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            company_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            deal_id: ::std::result::Result<i64, ::std::string::String>,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            files_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            first_char: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            item_price: ::std::result::Result<f64, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<i64, ::std::string::String>,
+            selectable: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            sum: ::std::result::Result<f64, ::std::string::String>,
+            tax: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            unit: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            update_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            visible_to: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Product {
+            fn default() -> Self {
+                Self {
+                    active_flag: Ok(Default::default()),
+                    add_time: Ok(Default::default()),
+                    category: Ok(Default::default()),
+                    code: Ok(Default::default()),
+                    company_id: Ok(Default::default()),
+                    deal_id: Err("no value supplied for deal_id".to_string()),
+                    description: Ok(Default::default()),
+                    files_count: Ok(Default::default()),
+                    first_char: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    item_price: Err("no value supplied for item_price".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner_id: Ok(Default::default()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    selectable: Ok(Default::default()),
+                    sum: Err("no value supplied for sum".to_string()),
+                    tax: Ok(Default::default()),
+                    unit: Ok(Default::default()),
+                    update_time: Ok(Default::default()),
+                    visible_to: Ok(Default::default()),
+                }
+            }
+        }
+        impl Product {
+            pub fn active_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active_flag: {e}")
+                    });
+                self
+            }
+            pub fn add_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for add_time: {e}")
+                    });
+                self
+            }
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
+                self
+            }
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn company_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company_id: {e}")
+                    });
+                self
+            }
+            pub fn deal_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deal_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deal_id: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn files_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.files_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for files_count: {e}")
+                    });
+                self
+            }
+            pub fn first_char<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_char = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for first_char: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn item_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_price: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn selectable<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.selectable = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for selectable: {e}")
+                    });
+                self
+            }
+            pub fn sum<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sum = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sum: {e}")
+                    });
+                self
+            }
+            pub fn tax<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tax = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tax: {e}")
+                    });
+                self
+            }
+            pub fn unit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unit: {e}")
+                    });
+                self
+            }
+            pub fn update_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_time: {e}")
+                    });
+                self
+            }
+            pub fn visible_to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.visible_to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for visible_to: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Product> for super::Product {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Product,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active_flag: value.active_flag?,
+                    add_time: value.add_time?,
+                    category: value.category?,
+                    code: value.code?,
+                    company_id: value.company_id?,
+                    deal_id: value.deal_id?,
+                    description: value.description?,
+                    files_count: value.files_count?,
+                    first_char: value.first_char?,
+                    id: value.id?,
+                    item_price: value.item_price?,
+                    name: value.name?,
+                    owner_id: value.owner_id?,
+                    quantity: value.quantity?,
+                    selectable: value.selectable?,
+                    sum: value.sum?,
+                    tax: value.tax?,
+                    unit: value.unit?,
+                    update_time: value.update_time?,
+                    visible_to: value.visible_to?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Product> for Product {
+            fn from(value: super::Product) -> Self {
+                Self {
+                    active_flag: Ok(value.active_flag),
+                    add_time: Ok(value.add_time),
+                    category: Ok(value.category),
+                    code: Ok(value.code),
+                    company_id: Ok(value.company_id),
+                    deal_id: Ok(value.deal_id),
+                    description: Ok(value.description),
+                    files_count: Ok(value.files_count),
+                    first_char: Ok(value.first_char),
+                    id: Ok(value.id),
+                    item_price: Ok(value.item_price),
+                    name: Ok(value.name),
+                    owner_id: Ok(value.owner_id),
+                    quantity: Ok(value.quantity),
+                    selectable: Ok(value.selectable),
+                    sum: Ok(value.sum),
+                    tax: Ok(value.tax),
+                    unit: Ok(value.unit),
+                    update_time: Ok(value.update_time),
+                    visible_to: Ok(value.visible_to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedDeal {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            value: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedDeal {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    title: Err("no value supplied for title".to_string()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl RelatedDeal {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedDeal> for super::RelatedDeal {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedDeal,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    id: value.id?,
+                    status: value.status?,
+                    title: value.title?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RelatedDeal> for RelatedDeal {
+            fn from(value: super::RelatedDeal) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    id: Ok(value.id),
+                    status: Ok(value.status),
+                    title: Ok(value.title),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct RelatedObjects {
+            deal: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::RelatedDeal>,
+                ::std::string::String,
+            >,
             organization: ::std::result::Result<
                 ::std::collections::HashMap<
                     ::std::string::String,
                     super::RelatedOrganization,
                 >,
+                ::std::string::String,
+            >,
+            person: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::RelatedPerson>,
+                ::std::string::String,
+            >,
+            picture: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, super::Picture>,
                 ::std::string::String,
             >,
             user: ::std::result::Result<
@@ -8874,12 +10657,32 @@ pub mod types {
         impl ::std::default::Default for RelatedObjects {
             fn default() -> Self {
                 Self {
+                    deal: Ok(Default::default()),
                     organization: Ok(Default::default()),
+                    person: Ok(Default::default()),
+                    picture: Ok(Default::default()),
                     user: Ok(Default::default()),
                 }
             }
         }
         impl RelatedObjects {
+            pub fn deal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        super::RelatedDeal,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deal = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deal: {e}")
+                    });
+                self
+            }
             pub fn organization<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8894,6 +10697,37 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for organization: {e}")
+                    });
+                self
+            }
+            pub fn person<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        super::RelatedPerson,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.person = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for person: {e}")
+                    });
+                self
+            }
+            pub fn picture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, super::Picture>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.picture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for picture: {e}")
                     });
                 self
             }
@@ -8918,7 +10752,10 @@ pub mod types {
                 value: RelatedObjects,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    deal: value.deal?,
                     organization: value.organization?,
+                    person: value.person?,
+                    picture: value.picture?,
                     user: value.user?,
                 })
             }
@@ -8926,7 +10763,10 @@ pub mod types {
         impl ::std::convert::From<super::RelatedObjects> for RelatedObjects {
             fn from(value: super::RelatedObjects) -> Self {
                 Self {
+                    deal: Ok(value.deal),
                     organization: Ok(value.organization),
+                    person: Ok(value.person),
+                    picture: Ok(value.picture),
                     user: Ok(value.user),
                 }
             }
@@ -9071,6 +10911,135 @@ pub mod types {
                     name: Ok(value.name),
                     owner_id: Ok(value.owner_id),
                     people_count: Ok(value.people_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedPerson {
+            active_flag: ::std::result::Result<bool, ::std::string::String>,
+            email: ::std::result::Result<
+                ::std::vec::Vec<super::EmailEntry>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::vec::Vec<super::PhoneEntry>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedPerson {
+            fn default() -> Self {
+                Self {
+                    active_flag: Err("no value supplied for active_flag".to_string()),
+                    email: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner_id: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                }
+            }
+        }
+        impl RelatedPerson {
+            pub fn active_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active_flag: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EmailEntry>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PhoneEntry>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedPerson> for super::RelatedPerson {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedPerson,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active_flag: value.active_flag?,
+                    email: value.email?,
+                    id: value.id?,
+                    name: value.name?,
+                    owner_id: value.owner_id?,
+                    phone: value.phone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RelatedPerson> for RelatedPerson {
+            fn from(value: super::RelatedPerson) -> Self {
+                Self {
+                    active_flag: Ok(value.active_flag),
+                    email: Ok(value.email),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    owner_id: Ok(value.owner_id),
+                    phone: Ok(value.phone),
                 }
             }
         }
@@ -9844,6 +11813,27 @@ let response = client.get_person_activities()
     pub fn get_person_activities(&self) -> builder::GetPersonActivities<'_> {
         builder::GetPersonActivities::new(self)
     }
+    /**List the field changes of a person
+
+Newest first, cursor-paginated.
+
+Sends a `GET` request to `/persons/{id}/changelog`
+
+Arguments:
+- `id`: The id of the item.
+- `cursor`: The opaque cursor of the next page (`next_cursor` of the previous one).
+- `limit`: Items per page (default 100, capped at 500).
+```ignore
+let response = client.get_person_changelog()
+    .id(id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn get_person_changelog(&self) -> builder::GetPersonChangelog<'_> {
+        builder::GetPersonChangelog::new(self)
+    }
     /**List deals associated with a person
 
 Deals whose primary contact or participant is the person.
@@ -9885,6 +11875,31 @@ let response = client.get_person_files()
 ```*/
     pub fn get_person_files(&self) -> builder::GetPersonFiles<'_> {
         builder::GetPersonFiles::new(self)
+    }
+    /**List updates about a person
+
+The person's feed, newest first: field changes (`personChange`; custom field changes only with `all_changes=1`), done (`activity`) and planned (`plannedActivity`) activities, notes, deals, files, followers and mail messages. Each entry's `data` is the object of its type.
+
+Sends a `GET` request to `/persons/{id}/flow`
+
+Arguments:
+- `id`: The id of the item.
+- `all_changes`: `1` to include custom field changes.
+- `items`: Comma-separated item types to keep (e.g. `activity,note,personChange`).
+- `limit`: Items per page (default 100, capped at 500).
+- `start`: Pagination start (default 0).
+```ignore
+let response = client.get_person_updates()
+    .id(id)
+    .all_changes(all_changes)
+    .items(items)
+    .limit(limit)
+    .start(start)
+    .send()
+    .await;
+```*/
+    pub fn get_person_updates(&self) -> builder::GetPersonUpdates<'_> {
+        builder::GetPersonUpdates::new(self)
     }
     /**List followers of a person
 
@@ -9995,6 +12010,42 @@ let response = client.get_person_users()
 ```*/
     pub fn get_person_users(&self) -> builder::GetPersonUsers<'_> {
         builder::GetPersonUsers::new(self)
+    }
+    /**Delete a person picture
+
+Sends a `DELETE` request to `/persons/{id}/picture`
+
+Arguments:
+- `id`: The id of the item.
+```ignore
+let response = client.delete_person_picture()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn delete_person_picture(&self) -> builder::DeletePersonPicture<'_> {
+        builder::DeletePersonPicture::new(self)
+    }
+    /**List the products of a person's deals
+
+One single-key map `{"<deal id>": {deal, product}}` per product of each live deal whose primary contact is the person.
+
+Sends a `GET` request to `/persons/{id}/products`
+
+Arguments:
+- `id`: The id of the item.
+- `limit`: Items per page (default 100, capped at 500).
+- `start`: Pagination start (default 0).
+```ignore
+let response = client.get_person_products()
+    .id(id)
+    .limit(limit)
+    .start(start)
+    .send()
+    .await;
+```*/
+    pub fn get_person_products(&self) -> builder::GetPersonProducts<'_> {
+        builder::GetPersonProducts::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -12298,6 +14349,111 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_person_changelog`]
+
+[`Client::get_person_changelog`]: super::Client::get_person_changelog*/
+    #[derive(Debug, Clone)]
+    pub struct GetPersonChangelog<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i64>, String>,
+    }
+    impl<'a> GetPersonChangelog<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/persons/{id}/changelog`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ChangelogResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, id, cursor, limit } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/persons/{}/changelog", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_person_changelog",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_person_deals`]
 
 [`Client::get_person_deals`]: super::Client::get_person_deals*/
@@ -12501,6 +14657,142 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_person_files",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_person_updates`]
+
+[`Client::get_person_updates`]: super::Client::get_person_updates*/
+    #[derive(Debug, Clone)]
+    pub struct GetPersonUpdates<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        all_changes: Result<Option<::std::string::String>, String>,
+        items: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<i64>, String>,
+        start: Result<Option<i64>, String>,
+    }
+    impl<'a> GetPersonUpdates<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                all_changes: Ok(None),
+                items: Ok(None),
+                limit: Ok(None),
+                start: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn all_changes<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.all_changes = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for all_changes failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn items<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.items = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for items failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for start failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/persons/{id}/flow`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PersonFlowResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, id, all_changes, items, limit, start } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let all_changes = all_changes.map_err(Error::InvalidRequest)?;
+            let items = items.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let start = start.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/persons/{}/flow", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("all_changes", &all_changes))
+                .query(&progenitor_client::QueryParam::new("items", &items))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("start", &start))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_person_updates",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -13077,6 +15369,179 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_person_users",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_person_picture`]
+
+[`Client::delete_person_picture`]: super::Client::delete_person_picture*/
+    #[derive(Debug, Clone)]
+    pub struct DeletePersonPicture<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> DeletePersonPicture<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/persons/{id}/picture`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IdResponse>, Error<types::ErrorResponse>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/persons/{}/picture", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_person_picture",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_person_products`]
+
+[`Client::get_person_products`]: super::Client::get_person_products*/
+    #[derive(Debug, Clone)]
+    pub struct GetPersonProducts<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+        limit: Result<Option<i64>, String>,
+        start: Result<Option<i64>, String>,
+    }
+    impl<'a> GetPersonProducts<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                limit: Ok(None),
+                start: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for start failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/persons/{id}/products`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PersonProductsResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, id, limit, start } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let start = start.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/persons/{}/products", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("start", &start))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_person_products",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

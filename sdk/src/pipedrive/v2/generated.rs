@@ -516,6 +516,46 @@ pub mod types {
             Default::default()
         }
     }
+    ///A person's picture.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Picture {
+        pub active_flag: bool,
+        pub added_by_user_id: i64,
+        pub file_size: i64,
+        pub id: i64,
+        pub item_id: i64,
+        pub item_type: ::std::string::String,
+        pub pictures: PictureUrls,
+    }
+    impl Picture {
+        pub fn builder() -> builder::Picture {
+            Default::default()
+        }
+    }
+    ///One picture.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PictureResponse {
+        pub data: Picture,
+        pub success: bool,
+    }
+    impl PictureResponse {
+        pub fn builder() -> builder::PictureResponse {
+            Default::default()
+        }
+    }
+    ///The URLs of the 128 and 512 pixel squares.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct PictureUrls {
+        #[serde(rename = "128", skip_serializing_if = "::std::option::Option::is_none")]
+        pub x128: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "512", skip_serializing_if = "::std::option::Option::is_none")]
+        pub x512: ::std::option::Option<::std::string::String>,
+    }
+    impl PictureUrls {
+        pub fn builder() -> builder::PictureUrls {
+            Default::default()
+        }
+    }
     ///The organization of a search hit.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SearchOrganization {
@@ -4273,6 +4313,271 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Picture {
+            active_flag: ::std::result::Result<bool, ::std::string::String>,
+            added_by_user_id: ::std::result::Result<i64, ::std::string::String>,
+            file_size: ::std::result::Result<i64, ::std::string::String>,
+            id: ::std::result::Result<i64, ::std::string::String>,
+            item_id: ::std::result::Result<i64, ::std::string::String>,
+            item_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            pictures: ::std::result::Result<super::PictureUrls, ::std::string::String>,
+        }
+        impl ::std::default::Default for Picture {
+            fn default() -> Self {
+                Self {
+                    active_flag: Err("no value supplied for active_flag".to_string()),
+                    added_by_user_id: Err(
+                        "no value supplied for added_by_user_id".to_string(),
+                    ),
+                    file_size: Err("no value supplied for file_size".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    item_type: Err("no value supplied for item_type".to_string()),
+                    pictures: Err("no value supplied for pictures".to_string()),
+                }
+            }
+        }
+        impl Picture {
+            pub fn active_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.active_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for active_flag: {e}")
+                    });
+                self
+            }
+            pub fn added_by_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.added_by_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for added_by_user_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn file_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_size: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn item_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_type: {e}")
+                    });
+                self
+            }
+            pub fn pictures<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PictureUrls>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pictures = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pictures: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Picture> for super::Picture {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Picture,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    active_flag: value.active_flag?,
+                    added_by_user_id: value.added_by_user_id?,
+                    file_size: value.file_size?,
+                    id: value.id?,
+                    item_id: value.item_id?,
+                    item_type: value.item_type?,
+                    pictures: value.pictures?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Picture> for Picture {
+            fn from(value: super::Picture) -> Self {
+                Self {
+                    active_flag: Ok(value.active_flag),
+                    added_by_user_id: Ok(value.added_by_user_id),
+                    file_size: Ok(value.file_size),
+                    id: Ok(value.id),
+                    item_id: Ok(value.item_id),
+                    item_type: Ok(value.item_type),
+                    pictures: Ok(value.pictures),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PictureResponse {
+            data: ::std::result::Result<super::Picture, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for PictureResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl PictureResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Picture>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PictureResponse> for super::PictureResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PictureResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PictureResponse> for PictureResponse {
+            fn from(value: super::PictureResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PictureUrls {
+            x128: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            x512: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PictureUrls {
+            fn default() -> Self {
+                Self {
+                    x128: Ok(Default::default()),
+                    x512: Ok(Default::default()),
+                }
+            }
+        }
+        impl PictureUrls {
+            pub fn x128<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x128 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for x128: {e}")
+                    });
+                self
+            }
+            pub fn x512<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x512 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for x512: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PictureUrls> for super::PictureUrls {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PictureUrls,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    x128: value.x128?,
+                    x512: value.x512?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PictureUrls> for PictureUrls {
+            fn from(value: super::PictureUrls) -> Self {
+                Self {
+                    x128: Ok(value.x128),
+                    x512: Ok(value.x512),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SearchOrganization {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4915,6 +5220,23 @@ let response = client.delete_person_follower()
 ```*/
     pub fn delete_person_follower(&self) -> builder::DeletePersonFollower<'_> {
         builder::DeletePersonFollower::new(self)
+    }
+    /**Get the picture of a person
+
+404 when the person has no picture. Upload and delete it through API v1.
+
+Sends a `GET` request to `/persons/{id}/picture`
+
+Arguments:
+- `id`: The id of the item.
+```ignore
+let response = client.get_person_picture()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn get_person_picture(&self) -> builder::GetPersonPicture<'_> {
+        builder::GetPersonPicture::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -6904,6 +7226,77 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "delete_person_follower",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_person_picture`]
+
+[`Client::get_person_picture`]: super::Client::get_person_picture*/
+    #[derive(Debug, Clone)]
+    pub struct GetPersonPicture<'a> {
+        client: &'a super::Client,
+        id: Result<i64, String>,
+    }
+    impl<'a> GetPersonPicture<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| "conversion to `i64` for id failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/persons/{id}/picture`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PictureResponse>, Error<types::ErrorResponse>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/persons/{}/picture", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_person_picture",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

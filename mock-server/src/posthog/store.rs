@@ -1,0 +1,316 @@
+//! The persons of one project and every index over them: distinct id, UUID and numeric id
+//! (hash maps), the newest-first order (`(created_at, uuid)`), and the property-value index
+//! (key → value text → persons). Every change goes through a method here that keeps all of them
+//! in step; [`PersonStore::check`] rebuilds them from the persons and compares.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::person::Person;
+
+/// Index of a person in the store's slab.
+pub type PersonIndex = usize;
+
+/// Persons sharing one value of one property, with that value as stored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValueBucket {
+    /// The value as stored (the first person's, when several spell it the same text).
+    pub value: Value,
+    /// The persons holding it.
+    pub persons: BTreeSet<PersonIndex>,
+}
+
+/// Persons and their indexes.
+#[derive(Clone, Debug, Default)]
+pub struct PersonStore {
+    persons: Vec<Option<Person>>,
+    live: usize,
+    by_distinct_id: HashMap<String, PersonIndex>,
+    by_uuid: HashMap<Uuid, PersonIndex>,
+    by_pk: HashMap<i64, PersonIndex>,
+    /// `(created_at, uuid, index)` of every live person, ascending; lists walk it backwards.
+    order: BTreeSet<(i64, Uuid, PersonIndex)>,
+    /// Property key → value text → persons.
+    values: HashMap<String, HashMap<String, ValueBucket>>,
+    next_row_id: u64,
+}
+
+/// A property value as text: strings as they are, anything else as JSON.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl PersonStore {
+    /// How many live persons there are.
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// The person at `index`, if live.
+    pub fn get(&self, index: PersonIndex) -> Option<&Person> {
+        self.persons.get(index).and_then(Option::as_ref)
+    }
+
+    /// The person owning `distinct_id`.
+    pub fn by_distinct_id(&self, distinct_id: &str) -> Option<PersonIndex> {
+        self.by_distinct_id.get(distinct_id).copied()
+    }
+
+    /// The person with `uuid`.
+    pub fn by_uuid(&self, uuid: &Uuid) -> Option<PersonIndex> {
+        self.by_uuid.get(uuid).copied()
+    }
+
+    /// The person with numeric id `pk`.
+    pub fn by_pk(&self, pk: i64) -> Option<PersonIndex> {
+        self.by_pk.get(&pk).copied()
+    }
+
+    /// Live persons, newest first (`created_at` then UUID, both descending).
+    pub fn newest_first(&self) -> impl Iterator<Item = PersonIndex> + '_ {
+        self.order.iter().rev().map(|(_, _, index)| *index)
+    }
+
+    /// The order key of a live person.
+    pub fn order_key(&self, index: PersonIndex) -> Option<(i64, Uuid)> {
+        self.get(index)
+            .map(|person| (person.created_at, person.uuid))
+    }
+
+    /// The value index of property `key`.
+    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+        self.values.get(key)
+    }
+
+    /// Adds a person without distinct ids; returns its index.
+    pub fn insert(&mut self, person: Person) -> PersonIndex {
+        let index = self.persons.len();
+        self.by_uuid.insert(person.uuid, index);
+        self.by_pk.insert(person.pk, index);
+        self.order.insert((person.created_at, person.uuid, index));
+        for (key, value) in &person.properties {
+            self.index_value(index, key, value);
+        }
+        self.persons.push(Some(person));
+        self.live += 1;
+        index
+    }
+
+    /// Gives `distinct_id` to person `index` with the next row id, unless someone owns it.
+    pub fn add_distinct_id(&mut self, index: PersonIndex, distinct_id: &str) {
+        if self.by_distinct_id.contains_key(distinct_id) {
+            return;
+        }
+        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+            person
+                .distinct_ids
+                .push((self.next_row_id, distinct_id.to_owned()));
+            self.next_row_id += 1;
+            self.by_distinct_id.insert(distinct_id.to_owned(), index);
+        }
+    }
+
+    /// Takes `distinct_id` off person `index`, freeing it.
+    pub fn remove_distinct_id(&mut self, index: PersonIndex, distinct_id: &str) {
+        if self.by_distinct_id(distinct_id) != Some(index) {
+            return;
+        }
+        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+            person.distinct_ids.retain(|(_, id)| id != distinct_id);
+            self.by_distinct_id.remove(distinct_id);
+        }
+    }
+
+    /// Changes the properties `keys` of person `index` with `change` (which must touch no
+    /// other key), re-indexing only those keys.
+    pub fn update_properties(
+        &mut self,
+        index: PersonIndex,
+        keys: &[&str],
+        change: impl FnOnce(&mut Map<String, Value>),
+    ) {
+        let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        let before: Vec<Option<Value>> = keys
+            .iter()
+            .map(|key| person.properties.get(*key).cloned())
+            .collect();
+        change(&mut person.properties);
+        let after: Vec<Option<Value>> = keys
+            .iter()
+            .map(|key| person.properties.get(*key).cloned())
+            .collect();
+        for ((key, old), new) in keys.iter().zip(before).zip(after) {
+            if old == new {
+                continue;
+            }
+            if let Some(old) = old {
+                self.unindex_value(index, key, &old);
+            }
+            if let Some(new) = new {
+                self.index_value(index, key, &new);
+            }
+        }
+    }
+
+    /// Changes anything of person `index` but its UUID, pk and distinct ids, re-indexing it
+    /// whole.
+    pub fn update(&mut self, index: PersonIndex, change: impl FnOnce(&mut Person)) {
+        let Some(person) = self.get(index) else {
+            return;
+        };
+        let key = (person.created_at, person.uuid, index);
+        let before = person.properties.clone();
+        for (name, value) in &before {
+            self.unindex_value(index, name, value);
+        }
+        self.order.remove(&key);
+        let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        change(person);
+        self.order.insert((person.created_at, person.uuid, index));
+        let after = person.properties.clone();
+        for (name, value) in &after {
+            self.index_value(index, name, value);
+        }
+    }
+
+    /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
+    pub fn remove(&mut self, index: PersonIndex) -> Option<Person> {
+        let person = self.persons.get_mut(index)?.take()?;
+        self.live -= 1;
+        self.order.remove(&(person.created_at, person.uuid, index));
+        self.by_uuid.remove(&person.uuid);
+        self.by_pk.remove(&person.pk);
+        for (_, distinct_id) in &person.distinct_ids {
+            self.by_distinct_id.remove(distinct_id);
+        }
+        for (key, value) in &person.properties {
+            self.unindex_value(index, key, value);
+        }
+        Some(person)
+    }
+
+    /// Moves every distinct id of `from` (already removed) onto `to`, keeping row order.
+    pub fn adopt_distinct_ids(&mut self, to: PersonIndex, from: &Person) {
+        let Some(person) = self.persons.get_mut(to).and_then(Option::as_mut) else {
+            return;
+        };
+        person
+            .distinct_ids
+            .extend(from.distinct_ids.iter().cloned());
+        person.distinct_ids.sort_by_key(|(row, _)| *row);
+        for (_, distinct_id) in &from.distinct_ids {
+            self.by_distinct_id.insert(distinct_id.clone(), to);
+        }
+    }
+
+    /// Marks person `index` identified.
+    pub fn mark_identified(&mut self, index: PersonIndex) {
+        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+            person.is_identified = true;
+        }
+    }
+
+    /// Sets `last_seen_at` of person `index` to `at` if that is later.
+    pub fn see(&mut self, index: PersonIndex, at: i64) {
+        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut)
+            && person.last_seen_at.is_none_or(|seen| seen < at)
+        {
+            person.last_seen_at = Some(at);
+        }
+    }
+
+    fn index_value(&mut self, index: PersonIndex, key: &str, value: &Value) {
+        self.values
+            .entry(key.to_owned())
+            .or_default()
+            .entry(value_text(value))
+            .or_insert_with(|| ValueBucket {
+                value: value.clone(),
+                persons: BTreeSet::new(),
+            })
+            .persons
+            .insert(index);
+    }
+
+    fn unindex_value(&mut self, index: PersonIndex, key: &str, value: &Value) {
+        let Some(buckets) = self.values.get_mut(key) else {
+            return;
+        };
+        let text = value_text(value);
+        if let Some(bucket) = buckets.get_mut(&text) {
+            bucket.persons.remove(&index);
+            if bucket.persons.is_empty() {
+                buckets.remove(&text);
+            }
+        }
+        if buckets.is_empty() {
+            self.values.remove(key);
+        }
+    }
+
+    /// Rebuilds every index from the live persons and compares it with the maintained one;
+    /// also checks that no distinct id is on two persons and that distinct ids are in row
+    /// order. For tests and debugging.
+    pub fn check(&self) -> Result<(), String> {
+        let mut by_distinct_id = HashMap::new();
+        let mut by_uuid = HashMap::new();
+        let mut by_pk = HashMap::new();
+        let mut order = BTreeSet::new();
+        let mut values: BTreeMap<(String, String), BTreeSet<PersonIndex>> = BTreeMap::new();
+        for (index, person) in self.persons.iter().enumerate() {
+            let Some(person) = person else { continue };
+            for (_, distinct_id) in &person.distinct_ids {
+                if let Some(other) = by_distinct_id.insert(distinct_id.clone(), index) {
+                    return Err(format!("{distinct_id} is on persons {other} and {index}"));
+                }
+            }
+            if !person.distinct_ids.is_sorted_by_key(|(row, _)| *row) {
+                return Err(format!(
+                    "person {index}'s distinct ids are out of row order"
+                ));
+            }
+            if by_uuid.insert(person.uuid, index).is_some()
+                || by_pk.insert(person.pk, index).is_some()
+            {
+                return Err(format!("person {index} shares a UUID or pk"));
+            }
+            order.insert((person.created_at, person.uuid, index));
+            for (key, value) in &person.properties {
+                values
+                    .entry((key.clone(), value_text(value)))
+                    .or_default()
+                    .insert(index);
+            }
+        }
+        let maintained: BTreeMap<(String, String), BTreeSet<PersonIndex>> = self
+            .values
+            .iter()
+            .flat_map(|(key, buckets)| {
+                buckets.iter().map(move |(text, bucket)| {
+                    ((key.clone(), text.clone()), bucket.persons.clone())
+                })
+            })
+            .collect();
+        let checks = [
+            (by_distinct_id == self.by_distinct_id, "distinct id"),
+            (by_uuid == self.by_uuid, "UUID"),
+            (by_pk == self.by_pk, "pk"),
+            (order == self.order, "newest-first"),
+            (order.len() == self.live, "live count"),
+            (values == maintained, "property-value"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, name)) => Err(format!("the {name} index drifted from the persons")),
+            None => Ok(()),
+        }
+    }
+}
