@@ -13,6 +13,7 @@ pub mod posthog;
 pub mod router;
 pub mod server;
 mod transport;
+mod vendor_handle;
 pub mod whop;
 
 pub use clock::Clock;

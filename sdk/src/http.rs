@@ -41,6 +41,39 @@ impl HttpConfig {
     }
 }
 
+/// The setters every vendor's `ClientBuilder` shares: timeout, user agent and retries. Expand
+/// it inside `impl ClientBuilder` of a builder with `http: HttpConfig` and
+/// `retry: RetryPolicy` fields.
+macro_rules! shared_builder_setters {
+    () => {
+        /// Sets the timeout for connecting and for each whole request (default 30 s).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.timeout = timeout;
+            self
+        }
+
+        /// Sets the `User-Agent` header (default `persons-sdk/<version>`).
+        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+            self.http.user_agent = user_agent.into();
+            self
+        }
+
+        /// Sets how many times a failed idempotent request is retried (default 2).
+        pub fn max_retries(mut self, max_retries: u32) -> Self {
+            self.retry = self.retry.with_max_retries(max_retries);
+            self
+        }
+
+        /// Sets the backoff before the first retry, doubled for each further one
+        /// (default 500 ms).
+        pub fn retry_backoff(mut self, base_delay: std::time::Duration) -> Self {
+            self.retry = self.retry.with_base_delay(base_delay);
+            self
+        }
+    };
+}
+pub(crate) use shared_builder_setters;
+
 /// Default headers carrying `name: value`, with the value marked sensitive so that it never
 /// shows in `Debug` output or logs.
 pub(crate) fn secret_header(

@@ -2,7 +2,7 @@
 //! `/api/v2`), authenticates, and holds what both versions share (visibility, search,
 //! custom field input). Free of any transport.
 
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::Value;
 
@@ -17,6 +17,7 @@ use super::state::PipedriveState;
 use super::{v1, v2};
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse};
+use crate::vendor_handle::{read_lock, write_lock};
 
 /// Where Pipedrive is mounted on the mock server.
 pub const PREFIX: &str = "/pipedrive";
@@ -77,7 +78,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The caller's company, for reading.
     pub fn read(&self) -> Result<CompanyRead<'_>, PipedriveError> {
-        let guard = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let guard = read_lock(self.state);
         if guard.company(self.caller.company).is_none() {
             return Err(PipedriveError::unauthorized());
         }
@@ -89,7 +90,7 @@ impl Context<'_> {
 
     /// The caller's company, for writing.
     pub fn write(&self) -> Result<CompanyWrite<'_>, PipedriveError> {
-        let guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        let guard = write_lock(self.state);
         if guard.company(self.caller.company).is_none() {
             return Err(PipedriveError::unauthorized());
         }
@@ -202,7 +203,7 @@ fn authenticate(
     } else {
         Presented::Nothing
     };
-    let state = state.read().unwrap_or_else(PoisonError::into_inner);
+    let state = read_lock(state);
     let credential = state.keys.authenticate(presented)?.clone();
     let user = state
         .company(credential.company)

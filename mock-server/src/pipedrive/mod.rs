@@ -31,12 +31,13 @@ pub mod v1;
 pub mod v2;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, RwLock};
 
 pub use company::ModelError;
 pub use model::Id;
 
 use crate::clock::Clock;
+use crate::vendor_handle::VendorHandle;
 use model::{DealProduct, File, MailMessage, Product};
 use state::PipedriveState;
 
@@ -46,9 +47,7 @@ use state::PipedriveState;
 /// Clones share the same state.
 #[derive(Clone, Debug)]
 pub struct Pipedrive {
-    state: Arc<RwLock<PipedriveState>>,
-    clock: Clock,
-    base_url: String,
+    handle: VendorHandle<PipedriveState>,
 }
 
 /// A mail message to seed with [`Pipedrive::record_mail`].
@@ -74,31 +73,29 @@ impl Pipedrive {
     /// A handle on `state`, served at `server_url` + [`api::PREFIX`].
     pub(crate) fn new(state: Arc<RwLock<PipedriveState>>, clock: Clock, server_url: &str) -> Self {
         Self {
-            state,
-            clock,
-            base_url: format!("{}{}", server_url.trim_end_matches('/'), api::PREFIX),
+            handle: VendorHandle::new(state, clock, server_url, api::PREFIX),
         }
     }
 
     /// The root to give the SDK (`…/pipedrive`): v1 lives at `/v1` and `/api/v1` below it,
     /// v2 at `/api/v2`.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.handle.base_url
     }
 
     /// The v1 base URL, e.g. `http://127.0.0.1:4010/pipedrive/api/v1`.
     pub fn v1_url(&self) -> String {
-        format!("{}/api/v1", self.base_url)
+        format!("{}/api/v1", self.handle.base_url)
     }
 
     /// The v2 base URL (what the official npm client takes as `basePath`).
     pub fn v2_url(&self) -> String {
-        format!("{}/api/v2", self.base_url)
+        format!("{}/api/v2", self.handle.base_url)
     }
 
     /// Creates a company with an admin user and an API token; returns `(user id, token)`.
     pub fn create_company(&self, company: Id) -> (Id, String) {
-        let mut state = self.write();
+        let mut state = self.handle.write();
         let user = state.add_user(
             company,
             &format!("Admin {company}"),
@@ -111,18 +108,18 @@ impl Pipedrive {
 
     /// Adds a user to `company` (created if needed); returns its id.
     pub fn add_user(&self, company: Id, name: &str, email: &str, is_admin: bool) -> Id {
-        self.write().add_user(company, name, email, is_admin)
+        self.handle.write().add_user(company, name, email, is_admin)
     }
 
     /// Registers `token` (or a generated 40-hex one) as `user`'s API token; returns it.
     pub fn add_api_token(&self, company: Id, user: Id, token: Option<&str>) -> String {
-        self.write().add_api_token(company, user, token)
+        self.handle.write().add_api_token(company, user, token)
     }
 
     /// Issues an OAuth access token for `user` with `scopes` (e.g. `contacts:read`).
     pub fn create_oauth_token(&self, company: Id, user: Id, scopes: &[&str]) -> String {
         let scopes: BTreeSet<String> = scopes.iter().map(|scope| (*scope).to_owned()).collect();
-        self.write().add_oauth_token(company, user, scopes)
+        self.handle.write().add_oauth_token(company, user, scopes)
     }
 
     /// Creates an organization (Pipedrive's organization API is not modelled).
@@ -133,7 +130,7 @@ impl Pipedrive {
         owner: Id,
         address: Option<&str>,
     ) -> Result<Id, ModelError> {
-        let mut state = self.write();
+        let mut state = self.handle.write();
         state
             .ensure_company(company)
             .add_organization(name, owner, address.map(str::to_owned))
@@ -148,7 +145,7 @@ impl Pipedrive {
         file_name: &str,
         file_size: u64,
     ) -> Result<Id, ModelError> {
-        let now = self.clock.now();
+        let now = self.handle.clock.now();
         let file_type = file_name
             .rsplit_once('.')
             .map(|(_, extension)| extension.to_ascii_lowercase())
@@ -163,13 +160,16 @@ impl Pipedrive {
             file_size,
             add_time: now,
         };
-        self.write().ensure_company(company).attach_file(file)
+        self.handle
+            .write()
+            .ensure_company(company)
+            .attach_file(file)
     }
 
     /// Records a synced mail message, as the mail sync would.
     pub fn record_mail(&self, company: Id, mail: NewMail) -> Result<Id, ModelError> {
-        let now = self.clock.now();
-        let mut state = self.write();
+        let now = self.handle.clock.now();
+        let mut state = self.handle.write();
         let company = state.ensure_company(company);
         let thread_id = company.next_id("thread");
         let snippet: String = mail.subject.chars().take(100).collect();
@@ -204,9 +204,12 @@ impl Pipedrive {
             code: code.map(str::to_owned),
             unit: None,
             owner_id: owner,
-            add_time: self.clock.now(),
+            add_time: self.handle.clock.now(),
         };
-        self.write().ensure_company(company).create_product(product)
+        self.handle
+            .write()
+            .ensure_company(company)
+            .create_product(product)
     }
 
     /// Attaches `quantity` of product `product` at `item_price` to deal `deal`, as the deal
@@ -225,16 +228,17 @@ impl Pipedrive {
             product_id: product,
             item_price,
             quantity,
-            add_time: self.clock.now(),
+            add_time: self.handle.clock.now(),
         };
-        self.write()
+        self.handle
+            .write()
             .ensure_company(company)
             .attach_product(attachment)
     }
 
     /// How many active persons `company` has.
     pub fn person_count(&self, company: Id) -> usize {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         state.company(company).map_or(0, |company| {
             company
                 .persons
@@ -250,7 +254,7 @@ impl Pipedrive {
         company: Id,
         read: impl FnOnce(&company::Company) -> T,
     ) -> Option<T> {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         state.company(company).map(read)
     }
 
@@ -260,20 +264,16 @@ impl Pipedrive {
         company: Id,
         write: impl FnOnce(&mut company::Company) -> T,
     ) -> T {
-        write(self.write().ensure_company(company))
+        write(self.handle.write().ensure_company(company))
     }
 
     /// The clock the mock reads.
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.handle.clock
     }
 
     /// Forgets every company, user, token and record.
     pub fn reset(&self) {
-        *self.write() = PipedriveState::default();
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, PipedriveState> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+        *self.handle.write() = PipedriveState::default();
     }
 }

@@ -2,7 +2,7 @@
 //! `/api/projects/{id}/persons/` and `/api/environments/{id}/persons/`. Routing, credentials,
 //! project resolution and scopes live here; each action lives in [`super::actions`].
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::RwLock;
 
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use super::state::PostHogState;
 use super::{reads, writes};
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
+use crate::vendor_handle::{read_lock, write_lock};
 
 /// Where PostHog is mounted on the mock server.
 pub const PREFIX: &str = "/posthog";
@@ -70,7 +71,7 @@ fn capture_events(
         Ok(parsed) => parsed,
         Err(error) => return error.into_response(),
     };
-    let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
+    let mut state = write_lock(state);
     if let Some(project_id) = state.project_for_token(&parsed.token) {
         let project = state.ensure_project(project_id);
         for event in parsed.events {
@@ -308,7 +309,7 @@ fn persons_api(
     }
     let now = clock.now_micros();
     if writes {
-        let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
+        let mut state = write_lock(state);
         let project = state.ensure_project(project_id);
         let call = Call {
             request,
@@ -319,7 +320,7 @@ fn persons_api(
         };
         action(actions::Target::Write(project), &call)
     } else {
-        let state = state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = read_lock(state);
         let project = state.project(project_id).ok_or_else(project_not_found)?;
         let call = Call {
             request,
@@ -342,7 +343,7 @@ fn authorised(
     request: &ApiRequest,
     project: &str,
 ) -> Result<(PersonalKey, i64), PostHogError> {
-    let state = state.read().unwrap_or_else(PoisonError::into_inner);
+    let state = read_lock(state);
     let key = state.keys.authenticate(request)?.clone();
     let project = decode_segment(project).unwrap_or_default();
     let project_id = if project == "@current" {

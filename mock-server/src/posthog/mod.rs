@@ -30,13 +30,14 @@ pub mod time;
 pub mod timeline;
 pub mod writes;
 
-use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, RwLock};
 
 pub use event::Event;
 pub use keys::PersonalKey;
 pub use project::IngestError;
 
 use crate::clock::Clock;
+use crate::vendor_handle::VendorHandle;
 use state::PostHogState;
 
 /// The test-facing handle on the PostHog mock: base URL, projects, tokens, keys and events.
@@ -44,9 +45,7 @@ use state::PostHogState;
 /// Clones share the same state.
 #[derive(Clone, Debug)]
 pub struct PostHog {
-    state: Arc<RwLock<PostHogState>>,
-    clock: Clock,
-    base_url: String,
+    handle: VendorHandle<PostHogState>,
 }
 
 /// A person as a test sees it, a snapshot taken from the model.
@@ -72,36 +71,34 @@ impl PostHog {
     /// A handle on `state`, served at `server_url` + [`api::PREFIX`].
     pub(crate) fn new(state: Arc<RwLock<PostHogState>>, clock: Clock, server_url: &str) -> Self {
         Self {
-            state,
-            clock,
-            base_url: format!("{}{}", server_url.trim_end_matches('/'), api::PREFIX),
+            handle: VendorHandle::new(state, clock, server_url, api::PREFIX),
         }
     }
 
     /// The host to give a PostHog client (API and capture alike), e.g.
     /// `http://127.0.0.1:4010/posthog`.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.handle.base_url
     }
 
     /// Creates project `project_id` (if needed) and returns a new project token for it.
     pub fn create_project(&self, project_id: i64) -> String {
-        self.write().add_project(project_id, None)
+        self.handle.write().add_project(project_id, None)
     }
 
     /// Registers `token` as a project token of `project_id` (creating the project).
     pub fn add_project_token(&self, project_id: i64, token: &str) {
-        self.write().add_project(project_id, Some(token));
+        self.handle.write().add_project(project_id, Some(token));
     }
 
     /// Creates a personal API key with `key`'s access and returns it (`phx_…`).
     pub fn create_personal_key(&self, key: PersonalKey) -> String {
-        self.write().add_key(None, key)
+        self.handle.write().add_key(None, key)
     }
 
     /// Registers `token` as a personal API key with `key`'s access.
     pub fn add_personal_key(&self, token: &str, key: PersonalKey) {
-        self.write().add_key(Some(token), key);
+        self.handle.write().add_key(Some(token), key);
     }
 
     /// Turns PostHog's team-level `last_seen_at` switch on or off for `project_id` (created if
@@ -109,7 +106,8 @@ impl PostHog {
     /// moves it forward to the start of the event's hour, unless the event carries
     /// `$update_person_last_seen_at: false`.
     pub fn track_last_seen(&self, project_id: i64, enabled: bool) {
-        self.write()
+        self.handle
+            .write()
             .ensure_project(project_id)
             .track_last_seen(enabled);
     }
@@ -117,8 +115,9 @@ impl PostHog {
     /// Ingests `event` into `project_id` (created if needed), as capture would; events
     /// without a time happen at the mock clock's now.
     pub fn capture(&self, project_id: i64, event: Event) -> Result<(), IngestError> {
-        let now = self.clock.now_micros();
-        self.write()
+        let now = self.handle.clock.now_micros();
+        self.handle
+            .write()
             .ensure_project(project_id)
             .ingest(event.into_new_event(), now)
             .map(drop)
@@ -130,8 +129,8 @@ impl PostHog {
         project_id: i64,
         events: impl IntoIterator<Item = Event>,
     ) -> Result<usize, IngestError> {
-        let now = self.clock.now_micros();
-        let mut state = self.write();
+        let now = self.handle.clock.now_micros();
+        let mut state = self.handle.write();
         let project = state.ensure_project(project_id);
         let mut count = 0;
         for event in events {
@@ -144,14 +143,15 @@ impl PostHog {
     /// Creates a static cohort in `project_id` of the persons owning `distinct_ids`; returns
     /// its id.
     pub fn create_cohort(&self, project_id: i64, name: &str, distinct_ids: &[&str]) -> i64 {
-        self.write()
+        self.handle
+            .write()
             .ensure_project(project_id)
             .create_cohort(name, distinct_ids)
     }
 
     /// The person owning `distinct_id` in `project_id`.
     pub fn person(&self, project_id: i64, distinct_id: &str) -> Option<PersonSnapshot> {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         let project = state.project(project_id)?;
         let person = project.person(project.by_distinct_id(distinct_id)?)?;
         Some(PersonSnapshot {
@@ -167,7 +167,7 @@ impl PostHog {
 
     /// How many persons `project_id` has (0 for an unknown project).
     pub fn person_count(&self, project_id: i64) -> usize {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         state
             .project(project_id)
             .map_or(0, project::Project::person_count)
@@ -175,7 +175,7 @@ impl PostHog {
 
     /// Checks `project_id`'s indexes against its persons (see [`project::Project::check_invariants`]).
     pub fn check_invariants(&self, project_id: i64) -> Result<(), String> {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         state
             .project(project_id)
             .map_or(Ok(()), project::Project::check_invariants)
@@ -183,15 +183,11 @@ impl PostHog {
 
     /// The clock the mock reads (shared with the whole server).
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.handle.clock
     }
 
     /// Forgets every project, token, key and event.
     pub fn reset(&self) {
-        *self.write() = PostHogState::default();
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, PostHogState> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+        *self.handle.write() = PostHogState::default();
     }
 }

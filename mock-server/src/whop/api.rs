@@ -2,7 +2,7 @@
 //! Free of any transport: it maps an [`ApiRequest`] to an [`ApiResponse`].
 
 use std::num::IntErrorKind;
-use std::sync::{PoisonError, RwLock};
+use std::sync::RwLock;
 
 use super::account::RecordError;
 use super::error::WhopError;
@@ -14,6 +14,7 @@ use super::render::{CreatedEventBody, DataBody, ListPeopleBody, PersonJson};
 use super::state::WhopState;
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
+use crate::vendor_handle::{read_lock, write_lock};
 
 /// Where Whop is mounted on the mock server.
 pub const PREFIX: &str = "/whop/api/v1";
@@ -34,18 +35,14 @@ pub fn handle(
 ) -> ApiResponse {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let result = match (request.method.as_str(), segments.as_slice()) {
-        ("GET", ["people"]) => list_people(&read(state), clock, request),
+        ("GET", ["people"]) => list_people(&read_lock(state), clock, request),
         ("GET", ["people", id]) if !id.is_empty() => {
-            retrieve_person(&read(state), clock, request, id)
+            retrieve_person(&read_lock(state), clock, request, id)
         }
         ("POST", ["events"]) => create_event(state, clock, request),
         _ => Err(route_not_found(request)),
     };
     result.unwrap_or_else(WhopError::into_response)
-}
-
-fn read(state: &RwLock<WhopState>) -> std::sync::RwLockReadGuard<'_, WhopState> {
-    state.read().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The 404 for a route Whop does not have, logged loudly so a test author notices.
@@ -173,7 +170,7 @@ fn create_event(
     clock: &Clock,
     request: &ApiRequest,
 ) -> Result<ApiResponse, WhopError> {
-    let mut state = state.write().unwrap_or_else(PoisonError::into_inner);
+    let mut state = write_lock(state);
     let scope = state.keys.authenticate(request.bearer_token())?;
     let intake = intake::parse(&request.body)?;
     let account_id = scope.account(Some(&intake.account_id))?;

@@ -20,12 +20,13 @@ pub mod state;
 pub mod timeline;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
+use std::sync::{Arc, RwLock};
 
 pub use account::RecordError;
 pub use event::{AdEntity, Event, StandardEvent};
 
 use crate::clock::Clock;
+use crate::vendor_handle::VendorHandle;
 use keys::KeyScope;
 use state::WhopState;
 
@@ -34,40 +35,38 @@ use state::WhopState;
 /// Clones share the same state.
 #[derive(Clone, Debug)]
 pub struct Whop {
-    state: Arc<RwLock<WhopState>>,
-    clock: Clock,
-    base_url: String,
+    handle: VendorHandle<WhopState>,
 }
 
 impl Whop {
     /// A handle on `state`, served at `server_url` + [`api::PREFIX`].
     pub(crate) fn new(state: Arc<RwLock<WhopState>>, clock: Clock, server_url: &str) -> Self {
         Self {
-            state,
-            clock,
-            base_url: format!("{}{}", server_url.trim_end_matches('/'), api::PREFIX),
+            handle: VendorHandle::new(state, clock, server_url, api::PREFIX),
         }
     }
 
     /// The base URL to give a Whop client, e.g. `http://127.0.0.1:4010/whop/api/v1`.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.handle.base_url
     }
 
     /// Creates an account (`biz_…`) if it does not exist yet.
     pub fn create_account(&self, account_id: &str) {
-        self.write().ensure_account(account_id);
+        self.handle.write().ensure_account(account_id);
     }
 
     /// Creates an account API key for `account_id` (creating the account too) and returns it.
     pub fn create_account_key(&self, account_id: &str) -> String {
-        self.write()
+        self.handle
+            .write()
             .add_key(None, KeyScope::Account(account_id.to_owned()))
     }
 
     /// Registers `token` as an account API key for `account_id`.
     pub fn add_account_key(&self, account_id: &str, token: &str) {
-        self.write()
+        self.handle
+            .write()
             .add_key(Some(token), KeyScope::Account(account_id.to_owned()));
     }
 
@@ -78,14 +77,17 @@ impl Whop {
         account_ids: impl IntoIterator<Item = &'a str>,
     ) -> String {
         let accounts: BTreeSet<String> = account_ids.into_iter().map(str::to_owned).collect();
-        self.write().add_key(None, KeyScope::MultiAccount(accounts))
+        self.handle
+            .write()
+            .add_key(None, KeyScope::MultiAccount(accounts))
     }
 
     /// Records one event in `account_id` (created if needed), as the pixel would; returns the
     /// event id. Events without a time happen at the mock clock's now.
     pub fn ingest(&self, account_id: &str, event: Event) -> Result<String, RecordError> {
-        let now = self.clock.now();
+        let now = self.handle.clock.now();
         let recorded = self
+            .handle
             .write()
             .record(account_id, event.into_new_event(), now)?;
         Ok(recorded.event_id)
@@ -97,8 +99,8 @@ impl Whop {
         account_id: &str,
         events: impl IntoIterator<Item = Event>,
     ) -> Result<usize, RecordError> {
-        let now = self.clock.now();
-        let mut state = self.write();
+        let now = self.handle.clock.now();
+        let mut state = self.handle.write();
         let account = state.ensure_account(account_id);
         let mut count = 0;
         for event in events {
@@ -110,7 +112,7 @@ impl Whop {
 
     /// How many people `account_id` has (0 for an unknown account).
     pub fn person_count(&self, account_id: &str) -> usize {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.handle.read();
         state
             .account(account_id)
             .map_or(0, account::Account::person_count)
@@ -118,15 +120,11 @@ impl Whop {
 
     /// The clock the Whop mock reads (shared with the whole server).
     pub fn clock(&self) -> &Clock {
-        &self.clock
+        &self.handle.clock
     }
 
     /// Forgets every account, key and event.
     pub fn reset(&self) {
-        *self.write() = WhopState::default();
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, WhopState> {
-        self.state.write().unwrap_or_else(PoisonError::into_inner)
+        *self.handle.write() = WhopState::default();
     }
 }

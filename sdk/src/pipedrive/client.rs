@@ -2,7 +2,6 @@
 //! token, HTTP settings and retries, shared by the v1 and v2 generated clients.
 
 use std::fmt;
-use std::time::Duration;
 
 use reqwest::header::HeaderName;
 
@@ -150,30 +149,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the timeout for connecting and for each whole request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Sets the `User-Agent` header.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.http.user_agent = user_agent.into();
-        self
-    }
-
-    /// Sets how many times a failed idempotent request is retried (default 2); 429s wait for
-    /// `Retry-After`.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.retry = self.retry.with_max_retries(max_retries);
-        self
-    }
-
-    /// Sets the backoff before the first retry (default 500 ms).
-    pub fn retry_backoff(mut self, base_delay: Duration) -> Self {
-        self.retry = self.retry.with_base_delay(base_delay);
-        self
-    }
+    crate::http::shared_builder_setters!();
 
     /// Builds the client; fails with [`Error::Config`] without a token, with a token that
     /// cannot be a header, or with a base URL that is not absolute.

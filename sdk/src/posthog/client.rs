@@ -2,7 +2,6 @@
 //! and retries.
 
 use std::fmt;
-use std::time::Duration;
 
 use super::Error;
 use super::generated;
@@ -137,29 +136,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the timeout for connecting and for each whole request (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Sets the `User-Agent` header (default `persons-sdk/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.http.user_agent = user_agent.into();
-        self
-    }
-
-    /// Sets how many times a failed idempotent request is retried (default 2).
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.retry = self.retry.with_max_retries(max_retries);
-        self
-    }
-
-    /// Sets the backoff before the first retry, doubled for each further one (default 500 ms).
-    pub fn retry_backoff(mut self, base_delay: Duration) -> Self {
-        self.retry = self.retry.with_base_delay(base_delay);
-        self
-    }
+    crate::http::shared_builder_setters!();
 
     /// Builds the client.
     ///
