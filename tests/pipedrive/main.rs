@@ -6,4 +6,5 @@ mod history;
 mod official_client;
 mod paging;
 mod persons;
+mod records;
 mod support;

@@ -53,6 +53,15 @@ impl Fixture {
             .id
     }
 
+    /// Creates an organization of [`COMPANY`] owned by the admin; returns its id.
+    pub fn org(&self, name: &str, address: Option<&str>) -> i64 {
+        let id = self
+            .pipedrive
+            .create_organization(COMPANY, name, self.admin, address)
+            .expect("organization created");
+        i64::try_from(id).expect("small id")
+    }
+
     /// Creates a deal for `person` through API v2; returns its id.
     pub async fn deal(&self, person: i64, title: &str) -> i64 {
         let input = v2::types::DealInput {

@@ -235,6 +235,50 @@ async fn bad_filters_answer_posthogs_errors() {
             "The 'event' property filter does not work in 'person' scope"
         )
     );
+    // What PostHog leaves to ClickHouse gets a 400 in the mock's own words.
+    for (filter, detail) in [
+        (
+            r#"[{"key":"k","value":"(","operator":"regex"}]"#,
+            "Invalid regular expression: ",
+        ),
+        (
+            r#"[{"key":"k","value":"someday","operator":"is_date_before"}]"#,
+            "\"someday\" is not a valid date.",
+        ),
+        (
+            r#"[{"key":"k","value":[1],"operator":"between"}]"#,
+            "between requires a list of two numbers [min, max].",
+        ),
+        (
+            r#"[{"key":"k","value":[3,1],"operator":"not_between"}]"#,
+            "not_between requires min <= max, got [3, 1].",
+        ),
+        (
+            r#"[{"key":"id","value":"paying","type":"cohort"}]"#,
+            "Cohort filters need a numeric cohort id as value.",
+        ),
+    ] {
+        let (status, body) = api_error(raw(filter).await);
+        assert_eq!(
+            (status, body.type_.as_str(), body.code.as_str()),
+            (400, "validation_error", "invalid_input"),
+            "{filter}"
+        );
+        assert!(body.detail.starts_with(detail), "{filter}: {}", body.detail);
+    }
+    let (status, body) = api_error(raw(r#"[{"key":"k","value":1,"operator":"near"}]"#).await);
+    assert_eq!(
+        (status, parts(&body)),
+        (
+            400,
+            (
+                "validation_error",
+                "invalid_input",
+                "\"near\" is not a valid choice.",
+                Some("operator")
+            )
+        )
+    );
 }
 
 #[tokio::test]

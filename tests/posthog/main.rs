@@ -3,6 +3,8 @@
 
 mod auth;
 mod capture;
+mod environments;
+mod errors;
 mod golden;
 mod ingestion;
 mod list;

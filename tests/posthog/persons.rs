@@ -23,15 +23,6 @@ async fn fixture() -> Fixture {
     fixture
 }
 
-fn pk(fixture: &Fixture, distinct_id: &str) -> String {
-    fixture
-        .posthog
-        .person(PROJECT, distinct_id)
-        .expect("a person")
-        .pk
-        .to_string()
-}
-
 #[tokio::test]
 async fn retrieve_by_numeric_id_or_uuid_and_its_errors() {
     let fixture = fixture().await;
@@ -64,7 +55,7 @@ async fn retrieve_by_numeric_id_or_uuid_and_its_errors() {
 #[tokio::test]
 async fn update_and_update_property_answer_202_and_apply() {
     let fixture = fixture().await;
-    let id = pk(&fixture, "user");
+    let id = fixture.pk("user");
     let properties: Map<String, Value> = [("plan".to_owned(), json!("pro"))].into_iter().collect();
     fixture
         .client
@@ -126,7 +117,7 @@ async fn update_and_update_property_answer_202_and_apply() {
 #[tokio::test]
 async fn delete_property_answers_201_success_and_removes_the_key() {
     let fixture = fixture().await;
-    let id = pk(&fixture, "user");
+    let id = fixture.pk("user");
     fixture
         .client
         .delete_person_property(&id, "plan")
@@ -167,7 +158,7 @@ async fn delete_property_answers_201_success_and_removes_the_key() {
 #[tokio::test]
 async fn delete_answers_202_then_404_and_logs_activity() {
     let fixture = fixture().await;
-    let id = pk(&fixture, "lonely");
+    let id = fixture.pk("lonely");
     let (status, body) = fixture
         .raw(
             reqwest::Method::DELETE,
@@ -230,7 +221,7 @@ async fn delete_answers_202_then_404_and_logs_activity() {
 #[tokio::test]
 async fn split_in_both_forms_and_its_validation() {
     let fixture = fixture().await;
-    let id = pk(&fixture, "user");
+    let id = fixture.pk("user");
     let path = format!("/api/projects/1/persons/{id}/split/");
     let split = |body: Value| fixture.raw(reqwest::Method::POST, &path, Some(body));
     let cases = [
@@ -411,7 +402,7 @@ async fn batch_lookups_values_and_cohorts() {
         .generated()
         .persons_cohorts_retrieve()
         .project_id("1")
-        .person_id(pk(&fixture, "anon"))
+        .person_id(fixture.pk("anon"))
         .send()
         .await
         .unwrap()
@@ -504,7 +495,7 @@ async fn properties_timeline_emits_a_point_per_change_of_watched_keys() {
         Event::new("e", "d").set("plan", "pro").at(NOW - 200),
         Event::new("e", "d").at(NOW - 100),
     ]);
-    let id = pk(&fixture, "d");
+    let id = fixture.pk("d");
     let legacy_key = fixture
         .posthog
         .create_personal_key(PersonalKey::all_access(PROJECT).unscoped());
@@ -545,7 +536,7 @@ async fn properties_timeline_emits_a_point_per_change_of_watched_keys() {
 #[tokio::test]
 async fn activity_logs_updates_splits_and_property_deletions() {
     let fixture = fixture().await;
-    let id = pk(&fixture, "user");
+    let id = fixture.pk("user");
     fixture
         .client
         .set_person_property(&id, "a", json!(1))

@@ -51,6 +51,15 @@ impl Fixture {
             .expect("events are accepted");
     }
 
+    /// The numeric id (as the path takes it) of the person owning `distinct_id`.
+    pub fn pk(&self, distinct_id: &str) -> String {
+        self.posthog
+            .person(PROJECT, distinct_id)
+            .expect("a person")
+            .pk
+            .to_string()
+    }
+
     /// A raw HTTP client call: `method` on `path` below the PostHog base URL with the key.
     pub async fn raw(
         &self,

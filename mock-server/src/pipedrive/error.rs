@@ -10,7 +10,7 @@ use crate::http::ApiResponse;
 /// `error_info` of the API's errors.
 pub const ERROR_INFO: &str =
     "Please check developers.pipedrive.com for more information about Pipedrive API.";
-/// `error_info` of the gateway's errors.
+/// `error_info` of the gateway's errors and of the documented 403s.
 pub const GATEWAY_INFO: &str = "Please check developers.pipedrive.com";
 
 /// An error the Pipedrive facade answers with.
@@ -27,8 +27,14 @@ pub struct PipedriveError {
 /// The three error body shapes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// The API's generic body, with an optional machine-readable `code`.
-    Api(Option<&'static str>),
+    /// The API's generic body, with an optional machine-readable `code` and its
+    /// `error_info`.
+    Api {
+        /// The machine-readable code (v2 validation).
+        code: Option<&'static str>,
+        /// The `error_info` text.
+        info: &'static str,
+    },
     /// The gateway's body (401 and scope errors), with `errorCode` and the
     /// `x-401-by-gw` header on 401s.
     Gateway,
@@ -40,7 +46,10 @@ impl PipedriveError {
     fn api(status: u16, message: impl Into<String>) -> Self {
         Self {
             status,
-            kind: ErrorKind::Api(None),
+            kind: ErrorKind::Api {
+                code: None,
+                info: ERROR_INFO,
+            },
             message: message.into(),
         }
     }
@@ -54,7 +63,10 @@ impl PipedriveError {
     pub fn validation(message: impl Into<String>) -> Self {
         Self {
             status: 400,
-            kind: ErrorKind::Api(Some("ERR_SCHEMA_VALIDATION_FAILED")),
+            kind: ErrorKind::Api {
+                code: Some("ERR_SCHEMA_VALIDATION_FAILED"),
+                info: ERROR_INFO,
+            },
             message: format!("Validation failed: {}", message.into()),
         }
     }
@@ -89,9 +101,17 @@ impl PipedriveError {
         }
     }
 
-    /// 403 with the API's body.
+    /// 403 with the API's body; its `error_info` is the short generic one, as in
+    /// Pipedrive's documented `/persons/collection` 403.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::api(403, message)
+        Self {
+            status: 403,
+            kind: ErrorKind::Api {
+                code: None,
+                info: GATEWAY_INFO,
+            },
+            message: message.into(),
+        }
     }
 
     /// 404 with the API's body.
@@ -102,12 +122,12 @@ impl PipedriveError {
     /// The HTTP response carrying this error.
     pub fn into_response(self) -> ApiResponse {
         match self.kind {
-            ErrorKind::Api(code) => ApiResponse::json(
+            ErrorKind::Api { code, info } => ApiResponse::json(
                 self.status,
                 &ApiBody {
                     success: false,
                     error: &self.message,
-                    error_info: ERROR_INFO,
+                    error_info: info,
                     code,
                     data: None,
                     additional_data: None,

@@ -20,7 +20,7 @@ use super::model::{
 use super::params::{self, Cursor, MAX_LIMIT, Version};
 use super::render_v1::{
     ActivityJson, Cursored, DealJson, FileJson, FullBody, MailItemJson, NoteJson, Paged,
-    RelatedDeal, RelatedObjects, RelatedPerson, UserJson,
+    RelatedObjects,
 };
 use super::time;
 use crate::http::ApiResponse;
@@ -325,29 +325,21 @@ fn formatted(company: &Company, change: &FieldChange) -> Option<String> {
 /// who acted, and the deals shown.
 fn flow_related(company: &Company, person: &Person, page: &[Entry<'_>]) -> RelatedObjects {
     let mut related = RelatedObjects::of(company, &[person], true);
-    related
-        .person
-        .insert(person.id.to_string(), RelatedPerson::of(person));
+    related.add_person(company, Some(person.id));
     for entry in page {
         let user = match entry {
-            Entry::Change(change) => Some(change.actor_user_id),
-            Entry::Activity(activity) => Some(activity.owner_id),
-            Entry::Note(note) => Some(note.user_id),
+            Entry::Change(change) => change.actor_user_id,
+            Entry::Activity(activity) => activity.owner_id,
+            Entry::Note(note) => note.user_id,
             Entry::Deal(deal) => {
-                related
-                    .deal
-                    .insert(deal.id.to_string(), RelatedDeal::of(deal));
-                Some(deal.owner_id)
+                related.add_deal(company, Some(deal.id));
+                deal.owner_id
             }
-            Entry::File(file) => Some(file.user_id),
-            Entry::Follower(change) => Some(change.follower_user_id),
-            Entry::Mail(mail) => Some(mail.user_id),
+            Entry::File(file) => file.user_id,
+            Entry::Follower(change) => change.follower_user_id,
+            Entry::Mail(mail) => mail.user_id,
         };
-        if let Some(user) = user.and_then(|user| company.users.get(&user)) {
-            related
-                .user
-                .insert(user.id.to_string(), UserJson::of(user, false));
-        }
+        related.add_user(company, user);
     }
     related
 }

@@ -21,6 +21,7 @@ pub mod multipart;
 pub mod params;
 pub mod persons;
 pub mod picture;
+pub mod records;
 pub mod related;
 pub mod render_v1;
 pub mod render_v2;

@@ -81,6 +81,67 @@ pub struct DetailExtras {
     pub dropbox_email: String,
 }
 
+/// `additional_data` of a person's activities.
+#[derive(Serialize)]
+pub struct ActivitiesExtras {
+    /// The page.
+    pub pagination: Pagination,
+    /// Every listed activity (all pages) per assigned user.
+    pub activity_distribution: ActivityDistribution,
+}
+
+/// Activities per assigned user, keyed by stringified user id.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct ActivityDistribution(BTreeMap<String, DistributionItem>);
+
+/// One assigned user's share of a person's activities.
+#[derive(Serialize)]
+pub struct DistributionItem {
+    activities: BTreeMap<String, u64>,
+    name: String,
+    activity_count: u64,
+    share: u64,
+}
+
+impl ActivityDistribution {
+    /// The distribution of `activities` over their assigned users; `share` is the user's
+    /// percentage, rounded.
+    pub fn of(company: &Company, activities: &[&Activity]) -> Self {
+        let mut by_user: BTreeMap<Id, DistributionItem> = BTreeMap::new();
+        for activity in activities {
+            let item = by_user
+                .entry(activity.owner_id)
+                .or_insert_with(|| DistributionItem {
+                    activities: BTreeMap::new(),
+                    name: company
+                        .users
+                        .get(&activity.owner_id)
+                        .map(|user| user.name.clone())
+                        .unwrap_or_default(),
+                    activity_count: 0,
+                    share: 0,
+                });
+            *item.activities.entry(activity.kind.clone()).or_default() += 1;
+            item.activity_count += 1;
+        }
+        let total = u64::try_from(activities.len()).unwrap_or(u64::MAX).max(1);
+        Self(
+            by_user
+                .into_iter()
+                .map(|(user, mut item)| {
+                    item.share = item
+                        .activity_count
+                        .saturating_mul(100)
+                        .saturating_add(total / 2)
+                        / total;
+                    (user.to_string(), item)
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Sideloaded objects keyed by stringified id.
 #[derive(Default, Serialize)]
 pub struct RelatedObjects {
@@ -128,6 +189,37 @@ impl RelatedObjects {
             }
         }
         related
+    }
+
+    /// Adds user `id` (if it exists) in its related form.
+    pub fn add_user(&mut self, company: &Company, id: Id) {
+        if let Some(user) = company.users.get(&id) {
+            self.user
+                .insert(user.id.to_string(), UserJson::of(user, false));
+        }
+    }
+
+    /// Adds organization `id` (if any and it exists).
+    pub fn add_org(&mut self, company: &Company, id: Option<Id>) {
+        if let Some(org) = id.and_then(|id| company.orgs.get(&id)) {
+            self.organization
+                .insert(org.id.to_string(), RelatedOrg::of(org));
+        }
+    }
+
+    /// Adds person `id` (if any and it exists) in its compact form.
+    pub fn add_person(&mut self, company: &Company, id: Option<Id>) {
+        if let Some(person) = id.and_then(|id| company.persons.get(&id)) {
+            self.person
+                .insert(person.id.to_string(), RelatedPerson::of(person));
+        }
+    }
+
+    /// Adds deal `id` (if any and it exists) in its compact form.
+    pub fn add_deal(&mut self, company: &Company, id: Option<Id>) {
+        if let Some(deal) = id.and_then(|id| company.deals.get(&id)) {
+            self.deal.insert(deal.id.to_string(), RelatedDeal::of(deal));
+        }
     }
 }
 

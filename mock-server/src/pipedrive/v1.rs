@@ -2,22 +2,22 @@
 //! activity, note and personFields operations that drive the counters.
 
 use super::api::{
-    self, ACTIVITIES_FULL, ACTIVITIES_READ, CONTACTS_FULL, CONTACTS_READ, Context, DEALS_FULL,
-    DEALS_READ, FIELDS_FULL, FIELDS_READ, MAIL_READ, SEARCH_READ,
+    self, ACTIVITIES_READ, CONTACTS_FULL, CONTACTS_READ, Context, DEALS_FULL, DEALS_READ,
+    FIELDS_FULL, FIELDS_READ, MAIL_READ, SEARCH_READ,
 };
 use super::company::{Company, PersonPatch};
 use super::error::PipedriveError;
 use super::fields::{FieldDef, FieldOption, FieldType, hex_key};
-use super::model::{DealStatus, Id, Person};
+use super::model::{Activity, DealStatus, Id, Person};
 use super::params::{self, Body, MAX_LIMIT, Version};
 use super::related::{ActivityPatch, DealPatch, NotePatch};
 use super::render_v1::{
-    ActivityJson, CollectionPersonJson, Cursored, DataBody, DealJson, DetailExtras, FileJson,
-    FollowerJson, FullBody, IdJson, IdsJson, MailItemJson, MergedPersonJson, Paged,
-    ParticipantJson, PersonJson, RelatedObjects, cc_email,
+    ActivitiesExtras, ActivityDistribution, ActivityJson, CollectionPersonJson, Cursored, DataBody,
+    DealJson, DetailExtras, FileJson, FollowerJson, FullBody, IdJson, IdsJson, MailItemJson,
+    MergedPersonJson, Paged, ParticipantJson, PersonJson, RelatedObjects, cc_email,
 };
 use super::render_v2::SearchData;
-use super::{feed, picture, time};
+use super::{feed, picture, records, time};
 use crate::http::ApiResponse;
 
 type Answer = Result<ApiResponse, PipedriveError>;
@@ -27,6 +27,13 @@ const MAX_FILES_LIMIT: usize = 100;
 
 /// Dispatches a v1 request.
 pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
+    let renderings = records::Renderings {
+        deal: deal_answer,
+        activity: activity_answer,
+    };
+    if let Some(answer) = records::route(cx, segments, Version::V1, &renderings) {
+        return answer;
+    }
     let method = cx.request.method.as_str();
     match (method, segments) {
         ("GET", ["persons"]) => list_persons(cx),
@@ -63,66 +70,9 @@ pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
         ("DELETE", ["persons", id, "picture"]) => {
             picture::remove(cx, params::path_id(id, "Person")?)
         }
-        ("POST", ["deals"]) => api::create(
-            cx,
-            DEALS_FULL,
-            Version::V1,
-            deal_patch,
-            Company::create_deal,
-            deal_answer,
-            201,
-        ),
-        ("GET", ["deals", id]) => {
-            api::read(cx, DEALS_READ, params::path_id(id, "Deal")?, deal_answer)
-        }
-        ("PUT", ["deals", id]) => api::update(
-            cx,
-            DEALS_FULL,
-            Version::V1,
-            params::path_id(id, "Deal")?,
-            deal_patch,
-            Company::update_deal,
-            deal_answer,
-        ),
-        ("DELETE", ["deals", id]) => api::delete(
-            cx,
-            DEALS_FULL,
-            params::path_id(id, "Deal")?,
-            Company::delete_deal,
-        ),
         ("POST", ["deals", id, "participants"]) => {
             add_participant(cx, params::path_id(id, "Deal")?)
         }
-        ("POST", ["activities"]) => api::create(
-            cx,
-            ACTIVITIES_FULL,
-            Version::V1,
-            activity_patch,
-            Company::create_activity,
-            activity_answer,
-            201,
-        ),
-        ("GET", ["activities", id]) => api::read(
-            cx,
-            ACTIVITIES_READ,
-            params::path_id(id, "Activity")?,
-            activity_answer,
-        ),
-        ("PUT", ["activities", id]) => api::update(
-            cx,
-            ACTIVITIES_FULL,
-            Version::V1,
-            params::path_id(id, "Activity")?,
-            activity_patch,
-            Company::update_activity,
-            activity_answer,
-        ),
-        ("DELETE", ["activities", id]) => api::delete(
-            cx,
-            ACTIVITIES_FULL,
-            params::path_id(id, "Activity")?,
-            Company::delete_activity,
-        ),
         ("POST", ["notes"]) => api::create(
             cx,
             CONTACTS_FULL,
@@ -448,11 +398,20 @@ fn list_body<T: serde::Serialize>(
     data: Vec<T>,
     pagination: super::render_v1::Pagination,
 ) -> ApiResponse {
+    sideloaded_list(data, Paged { pagination }, None)
+}
+
+/// A v1 list page: `data` (null when empty), `additional_data` and `related_objects`.
+fn sideloaded_list<T: serde::Serialize, A: serde::Serialize>(
+    data: Vec<T>,
+    additional_data: A,
+    related_objects: Option<RelatedObjects>,
+) -> ApiResponse {
     let body = FullBody {
         success: true,
         data: (!data.is_empty()).then_some(data),
-        additional_data: Paged { pagination },
-        related_objects: None,
+        additional_data,
+        related_objects,
     };
     ApiResponse::json(200, &body)
 }
@@ -516,12 +475,17 @@ fn person_deals(cx: &Context<'_>, id: Id) -> Answer {
         .filter_map(|deal| company.deals.get(deal))
         .filter(|deal| wanted(deal));
     let (page, pagination) = params::offset_page(deals, cx.request, MAX_LIMIT)?;
-    Ok(list_body(
-        page.into_iter()
-            .map(|deal| DealJson::of(&company, deal))
-            .collect(),
-        pagination,
-    ))
+    let mut related = RelatedObjects::default();
+    for deal in &page {
+        related.add_user(&company, deal.owner_id);
+        related.add_org(&company, deal.org_id);
+        related.add_person(&company, deal.person_id);
+    }
+    let data: Vec<DealJson> = page
+        .into_iter()
+        .map(|deal| DealJson::of(&company, deal))
+        .collect();
+    Ok(sideloaded_list(data, Paged { pagination }, Some(related)))
 }
 
 fn person_activities(cx: &Context<'_>, id: Id) -> Answer {
@@ -534,7 +498,7 @@ fn person_activities(cx: &Context<'_>, id: Id) -> Answer {
         "exclude",
         Version::V1,
     )?;
-    let activities = company
+    let activities: Vec<&Activity> = company
         .links
         .activities
         .get(&id)
@@ -542,14 +506,26 @@ fn person_activities(cx: &Context<'_>, id: Id) -> Answer {
         .flatten()
         .filter(|activity| !exclude.contains(activity))
         .filter_map(|activity| company.activities.get(activity))
-        .filter(|activity| done.is_none_or(|done| activity.done == done));
-    let (page, pagination) = params::offset_page(activities, cx.request, MAX_LIMIT)?;
-    Ok(list_body(
-        page.into_iter()
-            .map(|activity| ActivityJson::of(&company, activity))
-            .collect(),
+        .filter(|activity| done.is_none_or(|done| activity.done == done))
+        .collect();
+    let activity_distribution = ActivityDistribution::of(&company, &activities);
+    let (page, pagination) = params::offset_page(activities.into_iter(), cx.request, MAX_LIMIT)?;
+    let mut related = RelatedObjects::default();
+    for activity in &page {
+        related.add_user(&company, activity.owner_id);
+        related.add_org(&company, activity.org_id);
+        related.add_person(&company, activity.person_id);
+        related.add_deal(&company, activity.deal_id);
+    }
+    let data: Vec<ActivityJson> = page
+        .into_iter()
+        .map(|activity| ActivityJson::of(&company, activity))
+        .collect();
+    let extras = ActivitiesExtras {
         pagination,
-    ))
+        activity_distribution,
+    };
+    Ok(sideloaded_list(data, extras, Some(related)))
 }
 
 fn person_files(cx: &Context<'_>, id: Id) -> Answer {

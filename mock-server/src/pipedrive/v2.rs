@@ -4,10 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use super::api::{
-    self, ACTIVITIES_FULL, ACTIVITIES_READ, CONTACTS_FULL, CONTACTS_READ, Context, DEALS_FULL,
-    DEALS_READ, SEARCH_READ,
-};
+use super::api::{self, CONTACTS_FULL, CONTACTS_READ, Context, SEARCH_READ};
 use super::company::{Company, PersonPatch};
 use super::error::PipedriveError;
 use super::model::{Id, Person};
@@ -17,8 +14,7 @@ use super::render_v2::{
     ActivityJson, CursorBody, DealJson, FollowerChangeJson, FollowerJson, INCLUDE_FIELDS,
     PersonJson, PersonShape, SearchData, UserIdJson,
 };
-use super::v1::{activity_patch, deal_patch};
-use super::{picture, time};
+use super::{picture, records, time};
 use crate::http::ApiResponse;
 
 type Answer = Result<ApiResponse, PipedriveError>;
@@ -28,6 +24,13 @@ const MAX_CUSTOM_FIELDS: usize = 15;
 
 /// Dispatches a v2 request.
 pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
+    let renderings = records::Renderings {
+        deal: deal_answer,
+        activity: activity_answer,
+    };
+    if let Some(answer) = records::route(cx, segments, Version::V2, &renderings) {
+        return answer;
+    }
     match (cx.request.method.as_str(), segments) {
         ("GET", ["persons"]) => list_persons(cx),
         ("POST", ["persons"]) => add_person(cx),
@@ -45,63 +48,6 @@ pub fn route(cx: &Context<'_>, segments: &[&str]) -> Answer {
             cx,
             params::path_id(id, "Person")?,
             params::path_id(user, "Follower")?,
-        ),
-        ("POST", ["deals"]) => api::create(
-            cx,
-            DEALS_FULL,
-            Version::V2,
-            deal_patch,
-            Company::create_deal,
-            deal_answer,
-            200,
-        ),
-        ("GET", ["deals", id]) => {
-            api::read(cx, DEALS_READ, params::path_id(id, "Deal")?, deal_answer)
-        }
-        ("PATCH", ["deals", id]) => api::update(
-            cx,
-            DEALS_FULL,
-            Version::V2,
-            params::path_id(id, "Deal")?,
-            deal_patch,
-            Company::update_deal,
-            deal_answer,
-        ),
-        ("DELETE", ["deals", id]) => api::delete(
-            cx,
-            DEALS_FULL,
-            params::path_id(id, "Deal")?,
-            Company::delete_deal,
-        ),
-        ("POST", ["activities"]) => api::create(
-            cx,
-            ACTIVITIES_FULL,
-            Version::V2,
-            activity_patch,
-            Company::create_activity,
-            activity_answer,
-            200,
-        ),
-        ("GET", ["activities", id]) => api::read(
-            cx,
-            ACTIVITIES_READ,
-            params::path_id(id, "Activity")?,
-            activity_answer,
-        ),
-        ("PATCH", ["activities", id]) => api::update(
-            cx,
-            ACTIVITIES_FULL,
-            Version::V2,
-            params::path_id(id, "Activity")?,
-            activity_patch,
-            Company::update_activity,
-            activity_answer,
-        ),
-        ("DELETE", ["activities", id]) => api::delete(
-            cx,
-            ACTIVITIES_FULL,
-            params::path_id(id, "Activity")?,
-            Company::delete_activity,
         ),
         _ => Err(api::route_not_found(cx.request)),
     }

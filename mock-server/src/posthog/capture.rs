@@ -1,10 +1,11 @@
 //! Capture's request parsing, as PostHog's Rust capture service does it: every payload shape
-//! (single event, array, batch with `api_key`/`token`), gzip by hint or magic bytes, the
-//! `data=` query/form field, token checks, clock-skew correction, and plain-text errors.
+//! (single event, array, batch with `api_key`/`token`), token checks, ingestion's timestamp
+//! rules, and plain-text errors. Finding and unwrapping the payload (`data=`, forms, base64,
+//! gzip, LZ-string) is [`payload`]'s job.
 
-use std::io::Read as _;
+pub mod lz64;
+pub mod payload;
 
-use flate2::read::GzDecoder;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -23,9 +24,11 @@ const MAX_BATCH_PAYLOAD: usize = 20 * 1024 * 1024;
 /// Which capture endpoint a request reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
-    /// `/e/`, `/capture/`, `/i/v0/e/`, `/track/`: 2 MB.
+    /// `/i/v0/e/`: 2 MB.
     Event,
-    /// `/engage/`: an event without a name is an `$identify`.
+    /// `/e/`, `/capture/`, `/track/`: 2 MB; a payload still base64 after decoding is unwrapped.
+    LegacyEvent,
+    /// `/engage/`: legacy, and an event without a name is an `$identify`.
     Engage,
     /// `/batch/`: 20 MB.
     Batch,
@@ -37,15 +40,21 @@ impl Endpoint {
         match path {
             "/batch" => Endpoint::Batch,
             "/engage" => Endpoint::Engage,
-            _ => Endpoint::Event,
+            "/i/v0/e" => Endpoint::Event,
+            _ => Endpoint::LegacyEvent,
         }
     }
 
     fn limit(self) -> usize {
         match self {
             Endpoint::Batch => MAX_BATCH_PAYLOAD,
-            Endpoint::Event | Endpoint::Engage => MAX_EVENT_PAYLOAD,
+            Endpoint::Event | Endpoint::LegacyEvent | Endpoint::Engage => MAX_EVENT_PAYLOAD,
         }
+    }
+
+    /// Capture's legacy endpoints, which unwrap base64 once more.
+    fn is_legacy(self) -> bool {
+        matches!(self, Endpoint::LegacyEvent | Endpoint::Engage)
     }
 }
 
@@ -75,6 +84,10 @@ impl CaptureError {
         }
     }
 
+    fn decoding(reason: &str) -> Self {
+        Self::bad_request(format!("failed to decode request: {reason}"))
+    }
+
     fn too_big() -> Self {
         Self {
             status: 413,
@@ -97,10 +110,10 @@ impl CaptureError {
 
 /// Parses a capture request to `endpoint` received at clock time `now` (microseconds).
 pub fn parse(request: &ApiRequest, endpoint: Endpoint, now: i64) -> Result<Capture, CaptureError> {
-    let payload = payload(request, endpoint.limit())?;
-    let value: Value = serde_json::from_slice(&payload)
+    let payload = payload::decode(request, endpoint.limit(), endpoint.is_legacy())?;
+    let value: Value = serde_json::from_str(&payload)
         .map_err(|error| CaptureError::bad_request(format!("failed to parse request: {error}")))?;
-    let (batch_token, sent_at, raw_events) = match value {
+    let (batch_token, batch_sent_at, raw_events) = match value {
         Value::Array(events) => (None, None, events),
         Value::Object(mut object) if object.contains_key("batch") => {
             let token = take_token(&mut object, &["api_key", "token"]);
@@ -137,6 +150,7 @@ pub fn parse(request: &ApiRequest, endpoint: Endpoint, now: i64) -> Result<Captu
         return Err(CaptureError::bad_request("request holds no event"));
     }
     let token = common_token(batch_token, &mut objects)?;
+    let sent_at = batch_sent_at.or_else(|| query_sent_at(request));
     objects
         .retain(|object| object.get("event").and_then(Value::as_str) != Some("$performance_event"));
     let events = objects
@@ -144,61 +158,6 @@ pub fn parse(request: &ApiRequest, endpoint: Endpoint, now: i64) -> Result<Captu
         .map(|object| normalise(object, endpoint, sent_at, now))
         .collect::<Result<_, _>>()?;
     Ok(Capture { token, events })
-}
-
-/// The JSON text of the request: `data=` (query or form), decompressed when gzipped, at most
-/// `limit` bytes once decompressed (413 beyond, read in chunks so a gzip bomb stops there).
-fn payload(request: &ApiRequest, limit: usize) -> Result<Vec<u8>, CaptureError> {
-    let is_form = request
-        .header("content-type")
-        .is_some_and(|content_type| content_type.starts_with("application/x-www-form-urlencoded"));
-    let mut body = if request.method == "GET" || is_form {
-        let form: Vec<(String, String)> = if is_form {
-            url::form_urlencoded::parse(&request.body)
-                .into_owned()
-                .collect()
-        } else {
-            request.query.clone()
-        };
-        form.into_iter()
-            .rev()
-            .find(|(key, _)| key == "data")
-            .map(|(_, data)| data.into_bytes())
-            .ok_or_else(|| CaptureError::bad_request("request missing data payload"))?
-    } else {
-        request.body.clone()
-    };
-    let hinted = matches!(request.query_param("compression"), Some("gzip" | "gzip-js"))
-        || request
-            .header("content-encoding")
-            .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
-    if hinted || body.starts_with(&[0x1f, 0x8b, 0x08]) {
-        body = gunzip(&body, limit)?;
-    } else if body.len() > limit {
-        return Err(CaptureError::too_big());
-    }
-    if std::str::from_utf8(&body).is_err() {
-        return Err(CaptureError::bad_request(
-            "failed to decode request: invalid UTF8 in request payload",
-        ));
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(CaptureError::bad_request("request holds no event"));
-    }
-    Ok(body)
-}
-
-/// Inflates `packed`, refusing more than `limit` bytes of output.
-fn gunzip(packed: &[u8], limit: usize) -> Result<Vec<u8>, CaptureError> {
-    let mut inflated = Vec::new();
-    let read = GzDecoder::new(packed)
-        .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
-        .read_to_end(&mut inflated)
-        .map_err(|_| CaptureError::bad_request("failed to decode request: invalid GZIP data"))?;
-    if read > limit {
-        return Err(CaptureError::too_big());
-    }
-    Ok(inflated)
 }
 
 /// Removes and returns the first string among `keys` of `object`.
@@ -257,8 +216,62 @@ fn common_token(
     }
 }
 
+/// Furthest an event may lie in the future before ingestion sets it to now: 23 hours.
+const FUTURE_CUTOFF: i64 = 23 * time::MICROS_PER_HOUR;
+
+/// When an event happened, by ingestion's rules (`parseEventTimestamp`): a `timestamp` alone
+/// is taken as is; with the request's `sent_at` it is corrected for the client's clock skew
+/// (`now + timestamp - sent_at`), unless a non-zero `offset` (ms) is given, which then means
+/// `now - offset`, as it does without a `timestamp`; neither means now. A result more than 23
+/// hours ahead of now, or outside years 1–9999, becomes now.
+fn event_time(
+    timestamp: Option<i64>,
+    sent_at: Option<i64>,
+    offset_ms: Option<f64>,
+    now: i64,
+) -> i64 {
+    let before_now = |offset: f64| {
+        // `as` saturates: an absurd offset lands outside the renderable years, hence now.
+        now.saturating_sub((offset * 1000.0).round() as i64)
+    };
+    let at = match (timestamp, sent_at) {
+        (Some(at), None) => at,
+        (Some(at), Some(sent)) => {
+            offset_ms.map_or_else(|| now.saturating_add(at.saturating_sub(sent)), before_now)
+        }
+        (None, _) => offset_ms.map_or(now, before_now),
+    };
+    if at.saturating_sub(now) > FUTURE_CUTOFF || !time::is_renderable(at) {
+        now
+    } else {
+        at
+    }
+}
+
+/// JavaScript truthiness of an event property.
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(Value::Number(number)) => number.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
+/// The `_` query parameter posthog-js sends: when it was sent, in milliseconds; values that
+/// read as a time before 2021 (older SDKs sent seconds) are ignored, as capture does.
+fn query_sent_at(request: &ApiRequest) -> Option<i64> {
+    const START_OF_2021_MICROS: i64 = 1_609_459_200 * time::MICROS_PER_SECOND;
+    request
+        .query_param("_")
+        .and_then(|millis| millis.parse::<i64>().ok())
+        .and_then(|millis| millis.checked_mul(1000))
+        .filter(|micros| *micros >= START_OF_2021_MICROS && time::is_renderable(*micros))
+}
+
 /// One event object → [`NewEvent`]: name (`$identify` for a nameless `/engage/` event),
-/// distinct id, time (skew-corrected; now when the result is outside years 1–9999),
+/// distinct id, time ([`event_time`]; `$ignore_sent_at` drops the skew correction),
 /// properties with the top-level `$set`/`$set_once` merged in.
 fn normalise(
     mut object: Map<String, Value>,
@@ -298,6 +311,7 @@ fn normalise(
     let timestamp =
         match object.get("timestamp") {
             None | Some(Value::Null) => None,
+            Some(Value::String(text)) if text.is_empty() => None,
             Some(Value::String(text)) => Some(time::parse(text).ok_or_else(|| {
                 CaptureError::bad_request("event submitted with invalid timestamp")
             })?),
@@ -307,18 +321,12 @@ fn normalise(
                 ));
             }
         };
-    let offset_ms = object.get("offset").and_then(Value::as_i64);
-    let timestamp = match (timestamp, sent_at, offset_ms) {
-        (Some(at), Some(sent), _) => now.saturating_add(at.saturating_sub(sent)),
-        (Some(at), None, _) => at,
-        (None, _, Some(offset)) => now.saturating_sub(offset.saturating_mul(1000)),
-        (None, _, None) => now,
-    };
-    let timestamp = if time::is_renderable(timestamp) {
-        timestamp
-    } else {
-        now
-    };
+    let sent_at = sent_at.filter(|_| !truthy(properties.get("$ignore_sent_at")));
+    let offset = object
+        .get("offset")
+        .and_then(Value::as_f64)
+        .filter(|offset| offset.is_finite() && *offset != 0.0);
+    let timestamp = event_time(timestamp, sent_at, offset, now);
     for key in ["$set", "$set_once"] {
         if let Some(Value::Object(top)) = object.remove(key) {
             let entry = properties
@@ -464,6 +472,102 @@ mod tests {
         assert_eq!(
             parse(&post(body), now).unwrap().events[0].timestamp,
             time::parse("2024-01-01T00:01:00Z")
+        );
+    }
+
+    #[test]
+    fn applies_ingestions_timestamp_rules() {
+        let now = time::parse("2024-01-01T12:00:00Z").unwrap();
+        let at = |body: &str, path: &str| {
+            let request = ApiRequest::new("POST", path).with_body(body);
+            time::render(parse(&request, now).unwrap().events[0].timestamp.unwrap())
+        };
+        let batch = |event: &str| {
+            format!(r#"{{"api_key":"phc_x","sent_at":"2024-01-01T00:00:10Z","batch":[{event}]}}"#)
+        };
+        assert_eq!(
+            at(
+                &batch(
+                    r#"{"event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","offset":1500}"#
+                ),
+                "/batch/"
+            ),
+            "2024-01-01T11:59:58.500000Z",
+            "a non-zero offset wins over the skew-corrected timestamp"
+        );
+        assert_eq!(
+            at(
+                &batch(
+                    r#"{"event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","offset":0}"#
+                ),
+                "/batch/"
+            ),
+            "2024-01-01T11:59:50Z",
+            "offset 0 is no offset"
+        );
+        assert_eq!(
+            at(
+                &batch(
+                    r#"{"event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z","properties":{"$ignore_sent_at":true}}"#
+                ),
+                "/batch/"
+            ),
+            "2024-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-01T00:00:00Z","offset":1500}"#,
+                "/e/"
+            ),
+            "2024-01-01T00:00:00Z",
+            "without sent_at the timestamp is taken as is, offset or not"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-01T00:00:00Z"}"#,
+                "/e/?_=1704110400000"
+            ),
+            "2024-01-01T00:00:00Z",
+            "`_` (ms) is sent_at when the batch has none: sent at 12:00 means no skew"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-01T00:00:00Z"}"#,
+                "/e/?_=1704067210000"
+            ),
+            "2024-01-01T11:59:50Z"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-01T00:00:00Z"}"#,
+                "/e/?_=1704067210"
+            ),
+            "2024-01-01T00:00:00Z",
+            "seconds (before 2021 as ms) are ignored"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-02T10:59:00Z"}"#,
+                "/e/"
+            ),
+            "2024-01-02T10:59:00Z",
+            "less than 23 hours ahead is kept"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"2024-01-02T11:01:00Z"}"#,
+                "/e/"
+            ),
+            "2024-01-01T12:00:00Z",
+            "more than 23 hours ahead becomes now"
+        );
+        assert_eq!(
+            at(
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"","offset":60000}"#,
+                "/e/"
+            ),
+            "2024-01-01T11:59:00Z",
+            "an empty timestamp is none"
         );
     }
 

@@ -24,6 +24,8 @@ mod error;
 mod pages;
 mod picture;
 mod raw;
+#[cfg(test)]
+mod tests;
 pub mod v1;
 pub mod v2;
 

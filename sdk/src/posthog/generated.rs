@@ -171,6 +171,9 @@ pub mod types {
         pub api_key: ::std::option::Option<::std::string::String>,
         pub distinct_id: ::std::string::String,
         pub event: ::std::string::String,
+        ///Milliseconds before the time of receipt that it happened; wins over a skew-corrected `timestamp`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub offset: ::std::option::Option<i64>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
@@ -185,6 +188,7 @@ pub mod types {
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
         pub set_once: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///When it happened; with the batch's `sent_at` it is corrected for the client's clock skew, and more than 23 hours ahead it becomes the time of receipt.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1835,6 +1839,10 @@ pub mod types {
                 ::std::string::String,
             >,
             event: ::std::result::Result<::std::string::String, ::std::string::String>,
+            offset: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             properties: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -1862,6 +1870,7 @@ pub mod types {
                     api_key: Ok(Default::default()),
                     distinct_id: Err("no value supplied for distinct_id".to_string()),
                     event: Err("no value supplied for event".to_string()),
+                    offset: Ok(Default::default()),
                     properties: Ok(Default::default()),
                     set: Ok(Default::default()),
                     set_once: Ok(Default::default()),
@@ -1904,6 +1913,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for event: {e}")
+                    });
+                self
+            }
+            pub fn offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offset: {e}")
                     });
                 self
             }
@@ -1985,6 +2006,7 @@ pub mod types {
                     api_key: value.api_key?,
                     distinct_id: value.distinct_id?,
                     event: value.event?,
+                    offset: value.offset?,
                     properties: value.properties?,
                     set: value.set?,
                     set_once: value.set_once?,
@@ -1999,6 +2021,7 @@ pub mod types {
                     api_key: Ok(value.api_key),
                     distinct_id: Ok(value.distinct_id),
                     event: Ok(value.event),
+                    offset: Ok(value.offset),
                     properties: Ok(value.properties),
                     set: Ok(value.set),
                     set_once: Ok(value.set_once),
@@ -5378,8 +5401,9 @@ What posthog-python sends: `{api_key, batch: [event…]}`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
 are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), which this
-document cannot express.
+not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
+`data` field holds the payload, none of which this document can express.
 
 Sends a `POST` request to `/batch/`
 
@@ -5398,8 +5422,9 @@ Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
 are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), which this
-document cannot express.
+not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
+`data` field holds the payload, none of which this document can express.
 
 Sends a `POST` request to `/capture/`
 
@@ -5418,8 +5443,9 @@ Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
 are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), which this
-document cannot express.
+not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
+`data` field holds the payload, none of which this document can express.
 
 Sends a `POST` request to `/e/`
 
@@ -5438,8 +5464,9 @@ One event carrying its own `api_key`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
 are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), which this
-document cannot express.
+not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
+`data` field holds the payload, none of which this document can express.
 
 Sends a `POST` request to `/i/v0/e/`
 

@@ -43,6 +43,23 @@ pub mod types {
             Default::default()
         }
     }
+    ///One assigned user's share of a person's activities.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActivityDistributionItem {
+        ///Activity counts by activity type.
+        pub activities: ::std::collections::HashMap<::std::string::String, i64>,
+        ///How many of the activities the user is assigned.
+        pub activity_count: i64,
+        ///The user's name.
+        pub name: ::std::string::String,
+        ///The user's share of the activities, in percent.
+        pub share: i64,
+    }
+    impl ActivityDistributionItem {
+        pub fn builder() -> builder::ActivityDistributionItem {
+            Default::default()
+        }
+    }
     ///The body of add (subject required) and update activity.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct ActivityInput {
@@ -80,12 +97,29 @@ pub mod types {
             Default::default()
         }
     }
+    ///The additional_data of a person's activities.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActivityListAdditionalData {
+        ///The listed activities per assigned user, keyed by the user id.
+        pub activity_distribution: ::std::collections::HashMap<
+            ::std::string::String,
+            ActivityDistributionItem,
+        >,
+        pub pagination: Pagination,
+    }
+    impl ActivityListAdditionalData {
+        pub fn builder() -> builder::ActivityListAdditionalData {
+            Default::default()
+        }
+    }
     ///One page of activities.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ActivityListResponse {
-        pub additional_data: ListAdditionalData,
+        pub additional_data: ActivityListAdditionalData,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<::std::vec::Vec<Activity>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_objects: ::std::option::Option<RelatedObjects>,
         pub success: bool,
     }
     impl ActivityListResponse {
@@ -293,6 +327,8 @@ pub mod types {
         pub additional_data: ListAdditionalData,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<::std::vec::Vec<Deal>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub related_objects: ::std::option::Option<RelatedObjects>,
         pub success: bool,
     }
     impl DealListResponse {
@@ -1721,6 +1757,107 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ActivityDistributionItem {
+            activities: ::std::result::Result<
+                ::std::collections::HashMap<::std::string::String, i64>,
+                ::std::string::String,
+            >,
+            activity_count: ::std::result::Result<i64, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            share: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ActivityDistributionItem {
+            fn default() -> Self {
+                Self {
+                    activities: Err("no value supplied for activities".to_string()),
+                    activity_count: Err(
+                        "no value supplied for activity_count".to_string(),
+                    ),
+                    name: Err("no value supplied for name".to_string()),
+                    share: Err("no value supplied for share".to_string()),
+                }
+            }
+        }
+        impl ActivityDistributionItem {
+            pub fn activities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<::std::string::String, i64>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activities: {e}")
+                    });
+                self
+            }
+            pub fn activity_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for activity_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn share<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for share: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityDistributionItem>
+        for super::ActivityDistributionItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityDistributionItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activities: value.activities?,
+                    activity_count: value.activity_count?,
+                    name: value.name?,
+                    share: value.share?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActivityDistributionItem>
+        for ActivityDistributionItem {
+            fn from(value: super::ActivityDistributionItem) -> Self {
+                Self {
+                    activities: Ok(value.activities),
+                    activity_count: Ok(value.activity_count),
+                    name: Ok(value.name),
+                    share: Ok(value.share),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ActivityInput {
             deal_id: ::std::result::Result<
                 ::std::option::Option<i64>,
@@ -1975,13 +2112,92 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ActivityListAdditionalData {
+            activity_distribution: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    super::ActivityDistributionItem,
+                >,
+                ::std::string::String,
+            >,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+        }
+        impl ::std::default::Default for ActivityListAdditionalData {
+            fn default() -> Self {
+                Self {
+                    activity_distribution: Err(
+                        "no value supplied for activity_distribution".to_string(),
+                    ),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                }
+            }
+        }
+        impl ActivityListAdditionalData {
+            pub fn activity_distribution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        super::ActivityDistributionItem,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity_distribution = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for activity_distribution: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityListAdditionalData>
+        for super::ActivityListAdditionalData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityListAdditionalData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activity_distribution: value.activity_distribution?,
+                    pagination: value.pagination?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActivityListAdditionalData>
+        for ActivityListAdditionalData {
+            fn from(value: super::ActivityListAdditionalData) -> Self {
+                Self {
+                    activity_distribution: Ok(value.activity_distribution),
+                    pagination: Ok(value.pagination),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ActivityListResponse {
             additional_data: ::std::result::Result<
-                super::ListAdditionalData,
+                super::ActivityListAdditionalData,
                 ::std::string::String,
             >,
             data: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<super::Activity>>,
+                ::std::string::String,
+            >,
+            related_objects: ::std::result::Result<
+                ::std::option::Option<super::RelatedObjects>,
                 ::std::string::String,
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
@@ -1993,6 +2209,7 @@ pub mod types {
                         "no value supplied for additional_data".to_string(),
                     ),
                     data: Err("no value supplied for data".to_string()),
+                    related_objects: Ok(Default::default()),
                     success: Err("no value supplied for success".to_string()),
                 }
             }
@@ -2000,7 +2217,7 @@ pub mod types {
         impl ActivityListResponse {
             pub fn additional_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ListAdditionalData>,
+                T: ::std::convert::TryInto<super::ActivityListAdditionalData>,
                 T::Error: ::std::fmt::Display,
             {
                 self.additional_data = value
@@ -2026,6 +2243,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn related_objects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RelatedObjects>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.related_objects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for related_objects: {e}"
+                        )
+                    });
+                self
+            }
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -2048,6 +2279,7 @@ pub mod types {
                 Ok(Self {
                     additional_data: value.additional_data?,
                     data: value.data?,
+                    related_objects: value.related_objects?,
                     success: value.success?,
                 })
             }
@@ -2057,6 +2289,7 @@ pub mod types {
                 Self {
                     additional_data: Ok(value.additional_data),
                     data: Ok(value.data),
+                    related_objects: Ok(value.related_objects),
                     success: Ok(value.success),
                 }
             }
@@ -3519,6 +3752,10 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<super::Deal>>,
                 ::std::string::String,
             >,
+            related_objects: ::std::result::Result<
+                ::std::option::Option<super::RelatedObjects>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for DealListResponse {
@@ -3528,6 +3765,7 @@ pub mod types {
                         "no value supplied for additional_data".to_string(),
                     ),
                     data: Err("no value supplied for data".to_string()),
+                    related_objects: Ok(Default::default()),
                     success: Err("no value supplied for success".to_string()),
                 }
             }
@@ -3561,6 +3799,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn related_objects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RelatedObjects>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.related_objects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for related_objects: {e}"
+                        )
+                    });
+                self
+            }
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -3582,6 +3834,7 @@ pub mod types {
                 Ok(Self {
                     additional_data: value.additional_data?,
                     data: value.data?,
+                    related_objects: value.related_objects?,
                     success: value.success?,
                 })
             }
@@ -3591,6 +3844,7 @@ pub mod types {
                 Self {
                     additional_data: Ok(value.additional_data),
                     data: Ok(value.data),
+                    related_objects: Ok(value.related_objects),
                     success: Ok(value.success),
                 }
             }
