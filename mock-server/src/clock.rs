@@ -39,6 +39,13 @@ impl Clock {
         clock
     }
 
+    /// A clock frozen at `unix_micros` microseconds after the epoch.
+    pub fn frozen_at_micros(unix_micros: i64) -> Self {
+        Self {
+            mode: Arc::new(Mutex::new(Mode::Frozen(unix_micros))),
+        }
+    }
+
     /// The current time in whole Unix seconds.
     pub fn now(&self) -> i64 {
         self.now_micros().div_euclid(MICROS_PER_SECOND)

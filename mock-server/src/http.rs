@@ -37,6 +37,33 @@ impl ApiRequest {
         }
     }
 
+    /// A request as an HTTP server received it: `path` still percent-encoded, `query` the raw
+    /// query string; headers whose value is not visible ASCII are left out.
+    pub fn from_parts(
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        headers: &http::HeaderMap,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            query: query.map_or_else(Vec::new, |query| {
+                url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect()
+            }),
+            headers: headers
+                .iter()
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                })
+                .collect(),
+            body,
+        }
+    }
+
     /// Adds a header (the name is lower-cased).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers

@@ -5,13 +5,22 @@
 //! Start one per test with [`MockServer::start`], or run the `persons-mock` binary.
 //! See `ARCHITECTURE.md` for the request path and the invariants.
 
+pub mod admin;
 pub mod clock;
+pub mod durable;
+pub mod faults;
 pub mod http;
 pub mod ids;
+pub mod journal;
+pub mod operations;
 pub mod pipedrive;
 pub mod posthog;
 pub mod router;
+pub mod seed;
 pub mod server;
+pub mod standalone;
+pub mod synthetic;
+pub mod tenants;
 mod transport;
 mod vendor_handle;
 pub mod whop;

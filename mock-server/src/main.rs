@@ -1,12 +1,17 @@
-//! `persons-mock`: the mock server as a standalone binary, with built-in demo data.
+//! `persons-mock`: the mock server as a standalone binary. Flags are parsed here; everything
+//! else lives in [`persons_mock::standalone`].
 
-use std::net::TcpListener;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::Parser;
-use persons_mock::MockServer;
-use persons_mock::whop::demo;
+use clap::{Parser, ValueEnum};
+use persons_mock::durable::DurableOptions;
+use persons_mock::standalone::{self, Options};
 
-/// Serve the Whop People mock (with demo data) over HTTP.
+/// Serve the Whop, PostHog and Pipedrive person APIs with their real semantics, in memory
+/// (or durably with --data-dir). Every flag can also be set through the environment variable
+/// named in its help.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -16,79 +21,106 @@ struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "PERSONS_MOCK_PORT", default_value_t = 4010)]
     port: u16,
-    /// Start empty, without the built-in demo data.
+    /// Keep the state in this directory (write-ahead log + snapshots): a restart, even after
+    /// `kill -9`, comes back with every acknowledged write.
+    #[arg(long, env = "PERSONS_MOCK_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Load this seed file (JSON or YAML) at start; `POST /_admin/reset?to=seed` loads it again.
+    #[arg(long, env = "PERSONS_MOCK_SEED", value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Start without the built-in demo tenants.
     #[arg(long, env = "PERSONS_MOCK_NO_DEMO")]
     no_demo: bool,
+    /// Also serve one synthetic tenant per vendor with N generated events each (for load
+    /// tests; credentials in the banner and in `persons_mock::synthetic`).
+    #[arg(
+        long,
+        env = "PERSONS_MOCK_SYNTHETIC_EVENTS",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    synthetic_events: usize,
+    /// Require `Authorization: Bearer TOKEN` on the admin API (all but /_admin/health).
+    #[arg(long, env = "PERSONS_MOCK_ADMIN_TOKEN", value_name = "TOKEN")]
+    admin_token: Option<String>,
+    /// `fsync` the log after every write (survives power loss, not only a killed process).
+    #[arg(long, env = "PERSONS_MOCK_FSYNC")]
+    fsync: bool,
+    /// Compact the log into a snapshot once it holds this many KiB.
+    #[arg(
+        long,
+        env = "PERSONS_MOCK_COMPACT_KIB",
+        default_value_t = 65_536,
+        value_name = "KIB"
+    )]
+    compact_kib: u64,
+    /// Worker threads serving requests (default: one per core).
+    #[arg(long, env = "PERSONS_MOCK_WORKERS")]
+    workers: Option<usize>,
+    /// Log level (error, warn, info, debug, trace) or a tracing filter directive.
+    #[arg(long, env = "PERSONS_MOCK_LOG_LEVEL", default_value = "info")]
+    log_level: String,
+    /// Log format: one line of text per event, or one JSON object per line.
+    #[arg(long, env = "PERSONS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-    let args = Args::parse();
-    let listener = TcpListener::bind((args.host.as_str(), args.port))
-        .map_err(|error| format!("cannot listen on {}:{}: {error}", args.host, args.port))?;
-    let mock = MockServer::builder().listener(listener).start().await;
-    let whop = mock.whop();
-    println!("persons-mock listening on {}", mock.uri());
-    println!("  Whop   base URL {}", whop.base_url());
-    if !args.no_demo {
-        let events = demo::load(&whop)?;
-        println!(
-            "         account {} · API key {} · {} people from {events} demo events",
-            demo::DEMO_ACCOUNT,
-            demo::DEMO_KEY,
-            whop.person_count(demo::DEMO_ACCOUNT),
-        );
-        println!(
-            "         try: curl -H 'Authorization: Bearer {}' '{}/people?first=3&sort=ltv'",
-            demo::DEMO_KEY,
-            whop.base_url()
-        );
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("persons-mock: {error}");
+            ExitCode::FAILURE
+        }
     }
-    let pipedrive = mock.pipedrive();
-    println!(
-        "  Pipedrive v1 {} · v2 {}",
-        pipedrive.v1_url(),
-        pipedrive.v2_url()
-    );
-    if !args.no_demo {
-        use persons_mock::pipedrive::demo as pipedrive_demo;
-        let persons = pipedrive_demo::load(&pipedrive)?;
-        println!(
-            "         company {} · API token {} · {persons} demo persons",
-            pipedrive_demo::DEMO_COMPANY,
-            pipedrive_demo::DEMO_TOKEN,
-        );
-        println!(
-            "         try: curl -H 'x-api-token: {}' '{}/persons?limit=3&include_fields=open_deals_count'",
-            pipedrive_demo::DEMO_TOKEN,
-            pipedrive.v2_url()
-        );
+}
+
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    init_logging(&args)?;
+    let options = Options {
+        address: format!("{}:{}", args.host, args.port),
+        data_dir: args.data_dir,
+        seed: args.seed,
+        demo: !args.no_demo,
+        synthetic_events: args.synthetic_events,
+        admin_token: args.admin_token,
+        durable: DurableOptions {
+            sync_every_write: args.fsync,
+            compact_after_bytes: args.compact_kib.saturating_mul(1024),
+        },
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = args.workers {
+        runtime.worker_threads(workers.max(1));
     }
-    let posthog = mock.posthog();
-    println!("  PostHog host {}", posthog.base_url());
-    if !args.no_demo {
-        use persons_mock::posthog::demo as posthog_demo;
-        let events = posthog_demo::load(&posthog)?;
-        println!(
-            "         project {} · personal API key {} · project token {} · {} persons from {events} demo events",
-            posthog_demo::DEMO_PROJECT,
-            posthog_demo::DEMO_PERSONAL_KEY,
-            posthog_demo::DEMO_PROJECT_TOKEN,
-            posthog.person_count(posthog_demo::DEMO_PROJECT),
-        );
-        println!(
-            "         try: curl -H 'Authorization: Bearer {}' '{}/api/projects/{}/persons/?limit=3'",
-            posthog_demo::DEMO_PERSONAL_KEY,
-            posthog.base_url(),
-            posthog_demo::DEMO_PROJECT
-        );
+    runtime.enable_all().build()?.block_on(async {
+        let started = standalone::start(&options).await?;
+        print!("{}", started.banner);
+        started.serve().await;
+        println!("persons-mock: stopped");
+        Ok(())
+    })
+}
+
+fn init_logging(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .map_err(|error| format!("--log-level {}: {error}", args.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
     }
-    tokio::signal::ctrl_c().await?;
-    println!("persons-mock: shutting down");
     Ok(())
 }

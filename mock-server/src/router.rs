@@ -1,17 +1,22 @@
-//! The mock's single entry point: picks the vendor by path prefix and hands the request to
-//! its facade.
+//! The mock's single entry point: picks the vendor (or the admin API) by path prefix, hands
+//! the request to its facade, and, with a data directory, logs every write before applying it.
 
-use std::sync::{Arc, RwLock};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
+use crate::admin;
 use crate::clock::Clock;
+use crate::durable::{DataDir, DurableError, DurableOptions, Record, Recovery};
 use crate::http::{ApiRequest, ApiResponse};
-use crate::pipedrive;
 use crate::pipedrive::state::PipedriveState;
-use crate::posthog;
+use crate::pipedrive::{self, Pipedrive};
 use crate::posthog::state::PostHogState;
-use crate::whop;
+use crate::posthog::{self, PostHog};
+use crate::seed::{Seed, SeedError};
+use crate::vendor_handle::{read_lock, write_lock};
 use crate::whop::error::WhopError;
 use crate::whop::state::WhopState;
+use crate::whop::{self, Whop};
 
 /// Every vendor API the mock serves: name and path prefix, for the 404 of unknown prefixes.
 pub const MOUNTS: &[(&str, &str)] = &[
@@ -20,8 +25,11 @@ pub const MOUNTS: &[(&str, &str)] = &[
     ("Pipedrive", pipedrive::api::PREFIX),
 ];
 
+/// What `reset_to_seed` loads again after forgetting everything: the start-up data.
+pub type Seeder = Arc<dyn Fn(&App) -> Result<(), String> + Send + Sync>;
+
 /// Every vendor's state plus the shared clock; answers any [`ApiRequest`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct App {
     /// The clock all vendors read.
     pub clock: Clock,
@@ -31,6 +39,38 @@ pub struct App {
     pub posthog: Arc<RwLock<PostHogState>>,
     /// The Pipedrive mock's state.
     pub pipedrive: Arc<RwLock<PipedriveState>>,
+    admin_token: Option<String>,
+    seeder: Option<Seeder>,
+    data_dir: Option<Mutex<DataDir>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("clock", &self.clock)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "…"))
+            .field("seeded", &self.seeder.is_some())
+            .field("durable", &self.data_dir.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What opening a data directory restored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Restored {
+    /// Whether a snapshot was loaded.
+    pub snapshot: bool,
+    /// How many logged writes were replayed after it.
+    pub records: usize,
+    /// Bytes of a torn last record that were dropped.
+    pub torn_bytes: u64,
+}
+
+impl Restored {
+    /// Whether the directory held any state.
+    pub fn is_empty(&self) -> bool {
+        !self.snapshot && self.records == 0
+    }
 }
 
 impl App {
@@ -38,22 +78,98 @@ impl App {
     pub fn new(clock: Clock) -> Self {
         Self {
             clock,
-            whop: Arc::default(),
-            posthog: Arc::default(),
-            pipedrive: Arc::default(),
+            ..Self::default()
         }
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin API (`None`: open).
+    pub fn with_admin_token(mut self, token: Option<String>) -> Self {
+        self.admin_token = token.filter(|token| !token.is_empty());
+        self
+    }
+
+    /// What [`App::reset_to_seed`] loads: the start-up data.
+    pub fn with_seeder(mut self, seeder: Seeder) -> Self {
+        self.seeder = Some(seeder);
+        self
+    }
+
+    /// The admin token, if the admin API requires one.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
+    }
+
+    /// Makes the app durable: replays the state `dir` holds, then logs every write there.
+    pub fn open_data_dir(
+        &mut self,
+        dir: &Path,
+        options: DurableOptions,
+    ) -> Result<Restored, DurableError> {
+        let (data_dir, recovery) = DataDir::open(dir, options)?;
+        let restored = self.replay(recovery);
+        self.data_dir = Some(Mutex::new(data_dir));
+        Ok(restored)
+    }
+
+    fn replay(&self, recovery: Recovery) -> Restored {
+        let restored = Restored {
+            snapshot: recovery.snapshot.is_some(),
+            records: recovery.records.len(),
+            torn_bytes: recovery.torn_bytes,
+        };
+        if let Some(seed) = recovery.snapshot
+            && let Err(error) = self.apply_seed(&seed)
+        {
+            tracing::error!(%error, "persons mock: the snapshot does not load");
+        }
+        for record in recovery.records {
+            match record {
+                Record::Request { .. } => {
+                    if let Some((request, at_micros)) = record.into_request() {
+                        self.dispatch(&request, at_micros);
+                    }
+                }
+                Record::LoadSeed { seed } => {
+                    if let Err(error) = self.apply_seed(&seed) {
+                        tracing::warn!(%error, "persons mock: a logged seed no longer loads");
+                    }
+                }
+                Record::Reset => self.clear(),
+            }
+        }
+        restored
     }
 
     /// Answers `request`, whatever transport brought it.
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
+        if let Some(rest) = strip_mount(&request.path, admin::PREFIX) {
+            return admin::handle(self, request, rest);
+        }
+        let at_micros = self.clock.now_micros();
+        let Some(data_dir) = self.data_dir.as_ref().filter(|_| writes(request)) else {
+            return self.dispatch(request, at_micros);
+        };
+        let mut data_dir = lock(data_dir);
+        if let Err(error) = data_dir.append(&Record::request(request, at_micros)) {
+            return storage_failure(&error.to_string());
+        }
+        let response = self.dispatch(request, at_micros);
+        self.compact_if_due(&mut data_dir);
+        response
+    }
+
+    /// Answers a vendor request with the clock pinned at `at_micros`, so a replay sees the
+    /// same time the original request did.
+    fn dispatch(&self, request: &ApiRequest, at_micros: i64) -> ApiResponse {
+        let clock = Clock::frozen_at_micros(at_micros);
         if let Some(rest) = strip_mount(&request.path, whop::api::PREFIX) {
-            return whop::api::handle(&self.whop, &self.clock, request, rest);
+            return whop::api::handle(&self.whop, &clock, request, rest);
         }
         if let Some(rest) = strip_mount(&request.path, posthog::api::PREFIX) {
-            return posthog::api::handle(&self.posthog, &self.clock, request, rest);
+            return posthog::api::handle(&self.posthog, &clock, request, rest);
         }
         if let Some(rest) = strip_mount(&request.path, pipedrive::api::PREFIX) {
-            return pipedrive::api::handle(&self.pipedrive, &self.clock, request, rest);
+            return pipedrive::api::handle(&self.pipedrive, &clock, request, rest);
         }
         tracing::warn!(method = %request.method, path = %request.path, "persons mock: no vendor is mounted here");
         let mounts: Vec<String> = MOUNTS
@@ -67,6 +183,166 @@ impl App {
         );
         WhopError::not_found(message).into_response()
     }
+
+    /// Every vendor's whole state, as a seed that loads back into an equal state.
+    pub fn export_seed(&self) -> Seed {
+        Seed {
+            whop: read_lock(&self.whop).export_seed(),
+            posthog: read_lock(&self.posthog).export_seed(),
+            pipedrive: read_lock(&self.pipedrive).export_seed(),
+        }
+    }
+
+    /// Adds `seed`'s tenants, keys and data: all of it, or (on error) none of it.
+    ///
+    /// The seed is first loaded into an empty scratch app, so a mistake anywhere in it is
+    /// found before anything changes; each vendor's own load is all-or-nothing too, which
+    /// covers conflicts with the data already here.
+    pub fn load_seed(&self, seed: &Seed) -> Result<(), SeedError> {
+        App::default().apply_seed(seed)?;
+        let Some(data_dir) = &self.data_dir else {
+            return self.apply_seed(seed);
+        };
+        let mut data_dir = lock(data_dir);
+        self.apply_seed(seed)?;
+        let record = Record::LoadSeed {
+            seed: Box::new(seed.clone()),
+        };
+        if let Err(error) = data_dir.append(&record) {
+            tracing::error!(%error, "persons mock: a loaded seed could not be logged; compacting");
+            self.compact(&mut data_dir);
+        } else {
+            self.compact_if_due(&mut data_dir);
+        }
+        Ok(())
+    }
+
+    /// Loads every non-empty section into its vendor's state, under all three write locks.
+    fn apply_seed(&self, seed: &Seed) -> Result<(), SeedError> {
+        let mut whop = write_lock(&self.whop);
+        let mut posthog = write_lock(&self.posthog);
+        let mut pipedrive = write_lock(&self.pipedrive);
+        if !seed.whop.is_empty() {
+            whop.load_seed(&seed.whop, &self.clock)?;
+        }
+        if !seed.posthog.is_empty() {
+            posthog.load_seed(&seed.posthog, &self.clock)?;
+        }
+        if !seed.pipedrive.is_empty() {
+            pipedrive.load_seed(&seed.pipedrive, &self.clock)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets every vendor's data and keys.
+    pub fn reset(&self) {
+        match &self.data_dir {
+            Some(data_dir) => {
+                let mut data_dir = lock(data_dir);
+                self.clear();
+                if let Err(error) = data_dir.append(&Record::Reset) {
+                    tracing::error!(%error, "persons mock: a reset could not be logged; compacting");
+                    self.compact(&mut data_dir);
+                }
+            }
+            None => self.clear(),
+        }
+    }
+
+    fn clear(&self) {
+        *write_lock(&self.whop) = WhopState::default();
+        *write_lock(&self.posthog) = PostHogState::default();
+        *write_lock(&self.pipedrive) = PipedriveState::default();
+    }
+
+    /// Forgets everything, then loads the start-up data again (empty when there is none).
+    /// With a data directory the result is snapshotted, since start-up data may be written
+    /// through typed handles that bypass the log.
+    pub fn reset_to_seed(&self) -> Result<(), String> {
+        self.reset();
+        let Some(seeder) = &self.seeder else {
+            return Ok(());
+        };
+        let seeded = seeder(self);
+        self.snapshot().map_err(|error| error.to_string())?;
+        seeded
+    }
+
+    /// Runs the start-up seeder, if any (and snapshots it with a data directory).
+    pub fn seed(&self) -> Result<(), String> {
+        let Some(seeder) = &self.seeder else {
+            return Ok(());
+        };
+        seeder(self)?;
+        self.snapshot().map_err(|error| error.to_string())
+    }
+
+    /// The Whop handle, for a server whose root URL is `server_url`.
+    pub fn whop_at(&self, server_url: &str) -> Whop {
+        Whop::new(Arc::clone(&self.whop), self.clock.clone(), server_url)
+    }
+
+    /// The PostHog handle, for a server whose root URL is `server_url`.
+    pub fn posthog_at(&self, server_url: &str) -> PostHog {
+        PostHog::new(Arc::clone(&self.posthog), self.clock.clone(), server_url)
+    }
+
+    /// The Pipedrive handle, for a server whose root URL is `server_url`.
+    pub fn pipedrive_at(&self, server_url: &str) -> Pipedrive {
+        Pipedrive::new(Arc::clone(&self.pipedrive), self.clock.clone(), server_url)
+    }
+
+    /// Whether writes are logged to a data directory.
+    pub fn is_durable(&self) -> bool {
+        self.data_dir.is_some()
+    }
+
+    /// Writes a snapshot of the whole state now (a no-op without a data directory).
+    pub fn snapshot(&self) -> Result<(), DurableError> {
+        match &self.data_dir {
+            Some(data_dir) => lock(data_dir).compact(&self.export_seed()),
+            None => Ok(()),
+        }
+    }
+
+    fn compact_if_due(&self, data_dir: &mut DataDir) {
+        if data_dir.wants_compaction() {
+            self.compact(data_dir);
+        }
+    }
+
+    fn compact(&self, data_dir: &mut DataDir) {
+        if let Err(error) = data_dir.compact(&self.export_seed()) {
+            tracing::error!(%error, "persons mock: compaction failed; the log keeps growing");
+        }
+    }
+}
+
+/// Whether `request` may change a vendor's state, and so must be logged before it is
+/// applied: anything but a read, plus PostHog capture, which also takes `GET`.
+fn writes(request: &ApiRequest) -> bool {
+    match request.method.as_str() {
+        "GET" | "HEAD" => strip_mount(&request.path, posthog::api::PREFIX)
+            .is_some_and(|rest| !rest.starts_with("/api/")),
+        "OPTIONS" => false,
+        _ => true,
+    }
+}
+
+/// The answer when the data directory refuses a write: nothing was applied.
+fn storage_failure(error: &str) -> ApiResponse {
+    tracing::error!(%error, "persons mock: cannot log a write; refusing it");
+    let body = serde_json::json!({
+        "error": {
+            "type": "storage_unavailable",
+            "message": format!("The mock could not log this write to its data directory, so it was not applied: {error}"),
+        }
+    });
+    ApiResponse::json(503, &body)
+}
+
+fn lock(data_dir: &Mutex<DataDir>) -> MutexGuard<'_, DataDir> {
+    data_dir.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The rest of `path` when it lies under `prefix` (`/whop/api/v1/people` → `/people`).

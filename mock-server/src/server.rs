@@ -4,9 +4,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::faults::{FaultRegistry, Faults};
+use crate::journal::{Journal, JournalConfig, UnmatchedGuard};
 use crate::pipedrive::Pipedrive;
 use crate::posthog::PostHog;
 use crate::router::App;
+use crate::seed::{Seed, SeedError};
 use crate::transport;
 use crate::whop::Whop;
 
@@ -23,6 +26,10 @@ use crate::whop::Whop;
 pub struct MockServer {
     server: wiremock::MockServer,
     app: Arc<App>,
+    journal: Journal,
+    faults: FaultRegistry,
+    /// Panics on drop after unmatched requests, when the builder asked for it.
+    _unmatched: UnmatchedGuard,
 }
 
 /// Options for starting a [`MockServer`].
@@ -31,6 +38,10 @@ pub struct MockServerBuilder {
     listener: Option<TcpListener>,
     record_requests: bool,
     clock: Option<Clock>,
+    journal: JournalConfig,
+    fail_on_unmatched: bool,
+    seed: Option<Seed>,
+    admin_token: Option<String>,
 }
 
 impl MockServerBuilder {
@@ -52,9 +63,55 @@ impl MockServerBuilder {
         self
     }
 
+    /// Keeps a journal of every request (on by default; see [`MockServer::journal`]).
+    /// Unmatched requests are reported and kept either way.
+    pub fn journal(mut self, record: bool) -> Self {
+        self.journal.recording = record;
+        self
+    }
+
+    /// How many journal entries are kept before the oldest are dropped (default
+    /// [`DEFAULT_CAPACITY`](crate::journal::DEFAULT_CAPACITY)).
+    pub fn journal_capacity(mut self, capacity: usize) -> Self {
+        self.journal.capacity = capacity;
+        self
+    }
+
+    /// Makes the server panic when it is dropped if any request was unmatched (no spec
+    /// operation, answered 404), unless the thread is already panicking.
+    pub fn fail_on_unmatched(mut self, fail: bool) -> Self {
+        self.fail_on_unmatched = fail;
+        self
+    }
+
+    /// Starts with `seed` loaded; [`MockServer::reset_to_seed`] brings it back.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on the admin API under `/_admin`.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Starts the server.
+    ///
+    /// # Panics
+    ///
+    /// When the [`seed`](Self::seed) does not load; the message names the faulty entry.
     pub async fn start(self) -> MockServer {
-        let app = Arc::new(App::new(self.clock.unwrap_or_default()));
+        let mut app = App::new(self.clock.unwrap_or_default()).with_admin_token(self.admin_token);
+        if let Some(seed) = self.seed {
+            app = app.with_seeder(Arc::new(move |app: &App| {
+                app.load_seed(&seed).map_err(|error| error.to_string())
+            }));
+        }
+        if let Err(error) = app.seed() {
+            panic!("persons mock: the seed does not load: {error}");
+        }
+        let app = Arc::new(app);
         let mut builder = wiremock::MockServer::builder();
         if let Some(listener) = self.listener {
             builder = builder.listener(listener);
@@ -63,10 +120,16 @@ impl MockServerBuilder {
             builder = builder.disable_request_recording();
         }
         let server = builder.start().await;
-        server
-            .register(transport::model_mock(Arc::clone(&app)))
-            .await;
-        MockServer { server, app }
+        let journal = Journal::new(self.journal);
+        let exchange = transport::Exchange::new(Arc::clone(&app), journal.clone());
+        server.register(transport::model_mock(exchange)).await;
+        MockServer {
+            server,
+            app,
+            _unmatched: UnmatchedGuard::new(journal.clone(), self.fail_on_unmatched),
+            journal,
+            faults: FaultRegistry::default(),
+        }
     }
 }
 
@@ -88,29 +151,17 @@ impl MockServer {
 
     /// The Whop People mock.
     pub fn whop(&self) -> Whop {
-        Whop::new(
-            Arc::clone(&self.app.whop),
-            self.app.clock.clone(),
-            &self.uri(),
-        )
+        self.app.whop_at(&self.uri())
     }
 
     /// The Pipedrive Persons mock (API v1 and v2).
     pub fn pipedrive(&self) -> Pipedrive {
-        Pipedrive::new(
-            Arc::clone(&self.app.pipedrive),
-            self.app.clock.clone(),
-            &self.uri(),
-        )
+        self.app.pipedrive_at(&self.uri())
     }
 
     /// The PostHog mock (persons API and capture).
     pub fn posthog(&self) -> PostHog {
-        PostHog::new(
-            Arc::clone(&self.app.posthog),
-            self.app.clock.clone(),
-            &self.uri(),
-        )
+        self.app.posthog_at(&self.uri())
     }
 
     /// The clock shared by every vendor: freeze, set and advance it from tests.
@@ -123,15 +174,48 @@ impl MockServer {
         &self.server
     }
 
+    /// The journal of every request the server answered (see [`Journal`]).
+    pub fn journal(&self) -> Journal {
+        self.journal.clone()
+    }
+
+    /// Injects faults (429, 500, delay, dropped connection) above the stateful model.
+    pub fn faults(&self) -> Faults<'_> {
+        let exchange = transport::Exchange::new(Arc::clone(&self.app), self.journal.clone());
+        Faults::new(&self.server, exchange, self.faults.clone())
+    }
+
+    /// Panics, listing them, if any request was unmatched (no spec operation, answered 404)
+    /// since the start or the last [`Journal::clear`].
+    #[track_caller]
+    pub fn assert_no_unmatched(&self) {
+        self.journal.assert_no_unmatched();
+    }
+
     /// The requests received so far (`None` when recording is off).
     pub async fn received_requests(&self) -> Option<Vec<wiremock::Request>> {
         self.server.received_requests().await
     }
 
-    /// Forgets every vendor's data and keys; mounted wiremock mocks and the clock stay.
+    /// Forgets every vendor's data and keys; mounted wiremock mocks, the journal and the
+    /// clock stay.
     pub fn reset(&self) {
-        self.whop().reset();
-        self.posthog().reset();
-        self.pipedrive().reset();
+        self.app.reset();
+    }
+
+    /// Forgets everything, then loads the builder's [`seed`](MockServerBuilder::seed) again
+    /// (empty without one).
+    pub fn reset_to_seed(&self) -> Result<(), String> {
+        self.app.reset_to_seed()
+    }
+
+    /// Adds `seed`'s tenants, keys and data (all or nothing).
+    pub fn load_seed(&self, seed: &Seed) -> Result<(), SeedError> {
+        self.app.load_seed(seed)
+    }
+
+    /// The whole state of every vendor as a seed: save it, load it into another mock.
+    pub fn export_seed(&self) -> Seed {
+        self.app.export_seed()
     }
 }

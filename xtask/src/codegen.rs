@@ -1,6 +1,7 @@
 //! `cargo xtask codegen [--check]`: every document in `specs/` → load → normalise to OpenAPI 3.0
 //! → drop hand-written operations → check → progenitor → `sdk/src/<vendor>/generated.rs`,
-//! written or compared.
+//! written or compared; and every operation of every document (hand-written ones included) →
+//! the mock server's operation table, `mock-server/src/operations/generated.rs`.
 
 use std::fs;
 use std::path::Path;
@@ -9,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use openapiv3::OpenAPI;
 
 use crate::layout::{self, Target};
-use crate::{checks, diff, generate, handwritten, normalize, spec};
+use crate::{checks, diff, generate, handwritten, normalize, operations, spec};
 
 /// What to do with the regenerated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,18 +31,23 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
         );
     }
     let mut stale = Vec::new();
+    let mut table = Vec::new();
     for target in &targets {
-        let code = render(root, target).with_context(|| target.spec_label())?;
-        let path = root.join(&target.output);
-        match mode {
-            Mode::Write => write(&path, &code)?,
-            Mode::Check => {
-                if let Some(report) = compare(&path, &target.output, &code)? {
-                    stale.push(report);
-                }
-            }
-        }
+        let document = spec::load(&root.join(&target.spec)).with_context(|| target.spec_label())?;
+        let code = render(document.clone(), target).with_context(|| target.spec_label())?;
+        table.extend(
+            operations::collect(&target.api, &document).with_context(|| target.spec_label())?,
+        );
+        emit(root, &target.output, &code, mode, &mut stale)?;
     }
+    let table = operations::render(&table).context("the mock server's operation table")?;
+    emit(
+        root,
+        Path::new(layout::MOCK_OPERATIONS),
+        &table,
+        mode,
+        &mut stale,
+    )?;
     for orphan in layout::orphans(root, &targets)? {
         match mode {
             Mode::Write => {
@@ -70,9 +76,23 @@ pub fn run(root: &Path, mode: Mode) -> Result<()> {
     )
 }
 
-/// The generated module for one target, from its spec.
-fn render(root: &Path, target: &Target) -> Result<String> {
-    let document = spec::load(&root.join(&target.spec))?;
+/// Writes `code` to `output` (relative to `root`) or, in check mode, adds a report to `stale`
+/// when the committed file differs.
+fn emit(root: &Path, output: &Path, code: &str, mode: Mode, stale: &mut Vec<String>) -> Result<()> {
+    let path = root.join(output);
+    match mode {
+        Mode::Write => write(&path, code),
+        Mode::Check => {
+            if let Some(report) = compare(&path, output, code)? {
+                stale.push(report);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The generated module for one target, from its loaded spec `document`.
+fn render(document: serde_json::Value, target: &Target) -> Result<String> {
     let mut document = normalize::normalize(document).context("normalising to OpenAPI 3.0")?;
     handwritten::strip(&mut document);
     let api: OpenAPI =
@@ -147,6 +167,7 @@ mod tests {
     const SPEC: &str = r#"
 openapi: 3.1.0
 info: {title: t, version: v1, license: {name: MIT, identifier: MIT}}
+servers: [{url: 'https://api.acme.test/v2'}]
 webhooks: {}
 paths:
   /things:
@@ -187,6 +208,33 @@ components:
         fs::write(&output, code.replace("list_things", "list_stuff")).unwrap();
         let error = run(&scratch.0, Mode::Check).unwrap_err().to_string();
         assert!(error.contains("run `cargo xtask codegen`"), "{error}");
+    }
+
+    #[test]
+    fn the_mock_operation_table_is_written_and_checked() {
+        let scratch = Scratch::new("operations", &[("acme-v2.yaml", SPEC)]);
+        run(&scratch.0, Mode::Write).unwrap();
+        let table = scratch.0.join(layout::MOCK_OPERATIONS);
+        let code = fs::read_to_string(&table).unwrap();
+        assert!(
+            code.contains(
+                r#"api: "acme-v2", method: "GET", path: "/acme/v2/things", id: "listThings""#
+            ),
+            "{code}"
+        );
+        run(&scratch.0, Mode::Check).unwrap();
+
+        fs::write(&table, code.replace("listThings", "listStuff")).unwrap();
+        let error = run(&scratch.0, Mode::Check).unwrap_err().to_string();
+        assert!(error.contains("1 generated file(s) out of date"), "{error}");
+
+        let no_server = SPEC.replace("servers: [{url: 'https://api.acme.test/v2'}]\n", "");
+        fs::write(scratch.0.join("specs/acme-v2.yaml"), no_server).unwrap();
+        let error = format!("{:#}", run(&scratch.0, Mode::Write).unwrap_err());
+        assert!(
+            error.starts_with("specs/acme-v2.yaml: no `servers` entry"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::Value;
 pub const EXTENSION: &str = "x-persons-handwritten";
 
 /// The HTTP methods a path item can hold operations under.
-const METHODS: [&str; 8] = [
+pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

@@ -1,4 +1,5 @@
-//! Where things live: the spec files in `specs/` and the generated module each one owns.
+//! Where things live: the spec files in `specs/`, the generated module each one owns, the
+//! mock server's operation table, and where the mock mounts each spec's API.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,10 +16,14 @@ const SDK_SRC_DIR: &str = "sdk/src";
 const GENERATED_FILE: &str = "generated.rs";
 /// File extensions recognised as OpenAPI documents.
 const SPEC_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+/// The mock server's table of every operation of every spec, relative to the workspace root.
+pub const MOCK_OPERATIONS: &str = "mock-server/src/operations/generated.rs";
 
 /// One OpenAPI document and the generated module it owns, both relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The API's name: the document's file stem, e.g. `pipedrive-v1`.
+    pub api: String,
     /// The document, e.g. `specs/whop.yaml`.
     pub spec: PathBuf,
     /// The generated module, e.g. `sdk/src/whop/generated.rs`.
@@ -52,9 +57,16 @@ pub fn targets(root: &Path) -> Result<Vec<Target>> {
             .file_name()
             .and_then(|name| name.to_str())
             .with_context(|| format!("{} is not valid UTF-8", path.display()))?;
+        let output = output_for(file_name)?;
+        let api = Path::new(file_name)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or(file_name)
+            .to_owned();
         targets.push(Target {
+            api,
             spec: Path::new(SPECS_DIR).join(file_name),
-            output: output_for(file_name)?,
+            output,
         });
     }
     targets.sort_by(|a, b| a.spec.cmp(&b.spec));
@@ -80,6 +92,14 @@ pub fn output_for(spec_file_name: &str) -> Result<PathBuf> {
     }
     output.push(GENERATED_FILE);
     Ok(output)
+}
+
+/// Where the mock server mounts API `api`: `/` and the vendor, the part of the name before any
+/// `-` (`pipedrive-v1` → `/pipedrive`). The mock serves each operation at this prefix, then the
+/// spec's server path, then the operation's path.
+pub fn mount_prefix(api: &str) -> String {
+    let vendor = api.split('-').next().unwrap_or(api);
+    format!("/{vendor}")
 }
 
 /// Whether `segment` can name a Rust module: lower snake case, starting with a letter.
@@ -140,6 +160,12 @@ mod tests {
             output_for("posthog.json").unwrap(),
             Path::new("sdk/src/posthog/generated.rs")
         );
+    }
+
+    #[test]
+    fn mount_prefix_is_the_vendor() {
+        assert_eq!(mount_prefix("whop"), "/whop");
+        assert_eq!(mount_prefix("pipedrive-v2"), "/pipedrive");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Project automation for the persons workspace.
 //!
 //! `cargo xtask codegen` turns every OpenAPI document in `specs/` into a committed
-//! `sdk/src/<vendor>/generated.rs`; `cargo xtask codegen --check` fails when those files are
-//! stale. See [`codegen`] for the pipeline.
+//! `sdk/src/<vendor>/generated.rs`, and all of them into the mock server's operation table
+//! (`mock-server/src/operations/generated.rs`); `cargo xtask codegen --check` fails when any of
+//! those files is stale. See [`codegen`] for the pipeline. `cargo xtask bench` runs the load
+//! benchmark of the list endpoints (see [`bench`]).
 
+mod bench;
 mod checks;
 mod codegen;
 mod diff;
@@ -11,6 +14,7 @@ mod generate;
 mod handwritten;
 mod layout;
 mod normalize;
+mod operations;
 mod spec;
 
 use std::path::PathBuf;
@@ -30,12 +34,16 @@ struct Cli {
 /// The tasks `cargo xtask` knows.
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Generate `sdk/src/<vendor>/generated.rs` from every document in `specs/`.
+    /// Generate `sdk/src/<vendor>/generated.rs` from every document in `specs/`, and the mock
+    /// server's operation table from all of them.
     Codegen {
         /// Do not write anything; fail with a diff when a committed file is stale.
         #[arg(long)]
         check: bool,
     },
+    /// Load-test the list endpoints of our release binary against a static wiremock floor and
+    /// Prism, and how their latency grows with the data; writes `target/bench/report.md`.
+    Bench(bench::Options),
 }
 
 /// The workspace root: the parent of this crate's manifest directory.
@@ -58,6 +66,7 @@ fn main() -> ExitCode {
             };
             codegen::run(&workspace_root(), mode)
         }
+        Task::Bench(options) => bench::run(&workspace_root(), &options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::counters::Sign;
-use super::fields::{FieldDef, FieldOption};
+use super::fields::{FieldDef, FieldOption, FieldType, hex_key, is_custom_key};
 use super::model::{
     Activity, ContactEntry, Deal, DealProduct, FieldChange, File, Follower, FollowerChange, Id,
     MailMessage, Note, Organization, Person, Picture, Product, User,
@@ -38,27 +38,40 @@ pub enum Change {
     Organization(Organization),
     /// A custom person field was created.
     Field(FieldDef),
-    /// A person was created or updated by `actor`.
+    /// A person was created or updated by `actor` at `time`.
     Person {
         id: Id,
         patch: PersonPatch,
         actor: Id,
+        time: i64,
     },
-    /// Persons were deleted.
-    DeletePersons(Vec<Id>),
-    /// `from` was merged into `into` by `actor`.
-    Merge { from: Id, into: Id, actor: Id },
-    /// A person's picture was set (`Some`) or removed.
+    /// Persons were deleted at `time`.
+    DeletePersons { ids: Vec<Id>, time: i64 },
+    /// `from` was merged into `into` by `actor` at `time`.
+    Merge {
+        from: Id,
+        into: Id,
+        actor: Id,
+        time: i64,
+    },
+    /// A person's picture was set (`Some`) or removed at `time`.
     Picture {
         person: Id,
         picture: Option<Picture>,
+        time: i64,
     },
     /// A product was created.
     Product(Product),
     /// A product was attached to a deal.
     DealProduct(DealProduct),
-    /// A user started (`true`) or stopped following a person.
-    Follow { person: Id, user: Id, follows: bool },
+    /// A user started (`true`) or stopped following a person, `actor` acting at `time`.
+    Follow {
+        person: Id,
+        user: Id,
+        follows: bool,
+        actor: Id,
+        time: i64,
+    },
     /// A deal was created or rewritten.
     Deal(Deal),
     /// An activity was created or rewritten.
@@ -111,6 +124,26 @@ pub struct Links {
     pub deal_products: BTreeMap<Id, BTreeSet<Id>>,
 }
 
+/// Every kind of id a company issues, each from its own sequence.
+pub const ID_KINDS: [&str; 16] = [
+    "activity",
+    "change",
+    "deal",
+    "deal_product",
+    "field",
+    "file",
+    "follower",
+    "mail",
+    "note",
+    "option",
+    "org",
+    "participant",
+    "person",
+    "picture",
+    "product",
+    "thread",
+];
+
 /// Auto-increment sequences, one per record type.
 #[derive(Clone, Debug, Default)]
 pub struct Sequences {
@@ -120,10 +153,54 @@ pub struct Sequences {
 impl Sequences {
     /// The next id of `kind`, from 1.
     pub fn next(&mut self, kind: &'static str) -> Id {
-        let counter = self.counters.entry(kind).or_default();
-        *counter = counter.saturating_add(1);
-        *counter
+        let id = self.candidate(kind, 0);
+        self.observe(kind, id);
+        id
     }
+
+    /// The id a new record of `kind` gets: `wanted`, or the next one when `wanted` is 0.
+    /// Nothing is taken until [`Sequences::observe`].
+    pub fn candidate(&self, kind: &str, wanted: Id) -> Id {
+        if wanted == 0 {
+            self.last(kind).saturating_add(1)
+        } else {
+            wanted
+        }
+    }
+
+    /// Records that `id` of `kind` is taken, so the sequence never issues it (or below it).
+    pub fn observe(&mut self, kind: &'static str, id: Id) {
+        let counter = self.counters.entry(kind).or_default();
+        *counter = (*counter).max(id);
+    }
+
+    /// The last id of `kind` issued or observed; 0 for none.
+    pub fn last(&self, kind: &str) -> Id {
+        self.counters.get(kind).copied().unwrap_or(0)
+    }
+
+    /// Every kind that has issued an id, with its last id.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, Id)> + '_ {
+        self.counters.iter().map(|(kind, last)| (*kind, *last))
+    }
+}
+
+/// The id a new record gets (`wanted`, or the next of `kind` when 0) when `table` has no
+/// record with it yet; `what` names the record in the error.
+pub(super) fn free_id<T>(
+    ids: &Sequences,
+    kind: &str,
+    wanted: Id,
+    table: &BTreeMap<Id, T>,
+    what: &str,
+) -> Result<Id, ModelError> {
+    let id = ids.candidate(kind, wanted);
+    if table.contains_key(&id) {
+        return Err(ModelError::Invalid(format!(
+            "{what} id {id} is already used."
+        )));
+    }
+    Ok(id)
 }
 
 /// The built-in person labels every company starts with.
@@ -209,6 +286,14 @@ impl Company {
         }
     }
 
+    /// How many persons are active (not deleted).
+    pub fn active_person_count(&self) -> usize {
+        self.persons
+            .values()
+            .filter(|person| person.is_active())
+            .count()
+    }
+
     /// How many writes the log holds.
     pub fn log_len(&self) -> usize {
         self.log.len()
@@ -227,16 +312,24 @@ impl Company {
         owner_id: Id,
         address: Option<String>,
     ) -> Result<Id, ModelError> {
-        self.user(owner_id)?;
-        let org = Organization {
-            id: self.ids.next("org"),
+        self.insert_organization(Organization {
+            id: 0,
             name: name.to_owned(),
             owner_id,
             address,
             people_count: 0,
-        };
+        })
+    }
+
+    /// Adds `org` under its own id (0 for the next one); its head count starts at 0 and
+    /// follows the persons linked to it. Returns its id.
+    pub fn insert_organization(&mut self, mut org: Organization) -> Result<Id, ModelError> {
+        self.user(org.owner_id)?;
+        let id = free_id(&self.ids, "org", org.id, &self.orgs, "Organization")?;
+        self.ids.observe("org", id);
+        org.id = id;
+        org.people_count = 0;
         self.log.push(Change::Organization(org.clone()));
-        let id = org.id;
         self.orgs.insert(id, org);
         Ok(id)
     }
@@ -246,6 +339,80 @@ impl Company {
         self.log.push(Change::Field(field.clone()));
         self.fields.push(field.clone());
         field
+    }
+
+    /// Adds a custom person field checked in full (as a seed's must be): a free id (0 for
+    /// the next one), a name, a unique 40-hex key (empty for the one `personFields`
+    /// generates), options exactly for enum and set fields, with ids unused in the company
+    /// (0 for the next ones).
+    pub fn insert_field(&mut self, mut field: FieldDef) -> Result<FieldDef, ModelError> {
+        let id = self.ids.candidate("field", field.id);
+        if self.fields.iter().any(|existing| existing.id == id) {
+            return Err(ModelError::Invalid(format!(
+                "Field id {id} is already used."
+            )));
+        }
+        if field.name.trim().is_empty() {
+            return Err(ModelError::Invalid("Name must be given.".into()));
+        }
+        if field.key.is_empty() {
+            field.key = hex_key(&format!("company {} person field {id}", self.id));
+        }
+        if !is_custom_key(&field.key) {
+            return Err(ModelError::Invalid(format!(
+                "Field key {} is not 40 lower-case hex characters.",
+                field.key
+            )));
+        }
+        if self.field(&field.key).is_some() {
+            return Err(ModelError::Invalid(format!(
+                "Field key {} is already used.",
+                field.key
+            )));
+        }
+        let needs_options = matches!(field.field_type, FieldType::Enum | FieldType::Set);
+        if needs_options == field.options.is_empty() {
+            return Err(ModelError::Invalid(if needs_options {
+                "Options must be given for enum and set fields.".into()
+            } else {
+                format!("A {} field has no options.", field.field_type.as_str())
+            }));
+        }
+        self.number_options(&mut field.options)?;
+        for option in &field.options {
+            self.ids.observe("option", option.id);
+        }
+        self.ids.observe("field", id);
+        field.id = id;
+        Ok(self.add_field(field))
+    }
+
+    /// Checks that explicit option ids are unused in the company (labels and every field's
+    /// options) and gives the others (id 0) the next free ones.
+    fn number_options(&self, options: &mut [FieldOption]) -> Result<(), ModelError> {
+        let mut used: BTreeSet<Id> = self
+            .labels
+            .iter()
+            .chain(self.fields.iter().flat_map(|field| &field.options))
+            .map(|option| option.id)
+            .collect();
+        for option in options.iter().filter(|option| option.id != 0) {
+            if !used.insert(option.id) {
+                return Err(ModelError::Invalid(format!(
+                    "Option id {} is already used.",
+                    option.id
+                )));
+            }
+        }
+        let mut next = self.ids.last("option");
+        for option in options.iter_mut().filter(|option| option.id == 0) {
+            next = (next.saturating_add(1)..=Id::MAX)
+                .find(|id| !used.contains(id))
+                .ok_or_else(|| ModelError::Invalid("No option id is left.".into()))?;
+            option.id = next;
+            used.insert(next);
+        }
+        Ok(())
     }
 
     /// The next id of `kind` (for records built by the facade before they are written).

@@ -92,6 +92,22 @@ impl PipedriveError {
         }
     }
 
+    /// 429 from the gateway: over the burst limit or the daily token budget. Pipedrive
+    /// documents no body; the mock answers the gateway's shape (as its 401) with
+    /// `errorCode: 429` (an inference: rate limits are enforced where the 401s come from).
+    pub fn rate_limited() -> Self {
+        Self {
+            status: 429,
+            kind: ErrorKind::Gateway,
+            message: "Request over limit".into(),
+        }
+    }
+
+    /// 500 with the API's body.
+    pub fn internal() -> Self {
+        Self::api(500, "Internal server error")
+    }
+
     /// 403 from the gateway: the OAuth token lacks the scope.
     pub fn scope_mismatch() -> Self {
         Self {
@@ -233,6 +249,24 @@ mod tests {
             gateway
                 .headers
                 .contains(&("x-401-by-gw".into(), "true".into()))
+        );
+        let limited = PipedriveError::rate_limited().into_response();
+        assert_eq!(
+            (limited.status, limited.json_body()),
+            (
+                429,
+                json!({"success": false, "error": "Request over limit", "errorCode": 429, "error_info": GATEWAY_INFO})
+            )
+        );
+        assert!(
+            !limited
+                .headers
+                .iter()
+                .any(|(name, _)| name == "x-401-by-gw")
+        );
+        assert_eq!(
+            PipedriveError::internal().into_response().json_body(),
+            json!({"success": false, "error": "Internal server error", "error_info": ERROR_INFO, "data": null, "additional_data": null})
         );
         let search = PipedriveError::search("\"term\" is required", vec!["term"]).into_response();
         assert_eq!(

@@ -3,14 +3,16 @@
 //!
 //! Values are stored in their v2 form, the richer one; v1 rendering flattens it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
 use super::model::Id;
 use super::time;
 
-/// The types of person field Pipedrive lets a company create.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The types of person field Pipedrive lets a company create (named as Pipedrive's
+/// `field_type` in seeds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Address with components.
     Address,
@@ -547,6 +549,37 @@ mod tests {
                 },
             ],
             add_time: 0,
+        }
+    }
+
+    #[test]
+    fn seeds_name_field_types_as_the_api_does() {
+        for name in [
+            "address",
+            "date",
+            "daterange",
+            "double",
+            "enum",
+            "monetary",
+            "org",
+            "people",
+            "phone",
+            "set",
+            "text",
+            "time",
+            "timerange",
+            "user",
+            "varchar",
+            "varchar_auto",
+            "visible_to",
+        ] {
+            let parsed = FieldType::parse(name).unwrap();
+            assert_eq!(parsed.as_str(), name);
+            assert_eq!(serde_json::to_value(parsed).unwrap(), json!(name));
+            assert_eq!(
+                serde_json::from_value::<FieldType>(json!(name)).unwrap(),
+                parsed
+            );
         }
     }
 

@@ -51,14 +51,21 @@ pub enum Presented<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct KeyRing {
     api_tokens: HashMap<String, Credential>,
+    /// The API token of each `(company, user)`.
+    api_token_of: HashMap<(Id, Id), String>,
     oauth_tokens: HashMap<String, Credential>,
 }
 
 impl KeyRing {
     /// Registers an API token (replacing the user's previous one, as regenerating does).
     pub fn insert_api_token(&mut self, token: String, company: Id, user: Id) {
-        self.api_tokens
-            .retain(|_, credential| !(credential.company == company && credential.user == user));
+        if let Some(old) = self.api_token_of.remove(&(company, user)) {
+            self.api_tokens.remove(&old);
+        }
+        if let Some(holder) = self.api_tokens.get(&token) {
+            self.api_token_of.remove(&(holder.company, holder.user));
+        }
+        self.api_token_of.insert((company, user), token.clone());
         self.api_tokens.insert(
             token,
             Credential {
@@ -85,6 +92,25 @@ impl KeyRing {
                 scopes: Some(scopes),
             },
         );
+    }
+
+    /// Every API token with what it reaches, in no particular order.
+    pub fn api_tokens(&self) -> impl Iterator<Item = (&str, &Credential)> {
+        self.api_tokens
+            .iter()
+            .map(|(token, credential)| (token.as_str(), credential))
+    }
+
+    /// Every OAuth access token with what it reaches, in no particular order.
+    pub fn oauth_tokens(&self) -> impl Iterator<Item = (&str, &Credential)> {
+        self.oauth_tokens
+            .iter()
+            .map(|(token, credential)| (token.as_str(), credential))
+    }
+
+    /// Whether `token` is registered, as an API token or an OAuth one.
+    pub fn contains(&self, token: &str) -> bool {
+        self.api_tokens.contains_key(token) || self.oauth_tokens.contains_key(token)
     }
 
     /// The credential presented, or the gateway's 401. API tokens are not bearer tokens and
@@ -147,8 +173,22 @@ mod tests {
     fn regenerating_a_token_revokes_the_old_one() {
         let mut ring = KeyRing::default();
         ring.insert_api_token("old".into(), 1, 10);
+        ring.insert_api_token("other".into(), 1, 11);
         ring.insert_api_token("new".into(), 1, 10);
         assert!(ring.authenticate(Presented::TokenHeader("old")).is_err());
         assert!(ring.authenticate(Presented::TokenHeader("new")).is_ok());
+        assert!(ring.authenticate(Presented::TokenHeader("other")).is_ok());
+        assert_eq!(ring.api_tokens().count(), 2);
+    }
+
+    #[test]
+    fn a_token_taken_over_by_another_user_leaves_the_first_without_one() {
+        let mut ring = KeyRing::default();
+        ring.insert_api_token("shared".into(), 1, 10);
+        ring.insert_api_token("shared".into(), 1, 11);
+        ring.insert_api_token("fresh".into(), 1, 10);
+        let holder = ring.authenticate(Presented::TokenHeader("shared")).unwrap();
+        assert_eq!(holder.user, 11);
+        assert!(ring.contains("fresh") && !ring.contains("gone"));
     }
 }

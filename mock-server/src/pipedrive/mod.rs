@@ -25,7 +25,9 @@ pub mod records;
 pub mod related;
 pub mod render_v1;
 pub mod render_v2;
+pub mod restore;
 pub mod search;
+pub mod seed;
 pub mod state;
 pub mod time;
 pub mod v1;
@@ -240,13 +242,9 @@ impl Pipedrive {
     /// How many active persons `company` has.
     pub fn person_count(&self, company: Id) -> usize {
         let state = self.handle.read();
-        state.company(company).map_or(0, |company| {
-            company
-                .persons
-                .values()
-                .filter(|person| person.is_active())
-                .count()
-        })
+        state
+            .company(company)
+            .map_or(0, company::Company::active_person_count)
     }
 
     /// Reads `company` (e.g. to check invariants in tests).

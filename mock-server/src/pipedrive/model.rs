@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::counters::Counters;
@@ -126,8 +127,9 @@ pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
         .map(|entry| entry.value.as_str())
 }
 
-/// A deal's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A deal's status (`open`, `won`, `lost` in seeds, as in the API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DealStatus {
     /// In progress.
     Open,

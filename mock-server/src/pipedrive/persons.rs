@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::company::{Change, Company, ModelError, PersonPatch};
+use super::company::{Change, Company, ModelError, PersonPatch, free_id};
 use super::counters::{Counters, Sign};
 use super::model::{ContactEntry, FieldChange, Follower, FollowerChange, Id, Person, Picture};
 
@@ -17,6 +17,18 @@ impl Company {
     /// Creates a person owned by `patch.owner_id` or else by `actor`; returns its id.
     pub fn create_person(
         &mut self,
+        patch: PersonPatch,
+        actor: Id,
+        now: i64,
+    ) -> Result<Id, ModelError> {
+        self.insert_person(0, patch, actor, now)
+    }
+
+    /// Creates person `id` (0 for the next id), as [`Company::create_person`] does; a seed
+    /// gives its own ids.
+    pub fn insert_person(
+        &mut self,
+        id: Id,
         mut patch: PersonPatch,
         actor: Id,
         now: i64,
@@ -30,11 +42,13 @@ impl Company {
         }
         patch.owner_id.get_or_insert(actor);
         self.validate_patch(&patch)?;
-        let id = self.ids.next("person");
+        let id = free_id(&self.ids, "person", id, &self.persons, "Person")?;
+        self.ids.observe("person", id);
         self.log.push(Change::Person {
             id,
             patch: patch.clone(),
             actor,
+            time: now,
         });
         let person = Person {
             id,
@@ -78,23 +92,28 @@ impl Company {
             id,
             patch: patch.clone(),
             actor,
+            time: now,
         });
         self.apply_patch(id, patch, now);
         self.record_changes(&before, actor, now);
         Ok(())
     }
 
-    /// Soft-deletes the active persons among `ids`; returns those deleted.
+    /// Soft-deletes the active persons among `ids` (each once); returns those deleted.
     pub fn delete_persons(&mut self, ids: &[Id], now: i64) -> Vec<Id> {
+        let mut seen = BTreeSet::new();
         let deleted: Vec<Id> = ids
             .iter()
             .copied()
-            .filter(|id| self.active_person(*id).is_ok())
+            .filter(|id| seen.insert(*id) && self.active_person(*id).is_ok())
             .collect();
         if deleted.is_empty() {
             return deleted;
         }
-        self.log.push(Change::DeletePersons(deleted.clone()));
+        self.log.push(Change::DeletePersons {
+            ids: deleted.clone(),
+            time: now,
+        });
         for &id in &deleted {
             self.retire(id, now);
         }
@@ -119,7 +138,12 @@ impl Company {
         }
         let merged = self.active_person(from)?.clone();
         let survivor = self.active_person(into)?.clone();
-        self.log.push(Change::Merge { from, into, actor });
+        self.log.push(Change::Merge {
+            from,
+            into,
+            actor,
+            time: now,
+        });
         self.move_related(from, into, now);
         let patch = fill_gaps(&survivor, &merged);
         self.retire(from, now);
@@ -129,15 +153,23 @@ impl Company {
     }
 
     /// Sets (`Some`) or removes the active person `person`'s picture; returns the one it
-    /// replaces.
+    /// replaces. A picture with id 0 gets the next picture id.
     pub fn set_picture(
         &mut self,
         person: Id,
-        picture: Option<Picture>,
+        mut picture: Option<Picture>,
         now: i64,
     ) -> Result<Option<Picture>, ModelError> {
         self.active_person(person)?;
-        self.log.push(Change::Picture { person, picture });
+        if let Some(picture) = &mut picture {
+            picture.id = self.ids.candidate("picture", picture.id);
+            self.ids.observe("picture", picture.id);
+        }
+        self.log.push(Change::Picture {
+            person,
+            picture,
+            time: now,
+        });
         let record = self
             .persons
             .get_mut(&person)
@@ -227,6 +259,8 @@ impl Company {
             person,
             user,
             follows: true,
+            actor,
+            time: now,
         });
         let follower = Follower {
             id: self.ids.next("follower"),
@@ -256,6 +290,8 @@ impl Company {
             person,
             user,
             follows: false,
+            actor,
+            time: now,
         });
         self.remove_follower(person, user, actor, now);
         Ok(follower)

@@ -2,7 +2,7 @@
 //! activities (done, due date), notes, files and mail messages. An edit takes the record's
 //! old contribution out of its persons and puts the new one in.
 
-use super::company::{Change, Company, ModelError};
+use super::company::{Change, Company, ModelError, free_id};
 use super::counters::Sign;
 use super::model::{Activity, Deal, DealProduct, DealStatus, File, Id, MailMessage, Note, Product};
 use super::time;
@@ -100,11 +100,20 @@ impl Company {
             lost_time: None,
             delete_time: None,
         };
-        let mut deal = self.patched_deal(deal, patch, now)?;
-        deal.id = self.ids.next("deal");
+        let deal = self.patched_deal(deal, patch, now)?;
+        self.insert_deal(deal)
+    }
+
+    /// Adds a new deal under its id (0 for the next one).
+    pub(super) fn insert_deal(&mut self, mut deal: Deal) -> Result<Id, ModelError> {
+        let id = free_id(&self.ids, "deal", deal.id, &self.deals, "Deal")?;
+        self.ids.observe("deal", id);
+        for relation in deal.participants.values() {
+            self.ids.observe("participant", *relation);
+        }
+        deal.id = id;
         self.log.push(Change::Deal(deal.clone()));
         self.count_deal(&deal, Sign::Add);
-        let id = deal.id;
         self.deals.insert(id, deal);
         Ok(id)
     }
@@ -161,7 +170,8 @@ impl Company {
             .ok_or(ModelError::NotFound("Deal"))
     }
 
-    fn replace_deal(&mut self, old: Deal, new: Deal) {
+    /// Rewrites a deal (logged), moving its contribution from `old` to `new`.
+    pub(super) fn replace_deal(&mut self, old: Deal, new: Deal) {
         self.log.push(Change::Deal(new.clone()));
         self.count_deal(&old, Sign::Remove);
         self.count_deal(&new, Sign::Add);
@@ -244,11 +254,23 @@ impl Company {
             update_time: now,
             delete_time: None,
         };
-        let mut activity = self.patched_activity(activity, patch, now)?;
-        activity.id = self.ids.next("activity");
+        let activity = self.patched_activity(activity, patch, now)?;
+        self.insert_activity(activity)
+    }
+
+    /// Adds a new activity under its id (0 for the next one).
+    pub(super) fn insert_activity(&mut self, mut activity: Activity) -> Result<Id, ModelError> {
+        let id = free_id(
+            &self.ids,
+            "activity",
+            activity.id,
+            &self.activities,
+            "Activity",
+        )?;
+        self.ids.observe("activity", id);
+        activity.id = id;
         self.log.push(Change::Activity(activity.clone()));
         self.count_activity(&activity, Sign::Add);
-        let id = activity.id;
         self.activities.insert(id, activity);
         Ok(id)
     }
@@ -286,7 +308,8 @@ impl Company {
             .ok_or(ModelError::NotFound("Activity"))
     }
 
-    fn replace_activity(&mut self, old: Activity, new: Activity) {
+    /// Rewrites an activity (logged), moving its contribution from `old` to `new`.
+    pub(super) fn replace_activity(&mut self, old: Activity, new: Activity) {
         self.log.push(Change::Activity(new.clone()));
         self.count_activity(&old, Sign::Remove);
         self.count_activity(&new, Sign::Add);
@@ -370,10 +393,16 @@ impl Company {
             update_time: now,
             delete_time: None,
         };
-        let mut note = self.patched_note(note, patch, now)?;
-        note.id = self.ids.next("note");
+        let note = self.patched_note(note, patch, now)?;
+        self.insert_note(note)
+    }
+
+    /// Adds a new note under its id (0 for the next one).
+    pub(super) fn insert_note(&mut self, mut note: Note) -> Result<Id, ModelError> {
+        let id = free_id(&self.ids, "note", note.id, &self.notes, "Note")?;
+        self.ids.observe("note", id);
+        note.id = id;
         self.log.push(Change::Note(note.clone()));
-        let id = note.id;
         self.notes.insert(id, note.clone());
         self.count_note(&note, Sign::Add);
         Ok(id)
@@ -407,7 +436,8 @@ impl Company {
             .ok_or(ModelError::NotFound("Note"))
     }
 
-    fn replace_note(&mut self, old: Note, new: Note) {
+    /// Rewrites a note (logged), moving its contribution from `old` to `new`.
+    pub(super) fn replace_note(&mut self, old: Note, new: Note) {
         self.log.push(Change::Note(new.clone()));
         self.count_note(&old, Sign::Remove);
         self.notes.insert(new.id, new.clone());
@@ -448,12 +478,14 @@ impl Company {
         Ok(note)
     }
 
-    /// Attaches a file to the active person `file.person_id`; returns its id.
+    /// Attaches a file to the active person `file.person_id` under `file.id` (0 for the
+    /// next id); returns its id.
     pub fn attach_file(&mut self, mut file: File) -> Result<Id, ModelError> {
         if let Some(person) = file.person_id {
             self.active_person(person)?;
         }
-        file.id = self.ids.next("file");
+        file.id = free_id(&self.ids, "file", file.id, &self.files, "File")?;
+        self.ids.observe("file", file.id);
         self.log.push(Change::File(file.clone()));
         self.count_file(&file, Sign::Add);
         let id = file.id;
@@ -461,12 +493,15 @@ impl Company {
         Ok(id)
     }
 
-    /// Records a synced mail message linked to `mail.person_ids`; returns its id.
+    /// Records a synced mail message linked to `mail.person_ids` under `mail.id` (0 for
+    /// the next id); returns its id.
     pub fn record_mail(&mut self, mut mail: MailMessage) -> Result<Id, ModelError> {
         for person in &mail.person_ids {
             self.active_person(*person)?;
         }
-        mail.id = self.ids.next("mail");
+        mail.id = free_id(&self.ids, "mail", mail.id, &self.mails, "Mail message")?;
+        self.ids.observe("mail", mail.id);
+        self.ids.observe("thread", mail.thread_id);
         self.log.push(Change::Mail(mail.clone()));
         self.count_mail(&mail, Sign::Add);
         let id = mail.id;
@@ -476,22 +511,23 @@ impl Company {
 }
 
 impl Company {
-    /// Adds a product to the catalogue (Pipedrive's products API is not modelled); returns
-    /// its id.
+    /// Adds a product to the catalogue (Pipedrive's products API is not modelled) under
+    /// `product.id` (0 for the next id); returns its id.
     pub fn create_product(&mut self, mut product: Product) -> Result<Id, ModelError> {
         self.user(product.owner_id)?;
         if product.name.trim().is_empty() {
             return Err(ModelError::Invalid("Name must be given.".into()));
         }
-        product.id = self.ids.next("product");
+        product.id = free_id(&self.ids, "product", product.id, &self.products, "Product")?;
+        self.ids.observe("product", product.id);
         self.log.push(Change::Product(product.clone()));
         let id = product.id;
         self.products.insert(id, product);
         Ok(id)
     }
 
-    /// Attaches a catalogue product to the live deal `attachment.deal_id`; returns the
-    /// attachment id.
+    /// Attaches a catalogue product to the live deal `attachment.deal_id` under
+    /// `attachment.id` (0 for the next id); returns the attachment id.
     pub fn attach_product(&mut self, mut attachment: DealProduct) -> Result<Id, ModelError> {
         self.live_deal(attachment.deal_id)?;
         if !self.products.contains_key(&attachment.product_id) {
@@ -502,7 +538,14 @@ impl Company {
                 "Quantity must be positive and the price a number.".into(),
             ));
         }
-        attachment.id = self.ids.next("deal_product");
+        attachment.id = free_id(
+            &self.ids,
+            "deal_product",
+            attachment.id,
+            &self.deal_products,
+            "Deal product",
+        )?;
+        self.ids.observe("deal_product", attachment.id);
         self.log.push(Change::DealProduct(attachment.clone()));
         self.links
             .deal_products
@@ -516,7 +559,7 @@ impl Company {
 }
 
 /// `HH:MM` (stored as given) or empty.
-fn clock_or_empty(text: &str, name: &str) -> Result<String, ModelError> {
+pub(super) fn clock_or_empty(text: &str, name: &str) -> Result<String, ModelError> {
     if text.is_empty() {
         return Ok(String::new());
     }
@@ -525,8 +568,8 @@ fn clock_or_empty(text: &str, name: &str) -> Result<String, ModelError> {
         .ok_or_else(|| ModelError::Invalid(format!("Invalid {name}. Use HH:MM.")))
 }
 
-/// `call` → `Call`.
-fn capitalised(text: &str) -> String {
+/// `call` → `Call`: the subject of an activity created without one.
+pub fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

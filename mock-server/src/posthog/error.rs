@@ -154,6 +154,21 @@ impl PostHogError {
         )
     }
 
+    /// 429 `throttled_error`, as DRF words it (`wait_seconds` rounded up, as DRF does).
+    pub fn throttled(wait_seconds: u64) -> Self {
+        let unit = if wait_seconds == 1 {
+            "second"
+        } else {
+            "seconds"
+        };
+        Self::new(
+            429,
+            "throttled_error",
+            "throttled",
+            format!("Request was throttled. Expected available in {wait_seconds} {unit}."),
+        )
+    }
+
     /// 500 `server_error`, as PostHog answers any unhandled exception.
     pub fn server_error() -> Self {
         Self::new(500, "server_error", "error", "A server error occurred.")
@@ -169,6 +184,16 @@ impl PostHogError {
             response
         }
     }
+}
+
+/// Capture's plain-text 429 (capture answers every error in plain text).
+pub fn capture_rate_limited() -> ApiResponse {
+    ApiResponse::text(429, "rate limited")
+}
+
+/// Capture's plain-text 500.
+pub fn capture_server_error() -> ApiResponse {
+    ApiResponse::text(500, "internal server error")
 }
 
 /// The body of properties_at_time's errors, `{"error": "…"}`.
@@ -201,6 +226,12 @@ mod tests {
                 .headers
                 .contains(&("www-authenticate".into(), "Bearer".into()))
         );
+        assert_eq!(
+            PostHogError::throttled(1).into_response().json_body(),
+            serde_json::json!({"type": "throttled_error", "code": "throttled", "detail": "Request was throttled. Expected available in 1 second.", "attr": null})
+        );
+        assert_eq!(capture_rate_limited().status, 429);
+        assert_eq!(capture_server_error().body, b"internal server error");
         assert_eq!(
             PostHogError::not_found().into_response().json_body(),
             serde_json::json!({"type": "invalid_request", "code": "not_found", "detail": "Not found.", "attr": null})

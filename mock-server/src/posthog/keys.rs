@@ -118,6 +118,16 @@ impl KeyRing {
         self.keys.insert(token, key);
     }
 
+    /// Whether `token` is a registered key.
+    pub fn contains(&self, token: &str) -> bool {
+        self.keys.contains_key(token)
+    }
+
+    /// Every key with its token, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &PersonalKey)> {
+        self.keys.iter().map(|(token, key)| (token.as_str(), key))
+    }
+
     /// The key a request presents, looked for as PostHog does: the `Authorization: Bearer`
     /// header, then `personal_api_key` in a JSON body, then in the query string.
     pub fn authenticate(&self, request: &ApiRequest) -> Result<&PersonalKey, PostHogError> {

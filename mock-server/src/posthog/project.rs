@@ -1,10 +1,14 @@
 //! One PostHog project: the append-only event log, the persons ingestion builds from it (kept
 //! with their indexes in a [`PersonStore`]), the events of each distinct id, and the activity
-//! log, deletions and cohorts.
+//! log, deletions and cohorts; the journal of persons-API writes ([`journal`]) and the person
+//! ids drawn ([`person_ids`]) make its history replayable.
+
+pub mod journal;
+pub mod person_ids;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -15,6 +19,8 @@ use super::person::{Person, is_illegal_merge_id, person_uuid};
 use super::store::PersonStore;
 pub use super::store::{PersonIndex, ValueBucket, value_text};
 use super::time::MICROS_PER_HOUR;
+use journal::Write;
+use person_ids::PersonIds;
 
 /// The namespace of event UUIDs the mock derives for events sent without one.
 const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5f0c_2a51_8d3e_4b7a_9c61_0e2d_4f8a_b713);
@@ -71,7 +77,9 @@ pub struct Project {
     store: PersonStore,
     /// Log positions of each distinct id's events, in log order.
     events_by_distinct_id: HashMap<String, Vec<u32>>,
-    pks: Arc<AtomicI64>,
+    pks: PersonIds,
+    /// Persons-API writes, each with the log length when it was made.
+    journal: Vec<(usize, Write)>,
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
     activity_by_pk: HashMap<i64, Vec<usize>>,
@@ -89,7 +97,8 @@ impl Project {
             log: Vec::new(),
             store: PersonStore::default(),
             events_by_distinct_id: HashMap::new(),
-            pks,
+            pks: PersonIds::new(pks),
+            journal: Vec::new(),
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
             deletions: Vec::new(),
@@ -100,7 +109,29 @@ impl Project {
 
     /// Turns PostHog's team-level `last_seen_at` switch on or off (§3.7).
     pub fn track_last_seen(&mut self, enabled: bool) {
-        self.tracks_last_seen = enabled;
+        if self.tracks_last_seen != enabled {
+            self.tracks_last_seen = enabled;
+            self.record(Write::TrackLastSeen(enabled));
+        }
+    }
+
+    /// The numeric person ids the project has drawn, in draw order, as ranges (first, last).
+    pub fn person_id_ranges(&self) -> &[(i64, i64)] {
+        self.pks.drawn()
+    }
+
+    /// Makes the project draw the ids of `ranges` (each first ≤ last) before the deployment's
+    /// sequence, as it did when its history was first made (for replaying a seed).
+    pub(in crate::posthog) fn plan_person_ids(
+        &mut self,
+        ranges: impl IntoIterator<Item = (i64, i64)>,
+    ) {
+        self.pks.plan(ranges);
+    }
+
+    /// Forgets planned person ids not drawn (the end of a seed replay).
+    pub(in crate::posthog) fn end_person_id_plan(&mut self) {
+        self.pks.end_plan();
     }
 
     /// How many live persons the project has.
@@ -211,6 +242,10 @@ impl Project {
             name: name.to_owned(),
             members,
         });
+        self.record(Write::CreateCohort {
+            name: name.to_owned(),
+            distinct_ids: distinct_ids.iter().map(|id| (*id).to_owned()).collect(),
+        });
         id
     }
 
@@ -229,12 +264,9 @@ impl Project {
             return Err(IngestError::PersonlessMerge(event.event));
         }
         let position = u32::try_from(self.log.len()).map_err(|_| IngestError::LogFull)?;
-        let uuid = event.uuid.unwrap_or_else(|| {
-            Uuid::new_v5(
-                &EVENT_NAMESPACE,
-                format!("{}:{position}", self.id).as_bytes(),
-            )
-        });
+        let uuid = event
+            .uuid
+            .unwrap_or_else(|| derived_event_uuid(self.id, position));
         let stored = StoredEvent {
             uuid,
             event: event.event,
@@ -370,7 +402,7 @@ impl Project {
         properties: Map<String, Value>,
         identified: bool,
     ) -> PersonIndex {
-        let pk = self.pks.fetch_add(1, Ordering::Relaxed);
+        let pk = self.pks.draw();
         self.store.insert(Person {
             pk,
             uuid,
@@ -414,7 +446,8 @@ impl Project {
     }
 
     /// Deletes a person (unless `keep_person`), freeing its distinct ids and dropping it from
-    /// cohorts, and logs it.
+    /// cohorts, and logs it. A live person always owns a distinct id (the one its UUID is
+    /// derived from), which the journal names it by.
     pub fn delete_person(
         &mut self,
         index: PersonIndex,
@@ -422,9 +455,15 @@ impl Project {
         actor: &Actor,
         now: i64,
     ) -> bool {
-        let Some((pk, uuid)) = self.person(index).map(|person| (person.pk, person.uuid)) else {
+        let Some((pk, uuid, distinct_id)) = self.journal_target(index) else {
             return false;
         };
+        self.record(Write::DeletePerson {
+            distinct_id,
+            keep_person,
+            actor: actor.clone(),
+            at: now,
+        });
         if !keep_person {
             self.store.remove(index);
             for cohort in &mut self.cohorts {
@@ -443,12 +482,18 @@ impl Project {
     /// id; an existing person with that UUID is reused, a new one starts empty). An id whose
     /// UUID is the original person's own stays where it is.
     pub fn split(&mut self, index: PersonIndex, moved: &[String], actor: &Actor, now: i64) {
-        let Some((pk, uuid, created_at)) = self
-            .person(index)
-            .map(|person| (person.pk, person.uuid, person.created_at))
-        else {
+        let Some(created_at) = self.person(index).map(|person| person.created_at) else {
             return;
         };
+        let Some((pk, uuid, distinct_id)) = self.journal_target(index) else {
+            return;
+        };
+        self.record(Write::Split {
+            distinct_id,
+            moved: moved.to_vec(),
+            actor: actor.clone(),
+            at: now,
+        });
         for distinct_id in moved {
             let target_uuid = person_uuid(self.id, distinct_id);
             if target_uuid == uuid || self.by_distinct_id(distinct_id) != Some(index) {
@@ -469,8 +514,15 @@ impl Project {
         self.log_activity(Activity::SplitPerson, pk, uuid, actor, Some(after), now);
     }
 
+    /// The numeric id, UUID and first distinct id of the live person at `index`.
+    fn journal_target(&self, index: PersonIndex) -> Option<(i64, Uuid, String)> {
+        let person = self.person(index)?;
+        let distinct_id = person.stored_distinct_ids().next()?;
+        Some((person.pk, person.uuid, distinct_id.to_owned()))
+    }
+
     /// Logs an activity about person `pk`.
-    pub fn log_activity(
+    fn log_activity(
         &mut self,
         activity: Activity,
         pk: i64,
@@ -494,10 +546,17 @@ impl Project {
     }
 
     /// Checks every projection against the persons: the store's indexes rebuilt from scratch
-    /// (see [`PersonStore::check`]), cohorts holding only live persons, and every distinct id
-    /// of a person found in the per-distinct-id event index when it sent an event. For tests.
+    /// (see [`PersonStore::check`]), every live person owning a distinct id (the journal names
+    /// persons by one), cohorts holding only live persons, and every distinct id of a person
+    /// found in the per-distinct-id event index when it sent an event. For tests.
     pub fn check_invariants(&self) -> Result<(), String> {
         self.store.check()?;
+        if let Some(index) = self.newest_first().find(|index| {
+            self.person(*index)
+                .is_none_or(|person| person.distinct_ids.is_empty())
+        }) {
+            return Err(format!("live person {index} owns no distinct id"));
+        }
         for cohort in &self.cohorts {
             if let Some(dead) = cohort
                 .members
@@ -531,6 +590,12 @@ impl Project {
 struct Creation {
     timestamp: i64,
     event_uuid: Uuid,
+}
+
+/// The UUID the mock gives an event sent without one: UUIDv5 of `"{project}:{position}"`,
+/// `position` being the event's place in the project's log.
+pub fn derived_event_uuid(project: i64, position: u32) -> Uuid {
+    Uuid::new_v5(&EVENT_NAMESPACE, format!("{project}:{position}").as_bytes())
 }
 
 /// The distinct id an identify/alias/merge event merges into its sender, and whether the merge

@@ -2,11 +2,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::keys::{KeyRing, PersonalKey};
 use super::project::Project;
 use crate::ids::IdGenerator;
+
+/// Characters after the prefix of a generated token (`phc_…`, `phx_…`).
+const TOKEN_LENGTH: usize = 43;
 
 /// The PostHog mock's state.
 #[derive(Debug)]
@@ -18,6 +21,8 @@ pub struct PostHogState {
     /// Numeric person ids, one sequence for the whole deployment as in PostHog.
     pks: Arc<AtomicI64>,
     ids: IdGenerator,
+    /// How many tokens `ids` has generated.
+    generated: u64,
 }
 
 impl Default for PostHogState {
@@ -28,6 +33,7 @@ impl Default for PostHogState {
             keys: KeyRing::default(),
             pks: Arc::new(AtomicI64::new(1)),
             ids: IdGenerator::seeded("posthog"),
+            generated: 0,
         }
     }
 }
@@ -51,11 +57,24 @@ impl PostHogState {
         self.projects.get_mut(&id)
     }
 
-    /// Creates project `id` (if needed) with project token `token` (or a generated `phc_…`);
-    /// returns the token.
+    /// Every project, by id.
+    pub fn projects(&self) -> impl Iterator<Item = &Project> {
+        self.projects.values()
+    }
+
+    /// Creates project `id` (if needed) with project token `token` (or a generated `phc_…`
+    /// no project has yet); returns the token.
     pub fn add_project(&mut self, id: i64, token: Option<&str>) -> String {
         self.ensure_project(id);
-        let token = token.map_or_else(|| self.ids.next("phc_", 43), str::to_owned);
+        let token = match token {
+            Some(token) => token.to_owned(),
+            None => {
+                let taken = &self.tokens;
+                fresh_token(&mut self.ids, &mut self.generated, "phc_", |token| {
+                    taken.contains_key(token)
+                })
+            }
+        };
         self.tokens.insert(token.clone(), id);
         token
     }
@@ -65,14 +84,81 @@ impl PostHogState {
         self.tokens.get(token).copied()
     }
 
-    /// Registers `key` under `token` (or a generated `phx_…`), creating the projects its owner
-    /// belongs to; returns the token.
+    /// Every project token with its project, in no particular order.
+    pub fn project_tokens(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.tokens
+            .iter()
+            .map(|(token, project)| (token.as_str(), *project))
+    }
+
+    /// Registers `key` under `token` (or a generated `phx_…` no key has yet), creating the
+    /// projects its owner belongs to; returns the token.
     pub fn add_key(&mut self, token: Option<&str>, key: PersonalKey) -> String {
         for project in &key.member_of {
             self.ensure_project(*project);
         }
-        let token = token.map_or_else(|| self.ids.next("phx_", 43), str::to_owned);
+        let token = match token {
+            Some(token) => token.to_owned(),
+            None => {
+                let taken = &self.keys;
+                fresh_token(&mut self.ids, &mut self.generated, "phx_", |token| {
+                    taken.contains(token)
+                })
+            }
+        };
         self.keys.insert(token.clone(), key);
         token
+    }
+
+    /// The numeric id the next new person of any project gets (unless a seed replay names
+    /// it).
+    pub fn next_person_id(&self) -> i64 {
+        self.pks.load(Ordering::Relaxed)
+    }
+
+    /// How many tokens and keys the mock has generated so far.
+    pub fn generated_tokens(&self) -> u64 {
+        self.generated
+    }
+
+    /// An empty project `id` drawing person ids from this state's sequence, not yet added
+    /// (see [`PostHogState::insert_project`]).
+    pub(super) fn detached_project(&self, id: i64) -> Project {
+        Project::new(id, Arc::clone(&self.pks))
+    }
+
+    /// Adds `project`, made by [`PostHogState::detached_project`], replacing any with its id.
+    pub(super) fn insert_project(&mut self, project: Project) {
+        self.projects.insert(project.id, project);
+    }
+
+    /// Makes `next` the next person id of the deployment's sequence.
+    pub(super) fn set_next_person_id(&mut self, next: i64) {
+        self.pks.store(next, Ordering::Relaxed);
+    }
+
+    /// Moves the token generator on until it has generated `count` tokens (no-op if it has
+    /// already), so tokens generated later differ from those it generated before an export.
+    pub(super) fn skip_generated_tokens(&mut self, count: u64) {
+        while self.generated < count {
+            self.ids.next("", TOKEN_LENGTH);
+            self.generated += 1;
+        }
+    }
+}
+
+/// The next generated `prefix` token that `taken` does not hold.
+fn fresh_token(
+    ids: &mut IdGenerator,
+    generated: &mut u64,
+    prefix: &str,
+    taken: impl Fn(&str) -> bool,
+) -> String {
+    loop {
+        let token = ids.next(prefix, TOKEN_LENGTH);
+        *generated += 1;
+        if !taken(&token) {
+            return token;
+        }
     }
 }

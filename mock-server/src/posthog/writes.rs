@@ -6,10 +6,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::actions::{Call, Target, accepted, path_person};
-use super::activity::Activity;
 use super::error::PostHogError;
-use super::event::NewEvent;
-use super::project::{PersonIndex, Project, value_text};
+use super::project::{PersonIndex, value_text};
 use super::render::{BulkDeleteJson, SuccessJson};
 use crate::http::ApiResponse;
 
@@ -17,44 +15,6 @@ type Result<T> = std::result::Result<T, PostHogError>;
 
 /// Most ids bulk_delete takes.
 const BULK_DELETE_MAX: usize = 1000;
-
-/// Captures the internal event `name` with `properties` as person `index`'s first distinct id.
-fn emit(
-    project: &mut Project,
-    index: PersonIndex,
-    name: &str,
-    properties: Map<String, Value>,
-    now: i64,
-) -> Result<()> {
-    let distinct_id = project
-        .person(index)
-        .and_then(|person| person.stored_distinct_ids().next().map(str::to_owned))
-        .ok_or_else(PostHogError::server_error)?;
-    let event = NewEvent {
-        uuid: None,
-        event: name.to_owned(),
-        distinct_id,
-        timestamp: Some(now),
-        properties,
-    };
-    project
-        .ingest(event, now)
-        .map(drop)
-        .map_err(|_| PostHogError::server_error())
-}
-
-/// Logs `activity` about person `index`.
-fn log(
-    project: &mut Project,
-    index: PersonIndex,
-    activity: Activity,
-    after: Option<Value>,
-    call: &Call<'_>,
-) {
-    if let Some((pk, uuid)) = project.person(index).map(|person| (person.pk, person.uuid)) {
-        project.log_activity(activity, pk, uuid, &call.actor(), after, call.now);
-    }
-}
 
 fn single(key: &str, value: Value) -> Map<String, Value> {
     Map::from_iter([(key.to_owned(), value)])
@@ -68,8 +28,9 @@ pub fn update(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
         None | Some(Value::Null) => return Err(PostHogError::swapped_required("properties")),
         Some(properties) => properties,
     };
-    emit(project, index, "$set", single("$set", properties), call.now)?;
-    log(project, index, Activity::Updated, None, call);
+    project
+        .update_person(index, properties, &call.actor(), call.now)
+        .map_err(|_| PostHogError::server_error())?;
     Ok(accepted())
 }
 
@@ -85,14 +46,9 @@ pub fn update_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
         None | Some(Value::Null) => return Err(PostHogError::swapped_required("key")),
         Some(key) => value_text(&key),
     };
-    emit(
-        project,
-        index,
-        "$set",
-        single("$set", single(&key, value).into()),
-        call.now,
-    )?;
-    log(project, index, Activity::Updated, None, call);
+    project
+        .update_person(index, single(&key, value).into(), &call.actor(), call.now)
+        .map_err(|_| PostHogError::server_error())?;
     Ok(accepted())
 }
 
@@ -108,15 +64,9 @@ pub fn delete_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
         .body()?
         .remove("$unset")
         .ok_or_else(PostHogError::server_error)?;
-    let after = Some(Value::Array(vec![key.clone()]));
-    emit(
-        project,
-        index,
-        "$delete_person_property",
-        single("$unset", Value::Array(vec![key])),
-        call.now,
-    )?;
-    log(project, index, Activity::DeleteProperty, after, call);
+    project
+        .delete_property(index, key, &call.actor(), call.now)
+        .map_err(|_| PostHogError::server_error())?;
     Ok(ApiResponse::json(201, &SuccessJson { success: true }))
 }
 

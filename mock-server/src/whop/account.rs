@@ -149,6 +149,18 @@ impl Account {
     /// Appends `event` to the log, then updates every projection. `now` stands in for a
     /// missing event time. Blank strings count as absent. Nothing changes when it fails.
     pub fn record(&mut self, event: NewEvent, now: i64) -> Result<Recorded, RecordError> {
+        self.record_with_id(event, now, None)
+    }
+
+    /// Like [`Account::record`], but the event is stored under `id` when one is given (a
+    /// seed replaying its log). The id generator advances all the same, so every later
+    /// record and event id is the one a plain [`Account::record`] would have given.
+    pub fn record_with_id(
+        &mut self,
+        event: NewEvent,
+        now: i64,
+        id: Option<String>,
+    ) -> Result<Recorded, RecordError> {
         let event = event.without_blanks();
         if let EventKind::Purchase { usd_cents } = event.kind
             && !(0..=MAX_PAYMENT_CENTS).contains(&usd_cents)
@@ -179,7 +191,8 @@ impl Account {
                 self.people[person].keys.push(key);
             }
         }
-        let event_id = self.ids.next("evnt_", 14);
+        let generated = self.ids.next("evnt_", 14);
+        let event_id = id.unwrap_or(generated);
         if let Some(key) = dedup_key {
             self.seen_event_ids.insert(key, event_id.clone());
         }
@@ -187,6 +200,7 @@ impl Account {
             id: event_id.clone(),
             kind: event.kind,
             time: event.time.unwrap_or(now),
+            event_id: event.event_id,
             identity: event.identity,
             traits: event.traits,
             attribution: event.attribution,
@@ -269,6 +283,11 @@ impl Account {
         self.ads.get(&level)?.get(id)
     }
 
+    /// Every ad entity of `level` with display data, in no particular order.
+    pub fn ad_catalogue(&self, level: AdLevel) -> impl Iterator<Item = &AdEntity> {
+        self.ads.get(&level).into_iter().flat_map(HashMap::values)
+    }
+
     /// The live person a record id, person id or any identifier (visitor id, user id,
     /// external id, e-mail) points to; merged people resolve to their survivor.
     pub fn find(&self, key: &str) -> Option<&Person> {
@@ -300,6 +319,11 @@ impl Account {
     /// How many events the log holds.
     pub fn event_count(&self) -> usize {
         self.log.len()
+    }
+
+    /// The whole log, in the order the events were recorded.
+    pub fn events(&self) -> &[StoredEvent] {
+        &self.log
     }
 }
 

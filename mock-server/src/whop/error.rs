@@ -80,6 +80,16 @@ impl WhopError {
         Self::new(500, "internal_server_error", message)
     }
 
+    /// 429: over the rate limit (600 requests per minute per operation and credential), with
+    /// Whop's documented `rate_limit_exceeded` type and "Try again in N seconds" message.
+    pub fn rate_limited(retry_after_seconds: u64) -> Self {
+        Self::new(
+            429,
+            "rate_limit_exceeded",
+            format!("Rate limit exceeded. Try again in {retry_after_seconds} seconds."),
+        )
+    }
+
     /// The HTTP response carrying this error.
     pub fn into_response(self) -> ApiResponse {
         ApiResponse::json(self.status, &ErrorBody { error: &self })
@@ -109,6 +119,17 @@ mod tests {
                 "code": "parameter_invalid",
                 "param": "first"
             }})
+        );
+        let limited = WhopError::rate_limited(2).into_response();
+        assert_eq!(
+            (limited.status, limited.json_body()),
+            (
+                429,
+                serde_json::json!({"error": {
+                    "type": "rate_limit_exceeded",
+                    "message": "Rate limit exceeded. Try again in 2 seconds."
+                }})
+            )
         );
         let body = WhopError::unauthorized("no key")
             .into_response()

@@ -249,6 +249,8 @@ pub struct StoredEvent {
     pub kind: EventKind,
     /// When, in Unix seconds.
     pub time: i64,
+    /// The client's deduplication id, as sent.
+    pub event_id: Option<String>,
     /// Who.
     pub identity: Identity,
     /// Contact details.

@@ -25,6 +25,18 @@ impl KeyRing {
         self.keys.insert(token, scope);
     }
 
+    /// The scope `token` was registered with, if it is a key.
+    pub fn scope(&self, token: &str) -> Option<&KeyScope> {
+        self.keys.get(token)
+    }
+
+    /// Every key and its scope, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &KeyScope)> {
+        self.keys
+            .iter()
+            .map(|(token, scope)| (token.as_str(), scope))
+    }
+
     /// The scope of the bearer `token`: 401 when it is missing or unknown.
     pub fn authenticate(&self, token: Option<&str>) -> Result<&KeyScope, WhopError> {
         let token = token.ok_or_else(|| {

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod keys;
 pub mod query;
 pub mod render;
+pub mod seed;
 pub mod state;
 pub mod timeline;
 

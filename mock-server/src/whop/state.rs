@@ -39,8 +39,20 @@ impl WhopState {
         self.accounts.get(account_id)
     }
 
+    /// Every account, in no particular order.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    /// Puts `account` in place of any account with the same id (a seed's finished replay).
+    pub(super) fn replace_account(&mut self, account: Account) {
+        self.accounts.insert(account.id.clone(), account);
+    }
+
     /// Registers `token` (or a generated `apik_…` token) with `scope`, creating the accounts
-    /// it reaches; returns the token.
+    /// it reaches; returns the token. Generated tokens skip any already registered, so a
+    /// state loaded from a seed (its generator starting over, past the exported tokens)
+    /// generates the same next tokens as the state the seed was exported from.
     pub fn add_key(&mut self, token: Option<&str>, scope: KeyScope) -> String {
         let accounts: BTreeSet<String> = match &scope {
             KeyScope::Account(account) => [account.clone()].into(),
@@ -49,9 +61,19 @@ impl WhopState {
         for account in &accounts {
             self.ensure_account(account);
         }
-        let token = token.map_or_else(|| self.key_ids.next("apik_", 24), str::to_owned);
+        let token = token.map_or_else(|| self.unused_token(), str::to_owned);
         self.keys.insert(token.clone(), scope);
         token
+    }
+
+    /// The next generated token no key holds yet.
+    fn unused_token(&mut self) -> String {
+        loop {
+            let token = self.key_ids.next("apik_", 24);
+            if self.keys.scope(&token).is_none() {
+                return token;
+            }
+        }
     }
 
     /// Records `event` in `account_id` (created if needed) at clock time `now`.

@@ -255,6 +255,7 @@ mod tests {
             id: String::new(),
             kind,
             time,
+            event_id: None,
             identity: Identity::default(),
             traits: Traits {
                 name: name.map(str::to_owned),

@@ -1,0 +1,100 @@
+//! Pipedrive, model level (no HTTP: requests go straight to `App::handle`, rendering
+//! included), at 10k, 100k and 1M records in one company: `GET /v1/persons/{id}` with every
+//! counter, `GET /api/v2/persons` with `include_fields` naming the counters, and the write rate
+//! of records into a loaded company. Loading each size prints its memory per stored record.
+//!
+//! `cargo bench -p persons-mock --bench pipedrive` (append `-- <filter>` to pick benchmarks).
+
+mod common;
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use persons_mock::synthetic::SEED;
+use persons_mock::synthetic::pipedrive::{self as data, Blocks, PipedriveTenant, TOKEN};
+
+use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+static TENANTS: Tenants<PipedriveTenant> = Tenants::new();
+
+/// The app whose synthetic company holds `records` records.
+fn loaded(records: usize) -> &'static Loaded<PipedriveTenant> {
+    TENANTS.get("pipedrive", records, |handles, records| {
+        data::load(&handles.pipedrive, records).expect("synthetic records are valid")
+    })
+}
+
+fn main() {
+    common::preload(|size| {
+        loaded(size);
+    });
+    divan::main();
+}
+
+/// Reads. Divan runs benchmarks in name order, so these see the companies exactly as loaded,
+/// before [`write`] adds to them.
+mod read {
+    use super::*;
+
+    /// `GET /v1/persons/{id}` of a person in the middle of the company: every counter.
+    #[divan::bench(args = sizes())]
+    fn get_person_v1(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let id = loaded.tenant.written.persons / 2;
+        let request = get(&format!("/pipedrive/v1/persons/{id}"), "x-api-token", TOKEN);
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `GET /api/v2/persons?limit=100&include_fields=<every counter>`: the first page.
+    #[divan::bench(args = sizes())]
+    fn list_v2_include_fields(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let request = get(
+            &format!(
+                "/pipedrive/api/v2/persons?limit=100&include_fields={}",
+                encode(INCLUDE_FIELDS)
+            ),
+            "x-api-token",
+            TOKEN,
+        );
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// The counters a CRM list view shows.
+    const INCLUDE_FIELDS: &str = "open_deals_count,closed_deals_count,won_deals_count,lost_deals_count,activities_count,done_activities_count,undone_activities_count,notes_count,followers_count,next_activity_id,last_activity_id";
+}
+
+/// Writes into the loaded companies.
+mod write {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    /// Records per measured batch.
+    const BATCH: usize = 1_000;
+
+    /// Batches handed out so far, so every batch brings new persons.
+    static BATCHES: AtomicU64 = AtomicU64::new(0);
+
+    /// Writes a batch of records: persons with their organizations, deals (some closed),
+    /// activities, notes and followers, each moving counters.
+    #[divan::bench(args = sizes(), sample_count = 20, sample_size = 1)]
+    fn records(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        bencher
+            .counter(ItemsCount::new(BATCH))
+            .with_inputs(|| {
+                let batch = BATCHES.fetch_add(1, Ordering::Relaxed);
+                Blocks::new(SEED ^ batch, &format!("b{batch}-"))
+                    .take(BATCH)
+                    .collect::<Vec<_>>()
+            })
+            .bench_local_values(|blocks| {
+                let written = data::write(&loaded.handles.pipedrive, blocks, BATCH)
+                    .expect("synthetic records are valid");
+                assert_eq!(written.records, BATCH);
+            });
+    }
+}

@@ -1,0 +1,172 @@
+//! PostHog, model level (no HTTP: requests go straight to `App::handle`, rendering included),
+//! at 10k, 100k and 1M captured events in one project: the persons list with a `properties`
+//! filter (one the value index serves, one it cannot) and with `search`, the capture rate into
+//! a loaded project, and the `$identify` merge rate. Loading each size prints its memory per
+//! stored event.
+//!
+//! `cargo bench -p persons-mock --bench posthog` (append `-- <filter>` to pick benchmarks).
+
+mod common;
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use persons_mock::synthetic::SEED;
+use persons_mock::synthetic::posthog::{
+    self as data, PERSONAL_KEY, PROJECT, PostHogTenant, Visitors, user_id,
+};
+
+use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+static TENANTS: Tenants<PostHogTenant> = Tenants::new();
+
+/// The app whose synthetic project holds `events` events.
+fn loaded(events: usize) -> &'static Loaded<PostHogTenant> {
+    TENANTS.get("posthog", events, |handles, events| {
+        data::load(&handles.posthog, events).expect("synthetic events are valid")
+    })
+}
+
+/// `GET /api/projects/2/persons/?<query>` with the synthetic personal key.
+fn list(
+    events: usize,
+    query: &str,
+) -> (
+    &'static Loaded<PostHogTenant>,
+    persons_mock::http::ApiRequest,
+) {
+    let loaded = loaded(events);
+    let request = get(
+        &format!("/posthog/api/projects/{PROJECT}/persons/?{query}"),
+        "authorization",
+        &format!("Bearer {PERSONAL_KEY}"),
+    );
+    (loaded, request)
+}
+
+fn main() {
+    common::preload(|size| {
+        loaded(size);
+    });
+    divan::main();
+}
+
+/// Reads. Divan runs benchmarks in name order, so these see the projects exactly as loaded,
+/// before [`write`] adds to them.
+mod read {
+    use super::*;
+
+    /// `properties=[plan exact pro]`: candidates come from the property value index.
+    #[divan::bench(args = sizes())]
+    fn list_properties_indexed(bencher: Bencher, events: usize) {
+        let filter =
+            encode(r#"[{"key":"plan","value":["pro"],"operator":"exact","type":"person"}]"#);
+        let (loaded, request) = list(events, &format!("properties={filter}"));
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `properties=[email icontains lovelace]`: persons newest first until the page is full.
+    #[divan::bench(args = sizes())]
+    fn list_properties_scanned(bencher: Bencher, events: usize) {
+        let filter = encode(
+            r#"[{"key":"email","value":"lovelace","operator":"icontains","type":"person"}]"#,
+        );
+        let (loaded, request) = list(events, &format!("properties={filter}"));
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `search=<one user's distinct id>`: one match, so every person is looked at.
+    #[divan::bench(args = sizes())]
+    fn list_search_one_user(bencher: Bencher, events: usize) {
+        let identified = loaded(events).tenant.identified;
+        let (loaded, request) = list(events, &format!("search={}", user_id("", identified / 2)));
+        let body = answer(&loaded.app, &request).json_body();
+        assert_eq!(body["results"].as_array().map(Vec::len), Some(1), "{body}");
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+}
+
+/// Writes into the loaded projects.
+mod write {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use persons_mock::posthog::{Event, PostHog};
+
+    use super::*;
+
+    /// Events per measured batch.
+    const BATCH: usize = 1_000;
+
+    /// Batches handed out so far, so every batch brings new visitors.
+    static BATCHES: AtomicU64 = AtomicU64::new(0);
+
+    /// Captures a batch of new visitors' events (page views, identifies, `$set`s, merges).
+    #[divan::bench(args = sizes(), sample_count = 20, sample_size = 1)]
+    fn capture(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        bencher
+            .counter(ItemsCount::new(BATCH))
+            .with_inputs(|| {
+                let batch = BATCHES.fetch_add(1, Ordering::Relaxed);
+                Visitors::new(SEED ^ batch, &format!("b{batch}-"))
+                    .take(BATCH)
+                    .collect::<Vec<_>>()
+            })
+            .bench_local_values(|batch| {
+                loaded
+                    .handles
+                    .posthog
+                    .capture_all(PROJECT, batch)
+                    .expect("synthetic events are valid")
+            });
+    }
+
+    /// `$identify` events that each merge a new anonymous person into an identified user
+    /// (the anonymous persons are made beforehand, outside the measurement).
+    #[divan::bench(args = sizes(), sample_count = 20, sample_size = 1)]
+    fn identify_merge(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        let posthog = &loaded.handles.posthog;
+        let users = loaded.tenant.identified;
+        let before = posthog.person_count(PROJECT);
+        let merges = merge_batch(posthog, users);
+        posthog
+            .capture_all(PROJECT, merges)
+            .expect("identifies are valid");
+        assert_eq!(
+            posthog.person_count(PROJECT),
+            before,
+            "every identify merged"
+        );
+        bencher
+            .counter(ItemsCount::new(BATCH))
+            .with_inputs(|| merge_batch(posthog, users))
+            .bench_local_values(|merges| {
+                posthog
+                    .capture_all(PROJECT, merges)
+                    .expect("identifies are valid")
+            });
+    }
+
+    /// Makes [`BATCH`] new anonymous persons and returns the `$identify` events merging each
+    /// into one of the first `users` identified users.
+    fn merge_batch(posthog: &PostHog, users: usize) -> Vec<Event> {
+        let batch = BATCHES.fetch_add(1, Ordering::Relaxed);
+        let anons: Vec<String> = (0..BATCH)
+            .map(|n| format!("anon-merge-{batch}-{n}"))
+            .collect();
+        posthog
+            .capture_all(
+                PROJECT,
+                anons.iter().map(|anon| Event::new("$pageview", anon)),
+            )
+            .expect("page views are valid");
+        anons
+            .iter()
+            .enumerate()
+            .map(|(n, anon)| Event::identify(&user_id("", (n * 7_919) % users), anon))
+            .collect()
+    }
+}

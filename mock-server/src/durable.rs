@@ -1,0 +1,495 @@
+//! The data directory: an append-only write-ahead log of every write the server accepted,
+//! compacted into a snapshot (an exported [`Seed`]) when it grows large.
+//!
+//! Layout: `snapshot.json` (`{"generation": g, "seed": …}`, absent until the first
+//! compaction) and `wal-<g>.log`, the writes made after snapshot `g`. A record is framed as
+//! `length (u32 LE) · CRC-32 (u32 LE) · JSON payload` and written with one `write` call before
+//! the write it describes is applied, so a `kill -9` loses nothing that was acknowledged. On
+//! open, a torn last record (short header, short payload, or a bad checksum at the very end)
+//! is cut off with a warning; damage anywhere else refuses to open rather than start from a
+//! corrupt state.
+//!
+//! Compaction writes `snapshot.json.tmp`, syncs it, renames it over `snapshot.json` (atomic),
+//! then starts `wal-<g+1>.log` and deletes the older log: a crash at any point leaves either
+//! the old snapshot with its complete log, or the new snapshot with an empty or partial log.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::http::ApiRequest;
+use crate::seed::Seed;
+
+/// Bytes in a record's frame before its payload: length and checksum.
+const FRAME_HEADER: usize = 8;
+
+/// The largest payload a record may claim; anything bigger is damage, not data.
+const MAX_RECORD: u32 = 1 << 30;
+
+/// How the data directory trades speed for safety.
+#[derive(Clone, Copy, Debug)]
+pub struct DurableOptions {
+    /// `fsync` after every record (survives power loss, not only a killed process).
+    pub sync_every_write: bool,
+    /// Compact into a snapshot once the log holds this many bytes.
+    pub compact_after_bytes: u64,
+}
+
+impl Default for DurableOptions {
+    fn default() -> Self {
+        Self {
+            sync_every_write: false,
+            compact_after_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One logged write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record {
+    /// A vendor API request that may write, with the clock time it was applied at.
+    Request {
+        /// Microseconds since the Unix epoch, as the mock's clock read them.
+        at_micros: i64,
+        /// The method.
+        method: String,
+        /// The path, still percent-encoded.
+        path: String,
+        /// The decoded query pairs.
+        query: Vec<(String, String)>,
+        /// The header pairs.
+        headers: Vec<(String, String)>,
+        /// The body, base64-encoded.
+        body: String,
+    },
+    /// A seed loaded on top of the state.
+    LoadSeed {
+        /// The seed.
+        seed: Box<Seed>,
+    },
+    /// Every vendor's data was forgotten.
+    Reset,
+}
+
+impl Record {
+    /// The record of `request` applied at `at_micros`.
+    pub fn request(request: &ApiRequest, at_micros: i64) -> Self {
+        Self::Request {
+            at_micros,
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers: request.headers.clone(),
+            body: STANDARD.encode(&request.body),
+        }
+    }
+
+    /// The request a [`Record::Request`] holds and the time it was applied at; `None` for
+    /// other records, or when the body is not base64 (a record this module did not write).
+    pub fn into_request(self) -> Option<(ApiRequest, i64)> {
+        let Self::Request {
+            at_micros,
+            method,
+            path,
+            query,
+            headers,
+            body,
+        } = self
+        else {
+            return None;
+        };
+        let body = STANDARD.decode(body).ok()?;
+        let request = ApiRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        };
+        Some((request, at_micros))
+    }
+}
+
+/// What opening a data directory found: the state to rebuild, in order.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// The snapshot to load first, if a compaction ever happened.
+    pub snapshot: Option<Seed>,
+    /// The writes made after it, oldest first.
+    pub records: Vec<Record>,
+    /// Bytes cut off the end of the log because its last record was torn.
+    pub torn_bytes: u64,
+}
+
+impl Recovery {
+    /// Whether the directory held no state at all.
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.is_none() && self.records.is_empty()
+    }
+}
+
+/// Why a data directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DurableError {
+    /// Reading or writing a file failed.
+    #[error("data directory {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: io::Error,
+    },
+    /// A file holds something that is not a torn tail: the state cannot be trusted.
+    #[error("data directory {path}: {message}")]
+    Corrupt {
+        /// The file.
+        path: String,
+        /// What is wrong, and where.
+        message: String,
+    },
+}
+
+/// An open data directory, appending to its current log.
+#[derive(Debug)]
+pub struct DataDir {
+    dir: PathBuf,
+    generation: u64,
+    log: File,
+    log_bytes: u64,
+    options: DurableOptions,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    generation: u64,
+    seed: Seed,
+}
+
+impl DataDir {
+    /// Opens (creating if needed) `dir`, returning it and the state it holds.
+    pub fn open(dir: &Path, options: DurableOptions) -> Result<(Self, Recovery), DurableError> {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let snapshot_path = dir.join(SNAPSHOT);
+        let (generation, snapshot) = match fs::read(&snapshot_path) {
+            Ok(bytes) => {
+                let snapshot: Snapshot =
+                    serde_json::from_slice(&bytes).map_err(|error| DurableError::Corrupt {
+                        path: snapshot_path.display().to_string(),
+                        message: format!("unreadable snapshot: {error}"),
+                    })?;
+                (snapshot.generation, Some(snapshot.seed))
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => (0, None),
+            Err(error) => return Err(io_error(&snapshot_path)(error)),
+        };
+        remove_stale_logs(dir, generation)?;
+        let log_path = wal_path(dir, generation);
+        let (records, valid_bytes, torn_bytes) = read_log(&log_path)?;
+        let log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(io_error(&log_path))?;
+        if torn_bytes > 0 {
+            tracing::warn!(
+                path = %log_path.display(),
+                torn_bytes,
+                "persons mock: the log's last record was torn (the process died while writing it); dropped"
+            );
+            log.set_len(valid_bytes).map_err(io_error(&log_path))?;
+        }
+        let data_dir = Self {
+            dir: dir.to_owned(),
+            generation,
+            log,
+            log_bytes: valid_bytes,
+            options,
+        };
+        let recovery = Recovery {
+            snapshot,
+            records,
+            torn_bytes,
+        };
+        Ok((data_dir, recovery))
+    }
+
+    /// Appends `record` (one `write` call; `fsync` too when configured).
+    pub fn append(&mut self, record: &Record) -> io::Result<()> {
+        let payload = serde_json::to_vec(record).map_err(io::Error::other)?;
+        let length = u32::try_from(payload.len())
+            .ok()
+            .filter(|length| *length <= MAX_RECORD)
+            .ok_or_else(|| io::Error::other("a log record is larger than 1 GiB"))?;
+        let mut frame = Vec::with_capacity(FRAME_HEADER + payload.len());
+        frame.extend_from_slice(&length.to_le_bytes());
+        frame.extend_from_slice(&checksum(&payload).to_le_bytes());
+        frame.extend_from_slice(&payload);
+        self.log.write_all(&frame)?;
+        if self.options.sync_every_write {
+            self.log.sync_data()?;
+        }
+        self.log_bytes += frame.len() as u64;
+        Ok(())
+    }
+
+    /// Whether the log has grown past the compaction threshold.
+    pub fn wants_compaction(&self) -> bool {
+        self.log_bytes >= self.options.compact_after_bytes
+    }
+
+    /// Bytes in the current log.
+    pub fn log_bytes(&self) -> u64 {
+        self.log_bytes
+    }
+
+    /// Replaces the snapshot and the log by `seed`, the whole current state.
+    pub fn compact(&mut self, seed: &Seed) -> Result<(), DurableError> {
+        let generation = self.generation + 1;
+        let snapshot = Snapshot {
+            generation,
+            seed: seed.clone(),
+        };
+        let bytes = serde_json::to_vec(&snapshot).map_err(|error| DurableError::Io {
+            path: self.dir.display().to_string(),
+            source: io::Error::other(error),
+        })?;
+        let temporary = self.dir.join(SNAPSHOT_TMP);
+        write_synced(&temporary, &bytes)?;
+        let snapshot_path = self.dir.join(SNAPSHOT);
+        fs::rename(&temporary, &snapshot_path).map_err(io_error(&snapshot_path))?;
+        sync_dir(&self.dir)?;
+        let log_path = wal_path(&self.dir, generation);
+        File::create(&log_path).map_err(io_error(&log_path))?;
+        self.log = OpenOptions::new()
+            .append(true)
+            .open(&log_path)
+            .map_err(io_error(&log_path))?;
+        let old = wal_path(&self.dir, self.generation);
+        fs::remove_file(&old)
+            .or_else(ignore_missing)
+            .map_err(io_error(&old))?;
+        self.generation = generation;
+        self.log_bytes = 0;
+        Ok(())
+    }
+}
+
+const SNAPSHOT: &str = "snapshot.json";
+const SNAPSHOT_TMP: &str = "snapshot.json.tmp";
+
+fn wal_path(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("wal-{generation:08}.log"))
+}
+
+/// Deletes logs of other generations (left by a crash during compaction) and a stray
+/// temporary snapshot.
+fn remove_stale_logs(dir: &Path, generation: u64) -> Result<(), DurableError> {
+    let current = wal_path(dir, generation);
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let path = entry.map_err(io_error(dir))?.path();
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
+        let stale_log = name.starts_with("wal-") && name.ends_with(".log") && path != current;
+        if stale_log || name == SNAPSHOT_TMP {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// The records of the log at `path`, the length of its valid prefix, and the torn bytes
+/// after it.
+fn read_log(path: &Path) -> Result<(Vec<Record>, u64, u64), DurableError> {
+    let mut bytes = Vec::new();
+    match File::open(path) {
+        Ok(mut file) => {
+            file.read_to_end(&mut bytes).map_err(io_error(path))?;
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), 0, 0)),
+        Err(error) => return Err(io_error(path)(error)),
+    }
+    let corrupt = |offset: usize, message: &str| DurableError::Corrupt {
+        path: path.display().to_string(),
+        message: format!(
+            "record at byte {offset}: {message}; refusing to start from a damaged log (move the file away to start without it)"
+        ),
+    };
+    let mut records = Vec::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let Some((header, after)) = rest.split_first_chunk::<FRAME_HEADER>() else {
+            break;
+        };
+        let length = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
+        let expected = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        let Some(payload) = usize::try_from(length)
+            .ok()
+            .filter(|_| length <= MAX_RECORD)
+            .and_then(|length| after.get(..length))
+        else {
+            break;
+        };
+        let end = offset + FRAME_HEADER + payload.len();
+        if checksum(payload) != expected {
+            if end == bytes.len() {
+                break;
+            }
+            return Err(corrupt(offset, "checksum mismatch"));
+        }
+        let record = serde_json::from_slice(payload)
+            .map_err(|error| corrupt(offset, &format!("unreadable record: {error}")))?;
+        records.push(record);
+        offset = end;
+    }
+    let valid = offset as u64;
+    Ok((records, valid, bytes.len() as u64 - valid))
+}
+
+fn checksum(payload: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(payload);
+    crc.sum()
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), DurableError> {
+    let mut file = File::create(path).map_err(io_error(path))?;
+    file.write_all(bytes).map_err(io_error(path))?;
+    file.sync_all().map_err(io_error(path))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), DurableError> {
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(io_error(dir))
+}
+
+fn ignore_missing(error: io::Error) -> io::Result<()> {
+    if error.kind() == io::ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(io::Error) -> DurableError + '_ {
+    move |source| DurableError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "persons-mock-durable-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn request(n: u32) -> Record {
+        let request = ApiRequest::new("POST", &format!("/whop/api/v1/events?n={n}"))
+            .with_header("authorization", "Bearer k")
+            .with_body(vec![0, 159, 146, 150]);
+        Record::request(&request, i64::from(n))
+    }
+
+    fn write_records(dir: &Path, count: u32) {
+        let (mut data_dir, recovery) = DataDir::open(dir, DurableOptions::default()).unwrap();
+        assert!(recovery.is_empty());
+        for n in 0..count {
+            data_dir.append(&request(n)).unwrap();
+        }
+    }
+
+    #[test]
+    fn records_survive_a_reopen_in_order() {
+        let dir = temp_dir("reopen");
+        write_records(&dir, 3);
+        let (_, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
+        assert_eq!(recovery.records, vec![request(0), request(1), request(2)]);
+        assert_eq!(recovery.torn_bytes, 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_torn_last_record_is_dropped_at_every_cut() {
+        let dir = temp_dir("torn");
+        write_records(&dir, 2);
+        let log = wal_path(&dir, 0);
+        let full = fs::read(&log).unwrap();
+        let first_end = full.len() / 2;
+        for cut in first_end + 1..full.len() {
+            fs::write(&log, &full[..cut]).unwrap();
+            let (mut data_dir, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
+            assert_eq!(recovery.records, vec![request(0)], "cut at {cut}");
+            assert_eq!(recovery.torn_bytes, (cut - first_end) as u64);
+            data_dir.append(&request(9)).unwrap();
+            drop(data_dir);
+            let (_, again) = DataDir::open(&dir, DurableOptions::default()).unwrap();
+            assert_eq!(again.records, vec![request(0), request(9)], "cut at {cut}");
+        }
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn damage_before_the_tail_refuses_to_open() {
+        let dir = temp_dir("corrupt");
+        write_records(&dir, 3);
+        let log = wal_path(&dir, 0);
+        let mut bytes = fs::read(&log).unwrap();
+        bytes[FRAME_HEADER + 3] ^= 0xff;
+        fs::write(&log, &bytes).unwrap();
+        let error = DataDir::open(&dir, DurableOptions::default()).unwrap_err();
+        assert!(
+            matches!(&error, DurableError::Corrupt { message, .. } if message.contains("byte 0")),
+            "{error}"
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn compaction_replaces_the_log_by_a_snapshot() {
+        let dir = temp_dir("compact");
+        let options = DurableOptions {
+            compact_after_bytes: 1,
+            ..DurableOptions::default()
+        };
+        let (mut data_dir, _) = DataDir::open(&dir, options).unwrap();
+        data_dir.append(&request(1)).unwrap();
+        assert!(data_dir.wants_compaction());
+        data_dir.compact(&Seed::default()).unwrap();
+        assert_eq!(data_dir.log_bytes(), 0);
+        data_dir.append(&Record::Reset).unwrap();
+        drop(data_dir);
+        assert!(!wal_path(&dir, 0).exists());
+        let (_, recovery) = DataDir::open(&dir, options).unwrap();
+        assert_eq!(recovery.snapshot, Some(Seed::default()));
+        assert_eq!(recovery.records, vec![Record::Reset]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn leftovers_of_an_interrupted_compaction_are_ignored() {
+        let dir = temp_dir("interrupted");
+        write_records(&dir, 1);
+        fs::write(dir.join(SNAPSHOT_TMP), b"{\"generation\": 1, \"se").unwrap();
+        let (_, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
+        assert_eq!(recovery.records, vec![request(0)]);
+        assert!(!dir.join(SNAPSHOT_TMP).exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

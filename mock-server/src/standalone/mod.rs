@@ -1,0 +1,276 @@
+//! The standalone server behind the `persons-mock` binary: start-up data (a seed file, the
+//! built-in demo), an optional data directory, the multi-threaded HTTP server and a graceful
+//! stop on SIGINT or SIGTERM. The binary only parses flags and calls [`run`].
+
+pub mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::durable::DurableOptions;
+use crate::router::App;
+use crate::seed::{Seed, SeedError};
+use crate::{pipedrive, posthog, synthetic, whop};
+
+/// How to run the standalone server.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Where to listen.
+    pub address: String,
+    /// Keep the state in this directory (write-ahead log + snapshots) across restarts.
+    pub data_dir: Option<PathBuf>,
+    /// Load this seed file at start (and on `POST /_admin/reset?to=seed`).
+    pub seed: Option<PathBuf>,
+    /// Load the built-in demo tenants at start.
+    pub demo: bool,
+    /// Also load one synthetic tenant per vendor with this many generated events (0: none);
+    /// see [`crate::synthetic`].
+    pub synthetic_events: usize,
+    /// Protect the admin API with this bearer token.
+    pub admin_token: Option<String>,
+    /// Data directory tuning.
+    pub durable: DurableOptions,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The seed file is unreadable or invalid.
+    #[error("seed file {0}")]
+    Seed(#[from] SeedError),
+    /// The data directory cannot be used.
+    #[error(transparent)]
+    DataDir(#[from] crate::durable::DurableError),
+    /// Loading the start-up data failed.
+    #[error("start-up data: {0}")]
+    Seeding(String),
+}
+
+/// A started server: its address and app; [`Started::serve`] runs it.
+#[derive(Debug)]
+pub struct Started {
+    listener: tokio::net::TcpListener,
+    /// Where the server listens.
+    pub address: SocketAddr,
+    /// The app it serves.
+    pub app: Arc<App>,
+    /// What the start-up printed: base URLs, keys, and whether state was restored.
+    pub banner: String,
+}
+
+/// Binds, loads or restores the state, and returns the server ready to serve.
+pub async fn start(options: &Options) -> Result<Started, StartError> {
+    let listen_error = |source| StartError::Listen {
+        address: options.address.clone(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(&options.address)
+        .await
+        .map_err(listen_error)?;
+    let address = listener.local_addr().map_err(listen_error)?;
+    let root = format!("http://{address}");
+    let start_up = start_up_seed(options, &root)?;
+    let (seeder_root, synthetic_events) = (root.clone(), options.synthetic_events);
+    let mut app = App::new(Clock::system())
+        .with_admin_token(options.admin_token.clone())
+        .with_seeder(Arc::new(move |app: &App| {
+            app.load_seed(&start_up)
+                .map_err(|error| error.to_string())?;
+            load_synthetic(app, &seeder_root, synthetic_events)
+        }));
+    let mut banner = format!("persons-mock listening on {root}\n");
+    let restored = match &options.data_dir {
+        Some(dir) => {
+            let restored = app.open_data_dir(dir, options.durable)?;
+            banner.push_str(&format!("  data directory {}", dir.display()));
+            if restored.is_empty() {
+                banner.push_str(" (empty: loading the start-up data)\n");
+            } else {
+                banner.push_str(&format!(
+                    " (restored: snapshot {}, {} logged writes replayed{})\n",
+                    if restored.snapshot { "loaded" } else { "none" },
+                    restored.records,
+                    if restored.torn_bytes > 0 {
+                        format!(
+                            ", a torn last record of {} bytes dropped",
+                            restored.torn_bytes
+                        )
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            !restored.is_empty()
+        }
+        None => false,
+    };
+    if !restored {
+        app.seed().map_err(StartError::Seeding)?;
+    }
+    banner.push_str(&describe(&app, &root));
+    banner.push_str(&match app.admin_token() {
+        Some(_) => format!("  admin API {root}/_admin (Bearer admin token required)\n"),
+        None => format!("  admin API {root}/_admin\n"),
+    });
+    Ok(Started {
+        listener,
+        address,
+        app: Arc::new(app),
+        banner,
+    })
+}
+
+impl Started {
+    /// Serves until SIGINT or SIGTERM, then drains requests in flight.
+    pub async fn serve(self) {
+        serve::serve(self.listener, self.app, stop_signal()).await;
+    }
+
+    /// Serves until `shutdown` completes (for tests and embedding).
+    pub async fn serve_until(self, shutdown: impl std::future::Future<Output = ()>) {
+        serve::serve(self.listener, self.app, shutdown).await;
+    }
+}
+
+/// The start-up data as one seed: the seed file, then the demo tenants generated into a
+/// scratch app and exported, so that `reset?to=seed` brings back exactly the same state.
+fn start_up_seed(options: &Options, root: &str) -> Result<Seed, StartError> {
+    let scratch = App::new(Clock::system());
+    if let Some(path) = &options.seed {
+        scratch.load_seed(&Seed::from_file(path)?)?;
+    }
+    if options.demo {
+        whop::demo::load(&scratch.whop_at(root))
+            .map_err(|error| StartError::Seeding(format!("Whop demo: {error}")))?;
+        posthog::demo::load(&scratch.posthog_at(root))
+            .map_err(|error| StartError::Seeding(format!("PostHog demo: {error}")))?;
+        pipedrive::demo::load(&scratch.pipedrive_at(root))
+            .map_err(|error| StartError::Seeding(format!("Pipedrive demo: {error}")))?;
+    }
+    Ok(scratch.export_seed())
+}
+
+/// Generates the synthetic tenants (deterministic, so a reset to the seed regenerates the
+/// same data rather than keeping a copy of millions of events).
+fn load_synthetic(app: &App, root: &str, events: usize) -> Result<(), String> {
+    if events == 0 {
+        return Ok(());
+    }
+    synthetic::whop::load(&app.whop_at(root), events)
+        .map_err(|error| format!("synthetic Whop data: {error}"))?;
+    synthetic::posthog::load(&app.posthog_at(root), events)
+        .map_err(|error| format!("synthetic PostHog data: {error}"))?;
+    synthetic::pipedrive::load(&app.pipedrive_at(root), events)
+        .map_err(|error| format!("synthetic Pipedrive data: {error}"))?;
+    Ok(())
+}
+
+/// Base URLs, and how to call each vendor with the demo credentials when they exist.
+fn describe(app: &App, root: &str) -> String {
+    let whop = app.whop_at(root);
+    let posthog = app.posthog_at(root);
+    let pipedrive = app.pipedrive_at(root);
+    let mut text = format!("  Whop      base URL {}\n", whop.base_url());
+    if whop.person_count(whop::demo::DEMO_ACCOUNT) > 0 {
+        text.push_str(&format!(
+            "            account {} · API key {} · {} people\n            try: curl -H 'Authorization: Bearer {}' '{}/people?first=3&sort=ltv'\n",
+            whop::demo::DEMO_ACCOUNT,
+            whop::demo::DEMO_KEY,
+            whop.person_count(whop::demo::DEMO_ACCOUNT),
+            whop::demo::DEMO_KEY,
+            whop.base_url(),
+        ));
+    }
+    text.push_str(&format!("  PostHog   host {}\n", posthog.base_url()));
+    if posthog.person_count(posthog::demo::DEMO_PROJECT) > 0 {
+        text.push_str(&format!(
+            "            project {} · personal API key {} · project token {} · {} persons\n            try: curl -H 'Authorization: Bearer {}' '{}/api/projects/{}/persons/?limit=3'\n",
+            posthog::demo::DEMO_PROJECT,
+            posthog::demo::DEMO_PERSONAL_KEY,
+            posthog::demo::DEMO_PROJECT_TOKEN,
+            posthog.person_count(posthog::demo::DEMO_PROJECT),
+            posthog::demo::DEMO_PERSONAL_KEY,
+            posthog.base_url(),
+            posthog::demo::DEMO_PROJECT,
+        ));
+    }
+    if whop.person_count(synthetic::whop::ACCOUNT) > 0 {
+        text.push_str(&format!(
+            "            synthetic account {} · API key {} · {} people\n",
+            synthetic::whop::ACCOUNT,
+            synthetic::whop::KEY,
+            whop.person_count(synthetic::whop::ACCOUNT),
+        ));
+    }
+    if posthog.person_count(synthetic::posthog::PROJECT) > 0 {
+        text.push_str(&format!(
+            "            synthetic project {} · personal API key {} · project token {} · {} persons\n",
+            synthetic::posthog::PROJECT,
+            synthetic::posthog::PERSONAL_KEY,
+            synthetic::posthog::PROJECT_TOKEN,
+            posthog.person_count(synthetic::posthog::PROJECT),
+        ));
+    }
+    text.push_str(&format!(
+        "  Pipedrive v1 {} · v2 {}\n",
+        pipedrive.v1_url(),
+        pipedrive.v2_url()
+    ));
+    if pipedrive.person_count(pipedrive::demo::DEMO_COMPANY) > 0 {
+        text.push_str(&format!(
+            "            company {} · API token {} · {} persons\n            try: curl -H 'x-api-token: {}' '{}/persons?limit=3&include_fields=open_deals_count'\n",
+            pipedrive::demo::DEMO_COMPANY,
+            pipedrive::demo::DEMO_TOKEN,
+            pipedrive.person_count(pipedrive::demo::DEMO_COMPANY),
+            pipedrive::demo::DEMO_TOKEN,
+            pipedrive.v2_url(),
+        ));
+    }
+    if pipedrive.person_count(synthetic::pipedrive::COMPANY) > 0 {
+        text.push_str(&format!(
+            "            synthetic company {} · API token {} · {} persons\n",
+            synthetic::pipedrive::COMPANY,
+            synthetic::pipedrive::TOKEN,
+            pipedrive.person_count(synthetic::pipedrive::COMPANY),
+        ));
+    }
+    text
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn stop_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "persons mock: cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    () = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "persons mock: cannot listen for SIGTERM");
+                interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await;
+}

@@ -1,0 +1,373 @@
+//! Synthetic PostHog data: visitors browse anonymously (page views with browser, OS, URL and
+//! UTM properties, custom events), most identify with `$set` person properties (e-mail, name,
+//! plan, country) and `$set_once` (sign-up date), some upgrade their plan, and some come back
+//! on a second device whose `$identify` merges two persons.
+//!
+//! About one distinct id per [`EVENTS_PER_DISTINCT_ID`] events; each visitor's events are in
+//! time order.
+
+use std::collections::VecDeque;
+
+use fastrand::Rng;
+
+use super::{DAY, NOW, SEED, chance, pick, random_time};
+use crate::posthog::{Event, IngestError, PersonalKey, PostHog};
+
+/// The synthetic project's id.
+pub const PROJECT: i64 = 2;
+/// A personal API key with every scope on the synthetic project.
+pub const PERSONAL_KEY: &str = "phx_synthetic_personal_key";
+/// The synthetic project's token, for capture.
+pub const PROJECT_TOKEN: &str = "phc_synthetic_project_token";
+/// The average number of events per distinct id.
+pub const EVENTS_PER_DISTINCT_ID: usize = 10;
+
+const FIRST_NAMES: [&str; 12] = [
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus",
+    "Frances", "John",
+];
+const LAST_NAMES: [&str; 10] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson",
+    "Perlman", "Allen",
+];
+const BROWSERS: [(&str, &str); 4] = [
+    ("Chrome", "Windows"),
+    ("Safari", "Mac OS X"),
+    ("Firefox", "Linux"),
+    ("Mobile Safari", "iOS"),
+];
+const PAGES: [&str; 6] = ["", "pricing", "features", "blog/launch", "docs", "signup"];
+const SOURCES: [&str; 4] = ["google", "newsletter", "twitter", "partner"];
+const REFERRERS: [&str; 4] = ["$direct", "www.google.com", "t.co", "news.ycombinator.com"];
+const CUSTOM_EVENTS: [&str; 4] = [
+    "viewed_pricing",
+    "clicked_signup",
+    "invited_teammate",
+    "exported_report",
+];
+const COUNTRIES: [&str; 8] = ["US", "DE", "GB", "FR", "EE", "BR", "IN", "JP"];
+const PAID_PLANS: [&str; 2] = ["pro", "team"];
+
+/// What [`load`] created: the credentials and the counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostHogTenant {
+    /// The project id ([`PROJECT`]).
+    pub project_id: i64,
+    /// A personal API key with every scope on it ([`PERSONAL_KEY`]).
+    pub personal_key: &'static str,
+    /// Its project token, for capture ([`PROJECT_TOKEN`]).
+    pub project_token: &'static str,
+    /// Events captured.
+    pub events: usize,
+    /// Distinct ids they used.
+    pub distinct_ids: usize,
+    /// Identified users: their distinct ids are [`user_id`]`(0..identified)`.
+    pub identified: usize,
+    /// Persons (after merges).
+    pub persons: usize,
+}
+
+/// Creates the synthetic project, its token and key (tracking `last_seen_at`), and captures
+/// `events` generated events in it.
+pub fn load(posthog: &PostHog, events: usize) -> Result<PostHogTenant, IngestError> {
+    posthog.add_project_token(PROJECT, PROJECT_TOKEN);
+    let mut key = PersonalKey::all_access(PROJECT);
+    key.first_name = "Synthetic".to_owned();
+    key.email = "synthetic@posthog.local".to_owned();
+    posthog.add_personal_key(PERSONAL_KEY, key);
+    posthog.track_last_seen(PROJECT, true);
+    let mut visitors = Visitors::new(SEED, "");
+    let captured = posthog.capture_all(PROJECT, visitors.by_ref().take(events))?;
+    Ok(PostHogTenant {
+        project_id: PROJECT,
+        personal_key: PERSONAL_KEY,
+        project_token: PROJECT_TOKEN,
+        events: captured,
+        distinct_ids: visitors.distinct_ids,
+        identified: visitors.identified,
+        persons: posthog.person_count(PROJECT),
+    })
+}
+
+/// The distinct id of the `k`-th identified user of a stream labelled `label`.
+pub fn user_id(label: &str, k: usize) -> String {
+    format!("user-{label}{k:07}")
+}
+
+/// An event waiting to be emitted, with what it introduces.
+struct Pending {
+    event: Event,
+    new_distinct_ids: usize,
+    identifies_new_user: bool,
+}
+
+/// An endless, deterministic stream of visitors' events; take as many as needed.
+///
+/// Distinct ids carry `label`, so streams with different labels describe different visitors.
+/// Counts cover the events emitted so far.
+pub struct Visitors {
+    rng: Rng,
+    label: String,
+    next_visitor: usize,
+    next_user: usize,
+    pending: VecDeque<Pending>,
+    /// Distinct ids the emitted events introduced.
+    pub distinct_ids: usize,
+    /// Users the emitted events identified ([`user_id`]`(label, 0..identified)`).
+    pub identified: usize,
+}
+
+impl Visitors {
+    /// The stream of `seed`, with `label` in every distinct id.
+    pub fn new(seed: u64, label: &str) -> Self {
+        Self {
+            rng: Rng::with_seed(seed),
+            label: label.to_owned(),
+            next_visitor: 0,
+            next_user: 0,
+            pending: VecDeque::new(),
+            distinct_ids: 0,
+            identified: 0,
+        }
+    }
+
+    fn push(&mut self, event: Event, new_distinct_ids: usize, identifies_new_user: bool) {
+        self.pending.push_back(Pending {
+            event,
+            new_distinct_ids,
+            identifies_new_user,
+        });
+    }
+
+    /// Queues every event of the next visitor, in time order.
+    fn visit(&mut self) {
+        let visitor = self.next_visitor;
+        self.next_visitor += 1;
+        let rng = &mut self.rng;
+        let anon = format!("anon-{}{visitor:07}", self.label);
+        let budget = rng.usize(2..=32);
+        let (browser, os) = pick(rng, &BROWSERS);
+        let identifies = chance(rng, 60);
+        let identify_at = 1 + budget / 3;
+        let upgrade_at =
+            chance(rng, 25).then(|| rng.usize(identify_at + 1..budget.max(identify_at + 2)));
+        let second_device = chance(rng, 15);
+        let first = pick(rng, &FIRST_NAMES);
+        let last = pick(rng, &LAST_NAMES);
+        let country = pick(rng, &COUNTRIES);
+        let referrer = pick(rng, &REFERRERS);
+        let source = chance(rng, 60).then(|| pick(rng, &SOURCES));
+        let mut time = random_time(rng);
+        let mut events = Vec::with_capacity(budget);
+        let user = identifies.then(|| {
+            let k = self.next_user;
+            self.next_user += 1;
+            user_id(&self.label, k)
+        });
+        let second_anon = format!("{anon}-m");
+        for step in 0..budget {
+            time = (time + rng.i64(10..DAY / 4)).min(NOW);
+            let identified = user.as_ref().filter(|_| step >= identify_at);
+            let (event, new_ids, new_user) = match identified {
+                Some(user) if step == identify_at => {
+                    let identify = Event::identify(user, &anon)
+                        .set(
+                            "email",
+                            format!(
+                                "{}.{}{visitor}@example.com",
+                                first.to_lowercase(),
+                                last.to_lowercase()
+                            ),
+                        )
+                        .set("name", format!("{first} {last}"))
+                        .set("plan", "free")
+                        .set("country", country)
+                        .set_once("signup_date", date(time));
+                    (identify, 1, true)
+                }
+                Some(_) if second_device && step == identify_at + 1 => (
+                    page_view(rng, &second_anon, browser, os, None, referrer),
+                    1,
+                    false,
+                ),
+                Some(user) if second_device && step == identify_at + 2 => {
+                    (Event::identify(user, &second_anon), 0, false)
+                }
+                Some(user) if upgrade_at == Some(step) => (
+                    Event::new("upgraded_plan", user).set("plan", pick(rng, &PAID_PLANS)),
+                    0,
+                    false,
+                ),
+                Some(user) => (activity(rng, user, browser, os), 0, false),
+                None if step == 0 => (
+                    page_view(rng, &anon, browser, os, source, referrer),
+                    1,
+                    false,
+                ),
+                None => (activity(rng, &anon, browser, os), 0, false),
+            };
+            events.push((event.at(time), new_ids, new_user));
+        }
+        for (event, new_ids, new_user) in events {
+            self.push(event, new_ids, new_user);
+        }
+    }
+}
+
+impl Iterator for Visitors {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        while self.pending.is_empty() {
+            self.visit();
+        }
+        let pending = self.pending.pop_front()?;
+        self.distinct_ids += pending.new_distinct_ids;
+        self.identified += usize::from(pending.identifies_new_user);
+        Some(pending.event)
+    }
+}
+
+/// The `YYYY-MM-DD` date of a Unix time.
+fn date(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|at| at.date().to_string())
+        .unwrap_or_default()
+}
+
+/// A page view by `distinct_id` with the properties the JavaScript library sends.
+fn page_view(
+    rng: &mut Rng,
+    distinct_id: &str,
+    browser: &str,
+    os: &str,
+    utm_source: Option<&str>,
+    referrer: &str,
+) -> Event {
+    let path = pick(rng, &PAGES);
+    let event = Event::new("$pageview", distinct_id)
+        .property("$browser", browser)
+        .property("$os", os)
+        .property("$current_url", format!("https://app.example.com/{path}"))
+        .property("$pathname", format!("/{path}"))
+        .property("$referring_domain", referrer);
+    match utm_source {
+        Some(source) => event.property("utm_source", source),
+        None => event,
+    }
+}
+
+/// A page view or a custom event by `distinct_id`.
+fn activity(rng: &mut Rng, distinct_id: &str, browser: &str, os: &str) -> Event {
+    if chance(rng, 35) {
+        Event::new(pick(rng, &CUSTOM_EVENTS), distinct_id).property("$browser", browser)
+    } else {
+        let referrer = "$direct";
+        page_view(rng, distinct_id, browser, os, None, referrer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Clock;
+    use crate::http::ApiRequest;
+    use crate::router::App;
+    use crate::synthetic::Handles;
+
+    fn app() -> App {
+        App::new(Clock::frozen_at(NOW))
+    }
+
+    fn list(app: &App, query: &str) -> serde_json::Value {
+        let request = ApiRequest::new(
+            "GET",
+            &format!("/posthog/api/projects/{PROJECT}/persons/?{query}"),
+        )
+        .with_header("authorization", &format!("Bearer {PERSONAL_KEY}"));
+        let response = app.handle(&request);
+        assert_eq!(response.status, 200, "{:?}", response.json_body());
+        response.json_body()
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_events() {
+        let first: Vec<Event> = Visitors::new(SEED, "").take(2_000).collect();
+        assert_eq!(
+            first,
+            Visitors::new(SEED, "").take(2_000).collect::<Vec<_>>()
+        );
+        let other: Vec<Event> = Visitors::new(SEED, "b1").take(10).collect();
+        assert_ne!(first[..10], other[..]);
+    }
+
+    #[test]
+    fn loads_exactly_n_events_over_about_n_over_10_distinct_ids() {
+        let app = app();
+        let posthog = Handles::of(&app).posthog;
+        let tenant = load(&posthog, 5_000).unwrap();
+        assert_eq!(tenant.events, 5_000);
+        let expected = 5_000 / EVENTS_PER_DISTINCT_ID;
+        assert!(
+            (expected / 2..expected * 2).contains(&tenant.distinct_ids),
+            "{tenant:?}"
+        );
+        assert!(
+            tenant.persons < tenant.distinct_ids,
+            "identifies join ids: {tenant:?}"
+        );
+        assert!(tenant.identified > 0);
+        let last_user = posthog
+            .person(PROJECT, &user_id("", tenant.identified - 1))
+            .expect("every counted user exists");
+        assert!(last_user.is_identified);
+        assert!(
+            posthog
+                .person(PROJECT, &user_id("", tenant.identified))
+                .is_none(),
+            "no user beyond the count"
+        );
+        posthog.check_invariants(PROJECT).unwrap();
+        let body = list(&app, "include_total&limit=1");
+        assert_eq!(body["count"].as_u64(), Some(tenant.persons as u64));
+    }
+
+    #[test]
+    fn second_devices_merge_into_their_user() {
+        let app = app();
+        let posthog = Handles::of(&app).posthog;
+        load(&posthog, 5_000).unwrap();
+        let merged = Visitors::new(SEED, "")
+            .take(5_000)
+            .map(Event::into_new_event)
+            .find(|event| {
+                event.event == "$identify"
+                    && event.properties["$anon_distinct_id"]
+                        .as_str()
+                        .is_some_and(|id| id.ends_with("-m"))
+            })
+            .expect("some visitor identifies a second device");
+        let person = posthog.person(PROJECT, &merged.distinct_id).unwrap();
+        assert_eq!(person.distinct_ids.len(), 3, "{person:?}");
+    }
+
+    #[test]
+    fn two_loads_answer_filters_and_searches_the_same() {
+        let (one, two) = (app(), app());
+        load(&Handles::of(&one).posthog, 4_000).unwrap();
+        load(&Handles::of(&two).posthog, 4_000).unwrap();
+        let filtered = "properties=%5B%7B%22key%22%3A%22plan%22%2C%22value%22%3A%5B%22pro%22%5D%2C%22operator%22%3A%22exact%22%2C%22type%22%3A%22person%22%7D%5D&limit=20";
+        let body = list(&one, filtered);
+        let results = body["results"].as_array().unwrap();
+        assert!(!results.is_empty());
+        assert!(
+            results
+                .iter()
+                .all(|person| person["properties"]["plan"] == "pro")
+        );
+        assert_eq!(body, list(&two, filtered));
+        let searched = list(&one, "search=lovelace&limit=20");
+        assert!(!searched["results"].as_array().unwrap().is_empty());
+        assert_eq!(searched, list(&two, "search=lovelace&limit=20"));
+    }
+}

@@ -1,0 +1,254 @@
+//! The three servers under load: our release binary, the static wiremock floor answering
+//! with our bytes, and Prism mocking a spec. Each starts on a free port and is waited for.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use tokio::runtime::Runtime;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::process::{Server, free_port};
+use super::routes::Route;
+
+/// How long Prism may take to load a spec and answer.
+const PRISM_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A response as fetched once with a plain GET.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The status code.
+    pub status: u16,
+    /// The `content-type` header, empty when absent.
+    pub content_type: String,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The start of the body as text, for error messages.
+    pub fn body_excerpt(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        text.chars().take(300).collect()
+    }
+}
+
+/// Plain HTTP GETs on a small current-thread runtime (which also starts the static floor).
+#[derive(Debug)]
+pub struct Http {
+    runtime: Runtime,
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// A client with a short timeout: every server under test is on this machine.
+    pub fn new() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting a tokio runtime")?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .context("building an HTTP client")?;
+        Ok(Self { runtime, client })
+    }
+
+    /// One GET of `url` with the header `(name, value)`.
+    pub fn get(&self, url: &str, header: (&str, &str)) -> Result<Fetched> {
+        self.runtime.block_on(async {
+            let response = self
+                .client
+                .get(url)
+                .header(header.0, header.1)
+                .send()
+                .await
+                .with_context(|| format!("GET {url}"))?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = response
+                .bytes()
+                .await
+                .with_context(|| format!("reading the body of GET {url}"))?;
+            Ok(Fetched {
+                status,
+                content_type,
+                body: body.to_vec(),
+            })
+        })
+    }
+
+    /// GETs `url`, failing unless the answer is 200.
+    pub fn get_ok(&self, url: &str, header: (&str, &str)) -> Result<Fetched> {
+        let fetched = self.get(url, header)?;
+        if fetched.status != 200 {
+            bail!(
+                "GET {url} answered {} instead of 200: {}",
+                fetched.status,
+                fetched.body_excerpt()
+            );
+        }
+        Ok(fetched)
+    }
+}
+
+/// `cargo build --release -p persons-mock`; the path of the binary it builds.
+pub fn build_ours(root: &Path) -> Result<PathBuf> {
+    println!("bench: cargo build --release -p persons-mock");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "-p", "persons-mock"])
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("`cargo build --release -p persons-mock` exited with {status}");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let binary = target.join("release").join("persons-mock");
+    if !binary.is_file() {
+        bail!("the release build produced no {}", binary.display());
+    }
+    Ok(binary)
+}
+
+/// Our release binary, serving on its own port.
+#[derive(Debug)]
+pub struct Ours {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _server: Server,
+}
+
+impl Ours {
+    /// Starts `binary` with `args` and waits (at most `timeout`) until every route answers 200.
+    /// Logging is turned down to warnings (as for Prism): at info the binary writes a line
+    /// per request.
+    pub fn start(
+        http: &Http,
+        binary: &Path,
+        args: &[String],
+        routes: &[Route],
+        log: &Path,
+        timeout: Duration,
+    ) -> Result<Self> {
+        let port = free_port()?;
+        let mut command = Command::new(binary);
+        command
+            .args(["--port", &port.to_string(), "--log-level", "warn"])
+            .args(args);
+        let mut server = Server::spawn("persons-mock", command, log)?;
+        let base = format!("http://127.0.0.1:{port}");
+        server.wait_until_ready(timeout, || {
+            routes.iter().all(|route| {
+                http.get(&format!("{base}{}", route.ours()), route.header())
+                    .is_ok_and(|fetched| fetched.status == 200)
+            })
+        })?;
+        Ok(Self {
+            base,
+            _server: server,
+        })
+    }
+
+    /// The URL of `route` on this server.
+    pub fn url(&self, route: &Route) -> String {
+        format!("{}{}", self.base, route.ours())
+    }
+}
+
+/// The floor of our transport: a wiremock server (one thread, as in-process) answering each
+/// route's path with the exact bytes and content type our server returned for it.
+#[derive(Debug)]
+pub struct StaticFloor {
+    server: MockServer,
+}
+
+impl StaticFloor {
+    /// Starts the floor with one mock per `(route, response)`.
+    pub fn start(http: &Http, responses: &[(Route, Fetched)]) -> Result<Self> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .context("binding a port for the static wiremock floor")?;
+        let server = http.runtime.block_on(async {
+            let server = MockServer::builder()
+                .listener(listener)
+                .disable_request_recording()
+                .start()
+                .await;
+            for (route, fetched) in responses {
+                Mock::given(method("GET"))
+                    .and(path(route.ours_path()))
+                    .respond_with(
+                        ResponseTemplate::new(fetched.status)
+                            .set_body_raw(fetched.body.clone(), &fetched.content_type),
+                    )
+                    .mount(&server)
+                    .await;
+            }
+            server
+        });
+        Ok(Self { server })
+    }
+
+    /// The URL of `route` on the floor.
+    pub fn url(&self, route: &Route) -> String {
+        format!("{}{}", self.server.uri(), route.ours())
+    }
+}
+
+/// Prism mocking one spec.
+#[derive(Debug)]
+pub struct Prism {
+    /// The size of Prism's answer to the route, in bytes.
+    pub response_bytes: usize,
+    base: String,
+    _server: Server,
+}
+
+impl Prism {
+    /// Starts `prism mock` on `spec` and waits until `route` answers 200. Prism serves the
+    /// spec's paths at the root, without the server URL's base path. Logging is turned down to
+    /// warnings so that Prism is not measured writing a log line per request.
+    pub fn start(
+        http: &Http,
+        prism: &Path,
+        spec: &Path,
+        route: &Route,
+        log: &Path,
+    ) -> Result<Self> {
+        let port = free_port()?;
+        let mut command = Command::new(prism);
+        command
+            .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--verboseLevel", "warn"])
+            .arg(spec);
+        let name = format!("Prism ({})", route.spec);
+        let mut server = Server::spawn(&name, command, log)?;
+        let base = format!("http://127.0.0.1:{port}");
+        let url = format!("{base}{}", route.spec_path_and_query);
+        server.wait_until_ready(PRISM_START_TIMEOUT, || {
+            http.get(&url, route.header()).is_ok()
+        })?;
+        let fetched = http
+            .get_ok(&url, route.header())
+            .with_context(|| format!("{name} does not serve the list"))?;
+        Ok(Self {
+            response_bytes: fetched.body.len(),
+            base,
+            _server: server,
+        })
+    }
+
+    /// The URL of `route` on Prism.
+    pub fn url(&self, route: &Route) -> String {
+        format!("{}{}", self.base, route.spec_path_and_query)
+    }
+}
