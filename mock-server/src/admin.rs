@@ -73,10 +73,10 @@ fn export(app: &App, request: &ApiRequest) -> ApiResponse {
 
 fn reset(app: &App, request: &ApiRequest) -> ApiResponse {
     match request.query_param("to") {
-        None | Some("empty") => {
-            app.reset();
-            ApiResponse::json(200, &json!({"status": "reset", "to": "empty"}))
-        }
+        None | Some("empty") => match app.reset() {
+            Ok(()) => ApiResponse::json(200, &json!({"status": "reset", "to": "empty"})),
+            Err(failure) => error(503, "storage_unavailable", &failure.to_string()),
+        },
         Some("seed") => match app.reset_to_seed() {
             Ok(()) => ApiResponse::json(200, &json!({"status": "reset", "to": "seed"})),
             Err(failure) => error(500, "seed_failed", &failure),
@@ -112,7 +112,9 @@ fn load_seed(app: &App, request: &ApiRequest) -> ApiResponse {
         if let Err(failure) = App::default().load_seed(&seed) {
             return error(400, "invalid_seed", &failure.to_string());
         }
-        app.reset();
+        if let Err(failure) = app.reset() {
+            return error(503, "storage_unavailable", &failure.to_string());
+        }
     }
     match app.load_seed(&seed) {
         Ok(()) => ApiResponse::json(200, &tenants::list(app)),

@@ -71,6 +71,8 @@ pub enum Record {
     LoadSeed {
         /// The seed.
         seed: Box<Seed>,
+        /// The clock time it was loaded at (entries without a time happen then).
+        at_micros: i64,
     },
     /// Every vendor's data was forgotten.
     Reset,
@@ -201,6 +203,7 @@ impl DataDir {
                 torn_bytes,
                 "persons mock: the log's last record was torn (the process died while writing it); dropped"
             );
+            set_torn_tail_aside(&log_path, valid_bytes)?;
             log.set_len(valid_bytes).map_err(io_error(&log_path))?;
         }
         let data_dir = Self {
@@ -229,9 +232,17 @@ impl DataDir {
         frame.extend_from_slice(&length.to_le_bytes());
         frame.extend_from_slice(&checksum(&payload).to_le_bytes());
         frame.extend_from_slice(&payload);
-        self.log.write_all(&frame)?;
-        if self.options.sync_every_write {
-            self.log.sync_data()?;
+        let written = self.log.write_all(&frame).and_then(|()| {
+            if self.options.sync_every_write {
+                self.log.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(error) = written {
+            // A partial frame must not stay in front of the next record.
+            self.log.set_len(self.log_bytes)?;
+            return Err(error);
         }
         self.log_bytes += frame.len() as u64;
         Ok(())
@@ -262,6 +273,11 @@ impl DataDir {
         write_synced(&temporary, &bytes)?;
         let snapshot_path = self.dir.join(SNAPSHOT);
         fs::rename(&temporary, &snapshot_path).map_err(io_error(&snapshot_path))?;
+        // From here the snapshot on disk is generation `generation`: appending to the older
+        // log would write records the next start deletes as stale.
+        let old = wal_path(&self.dir, self.generation);
+        self.generation = generation;
+        self.log_bytes = 0;
         sync_dir(&self.dir)?;
         let log_path = wal_path(&self.dir, generation);
         File::create(&log_path).map_err(io_error(&log_path))?;
@@ -269,12 +285,9 @@ impl DataDir {
             .append(true)
             .open(&log_path)
             .map_err(io_error(&log_path))?;
-        let old = wal_path(&self.dir, self.generation);
         fs::remove_file(&old)
             .or_else(ignore_missing)
             .map_err(io_error(&old))?;
-        self.generation = generation;
-        self.log_bytes = 0;
         Ok(())
     }
 }
@@ -351,6 +364,16 @@ fn read_log(path: &Path) -> Result<(Vec<Record>, u64, u64), DurableError> {
     }
     let valid = offset as u64;
     Ok((records, valid, bytes.len() as u64 - valid))
+}
+
+/// Copies the bytes after `valid` to `<log>.torn-<valid>` before they are cut off: a torn
+/// tail is the normal trace of a killed process, but keeping it costs little and loses
+/// nothing should it ever be damage instead.
+fn set_torn_tail_aside(log_path: &Path, valid: u64) -> Result<(), DurableError> {
+    let bytes = fs::read(log_path).map_err(io_error(log_path))?;
+    let aside = log_path.with_extension(format!("log.torn-{valid}"));
+    let tail = usize::try_from(valid).map_or(&[][..], |valid| &bytes[valid.min(bytes.len())..]);
+    fs::write(&aside, tail).map_err(io_error(&aside))
 }
 
 fn checksum(payload: &[u8]) -> u32 {
@@ -437,6 +460,8 @@ mod tests {
             let (mut data_dir, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
             assert_eq!(recovery.records, vec![request(0)], "cut at {cut}");
             assert_eq!(recovery.torn_bytes, (cut - first_end) as u64);
+            let aside = log.with_extension(format!("log.torn-{first_end}"));
+            assert_eq!(fs::read(&aside).unwrap(), &full[first_end..cut]);
             data_dir.append(&request(9)).unwrap();
             drop(data_dir);
             let (_, again) = DataDir::open(&dir, DurableOptions::default()).unwrap();

@@ -1,8 +1,9 @@
-//! An in-memory mock server with the real person semantics of Whop (and, later, PostHog and
-//! Pipedrive): data goes in through the vendors' own APIs or typed builders, and lists,
+//! An in-memory mock server with the real person semantics of Whop, PostHog and Pipedrive:
+//! data goes in through the vendors' own APIs, typed builders or seed files, and lists,
 //! aggregates, filters, sorting, pagination and errors come out as the vendor's would.
 //!
-//! Start one per test with [`MockServer::start`], or run the `persons-mock` binary.
+//! Start one per test with [`MockServer::start`] (journal, faults, seeds, reset), or run the
+//! `persons-mock` binary ([`standalone`]: multi-threaded, admin API, durable data directory).
 //! See `ARCHITECTURE.md` for the request path and the invariants.
 
 pub mod admin;

@@ -104,8 +104,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     runtime.enable_all().build()?.block_on(async {
         let started = standalone::start(&options).await?;
+        let stop = standalone::stop_signal();
         print!("{}", started.banner);
-        started.serve().await;
+        started.serve_until(stop).await;
         println!("persons-mock: stopped");
         Ok(())
     })

@@ -106,38 +106,54 @@ impl App {
         options: DurableOptions,
     ) -> Result<Restored, DurableError> {
         let (data_dir, recovery) = DataDir::open(dir, options)?;
-        let restored = self.replay(recovery);
+        let restored = self.replay(recovery)?;
         self.data_dir = Some(Mutex::new(data_dir));
         Ok(restored)
     }
 
-    fn replay(&self, recovery: Recovery) -> Restored {
+    /// Rebuilds the state a data directory holds. A snapshot that does not load stops the
+    /// start (serving, then compacting, a partial state would overwrite the good snapshot);
+    /// a logged write that fails or panics again is skipped with a warning, as it changed
+    /// nothing the first time either.
+    fn replay(&self, recovery: Recovery) -> Result<Restored, DurableError> {
         let restored = Restored {
             snapshot: recovery.snapshot.is_some(),
             records: recovery.records.len(),
             torn_bytes: recovery.torn_bytes,
         };
-        if let Some(seed) = recovery.snapshot
-            && let Err(error) = self.apply_seed(&seed)
-        {
-            tracing::error!(%error, "persons mock: the snapshot does not load");
+        if let Some(seed) = recovery.snapshot {
+            self.apply_seed(&seed, &self.clock)
+                .map_err(|error| DurableError::Corrupt {
+                    path: "snapshot.json".to_owned(),
+                    message: format!("the snapshot does not load: {error}"),
+                })?;
         }
         for record in recovery.records {
-            match record {
-                Record::Request { .. } => {
-                    if let Some((request, at_micros)) = record.into_request() {
-                        self.dispatch(&request, at_micros);
-                    }
-                }
-                Record::LoadSeed { seed } => {
-                    if let Err(error) = self.apply_seed(&seed) {
-                        tracing::warn!(%error, "persons mock: a logged seed no longer loads");
-                    }
-                }
-                Record::Reset => self.clear(),
+            let replayed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.replay_record(record);
+            }));
+            if replayed.is_err() {
+                tracing::warn!("persons mock: a logged write panicked again on replay; skipped");
             }
         }
-        restored
+        Ok(restored)
+    }
+
+    fn replay_record(&self, record: Record) {
+        match record {
+            Record::Request { .. } => {
+                if let Some((request, at_micros)) = record.into_request() {
+                    self.dispatch(&request, at_micros);
+                }
+            }
+            Record::LoadSeed { seed, at_micros } => {
+                let clock = Clock::frozen_at_micros(at_micros);
+                if let Err(error) = self.apply_seed(&seed, &clock) {
+                    tracing::warn!(%error, "persons mock: a logged seed no longer loads");
+                }
+            }
+            Record::Reset => self.clear(),
+        }
     }
 
     /// Answers `request`, whatever transport brought it.
@@ -145,11 +161,12 @@ impl App {
         if let Some(rest) = strip_mount(&request.path, admin::PREFIX) {
             return admin::handle(self, request, rest);
         }
-        let at_micros = self.clock.now_micros();
         let Some(data_dir) = self.data_dir.as_ref().filter(|_| writes(request)) else {
-            return self.dispatch(request, at_micros);
+            return self.dispatch(request, self.clock.now_micros());
         };
         let mut data_dir = lock(data_dir);
+        // Read under the lock, so the log's order and its times agree.
+        let at_micros = self.clock.now_micros();
         if let Err(error) = data_dir.append(&Record::request(request, at_micros)) {
             return storage_failure(&error.to_string());
         }
@@ -199,54 +216,90 @@ impl App {
     /// found before anything changes; each vendor's own load is all-or-nothing too, which
     /// covers conflicts with the data already here.
     pub fn load_seed(&self, seed: &Seed) -> Result<(), SeedError> {
-        App::default().apply_seed(seed)?;
+        App::default().apply_seed(seed, &self.clock)?;
         let Some(data_dir) = &self.data_dir else {
-            return self.apply_seed(seed);
+            return self.apply_seed(seed, &self.clock);
         };
         let mut data_dir = lock(data_dir);
-        self.apply_seed(seed)?;
+        let at_micros = self.clock.now_micros();
         let record = Record::LoadSeed {
             seed: Box::new(seed.clone()),
+            at_micros,
         };
-        if let Err(error) = data_dir.append(&record) {
-            tracing::error!(%error, "persons mock: a loaded seed could not be logged; compacting");
-            self.compact(&mut data_dir);
-        } else {
-            self.compact_if_due(&mut data_dir);
-        }
+        data_dir.append(&record).map_err(|error| {
+            SeedError::new(
+                "data directory",
+                format!("the seed could not be logged, so it was not loaded: {error}"),
+            )
+        })?;
+        self.apply_seed(seed, &Clock::frozen_at_micros(at_micros))?;
+        self.compact_if_due(&mut data_dir);
         Ok(())
     }
 
-    /// Loads every non-empty section into its vendor's state, under all three write locks.
-    fn apply_seed(&self, seed: &Seed) -> Result<(), SeedError> {
+    /// Loads every non-empty section into its vendor's state, under all three write locks:
+    /// all of it, or none of it. Each vendor's own load is all-or-nothing; when a later
+    /// vendor refuses its section, the earlier vendors are restored from exports taken
+    /// before.
+    fn apply_seed(&self, seed: &Seed, clock: &Clock) -> Result<(), SeedError> {
         let mut whop = write_lock(&self.whop);
         let mut posthog = write_lock(&self.posthog);
         let mut pipedrive = write_lock(&self.pipedrive);
+        let several = [
+            seed.whop.is_empty(),
+            seed.posthog.is_empty(),
+            seed.pipedrive.is_empty(),
+        ]
+        .iter()
+        .filter(|empty| !**empty)
+        .count()
+            > 1;
+        let whop_before = several.then(|| whop.export_seed());
+        let posthog_before = several.then(|| posthog.export_seed());
         if !seed.whop.is_empty() {
-            whop.load_seed(&seed.whop, &self.clock)?;
+            whop.load_seed(&seed.whop, clock)?;
         }
-        if !seed.posthog.is_empty() {
-            posthog.load_seed(&seed.posthog, &self.clock)?;
+        let restore_whop = |whop: &mut WhopState| {
+            if let Some(before) = &whop_before {
+                *whop = WhopState::default();
+                let _ = whop.load_seed(before, clock);
+            }
+        };
+        if !seed.posthog.is_empty()
+            && let Err(error) = posthog.load_seed(&seed.posthog, clock)
+        {
+            restore_whop(&mut whop);
+            return Err(error);
         }
-        if !seed.pipedrive.is_empty() {
-            pipedrive.load_seed(&seed.pipedrive, &self.clock)?;
+        if !seed.pipedrive.is_empty()
+            && let Err(error) = pipedrive.load_seed(&seed.pipedrive, clock)
+        {
+            restore_whop(&mut whop);
+            if let Some(before) = &posthog_before {
+                *posthog = PostHogState::default();
+                let _ = posthog.load_seed(before, clock);
+            }
+            return Err(error);
         }
         Ok(())
     }
 
-    /// Forgets every vendor's data and keys.
-    pub fn reset(&self) {
-        match &self.data_dir {
-            Some(data_dir) => {
-                let mut data_dir = lock(data_dir);
-                self.clear();
-                if let Err(error) = data_dir.append(&Record::Reset) {
-                    tracing::error!(%error, "persons mock: a reset could not be logged; compacting");
-                    self.compact(&mut data_dir);
-                }
-            }
-            None => self.clear(),
+    /// Forgets every vendor's data and keys. With a data directory the reset is logged
+    /// first; if it cannot be, nothing is forgotten and the error is returned.
+    pub fn reset(&self) -> Result<(), DurableError> {
+        if let Some(data_dir) = &self.data_dir {
+            let mut data_dir = lock(data_dir);
+            data_dir
+                .append(&Record::Reset)
+                .map_err(|source| DurableError::Io {
+                    path: "write-ahead log".to_owned(),
+                    source,
+                })?;
+            self.clear();
+        } else {
+            self.clear();
         }
+        Ok(())
     }
 
     fn clear(&self) {
@@ -259,7 +312,7 @@ impl App {
     /// With a data directory the result is snapshotted, since start-up data may be written
     /// through typed handles that bypass the log.
     pub fn reset_to_seed(&self) -> Result<(), String> {
-        self.reset();
+        self.reset().map_err(|error| error.to_string())?;
         let Some(seeder) = &self.seeder else {
             return Ok(());
         };
@@ -268,12 +321,17 @@ impl App {
         seeded
     }
 
-    /// Runs the start-up seeder, if any (and snapshots it with a data directory).
-    pub fn seed(&self) -> Result<(), String> {
-        let Some(seeder) = &self.seeder else {
+    /// Runs the start-up seeder, if any, before serving. With a data directory nothing of it
+    /// is logged: it lands in one snapshot at the end, so a crash half-way leaves the
+    /// directory empty and the next start seeds again.
+    pub fn seed(&mut self) -> Result<(), String> {
+        let Some(seeder) = self.seeder.clone() else {
             return Ok(());
         };
-        seeder(self)?;
+        let data_dir = self.data_dir.take();
+        let seeded = seeder(self);
+        self.data_dir = data_dir;
+        seeded?;
         self.snapshot().map_err(|error| error.to_string())
     }
 

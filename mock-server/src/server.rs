@@ -200,7 +200,9 @@ impl MockServer {
     /// Forgets every vendor's data and keys; mounted wiremock mocks, the journal and the
     /// clock stay.
     pub fn reset(&self) {
-        self.app.reset();
+        if let Err(error) = self.app.reset() {
+            tracing::error!(%error, "persons mock: reset failed");
+        }
     }
 
     /// Forgets everything, then loads the builder's [`seed`](MockServerBuilder::seed) again

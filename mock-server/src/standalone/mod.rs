@@ -131,12 +131,8 @@ pub async fn start(options: &Options) -> Result<Started, StartError> {
 }
 
 impl Started {
-    /// Serves until SIGINT or SIGTERM, then drains requests in flight.
-    pub async fn serve(self) {
-        serve::serve(self.listener, self.app, stop_signal()).await;
-    }
-
-    /// Serves until `shutdown` completes (for tests and embedding).
+    /// Serves until `shutdown` completes (see [`stop_signal`]), then drains requests in
+    /// flight.
     pub async fn serve_until(self, shutdown: impl std::future::Future<Output = ()>) {
         serve::serve(self.listener, self.app, shutdown).await;
     }
@@ -247,30 +243,42 @@ fn describe(app: &App, root: &str) -> String {
     text
 }
 
-/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn stop_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "persons mock: cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that arrives right after
+/// the banner is printed still stops the server gracefully.
+#[cfg(unix)]
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    let install = |kind: SignalKind| -> Option<Signal> {
+        signal(kind)
+            .map_err(|error| tracing::error!(%error, "persons mock: cannot listen for a signal"))
+            .ok()
     };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    () = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, "persons mock: cannot listen for SIGTERM");
-                interrupt.await;
-            }
+    let mut interrupt = install(SignalKind::interrupt());
+    let mut terminate = install(SignalKind::terminate());
+    async move {
+        tokio::select! {
+            () = received(interrupt.as_mut()) => {}
+            () = received(terminate.as_mut()) => {}
         }
     }
-    #[cfg(not(unix))]
-    interrupt.await;
+}
+
+/// Waits for `signal`, or forever when it could not be installed.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

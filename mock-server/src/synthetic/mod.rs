@@ -22,8 +22,6 @@ pub mod pipedrive;
 pub mod posthog;
 pub mod whop;
 
-use std::sync::Arc;
-
 use crate::pipedrive::Pipedrive;
 use crate::posthog::PostHog;
 use crate::router::App;
@@ -59,9 +57,9 @@ impl Handles {
     /// Handles sharing `app`'s state and clock.
     pub fn of(app: &App) -> Self {
         Self {
-            whop: Whop::new(Arc::clone(&app.whop), app.clock.clone(), ""),
-            posthog: PostHog::new(Arc::clone(&app.posthog), app.clock.clone(), ""),
-            pipedrive: Pipedrive::new(Arc::clone(&app.pipedrive), app.clock.clone(), ""),
+            whop: app.whop_at(""),
+            posthog: app.posthog_at(""),
+            pipedrive: app.pipedrive_at(""),
         }
     }
 }
