@@ -99,14 +99,18 @@ impl App {
         self.admin_token.as_deref()
     }
 
-    /// Makes the app durable: replays the state `dir` holds, then logs every write there.
+    /// Makes the app durable: replays the state `dir` holds (compacting it into a snapshot
+    /// when the log is past the threshold), then logs every write there.
     pub fn open_data_dir(
         &mut self,
         dir: &Path,
         options: DurableOptions,
     ) -> Result<Restored, DurableError> {
-        let (data_dir, recovery) = DataDir::open(dir, options)?;
+        let (mut data_dir, recovery) = DataDir::open(dir, options)?;
         let restored = self.replay(recovery)?;
+        if data_dir.wants_compaction() {
+            data_dir.compact(&self.export_seed())?;
+        }
         self.data_dir = Some(Mutex::new(data_dir));
         Ok(restored)
     }

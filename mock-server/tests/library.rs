@@ -45,8 +45,11 @@ fn first_whop_key(seed: &Seed) -> String {
 /// server, writing the same tenant id without seeing each other.
 #[test]
 fn a_hundred_tests_each_start_their_own_server_in_parallel() {
+    // Every server stays up until all have answered, so they all run at once.
+    let all_answered = std::sync::Arc::new(std::sync::Barrier::new(SERVERS));
     let threads: Vec<_> = (0..SERVERS)
         .map(|n| {
+            let all_answered = std::sync::Arc::clone(&all_answered);
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -73,8 +76,9 @@ fn a_hundred_tests_each_start_their_own_server_in_parallel() {
                         .json()
                         .await
                         .unwrap();
-                    let people = people["data"].as_array().unwrap();
-                    assert_eq!(people.len(), 1, "server {n} sees another test's data");
+                    let seen = people["data"].as_array().map_or(0, Vec::len);
+                    all_answered.wait();
+                    assert_eq!(seen, 1, "server {n} sees another test's data");
                     mock.uri()
                 })
             })

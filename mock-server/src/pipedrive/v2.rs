@@ -127,6 +127,13 @@ impl SortBy {
 }
 
 fn list_persons(cx: &Context<'_>) -> Answer {
+    list_persons_with(cx, true)
+}
+
+/// `GET /persons`; `fast` lets the default order (id ascending, no `ids`) walk the
+/// persons map lazily instead of collecting, sorting and deduplicating every person (the
+/// answer is the same either way).
+fn list_persons_with(cx: &Context<'_>, fast: bool) -> Answer {
     cx.caller.require(CONTACTS_READ)?;
     let company = cx.read()?;
     let shape = shape(cx, &company)?;
@@ -175,49 +182,63 @@ fn list_persons(cx: &Context<'_>) -> Answer {
             .map(super::model::Deal::linked_persons)
             .unwrap_or_default()
     });
-    let candidates: Box<dyn Iterator<Item = &Person>> = match &ids {
-        Some(ids) => Box::new(
-            ids.iter()
-                .take(100)
-                .filter_map(|id| company.persons.get(id)),
-        ),
-        None => Box::new(company.persons.values()),
-    };
-    let mut persons: Vec<&Person> = candidates
-        .filter(|person| person.is_active() && company.can_see(person, &cx.caller.user))
-        .filter(|person| owner.is_none_or(|owner| person.owner_id == owner))
-        .filter(|person| org.is_none_or(|org| person.org_id == Some(org)))
-        .filter(|person| {
-            deal_persons
+    let keep = |person: &&Person| {
+        person.is_active()
+            && company.can_see(person, &cx.caller.user)
+            && owner.is_none_or(|owner| person.owner_id == owner)
+            && org.is_none_or(|org| person.org_id == Some(org))
+            && deal_persons
                 .as_ref()
                 .is_none_or(|linked| linked.contains(&person.id))
-        })
-        .filter(|person| {
-            since.is_none_or(|since| person.update_time >= since)
-                && until.is_none_or(|until| person.update_time < until)
-        })
-        .collect();
-    let order = |a: &&Person, b: &&Person| -> Ordering {
-        let order = sort.key(a).cmp(&sort.key(b));
-        if descending { order.reverse() } else { order }
+            && since.is_none_or(|since| person.update_time >= since)
+            && until.is_none_or(|until| person.update_time < until)
     };
-    persons.sort_by(order);
-    persons.dedup_by_key(|person| person.id);
-    let start = match &cursor {
-        Some(cursor) => {
-            let at = (cursor.field_value, cursor.id);
-            persons.partition_point(|person| {
+    let at = cursor
+        .as_ref()
+        .map(|cursor| (cursor.field_value, cursor.id));
+    let mut page: Vec<&Person> = if fast && ids.is_none() && sort == SortBy::Id && !descending {
+        // The map holds each id once, in id order, and the id sort key is strictly
+        // increasing in the id: sorting and deduplicating change nothing, and the persons
+        // before the cursor are a prefix. Ids below a non-negative cursor value sort
+        // before it, so the walk may start there.
+        let from = at.map_or(0, |(value, _)| u64::try_from(value).unwrap_or(0));
+        company
+            .persons
+            .range(from..)
+            .map(|(_, person)| person)
+            .filter(&keep)
+            .skip_while(|person| at.is_some_and(|at| sort.key(person) < at))
+            .take(limit.saturating_add(1))
+            .collect()
+    } else {
+        let candidates: Box<dyn Iterator<Item = &Person>> = match &ids {
+            Some(ids) => Box::new(
+                ids.iter()
+                    .take(100)
+                    .filter_map(|id| company.persons.get(id)),
+            ),
+            None => Box::new(company.persons.values()),
+        };
+        let mut persons: Vec<&Person> = candidates.filter(&keep).collect();
+        let order = |a: &&Person, b: &&Person| -> Ordering {
+            let order = sort.key(a).cmp(&sort.key(b));
+            if descending { order.reverse() } else { order }
+        };
+        persons.sort_by(order);
+        persons.dedup_by_key(|person| person.id);
+        let start = match at {
+            Some(at) => persons.partition_point(|person| {
                 let key = sort.key(person);
                 if descending { key > at } else { key < at }
-            })
-        }
-        None => 0,
+            }),
+            None => 0,
+        };
+        persons
+            .into_iter()
+            .skip(start)
+            .take(limit.saturating_add(1))
+            .collect()
     };
-    let mut page: Vec<&Person> = persons
-        .into_iter()
-        .skip(start)
-        .take(limit.saturating_add(1))
-        .collect();
     let next = (page.len() > limit)
         .then(|| page.pop())
         .flatten()
@@ -456,4 +477,264 @@ fn activity_answer(company: &Company, id: Id, status: u16) -> Answer {
         status,
         &DataBody::new(ActivityJson::of(activity)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::RwLock;
+
+    use serde_json::Value;
+
+    use super::super::api::{Caller, Context};
+    use super::super::company::PersonPatch;
+    use super::super::keys::Credential;
+    use super::super::model::Id;
+    use super::super::params::Cursor;
+    use super::super::state::PipedriveState;
+    use super::super::v1;
+    use super::list_persons_with;
+    use crate::clock::Clock;
+    use crate::http::ApiRequest;
+
+    const COMPANY: Id = 1;
+    const START: i64 = 1_767_225_600;
+
+    /// A company with gaps in the person ids, deleted persons, and private persons that
+    /// only their owner, an admin or a follower sees; answers the state and the users.
+    fn company() -> (RwLock<PipedriveState>, Vec<Id>) {
+        let mut state = PipedriveState::default();
+        let users: Vec<Id> = [("Admin", true), ("Seller", false), ("Other", false)]
+            .iter()
+            .map(|(name, admin)| state.add_user(COMPANY, name, &format!("{name}@x.test"), *admin))
+            .collect();
+        let company = state.company_mut(COMPANY).unwrap();
+        let mut ids = Vec::new();
+        for at in 0..60_u64 {
+            let owner = users[usize::try_from(at % 3).unwrap()];
+            let patch = PersonPatch {
+                name: Some(format!(
+                    "{} Person {at}",
+                    ["Ann", "Bob", "Cy"][usize::try_from(at % 3).unwrap()]
+                )),
+                owner_id: Some(owner),
+                visible_to: Some(if at % 4 == 1 { 1 } else { 3 }),
+                ..PersonPatch::default()
+            };
+            let wanted = 3 * at + 2 + at % 2;
+            let now = START + i64::try_from(at * 7 % 11).unwrap();
+            ids.push(company.insert_person(wanted, patch, owner, now).unwrap());
+        }
+        let deleted: Vec<Id> = ids.iter().copied().filter(|id| id % 5 == 0).collect();
+        assert!(!company.delete_persons(&deleted, START + 20).is_empty());
+        for id in ids.iter().copied().filter(|id| id % 7 == 3) {
+            if company.active_person(id).is_ok() {
+                company.follow(id, users[2], users[0], START + 30).unwrap();
+            }
+        }
+        (RwLock::new(state), users)
+    }
+
+    /// The status and body of `list` for `query`, as `user`.
+    fn answer(
+        state: &RwLock<PipedriveState>,
+        user: Id,
+        query: &str,
+        list: fn(&Context<'_>, bool) -> Result<crate::http::ApiResponse, super::PipedriveError>,
+        fast: bool,
+    ) -> (u16, Vec<u8>) {
+        let clock = Clock::frozen_at(START + 100);
+        let request = ApiRequest::new("GET", &format!("/x?{query}"));
+        let user = state
+            .read()
+            .unwrap()
+            .company(COMPANY)
+            .unwrap()
+            .user(user)
+            .unwrap()
+            .clone();
+        let cx = Context {
+            state,
+            clock: &clock,
+            request: &request,
+            caller: Caller {
+                company: COMPANY,
+                credential: Credential {
+                    company: COMPANY,
+                    user: user.id,
+                    scopes: None,
+                },
+                user,
+            },
+        };
+        let response = match list(&cx, fast) {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+        (response.status, response.body)
+    }
+
+    /// The ids `user` may list, in id order, with `owner` if given.
+    fn visible(state: &RwLock<PipedriveState>, user: Id, owner: Option<Id>) -> Vec<Id> {
+        let state = state.read().unwrap();
+        let company = state.company(COMPANY).unwrap();
+        let user = company.user(user).unwrap();
+        company
+            .persons
+            .values()
+            .filter(|person| person.is_active() && company.can_see(person, user))
+            .filter(|person| owner.is_none_or(|owner| person.owner_id == owner))
+            .map(|person| person.id)
+            .collect()
+    }
+
+    fn cursor(field: &str, value: i64, id: Id) -> String {
+        Cursor {
+            field: field.into(),
+            field_value: value,
+            sort_direction: "asc".into(),
+            id,
+        }
+        .encode()
+    }
+
+    #[test]
+    fn v2_fast_pages_match_the_general_path() {
+        let (state, users) = company();
+        let same = |user: Id, query: &str| -> Value {
+            let fast = answer(&state, user, query, list_persons_with, true);
+            let general = answer(&state, user, query, list_persons_with, false);
+            assert_eq!(
+                fast,
+                general,
+                "{query}: {}",
+                String::from_utf8_lossy(&fast.1)
+            );
+            serde_json::from_slice(&fast.1).unwrap()
+        };
+        for &user in &users {
+            for owner in [None, Some(users[1])] {
+                let expected = visible(&state, user, owner);
+                assert!(expected.len() > 10);
+                for limit in [1, 2, 3, 7, 20, 100, 500] {
+                    let mut seen = Vec::new();
+                    let mut next: Option<String> = None;
+                    loop {
+                        let mut query = format!("limit={limit}");
+                        if let Some(owner) = owner {
+                            query.push_str(&format!("&owner_id={owner}"));
+                        }
+                        if let Some(cursor) = &next {
+                            query.push_str(&format!("&cursor={cursor}"));
+                        }
+                        let body = same(user, &query);
+                        let data = body["data"].as_array().unwrap();
+                        assert!(data.len() <= limit);
+                        seen.extend(data.iter().map(|person| person["id"].as_u64().unwrap()));
+                        match body["additional_data"]["next_cursor"].as_str() {
+                            Some(cursor) => next = Some(cursor.to_owned()),
+                            None => break,
+                        }
+                    }
+                    assert_eq!(
+                        seen, expected,
+                        "user {user}, owner {owner:?}, limit {limit}"
+                    );
+                    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), expected.len());
+                }
+            }
+            let last = i64::try_from(*visible(&state, users[0], None).last().unwrap()).unwrap();
+            let values = (-3..=last + 3).chain([i64::MIN, i64::MAX - 1, i64::MAX]);
+            for value in values {
+                let id = u64::try_from(value).unwrap_or(0);
+                for id in [0, id.saturating_sub(1), id, id.saturating_add(1), u64::MAX] {
+                    for field in ["id", "update_time"] {
+                        for limit in [1, 4] {
+                            same(
+                                user,
+                                &format!("limit={limit}&cursor={}", cursor(field, value, id)),
+                            );
+                        }
+                    }
+                }
+            }
+            for query in [
+                "",
+                "limit=0",
+                "limit=501",
+                "cursor=zz",
+                "sort_by=id&sort_direction=asc&limit=5",
+                "sort_by=id&sort_direction=desc&limit=5",
+                "sort_by=update_time&limit=5",
+                "ids=9,3,9,5&limit=2",
+                "updated_since=2026-01-01T00:00:05Z&limit=3",
+                "include_fields=nope",
+            ] {
+                same(user, query);
+            }
+        }
+    }
+
+    #[test]
+    fn v1_fast_pages_match_the_general_path() {
+        let (state, users) = company();
+        let same = |user: Id, query: &str| -> Value {
+            let fast = answer(&state, user, query, v1::list_persons_with, true);
+            let general = answer(&state, user, query, v1::list_persons_with, false);
+            assert_eq!(
+                fast,
+                general,
+                "{query}: {}",
+                String::from_utf8_lossy(&fast.1)
+            );
+            serde_json::from_slice(&fast.1).unwrap()
+        };
+        for &user in &users {
+            for owner in [None, Some(users[1])] {
+                let expected = visible(&state, user, owner);
+                for limit in [1, 2, 3, 7, 100, 500, 900] {
+                    let mut seen = Vec::new();
+                    let mut start = 0;
+                    loop {
+                        let mut query = format!("limit={limit}&start={start}");
+                        if let Some(owner) = owner {
+                            query.push_str(&format!("&user_id={owner}"));
+                        }
+                        let body = same(user, &query);
+                        let sorted = answer(
+                            &state,
+                            user,
+                            &format!("{query}&sort=id ASC"),
+                            v1::list_persons_with,
+                            true,
+                        );
+                        assert_eq!(serde_json::from_slice::<Value>(&sorted.1).unwrap(), body);
+                        let data = body["data"].as_array().cloned().unwrap_or_default();
+                        seen.extend(data.iter().map(|person| person["id"].as_u64().unwrap()));
+                        let pagination = &body["additional_data"]["pagination"];
+                        match pagination["next_start"].as_u64() {
+                            Some(next) => start = next,
+                            None => break,
+                        }
+                    }
+                    assert_eq!(
+                        seen, expected,
+                        "user {user}, owner {owner:?}, limit {limit}"
+                    );
+                }
+            }
+            for query in [
+                "",
+                "start=1000",
+                "limit=0",
+                "start=x",
+                "first_char=b&limit=3",
+                "first_char=b&limit=3&start=2",
+                "sort=name DESC&limit=4",
+                "sort=bogus",
+            ] {
+                same(user, query);
+            }
+        }
+    }
 }

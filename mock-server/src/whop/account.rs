@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::event::{AdEntity, AdLevel, EventKind, Identity, NewEvent, StoredEvent};
-use super::timeline::Timeline;
+use super::timeline::{Timeline, WindowAggregate};
 use crate::ids::IdGenerator;
 
 /// Index of a person in [`Account::people`].
@@ -13,6 +13,9 @@ pub type PersonIndex = usize;
 /// The largest single payment the mock accepts, in US cents (one billion dollars), which
 /// keeps every running total far from overflow.
 pub const MAX_PAYMENT_CENTS: i64 = 100_000_000_000;
+
+/// The span of a person without events (a merged one): no window overlaps it.
+const EMPTY_SPAN: (i64, i64) = (i64::MAX, i64::MIN);
 
 /// One identifier that ties events to a person.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -122,6 +125,13 @@ pub struct Account {
     pub id: String,
     log: Vec<StoredEvent>,
     people: Vec<Person>,
+    /// Indexed like `people`: the times of each person's first and last event, or
+    /// [`EMPTY_SPAN`] for a merged person. Contiguous, so a list can skip the people with no
+    /// event in its window without touching their timelines.
+    spans: Vec<(i64, i64)>,
+    /// Indexed like `people`: each person's aggregates over their whole history (`None` for
+    /// a merged person), which are their window's whenever the window holds their span.
+    wholes: Vec<Option<WindowAggregate>>,
     live_people: usize,
     identities: HashMap<IdentityKey, PersonIndex>,
     record_ids: HashMap<String, PersonIndex>,
@@ -137,6 +147,8 @@ impl Account {
             id: id.to_owned(),
             log: Vec::new(),
             people: Vec::new(),
+            spans: Vec::new(),
+            wholes: Vec::new(),
             live_people: 0,
             identities: HashMap::new(),
             record_ids: HashMap::new(),
@@ -212,6 +224,7 @@ impl Account {
         for (level, entity) in &stored.ad_entities {
             describe_ad(&mut self.ads, *level, entity);
         }
+        self.summarize(person);
         Ok(Recorded {
             event_id,
             duplicate: false,
@@ -238,6 +251,7 @@ impl Account {
 
     /// Merges person `index` into `survivor`: events, identifiers and record ids move over.
     fn absorb(&mut self, survivor: PersonIndex, index: PersonIndex) {
+        let survivor_index = survivor;
         let absorbed = &mut self.people[index];
         let timeline = std::mem::take(&mut absorbed.timeline);
         let keys = std::mem::take(&mut absorbed.keys);
@@ -255,6 +269,18 @@ impl Account {
         survivor.keys.extend(keys);
         survivor.absorbed_ids.extend(record_ids);
         self.live_people -= 1;
+        self.spans[index] = EMPTY_SPAN;
+        self.wholes[index] = None;
+        self.summarize(survivor_index);
+    }
+
+    /// Refreshes the span and whole-history aggregates of person `index` from their timeline.
+    fn summarize(&mut self, index: PersonIndex) {
+        let whole = self.people[index].timeline.whole();
+        self.spans[index] = whole.map_or(EMPTY_SPAN, |whole| {
+            (whole.first_seen_at, whole.last_seen_at)
+        });
+        self.wholes[index] = whole;
     }
 
     fn create_person(&mut self, person_id: String) -> PersonIndex {
@@ -269,6 +295,8 @@ impl Account {
             keys: Vec::new(),
             absorbed_ids: Vec::new(),
         });
+        self.spans.push(EMPTY_SPAN);
+        self.wholes.push(None);
         self.live_people += 1;
         index
     }
@@ -304,6 +332,31 @@ impl Account {
         self.people
             .iter()
             .filter(|person| person.merged_into.is_none())
+    }
+
+    /// Every live person with an event in `[from, to]`, in creation order, with their
+    /// aggregates over that window: `people()` filtered by [`Timeline::window`], with the same
+    /// results. Reads the contiguous span column first, so people with no event near the
+    /// window cost no timeline access, and people whose whole history lies inside it cost no
+    /// search; only people straddling a window edge get the two binary searches.
+    pub fn people_in_window(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = (&Person, WindowAggregate)> + '_ {
+        self.spans
+            .iter()
+            .zip(&self.wholes)
+            .zip(&self.people)
+            .filter_map(move |((&(first, last), whole), person)| {
+                if first > last || last < from || first > to {
+                    None
+                } else if from <= first && last <= to {
+                    Some((person, (*whole)?))
+                } else {
+                    Some((person, person.timeline.window(from, to)?))
+                }
+            })
     }
 
     /// How many live people the account has.

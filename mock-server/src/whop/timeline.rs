@@ -194,6 +194,17 @@ impl Timeline {
     pub fn window(&self, from: i64, to: i64) -> Option<WindowAggregate> {
         let lo = self.entries.partition_point(|entry| entry.time < from);
         let hi = self.entries.partition_point(|entry| entry.time <= to);
+        self.aggregate(lo, hi)
+    }
+
+    /// The aggregates of every event: the window of any `[from, to]` that holds the whole
+    /// history, without a search. `None` if there are no events.
+    pub fn whole(&self) -> Option<WindowAggregate> {
+        self.aggregate(0, self.entries.len())
+    }
+
+    /// The aggregates of the entries at positions `lo..hi`.
+    fn aggregate(&self, lo: usize, hi: usize) -> Option<WindowAggregate> {
         if lo >= hi {
             return None;
         }
@@ -339,6 +350,7 @@ mod tests {
             ));
             prop_assert_eq!(got, scan(&events, from, to));
             prop_assert_eq!(a.len(), events.len());
+            prop_assert_eq!(a.whole(), a.window(i64::MIN, i64::MAX));
         }
     }
 
