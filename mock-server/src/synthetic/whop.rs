@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use fastrand::Rng;
 
 use super::{DAY, NOW, SEED, chance, pick, random_time};
+use crate::whop::demo::{AdPath, ad_paths};
 use crate::whop::event::EventKind;
 use crate::whop::{AdEntity, Event, RecordError, StandardEvent, Whop, intake};
 
@@ -81,13 +82,6 @@ pub fn load(whop: &Whop, events: usize) -> Result<WhopTenant, RecordError> {
     })
 }
 
-/// One ad with its ad set and campaign ids.
-struct AdPath {
-    campaign: AdEntity,
-    ad_set: AdEntity,
-    ad: AdEntity,
-}
-
 impl AdPath {
     /// The path with display data (the landing event carries it).
     fn described(&self) -> [AdEntity; 3] {
@@ -102,26 +96,6 @@ impl AdPath {
             AdEntity::new(self.ad.id.clone()),
         ]
     }
-}
-
-fn ads() -> Vec<AdPath> {
-    let mut paths = Vec::new();
-    for (c, campaign) in CAMPAIGNS.iter().enumerate() {
-        for s in 0..2 {
-            for a in 0..2 {
-                let ad_id = format!("ad_syn{c}{s}{a}");
-                paths.push(AdPath {
-                    campaign: AdEntity::new(format!("adcamp_syn{c}")).name(*campaign),
-                    ad_set: AdEntity::new(format!("adgrp_syn{c}{s}"))
-                        .name(format!("{campaign} · audience {}", s + 1)),
-                    ad: AdEntity::new(ad_id.clone())
-                        .name(format!("{campaign} · creative {}", 2 * s + a + 1))
-                        .thumbnail_url(format!("https://cdn.example.com/ads/{ad_id}.png")),
-                });
-            }
-        }
-    }
-    paths
 }
 
 /// Each price of [`PRICES`] in US cents, converted by the mock's own intake.
@@ -160,7 +134,7 @@ impl Visitors {
         Self {
             rng: Rng::with_seed(seed),
             label: label.to_owned(),
-            ads: ads(),
+            ads: ad_paths("syn", &CAMPAIGNS),
             prices: prices_in_cents(),
             next_visitor: 0,
             pending: VecDeque::new(),

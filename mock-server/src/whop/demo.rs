@@ -24,10 +24,13 @@ const LAST_NAMES: [&str; 10] = [
 const PRICES: [f64; 4] = [19.0, 49.0, 99.0, 199.0];
 
 /// One ad with its ad set and campaign.
-struct AdPath {
-    campaign: AdEntity,
-    ad_set: AdEntity,
-    ad: AdEntity,
+pub(crate) struct AdPath {
+    /// The campaign, with its display name.
+    pub(crate) campaign: AdEntity,
+    /// The ad set, with its display name.
+    pub(crate) ad_set: AdEntity,
+    /// The ad, with its display name and thumbnail.
+    pub(crate) ad: AdEntity,
 }
 
 /// Loads the demo account, its key and its people into `whop`.
@@ -38,16 +41,17 @@ pub fn load(whop: &Whop) -> Result<usize, RecordError> {
     whop.ingest_all(DEMO_ACCOUNT, events)
 }
 
-fn ads() -> Vec<AdPath> {
-    let campaigns = ["Spring launch", "Retargeting", "Creators"];
+/// Two ad sets of two ads under each of `campaigns`, with display names and thumbnails; ids
+/// carry `label` (`adcamp_demo0`, `ad_demo010`…).
+pub(crate) fn ad_paths(label: &str, campaigns: &[&str]) -> Vec<AdPath> {
     let mut paths = Vec::new();
     for (c, campaign) in campaigns.iter().enumerate() {
         for s in 0..2 {
             for a in 0..2 {
-                let ad_id = format!("ad_demo{c}{s}{a}");
+                let ad_id = format!("ad_{label}{c}{s}{a}");
                 paths.push(AdPath {
-                    campaign: AdEntity::new(format!("adcamp_demo{c}")).name(*campaign),
-                    ad_set: AdEntity::new(format!("adgrp_demo{c}{s}"))
+                    campaign: AdEntity::new(format!("adcamp_{label}{c}")).name(*campaign),
+                    ad_set: AdEntity::new(format!("adgrp_{label}{c}{s}"))
                         .name(format!("{campaign} · audience {}", s + 1)),
                     ad: AdEntity::new(ad_id.clone())
                         .name(format!("{campaign} · creative {}", 2 * s + a + 1))
@@ -61,7 +65,7 @@ fn ads() -> Vec<AdPath> {
 
 /// The demo events, oldest visitor first; every time is at or before `now`.
 fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
-    let ads = ads();
+    let ads = ad_paths("demo", &["Spring launch", "Retargeting", "Creators"]);
     let mut events = Vec::new();
     for visitor in 0..VISITORS {
         let anonymous_id = format!("wuid_demo{visitor:04}");
