@@ -24,6 +24,7 @@ pub mod project;
 pub mod query;
 pub mod reads;
 pub mod render;
+pub mod search;
 pub mod seed;
 pub mod state;
 pub mod store;

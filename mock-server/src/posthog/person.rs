@@ -132,10 +132,11 @@ pub fn is_illegal_merge_id(id: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn person(properties: Value, ids: &[&str]) -> Person {
+    /// A person with `properties` (a JSON object) and distinct ids `ids`, for unit tests.
+    pub(crate) fn person(properties: Value, ids: &[&str]) -> Person {
         Person {
             pk: 7,
             uuid: Uuid::nil(),

@@ -10,12 +10,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
+use roaring::RoaringBitmap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
 use super::event::{NewEvent, PropertyUpdates, StoredEvent};
 use super::person::{Person, is_illegal_merge_id, person_uuid};
+use super::search::Search;
 use super::store::PersonStore;
 pub use super::store::{PersonIndex, ValueBucket, value_text};
 use super::time::MICROS_PER_HOUR;
@@ -177,6 +179,12 @@ impl Project {
     /// The value index of property `key`.
     pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
         self.store.values_of(key)
+    }
+
+    /// The persons that may match `search` (a superset of the matches), or `None` when the
+    /// trigram index cannot narrow it.
+    pub fn search_candidates(&self, search: &Search) -> Option<RoaringBitmap> {
+        self.store.search_candidates(search)
     }
 
     /// The events sent by any distinct id `person` owns now, oldest first (by timestamp,

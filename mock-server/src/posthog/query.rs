@@ -1,12 +1,11 @@
-//! The persons list: candidates (an index when one serves, else the newest-first order),
-//! `distinct_id`/`email`/`search`/`properties` filtering, and limit/offset paging.
-
-use regex::{Regex, RegexBuilder};
-use serde_json::Value;
+//! The persons list: candidates (a value or `search` index when one serves, else the
+//! newest-first order), `distinct_id`/`email`/`search`/`properties` filtering, and
+//! limit/offset paging.
 
 use super::filter::Filters;
 use super::person::Person;
 use super::project::{PersonIndex, Project, value_text};
+use super::search::Search;
 
 /// A parsed list request.
 #[derive(Clone, Debug, Default)]
@@ -34,48 +33,6 @@ pub struct Page<'a> {
     pub persons: Vec<&'a Person>,
     /// Every match, when counted.
     pub total: Option<usize>,
-}
-
-/// `search`: a case-insensitive SQL `ILIKE '%…%'` (so `%` and `_` are wildcards) over email,
-/// name, UUID and distinct ids. A pattern too big to compile matches nothing.
-#[derive(Clone, Debug)]
-pub struct Search(Option<Regex>);
-
-impl Search {
-    /// The matcher for `text` (already trimmed); `None` for an empty search.
-    pub fn new(text: &str) -> Option<Self> {
-        if text.is_empty() {
-            return None;
-        }
-        let pattern: String = text
-            .chars()
-            .map(|c| match c {
-                '%' => ".*".to_owned(),
-                '_' => ".".to_owned(),
-                other => regex::escape(&other.to_string()),
-            })
-            .collect();
-        let regex = RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .dot_matches_new_line(true)
-            .build()
-            .ok();
-        Some(Search(regex))
-    }
-
-    fn matches(&self, person: &Person) -> bool {
-        let Some(regex) = &self.0 else {
-            return false;
-        };
-        let property = |key: &str| match person.properties.get(key) {
-            Some(Value::String(text)) => regex.is_match(text),
-            _ => false,
-        };
-        property("email")
-            || property("name")
-            || regex.is_match(&person.uuid.to_string())
-            || person.stored_distinct_ids().any(|id| regex.is_match(id))
-    }
 }
 
 impl ListQuery {
@@ -115,16 +72,44 @@ impl ListQuery {
         candidates.sort_by_key(|index| std::cmp::Reverse(project.order_key(*index)));
         Some(candidates)
     }
+
+    /// Candidates newest first: from a value index when one serves, else from the `search`
+    /// trigram index (sorted when few, else picked out of the newest-first walk so a page
+    /// stops early), else every person.
+    fn candidates<'a>(&self, project: &'a Project) -> Box<dyn Iterator<Item = PersonIndex> + 'a> {
+        if let Some(indexes) = self.indexed_candidates(project) {
+            return Box::new(indexes.into_iter());
+        }
+        let searched = self
+            .search
+            .as_ref()
+            .and_then(|search| project.search_candidates(search));
+        let Some(found) = searched else {
+            return Box::new(project.newest_first());
+        };
+        let few = usize::try_from(found.len())
+            .is_ok_and(|len| len.saturating_mul(FEW_CANDIDATES) <= project.person_count());
+        if few {
+            let mut indexes: Vec<PersonIndex> = found.iter().map(|slot| slot as usize).collect();
+            indexes.sort_by_key(|index| std::cmp::Reverse(project.order_key(*index)));
+            return Box::new(indexes.into_iter());
+        }
+        Box::new(
+            project
+                .newest_first()
+                .filter(move |index| u32::try_from(*index).is_ok_and(|slot| found.contains(slot))),
+        )
+    }
 }
+
+/// Search candidates are sorted when at most one person in this many is one; more are picked
+/// out of the newest-first walk, which then stops at the end of the page.
+const FEW_CANDIDATES: usize = 8;
 
 /// Runs `query` over `project`: walks candidates newest first and stops at the end of the page
 /// unless every match must be counted.
 pub fn list<'a>(project: &'a Project, query: &ListQuery) -> Page<'a> {
-    let candidates: Box<dyn Iterator<Item = PersonIndex> + 'a> =
-        match query.indexed_candidates(project) {
-            Some(indexes) => Box::new(indexes.into_iter()),
-            None => Box::new(project.newest_first()),
-        };
+    let candidates = query.candidates(project);
     let end = query.offset.saturating_add(query.limit);
     let mut persons = Vec::new();
     let mut matched = 0usize;
@@ -167,6 +152,7 @@ mod tests {
     use std::sync::atomic::AtomicI64;
 
     use proptest::prelude::*;
+    use serde_json::Value;
 
     use super::*;
     use crate::posthog::event::Event;
@@ -205,15 +191,41 @@ mod tests {
             expected.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
             prop_assert_eq!(page.persons, expected);
         }
-    }
 
-    #[test]
-    fn search_is_an_ilike_substring() {
-        let matcher = |text: &str| Search::new(text).and_then(|search| search.0);
-        assert!(matcher("EX%le").unwrap().is_match("an example"));
-        assert!(matcher("a_c").unwrap().is_match("xabcx"));
-        assert!(Search::new("").is_none());
-        let huge = Search::new(&"%_".repeat(200_000)).unwrap();
-        assert!(huge.0.is_none(), "too big to compile: matches nothing");
+        /// Lists narrowed by the `search` trigram index (sorted candidates or a filtered walk)
+        /// equal a scan of every person, after identifies have merged persons.
+        #[test]
+        fn searched_lists_equal_a_scan(
+            persons in prop::collection::vec((0..12u8, prop::sample::select(vec![
+                "Ada.Lovelace@x.io", "alan@X.io", "grace", "ADA", "d1@d10",
+            ]), 0..3i64), 1..40),
+            merges in prop::collection::vec((0..12u8, 0..12u8), 0..4),
+            search in prop::sample::select(vec![
+                "ada", "ADA%x", "lov", "a_a", "x.io", "d1", "D10", "zzz", "an@", "@d1", "%",
+            ]),
+            limit in 1usize..5,
+            count_total: bool,
+        ) {
+            let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
+            for (id, email, at) in persons {
+                let event = Event::new("e", &format!("d{id}")).set("email", email).at(at);
+                project.ingest(event.into_new_event(), 0).unwrap();
+            }
+            for (kept, absorbed) in merges {
+                let event = Event::identify(&format!("d{kept}"), &format!("d{absorbed}")).at(5);
+                project.ingest(event.into_new_event(), 0).unwrap();
+            }
+            project.check_invariants().unwrap();
+            let query = ListQuery { search: Search::new(search), limit, count_total, ..ListQuery::default() };
+            let scanned: Vec<_> = project
+                .newest_first()
+                .filter(|index| query.matches(&project, *index, project.person(*index).unwrap()))
+                .collect();
+            let page = list(&project, &query);
+            prop_assert_eq!(page.total, count_total.then_some(scanned.len()));
+            let mut expected: Vec<&Person> = scanned.iter().take(limit).map(|index| project.person(*index).unwrap()).collect();
+            expected.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
+            prop_assert_eq!(page.persons, expected);
+        }
     }
 }

@@ -10,12 +10,13 @@ use super::filter::Filters;
 use super::links;
 use super::person::Person;
 use super::project::{Project, value_text};
-use super::query::{self, ListQuery, Search};
+use super::query::{self, ListQuery};
 use super::render::{
     ActivityPageJson, CohortJson, CohortsJson, DeletionJson, DeletionPageJson, OrderedMap,
     PersonJson, PersonListJson, PersonsByKeyJson, SerializedPersonJson, ValueCountJson, ValuesJson,
     persons_csv,
 };
+use super::search::Search;
 use super::time;
 use super::timeline;
 use crate::http::ApiResponse;

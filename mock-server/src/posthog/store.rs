@@ -1,14 +1,18 @@
 //! The persons of one project and every index over them: distinct id, UUID and numeric id
-//! (hash maps), the newest-first order (`(created_at, uuid)`), and the property-value index
-//! (key → value text → persons). Every change goes through a method here that keeps all of them
+//! (hash maps), the newest-first order (`(created_at, uuid)`), the property-value index
+//! (key → value text → persons) and the `search` trigram index. Every change goes through a method here that keeps all of them
 //! in step; [`PersonStore::check`] rebuilds them from the persons and compares.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use roaring::RoaringBitmap;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::person::Person;
+use super::search::{
+    SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, text_trigrams,
+};
 
 /// Index of a person in the store's slab.
 pub type PersonIndex = usize;
@@ -34,6 +38,8 @@ pub struct PersonStore {
     order: BTreeSet<(i64, Uuid, PersonIndex)>,
     /// Property key → value text → persons.
     values: HashMap<String, HashMap<String, ValueBucket>>,
+    /// Trigrams of e-mail, name, UUID and distinct ids → persons.
+    search: SearchIndex,
     next_row_id: u64,
 }
 
@@ -87,9 +93,16 @@ impl PersonStore {
         self.values.get(key)
     }
 
+    /// The persons that may match `search` (a superset of the matches), or `None` when the
+    /// trigram index cannot narrow it.
+    pub fn search_candidates(&self, search: &Search) -> Option<RoaringBitmap> {
+        self.search.candidates(search)
+    }
+
     /// Adds a person without distinct ids; returns its index.
     pub fn insert(&mut self, person: Person) -> PersonIndex {
         let index = self.persons.len();
+        self.search.add(index, person_trigrams(&person));
         self.by_uuid.insert(person.uuid, index);
         self.by_pk.insert(person.pk, index);
         self.order.insert((person.created_at, person.uuid, index));
@@ -112,6 +125,7 @@ impl PersonStore {
                 .push((self.next_row_id, distinct_id.to_owned()));
             self.next_row_id += 1;
             self.by_distinct_id.insert(distinct_id.to_owned(), index);
+            self.search.add(index, text_trigrams(distinct_id));
         }
     }
 
@@ -120,10 +134,12 @@ impl PersonStore {
         if self.by_distinct_id(distinct_id) != Some(index) {
             return;
         }
+        let before = self.get(index).map(person_trigrams).unwrap_or_default();
         if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
             person.distinct_ids.retain(|(_, id)| id != distinct_id);
             self.by_distinct_id.remove(distinct_id);
         }
+        self.reindex_search(index, &before);
     }
 
     /// Changes the properties `keys` of person `index` with `change` (which must touch no
@@ -134,6 +150,11 @@ impl PersonStore {
         keys: &[&str],
         change: impl FnOnce(&mut Map<String, Value>),
     ) {
+        let searched = keys.iter().any(|key| SEARCHED_PROPERTIES.contains(key));
+        let trigrams_before = match self.get(index) {
+            Some(person) if searched => person_trigrams(person),
+            _ => Vec::new(),
+        };
         let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
@@ -157,6 +178,9 @@ impl PersonStore {
                 self.index_value(index, key, &new);
             }
         }
+        if searched {
+            self.reindex_search(index, &trigrams_before);
+        }
     }
 
     /// Changes anything of person `index` but its UUID, pk and distinct ids, re-indexing it
@@ -166,6 +190,7 @@ impl PersonStore {
             return;
         };
         let key = (person.created_at, person.uuid, index);
+        let trigrams_before = person_trigrams(person);
         let before = person.properties.clone();
         for (name, value) in &before {
             self.unindex_value(index, name, value);
@@ -180,6 +205,7 @@ impl PersonStore {
         for (name, value) in &after {
             self.index_value(index, name, value);
         }
+        self.reindex_search(index, &trigrams_before);
     }
 
     /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
@@ -195,6 +221,7 @@ impl PersonStore {
         for (key, value) in &person.properties {
             self.unindex_value(index, key, value);
         }
+        self.search.remove(index, person_trigrams(&person));
         Some(person)
     }
 
@@ -209,6 +236,7 @@ impl PersonStore {
         person.distinct_ids.sort_by_key(|(row, _)| *row);
         for (_, distinct_id) in &from.distinct_ids {
             self.by_distinct_id.insert(distinct_id.clone(), to);
+            self.search.add(to, text_trigrams(distinct_id));
         }
     }
 
@@ -226,6 +254,12 @@ impl PersonStore {
         {
             person.last_seen_at = Some(at);
         }
+    }
+
+    /// Brings person `index`'s trigrams from `before` (what it held) to what it holds now.
+    fn reindex_search(&mut self, index: PersonIndex, before: &[Trigram]) {
+        let after = self.get(index).map(person_trigrams).unwrap_or_default();
+        self.search.replace(index, before, &after);
     }
 
     fn index_value(&mut self, index: PersonIndex, key: &str, value: &Value) {
@@ -266,8 +300,10 @@ impl PersonStore {
         let mut by_pk = HashMap::new();
         let mut order = BTreeSet::new();
         let mut values: BTreeMap<(String, String), BTreeSet<PersonIndex>> = BTreeMap::new();
+        let mut search = SearchIndex::default();
         for (index, person) in self.persons.iter().enumerate() {
             let Some(person) = person else { continue };
+            search.add(index, person_trigrams(person));
             for (_, distinct_id) in &person.distinct_ids {
                 if let Some(other) = by_distinct_id.insert(distinct_id.clone(), index) {
                     return Err(format!("{distinct_id} is on persons {other} and {index}"));
@@ -307,6 +343,7 @@ impl PersonStore {
             (order == self.order, "newest-first"),
             (order.len() == self.live, "live count"),
             (values == maintained, "property-value"),
+            (search == self.search, "search"),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, name)) => Err(format!("the {name} index drifted from the persons")),
