@@ -59,6 +59,25 @@ mod read {
         );
         bencher.bench_local(|| answer(&loaded.app, &request));
     }
+
+    /// `GET /people?sort=ltv&first=20`: the default window (the 366 days before now) holds
+    /// every synthetic person.
+    #[divan::bench(args = sizes())]
+    fn list_by_ltv_default_window(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        let request = get(
+            "/whop/api/v1/people?sort=ltv&first=20",
+            "authorization",
+            &format!("Bearer {KEY}"),
+        );
+        let body = answer(&loaded.app, &request).json_body();
+        assert_eq!(
+            body["total_count"].as_u64(),
+            Some(loaded.tenant.people as u64),
+            "{body}"
+        );
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
 }
 
 /// Writes into the loaded accounts.

@@ -1,6 +1,7 @@
 //! Listing people: window, filters, sort with a stable tie-break, and offset paging.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use super::account::Account;
 use super::field::{FieldValue, PersonField, PersonView};
@@ -46,10 +47,14 @@ pub struct Page<'a> {
 
 /// Runs `query` against `account`. Costs a pass over the account's contiguous span column,
 /// a window look-up (two binary searches over their own timeline) only for the people
-/// straddling a window edge, a filter pass, and a partial sort of the rows up to the end of
-/// the requested page; the event log is never scanned.
+/// straddling a window edge, a filter pass, and one comparison per match against a heap of the
+/// rows up to the end of the requested page (O(n log(offset + first))); the event log is never
+/// scanned and no row is copied for people who cannot reach the page.
 pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
-    let mut rows: Vec<PersonView<'a>> = account
+    let end = query.offset.saturating_add(query.first);
+    let mut kept: BinaryHeap<Ranked<'a>> = BinaryHeap::new();
+    let mut total_count = 0;
+    let views = account
         .people_in_window(query.from, query.to)
         .map(|(person, aggregate)| PersonView {
             account,
@@ -58,33 +63,60 @@ pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
             from: query.from,
             to: query.to,
         })
-        .filter(|view| query.filters.is_empty() || query.filters.matches(view))
-        .collect();
-    let total_count = rows.len();
-    if query.offset >= total_count {
-        return Page {
-            people: Vec::new(),
-            total_count,
+        .filter(|view| query.filters.is_empty() || query.filters.matches(view));
+    for view in views {
+        total_count += 1;
+        let row = Ranked {
+            view,
+            sort: query.sort,
+            direction: query.direction,
         };
+        if kept.len() < end {
+            kept.push(row);
+        } else if let Some(mut last) = kept.peek_mut()
+            && row < *last
+        {
+            *last = row;
+        }
     }
-    let end = query.offset.saturating_add(query.first).min(total_count);
-    let compare =
-        |a: &PersonView<'_>, b: &PersonView<'_>| compare(a, b, query.sort, query.direction);
-    if end < total_count && end > 0 {
-        rows.select_nth_unstable_by(end, compare);
-        rows.truncate(end);
-    }
-    rows.sort_unstable_by(compare);
-    let people = rows
+    let people = kept
+        .into_sorted_vec()
         .into_iter()
         .skip(query.offset)
-        .take(query.first)
+        .map(|row| row.view)
         .collect();
     Page {
         people,
         total_count,
     }
 }
+
+/// A row ordered as the list shows it, so the heap's top is the last row kept.
+struct Ranked<'a> {
+    view: PersonView<'a>,
+    sort: PersonField,
+    direction: Direction,
+}
+
+impl Ord for Ranked<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare(&self.view, &other.view, self.sort, self.direction)
+    }
+}
+
+impl PartialOrd for Ranked<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked<'_> {}
 
 /// Orders two people by `sort` in `direction`, nulls last either way, ties broken by record
 /// id in the same direction so that paging is stable.
