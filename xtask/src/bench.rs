@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use report::{ComparisonRow, ResponseSize, Results, ScalingRow};
+use report::{CeilingRow, ComparisonRow, ResponseSize, Results, ScalingRow};
 use routes::{Credentials, ROUTE_NAMES, Route};
 use servers::{Fetched, Http, Ours, Prism, StaticFloor};
 use tools::Tools;
@@ -120,6 +120,7 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
     let results = Results {
         seconds: options.duration,
         comparison: comparison.rows,
+        ceiling: comparison.ceiling,
         sizes: comparison.sizes,
         prism_failures: comparison.prism_failures,
         scaling_connections: SCALING_CONNECTIONS,
@@ -136,6 +137,8 @@ pub fn run(root: &Path, options: &Options) -> Result<()> {
 struct Comparison {
     /// Every route × connection count.
     rows: Vec<ComparisonRow>,
+    /// Ours on its health check at each connection count.
+    ceiling: Vec<CeilingRow>,
     /// The answers' sizes per route.
     sizes: Vec<ResponseSize>,
     /// Why Prism did not run for a route, as `(route, reason)`.
@@ -164,6 +167,7 @@ fn compare(
     )?;
     let responses = fetch_responses(http, &ours, &routes)?;
     let floor = StaticFloor::start(http, &responses)?;
+    let ceiling = measure_ceiling(&ours, options)?;
     let mut rows = Vec::new();
     let mut sizes = Vec::new();
     let mut prism_failures = Vec::new();
@@ -206,9 +210,37 @@ fn compare(
     }
     Ok(Comparison {
         rows,
+        ceiling,
         sizes,
         prism_failures,
     })
+}
+
+/// Ours answering its health check (no vendor work, a 49-byte body) at every connection
+/// count: the most any route of ours can reach on this machine.
+fn measure_ceiling(ours: &Ours, options: &Options) -> Result<Vec<CeilingRow>> {
+    let url = ours.health_url();
+    let load = |connections, seconds| {
+        wrk::run(&Load {
+            url: &url,
+            header: ("accept", "application/json"),
+            connections,
+            seconds,
+        })
+    };
+    let (connections, seconds) = WARM_UP;
+    load(connections, seconds)?;
+    options
+        .connections
+        .iter()
+        .map(|&connections| {
+            println!("bench: health check at {connections} connections");
+            Ok(CeilingRow {
+                connections,
+                ours: load(connections, options.duration)?,
+            })
+        })
+        .collect()
 }
 
 /// Each route's response from our server, fetched once: what the static floor serves.

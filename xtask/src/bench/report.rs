@@ -28,6 +28,15 @@ pub struct ComparisonRow {
     pub prism: Option<Measurement>,
 }
 
+/// Our binary answering its health check at one connection count.
+#[derive(Debug, Clone)]
+pub struct CeilingRow {
+    /// wrk's connection count.
+    pub connections: u32,
+    /// Our release binary on `GET /_admin/health`.
+    pub ours: Measurement,
+}
+
 /// The size of one route's answer on ours (and the static floor) and on Prism.
 #[derive(Debug, Clone)]
 pub struct ResponseSize {
@@ -57,6 +66,8 @@ pub struct Results {
     pub seconds: u64,
     /// The comparison matrix, route by route.
     pub comparison: Vec<ComparisonRow>,
+    /// Ours with no vendor work, per connection count.
+    pub ceiling: Vec<CeilingRow>,
     /// What each route's answer weighs on each server.
     pub sizes: Vec<ResponseSize>,
     /// Why Prism did not run for a route, as `(route, reason)`.
@@ -74,6 +85,7 @@ pub fn render(root: &Path, tools: &Tools, results: &Results) -> String {
     machine(&mut out, root, tools);
     method(&mut out, results);
     comparison(&mut out, results);
+    ceiling(&mut out, results);
     scaling(&mut out, results);
     out
 }
@@ -237,6 +249,55 @@ fn targets(out: &mut String, results: &Results) {
             None => writeln!(out, "- {what}: not measured"),
         };
     }
+}
+
+/// Ours on its health check, and the cells where 30× Prism asks for more than that.
+fn ceiling(out: &mut String, results: &Results) {
+    if results.ceiling.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Ceiling: ours with no vendor work
+"
+    );
+    let _ = writeln!(
+        out,
+        "`GET /_admin/health` (a 49-byte answer) on the same binary and connections: the most \
+         any route of ours can reach on this machine.\n"
+    );
+    let _ = writeln!(out, "| conns | req/s | p50 | p99 |");
+    let _ = writeln!(out, "|--:|--:|--:|--:|");
+    for row in &results.ceiling {
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            row.connections,
+            measured_cells(&row.ours)
+        );
+    }
+    out.push('\n');
+    for row in &results.comparison {
+        let Some(prism) = &row.prism else { continue };
+        let needed = prism.requests_per_sec * PRISM_TARGET;
+        let reachable = results
+            .ceiling
+            .iter()
+            .find(|ceiling| ceiling.connections == row.connections)
+            .map(|ceiling| ceiling.ours.requests_per_sec);
+        if let Some(reachable) = reachable.filter(|reachable| needed > *reachable) {
+            let _ = writeln!(
+                out,
+                "- {} at {} connections: {PRISM_TARGET}× Prism needs {} req/s, above the \
+                 ceiling's {}",
+                row.route,
+                row.connections,
+                format_count(needed.round() as u64),
+                format_count(reachable.round() as u64),
+            );
+        }
+    }
+    out.push('\n');
 }
 
 /// The scaling table, or why there is none.
@@ -419,6 +480,10 @@ mod tests {
                 floor: measured(10_000.0, 800.0),
                 prism: Some(unclean),
             }],
+            ceiling: vec![CeilingRow {
+                connections: 16,
+                ours: measured(2000.0, 100.0),
+            }],
             sizes: vec![ResponseSize {
                 route: "`GET /whop/api/v1/people`".to_owned(),
                 ours: 9100,
@@ -450,6 +515,17 @@ mod tests {
             report.contains("ours/Prism: lowest 80× (target ≥ 30×): met"),
             "{report}"
         );
+        assert!(
+            report.contains("| 16 | 2000 | 100 µs | 300 µs |"),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "`GET /whop/api/v1/people` at 16 connections: 30× Prism needs 3,000 req/s, \
+                 above the ceiling's 2,000"
+            ),
+            "{report}"
+        );
         assert!(report.contains("Prism did not run for `GET /posthog`: refused / the spec"));
         assert!(
             report.contains("7 of 1000 responses not 2xx/3xx"),
@@ -473,6 +549,7 @@ mod tests {
         let results = Results {
             seconds: 1,
             comparison: Vec::new(),
+            ceiling: Vec::new(),
             sizes: Vec::new(),
             prism_failures: Vec::new(),
             scaling_connections: 16,

@@ -163,6 +163,11 @@ impl Ours {
     pub fn url(&self, route: &Route) -> String {
         format!("{}{}", self.base, route.ours())
     }
+
+    /// The URL of the admin health check: a 49-byte answer with no vendor work behind it.
+    pub fn health_url(&self) -> String {
+        format!("{}/_admin/health", self.base)
+    }
 }
 
 /// The floor of our transport: a wiremock server (one thread, as in-process) answering each
