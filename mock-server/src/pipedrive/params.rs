@@ -126,8 +126,14 @@ pub struct Cursor {
 impl Cursor {
     /// The opaque form: hex-encoded JSON.
     pub fn encode(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let json = serde_json::to_string(self).unwrap_or_default();
-        json.bytes().map(|byte| format!("{byte:02x}")).collect()
+        let mut hex = String::with_capacity(2 * json.len());
+        for byte in json.bytes() {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        hex
     }
 
     /// Reads the opaque form; `None` when it is not one.
@@ -413,6 +419,9 @@ mod tests {
             sort_direction: "asc".into(),
             id: 7,
         };
+        let json = serde_json::to_string(&cursor).unwrap();
+        let hex: String = json.bytes().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(cursor.encode(), hex);
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
         assert_eq!(Cursor::decode("zz"), None);
         assert_eq!(Cursor::decode("abc"), None);

@@ -396,11 +396,11 @@ impl RelatedOrg {
 }
 
 #[derive(Serialize)]
-struct EmbeddedOrg {
-    name: String,
+struct EmbeddedOrg<'a> {
+    name: &'a str,
     people_count: u64,
     owner_id: Id,
-    address: Option<String>,
+    address: Option<&'a str>,
     active_flag: bool,
     cc_email: Option<String>,
     value: Id,
@@ -443,13 +443,13 @@ pub fn cc_email(company: &Company, person: &Person) -> String {
 
 /// A v1 person.
 #[derive(Serialize)]
-pub struct PersonJson {
+pub struct PersonJson<'a> {
     id: Id,
     company_id: Id,
     owner_id: UserJson,
-    org_id: Option<EmbeddedOrg>,
-    name: String,
-    first_name: Option<String>,
+    org_id: Option<EmbeddedOrg<'a>>,
+    name: &'a str,
+    first_name: Option<&'a str>,
     last_name: Option<String>,
     open_deals_count: u64,
     related_open_deals_count: u64,
@@ -471,31 +471,31 @@ pub struct PersonJson {
     active_flag: bool,
     phone: Vec<EntryJson>,
     email: Vec<EntryJson>,
-    primary_email: Option<String>,
+    primary_email: Option<&'a str>,
     first_char: String,
     update_time: String,
     add_time: String,
     visible_to: String,
     picture_id: Option<PictureJson>,
-    next_activity_date: Option<String>,
+    next_activity_date: Option<&'a str>,
     next_activity_time: Option<String>,
     next_activity_id: Option<Id>,
     last_activity_id: Option<Id>,
-    last_activity_date: Option<String>,
+    last_activity_date: Option<&'a str>,
     last_incoming_mail_time: Option<String>,
     last_outgoing_mail_time: Option<String>,
     label: Option<Id>,
-    label_ids: Vec<Id>,
-    org_name: Option<String>,
-    owner_name: String,
+    label_ids: &'a [Id],
+    org_name: Option<&'a str>,
+    owner_name: &'a str,
     cc_email: String,
     #[serde(flatten)]
     custom: Map<String, Value>,
 }
 
-impl PersonJson {
+impl<'a> PersonJson<'a> {
     /// `person` as v1 renders it.
-    pub fn of(company: &Company, person: &Person) -> Self {
+    pub fn of(company: &'a Company, person: &'a Person) -> Self {
         let owner = company.users.get(&person.owner_id);
         let org = person.org_id.and_then(|id| company.orgs.get(&id));
         let counters = &person.counters;
@@ -509,16 +509,16 @@ impl PersonJson {
                 |user| UserJson::of(user, true),
             ),
             org_id: org.map(|org| EmbeddedOrg {
-                name: org.name.clone(),
+                name: &org.name,
                 people_count: org.people_count,
                 owner_id: org.owner_id,
-                address: org.address.clone(),
+                address: org.address.as_deref(),
                 active_flag: true,
                 cc_email: None,
                 value: org.id,
             }),
-            name: person.name.clone(),
-            first_name: person.first_name().map(str::to_owned),
+            name: &person.name,
+            first_name: person.first_name(),
             last_name: person.last_name(),
             open_deals_count: counters.deals.open,
             related_open_deals_count: counters.related_deals.open,
@@ -540,7 +540,7 @@ impl PersonJson {
             active_flag: person.is_active(),
             phone: entries(&person.phones),
             email: entries(&person.emails),
-            primary_email: person.primary_email().map(str::to_owned),
+            primary_email: person.primary_email(),
             first_char: person.first_char(),
             update_time: time::v1(person.update_time),
             add_time: time::v1(person.add_time),
@@ -548,18 +548,18 @@ impl PersonJson {
             picture_id: person
                 .picture
                 .map(|picture| PictureJson::of(company, person.id, &picture, true)),
-            next_activity_date: next.map(|(date, _, _)| date.clone()),
+            next_activity_date: next.map(|(date, _, _)| date.as_str()),
             next_activity_time: next
                 .and_then(|(_, clock, _)| (!clock.is_empty()).then(|| format!("{clock}:00"))),
             next_activity_id: next.map(|(_, _, id)| *id),
             last_activity_id: last.map(|(_, id)| *id),
-            last_activity_date: last.map(|(date, _)| date.clone()),
+            last_activity_date: last.map(|(date, _)| date.as_str()),
             last_incoming_mail_time: counters.last_incoming_mail_time().map(time::v1),
             last_outgoing_mail_time: counters.last_outgoing_mail_time().map(time::v1),
             label: person.label_ids.first().copied(),
-            label_ids: person.label_ids.clone(),
-            org_name: org.map(|org| org.name.clone()),
-            owner_name: owner.map(|user| user.name.clone()).unwrap_or_default(),
+            label_ids: &person.label_ids,
+            org_name: org.map(|org| org.name.as_str()),
+            owner_name: owner.map_or("", |user| user.name.as_str()),
             cc_email: cc_email(company, person),
             custom: company
                 .fields
