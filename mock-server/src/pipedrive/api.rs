@@ -308,9 +308,9 @@ fn hit(
 ) -> Option<SearchItemJson> {
     let mut best: Option<f64> = None;
     let mut matched = |field: SearchField| -> Vec<String> {
-        let texts = company.search.texts(person.id, field);
-        texts
-            .iter()
+        company
+            .search
+            .texts(person.id, field)
             .filter(|text| {
                 let score = search::score(text, term, field, exact);
                 if let Some(score) = score {
@@ -318,7 +318,7 @@ fn hit(
                 }
                 score.is_some()
             })
-            .cloned()
+            .map(str::to_owned)
             .collect()
     };
     let mut custom_fields = Vec::new();

@@ -497,7 +497,11 @@ impl Company {
         if let Some(person) = self.persons.get_mut(&person_id) {
             person.counters.apply_note(sign);
         }
-        self.reindex_notes(person_id);
+        if self.persons.get(&person_id).is_some_and(Person::is_active) {
+            let text = (sign == Sign::Add).then_some(note.content.as_str());
+            self.search
+                .put(person_id, SearchField::Notes, note.id, text);
+        }
     }
 
     /// Moves a file's contribution into or out of its person.
@@ -543,17 +547,7 @@ impl Company {
             self.search.remove(person_id);
             return;
         }
-        let values = |entries: &[ContactEntry]| {
-            entries
-                .iter()
-                .map(|entry| entry.value.clone())
-                .filter(|value| !value.is_empty())
-                .collect()
-        };
-        let name = vec![person.name.clone()];
-        let emails = values(&person.emails);
-        let phones = values(&person.phones);
-        let custom = self
+        let custom: Vec<String> = self
             .fields
             .iter()
             .filter_map(|field| {
@@ -563,30 +557,48 @@ impl Company {
                     .and_then(|value| field.search_text(value))
             })
             .collect();
-        self.search.set(person_id, SearchField::Name, name);
-        self.search.set(person_id, SearchField::Email, emails);
-        self.search.set(person_id, SearchField::Phone, phones);
-        self.search
-            .set(person_id, SearchField::CustomFields, custom);
+        let search = &mut self.search;
+        search.set(person_id, SearchField::Name, [person.name.as_str()]);
+        search.set(
+            person_id,
+            SearchField::Email,
+            contact_values(&person.emails),
+        );
+        search.set(
+            person_id,
+            SearchField::Phone,
+            contact_values(&person.phones),
+        );
+        search.set(
+            person_id,
+            SearchField::CustomFields,
+            custom.iter().map(String::as_str),
+        );
         self.reindex_notes(person_id);
     }
 
+    /// Makes the index hold the contents of the person's live notes (none when the person is
+    /// not active); unchanged notes are not re-indexed.
     fn reindex_notes(&mut self, person_id: Id) {
         let active = self.persons.get(&person_id).is_some_and(Person::is_active);
-        let texts = if active {
-            self.links
-                .notes
-                .get(&person_id)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| self.notes.get(id))
-                .map(|note| note.content.clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        self.search.set(person_id, SearchField::Notes, texts);
+        let notes = self
+            .links
+            .notes
+            .get(&person_id)
+            .into_iter()
+            .flatten()
+            .filter(|_| active)
+            .filter_map(|id| Some((*id, self.notes.get(id)?.content.as_str())));
+        self.search.sync(person_id, SearchField::Notes, notes);
     }
+}
+
+/// The non-empty values of e-mail or phone entries, what search looks into.
+fn contact_values(entries: &[ContactEntry]) -> impl Iterator<Item = &str> {
+    entries
+        .iter()
+        .map(|entry| entry.value.as_str())
+        .filter(|value| !value.is_empty())
 }
 
 /// Adds `id` to (or removes it from) `person`'s set in `index`.
