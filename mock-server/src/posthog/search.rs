@@ -109,7 +109,7 @@ impl SearchIndex {
         let gone = before
             .iter()
             .filter(|trigram| after.binary_search(trigram).is_err());
-        self.remove(index, gone.copied().collect::<Vec<_>>());
+        self.remove(index, gone.copied());
         let new = after
             .iter()
             .filter(|trigram| before.binary_search(trigram).is_err());
