@@ -1,56 +1,58 @@
 //! Captured events: the normalised form the model ingests ([`NewEvent`]), what the log keeps
 //! ([`StoredEvent`]) and the typed builder tests seed with ([`Event`]).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// Event properties lifted into person properties (`$set`, and `$set_once` as
-/// `$initial_<key>`), as PostHog's ingestion does.
-const LIFTED: &[&str] = &[
-    "$browser",
-    "$browser_version",
-    "$device_type",
-    "$current_url",
-    "$pathname",
-    "$os",
-    "$os_name",
-    "$os_version",
-    "$referring_domain",
-    "$referrer",
-    "$screen_height",
-    "$screen_width",
-    "$viewport_height",
-    "$viewport_width",
-    "$raw_user_agent",
-    "$app_build",
-    "$app_name",
-    "$app_namespace",
-    "$app_version",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_name",
-    "utm_term",
-    "gclid",
-    "gad_source",
-    "gclsrc",
-    "dclid",
-    "gbraid",
-    "wbraid",
-    "fbclid",
-    "msclkid",
-    "twclid",
-    "li_fat_id",
-    "mc_cid",
-    "igshid",
-    "ttclid",
-    "rdt_cid",
-    "irclid",
-    "_kx",
-    "epik",
-    "qclid",
-    "sccid",
+/// Event properties lifted into person properties (`$set`, and `$set_once` under the second
+/// name), as PostHog's ingestion does.
+const LIFTED: &[(&str, &str)] = &[
+    ("$browser", "$initial_browser"),
+    ("$browser_version", "$initial_browser_version"),
+    ("$device_type", "$initial_device_type"),
+    ("$current_url", "$initial_current_url"),
+    ("$pathname", "$initial_pathname"),
+    ("$os", "$initial_os"),
+    ("$os_name", "$initial_os_name"),
+    ("$os_version", "$initial_os_version"),
+    ("$referring_domain", "$initial_referring_domain"),
+    ("$referrer", "$initial_referrer"),
+    ("$screen_height", "$initial_screen_height"),
+    ("$screen_width", "$initial_screen_width"),
+    ("$viewport_height", "$initial_viewport_height"),
+    ("$viewport_width", "$initial_viewport_width"),
+    ("$raw_user_agent", "$initial_raw_user_agent"),
+    ("$app_build", "$initial_app_build"),
+    ("$app_name", "$initial_app_name"),
+    ("$app_namespace", "$initial_app_namespace"),
+    ("$app_version", "$initial_app_version"),
+    ("utm_source", "$initial_utm_source"),
+    ("utm_medium", "$initial_utm_medium"),
+    ("utm_campaign", "$initial_utm_campaign"),
+    ("utm_content", "$initial_utm_content"),
+    ("utm_name", "$initial_utm_name"),
+    ("utm_term", "$initial_utm_term"),
+    ("gclid", "$initial_gclid"),
+    ("gad_source", "$initial_gad_source"),
+    ("gclsrc", "$initial_gclsrc"),
+    ("dclid", "$initial_dclid"),
+    ("gbraid", "$initial_gbraid"),
+    ("wbraid", "$initial_wbraid"),
+    ("fbclid", "$initial_fbclid"),
+    ("msclkid", "$initial_msclkid"),
+    ("twclid", "$initial_twclid"),
+    ("li_fat_id", "$initial_li_fat_id"),
+    ("mc_cid", "$initial_mc_cid"),
+    ("igshid", "$initial_igshid"),
+    ("ttclid", "$initial_ttclid"),
+    ("rdt_cid", "$initial_rdt_cid"),
+    ("irclid", "$initial_irclid"),
+    ("_kx", "$initial__kx"),
+    ("epik", "$initial_epik"),
+    ("qclid", "$initial_qclid"),
+    ("sccid", "$initial_sccid"),
 ];
 
 /// An event ready for ingestion: top-level `$set`/`$set_once` already merged into its
@@ -84,48 +86,45 @@ pub struct StoredEvent {
     pub properties: Map<String, Value>,
 }
 
-/// The person-property changes an event asks for.
+/// The person-property changes an event asks for, borrowed from the event.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PropertyUpdates {
+pub struct PropertyUpdates<'a> {
     /// Keys to set, overwriting.
-    pub set: Map<String, Value>,
+    pub set: BTreeMap<&'a str, &'a Value>,
     /// Keys to set where missing.
-    pub set_once: Map<String, Value>,
+    pub set_once: BTreeMap<&'a str, &'a Value>,
     /// Keys to remove.
-    pub unset: Vec<String>,
+    pub unset: Vec<&'a str>,
 }
 
-impl PropertyUpdates {
+impl<'a> PropertyUpdates<'a> {
     /// The updates `event` carries, with the lifted event properties added.
-    pub fn of(event: &StoredEvent) -> Self {
+    pub fn of(event: &'a StoredEvent) -> Self {
         let object = |key: &str| match event.properties.get(key) {
-            Some(Value::Object(map)) => map.clone(),
-            _ => Map::new(),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(key, value)| (key.as_str(), value))
+                .collect(),
+            _ => BTreeMap::new(),
         };
         let mut set = object("$set");
         let mut set_once = object("$set_once");
         let unset = match event.properties.get("$unset") {
-            Some(Value::Array(keys)) => keys
-                .iter()
-                .filter_map(|key| key.as_str().map(str::to_owned))
-                .collect(),
-            Some(Value::Object(keys)) => keys.keys().cloned().collect(),
-            Some(Value::String(key)) => vec![key.clone()],
+            Some(Value::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
+            Some(Value::Object(keys)) => keys.keys().map(String::as_str).collect(),
+            Some(Value::String(key)) => vec![key.as_str()],
             _ => Vec::new(),
         };
         let is_server = event.properties.get("$is_server") == Some(&Value::Bool(true));
-        for key in LIFTED {
-            if is_server && (*key == "$os" || *key == "$os_version") {
+        for &(key, initial) in LIFTED {
+            if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
-            let Some(value) = event.properties.get(*key) else {
+            let Some(value) = event.properties.get(key) else {
                 continue;
             };
-            if !set.contains_key(*key) {
-                set.insert((*key).to_owned(), value.clone());
-            }
-            let initial = format!("$initial_{}", key.trim_start_matches('$'));
-            set_once.entry(initial).or_insert_with(|| value.clone());
+            set.entry(key).or_insert(value);
+            set_once.entry(initial).or_insert(value);
         }
         Self {
             set,
@@ -134,41 +133,47 @@ impl PropertyUpdates {
         }
     }
 
-    /// Applies `$set_once` (where the key is undefined), then `$set`, then `$unset` of the
-    /// keys present before the event.
-    pub fn apply_to(&self, properties: &mut Map<String, Value>) {
-        let existed: Vec<bool> = self
-            .unset
-            .iter()
-            .map(|key| properties.contains_key(key))
-            .collect();
-        for (key, value) in &self.set_once {
+    /// What the updates change in `properties`: every key whose value they would alter,
+    /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
+    /// is undefined, then `$set`, then `$unset` of the keys present before the event.
+    pub fn changes(&self, properties: &Map<String, Value>) -> Vec<(&'a str, Option<&'a Value>)> {
+        let mut outcome: BTreeMap<&'a str, Option<&'a Value>> = BTreeMap::new();
+        for (&key, &value) in &self.set_once {
             if !properties.contains_key(key) {
-                properties.insert(key.clone(), value.clone());
+                outcome.insert(key, Some(value));
             }
         }
-        for (key, value) in &self.set {
-            properties.insert(key.clone(), value.clone());
+        for (&key, &value) in &self.set {
+            outcome.insert(key, Some(value));
         }
-        for (key, existed) in self.unset.iter().zip(existed) {
-            if existed {
-                properties.remove(key);
+        for &key in &self.unset {
+            if properties.contains_key(key) {
+                outcome.insert(key, None);
             }
+        }
+        outcome
+            .into_iter()
+            .filter(|(key, value)| properties.get(*key) != *value)
+            .collect()
+    }
+
+    /// Applies the updates to `properties` (see [`PropertyUpdates::changes`]).
+    pub fn apply_to(&self, properties: &mut Map<String, Value>) {
+        for (key, value) in self.changes(properties) {
+            match value {
+                Some(value) => properties.insert(key.to_owned(), value.clone()),
+                None => properties.remove(key),
+            };
         }
     }
 
-    /// Every key the updates name (set, set once or unset).
-    pub fn keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = self
-            .set
-            .keys()
-            .chain(self.set_once.keys())
-            .chain(&self.unset)
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys
+    /// The properties of a person the event creates: `$set_once`, then `$set` over it.
+    pub fn initial_properties(&self) -> Map<String, Value> {
+        self.set_once
+            .iter()
+            .chain(&self.set)
+            .map(|(&key, &value)| (key.to_owned(), value.clone()))
+            .collect()
     }
 
     /// Whether the event changes nothing.
@@ -307,16 +312,49 @@ mod tests {
 
     #[test]
     fn lifts_event_properties_without_overriding_set() {
-        let updates = PropertyUpdates::of(&stored(serde_json::json!({
+        let event = stored(serde_json::json!({
             "$browser": "Firefox", "utm_source": "ads", "$os": "Linux", "$is_server": true,
             "$set": {"$browser": "Chrome"}, "$unset": {"old": true}
-        })));
+        }));
+        let updates = PropertyUpdates::of(&event);
         assert_eq!(updates.set["$browser"], "Chrome");
         assert_eq!(updates.set["utm_source"], "ads");
         assert_eq!(updates.set_once["$initial_browser"], "Firefox");
         assert_eq!(updates.set_once["$initial_utm_source"], "ads");
         assert!(!updates.set.contains_key("$os"));
-        assert_eq!(updates.unset, vec!["old".to_owned()]);
+        assert_eq!(updates.unset, vec!["old"]);
+    }
+
+    #[test]
+    fn changes_name_only_the_keys_whose_values_differ() {
+        let event = stored(serde_json::json!({
+            "$set": {"same": 1, "new": 2, "both": "set"},
+            "$set_once": {"kept": "once", "fresh": "once", "both": "once"},
+            "$unset": ["gone", "absent", "new"]
+        }));
+        let before: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "same": 1, "kept": "old", "gone": true
+        }))
+        .unwrap();
+        let updates = PropertyUpdates::of(&event);
+        let set = |value| Some(value);
+        assert_eq!(
+            updates.changes(&before),
+            vec![
+                ("both", set(&serde_json::json!("set"))),
+                ("fresh", set(&serde_json::json!("once"))),
+                ("gone", None),
+                ("new", set(&serde_json::json!(2))),
+            ],
+            "`same` and `kept` keep their values, `absent` was never there and `new` was not \
+             there before the event"
+        );
+        let mut after = before.clone();
+        updates.apply_to(&mut after);
+        assert_eq!(
+            Value::Object(after),
+            serde_json::json!({"same": 1, "kept": "old", "both": "set", "fresh": "once", "new": 2})
+        );
     }
 
     #[test]

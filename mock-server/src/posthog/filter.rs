@@ -102,9 +102,13 @@ impl Filters {
             Filter::Property {
                 key,
                 test: Test::Exact(values),
-            } if !values.is_empty() => {
-                Some((key.as_str(), values.iter().map(value_text).collect()))
-            }
+            } if !values.is_empty() => Some((
+                key.as_str(),
+                values
+                    .iter()
+                    .map(|value| value_text(value).into_owned())
+                    .collect(),
+            )),
             _ => None,
         })
     }

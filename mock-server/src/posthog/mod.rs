@@ -30,6 +30,7 @@ pub mod state;
 pub mod store;
 pub mod time;
 pub mod timeline;
+pub mod values;
 pub mod writes;
 
 use std::sync::{Arc, RwLock};

@@ -282,50 +282,56 @@ impl Project {
             timestamp: event.timestamp.unwrap_or(now),
             properties: event.properties,
         };
+        let person = (!personless).then(|| self.update_persons(&stored));
+        match self.events_by_distinct_id.get_mut(&stored.distinct_id) {
+            Some(positions) => positions.push(position),
+            None => {
+                self.events_by_distinct_id
+                    .insert(stored.distinct_id.clone(), vec![position]);
+            }
+        }
+        self.log.push(stored);
+        Ok(person)
+    }
+
+    /// Creates, updates or merges the persons `stored` names; returns the person it ends on.
+    fn update_persons(&mut self, stored: &StoredEvent) -> PersonIndex {
         let updates = if NON_UPDATING_EVENTS.contains(&stored.event.as_str()) {
             PropertyUpdates::default()
         } else {
-            PropertyUpdates::of(&stored)
+            PropertyUpdates::of(stored)
         };
-        let merge = merge_request(&stored);
-        let sees =
-            stored.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
-        let (target, timestamp) = (stored.distinct_id.clone(), stored.timestamp);
-        self.events_by_distinct_id
-            .entry(target.clone())
-            .or_default()
-            .push(position);
-        self.log.push(stored);
-        if personless {
-            return Ok(None);
-        }
+        let target = stored.distinct_id.as_str();
         let context = Creation {
-            timestamp,
-            event_uuid: uuid,
+            timestamp: stored.timestamp,
+            event_uuid: stored.uuid,
         };
-        let index = match merge {
+        let index = match merge_request(stored) {
             Some((other, restricted))
                 if other != target
                     && !is_illegal_merge_id(&other)
-                    && !is_illegal_merge_id(&target) =>
+                    && !is_illegal_merge_id(target) =>
             {
-                self.merge(&target, &other, restricted, &updates, &context)
+                self.merge(target, &other, restricted, &updates, &context)
             }
-            _ => self.get_or_create(&target, &updates, &context),
+            _ => self.get_or_create(target, &updates, &context),
         };
+        let sees =
+            stored.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
         if self.tracks_last_seen && sees {
+            let timestamp = stored.timestamp;
             self.store.see(
                 index,
                 timestamp.saturating_sub(timestamp.rem_euclid(MICROS_PER_HOUR)),
             );
         }
-        Ok(Some(index))
+        index
     }
 
     fn get_or_create(
         &mut self,
         distinct_id: &str,
-        updates: &PropertyUpdates,
+        updates: &PropertyUpdates<'_>,
         context: &Creation,
     ) -> PersonIndex {
         match self.by_distinct_id(distinct_id) {
@@ -342,7 +348,7 @@ impl Project {
         target: &str,
         other: &str,
         restricted: bool,
-        updates: &PropertyUpdates,
+        updates: &PropertyUpdates<'_>,
         context: &Creation,
     ) -> PersonIndex {
         let index = match (self.by_distinct_id(target), self.by_distinct_id(other)) {
@@ -378,7 +384,7 @@ impl Project {
     fn create(
         &mut self,
         distinct_ids: &[&str],
-        updates: &PropertyUpdates,
+        updates: &PropertyUpdates<'_>,
         context: &Creation,
         identified: bool,
     ) -> PersonIndex {
@@ -390,8 +396,7 @@ impl Project {
             self.apply(existing, updates);
             return existing;
         }
-        let mut properties = updates.set_once.clone();
-        properties.extend(updates.set.clone());
+        let mut properties = updates.initial_properties();
         properties.insert(
             "$creator_event_uuid".to_owned(),
             Value::String(context.event_uuid.to_string()),
@@ -443,14 +448,16 @@ impl Project {
     }
 
     /// Applies `$set_once` (where undefined), then `$set`, then `$unset` of keys present
-    /// before the event, re-indexing only the keys the event names.
-    fn apply(&mut self, index: PersonIndex, updates: &PropertyUpdates) {
+    /// before the event, re-indexing only the keys whose values change.
+    fn apply(&mut self, index: PersonIndex, updates: &PropertyUpdates<'_>) {
         if updates.is_empty() {
             return;
         }
-        let keys = updates.keys();
-        self.store
-            .update_properties(index, &keys, |properties| updates.apply_to(properties));
+        let Some(person) = self.store.get(index) else {
+            return;
+        };
+        let changes = updates.changes(&person.properties);
+        self.store.set_properties(index, &changes);
     }
 
     /// Deletes a person (unless `keep_person`), freeing its distinct ids and dropping it from

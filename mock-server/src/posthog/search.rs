@@ -8,11 +8,10 @@
 //! a superset of the matches, which the matcher then checks one by one. A search without a
 //! literal run of three characters has no trigram: the list walks the persons instead.
 
-use std::collections::HashMap;
-
 use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 use roaring::RoaringBitmap;
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -75,10 +74,11 @@ impl Search {
     }
 }
 
-/// Trigram → the persons whose searched texts hold it.
+/// Trigram → the persons whose searched texts hold it. A mock's data comes from its own
+/// tests, not from an adversary, so the map uses a fast unkeyed hash.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchIndex {
-    postings: HashMap<Trigram, RoaringBitmap>,
+    postings: FxHashMap<Trigram, RoaringBitmap>,
 }
 
 impl SearchIndex {
@@ -144,16 +144,29 @@ impl SearchIndex {
 
 /// Every trigram of the texts `search` looks at in `person`, sorted and deduplicated.
 pub fn person_trigrams(person: &Person) -> Vec<Trigram> {
+    trigrams_with(person, searched_properties(person))
+}
+
+/// [`person_trigrams`] with `searched` standing in for `person`'s e-mail and name.
+pub fn trigrams_with<'a>(
+    person: &'a Person,
+    searched: impl Iterator<Item = &'a str>,
+) -> Vec<Trigram> {
     let mut uuid = Uuid::encode_buffer();
     let uuid = person.uuid.hyphenated().encode_lower(&mut uuid);
-    let mut trigrams: Vec<Trigram> = searched_properties(person)
-        .chain([&*uuid])
+    let mut trigrams: Vec<Trigram> = searched
         .chain(person.stored_distinct_ids())
         .flat_map(text_trigrams)
+        .chain(text_trigrams(uuid))
         .collect();
     trigrams.sort_unstable();
     trigrams.dedup();
     trigrams
+}
+
+/// `person`'s e-mail and name as `search` sees them (the string ones, in a fixed order).
+pub fn searched_texts(person: &Person) -> Vec<String> {
+    searched_properties(person).map(str::to_owned).collect()
 }
 
 /// The string values of `person`'s [`SEARCHED_PROPERTIES`].

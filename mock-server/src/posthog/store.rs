@@ -3,28 +3,19 @@
 //! (key → value text → persons) and the `search` trigram index. Every change goes through a method here that keeps all of them
 //! in step; [`PersonStore::check`] rebuilds them from the persons and compares.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use roaring::RoaringBitmap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::person::Person;
 use super::search::{
-    SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, text_trigrams,
+    SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, searched_texts,
+    text_trigrams, trigrams_with,
 };
-
-/// Index of a person in the store's slab.
-pub type PersonIndex = usize;
-
-/// Persons sharing one value of one property, with that value as stored.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ValueBucket {
-    /// The value as stored (the first person's, when several spell it the same text).
-    pub value: Value,
-    /// The persons holding it.
-    pub persons: BTreeSet<PersonIndex>,
-}
+use super::values::ValueIndex;
+pub use super::values::{PersonIndex, ValueBucket, value_text};
 
 /// Persons and their indexes.
 #[derive(Clone, Debug, Default)]
@@ -37,18 +28,10 @@ pub struct PersonStore {
     /// `(created_at, uuid, index)` of every live person, ascending; lists walk it backwards.
     order: BTreeSet<(i64, Uuid, PersonIndex)>,
     /// Property key → value text → persons.
-    values: HashMap<String, HashMap<String, ValueBucket>>,
+    values: ValueIndex,
     /// Trigrams of e-mail, name, UUID and distinct ids → persons.
     search: SearchIndex,
     next_row_id: u64,
-}
-
-/// A property value as text: strings as they are, anything else as JSON.
-pub fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
-    }
 }
 
 impl PersonStore {
@@ -90,7 +73,7 @@ impl PersonStore {
 
     /// The value index of property `key`.
     pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
-        self.values.get(key)
+        self.values.of(key)
     }
 
     /// The persons that may match `search` (a superset of the matches), or `None` when the
@@ -106,9 +89,7 @@ impl PersonStore {
         self.by_uuid.insert(person.uuid, index);
         self.by_pk.insert(person.pk, index);
         self.order.insert((person.created_at, person.uuid, index));
-        for (key, value) in &person.properties {
-            self.index_value(index, key, value);
-        }
+        self.values.add_all(index, &person.properties);
         self.persons.push(Some(person));
         self.live += 1;
         index
@@ -142,70 +123,51 @@ impl PersonStore {
         self.reindex_search(index, &before);
     }
 
-    /// Changes the properties `keys` of person `index` with `change` (which must touch no
-    /// other key), re-indexing only those keys.
-    pub fn update_properties(
-        &mut self,
-        index: PersonIndex,
-        keys: &[&str],
-        change: impl FnOnce(&mut Map<String, Value>),
-    ) {
-        let searched = keys.iter().any(|key| SEARCHED_PROPERTIES.contains(key));
-        let trigrams_before = match self.get(index) {
-            Some(person) if searched => person_trigrams(person),
-            _ => Vec::new(),
-        };
+    /// Sets (`Some`) or removes (`None`) properties of person `index`, re-indexing only
+    /// those keys.
+    pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Value>)]) {
         let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
-        let before: Vec<Option<Value>> = keys
+        let searched = changes
             .iter()
-            .map(|key| person.properties.get(*key).cloned())
-            .collect();
-        change(&mut person.properties);
-        let after: Vec<Option<Value>> = keys
-            .iter()
-            .map(|key| person.properties.get(*key).cloned())
-            .collect();
-        for ((key, old), new) in keys.iter().zip(before).zip(after) {
-            if old == new {
-                continue;
-            }
+            .any(|(key, _)| SEARCHED_PROPERTIES.contains(key));
+        let searched_before = searched.then(|| searched_texts(person));
+        for &(key, value) in changes {
+            let old = match value {
+                Some(value) => person.properties.insert(key.to_owned(), value.clone()),
+                None => person.properties.remove(key),
+            };
             if let Some(old) = old {
-                self.unindex_value(index, key, &old);
+                self.values.remove(index, key, &old);
             }
-            if let Some(new) = new {
-                self.index_value(index, key, &new);
+            if let Some(value) = value {
+                self.values.add(index, key, value);
             }
         }
-        if searched {
-            self.reindex_search(index, &trigrams_before);
+        if let Some(before) = searched_before {
+            self.reindex_searched(index, &before);
         }
     }
 
-    /// Changes anything of person `index` but its UUID, pk and distinct ids, re-indexing it
-    /// whole.
+    /// Changes anything of person `index` but its UUID, pk and distinct ids, re-indexing
+    /// what changed.
     pub fn update(&mut self, index: PersonIndex, change: impl FnOnce(&mut Person)) {
-        let Some(person) = self.get(index) else {
-            return;
-        };
-        let key = (person.created_at, person.uuid, index);
-        let trigrams_before = person_trigrams(person);
-        let before = person.properties.clone();
-        for (name, value) in &before {
-            self.unindex_value(index, name, value);
-        }
-        self.order.remove(&key);
         let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
+        let order_before = (person.created_at, person.uuid, index);
+        let properties_before = person.properties.clone();
+        let searched_before = searched_texts(person);
         change(person);
-        self.order.insert((person.created_at, person.uuid, index));
-        let after = person.properties.clone();
-        for (name, value) in &after {
-            self.index_value(index, name, value);
+        let order_after = (person.created_at, person.uuid, index);
+        if order_after != order_before {
+            self.order.remove(&order_before);
+            self.order.insert(order_after);
         }
-        self.reindex_search(index, &trigrams_before);
+        self.values
+            .replace(index, &properties_before, &person.properties);
+        self.reindex_searched(index, &searched_before);
     }
 
     /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
@@ -218,9 +180,7 @@ impl PersonStore {
         for (_, distinct_id) in &person.distinct_ids {
             self.by_distinct_id.remove(distinct_id);
         }
-        for (key, value) in &person.properties {
-            self.unindex_value(index, key, value);
-        }
+        self.values.remove_all(index, &person.properties);
         self.search.remove(index, person_trigrams(&person));
         Some(person)
     }
@@ -262,33 +222,23 @@ impl PersonStore {
         self.search.replace(index, before, &after);
     }
 
-    fn index_value(&mut self, index: PersonIndex, key: &str, value: &Value) {
-        self.values
-            .entry(key.to_owned())
-            .or_default()
-            .entry(value_text(value))
-            .or_insert_with(|| ValueBucket {
-                value: value.clone(),
-                persons: BTreeSet::new(),
-            })
-            .persons
-            .insert(index);
-    }
-
-    fn unindex_value(&mut self, index: PersonIndex, key: &str, value: &Value) {
-        let Some(buckets) = self.values.get_mut(key) else {
+    /// Brings person `index`'s trigrams up to date after its e-mail or name may have changed
+    /// from `searched_before` (what [`searched_texts`] gave); its UUID and distinct ids are
+    /// as they were.
+    fn reindex_searched(&mut self, index: PersonIndex, searched_before: &[String]) {
+        let Some(person) = self.get(index) else {
             return;
         };
-        let text = value_text(value);
-        if let Some(bucket) = buckets.get_mut(&text) {
-            bucket.persons.remove(&index);
-            if bucket.persons.is_empty() {
-                buckets.remove(&text);
-            }
+        let before = searched_before.iter().map(String::as_str);
+        if searched_texts(person)
+            .iter()
+            .map(String::as_str)
+            .eq(before.clone())
+        {
+            return;
         }
-        if buckets.is_empty() {
-            self.values.remove(key);
-        }
+        let before = trigrams_with(person, before);
+        self.reindex_search(index, &before);
     }
 
     /// Rebuilds every index from the live persons and compares it with the maintained one;
@@ -299,7 +249,7 @@ impl PersonStore {
         let mut by_uuid = HashMap::new();
         let mut by_pk = HashMap::new();
         let mut order = BTreeSet::new();
-        let mut values: BTreeMap<(String, String), BTreeSet<PersonIndex>> = BTreeMap::new();
+        let mut values = ValueIndex::default();
         let mut search = SearchIndex::default();
         for (index, person) in self.persons.iter().enumerate() {
             let Some(person) = person else { continue };
@@ -320,29 +270,18 @@ impl PersonStore {
                 return Err(format!("person {index} shares a UUID or pk"));
             }
             order.insert((person.created_at, person.uuid, index));
-            for (key, value) in &person.properties {
-                values
-                    .entry((key.clone(), value_text(value)))
-                    .or_default()
-                    .insert(index);
-            }
+            values.add_all(index, &person.properties);
         }
-        let maintained: BTreeMap<(String, String), BTreeSet<PersonIndex>> = self
-            .values
-            .iter()
-            .flat_map(|(key, buckets)| {
-                buckets.iter().map(move |(text, bucket)| {
-                    ((key.clone(), text.clone()), bucket.persons.clone())
-                })
-            })
-            .collect();
         let checks = [
             (by_distinct_id == self.by_distinct_id, "distinct id"),
             (by_uuid == self.by_uuid, "UUID"),
             (by_pk == self.by_pk, "pk"),
             (order == self.order, "newest-first"),
             (order.len() == self.live, "live count"),
-            (values == maintained, "property-value"),
+            (
+                values.flattened() == self.values.flattened(),
+                "property-value",
+            ),
             (search == self.search, "search"),
         ];
         match checks.iter().find(|(ok, _)| !ok) {

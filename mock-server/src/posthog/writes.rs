@@ -44,7 +44,7 @@ pub fn update_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
         .ok_or_else(|| PostHogError::swapped_required("value"))?;
     let key = match body.remove("key") {
         None | Some(Value::Null) => return Err(PostHogError::swapped_required("key")),
-        Some(key) => value_text(&key),
+        Some(key) => value_text(&key).into_owned(),
     };
     project
         .update_person(index, single(&key, value).into(), &call.actor(), call.now)
@@ -139,7 +139,9 @@ pub fn split(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
             ids
         }
         None => {
-            let keep = main.map(value_text).or_else(|| owned.first().cloned());
+            let keep = main
+                .map(|value| value_text(value).into_owned())
+                .or_else(|| owned.first().cloned());
             owned
                 .into_iter()
                 .filter(|id| Some(id) != keep.as_ref())
