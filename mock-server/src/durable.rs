@@ -9,11 +9,15 @@
 //! is cut off with a warning; damage anywhere else refuses to open rather than start from a
 //! corrupt state.
 //!
+//! A server holds an exclusive lock on `lock` for as long as the directory is open, so a second
+//! server (or process) pointed at the same directory is refused instead of interleaving its
+//! writes with the first one's.
+//!
 //! Compaction writes `snapshot.json.tmp`, syncs it, renames it over `snapshot.json` (atomic),
 //! then starts `wal-<g+1>.log` and deletes the older log: a crash at any point leaves either
 //! the old snapshot with its complete log, or the new snapshot with an empty or partial log.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -146,6 +150,12 @@ pub enum DurableError {
         /// The error.
         source: io::Error,
     },
+    /// Another server holds the directory open.
+    #[error("data directory {path} is in use by another persons-mock (its lock is held)")]
+    InUse {
+        /// The directory.
+        path: String,
+    },
     /// A file holds something that is not a torn tail: the state cannot be trusted.
     #[error("data directory {path}: {message}")]
     Corrupt {
@@ -164,6 +174,8 @@ pub struct DataDir {
     log: File,
     log_bytes: u64,
     options: DurableOptions,
+    /// The directory's lock file, locked exclusively until this is dropped.
+    _lock: File,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -176,6 +188,7 @@ impl DataDir {
     /// Opens (creating if needed) `dir`, returning it and the state it holds.
     pub fn open(dir: &Path, options: DurableOptions) -> Result<(Self, Recovery), DurableError> {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let lock = lock(dir)?;
         let snapshot_path = dir.join(SNAPSHOT);
         let (generation, snapshot) = match fs::read(&snapshot_path) {
             Ok(bytes) => {
@@ -212,6 +225,7 @@ impl DataDir {
             log,
             log_bytes: valid_bytes,
             options,
+            _lock: lock,
         };
         let recovery = Recovery {
             snapshot,
@@ -293,10 +307,29 @@ impl DataDir {
 }
 
 const SNAPSHOT: &str = "snapshot.json";
+const LOCK: &str = "lock";
 const SNAPSHOT_TMP: &str = "snapshot.json.tmp";
 
 fn wal_path(dir: &Path, generation: u64) -> PathBuf {
     dir.join(format!("wal-{generation:08}.log"))
+}
+
+/// Takes the exclusive lock on `dir`'s lock file (creating it), or says who holds it.
+fn lock(dir: &Path) -> Result<File, DurableError> {
+    let path = dir.join(LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_error(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(DurableError::InUse {
+            path: dir.display().to_string(),
+        }),
+        Err(TryLockError::Error(error)) => Err(io_error(&path)(error)),
+    }
 }
 
 /// Deletes logs of other generations (left by a crash during compaction) and a stray
@@ -445,6 +478,21 @@ mod tests {
         let (_, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
         assert_eq!(recovery.records, vec![request(0), request(1), request(2)]);
         assert_eq!(recovery.torn_bytes, 0);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_until_the_first_lets_go() {
+        let dir = temp_dir("locked");
+        let (first, _) = DataDir::open(&dir, DurableOptions::default()).unwrap();
+        let refused = DataDir::open(&dir, DurableOptions::default()).unwrap_err();
+        assert!(
+            matches!(&refused, DurableError::InUse { .. }),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("in use"), "{refused}");
+        drop(first);
+        DataDir::open(&dir, DurableOptions::default()).unwrap();
         fs::remove_dir_all(dir).unwrap();
     }
 
