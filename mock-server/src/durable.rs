@@ -151,9 +151,9 @@ pub enum DurableError {
         source: io::Error,
     },
     /// Another server holds the directory open.
-    #[error("data directory {path} is in use by another persons-mock (its lock is held)")]
+    #[error("data directory in use by another persons-mock: {path} is locked")]
     InUse {
-        /// The directory.
+        /// The lock file.
         path: String,
     },
     /// A file holds something that is not a torn tail: the state cannot be trusted.
@@ -174,8 +174,9 @@ pub struct DataDir {
     log: File,
     log_bytes: u64,
     options: DurableOptions,
-    /// The directory's lock file, locked exclusively until this is dropped.
-    _lock: File,
+    /// The directory's lock file, locked exclusively until this is dropped (`None` where
+    /// the file system cannot lock files).
+    _lock: Option<File>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -314,8 +315,9 @@ fn wal_path(dir: &Path, generation: u64) -> PathBuf {
     dir.join(format!("wal-{generation:08}.log"))
 }
 
-/// Takes the exclusive lock on `dir`'s lock file (creating it), or says who holds it.
-fn lock(dir: &Path) -> Result<File, DurableError> {
+/// Takes the exclusive lock on `dir`'s lock file (creating it); `None` where the file system
+/// cannot lock files.
+fn lock(dir: &Path) -> Result<Option<File>, DurableError> {
     let path = dir.join(LOCK);
     let file = OpenOptions::new()
         .create(true)
@@ -324,10 +326,17 @@ fn lock(dir: &Path) -> Result<File, DurableError> {
         .open(&path)
         .map_err(io_error(&path))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok(Some(file)),
         Err(TryLockError::WouldBlock) => Err(DurableError::InUse {
-            path: dir.display().to_string(),
+            path: path.display().to_string(),
         }),
+        Err(TryLockError::Error(error)) if error.kind() == io::ErrorKind::Unsupported => {
+            tracing::warn!(
+                path = %path.display(),
+                "persons mock: this file system cannot lock files; nothing stops a second server from using the directory"
+            );
+            Ok(None)
+        }
         Err(TryLockError::Error(error)) => Err(io_error(&path)(error)),
     }
 }

@@ -257,8 +257,8 @@ impl Project {
         id
     }
 
-    /// Ingests one event as PostHog's pipeline does (§3 of the reference), synchronously: the
-    /// event is appended to the log, then persons are created, updated or merged. `now`
+    /// Ingests one event as PostHog's pipeline does (§3 of the reference), synchronously:
+    /// persons are created, updated or merged, and the event is appended to the log. `now`
     /// stands in for a missing timestamp. A refused event changes nothing. Costs
     /// O(log persons + the event's size), plus the absorbed person's size on a merge.
     pub fn ingest(
@@ -433,11 +433,11 @@ impl Project {
         let Some(gone) = self.store.remove(absorbed) else {
             return;
         };
-        self.store.update(kept, |person| {
-            let mut properties = gone.properties.clone();
-            properties.extend(std::mem::take(&mut person.properties));
-            person.properties = properties;
-            person.created_at = person.created_at.min(gone.created_at);
+        self.store.update(kept, |properties, created_at| {
+            let mut merged = gone.properties.clone();
+            merged.extend(std::mem::take(properties));
+            *properties = merged;
+            *created_at = (*created_at).min(gone.created_at);
         });
         self.store.adopt_distinct_ids(kept, &gone);
         for cohort in &mut self.cohorts {

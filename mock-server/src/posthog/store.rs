@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use roaring::RoaringBitmap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::person::Person;
@@ -150,16 +150,20 @@ impl PersonStore {
         }
     }
 
-    /// Changes anything of person `index` but its UUID, pk and distinct ids, re-indexing
-    /// what changed.
-    pub fn update(&mut self, index: PersonIndex, change: impl FnOnce(&mut Person)) {
+    /// Changes person `index`'s properties and creation time with `change`, re-indexing what
+    /// changed (its UUID, pk and distinct ids stay as they are).
+    pub fn update(
+        &mut self,
+        index: PersonIndex,
+        change: impl FnOnce(&mut Map<String, Value>, &mut i64),
+    ) {
         let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
         let order_before = (person.created_at, person.uuid, index);
         let properties_before = person.properties.clone();
         let searched_before = searched_texts(person);
-        change(person);
+        change(&mut person.properties, &mut person.created_at);
         let order_after = (person.created_at, person.uuid, index);
         if order_after != order_before {
             self.order.remove(&order_before);

@@ -294,9 +294,14 @@ enum Operation {
 
 fn arbitrary_operation() -> impl Strategy<Value = Operation> {
     let id = distinct_id;
-    let key = || prop::sample::select(vec!["k1", "k2", "email"]);
+    let key = || prop::sample::select(vec!["k1", "k2", "email", "name"]);
+    let searched = || prop::sample::select(vec!["email", "name"]);
+    // Texts that share trigrams with each other and with the distinct ids.
+    let text = || prop::sample::select(vec!["abc", "xabcx@example.com", "0190f2c4", "Ann Bee"]);
     prop_oneof![
         4 => arbitrary_event().prop_map(Operation::Ingest),
+        1 => (id(), searched(), text()).prop_map(|(d, k, v)| Operation::Ingest(Event::new("$set", d).set(k, v))),
+        1 => (id(), id(), text()).prop_map(|(target, other, v)| Operation::Ingest(Event::identify(target, other).set("email", v))),
         1 => (id(), key()).prop_map(|(d, k)| Operation::Ingest(Event::new("$delete_person_property", d).unset(k))),
         1 => (id(), key(), any::<bool>()).prop_map(|(d, k, v)| Operation::Ingest(Event::new("$set", d).set(k, v))),
         1 => (id(), any::<bool>()).prop_map(|(distinct_id, keep_person)| Operation::Delete { distinct_id, keep_person }),
