@@ -191,9 +191,17 @@ impl Timeline {
     }
 
     /// The aggregates of the events with `from <= time <= to`; `None` if there are none.
+    /// A window reaching past either end of the history (a window ending now, say) skips that
+    /// end's search.
     pub fn window(&self, from: i64, to: i64) -> Option<WindowAggregate> {
-        let lo = self.entries.partition_point(|entry| entry.time < from);
-        let hi = self.entries.partition_point(|entry| entry.time <= to);
+        let lo = match self.entries.first() {
+            Some(first) if first.time >= from => 0,
+            _ => self.entries.partition_point(|entry| entry.time < from),
+        };
+        let hi = match self.entries.last() {
+            Some(last) if last.time <= to => self.entries.len(),
+            _ => self.entries.partition_point(|entry| entry.time <= to),
+        };
         self.aggregate(lo, hi)
     }
 
