@@ -186,13 +186,13 @@ pub fn values(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
                 .values()
                 .filter(|bucket| {
                     needle.as_ref().is_none_or(|needle| {
-                        value_text(&bucket.value)
+                        value_text(bucket.value())
                             .to_lowercase()
                             .contains(needle.as_str())
                     })
                 })
                 .map(|bucket| ValueCountJson {
-                    name: &bucket.value,
+                    name: bucket.value(),
                     count: bucket.persons.len(),
                 })
                 .collect()

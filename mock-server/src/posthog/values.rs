@@ -9,13 +9,56 @@ use serde_json::{Map, Value};
 /// Index of a person in the store's slab.
 pub type PersonIndex = usize;
 
-/// Persons sharing one value of one property, with that value as stored.
+/// Persons sharing one value text of one property.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValueBucket {
-    /// The value as stored (the first person's, when several spell it the same text).
-    pub value: Value,
+    /// Each value as stored that has this text (`"1"` and `1`, say), with how many of the
+    /// persons hold it.
+    spellings: Vec<(Value, usize)>,
     /// The persons holding it.
     pub persons: BTreeSet<PersonIndex>,
+}
+
+impl ValueBucket {
+    /// The value as most of the persons store it (the earliest spelling on a tie).
+    pub fn value(&self) -> &Value {
+        static NONE: Value = Value::Null;
+        self.spellings
+            .iter()
+            .rev()
+            .max_by_key(|(_, holders)| *holders)
+            .map_or(&NONE, |(value, _)| value)
+    }
+
+    fn add(&mut self, index: PersonIndex, value: &Value) {
+        if !self.persons.insert(index) {
+            return;
+        }
+        match self
+            .spellings
+            .iter_mut()
+            .find(|(spelling, _)| spelling == value)
+        {
+            Some((_, holders)) => *holders += 1,
+            None => self.spellings.push((value.clone(), 1)),
+        }
+    }
+
+    fn remove(&mut self, index: PersonIndex, value: &Value) {
+        if !self.persons.remove(&index) {
+            return;
+        }
+        if let Some(position) = self
+            .spellings
+            .iter()
+            .position(|(spelling, _)| spelling == value)
+        {
+            self.spellings[position].1 -= 1;
+            if self.spellings[position].1 == 0 {
+                self.spellings.remove(position);
+            }
+        }
+    }
 }
 
 /// A property value as text: strings as they are, anything else as JSON.
@@ -46,16 +89,12 @@ impl ValueIndex {
         };
         let text = value_text(value);
         match buckets.get_mut(&*text) {
-            Some(bucket) => bucket.persons.insert(index),
+            Some(bucket) => bucket.add(index, value),
             None => buckets
                 .entry(text.into_owned())
-                .or_insert_with(|| ValueBucket {
-                    value: value.clone(),
-                    persons: BTreeSet::new(),
-                })
-                .persons
-                .insert(index),
-        };
+                .or_default()
+                .add(index, value),
+        }
     }
 
     /// Records that person `index` no longer holds `value` under `key`.
@@ -65,7 +104,7 @@ impl ValueIndex {
         };
         let text = value_text(value);
         if let Some(bucket) = buckets.get_mut(&*text) {
-            bucket.persons.remove(&index);
+            bucket.remove(index, value);
             if bucket.persons.is_empty() {
                 buckets.remove(&*text);
             }
@@ -109,15 +148,57 @@ impl ValueIndex {
         }
     }
 
-    /// Every `(key, value text)` with its persons, for comparing with a rebuild.
-    pub fn flattened(&self) -> BTreeMap<(String, String), BTreeSet<PersonIndex>> {
+    /// Every `(key, value text)` with its persons and spellings (sorted), for comparing with
+    /// a rebuild.
+    pub fn flattened(&self) -> BTreeMap<(String, String), (BTreeSet<PersonIndex>, Vec<String>)> {
         self.keys
             .iter()
             .flat_map(|(key, buckets)| {
                 buckets.iter().map(move |(text, bucket)| {
-                    ((key.clone(), text.clone()), bucket.persons.clone())
+                    let mut spellings: Vec<String> = bucket
+                        .spellings
+                        .iter()
+                        .map(|(value, holders)| format!("{value}×{holders}"))
+                        .collect();
+                    spellings.sort_unstable();
+                    (
+                        (key.clone(), text.clone()),
+                        (bucket.persons.clone(), spellings),
+                    )
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_shown_value_is_the_spelling_most_holders_still_hold() {
+        let mut index = ValueIndex::default();
+        let shown =
+            |index: &ValueIndex| index.of("plan").map(|buckets| buckets["1"].value().clone());
+        index.add(1, "plan", &json!("1"));
+        index.add(2, "plan", &json!(1));
+        index.add(3, "plan", &json!(1));
+        assert_eq!(shown(&index), Some(json!(1)), "two persons hold the number");
+        index.remove(2, "plan", &json!(1));
+        assert_eq!(
+            shown(&index),
+            Some(json!("1")),
+            "a tie shows the earliest spelling"
+        );
+        index.remove(1, "plan", &json!("1"));
+        assert_eq!(
+            shown(&index),
+            Some(json!(1)),
+            "the string's only holder left"
+        );
+        index.remove(3, "plan", &json!(1));
+        assert_eq!(shown(&index), None, "nobody holds it");
     }
 }

@@ -300,6 +300,7 @@ fn arbitrary_operation() -> impl Strategy<Value = Operation> {
     let text = || prop::sample::select(vec!["abc", "xabcx@example.com", "0190f2c4", "Ann Bee"]);
     prop_oneof![
         4 => arbitrary_event().prop_map(Operation::Ingest),
+        1 => (id(), 0..3i64).prop_map(|(d, v)| Operation::Ingest(Event::new("$set", d).set("k1", v.to_string()))),
         1 => (id(), searched(), text()).prop_map(|(d, k, v)| Operation::Ingest(Event::new("$set", d).set(k, v))),
         1 => (id(), id(), text()).prop_map(|(target, other, v)| Operation::Ingest(Event::identify(target, other).set("email", v))),
         1 => (id(), key()).prop_map(|(d, k)| Operation::Ingest(Event::new("$delete_person_property", d).unset(k))),
