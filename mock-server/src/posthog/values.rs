@@ -30,6 +30,7 @@ impl ValueBucket {
             .map_or(&NONE, |(value, _)| value)
     }
 
+    /// Counts person `index` as holding `value`.
     fn add(&mut self, index: PersonIndex, value: &Value) {
         if !self.persons.insert(index) {
             return;
@@ -44,6 +45,7 @@ impl ValueBucket {
         }
     }
 
+    /// Stops counting person `index`, who held `value`.
     fn remove(&mut self, index: PersonIndex, value: &Value) {
         if !self.persons.remove(&index) {
             return;
