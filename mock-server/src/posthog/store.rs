@@ -1,7 +1,8 @@
 //! The persons of one project and every index over them: distinct id, UUID and numeric id
 //! (hash maps), the newest-first order (`(created_at, uuid)`), the property-value index
-//! (key → value text → persons) and the `search` trigram index. Every change goes through a method here that keeps all of them
-//! in step; [`PersonStore::check`] rebuilds them from the persons and compares.
+//! ([`super::values`]) and the `search` trigram index ([`super::search`]). Every change goes
+//! through a method here that keeps all of them in step; [`PersonStore::check`] rebuilds them
+//! from the persons and compares.
 
 use std::collections::{BTreeSet, HashMap};
 
