@@ -28,7 +28,7 @@ use crate::http::ApiResponse;
 type Answer = Result<ApiResponse, PipedriveError>;
 
 /// Every item type `items` may name (Pipedrive's list; the mock produces the ones
-/// [`Entry::object`] returns).
+/// the feed entries describe).
 pub const ITEM_TYPES: [&str; 22] = [
     "call",
     "activity",

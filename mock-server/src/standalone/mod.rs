@@ -1,6 +1,7 @@
 //! The standalone server behind the `persons-mock` binary: start-up data (a seed file, the
 //! built-in demo), an optional data directory, the multi-threaded HTTP server and a graceful
-//! stop on SIGINT or SIGTERM. The binary only parses flags and calls [`run`].
+//! stop on SIGINT or SIGTERM. The binary only parses flags, calls [`start`] and serves with
+//! [`Started::serve_until`] until [`stop_signal`].
 
 pub mod serve;
 
@@ -56,7 +57,7 @@ pub enum StartError {
     Seeding(String),
 }
 
-/// A started server: its address and app; [`Started::serve`] runs it.
+/// A started server: its address and app; [`Started::serve_until`] runs it.
 #[derive(Debug)]
 pub struct Started {
     listener: tokio::net::TcpListener,
