@@ -252,8 +252,8 @@ impl Target {
             Selector::Operation(id) => Some(id.as_str()),
         };
         operations::lookup(method, path).is_some_and(|op| {
-            wanted_id.is_none_or(|id| op.id == id)
-                && self.api.as_deref().is_none_or(|api| op.api == api)
+            wanted_id.is_none_or(|id| op.id() == id)
+                && self.api.as_deref().is_none_or(|api| op.api() == api)
         })
     }
 
@@ -265,17 +265,17 @@ impl Target {
         match &self.selector {
             Selector::Operation(id) => {
                 let named = operations::named(id);
-                if named.iter().any(|op| op.api == api) {
+                if named.iter().any(|op| op.api() == api) {
                     return Ok(());
                 }
-                let found: Vec<&str> = named.iter().map(|op| op.api).collect();
+                let found: Vec<&str> = named.iter().map(|op| op.api()).collect();
                 Err(FaultError::NotInApi {
                     id: id.clone(),
                     api: api.clone(),
                     found: found.join(", "),
                 })
             }
-            Selector::Route(_) if operations::all().iter().any(|op| op.api == api) => Ok(()),
+            Selector::Route(_) if operations::all().iter().any(|op| op.api() == api) => Ok(()),
             Selector::Route(_) => Err(FaultError::UnknownApi(api.clone())),
         }
     }

@@ -20,7 +20,7 @@ pub use entry::Entry;
 
 use crate::faults::FaultKind;
 use crate::http::{ApiRequest, ApiResponse};
-use crate::operations::{self, RoutePattern};
+use crate::operations::{self, Operation, RoutePattern};
 
 /// How many entries a journal keeps by default.
 pub const DEFAULT_CAPACITY: usize = 1_000;
@@ -86,6 +86,7 @@ impl Journal {
     pub(crate) fn record(
         &self,
         time_micros: i64,
+        operation: Option<&'static Operation>,
         request: ApiRequest,
         response: Option<ApiResponse>,
         fault: Option<FaultKind>,
@@ -93,7 +94,7 @@ impl Journal {
         let mut store = self.lock();
         let seq = store.next_seq;
         store.next_seq += 1;
-        let entry = Entry::new(seq, time_micros, request, response, fault);
+        let entry = Entry::new(seq, time_micros, operation, request, response, fault);
         if entry.is_unmatched() {
             report_unmatched(&entry);
             store.unmatched_total += 1;
@@ -258,7 +259,14 @@ fn nearest_hint(entry: &Entry) -> String {
     }
     let listed: Vec<String> = near
         .iter()
-        .map(|operation| format!("{} {} ({})", operation.method, operation.path, operation.id))
+        .map(|operation| {
+            format!(
+                "{} {} ({})",
+                operation.method(),
+                operation.path(),
+                operation.id()
+            )
+        })
         .collect();
     format!("; nearest known: {}", listed.join(", "))
 }
@@ -303,6 +311,7 @@ mod tests {
     fn get(journal: &Journal, path_and_query: &str, status: u16) {
         journal.record(
             0,
+            operations::lookup("GET", path_and_query.split('?').next().unwrap_or_default()),
             ApiRequest::new("GET", path_and_query),
             Some(ApiResponse::empty(status)),
             None,

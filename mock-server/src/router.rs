@@ -8,6 +8,7 @@ use crate::admin;
 use crate::clock::Clock;
 use crate::durable::{DataDir, DurableError, DurableOptions, Record, Recovery};
 use crate::http::{ApiRequest, ApiResponse};
+use crate::operations::{self, Operation, Resolution, Route};
 use crate::pipedrive::state::PipedriveState;
 use crate::pipedrive::{self, Pipedrive};
 use crate::posthog::state::PostHogState;
@@ -147,7 +148,8 @@ impl App {
         match record {
             Record::Request { .. } => {
                 if let Some((request, at_micros)) = record.into_request() {
-                    self.dispatch(&request, at_micros);
+                    let resolution = operations::resolve(&request.method, &request.path);
+                    self.dispatch(&request, resolution, at_micros);
                 }
             }
             Record::LoadSeed { seed, at_micros } => {
@@ -162,29 +164,54 @@ impl App {
 
     /// Answers `request`, whatever transport brought it.
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
+        self.answer(request).0
+    }
+
+    /// Answers `request`, with the spec operation it hit (none for the admin API or a path
+    /// no spec has).
+    pub fn answer(&self, request: &ApiRequest) -> (ApiResponse, Option<&'static Operation>) {
         if let Some(rest) = strip_mount(&request.path, admin::PREFIX) {
-            return admin::handle(self, request, rest);
+            return (admin::handle(self, request, rest), None);
         }
-        let Some(data_dir) = self.data_dir.as_ref().filter(|_| writes(request)) else {
-            return self.dispatch(request, self.clock.now_micros());
+        let resolution = operations::resolve(&request.method, &request.path);
+        let operation = match &resolution {
+            Resolution::Found { operation, .. } => Some(*operation),
+            Resolution::WrongMethod { .. } | Resolution::NotFound => None,
+        };
+        let writes = operation.is_some_and(|operation| operation.writes());
+        let Some(data_dir) = self.data_dir.as_ref().filter(|_| writes) else {
+            let response = self.dispatch(request, resolution, self.clock.now_micros());
+            return (response, operation);
         };
         let mut data_dir = lock(data_dir);
         // Read under the lock, so the log's order and its times agree.
         let at_micros = self.clock.now_micros();
         if let Err(error) = data_dir.append(&Record::request(request, at_micros)) {
-            return storage_failure(&error.to_string());
+            return (storage_failure(&error.to_string()), operation);
         }
-        let response = self.dispatch(request, at_micros);
+        let response = self.dispatch(request, resolution, at_micros);
         self.compact_if_due(&mut data_dir);
-        response
+        (response, operation)
     }
 
     /// Answers a vendor request with the clock pinned at `at_micros`, so a replay sees the
     /// same time the original request did.
-    fn dispatch(&self, request: &ApiRequest, at_micros: i64) -> ApiResponse {
+    fn dispatch(
+        &self,
+        request: &ApiRequest,
+        resolution: Resolution<'_>,
+        at_micros: i64,
+    ) -> ApiResponse {
         let clock = Clock::frozen_at_micros(at_micros);
-        if let Some(rest) = strip_mount(&request.path, whop::api::PREFIX) {
-            return whop::api::handle(&self.whop, &clock, request, rest);
+        if let Resolution::Found {
+            route: Route::Whop(operation),
+            ..
+        } = resolution
+        {
+            return whop::api::handle(&self.whop, &clock, request, operation);
+        }
+        if strip_mount(&request.path, whop::api::PREFIX).is_some() {
+            return whop::api::route_not_found(request).into_response();
         }
         if let Some(rest) = strip_mount(&request.path, posthog::api::PREFIX) {
             return posthog::api::handle(&self.posthog, &clock, request, rest);
@@ -377,17 +404,6 @@ impl App {
         if let Err(error) = data_dir.compact(&self.export_seed()) {
             tracing::error!(%error, "persons mock: compaction failed; the log keeps growing");
         }
-    }
-}
-
-/// Whether `request` may change a vendor's state, and so must be logged before it is
-/// applied: anything but a read, plus PostHog capture, which also takes `GET`.
-fn writes(request: &ApiRequest) -> bool {
-    match request.method.as_str() {
-        "GET" | "HEAD" => strip_mount(&request.path, posthog::api::PREFIX)
-            .is_some_and(|rest| !rest.starts_with("/api/")),
-        "OPTIONS" => false,
-        _ => true,
     }
 }
 

@@ -9,6 +9,7 @@ use wiremock::{Mock, Respond, ResponseTemplate};
 use crate::faults::FaultKind;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::journal::Journal;
+use crate::operations::{self, Operation};
 use crate::router::App;
 
 /// The priority of the catch-all (wiremock's lowest); any mock a test mounts wins over it.
@@ -36,10 +37,11 @@ impl Exchange {
         fault: Option<FaultKind>,
     ) -> ResponseTemplate {
         let api_request = api_request(request);
-        let response = self.app.handle(&api_request);
+        let (response, operation) = self.app.answer(&api_request);
         let template = template(&response);
         self.journal.record(
             self.app.clock.now_micros(),
+            operation,
             api_request,
             Some(response),
             fault,
@@ -57,6 +59,7 @@ impl Exchange {
         let template = template(&response);
         self.journal.record(
             self.app.clock.now_micros(),
+            lookup(request),
             api_request(request),
             Some(response),
             Some(fault),
@@ -68,11 +71,17 @@ impl Exchange {
     pub(crate) fn record_dropped(&self, request: &wiremock::Request, fault: FaultKind) {
         self.journal.record(
             self.app.clock.now_micros(),
+            lookup(request),
             api_request(request),
             None,
             Some(fault),
         );
     }
+}
+
+/// The operation a request a fault answered hits (the model's answers name theirs).
+fn lookup(request: &wiremock::Request) -> Option<&'static Operation> {
+    operations::lookup(request.method.as_str(), request.url.path())
 }
 
 /// The transport-free request a wiremock request carries.

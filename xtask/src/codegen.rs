@@ -218,7 +218,7 @@ components:
         let code = fs::read_to_string(&table).unwrap();
         assert!(
             code.contains(
-                r#"api: "acme-v2", method: "GET", path: "/acme/v2/things", id: "listThings""#
+                r#"api: Api::AcmeV2, method: "GET", path: "/acme/v2/things", id: "listThings", writes: false"#
             ),
             "{code}"
         );

@@ -179,6 +179,7 @@ mod tests {
         ] {
             journal.record(
                 0,
+                crate::operations::lookup("GET", "/whop/api/v1/people"),
                 ApiRequest::new("GET", path),
                 Some(ApiResponse::empty(status)),
                 None,

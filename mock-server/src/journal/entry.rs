@@ -31,11 +31,11 @@ impl Entry {
     pub(crate) fn new(
         seq: u64,
         time_micros: i64,
+        operation: Option<&'static Operation>,
         request: ApiRequest,
         response: Option<ApiResponse>,
         fault: Option<FaultKind>,
     ) -> Self {
-        let operation = crate::operations::lookup(&request.method, &request.path);
         Self(Arc::new(Exchange {
             seq,
             time_micros,
@@ -64,13 +64,13 @@ impl Entry {
 
     /// The `operationId` the request hit, if any.
     pub fn operation_id(&self) -> Option<&'static str> {
-        self.0.operation.map(|operation| operation.id)
+        self.0.operation.map(Operation::id)
     }
 
     /// The API (spec file stem: `whop`, `posthog`, `pipedrive-v1`, `pipedrive-v2`) the request
     /// hit, if any.
     pub fn api(&self) -> Option<&'static str> {
-        self.0.operation.map(|operation| operation.api)
+        self.0.operation.map(Operation::api)
     }
 
     /// The request, as the vendor facades saw it.
@@ -174,7 +174,7 @@ impl fmt::Display for Entry {
             None => write!(f, " → no response")?,
         }
         match self.operation() {
-            Some(operation) => write!(f, " {} ({})", operation.id, operation.api)?,
+            Some(operation) => write!(f, " {} ({})", operation.id(), operation.api())?,
             None => write!(f, " (no spec operation)")?,
         }
         if let Some(fault) = self.fault() {
@@ -194,7 +194,8 @@ mod tests {
             .with_header("Content-Type", "application/json")
             .with_body(r#"{"event_name":"purchase"}"#);
         let response = ApiResponse::json(200, &serde_json::json!({"id": "evnt_1"}));
-        let entry = Entry::new(7, 1_000, request, Some(response), None);
+        let operation = crate::operations::lookup("POST", "/whop/api/v1/events");
+        let entry = Entry::new(7, 1_000, operation, request, Some(response), None);
         assert_eq!(entry.operation_id(), Some("createEvent"));
         assert_eq!(entry.api(), Some("whop"));
         assert_eq!(entry.query("x"), Some("2"));
@@ -220,6 +221,7 @@ mod tests {
         let dropped = Entry::new(
             0,
             0,
+            crate::operations::lookup("GET", "/whop/api/v1/people"),
             ApiRequest::new("GET", "/whop/api/v1/people"),
             None,
             Some(FaultKind::DropConnection),
@@ -236,6 +238,7 @@ mod tests {
         let unknown = Entry::new(
             1,
             0,
+            None,
             ApiRequest::new("GET", "/whop/api/v1/nope"),
             Some(ApiResponse::empty(404)),
             None,

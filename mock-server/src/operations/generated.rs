@@ -4,109 +4,872 @@ use super::Operation;
 
 /// Every operation of `specs/*.yaml` as the mock serves it, sorted by path and method.
 pub(super) static OPERATIONS: &[Operation] = &[
-    Operation { api: "pipedrive-v2", method: "POST", path: "/pipedrive/api/v2/activities", id: "addActivity" },
-    Operation { api: "pipedrive-v2", method: "DELETE", path: "/pipedrive/api/v2/activities/{id}", id: "deleteActivity" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/activities/{id}", id: "getActivity" },
-    Operation { api: "pipedrive-v2", method: "PATCH", path: "/pipedrive/api/v2/activities/{id}", id: "updateActivity" },
-    Operation { api: "pipedrive-v2", method: "POST", path: "/pipedrive/api/v2/deals", id: "addDeal" },
-    Operation { api: "pipedrive-v2", method: "DELETE", path: "/pipedrive/api/v2/deals/{id}", id: "deleteDeal" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/deals/{id}", id: "getDeal" },
-    Operation { api: "pipedrive-v2", method: "PATCH", path: "/pipedrive/api/v2/deals/{id}", id: "updateDeal" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons", id: "getPersons" },
-    Operation { api: "pipedrive-v2", method: "POST", path: "/pipedrive/api/v2/persons", id: "addPerson" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons/search", id: "searchPersons" },
-    Operation { api: "pipedrive-v2", method: "DELETE", path: "/pipedrive/api/v2/persons/{id}", id: "deletePerson" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons/{id}", id: "getPerson" },
-    Operation { api: "pipedrive-v2", method: "PATCH", path: "/pipedrive/api/v2/persons/{id}", id: "updatePerson" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons/{id}/followers", id: "getPersonFollowers" },
-    Operation { api: "pipedrive-v2", method: "POST", path: "/pipedrive/api/v2/persons/{id}/followers", id: "addPersonFollower" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons/{id}/followers/changelog", id: "getPersonFollowersChangelog" },
-    Operation { api: "pipedrive-v2", method: "DELETE", path: "/pipedrive/api/v2/persons/{id}/followers/{follower_id}", id: "deletePersonFollower" },
-    Operation { api: "pipedrive-v2", method: "GET", path: "/pipedrive/api/v2/persons/{id}/picture", id: "getPersonPicture" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/activities", id: "addActivity" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/activities/{id}", id: "deleteActivity" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/activities/{id}", id: "getActivity" },
-    Operation { api: "pipedrive-v1", method: "PUT", path: "/pipedrive/v1/activities/{id}", id: "updateActivity" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/deals", id: "addDeal" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/deals/{id}", id: "deleteDeal" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/deals/{id}", id: "getDeal" },
-    Operation { api: "pipedrive-v1", method: "PUT", path: "/pipedrive/v1/deals/{id}", id: "updateDeal" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/deals/{id}/participants", id: "addDealParticipant" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/notes", id: "addNote" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/notes/{id}", id: "deleteNote" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/notes/{id}", id: "getNote" },
-    Operation { api: "pipedrive-v1", method: "PUT", path: "/pipedrive/v1/notes/{id}", id: "updateNote" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/personFields", id: "getPersonFields" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/personFields", id: "addPersonField" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/persons", id: "deletePersons" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons", id: "getPersons" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/persons", id: "addPerson" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/collection", id: "getPersonsCollection" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/search", id: "searchPersons" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/persons/{id}", id: "deletePerson" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}", id: "getPerson" },
-    Operation { api: "pipedrive-v1", method: "PUT", path: "/pipedrive/v1/persons/{id}", id: "updatePerson" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/activities", id: "getPersonActivities" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/changelog", id: "getPersonChangelog" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/deals", id: "getPersonDeals" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/files", id: "getPersonFiles" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/flow", id: "getPersonUpdates" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/followers", id: "getPersonFollowers" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/persons/{id}/followers", id: "addPersonFollower" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/persons/{id}/followers/{follower_id}", id: "deletePersonFollower" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/mailMessages", id: "getPersonMailMessages" },
-    Operation { api: "pipedrive-v1", method: "PUT", path: "/pipedrive/v1/persons/{id}/merge", id: "mergePersons" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/permittedUsers", id: "getPersonUsers" },
-    Operation { api: "pipedrive-v1", method: "DELETE", path: "/pipedrive/v1/persons/{id}/picture", id: "deletePersonPicture" },
-    Operation { api: "pipedrive-v1", method: "POST", path: "/pipedrive/v1/persons/{id}/picture", id: "addPersonPicture" },
-    Operation { api: "pipedrive-v1", method: "GET", path: "/pipedrive/v1/persons/{id}/products", id: "getPersonProducts" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/", id: "environments_persons_list" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/activity/", id: "environments_persons_all_activity_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/batch_by_distinct_ids/", id: "environments_persons_batch_by_distinct_ids_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/batch_by_uuids/", id: "environments_persons_batch_by_uuids_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/bulk_delete/", id: "environments_persons_bulk_delete_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/cohorts/", id: "environments_persons_cohorts_retrieve" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/deletion_status/", id: "environments_persons_deletion_status_retrieve" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/properties_at_time/", id: "environments_persons_properties_at_time_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/", id: "environments_persons_reset_person_distinct_id_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/values/", id: "environments_persons_values_retrieve" },
-    Operation { api: "posthog", method: "DELETE", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_destroy" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_retrieve" },
-    Operation { api: "posthog", method: "PATCH", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_partial_update" },
-    Operation { api: "posthog", method: "PUT", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_update" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/activity/", id: "environments_persons_activity_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_events/", id: "environments_persons_delete_events_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_property/", id: "environments_persons_delete_property_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_recordings/", id: "environments_persons_delete_recordings_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/batch_by_distinct_ids/", id: "persons_batch_by_distinct_ids_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/batch_by_uuids/", id: "persons_batch_by_uuids_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/bulk_delete/", id: "persons_bulk_delete_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/cohorts/", id: "persons_cohorts_retrieve" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/deletion_status/", id: "persons_deletion_status_retrieve" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/properties_at_time/", id: "persons_properties_at_time_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/reset_person_distinct_id/", id: "persons_reset_person_distinct_id_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/values/", id: "persons_values_retrieve" },
-    Operation { api: "posthog", method: "DELETE", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_destroy" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_retrieve" },
-    Operation { api: "posthog", method: "PATCH", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_partial_update" },
-    Operation { api: "posthog", method: "PUT", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_update" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/activity/", id: "persons_activity_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_events/", id: "persons_delete_events_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_property/", id: "persons_delete_property_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_recordings/", id: "persons_delete_recordings_create" },
-    Operation { api: "posthog", method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/properties_timeline/", id: "persons_properties_timeline_retrieve" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/split/", id: "persons_split_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/update_property/", id: "persons_update_property_create" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/batch/", id: "capture_batch" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/capture/", id: "capture_event_legacy" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/e/", id: "capture_event_short" },
-    Operation { api: "posthog", method: "POST", path: "/posthog/i/v0/e/", id: "capture_event" },
-    Operation { api: "whop", method: "POST", path: "/whop/api/v1/events", id: "createEvent" },
-    Operation { api: "whop", method: "GET", path: "/whop/api/v1/people", id: "listPeople" },
-    Operation { api: "whop", method: "GET", path: "/whop/api/v1/people/{person_id}", id: "retrievePerson" },
+    Operation { api: Api::PipedriveV2, method: "POST", path: "/pipedrive/api/v2/activities", id: "addActivity", writes: true },
+    Operation { api: Api::PipedriveV2, method: "DELETE", path: "/pipedrive/api/v2/activities/{id}", id: "deleteActivity", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/activities/{id}", id: "getActivity", writes: false },
+    Operation { api: Api::PipedriveV2, method: "PATCH", path: "/pipedrive/api/v2/activities/{id}", id: "updateActivity", writes: true },
+    Operation { api: Api::PipedriveV2, method: "POST", path: "/pipedrive/api/v2/deals", id: "addDeal", writes: true },
+    Operation { api: Api::PipedriveV2, method: "DELETE", path: "/pipedrive/api/v2/deals/{id}", id: "deleteDeal", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/deals/{id}", id: "getDeal", writes: false },
+    Operation { api: Api::PipedriveV2, method: "PATCH", path: "/pipedrive/api/v2/deals/{id}", id: "updateDeal", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons", id: "getPersons", writes: false },
+    Operation { api: Api::PipedriveV2, method: "POST", path: "/pipedrive/api/v2/persons", id: "addPerson", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons/search", id: "searchPersons", writes: false },
+    Operation { api: Api::PipedriveV2, method: "DELETE", path: "/pipedrive/api/v2/persons/{id}", id: "deletePerson", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons/{id}", id: "getPerson", writes: false },
+    Operation { api: Api::PipedriveV2, method: "PATCH", path: "/pipedrive/api/v2/persons/{id}", id: "updatePerson", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons/{id}/followers", id: "getPersonFollowers", writes: false },
+    Operation { api: Api::PipedriveV2, method: "POST", path: "/pipedrive/api/v2/persons/{id}/followers", id: "addPersonFollower", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons/{id}/followers/changelog", id: "getPersonFollowersChangelog", writes: false },
+    Operation { api: Api::PipedriveV2, method: "DELETE", path: "/pipedrive/api/v2/persons/{id}/followers/{follower_id}", id: "deletePersonFollower", writes: true },
+    Operation { api: Api::PipedriveV2, method: "GET", path: "/pipedrive/api/v2/persons/{id}/picture", id: "getPersonPicture", writes: false },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/activities", id: "addActivity", writes: true },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/activities/{id}", id: "deleteActivity", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/activities/{id}", id: "getActivity", writes: false },
+    Operation { api: Api::PipedriveV1, method: "PUT", path: "/pipedrive/v1/activities/{id}", id: "updateActivity", writes: true },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/deals", id: "addDeal", writes: true },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/deals/{id}", id: "deleteDeal", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/deals/{id}", id: "getDeal", writes: false },
+    Operation { api: Api::PipedriveV1, method: "PUT", path: "/pipedrive/v1/deals/{id}", id: "updateDeal", writes: true },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/deals/{id}/participants", id: "addDealParticipant", writes: true },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/notes", id: "addNote", writes: true },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/notes/{id}", id: "deleteNote", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/notes/{id}", id: "getNote", writes: false },
+    Operation { api: Api::PipedriveV1, method: "PUT", path: "/pipedrive/v1/notes/{id}", id: "updateNote", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/personFields", id: "getPersonFields", writes: false },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/personFields", id: "addPersonField", writes: true },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons", id: "deletePersons", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons", id: "getPersons", writes: false },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons", id: "addPerson", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/collection", id: "getPersonsCollection", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/search", id: "searchPersons", writes: false },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}", id: "deletePerson", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}", id: "getPerson", writes: false },
+    Operation { api: Api::PipedriveV1, method: "PUT", path: "/pipedrive/v1/persons/{id}", id: "updatePerson", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/activities", id: "getPersonActivities", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/changelog", id: "getPersonChangelog", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/deals", id: "getPersonDeals", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/files", id: "getPersonFiles", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/flow", id: "getPersonUpdates", writes: false },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/followers", id: "getPersonFollowers", writes: false },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons/{id}/followers", id: "addPersonFollower", writes: true },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}/followers/{follower_id}", id: "deletePersonFollower", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/mailMessages", id: "getPersonMailMessages", writes: false },
+    Operation { api: Api::PipedriveV1, method: "PUT", path: "/pipedrive/v1/persons/{id}/merge", id: "mergePersons", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/permittedUsers", id: "getPersonUsers", writes: false },
+    Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}/picture", id: "deletePersonPicture", writes: true },
+    Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons/{id}/picture", id: "addPersonPicture", writes: true },
+    Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/products", id: "getPersonProducts", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons.csv", id: "environments_persons_list_csv", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/", id: "environments_persons_list", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/activity/", id: "environments_persons_all_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/batch_by_distinct_ids/", id: "environments_persons_batch_by_distinct_ids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/batch_by_uuids/", id: "environments_persons_batch_by_uuids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/bulk_delete/", id: "environments_persons_bulk_delete_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/cohorts/", id: "environments_persons_cohorts_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/deletion_status/", id: "environments_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/properties_at_time/", id: "environments_persons_properties_at_time_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/", id: "environments_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/values/", id: "environments_persons_values_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_update", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/activity/", id: "environments_persons_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_events/", id: "environments_persons_delete_events_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_property/", id: "environments_persons_delete_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/delete_recordings/", id: "environments_persons_delete_recordings_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv", id: "persons_list_csv", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/batch_by_distinct_ids/", id: "persons_batch_by_distinct_ids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/batch_by_uuids/", id: "persons_batch_by_uuids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/bulk_delete/", id: "persons_bulk_delete_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/cohorts/", id: "persons_cohorts_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/deletion_status/", id: "persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/properties_at_time/", id: "persons_properties_at_time_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/reset_person_distinct_id/", id: "persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/values/", id: "persons_values_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_update", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/activity/", id: "persons_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_events/", id: "persons_delete_events_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_property/", id: "persons_delete_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/delete_recordings/", id: "persons_delete_recordings_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/properties_timeline/", id: "persons_properties_timeline_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/split/", id: "persons_split_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/update_property/", id: "persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/batch/", id: "capture_batch_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/batch/", id: "capture_batch_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/batch/", id: "capture_batch", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/capture/", id: "capture_event_legacy_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/capture/", id: "capture_event_legacy_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/capture/", id: "capture_event_legacy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/e/", id: "capture_event_short_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/e/", id: "capture_event_short_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/e/", id: "capture_event_short", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/engage/", id: "capture_engage_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/engage/", id: "capture_engage_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/engage/", id: "capture_engage", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/i/v0/e/", id: "capture_event_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/i/v0/e/", id: "capture_event_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/i/v0/e/", id: "capture_event", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/track/", id: "capture_track_get", writes: true },
+    Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/track/", id: "capture_track_options", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/track/", id: "capture_track", writes: true },
+    Operation { api: Api::Whop, method: "POST", path: "/whop/api/v1/events", id: "createEvent", writes: true },
+    Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people", id: "listPeople", writes: false },
+    Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people/{person_id}", id: "retrievePerson", writes: false },
 ];
+
+/// An API of `specs/`: one spec file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// `specs/pipedrive-v1.yaml`.
+    PipedriveV1,
+    /// `specs/pipedrive-v2.yaml`.
+    PipedriveV2,
+    /// `specs/posthog.yaml`.
+    Posthog,
+    /// `specs/whop.yaml`.
+    Whop,
+}
+
+impl Api {
+    /// The spec's file stem (`whop`, `pipedrive-v1`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::PipedriveV1 => "pipedrive-v1",
+            Api::PipedriveV2 => "pipedrive-v2",
+            Api::Posthog => "posthog",
+            Api::Whop => "whop",
+        }
+    }
+
+    /// Where the mock mounts the API's vendor (`/whop`, `/pipedrive`, …).
+    pub fn mount(self) -> &'static str {
+        match self {
+            Api::PipedriveV1 => "/pipedrive",
+            Api::PipedriveV2 => "/pipedrive",
+            Api::Posthog => "/posthog",
+            Api::Whop => "/whop",
+        }
+    }
+}
+
+/// An operation of `specs/pipedrive-v1.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipedriveV1Operation<'a> {
+    /// `POST /pipedrive/v1/activities`: `addActivity`.
+    AddActivity,
+    /// `DELETE /pipedrive/v1/activities/{id}`: `deleteActivity`.
+    DeleteActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/activities/{id}`: `getActivity`.
+    GetActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /pipedrive/v1/activities/{id}`: `updateActivity`.
+    UpdateActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/v1/deals`: `addDeal`.
+    AddDeal,
+    /// `DELETE /pipedrive/v1/deals/{id}`: `deleteDeal`.
+    DeleteDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/deals/{id}`: `getDeal`.
+    GetDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /pipedrive/v1/deals/{id}`: `updateDeal`.
+    UpdateDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/v1/deals/{id}/participants`: `addDealParticipant`.
+    AddDealParticipant {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/v1/notes`: `addNote`.
+    AddNote,
+    /// `DELETE /pipedrive/v1/notes/{id}`: `deleteNote`.
+    DeleteNote {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/notes/{id}`: `getNote`.
+    GetNote {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /pipedrive/v1/notes/{id}`: `updateNote`.
+    UpdateNote {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/personFields`: `getPersonFields`.
+    GetPersonFields,
+    /// `POST /pipedrive/v1/personFields`: `addPersonField`.
+    AddPersonField,
+    /// `DELETE /pipedrive/v1/persons`: `deletePersons`.
+    DeletePersons,
+    /// `GET /pipedrive/v1/persons`: `getPersons`.
+    GetPersons,
+    /// `POST /pipedrive/v1/persons`: `addPerson`.
+    AddPerson,
+    /// `GET /pipedrive/v1/persons/collection`: `getPersonsCollection`.
+    GetPersonsCollection,
+    /// `GET /pipedrive/v1/persons/search`: `searchPersons`.
+    SearchPersons,
+    /// `DELETE /pipedrive/v1/persons/{id}`: `deletePerson`.
+    DeletePerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}`: `getPerson`.
+    GetPerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /pipedrive/v1/persons/{id}`: `updatePerson`.
+    UpdatePerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/activities`: `getPersonActivities`.
+    GetPersonActivities {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/changelog`: `getPersonChangelog`.
+    GetPersonChangelog {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/deals`: `getPersonDeals`.
+    GetPersonDeals {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/files`: `getPersonFiles`.
+    GetPersonFiles {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/flow`: `getPersonUpdates`.
+    GetPersonUpdates {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/followers`: `getPersonFollowers`.
+    GetPersonFollowers {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/v1/persons/{id}/followers`: `addPersonFollower`.
+    AddPersonFollower {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `DELETE /pipedrive/v1/persons/{id}/followers/{follower_id}`: `deletePersonFollower`.
+    DeletePersonFollower {
+        /// `{id}`.
+        id: &'a str,
+        /// `{follower_id}`.
+        follower_id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/mailMessages`: `getPersonMailMessages`.
+    GetPersonMailMessages {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /pipedrive/v1/persons/{id}/merge`: `mergePersons`.
+    MergePersons {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/permittedUsers`: `getPersonUsers`.
+    GetPersonUsers {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `DELETE /pipedrive/v1/persons/{id}/picture`: `deletePersonPicture`.
+    DeletePersonPicture {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/v1/persons/{id}/picture`: `addPersonPicture`.
+    AddPersonPicture {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/v1/persons/{id}/products`: `getPersonProducts`.
+    GetPersonProducts {
+        /// `{id}`.
+        id: &'a str,
+    },
+}
+
+/// An operation of `specs/pipedrive-v2.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipedriveV2Operation<'a> {
+    /// `POST /pipedrive/api/v2/activities`: `addActivity`.
+    AddActivity,
+    /// `DELETE /pipedrive/api/v2/activities/{id}`: `deleteActivity`.
+    DeleteActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/activities/{id}`: `getActivity`.
+    GetActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /pipedrive/api/v2/activities/{id}`: `updateActivity`.
+    UpdateActivity {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/api/v2/deals`: `addDeal`.
+    AddDeal,
+    /// `DELETE /pipedrive/api/v2/deals/{id}`: `deleteDeal`.
+    DeleteDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/deals/{id}`: `getDeal`.
+    GetDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /pipedrive/api/v2/deals/{id}`: `updateDeal`.
+    UpdateDeal {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/persons`: `getPersons`.
+    GetPersons,
+    /// `POST /pipedrive/api/v2/persons`: `addPerson`.
+    AddPerson,
+    /// `GET /pipedrive/api/v2/persons/search`: `searchPersons`.
+    SearchPersons,
+    /// `DELETE /pipedrive/api/v2/persons/{id}`: `deletePerson`.
+    DeletePerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/persons/{id}`: `getPerson`.
+    GetPerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /pipedrive/api/v2/persons/{id}`: `updatePerson`.
+    UpdatePerson {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/persons/{id}/followers`: `getPersonFollowers`.
+    GetPersonFollowers {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /pipedrive/api/v2/persons/{id}/followers`: `addPersonFollower`.
+    AddPersonFollower {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/persons/{id}/followers/changelog`: `getPersonFollowersChangelog`.
+    GetPersonFollowersChangelog {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `DELETE /pipedrive/api/v2/persons/{id}/followers/{follower_id}`: `deletePersonFollower`.
+    DeletePersonFollower {
+        /// `{id}`.
+        id: &'a str,
+        /// `{follower_id}`.
+        follower_id: &'a str,
+    },
+    /// `GET /pipedrive/api/v2/persons/{id}/picture`: `getPersonPicture`.
+    GetPersonPicture {
+        /// `{id}`.
+        id: &'a str,
+    },
+}
+
+/// An operation of `specs/posthog.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PosthogOperation<'a> {
+    /// `GET /posthog/api/environments/{environment_id}/persons.csv`: `environments_persons_list_csv`.
+    EnvironmentsPersonsListCsv {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/`: `environments_persons_list`.
+    EnvironmentsPersonsList {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/activity/`: `environments_persons_all_activity_retrieve`.
+    EnvironmentsPersonsAllActivityRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/batch_by_distinct_ids/`: `environments_persons_batch_by_distinct_ids_create`.
+    EnvironmentsPersonsBatchByDistinctIdsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/batch_by_uuids/`: `environments_persons_batch_by_uuids_create`.
+    EnvironmentsPersonsBatchByUuidsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/bulk_delete/`: `environments_persons_bulk_delete_create`.
+    EnvironmentsPersonsBulkDeleteCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/cohorts/`: `environments_persons_cohorts_retrieve`.
+    EnvironmentsPersonsCohortsRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/deletion_status/`: `environments_persons_deletion_status_retrieve`.
+    EnvironmentsPersonsDeletionStatusRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/properties_at_time/`: `environments_persons_properties_at_time_retrieve`.
+    EnvironmentsPersonsPropertiesAtTimeRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/`: `environments_persons_reset_person_distinct_id_create`.
+    EnvironmentsPersonsResetPersonDistinctIdCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/values/`: `environments_persons_values_retrieve`.
+    EnvironmentsPersonsValuesRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `DELETE /posthog/api/environments/{environment_id}/persons/{id}/`: `environments_persons_destroy`.
+    EnvironmentsPersonsDestroy {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/{id}/`: `environments_persons_retrieve`.
+    EnvironmentsPersonsRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/environments/{environment_id}/persons/{id}/`: `environments_persons_partial_update`.
+    EnvironmentsPersonsPartialUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/environments/{environment_id}/persons/{id}/`: `environments_persons_update`.
+    EnvironmentsPersonsUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/{id}/activity/`: `environments_persons_activity_retrieve`.
+    EnvironmentsPersonsActivityRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/{id}/delete_events/`: `environments_persons_delete_events_create`.
+    EnvironmentsPersonsDeleteEventsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/{id}/delete_property/`: `environments_persons_delete_property_create`.
+    EnvironmentsPersonsDeletePropertyCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/{id}/delete_recordings/`: `environments_persons_delete_recordings_create`.
+    EnvironmentsPersonsDeleteRecordingsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/`: `environments_persons_properties_timeline_retrieve`.
+    EnvironmentsPersonsPropertiesTimelineRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/{id}/split/`: `environments_persons_split_create`.
+    EnvironmentsPersonsSplitCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/{id}/update_property/`: `environments_persons_update_property_create`.
+    EnvironmentsPersonsUpdatePropertyCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons.csv`: `persons_list_csv`.
+    PersonsListCsv {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/`: `persons_list`.
+    PersonsList {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/activity/`: `persons_all_activity_retrieve`.
+    PersonsAllActivityRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/batch_by_distinct_ids/`: `persons_batch_by_distinct_ids_create`.
+    PersonsBatchByDistinctIdsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/batch_by_uuids/`: `persons_batch_by_uuids_create`.
+    PersonsBatchByUuidsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/bulk_delete/`: `persons_bulk_delete_create`.
+    PersonsBulkDeleteCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/cohorts/`: `persons_cohorts_retrieve`.
+    PersonsCohortsRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/deletion_status/`: `persons_deletion_status_retrieve`.
+    PersonsDeletionStatusRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/properties_at_time/`: `persons_properties_at_time_retrieve`.
+    PersonsPropertiesAtTimeRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/reset_person_distinct_id/`: `persons_reset_person_distinct_id_create`.
+    PersonsResetPersonDistinctIdCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/values/`: `persons_values_retrieve`.
+    PersonsValuesRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `DELETE /posthog/api/projects/{project_id}/persons/{id}/`: `persons_destroy`.
+    PersonsDestroy {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/{id}/`: `persons_retrieve`.
+    PersonsRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/projects/{project_id}/persons/{id}/`: `persons_partial_update`.
+    PersonsPartialUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/projects/{project_id}/persons/{id}/`: `persons_update`.
+    PersonsUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/{id}/activity/`: `persons_activity_retrieve`.
+    PersonsActivityRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/{id}/delete_events/`: `persons_delete_events_create`.
+    PersonsDeleteEventsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/{id}/delete_property/`: `persons_delete_property_create`.
+    PersonsDeletePropertyCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/{id}/delete_recordings/`: `persons_delete_recordings_create`.
+    PersonsDeleteRecordingsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/{id}/properties_timeline/`: `persons_properties_timeline_retrieve`.
+    PersonsPropertiesTimelineRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/{id}/split/`: `persons_split_create`.
+    PersonsSplitCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/{id}/update_property/`: `persons_update_property_create`.
+    PersonsUpdatePropertyCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/batch/`: `capture_batch_get`.
+    CaptureBatchGet,
+    /// `OPTIONS /posthog/batch/`: `capture_batch_options`.
+    CaptureBatchOptions,
+    /// `POST /posthog/batch/`: `capture_batch`.
+    CaptureBatch,
+    /// `GET /posthog/capture/`: `capture_event_legacy_get`.
+    CaptureEventLegacyGet,
+    /// `OPTIONS /posthog/capture/`: `capture_event_legacy_options`.
+    CaptureEventLegacyOptions,
+    /// `POST /posthog/capture/`: `capture_event_legacy`.
+    CaptureEventLegacy,
+    /// `GET /posthog/e/`: `capture_event_short_get`.
+    CaptureEventShortGet,
+    /// `OPTIONS /posthog/e/`: `capture_event_short_options`.
+    CaptureEventShortOptions,
+    /// `POST /posthog/e/`: `capture_event_short`.
+    CaptureEventShort,
+    /// `GET /posthog/engage/`: `capture_engage_get`.
+    CaptureEngageGet,
+    /// `OPTIONS /posthog/engage/`: `capture_engage_options`.
+    CaptureEngageOptions,
+    /// `POST /posthog/engage/`: `capture_engage`.
+    CaptureEngage,
+    /// `GET /posthog/i/v0/e/`: `capture_event_get`.
+    CaptureEventGet,
+    /// `OPTIONS /posthog/i/v0/e/`: `capture_event_options`.
+    CaptureEventOptions,
+    /// `POST /posthog/i/v0/e/`: `capture_event`.
+    CaptureEvent,
+    /// `GET /posthog/track/`: `capture_track_get`.
+    CaptureTrackGet,
+    /// `OPTIONS /posthog/track/`: `capture_track_options`.
+    CaptureTrackOptions,
+    /// `POST /posthog/track/`: `capture_track`.
+    CaptureTrack,
+}
+
+/// An operation of `specs/whop.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhopOperation<'a> {
+    /// `POST /whop/api/v1/events`: `createEvent`.
+    CreateEvent,
+    /// `GET /whop/api/v1/people`: `listPeople`.
+    ListPeople,
+    /// `GET /whop/api/v1/people/{person_id}`: `retrievePerson`.
+    RetrievePerson {
+        /// `{person_id}`.
+        person_id: &'a str,
+    },
+}
+
+/// A matched operation of any API, with its path parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// An operation of `specs/pipedrive-v1.yaml`.
+    PipedriveV1(PipedriveV1Operation<'a>),
+    /// An operation of `specs/pipedrive-v2.yaml`.
+    PipedriveV2(PipedriveV2Operation<'a>),
+    /// An operation of `specs/posthog.yaml`.
+    Posthog(PosthogOperation<'a>),
+    /// An operation of `specs/whop.yaml`.
+    Whop(WhopOperation<'a>),
+}
+
+impl<'a> Route<'a> {
+    /// The route of row `row` of [`OPERATIONS`] with its path parameters in path order;
+    /// `None` when their number is not the row's.
+    pub(super) fn new(row: usize, params: &[&'a str]) -> Option<Self> {
+        Some(match (row, params) {
+            (0, []) => Route::PipedriveV2(PipedriveV2Operation::AddActivity),
+            (1, [id]) => Route::PipedriveV2(PipedriveV2Operation::DeleteActivity { id }),
+            (2, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetActivity { id }),
+            (3, [id]) => Route::PipedriveV2(PipedriveV2Operation::UpdateActivity { id }),
+            (4, []) => Route::PipedriveV2(PipedriveV2Operation::AddDeal),
+            (5, [id]) => Route::PipedriveV2(PipedriveV2Operation::DeleteDeal { id }),
+            (6, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetDeal { id }),
+            (7, [id]) => Route::PipedriveV2(PipedriveV2Operation::UpdateDeal { id }),
+            (8, []) => Route::PipedriveV2(PipedriveV2Operation::GetPersons),
+            (9, []) => Route::PipedriveV2(PipedriveV2Operation::AddPerson),
+            (10, []) => Route::PipedriveV2(PipedriveV2Operation::SearchPersons),
+            (11, [id]) => Route::PipedriveV2(PipedriveV2Operation::DeletePerson { id }),
+            (12, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetPerson { id }),
+            (13, [id]) => Route::PipedriveV2(PipedriveV2Operation::UpdatePerson { id }),
+            (14, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetPersonFollowers { id }),
+            (15, [id]) => Route::PipedriveV2(PipedriveV2Operation::AddPersonFollower { id }),
+            (16, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetPersonFollowersChangelog { id }),
+            (17, [id, follower_id]) => Route::PipedriveV2(PipedriveV2Operation::DeletePersonFollower { id, follower_id }),
+            (18, [id]) => Route::PipedriveV2(PipedriveV2Operation::GetPersonPicture { id }),
+            (19, []) => Route::PipedriveV1(PipedriveV1Operation::AddActivity),
+            (20, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeleteActivity { id }),
+            (21, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetActivity { id }),
+            (22, [id]) => Route::PipedriveV1(PipedriveV1Operation::UpdateActivity { id }),
+            (23, []) => Route::PipedriveV1(PipedriveV1Operation::AddDeal),
+            (24, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeleteDeal { id }),
+            (25, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetDeal { id }),
+            (26, [id]) => Route::PipedriveV1(PipedriveV1Operation::UpdateDeal { id }),
+            (27, [id]) => Route::PipedriveV1(PipedriveV1Operation::AddDealParticipant { id }),
+            (28, []) => Route::PipedriveV1(PipedriveV1Operation::AddNote),
+            (29, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeleteNote { id }),
+            (30, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetNote { id }),
+            (31, [id]) => Route::PipedriveV1(PipedriveV1Operation::UpdateNote { id }),
+            (32, []) => Route::PipedriveV1(PipedriveV1Operation::GetPersonFields),
+            (33, []) => Route::PipedriveV1(PipedriveV1Operation::AddPersonField),
+            (34, []) => Route::PipedriveV1(PipedriveV1Operation::DeletePersons),
+            (35, []) => Route::PipedriveV1(PipedriveV1Operation::GetPersons),
+            (36, []) => Route::PipedriveV1(PipedriveV1Operation::AddPerson),
+            (37, []) => Route::PipedriveV1(PipedriveV1Operation::GetPersonsCollection),
+            (38, []) => Route::PipedriveV1(PipedriveV1Operation::SearchPersons),
+            (39, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeletePerson { id }),
+            (40, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPerson { id }),
+            (41, [id]) => Route::PipedriveV1(PipedriveV1Operation::UpdatePerson { id }),
+            (42, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonActivities { id }),
+            (43, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonChangelog { id }),
+            (44, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonDeals { id }),
+            (45, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonFiles { id }),
+            (46, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonUpdates { id }),
+            (47, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonFollowers { id }),
+            (48, [id]) => Route::PipedriveV1(PipedriveV1Operation::AddPersonFollower { id }),
+            (49, [id, follower_id]) => Route::PipedriveV1(PipedriveV1Operation::DeletePersonFollower { id, follower_id }),
+            (50, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonMailMessages { id }),
+            (51, [id]) => Route::PipedriveV1(PipedriveV1Operation::MergePersons { id }),
+            (52, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonUsers { id }),
+            (53, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeletePersonPicture { id }),
+            (54, [id]) => Route::PipedriveV1(PipedriveV1Operation::AddPersonPicture { id }),
+            (55, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonProducts { id }),
+            (56, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsListCsv { environment_id }),
+            (57, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsList { environment_id }),
+            (58, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsAllActivityRetrieve { environment_id }),
+            (59, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByDistinctIdsCreate { environment_id }),
+            (60, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByUuidsCreate { environment_id }),
+            (61, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
+            (62, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
+            (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
+            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
+            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
+            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
+            (67, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
+            (68, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
+            (69, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
+            (70, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
+            (71, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
+            (72, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
+            (73, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
+            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
+            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
+            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
+            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
+            (78, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (79, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (80, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (81, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (82, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (83, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (84, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (85, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (86, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (87, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (88, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (89, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (90, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (91, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (92, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (93, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (94, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (95, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (96, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (97, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (98, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (99, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (100, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (101, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (102, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (103, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (104, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (105, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (106, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (107, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (108, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (109, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (110, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (111, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (112, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (113, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (114, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (115, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (116, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (117, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (118, []) => Route::Whop(WhopOperation::CreateEvent),
+            (119, []) => Route::Whop(WhopOperation::ListPeople),
+            (120, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            _ => return None,
+        })
+    }
+}

@@ -10,7 +10,7 @@ use crate::whop::Whop;
 
 /// `(api, id)` of what `method path` hits.
 fn hit(method: &str, path: &str) -> Option<(&'static str, &'static str)> {
-    lookup(method, path).map(|operation| (operation.api, operation.id))
+    lookup(method, path).map(|operation| (operation.api(), operation.id()))
 }
 
 #[test]
@@ -117,6 +117,96 @@ fn literal_segments_beat_parameters() {
 }
 
 #[test]
+fn routes_carry_their_path_parameters() {
+    let found = |method, path| match resolve(method, path) {
+        Resolution::Found { route, .. } => Some(route),
+        Resolution::WrongMethod { .. } | Resolution::NotFound => None,
+    };
+    assert_eq!(
+        found("GET", "/whop/api/v1/people/pers_1"),
+        Some(Route::Whop(WhopOperation::RetrievePerson {
+            person_id: "pers_1"
+        }))
+    );
+    assert_eq!(
+        found("DELETE", "/pipedrive/api/v1/persons/7/followers/3"),
+        Some(Route::PipedriveV1(
+            PipedriveV1Operation::DeletePersonFollower {
+                id: "7",
+                follower_id: "3"
+            }
+        )),
+        "the alias resolves as the spec path"
+    );
+    assert_eq!(
+        found("GET", "/posthog/api/environments/@current/persons/a%40b/"),
+        Some(Route::Posthog(
+            PosthogOperation::EnvironmentsPersonsRetrieve {
+                environment_id: "@current",
+                id: "a%40b"
+            }
+        )),
+        "parameters stay percent-encoded"
+    );
+}
+
+#[test]
+fn the_path_decides_before_the_method() {
+    let wrong = |method, path| match resolve(method, path) {
+        Resolution::WrongMethod { api, allowed } => Some((api.name(), allowed.to_vec())),
+        Resolution::Found { .. } | Resolution::NotFound => None,
+    };
+    assert_eq!(
+        wrong("DELETE", "/posthog/api/projects/1/persons/values/"),
+        Some(("posthog", vec!["GET"])),
+        "`values` is a collection action, not a person id, whatever the method"
+    );
+    assert_eq!(
+        wrong("POST", "/posthog/api/projects/1/persons"),
+        Some(("posthog", vec!["GET"]))
+    );
+    assert_eq!(
+        wrong("PATCH", "/pipedrive/v1/persons/7"),
+        Some(("pipedrive-v1", vec!["DELETE", "GET", "PUT"]))
+    );
+    assert_eq!(
+        wrong("GET", "/whop/api/v1/events"),
+        Some(("whop", vec!["POST"]))
+    );
+    assert_eq!(resolve("GET", "/whop/api/v1/nope"), Resolution::NotFound);
+}
+
+#[test]
+fn capture_takes_every_method_browsers_and_libraries_send() {
+    for (method, path, id) in [
+        ("GET", "/posthog/e/", "capture_event_short_get"),
+        ("OPTIONS", "/posthog/e", "capture_event_short_options"),
+        ("POST", "/posthog/track/", "capture_track"),
+        ("GET", "/posthog/engage", "capture_engage_get"),
+        ("POST", "/posthog/i/v0/e/", "capture_event"),
+    ] {
+        assert_eq!(hit(method, path), Some(("posthog", id)), "{method} {path}");
+    }
+    assert_eq!(
+        hit("GET", "/posthog/api/projects/1/persons.csv"),
+        Some(("posthog", "persons_list_csv"))
+    );
+    let writes = |method, path| lookup(method, path).map(Operation::writes);
+    assert_eq!(
+        writes("GET", "/posthog/e/"),
+        Some(true),
+        "a beacon captures"
+    );
+    assert_eq!(writes("OPTIONS", "/posthog/e/"), Some(false));
+    assert_eq!(
+        writes("POST", "/posthog/api/projects/1/persons/batch_by_uuids/"),
+        Some(false),
+        "a look-up sent as POST"
+    );
+    assert_eq!(writes("POST", "/whop/api/v1/events"), Some(true));
+}
+
+#[test]
 fn unknown_paths_hit_nothing() {
     for path in [
         "/",
@@ -131,14 +221,14 @@ fn unknown_paths_hit_nothing() {
 
 #[test]
 fn names_and_nearest_paths() {
-    let apis: Vec<&str> = named("getPersons").iter().map(|op| op.api).collect();
+    let apis: Vec<&str> = named("getPersons").iter().map(|op| op.api()).collect();
     assert_eq!(apis, ["pipedrive-v2", "pipedrive-v1"]);
     assert!(exists("listPeople"));
     assert!(!exists("listPeeple"));
     assert!(named("listPeeple").is_empty());
 
     let near = nearest("GET", "/whop/api/v1/peeple", 2);
-    let ids: Vec<&str> = near.iter().map(|op| op.id).collect();
+    let ids: Vec<&str> = near.iter().map(|op| op.id()).collect();
     assert_eq!(ids, ["listPeople", "retrievePerson"]);
     assert!(nearest("GET", "/elsewhere", 3).is_empty());
 }
@@ -163,18 +253,18 @@ fn route_patterns_match_concrete_paths_and_templates() {
 
 #[test]
 fn the_table_covers_every_api_and_has_no_duplicates() {
-    let mut apis: Vec<&str> = all().iter().map(|op| op.api).collect();
+    let mut apis: Vec<&str> = all().iter().map(|op| op.api()).collect();
     apis.sort_unstable();
     apis.dedup();
     assert_eq!(apis, ["pipedrive-v1", "pipedrive-v2", "posthog", "whop"]);
-    let mut routes: Vec<(&str, &str)> = all().iter().map(|op| (op.method, op.path)).collect();
+    let mut routes: Vec<(&str, &str)> = all().iter().map(|op| (op.method(), op.path())).collect();
     let before = routes.len();
     routes.sort_unstable();
     routes.dedup();
     assert_eq!(routes.len(), before);
     for operation in all() {
         assert_eq!(
-            lookup(operation.method, &filled(operation.path)),
+            lookup(operation.method(), &filled(operation.path())),
             Some(operation),
             "{operation:?}"
         );
@@ -197,9 +287,9 @@ fn filled(template: &str) -> String {
 }
 
 /// Whether `response` is the vendor's answer to a path or method it has no route for.
-fn is_route_miss(operation: &Operation, response: &ApiResponse) -> bool {
+fn is_route_miss(api: &str, response: &ApiResponse) -> bool {
     let body = response.json_body();
-    match operation.api {
+    match api {
         "whop" => {
             response.status == 404
                 && body["error"]["message"]
@@ -217,6 +307,9 @@ fn is_route_miss(operation: &Operation, response: &ApiResponse) -> bool {
         }
     }
 }
+
+/// An operation as `(api, method, path template, id)`.
+type Row = (&'static str, &'static str, &'static str, &'static str);
 
 /// Credentials for every vendor of an app.
 struct Keys {
@@ -250,24 +343,23 @@ impl Keys {
 /// Why `app` does not route `operation`, if it does not: without credentials it must not
 /// answer 404 (a vendor's 401, or a handler's answer for capture), and with them it must not
 /// answer the vendor's "no such route" (whatever the handler makes of dummy ids and `{}`).
-fn routing_problem(app: &App, keys: &Keys, operation: &Operation) -> Option<String> {
-    let path = filled(operation.path);
-    let anonymous = app.handle(&ApiRequest::new(operation.method, &path));
-    let request = ApiRequest::new(operation.method, &path)
+fn routing_problem(app: &App, keys: &Keys, route: Row) -> Option<String> {
+    let (api, method, path, id) = route;
+    let path = filled(path);
+    let anonymous = app.handle(&ApiRequest::new(method, &path));
+    let request = ApiRequest::new(method, &path)
         .with_header("content-type", "application/json")
         .with_body("{}");
-    let authorised = app.handle(&keys.sign(operation.api, request));
+    let authorised = app.handle(&keys.sign(api, request));
     let (case, response) = if anonymous.status == 404 {
         ("without credentials", anonymous)
-    } else if is_route_miss(operation, &authorised) {
+    } else if is_route_miss(api, &authorised) {
         ("with credentials", authorised)
     } else {
         return None;
     };
     Some(format!(
-        "{} {path} ({}) {case}: {} {}",
-        operation.method,
-        operation.id,
+        "{method} {path} ({id}) {case}: {} {}",
         response.status,
         String::from_utf8_lossy(&response.body)
     ))
@@ -280,7 +372,7 @@ fn the_mock_answers_every_operation_in_the_table() {
     let keys = Keys::create(&app);
     let problems: Vec<String> = all()
         .iter()
-        .filter_map(|operation| routing_problem(&app, &keys, operation))
+        .filter_map(|op| routing_problem(&app, &keys, (op.api(), op.method(), op.path(), op.id())))
         .collect();
     assert!(
         problems.is_empty(),
@@ -310,14 +402,8 @@ fn the_routing_check_notices_missing_routes() {
         ("pipedrive-v2", "PUT", "/pipedrive/api/v2/persons/{id}"),
     ];
     for (api, method, path) in missing {
-        let operation = Operation {
-            api,
-            method,
-            path,
-            id: "missing",
-        };
         assert!(
-            routing_problem(&app, &keys, &operation).is_some(),
+            routing_problem(&app, &keys, (api, method, path, "missing")).is_some(),
             "{method} {path} was not noticed"
         );
     }

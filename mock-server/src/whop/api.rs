@@ -14,6 +14,7 @@ use super::render::{CreatedEventBody, DataBody, ListPeopleBody, PersonJson};
 use super::state::WhopState;
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
+use crate::operations::WhopOperation;
 use crate::vendor_handle::{read_lock, write_lock};
 
 /// Where Whop is mounted on the mock server.
@@ -26,21 +27,19 @@ const DEFAULT_WINDOW_SECONDS: i64 = 366 * 24 * 60 * 60;
 const DEFAULT_FIRST: i64 = 100;
 const MAX_FIRST: i64 = 101;
 
-/// Answers a request whose path starts with [`PREFIX`]; `path` is the rest of it.
+/// Answers a request for `operation`.
 pub fn handle(
     state: &RwLock<WhopState>,
     clock: &Clock,
     request: &ApiRequest,
-    path: &str,
+    operation: WhopOperation<'_>,
 ) -> ApiResponse {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let result = match (request.method.as_str(), segments.as_slice()) {
-        ("GET", ["people"]) => list_people(&read_lock(state), clock, request),
-        ("GET", ["people", id]) if !id.is_empty() => {
-            retrieve_person(&read_lock(state), clock, request, id)
+    let result = match operation {
+        WhopOperation::ListPeople => list_people(&read_lock(state), clock, request),
+        WhopOperation::RetrievePerson { person_id } => {
+            retrieve_person(&read_lock(state), clock, request, person_id)
         }
-        ("POST", ["events"]) => create_event(state, clock, request),
-        _ => Err(route_not_found(request)),
+        WhopOperation::CreateEvent => create_event(state, clock, request),
     };
     result.unwrap_or_else(WhopError::into_response)
 }
