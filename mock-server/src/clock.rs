@@ -6,6 +6,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::Timestamp;
+
 /// A shared clock: the system time, or a time a test froze it at.
 ///
 /// Clones share the same state, so every vendor of one [`MockServer`](crate::MockServer) sees
@@ -49,6 +51,11 @@ impl Clock {
     /// The current time in whole Unix seconds.
     pub fn now(&self) -> i64 {
         self.now_micros().div_euclid(MICROS_PER_SECOND)
+    }
+
+    /// The current time.
+    pub fn timestamp(&self) -> Timestamp {
+        Timestamp::from_unix_micros(self.now_micros())
     }
 
     /// The current time in microseconds since the Unix epoch.

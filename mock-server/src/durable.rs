@@ -25,7 +25,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::http::ApiRequest;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::Timestamp;
+use crate::http::{ApiRequest, ApiResponse};
 use crate::seed::Seed;
 
 /// Bytes in a record's frame before its payload: length and checksum.
@@ -52,11 +55,14 @@ impl Default for DurableOptions {
     }
 }
 
-/// One logged write.
+/// One logged change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
-    /// A vendor API request that may write, with the clock time it was applied at.
+    /// A write of one vendor's tenant, logged by the tenant's `apply` before it took effect.
+    Entry(Box<Logged>),
+    /// A vendor API request that may write, with the clock time it was applied at (for the
+    /// vendors whose facades do not log entries yet).
     Request {
         /// Microseconds since the Unix epoch, as the mock's clock read them.
         at_micros: i64,
@@ -72,11 +78,11 @@ pub enum Record {
         body: String,
     },
     /// A seed loaded on top of the state.
-    LoadSeed {
+    Seed {
         /// The seed.
         seed: Box<Seed>,
         /// The clock time it was loaded at (entries without a time happen then).
-        at_micros: i64,
+        at: Timestamp,
     },
     /// Every vendor's data was forgotten.
     Reset,
@@ -119,6 +125,21 @@ impl Record {
         };
         Some((request, at_micros))
     }
+}
+
+/// One vendor's entry, with the tenant it was applied to and the clock time it was applied at.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "vendor", rename_all = "lowercase")]
+pub enum Logged {
+    /// A Whop account's entry.
+    Whop {
+        /// The account id.
+        tenant: String,
+        /// When it was applied.
+        at: Timestamp,
+        /// The entry.
+        entry: crate::whop::log::Entry,
+    },
 }
 
 /// What opening a data directory found: the state to rebuild, in order.
@@ -304,6 +325,83 @@ impl DataDir {
             .or_else(ignore_missing)
             .map_err(io_error(&old))?;
         Ok(())
+    }
+}
+
+/// Why a write was refused without being applied: the data directory could not log it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(String);
+
+impl StorageError {
+    /// A refusal saying `why`.
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
+
+    /// What the answer says: nothing was applied, and why.
+    pub fn message(&self) -> String {
+        format!(
+            "The mock could not log this write to its data directory, so it was not applied: {}",
+            self.0
+        )
+    }
+
+    /// The answer every vendor gives it: 503 `storage_unavailable`, nothing was applied.
+    pub fn into_response(self) -> ApiResponse {
+        tracing::error!(error = %self.0, "persons mock: cannot log a write; refusing it");
+        let body = serde_json::json!({
+            "error": {"type": "storage_unavailable", "message": self.message()}
+        });
+        ApiResponse::json(503, &body)
+    }
+}
+
+/// The log for writes that need none: seeds loading into a scratch tenant, and replays of
+/// what the data directory already holds.
+pub fn unlogged<E>(_entry: &E) -> Result<(), StorageError> {
+    Ok(())
+}
+
+/// The data directory as writers see it: the app and every vendor state share one, so a
+/// tenant's `apply` logs its entry before anything changes. Without a directory attached it
+/// logs nothing. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Durable(Arc<Mutex<Option<DataDir>>>);
+
+impl Durable {
+    /// Starts logging to `dir`.
+    pub fn attach(&self, dir: DataDir) {
+        *self.lock() = Some(dir);
+    }
+
+    /// Stops logging, handing the directory back.
+    pub fn detach(&self) -> Option<DataDir> {
+        self.lock().take()
+    }
+
+    /// Whether a directory is attached.
+    pub fn is_attached(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    /// Appends the record `record` builds (only built when a directory is attached).
+    pub fn append(&self, record: impl FnOnce() -> Record) -> Result<(), StorageError> {
+        match self.lock().as_mut() {
+            Some(dir) => dir
+                .append(&record())
+                .map_err(|error| StorageError::new(error.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `work` on the attached directory, if any.
+    pub fn with_dir<T>(&self, work: impl FnOnce(&mut DataDir) -> T) -> Option<T> {
+        self.lock().as_mut().map(work)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<DataDir>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

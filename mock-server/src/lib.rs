@@ -22,9 +22,11 @@ pub mod server;
 pub mod standalone;
 pub mod synthetic;
 pub mod tenants;
+mod timestamp;
 mod transport;
 mod vendor_handle;
 pub mod whop;
 
 pub use clock::Clock;
 pub use server::{MockServer, MockServerBuilder};
+pub use timestamp::Timestamp;

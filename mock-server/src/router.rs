@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::admin;
 use crate::clock::Clock;
-use crate::durable::{DataDir, DurableError, DurableOptions, Record, Recovery};
+use crate::durable::{DataDir, Durable, DurableError, DurableOptions, Logged, Record, Recovery};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::operations::{self, Operation, Resolution, Route};
 use crate::pipedrive::state::PipedriveState;
@@ -30,7 +30,6 @@ pub const MOUNTS: &[(&str, &str)] = &[
 pub type Seeder = Arc<dyn Fn(&App) -> Result<(), String> + Send + Sync>;
 
 /// Every vendor's state plus the shared clock; answers any [`ApiRequest`].
-#[derive(Default)]
 pub struct App {
     /// The clock all vendors read.
     pub clock: Clock,
@@ -42,7 +41,17 @@ pub struct App {
     pub pipedrive: Arc<RwLock<PipedriveState>>,
     admin_token: Option<String>,
     seeder: Option<Seeder>,
-    data_dir: Option<Mutex<DataDir>>,
+    /// The data directory, shared with the vendor states whose tenants log their entries.
+    durable: Durable,
+    /// Held by every write made through the app while a data directory is attached, so a
+    /// compaction never runs in the middle of one.
+    writes: Mutex<()>,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new(Clock::default())
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -51,7 +60,7 @@ impl std::fmt::Debug for App {
             .field("clock", &self.clock)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "…"))
             .field("seeded", &self.seeder.is_some())
-            .field("durable", &self.data_dir.is_some())
+            .field("durable", &self.is_durable())
             .finish_non_exhaustive()
     }
 }
@@ -77,9 +86,16 @@ impl Restored {
 impl App {
     /// An empty app reading `clock`.
     pub fn new(clock: Clock) -> Self {
+        let durable = Durable::default();
         Self {
             clock,
-            ..Self::default()
+            whop: Arc::new(RwLock::new(WhopState::new(durable.clone()))),
+            posthog: Arc::default(),
+            pipedrive: Arc::default(),
+            admin_token: None,
+            seeder: None,
+            durable,
+            writes: Mutex::new(()),
         }
     }
 
@@ -112,7 +128,7 @@ impl App {
         if data_dir.wants_compaction() {
             data_dir.compact(&self.export_seed())?;
         }
-        self.data_dir = Some(Mutex::new(data_dir));
+        self.durable.attach(data_dir);
         Ok(restored)
     }
 
@@ -146,19 +162,33 @@ impl App {
 
     fn replay_record(&self, record: Record) {
         match record {
+            Record::Entry(logged) => self.replay_entry(*logged),
             Record::Request { .. } => {
                 if let Some((request, at_micros)) = record.into_request() {
                     let resolution = operations::resolve(&request.method, &request.path);
                     self.dispatch(&request, resolution, at_micros);
                 }
             }
-            Record::LoadSeed { seed, at_micros } => {
-                let clock = Clock::frozen_at_micros(at_micros);
+            Record::Seed { seed, at } => {
+                let clock = Clock::frozen_at_micros(at.unix_micros());
                 if let Err(error) = self.apply_seed(&seed, &clock) {
                     tracing::warn!(%error, "persons mock: a logged seed no longer loads");
                 }
             }
             Record::Reset => self.clear(),
+        }
+    }
+
+    /// Applies a logged entry again, at the time it was first applied.
+    fn replay_entry(&self, logged: Logged) {
+        let refused = match logged {
+            Logged::Whop { tenant, at, entry } => write_lock(&self.whop)
+                .apply(&tenant, entry, at)
+                .err()
+                .map(|error| error.to_string()),
+        };
+        if let Some(error) = refused {
+            tracing::warn!(%error, "persons mock: a logged entry no longer applies; skipped");
         }
     }
 
@@ -179,18 +209,27 @@ impl App {
             Resolution::WrongMethod { .. } | Resolution::NotFound => None,
         };
         let writes = operation.is_some_and(|operation| operation.writes());
-        let Some(data_dir) = self.data_dir.as_ref().filter(|_| writes) else {
+        if !(writes && self.is_durable()) {
             let response = self.dispatch(request, resolution, self.clock.now_micros());
             return (response, operation);
-        };
-        let mut data_dir = lock(data_dir);
+        }
+        let _writing = lock(&self.writes);
         // Read under the lock, so the log's order and its times agree.
         let at_micros = self.clock.now_micros();
-        if let Err(error) = data_dir.append(&Record::request(request, at_micros)) {
-            return (storage_failure(&error.to_string()), operation);
+        let logs_entries = matches!(
+            resolution,
+            Resolution::Found {
+                route: Route::Whop(_),
+                ..
+            }
+        );
+        if !logs_entries
+            && let Err(error) = self.durable.append(|| Record::request(request, at_micros))
+        {
+            return (error.into_response(), operation);
         }
         let response = self.dispatch(request, resolution, at_micros);
-        self.compact_if_due(&mut data_dir);
+        self.compact_if_due();
         (response, operation)
     }
 
@@ -248,23 +287,23 @@ impl App {
     /// covers conflicts with the data already here.
     pub fn load_seed(&self, seed: &Seed) -> Result<(), SeedError> {
         App::default().apply_seed(seed, &self.clock)?;
-        let Some(data_dir) = &self.data_dir else {
+        if !self.is_durable() {
             return self.apply_seed(seed, &self.clock);
-        };
-        let mut data_dir = lock(data_dir);
-        let at_micros = self.clock.now_micros();
-        let record = Record::LoadSeed {
+        }
+        let _writing = lock(&self.writes);
+        let at = self.clock.timestamp();
+        let record = || Record::Seed {
             seed: Box::new(seed.clone()),
-            at_micros,
+            at,
         };
-        data_dir.append(&record).map_err(|error| {
+        self.durable.append(record).map_err(|error| {
             SeedError::new(
                 "data directory",
                 format!("the seed could not be logged, so it was not loaded: {error}"),
             )
         })?;
-        self.apply_seed(seed, &Clock::frozen_at_micros(at_micros))?;
-        self.compact_if_due(&mut data_dir);
+        self.apply_seed(seed, &Clock::frozen_at_micros(at.unix_micros()))?;
+        self.compact_if_due();
         Ok(())
     }
 
@@ -292,7 +331,7 @@ impl App {
         }
         let restore_whop = |whop: &mut WhopState| {
             if let Some(before) = &whop_before {
-                *whop = WhopState::default();
+                whop.clear();
                 let _ = whop.load_seed(before, clock);
             }
         };
@@ -318,23 +357,19 @@ impl App {
     /// Forgets every vendor's data and keys. With a data directory the reset is logged
     /// first; if it cannot be, nothing is forgotten and the error is returned.
     pub fn reset(&self) -> Result<(), DurableError> {
-        if let Some(data_dir) = &self.data_dir {
-            let mut data_dir = lock(data_dir);
-            data_dir
-                .append(&Record::Reset)
-                .map_err(|source| DurableError::Io {
-                    path: "write-ahead log".to_owned(),
-                    source,
-                })?;
-            self.clear();
-        } else {
-            self.clear();
-        }
+        let _writing = lock(&self.writes);
+        self.durable
+            .append(|| Record::Reset)
+            .map_err(|error| DurableError::Io {
+                path: "write-ahead log".to_owned(),
+                source: std::io::Error::other(error),
+            })?;
+        self.clear();
         Ok(())
     }
 
     fn clear(&self) {
-        *write_lock(&self.whop) = WhopState::default();
+        write_lock(&self.whop).clear();
         *write_lock(&self.posthog) = PostHogState::default();
         *write_lock(&self.pipedrive) = PipedriveState::default();
     }
@@ -359,9 +394,11 @@ impl App {
         let Some(seeder) = self.seeder.clone() else {
             return Ok(());
         };
-        let data_dir = self.data_dir.take();
+        let data_dir = self.durable.detach();
         let seeded = seeder(self);
-        self.data_dir = data_dir;
+        if let Some(data_dir) = data_dir {
+            self.durable.attach(data_dir);
+        }
         seeded?;
         self.snapshot().map_err(|error| error.to_string())
     }
@@ -383,44 +420,45 @@ impl App {
 
     /// Whether writes are logged to a data directory.
     pub fn is_durable(&self) -> bool {
-        self.data_dir.is_some()
+        self.durable.is_attached()
     }
 
     /// Writes a snapshot of the whole state now (a no-op without a data directory).
     pub fn snapshot(&self) -> Result<(), DurableError> {
-        match &self.data_dir {
-            Some(data_dir) => lock(data_dir).compact(&self.export_seed()),
-            None => Ok(()),
-        }
+        let _writing = lock(&self.writes);
+        self.compact()
     }
 
-    fn compact_if_due(&self, data_dir: &mut DataDir) {
-        if data_dir.wants_compaction() {
-            self.compact(data_dir);
+    /// Compacts when the log has grown past its threshold; the caller holds `writes`.
+    fn compact_if_due(&self) {
+        if self.durable.with_dir(|dir| dir.wants_compaction()) != Some(true) {
+            return;
         }
-    }
-
-    fn compact(&self, data_dir: &mut DataDir) {
-        if let Err(error) = data_dir.compact(&self.export_seed()) {
+        if let Err(error) = self.compact() {
             tracing::error!(%error, "persons mock: compaction failed; the log keeps growing");
         }
     }
+
+    /// Replaces the log by a snapshot of the state. Every vendor's read lock is held from
+    /// the export to the switch of log, so no entry is logged in between (tenants log under
+    /// their vendor's write lock); the caller holds `writes`.
+    fn compact(&self) -> Result<(), DurableError> {
+        let whop = read_lock(&self.whop);
+        let posthog = read_lock(&self.posthog);
+        let pipedrive = read_lock(&self.pipedrive);
+        let seed = Seed {
+            whop: whop.export_seed(),
+            posthog: posthog.export_seed(),
+            pipedrive: pipedrive.export_seed(),
+        };
+        self.durable
+            .with_dir(|dir| dir.compact(&seed))
+            .unwrap_or(Ok(()))
+    }
 }
 
-/// The answer when the data directory refuses a write: nothing was applied.
-fn storage_failure(error: &str) -> ApiResponse {
-    tracing::error!(%error, "persons mock: cannot log a write; refusing it");
-    let body = serde_json::json!({
-        "error": {
-            "type": "storage_unavailable",
-            "message": format!("The mock could not log this write to its data directory, so it was not applied: {error}"),
-        }
-    });
-    ApiResponse::json(503, &body)
-}
-
-fn lock(data_dir: &Mutex<DataDir>) -> MutexGuard<'_, DataDir> {
-    data_dir.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock(writes: &Mutex<()>) -> MutexGuard<'_, ()> {
+    writes.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The rest of `path` when it lies under `prefix` (`/whop/api/v1/people` → `/people`).
@@ -451,5 +489,70 @@ mod tests {
                 .unwrap()
                 .contains("/whop/api/v1")
         );
+    }
+
+    #[test]
+    fn a_durable_write_logs_its_entry_not_the_request_and_replays_from_it() {
+        let dir = std::env::temp_dir().join(format!(
+            "persons-mock-router-entries-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
+            app.whop_at("").add_account_key("biz_1", "secret_key_1");
+            Ok(())
+        }));
+        app.open_data_dir(&dir, DurableOptions::default()).unwrap();
+        app.seed().unwrap();
+        let request = ApiRequest::new("POST", "/whop/api/v1/events")
+            .with_header("authorization", "Bearer secret_key_1")
+            .with_header("x-trace", "trace-header-value")
+            .with_body(r#"{"account_id":"biz_1","event_name":"page","user":{"anonymous_id":"wuid_logged"}}"#);
+        let created = app.handle(&request);
+        assert_eq!(created.status, 200);
+        let event_id = created.json_body()["id"].as_str().unwrap().to_owned();
+
+        let log = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
+            .unwrap();
+        let bytes = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+        assert!(
+            bytes.contains(r#""kind":"entry","vendor":"whop","tenant":"biz_1""#),
+            "{bytes}"
+        );
+        assert!(
+            bytes.contains(&event_id) && bytes.contains("wuid_logged"),
+            "{bytes}"
+        );
+        for leaked in ["secret_key_1", "authorization", "trace-header-value"] {
+            assert!(
+                !bytes.contains(leaked),
+                "`{leaked}` reached the log: {bytes}"
+            );
+        }
+
+        drop(app);
+        let mut restarted = App::new(Clock::frozen_at(1_769_900_000));
+        let restored = restarted
+            .open_data_dir(&dir, DurableOptions::default())
+            .unwrap();
+        assert_eq!(restored.records, 1);
+        let person = ApiRequest::new("GET", "/whop/api/v1/people/wuid_logged?from=0")
+            .with_header("authorization", "Bearer secret_key_1");
+        let person = restarted.handle(&person);
+        assert_eq!(
+            person.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&person.body)
+        );
+        assert_eq!(
+            person.json_body()["data"]["last_seen_at"],
+            1_769_860_800,
+            "the entry keeps the time it was applied at"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -11,8 +11,8 @@ use fastrand::Rng;
 
 use super::{DAY, NOW, SEED, chance, pick, random_time};
 use crate::whop::demo::{AdPath, ad_paths};
-use crate::whop::event::EventKind;
-use crate::whop::{AdEntity, Event, RecordError, StandardEvent, Whop, intake};
+use crate::whop::log::EventKind;
+use crate::whop::{AdEntity, Event, RecordError, StandardEvent, Whop, writes};
 
 /// The synthetic account id.
 pub const ACCOUNT: &str = "biz_synthetic";
@@ -107,7 +107,11 @@ fn prices_in_cents() -> Vec<i64> {
                 "account_id": ACCOUNT, "event_name": "purchase", "value": amount,
                 "currency": currency, "user": {"anonymous_id": "price"},
             });
-            match intake::parse(body.to_string().as_bytes()).ok()?.event.kind {
+            match writes::parse(body.to_string().as_bytes())
+                .ok()?
+                .event
+                .kind()
+            {
                 EventKind::Purchase { usd_cents } => Some(usd_cents),
                 _ => None,
             }
@@ -274,7 +278,7 @@ mod tests {
         assert_ne!(first[..10], other[..]);
         let times: Vec<i64> = first
             .iter()
-            .filter_map(|event| event.clone().into_new_event().time)
+            .filter_map(|event| Some(event.event().event_time?.unix_seconds()))
             .collect();
         assert_eq!(times.len(), first.len(), "every event has a time");
         assert!(
@@ -336,7 +340,7 @@ mod tests {
         assert!(attributed["data"][0]["campaigns"][0]["name"].is_string());
         let visitors = Visitors::new(SEED, "")
             .take(6_000)
-            .filter_map(|event| event.into_new_event().identity.anonymous_id);
+            .filter_map(|event| event.event().user.anonymous_id.clone());
         let second_devices: Vec<String> = visitors.filter(|id| id.ends_with('m')).collect();
         assert!(!second_devices.is_empty());
         let request = ApiRequest::new(

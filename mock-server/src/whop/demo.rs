@@ -3,7 +3,7 @@
 
 use fastrand::Rng;
 
-use super::event::{AdEntity, Event, StandardEvent};
+use super::log::{AdEntity, Event, StandardEvent};
 use super::{RecordError, Whop};
 
 /// The demo account id.
@@ -145,10 +145,9 @@ mod tests {
         assert!(events.len() > VISITORS);
         assert!(events.iter().all(|event| {
             event
-                .clone()
-                .into_new_event()
-                .time
-                .is_some_and(|time| time <= now)
+                .event()
+                .event_time
+                .is_some_and(|time| time.unix_seconds() <= now)
         }));
     }
 }

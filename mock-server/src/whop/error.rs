@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::durable::StorageError;
 use crate::http::ApiResponse;
 
 /// An error the Whop facade answers with.
@@ -73,6 +74,12 @@ impl WhopError {
     /// 404: no such resource or route.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "not_found", message)
+    }
+
+    /// 503: the data directory could not log the write, so nothing was applied.
+    pub fn storage(error: StorageError) -> Self {
+        tracing::error!(%error, "persons mock: cannot log a write; refusing it");
+        Self::new(503, "storage_unavailable", error.message())
     }
 
     /// 500: the mock itself cannot go on.

@@ -1,7 +1,7 @@
 //! The person fields that `sort` and `filters` name, and their values for one person.
 
-use super::account::{Account, Person};
-use super::event::AdLevel;
+use super::log::AdLevel;
+use super::tenant::{Account, Person};
 use super::timeline::WindowAggregate;
 
 /// A field of the Whop `Person` object that can be sorted or filtered on.
@@ -182,19 +182,19 @@ impl<'a> PersonView<'a> {
     /// The name from the latest event in the window carrying one.
     pub fn name(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.name_event?);
-        event.traits.name.as_deref()
+        event.user.name.as_deref()
     }
 
     /// The e-mail from the latest event in the window carrying one.
     pub fn email(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.email_event?);
-        event.traits.email.as_deref()
+        event.user.email.as_deref()
     }
 
     /// The phone number from the latest event in the window carrying one.
     pub fn phone(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.phone_event?);
-        event.traits.phone.as_deref()
+        event.user.phone.as_deref()
     }
 
     /// Ids of the ad entities of `level` that touched the person in the window.

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::event::dollars_to_cents;
 use super::field::{FieldType, FieldValue, PersonField, PersonView};
+use super::log::dollars_to_cents;
 
 /// A filter operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

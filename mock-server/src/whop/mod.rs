@@ -1,35 +1,39 @@
 //! The Whop People mock: people aggregated from pixel events.
 //!
-//! Data flow: `POST /events` or [`Whop::ingest`] → [`account::Account::record`] appends to
-//! the account's log and updates the projections (per-person [`timeline::Timeline`] with
-//! prefix aggregates, identity index, ad catalogue) → `GET /people` reads those projections
-//! through [`query::list`] and renders them with [`render::PersonJson`].
+//! Data flow: `POST /events` ([`writes`]) or [`Whop::ingest`] → a [`log::Entry`] →
+//! [`tenant::Account::apply`] logs it and updates the projections (per-person
+//! [`timeline::Timeline`] with prefix aggregates, identity index, ad catalogue) →
+//! `GET /people` ([`reads`]) reads those projections through [`query::list`] and renders them
+//! with [`render::PersonJson`].
 
-pub mod account;
 pub mod api;
 pub mod demo;
 pub mod error;
-pub mod event;
 pub mod field;
 pub mod filter;
-pub mod intake;
 pub mod keys;
+pub mod log;
 pub mod query;
+pub mod reads;
 pub mod render;
 pub mod seed;
 pub mod state;
+pub mod tenant;
 pub mod timeline;
+pub mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-pub use account::RecordError;
-pub use event::{AdEntity, Event, StandardEvent};
+pub use log::{AdEntity, Event, StandardEvent};
+pub use tenant::RecordError;
 
+use crate::Timestamp;
 use crate::clock::Clock;
 use crate::vendor_handle::VendorHandle;
 use keys::KeyScope;
 use state::WhopState;
+use tenant::Applied;
 
 /// The test-facing handle on the Whop mock: base URL, accounts, keys and events.
 ///
@@ -86,12 +90,8 @@ impl Whop {
     /// Records one event in `account_id` (created if needed), as the pixel would; returns the
     /// event id. Events without a time happen at the mock clock's now.
     pub fn ingest(&self, account_id: &str, event: Event) -> Result<String, RecordError> {
-        let now = self.handle.clock.now();
-        let recorded = self
-            .handle
-            .write()
-            .record(account_id, event.into_new_event(), now)?;
-        Ok(recorded.event_id)
+        let now = self.handle.clock.timestamp();
+        record(&mut self.handle.write(), account_id, event, now)
     }
 
     /// Records many events under one lock; stops at the first refused one.
@@ -100,12 +100,11 @@ impl Whop {
         account_id: &str,
         events: impl IntoIterator<Item = Event>,
     ) -> Result<usize, RecordError> {
-        let now = self.handle.clock.now();
+        let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        let account = state.ensure_account(account_id);
         let mut count = 0;
         for event in events {
-            account.record(event.into_new_event(), now)?;
+            record(&mut state, account_id, event, now)?;
             count += 1;
         }
         Ok(count)
@@ -116,7 +115,7 @@ impl Whop {
         let state = self.handle.read();
         state
             .account(account_id)
-            .map_or(0, account::Account::person_count)
+            .map_or(0, tenant::Account::person_count)
     }
 
     /// The clock the Whop mock reads (shared with the whole server).
@@ -126,6 +125,22 @@ impl Whop {
 
     /// Forgets every account, key and event.
     pub fn reset(&self) {
-        *self.handle.write() = WhopState::default();
+        self.handle.write().clear();
     }
+}
+
+/// Applies the entries of `event` to `account_id`; returns the event's id.
+fn record(
+    state: &mut WhopState,
+    account_id: &str,
+    event: Event,
+    now: Timestamp,
+) -> Result<String, RecordError> {
+    let mut event_id = None;
+    for entry in event.into_entries() {
+        if let Applied::Event(recorded) = state.apply(account_id, entry, now)? {
+            event_id = Some(recorded.event_id);
+        }
+    }
+    Ok(event_id.unwrap_or_else(|| unreachable!("a built event holds one event entry")))
 }

@@ -3,9 +3,9 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::account::Account;
 use super::field::{FieldValue, PersonField, PersonView};
 use super::filter::Filters;
+use super::tenant::Account;
 
 /// Sort direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -143,7 +143,7 @@ fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::whop::event::Event;
+    use crate::whop::log::Event;
     use crate::whop::timeline::WindowAggregate;
     use proptest::prelude::*;
 
@@ -157,7 +157,7 @@ mod tests {
             Event::page_view().visitor("d").name("Dee").at(1_000),
         ];
         for event in events {
-            account.record(event.into_new_event(), 0).unwrap();
+            account.record(event, 0).unwrap();
         }
         account
     }
@@ -286,7 +286,7 @@ mod tests {
                 if named {
                     event = event.name(format!("n{visitor}"));
                 }
-                account.record(event.into_new_event(), 0).unwrap();
+                account.record(event, 0).unwrap();
             }
             let query = ListQuery {
                 from,

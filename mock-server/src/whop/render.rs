@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::event::AdLevel;
 use super::field::PersonView;
+use super::log::AdLevel;
 
 /// The body of `GET /people`.
 #[derive(Debug, Serialize)]

@@ -1,33 +1,31 @@
-//! The Whop section of a seed file: accounts (each with its ad catalogue and its event log)
-//! and API keys.
+//! The Whop section of a seed: accounts, each with its log of [`Entry`]s, and API keys.
 //!
-//! Everything else the Whop state holds is derived from those: people, merges, timelines,
-//! the identity index and the deduplication set are projections of the log; the record and
-//! event ids come from a per-account generator that a replay in log order drives exactly as
-//! the original writes did; generated key tokens skip the registered ones, so the next one
-//! is the same after a reload (see [`WhopState::add_key`]). The ad catalogue is not derived
-//! (display data can be set without an event), so it is exported as it stands. So an export
-//! is the accounts' ad catalogues and logs (in log order) plus the keys, and a load replays
-//! the logs through the same code as `POST /events`.
-//! The format is documented in `docs/whop.md`, "Seed format".
+//! An account's log is the one it keeps in memory: [`WhopState::export_seed`] copies it, and
+//! [`WhopState::load_seed`] applies every entry to a scratch account through
+//! [`Account::apply`] (the write path of `POST /events` and [`Whop::ingest`](super::Whop::ingest))
+//! and puts the account in place only when all of them apply. Ids are generated per account
+//! and deterministically, so a fresh account applying an exported log regenerates the same
+//! next ids; that is why an account that already holds entries cannot take more from a seed.
+//! Generated key tokens skip the registered ones, so the next one is the same after a load
+//! (see [`WhopState::add_key`]). The format is documented in `docs/whop.md`, "Seed format".
 
-mod export;
-mod load;
-mod time;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use time::SeedTime;
-
+use super::keys::KeyScope;
+use super::log::Entry;
 use super::state::WhopState;
+use super::tenant::{Account, Applied, RecordError};
 use crate::clock::Clock;
+use crate::durable::unlogged;
 use crate::seed::SeedError;
 
 /// The Whop section of a seed file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WhopSeed {
-    /// Accounts (`biz_…`) and their data.
+    /// Accounts (`biz_…`) and their logs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountSeed>,
     /// API keys and the accounts each reaches.
@@ -35,125 +33,20 @@ pub struct WhopSeed {
     pub keys: Vec<KeySeed>,
 }
 
-/// One account: the display data of its ad entities and its events, oldest write first.
+/// One account and its log, oldest entry first.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSeed {
     /// The account id (`biz_…`).
     pub id: String,
-    /// Display data of ad campaigns, as Whop shows them under a person's `campaigns`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub campaigns: Vec<AdRefSeed>,
-    /// Display data of ad sets (`ad_sets`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ad_sets: Vec<AdRefSeed>,
-    /// Display data of ads (`ads`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ads: Vec<AdRefSeed>,
-    /// The account's events in the order they were recorded (which decides ids and merges;
-    /// times may go back and forth).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<EventSeed>,
-}
-
-/// An ad campaign, ad set or ad: Whop's `AdRef`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AdRefSeed {
-    /// Its id, as events name it in `context`.
-    pub id: String,
-    /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Thumbnail image URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thumbnail_url: Option<String>,
-}
-
-/// One pixel event, in the vocabulary of Whop's `POST /events` body.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventSeed {
-    /// The event's id (`evnt_…`); generated when omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// `page` (or `page_view`), a standard name (`lead`, `add_to_cart`…), `purchase` (or
-    /// `payment.completed`), `payment.failed`, `custom`, or any other name (a custom event).
-    pub event_name: String,
-    /// The name of a `custom` event (required with it, refused without it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_name: Option<String>,
-    /// When it happened; default: the clock's now at load time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_time: Option<SeedTime>,
-    /// The client's deduplication id: no two events of a seed may share a name and one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
-    /// A payment's value in US dollars (only for payments; default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// Who: at least one identifier is required.
-    #[serde(default, skip_serializing_if = "UserSeed::is_empty")]
-    pub user: UserSeed,
-    /// The ad entities the event is attributed to.
-    #[serde(default, skip_serializing_if = "ContextSeed::is_empty")]
-    pub context: ContextSeed,
-    /// The page URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-
-/// The `user` of an event: identifiers and contact details.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserSeed {
-    /// Pixel visitor id (`wuid_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anonymous_id: Option<String>,
-    /// Whop user id (`user_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// The account's own id for the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
-    /// E-mail: an identifier (case-insensitive) and a contact detail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
-impl UserSeed {
-    /// Whether no field is set.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-/// The `context` of an event: its ad attribution.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContextSeed {
-    /// Campaign id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ad_campaign_id: Option<String>,
-    /// Ad set id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ad_set_id: Option<String>,
-    /// Ad id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ad_id: Option<String>,
-}
-
-impl ContextSeed {
-    /// Whether no field is set.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
+    /// Its writes in the order they were made (which decides ids and merges; event times may
+    /// go back and forth), each a single-key map: `- event: {…}` or `- ad: {…}`.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "serde_yaml::with::singleton_map_recursive"
+    )]
+    pub log: Vec<Entry>,
 }
 
 /// An API key: an account key (`account_id`) or a multi-account key (`account_ids`).
@@ -181,18 +74,215 @@ impl WhopSeed {
 
 impl WhopState {
     /// Everything in this state as a seed, in a stable order (two exports of equal states are
-    /// equal): accounts by id, each with its catalogue by id and its log in log order, then
-    /// keys by token.
+    /// equal): accounts by id, each with its whole log, then keys by token.
     pub fn export_seed(&self) -> WhopSeed {
-        export::export(self)
+        let mut accounts: Vec<&Account> = self.accounts().collect();
+        accounts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let mut keys: Vec<(&str, &KeyScope)> = self.keys.iter().collect();
+        keys.sort_unstable_by_key(|(token, _)| *token);
+        WhopSeed {
+            accounts: accounts
+                .into_iter()
+                .map(|account| AccountSeed {
+                    id: account.id.clone(),
+                    log: account.log().to_vec(),
+                })
+                .collect(),
+            keys: keys
+                .into_iter()
+                .map(|(token, scope)| {
+                    let (account_id, account_ids) = match scope {
+                        KeyScope::Account(account) => (Some(account.clone()), None),
+                        KeyScope::MultiAccount(accounts) => {
+                            (None, Some(accounts.iter().cloned().collect()))
+                        }
+                    };
+                    KeySeed {
+                        token: Some(token.to_owned()),
+                        account_id,
+                        account_ids,
+                    }
+                })
+                .collect(),
+        }
     }
 
-    /// Adds the seed's accounts, keys and events. All or nothing: on error the state is
-    /// unchanged. An account that already holds events refuses a seed's events or ads; a
-    /// token already registered with another scope is refused. Events without a time happen
-    /// at `clock`'s now.
+    /// Adds the seed's accounts, keys and entries. All or nothing: on error the state is
+    /// unchanged and the error names the entry at fault. An account that already holds
+    /// entries refuses more; a token already registered with another scope is refused.
+    /// Events without a time happen at `clock`'s now.
     pub fn load_seed(&mut self, seed: &WhopSeed, clock: &Clock) -> Result<(), SeedError> {
-        load::load(self, seed, clock.now())
+        let accounts = load_accounts(self, seed, clock)?;
+        let keys = plan_keys(self, seed)?;
+        for account in accounts {
+            self.replace_account(account);
+        }
+        // Named tokens first, so that generated ones skip them.
+        let (named, generated): (Vec<_>, Vec<_>) =
+            keys.into_iter().partition(|key| key.0.is_some());
+        for (token, scope) in named.into_iter().chain(generated) {
+            self.add_key(token.as_deref(), scope);
+        }
+        Ok(())
+    }
+}
+
+/// Every account of the seed that brings entries, applied without touching `state`.
+fn load_accounts(
+    state: &WhopState,
+    seed: &WhopSeed,
+    clock: &Clock,
+) -> Result<Vec<Account>, SeedError> {
+    let now = clock.timestamp();
+    let mut seen = HashSet::new();
+    let mut accounts = Vec::new();
+    for (index, account_seed) in seed.accounts.iter().enumerate() {
+        let path = format!("whop.accounts[{index}]");
+        let id = non_blank(&account_seed.id, &format!("{path}.id"))?;
+        if !seen.insert(id) {
+            return Err(SeedError::new(
+                format!("{path}.id"),
+                format!("account `{id}` is listed twice"),
+            ));
+        }
+        let existing = state.account(id).map_or(0, Account::log_len);
+        if account_seed.log.is_empty() {
+            if state.account(id).is_none() {
+                accounts.push(Account::new(id));
+            }
+            continue;
+        }
+        if existing > 0 {
+            return Err(SeedError::new(
+                format!("{path}.id"),
+                format!(
+                    "account `{id}` already holds {existing} entries; a seed can only fill an account that has none, so that its ids are the ones it was exported with"
+                ),
+            ));
+        }
+        let mut account = Account::new(id);
+        let mut event_ids = HashSet::new();
+        for (position, entry) in account_seed.log.iter().enumerate() {
+            let path = format!("{path}.log[{position}]");
+            let applied = account
+                .apply(entry.clone(), now, &mut unlogged)
+                .map_err(|error| refusal(&path, error))?;
+            match applied {
+                Applied::Event(recorded) if recorded.duplicate => {
+                    return Err(SeedError::new(
+                        format!("{path}.event.event_id"),
+                        format!(
+                            "an earlier event ({}) has the same event_name and event_id, so this one would be ignored",
+                            recorded.event_id
+                        ),
+                    ));
+                }
+                Applied::Event(recorded) => {
+                    if !event_ids.insert(recorded.event_id.clone()) {
+                        return Err(SeedError::new(
+                            format!("{path}.event.id"),
+                            format!("`{}` is the id of an earlier event too", recorded.event_id),
+                        ));
+                    }
+                }
+                Applied::Ad => {}
+            }
+        }
+        accounts.push(account);
+    }
+    Ok(accounts)
+}
+
+/// The seed error for an entry at `path` the account refused.
+fn refusal(path: &str, error: RecordError) -> SeedError {
+    let field = match error {
+        RecordError::NoEventName => ".event.event_name",
+        RecordError::NoCustomName | RecordError::StrayCustomName => ".event.custom_name",
+        RecordError::NoIdentity => ".event.user",
+        RecordError::AmountOutOfRange | RecordError::StrayValue => ".event.value",
+        RecordError::BlankAdId => ".ad.id",
+        RecordError::LogFull | RecordError::Storage(_) => "",
+    };
+    SeedError::new(format!("{path}{field}"), error.to_string())
+}
+
+/// The keys to add, as `(token, scope)`: checked against each other and the state. A token
+/// already registered with the same scope is kept as it is.
+fn plan_keys(
+    state: &WhopState,
+    seed: &WhopSeed,
+) -> Result<Vec<(Option<String>, KeyScope)>, SeedError> {
+    let only_account = match seed.accounts.as_slice() {
+        [only] => Some(only.id.as_str()),
+        _ => None,
+    };
+    let mut named: HashMap<&str, usize> = HashMap::new();
+    let mut keys = Vec::new();
+    for (index, key) in seed.keys.iter().enumerate() {
+        let path = format!("whop.keys[{index}]");
+        let scope = scope(key, only_account, &path)?;
+        let Some(token) = key.token.as_deref() else {
+            keys.push((None, scope));
+            continue;
+        };
+        let token_path = format!("{path}.token");
+        let token = non_blank(token, &token_path)?;
+        if let Some(earlier) = named.insert(token, index) {
+            return Err(SeedError::new(
+                token_path,
+                format!("whop.keys[{earlier}] has the same token"),
+            ));
+        }
+        match state.keys.scope(token) {
+            Some(registered) if *registered == scope => {}
+            Some(_) => {
+                return Err(SeedError::new(
+                    token_path,
+                    "this token is already a key with another scope",
+                ));
+            }
+            None => keys.push((Some(token.to_owned()), scope)),
+        }
+    }
+    Ok(keys)
+}
+
+/// What `key` reaches: `account_id` for an account key, `account_ids` for a multi-account
+/// key, and by default the seed's only account.
+fn scope(key: &KeySeed, only_account: Option<&str>, path: &str) -> Result<KeyScope, SeedError> {
+    match (&key.account_id, &key.account_ids) {
+        (Some(account), None) => Ok(KeyScope::Account(
+            non_blank(account, &format!("{path}.account_id"))?.to_owned(),
+        )),
+        (None, Some(accounts)) => {
+            let mut reached = BTreeSet::new();
+            for (index, account) in accounts.iter().enumerate() {
+                let account = non_blank(account, &format!("{path}.account_ids[{index}]"))?;
+                reached.insert(account.to_owned());
+            }
+            Ok(KeyScope::MultiAccount(reached))
+        }
+        (Some(_), Some(_)) => Err(SeedError::new(
+            path,
+            "give account_id (an account key) or account_ids (a multi-account key), not both",
+        )),
+        (None, None) => only_account
+            .map(|account| KeyScope::Account(account.to_owned()))
+            .ok_or_else(|| {
+                SeedError::new(
+                    format!("{path}.account_id"),
+                    "is required unless the seed has exactly one account (or give account_ids)",
+                )
+            }),
+    }
+}
+
+/// `text`, unless it is empty or white space.
+fn non_blank<'a>(text: &'a str, path: &str) -> Result<&'a str, SeedError> {
+    if text.trim().is_empty() {
+        Err(SeedError::new(path, "must not be blank"))
+    } else {
+        Ok(text)
     }
 }
 
@@ -205,13 +295,14 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::Timestamp;
     use crate::http::{ApiRequest, ApiResponse};
     use crate::router::App;
     use crate::seed::Seed;
     use crate::vendor_handle::{read_lock, write_lock};
-    use crate::whop::event::{AdLevel, EventKind};
     use crate::whop::field::PersonField;
     use crate::whop::keys::KeyScope;
+    use crate::whop::log::{AdDisplay, AdLevel, PixelEvent, User};
     use crate::whop::{AdEntity, Event, StandardEvent, Whop, demo};
 
     /// 2026-01-31T12:00:00Z.
@@ -328,11 +419,13 @@ mod tests {
                     &[&all_time[..], &[("filters", &filters)]].concat(),
                 );
             }
-            let times: Vec<i64> = account
-                .events
-                .iter()
-                .filter_map(|e| e.event_time.as_ref()?.unix_seconds().ok())
-                .collect();
+            let events = || {
+                account.log.iter().filter_map(|entry| match entry {
+                    Entry::Event(event) => Some(event),
+                    Entry::Ad(_) => None,
+                })
+            };
+            let times: Vec<i64> = events().map(PixelEvent::seconds).collect();
             if let (Some(&lo), Some(&hi)) = (times.iter().min(), times.iter().max()) {
                 let (from, to) = ((lo / 2 + hi / 2).to_string(), hi.to_string());
                 read(
@@ -341,7 +434,7 @@ mod tests {
                     &[("account_id", a), ("from", &from), ("to", &to)],
                 );
             }
-            let identifiers = account.events.iter().flat_map(|e| {
+            let identifiers = events().flat_map(|e| {
                 let u = &e.user;
                 [&u.anonymous_id, &u.user_id, &u.external_id, &u.email]
                     .into_iter()
@@ -429,18 +522,17 @@ mod tests {
             return Vec::new();
         };
         account
-            .events()
+            .log()
             .iter()
-            .filter(|event| event.event_id.is_some())
+            .filter_map(|entry| match entry {
+                Entry::Event(event) if event.event_id.is_some() => Some(event),
+                Entry::Event(_) | Entry::Ad(_) => None,
+            })
             .map(|event| {
-                let (name, custom) = match &event.kind {
-                    EventKind::Custom(custom) => ("custom", Some(custom)),
-                    kind => (kind.name(), None),
-                };
-                let body = json!({"account_id": account_id, "event_name": name,
-                    "custom_name": custom, "event_id": event.event_id,
+                let body = json!({"account_id": account_id, "event_name": event.event_name,
+                    "custom_name": event.custom_name, "event_id": event.event_id,
                     "user": {"anonymous_id": "wuid_resent"}});
-                (event.id.clone(), body)
+                (event.id.clone().unwrap_or_default(), body)
             })
             .collect()
     }
@@ -496,10 +588,15 @@ mod tests {
         for event in typed {
             whop.ingest("biz_a", event).unwrap();
         }
-        write_lock(&app.whop).ensure_account("biz_a").describe_ad(
-            AdLevel::Campaign,
-            &AdEntity::new("adcamp_orphan").name("Orphan"),
-        );
+        let orphan = AdDisplay {
+            level: AdLevel::Campaign,
+            id: "adcamp_orphan".into(),
+            name: Some("Orphan".into()),
+            thumbnail_url: None,
+        };
+        write_lock(&app.whop)
+            .apply("biz_a", Entry::Ad(orphan), app.clock.timestamp())
+            .unwrap();
         let at = rfc3339;
         let bodies = [
             json!({"account_id": "biz_b", "event_name": "page_view", "event_time": at(NOW - 50),
@@ -533,50 +630,89 @@ mod tests {
         app
     }
 
+    /// The events of an exported account, in log order.
+    fn events(account: &AccountSeed) -> Vec<&PixelEvent> {
+        account
+            .log
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Event(event) => Some(event),
+                Entry::Ad(_) => None,
+            })
+            .collect()
+    }
+
+    /// The display data entries of an exported account, in log order.
+    fn ads(account: &AccountSeed) -> Vec<&AdDisplay> {
+        account
+            .log
+            .iter()
+            .filter_map(|entry| match entry {
+                Entry::Ad(ad) => Some(ad),
+                Entry::Event(_) => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn every_kind_of_write_survives_a_round_trip() {
         let app = varied_app();
         let seed = assert_round_trip(&app);
         let ids: Vec<&str> = seed.accounts.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["biz_a", "biz_b", "biz_c", "biz_empty"]);
-        let a = &seed.accounts[0];
-        assert_eq!(a.events.len(), 11, "the duplicate is not in the log");
-        assert_eq!(a.campaigns.len(), 2);
+        let a = events(&seed.accounts[0]);
+        assert_eq!(a.len(), 11, "the duplicate is not in the log");
+        let campaigns: Vec<&AdDisplay> = ads(&seed.accounts[0])
+            .into_iter()
+            .filter(|ad| ad.level == AdLevel::Campaign)
+            .collect();
         assert_eq!(
-            a.campaigns[0].thumbnail_url.as_deref(),
+            campaigns.len(),
+            3,
+            "named, then a thumbnail added, then the orphan"
+        );
+        assert_eq!(
+            campaigns[1].thumbnail_url.as_deref(),
             Some("https://t/c.png")
         );
-        let custom = &a.events[2];
+        let custom = a[2];
         assert_eq!(
             (
-                custom.event_name.as_str(),
+                &*custom.event_name,
                 custom.custom_name.as_deref(),
-                custom.value
+                custom.usd_cents
             ),
             ("custom", Some("purchase"), None)
         );
-        assert_eq!(a.events[5].value, Some(49.99));
-        assert_eq!(a.events[5].event_id.as_deref(), Some("order-1"));
+        assert_eq!(a[5].usd_cents, Some(4999));
+        assert_eq!(a[5].event_id.as_deref(), Some("order-1"));
         assert_eq!(
-            a.events[7].event_time,
-            Some(SeedTime::Unix(300_000_000_000))
+            a[7].event_time,
+            Some(Timestamp::from_unix_seconds(300_000_000_000))
         );
+        assert_eq!(a[9].event_time, Some(Timestamp::from_unix_seconds(NOW)));
+        let b = events(&seed.accounts[1]);
         assert_eq!(
-            a.events[9].event_time,
-            Some(SeedTime::Text("2026-01-31T12:00:00Z".into()))
+            b[1].event_time,
+            Some(Timestamp::from_unix_seconds(NOW - 3_600)),
+            "fractions of a second are dropped"
         );
-        let b = &seed.accounts[1];
-        assert_eq!(
-            b.events[1].event_time,
-            Some(SeedTime::Text("2026-01-31T11:00:00Z".into()))
-        );
-        assert_eq!(b.events[1].value, Some(10.8));
-        assert_eq!(b.events[2].user.email, None, "blank strings are not stored");
+        assert_eq!(b[1].usd_cents, Some(1080));
+        assert_eq!(b[2].user.email, None, "blank strings are not stored");
         assert!(
             seed.keys
                 .iter()
                 .any(|k| k.account_ids.as_deref() == Some(&[]))
         );
+        let yaml = serde_yaml::to_string(&Seed {
+            whop: seed.clone(),
+            ..Seed::default()
+        })
+        .unwrap();
+        assert!(yaml.contains("- event:\n"), "{yaml}");
+        assert!(yaml.contains("id: evnt_"), "{yaml}");
+        assert!(yaml.contains("value: 49.99"), "{yaml}");
+        assert!(yaml.contains("event_time: 2026-01-31T11:00:00Z"), "{yaml}");
     }
 
     #[test]
@@ -586,7 +722,18 @@ mod tests {
         let seed = assert_round_trip(&app);
         let demo = &seed.accounts[0];
         assert_eq!(demo.id, demo::DEMO_ACCOUNT);
-        assert!(demo.events.len() > 1_000 && demo.ads.len() == 12);
+        assert!(events(demo).len() > 1_000, "{}", events(demo).len());
+        let levels: Vec<AdLevel> = ads(demo).iter().map(|ad| ad.level).collect();
+        let count = |level| levels.iter().filter(|l| **l == level).count();
+        assert_eq!(
+            (
+                count(AdLevel::Campaign),
+                count(AdLevel::AdSet),
+                count(AdLevel::Ad)
+            ),
+            (3, 6, 12),
+            "display data is logged once per ad entity, where it first appears"
+        );
         let listed = get(&app, demo::DEMO_KEY, PEOPLE, &[("sort", "ltv")]).json_body();
         assert!(listed["total_count"].as_u64().unwrap() > 100);
     }
@@ -598,15 +745,17 @@ mod tests {
 whop:
   accounts:
     - id: biz_min
-      campaigns: [{id: adcamp_1, name: Launch}]
-      events:
-        - event_name: page
-          user: {anonymous_id: wuid_1}
-          context: {ad_campaign_id: adcamp_1}
-        - event_name: purchase
-          value: 19.5
-          event_time: 2026-01-30T10:00:00.123Z
-          user: {anonymous_id: wuid_1, email: ada@example.com, name: Ada}
+      log:
+        - ad: {level: campaign, id: adcamp_1, name: Launch}
+        - event:
+            event_name: page
+            user: {anonymous_id: wuid_1}
+            context: {ad_campaign_id: adcamp_1}
+        - event:
+            event_name: purchase
+            value: 19.5
+            event_time: 2026-01-30T10:00:00.123Z
+            user: {anonymous_id: wuid_1, email: ada@example.com, name: Ada}
   keys:
     - token: min_key
     - {}
@@ -641,7 +790,7 @@ whop:
         assert!(generated.starts_with("apik_"));
         assert_eq!(get(&app, generated, PEOPLE, &[]).status, 200);
         assert_eq!(
-            exported.accounts[0].events[0]
+            events(&exported.accounts[0])[0]
                 .id
                 .as_deref()
                 .map(|id| &id[..5]),
@@ -651,24 +800,23 @@ whop:
 
     #[test]
     fn explicit_event_ids_are_kept() {
+        let mut event = PixelEvent::named("page");
+        event.id = Some("evnt_mine".into());
+        event.user = User {
+            anonymous_id: Some("wuid_1".into()),
+            ..User::default()
+        };
         let mut seed = WhopSeed::default();
         seed.accounts.push(AccountSeed {
             id: "biz_ids".into(),
-            events: vec![EventSeed {
-                id: Some("evnt_mine".into()),
-                event_name: "page".into(),
-                user: UserSeed {
-                    anonymous_id: Some("wuid_1".into()),
-                    ..UserSeed::default()
-                },
-                ..EventSeed::default()
-            }],
-            ..AccountSeed::default()
+            log: vec![Entry::Event(event)],
         });
         let mut state = WhopState::default();
         state.load_seed(&seed, &Clock::frozen_at(NOW)).unwrap();
-        let event = &state.account("biz_ids").unwrap().events()[0];
-        assert_eq!(event.id, "evnt_mine");
+        let Entry::Event(event) = &state.account("biz_ids").unwrap().log()[0] else {
+            panic!("the seed holds one event");
+        };
+        assert_eq!(event.id.as_deref(), Some("evnt_mine"));
     }
 
     /// A state with some data, the seed (YAML `whop:` section) to load into it, and where
@@ -685,57 +833,53 @@ whop:
 
     #[test]
     fn bad_entries_are_refused_with_their_path_and_change_nothing() {
-        let ok = "{id: biz_new, events: [{event_name: page, user: {anonymous_id: w}}]}";
+        let ok = "{id: biz_new, log: [{event: {event_name: page, user: {anonymous_id: w}}}]}";
+        let one = |entries: &str| format!("whop: {{accounts: [{{id: biz_x, log: [{entries}]}}]}}");
         let cases = [
             (
-                format!("whop: {{accounts: [{ok}, {{id: biz_x, events: [{{event_name: page, user: {{anonymous_id: w}}}}, {{event_name: page, event_time: yesterday, user: {{anonymous_id: w}}}}]}}]}}"),
-                "whop.accounts[1].events[1].event_time",
-                "RFC 3339",
-            ),
-            (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: page, user: {name: Nobody}}]}]}".into(),
-                "whop.accounts[0].events[0].user",
+                one("{event: {event_name: page, user: {name: Nobody}}}"),
+                "whop.accounts[0].log[0].event.user",
                 "no identifier",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: lead, value: 5, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].value",
+                one("{event: {event_name: lead, value: 5, user: {user_id: u}}}"),
+                "whop.accounts[0].log[0].event.value",
                 "only a payment",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: purchase, value: -1, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].value",
-                "non-negative",
-            ),
-            (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: purchase, value: 2e9, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].value",
+                one("{event: {event_name: purchase, value: 2e9, user: {user_id: u}}}"),
+                "whop.accounts[0].log[0].event.value",
                 "1000000000",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: custom, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].custom_name",
+                one("{event: {event_name: custom, user: {user_id: u}}}"),
+                "whop.accounts[0].log[0].event.custom_name",
                 "required",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: lead, custom_name: x, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].custom_name",
+                one("{event: {event_name: lead, custom_name: x, user: {user_id: u}}}"),
+                "whop.accounts[0].log[0].event.custom_name",
                 "only goes with",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: ' ', user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[0].event_name",
+                one("{event: {event_name: ' ', user: {user_id: u}}}"),
+                "whop.accounts[0].log[0].event.event_name",
                 "blank",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{event_name: purchase, event_id: o1, user: {user_id: u}}, {event_name: page, user: {user_id: u}}, {event_name: purchase, event_id: o1, user: {user_id: v}}]}]}".into(),
-                "whop.accounts[0].events[2].event_id",
+                one("{event: {event_name: purchase, event_id: o1, user: {user_id: u}}}, {event: {event_name: page, user: {user_id: u}}}, {event: {event_name: purchase, event_id: o1, user: {user_id: v}}}"),
+                "whop.accounts[0].log[2].event.event_id",
                 "same event_name and event_id",
             ),
             (
-                "whop: {accounts: [{id: biz_x, events: [{id: evnt_1, event_name: page, user: {user_id: u}}, {id: evnt_1, event_name: page, user: {user_id: u}}]}]}".into(),
-                "whop.accounts[0].events[1].id",
+                one("{event: {id: evnt_1, event_name: page, user: {user_id: u}}}, {event: {id: evnt_1, event_name: page, user: {user_id: u}}}"),
+                "whop.accounts[0].log[1].event.id",
                 "earlier event",
+            ),
+            (
+                one("{ad: {level: ad, id: ' '}}"),
+                "whop.accounts[0].log[0].ad.id",
+                "blank",
             ),
             (
                 format!("whop: {{accounts: [{ok}, {{id: biz_y}}, {{id: biz_new}}]}}"),
@@ -743,14 +887,9 @@ whop:
                 "listed twice",
             ),
             (
-                "whop: {accounts: [{id: biz_x, ads: [{id: ad_1}, {id: ad_1}]}]}".into(),
-                "whop.accounts[0].ads[1].id",
-                "listed twice",
-            ),
-            (
-                "whop: {accounts: [{id: biz_a, events: [{event_name: page, user: {user_id: u}}]}]}".into(),
+                "whop: {accounts: [{id: biz_a, log: [{event: {event_name: page, user: {user_id: u}}}]}]}".into(),
                 "whop.accounts[0].id",
-                "already holds 11 events",
+                "already holds 15 entries",
             ),
             (
                 format!("whop: {{accounts: [{ok}], keys: [{{token: k, account_id: biz_new, account_ids: [biz_new]}}]}}"),
@@ -784,15 +923,33 @@ whop:
     }
 
     #[test]
-    fn typos_are_caught_when_the_document_is_read() {
-        let error = Seed::from_yaml("whop: {accounts: [{id: b, events: [{evnt_name: page}]}]}")
-            .unwrap_err();
-        assert!(error.message.contains("evnt_name"), "{error}");
-        let error = Seed::from_yaml(
-            "whop: {accounts: [{id: b, events: [{event_name: page, user: {mail: x}}]}]}",
-        )
-        .unwrap_err();
-        assert!(error.message.contains("mail"), "{error}");
+    fn malformed_entries_and_typos_are_caught_when_the_document_is_read() {
+        for (yaml, expected) in [
+            (
+                "whop: {accounts: [{id: b, log: [{event: {evnt_name: page}}]}]}",
+                "evnt_name",
+            ),
+            (
+                "whop: {accounts: [{id: b, log: [{event: {event_name: page, user: {mail: x}}}]}]}",
+                "mail",
+            ),
+            (
+                "whop: {accounts: [{id: b, log: [{event: {event_name: page, event_time: yesterday}}]}]}",
+                "RFC 3339",
+            ),
+            (
+                "whop: {accounts: [{id: b, log: [{event: {event_name: purchase, value: -1}}]}]}",
+                "non-negative",
+            ),
+            (
+                "whop: {accounts: [{id: b, log: [{visit: {event_name: page}}]}]}",
+                "visit",
+            ),
+            ("whop: {accounts: [{id: b, events: []}]}", "events"),
+        ] {
+            let error = Seed::from_yaml(yaml).unwrap_err();
+            assert!(error.message.contains(expected), "{yaml}: {error}");
+        }
     }
 
     #[test]
@@ -804,10 +961,10 @@ whop:
 whop:
   accounts:
     - id: biz_empty
-      events: [{event_name: page, user: {anonymous_id: wuid_e}}]
+      log: [{event: {event_name: page, user: {anonymous_id: wuid_e}}}]
     - id: biz_a
     - id: biz_d
-      events: [{event_name: page, user: {anonymous_id: wuid_d}}]
+      log: [{event: {event_name: page, user: {anonymous_id: wuid_d}}}]
   keys:
     - {token: key_b, account_id: biz_b}
     - {token: key_d, account_id: biz_d}
@@ -819,7 +976,7 @@ whop:
         let account =
             |seed: &WhopSeed, id: &str| seed.accounts.iter().find(|a| a.id == id).cloned();
         assert_eq!(account(&after, "biz_a"), account(&before, "biz_a"));
-        assert_eq!(account(&after, "biz_empty").unwrap().events.len(), 1);
+        assert_eq!(account(&after, "biz_empty").unwrap().log.len(), 1);
         assert_eq!(after.keys.len(), before.keys.len() + 1);
         assert_eq!(
             get(&app, "key_d", PEOPLE, &[]).json_body()["total_count"],

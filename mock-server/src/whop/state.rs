@@ -1,10 +1,12 @@
-//! Everything the Whop mock holds: accounts and keys.
+//! Everything the Whop mock holds: accounts and keys, and the one write path into them.
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::account::{Account, RecordError, Recorded};
-use super::event::NewEvent;
 use super::keys::{KeyRing, KeyScope};
+use super::log::Entry;
+use super::tenant::{Account, Applied, RecordError};
+use crate::Timestamp;
+use crate::durable::{Durable, Logged, Record};
 use crate::ids::IdGenerator;
 
 /// The Whop mock's state: every account and every key.
@@ -14,19 +16,31 @@ pub struct WhopState {
     /// The API keys.
     pub keys: KeyRing,
     key_ids: IdGenerator,
+    durable: Durable,
 }
 
 impl Default for WhopState {
     fn default() -> Self {
-        Self {
-            accounts: HashMap::new(),
-            keys: KeyRing::default(),
-            key_ids: IdGenerator::seeded("whop-keys"),
-        }
+        Self::new(Durable::default())
     }
 }
 
 impl WhopState {
+    /// An empty state whose accounts log their entries to `durable`.
+    pub fn new(durable: Durable) -> Self {
+        Self {
+            accounts: HashMap::new(),
+            keys: KeyRing::default(),
+            key_ids: IdGenerator::seeded("whop-keys"),
+            durable,
+        }
+    }
+
+    /// Forgets every account and key (still logging to the same data directory).
+    pub fn clear(&mut self) {
+        *self = Self::new(self.durable.clone());
+    }
+
     /// Creates `account_id` if it does not exist yet.
     pub fn ensure_account(&mut self, account_id: &str) -> &mut Account {
         self.accounts
@@ -44,7 +58,7 @@ impl WhopState {
         self.accounts.values()
     }
 
-    /// Puts `account` in place of any account with the same id (a seed's finished replay).
+    /// Puts `account` in place of any account with the same id (a seed's finished load).
     pub(super) fn replace_account(&mut self, account: Account) {
         self.accounts.insert(account.id.clone(), account);
     }
@@ -76,13 +90,34 @@ impl WhopState {
         }
     }
 
-    /// Records `event` in `account_id` (created if needed) at clock time `now`.
-    pub fn record(
+    /// Applies `entry` to `account_id` at clock time `now`, logging it to the data directory
+    /// first (see [`Account::apply`]). An account that does not exist yet is created, unless
+    /// the entry is refused.
+    pub fn apply(
         &mut self,
         account_id: &str,
-        event: NewEvent,
-        now: i64,
-    ) -> Result<Recorded, RecordError> {
-        self.ensure_account(account_id).record(event, now)
+        entry: Entry,
+        now: Timestamp,
+    ) -> Result<Applied, RecordError> {
+        let durable = &self.durable;
+        let mut log = |entry: &Entry| {
+            durable.append(|| {
+                Record::Entry(Box::new(Logged::Whop {
+                    tenant: account_id.to_owned(),
+                    at: now,
+                    entry: entry.clone(),
+                }))
+            })
+        };
+        let mut created = None;
+        let account = match self.accounts.get_mut(account_id) {
+            Some(account) => account,
+            None => created.insert(Account::new(account_id)),
+        };
+        let applied = account.apply(entry, now, &mut log)?;
+        if let Some(account) = created {
+            self.accounts.insert(account_id.to_owned(), account);
+        }
+        Ok(applied)
     }
 }

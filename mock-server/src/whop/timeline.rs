@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::event::{AdLevel, EventKind, StoredEvent};
+use super::log::{AdLevel, EventKind, PixelEvent};
 
 /// Marks "no event so far carries this detail".
 const NONE: u32 = u32::MAX;
@@ -20,18 +20,19 @@ struct Own {
 }
 
 impl Own {
-    fn of(event: &StoredEvent) -> Self {
-        let (purchase, usd_cents) = match event.kind {
+    fn of(event: &PixelEvent) -> Self {
+        let kind = event.kind();
+        let (purchase, usd_cents) = match kind {
             EventKind::Purchase { usd_cents } => (true, usd_cents),
             _ => (false, 0),
         };
         Self {
             purchase,
             usd_cents,
-            failed_payment: event.kind == EventKind::FailedPayment,
-            name: event.traits.name.is_some(),
-            email: event.traits.email.is_some(),
-            phone: event.traits.phone.is_some(),
+            failed_payment: kind == EventKind::FailedPayment,
+            name: event.user.name.is_some(),
+            email: event.user.email.is_some(),
+            phone: event.user.phone.is_some(),
         }
     }
 }
@@ -145,20 +146,21 @@ impl Timeline {
 
     /// Adds `event`, stored at `log_index` in the account log. Appending in time order costs
     /// O(1); a late event costs the entries after it.
-    pub fn insert(&mut self, log_index: u32, event: &StoredEvent) {
-        let key = (event.time, log_index);
+    pub fn insert(&mut self, log_index: u32, event: &PixelEvent) {
+        let time = event.seconds();
+        let key = (time, log_index);
         let position = self.entries.partition_point(|entry| entry.key() < key);
         let entry = Entry {
-            time: event.time,
+            time,
             log_index,
             own: Own::of(event),
             totals: Totals::ZERO,
         };
         self.entries.insert(position, entry);
-        for (level, id) in event.attribution.touches() {
+        for (level, id) in event.context.touches() {
             let times = self.ad_touches.entry((level, id.to_owned())).or_default();
-            let at = times.partition_point(|time| *time <= event.time);
-            times.insert(at, event.time);
+            let at = times.partition_point(|touched| *touched <= time);
+            times.insert(at, time);
         }
         self.recompute_from(position);
     }
@@ -266,53 +268,59 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::whop::event::{Attribution, Identity, Traits};
+    use crate::Timestamp;
     use proptest::prelude::*;
 
-    fn event(time: i64, kind: EventKind, name: Option<&str>) -> StoredEvent {
-        StoredEvent {
-            id: String::new(),
-            kind,
-            time,
-            event_id: None,
-            identity: Identity::default(),
-            traits: Traits {
-                name: name.map(str::to_owned),
-                ..Traits::default()
-            },
-            attribution: Attribution::default(),
-            ad_entities: Vec::new(),
-            url: None,
-        }
+    /// What the strategies below draw an event's kind from.
+    #[derive(Clone, Copy, Debug)]
+    enum Kind {
+        PageView,
+        Purchase(i64),
+        FailedPayment,
+    }
+
+    fn event(time: i64, kind: Kind, name: Option<&str>) -> PixelEvent {
+        let mut event = match kind {
+            Kind::PageView => PixelEvent::named("page"),
+            Kind::Purchase(usd_cents) => {
+                let mut purchase = PixelEvent::named("purchase");
+                purchase.usd_cents = Some(usd_cents);
+                purchase
+            }
+            Kind::FailedPayment => PixelEvent::named("payment.failed"),
+        };
+        event.event_time = Some(Timestamp::from_unix_seconds(time));
+        event.user.name = name.map(str::to_owned);
+        event
     }
 
     /// The window computed the slow way, straight from the events.
     fn scan(
-        events: &[StoredEvent],
+        events: &[PixelEvent],
         from: i64,
         to: i64,
     ) -> Option<(i64, i64, u32, i64, bool, Option<u32>)> {
-        let inside: Vec<(u32, &StoredEvent)> = (0u32..)
+        let inside: Vec<(u32, &PixelEvent)> = (0u32..)
             .zip(events)
-            .filter(|(_, e)| (from..=to).contains(&e.time))
+            .filter(|(_, e)| (from..=to).contains(&e.seconds()))
             .collect();
-        let first = inside.iter().map(|(_, e)| e.time).min()?;
-        let last = inside.iter().map(|(_, e)| e.time).max()?;
+        let first = inside.iter().map(|(_, e)| e.seconds()).min()?;
+        let last = inside.iter().map(|(_, e)| e.seconds()).max()?;
         let purchases: Vec<i64> = inside
             .iter()
-            .filter_map(|(_, e)| match e.kind {
+            .filter_map(|(_, e)| match e.kind() {
                 EventKind::Purchase { usd_cents } => Some(usd_cents),
                 _ => None,
             })
             .collect();
         let name = inside
             .iter()
-            .filter(|(_, e)| e.traits.name.is_some())
-            .max_by_key(|(i, e)| (e.time, *i))
+            .filter(|(_, e)| e.user.name.is_some())
+            .max_by_key(|(i, e)| (e.seconds(), *i))
             .map(|(i, _)| *i);
         let failed = inside
             .iter()
-            .any(|(_, e)| e.kind == EventKind::FailedPayment);
+            .any(|(_, e)| e.kind() == EventKind::FailedPayment);
         Some((
             first,
             last,
@@ -323,11 +331,11 @@ mod tests {
         ))
     }
 
-    fn kind_strategy() -> impl Strategy<Value = EventKind> {
+    fn kind_strategy() -> impl Strategy<Value = Kind> {
         prop_oneof![
-            Just(EventKind::PageView),
-            (0i64..10_000).prop_map(|usd_cents| EventKind::Purchase { usd_cents }),
-            Just(EventKind::FailedPayment),
+            Just(Kind::PageView),
+            (0i64..10_000).prop_map(Kind::Purchase),
+            Just(Kind::FailedPayment),
         ]
     }
 
@@ -339,7 +347,7 @@ mod tests {
             from in 0i64..100,
             len in 0i64..100,
         ) {
-            let events: Vec<StoredEvent> = raw
+            let events: Vec<PixelEvent> = raw
                 .into_iter()
                 .map(|(time, kind, named)| event(time, kind, named.then_some("n")))
                 .collect();
@@ -369,8 +377,8 @@ mod tests {
             .iter()
             .enumerate()
         {
-            let mut e = event(*time, EventKind::PageView, None);
-            e.attribution.ad = Some((*ad).to_owned());
+            let mut e = event(*time, Kind::PageView, None);
+            e.context.ad_id = Some((*ad).to_owned());
             timeline.insert(i as u32, &e);
         }
         assert_eq!(
@@ -388,10 +396,7 @@ mod tests {
     fn aov_rounds_to_cents() {
         let mut timeline = Timeline::default();
         for (i, cents) in [1000, 1001, 1001].into_iter().enumerate() {
-            timeline.insert(
-                i as u32,
-                &event(i as i64, EventKind::Purchase { usd_cents: cents }, None),
-            );
+            timeline.insert(i as u32, &event(i as i64, Kind::Purchase(cents), None));
         }
         let window = timeline.window(0, 10).unwrap();
         assert_eq!(

@@ -9,17 +9,21 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::support::{
-    Binary, PIPEDRIVE_TOKEN, POSTHOG_KEY, POSTHOG_TOKEN, client, get_json, temp_dir, wal_file,
+    Binary, PIPEDRIVE_TOKEN, POSTHOG_KEY, POSTHOG_TOKEN, WHOP_KEY, client, get_json, temp_dir,
+    wal_file,
 };
 
-/// Writes acknowledged by the server: Pipedrive person id → name, and PostHog distinct ids.
+/// Writes acknowledged by the server: Pipedrive person id → name, PostHog distinct ids, and
+/// Whop visitor ids.
 #[derive(Default)]
 struct Acknowledged {
     persons: BTreeMap<u64, String>,
     captured: BTreeSet<String>,
+    visitors: BTreeSet<String>,
 }
 
-/// One writer: creates Pipedrive persons and captures PostHog events until the server dies.
+/// One writer: creates Pipedrive persons, captures PostHog events and sends Whop pixel events
+/// until the server dies.
 async fn write_until_killed(url: String, writer: usize, acknowledged: Arc<Mutex<Acknowledged>>) {
     let client = client();
     for n in 0.. {
@@ -48,6 +52,19 @@ async fn write_until_killed(url: String, writer: usize, acknowledged: Arc<Mutex<
             return;
         }
         acknowledged.lock().unwrap().captured.insert(distinct_id);
+
+        let visitor = format!("wuid_durable_w{writer}_n{n}");
+        let sent = client
+            .post(format!("{url}/whop/api/v1/events"))
+            .bearer_auth(WHOP_KEY)
+            .json(&json!({"account_id": "biz_demo", "event_name": "page", "user": {"anonymous_id": visitor}}))
+            .send()
+            .await;
+        let Ok(response) = sent else { return };
+        if response.status() != 200 || response.bytes().await.is_err() {
+            return;
+        }
+        acknowledged.lock().unwrap().visitors.insert(visitor);
     }
 }
 
@@ -147,6 +164,19 @@ async fn kill_9_during_heavy_ingestion_loses_no_acknowledged_write_and_invents_n
             body["results"].as_array().unwrap().len(),
             1,
             "acknowledged capture for {distinct_id} lost"
+        );
+    }
+    for visitor in &acknowledged.visitors {
+        let url = format!("{}/whop/api/v1/people/{visitor}", restarted.url);
+        let (status, body) = get_json(
+            &client,
+            &url,
+            &[("authorization", &format!("Bearer {WHOP_KEY}"))],
+        )
+        .await;
+        assert_eq!(
+            status, 200,
+            "acknowledged Whop event of {visitor} lost: {body}"
         );
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -12,6 +12,8 @@ pub const PIPEDRIVE_TOKEN: &str = "pipedrive_demo_token";
 pub const POSTHOG_TOKEN: &str = "phc_demo_project_token";
 /// The demo PostHog personal API key.
 pub const POSTHOG_KEY: &str = "phx_demo_personal_key";
+/// The demo Whop account API key.
+pub const WHOP_KEY: &str = "whop_demo_key";
 
 /// A running `persons-mock` process; killed on drop.
 pub struct Binary {

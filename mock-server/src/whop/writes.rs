@@ -1,12 +1,55 @@
-//! `POST /events`: the server-side Events API body, checked and turned into a [`NewEvent`].
+//! The Whop write: `POST /events`, the server-side Events API body checked and turned into
+//! a [`PixelEvent`] entry for the account it names.
+
+use std::borrow::Cow;
+use std::sync::RwLock;
 
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
-use super::account::MAX_PAYMENT_CENTS;
 use super::error::WhopError;
-use super::event::{Attribution, EventKind, Identity, NewEvent, Traits, dollars_to_cents};
+use super::log::{Context, Entry, EventKind, PixelEvent, User, dollars_to_cents};
+use super::render::CreatedEventBody;
+use super::state::WhopState;
+use super::tenant::{Applied, MAX_PAYMENT_CENTS, RecordError};
+use crate::Timestamp;
+use crate::clock::Clock;
+use crate::http::{ApiRequest, ApiResponse};
+use crate::vendor_handle::write_lock;
+
+/// `POST /events`: records the event in the account the body names, which the key must reach.
+pub fn create_event(
+    state: &RwLock<WhopState>,
+    clock: &Clock,
+    request: &ApiRequest,
+) -> Result<ApiResponse, WhopError> {
+    let mut state = write_lock(state);
+    let scope = state.keys.authenticate(request.bearer_token())?;
+    let intake = parse(&request.body)?;
+    let account_id = scope.account(Some(&intake.account_id))?;
+    let applied = state
+        .apply(&account_id, Entry::Event(intake.event), clock.timestamp())
+        .map_err(|error| match error {
+            RecordError::NoIdentity => WhopError::missing_param("user", error.to_string()),
+            RecordError::NoEventName => WhopError::missing_param("event_name", error.to_string()),
+            RecordError::NoCustomName | RecordError::StrayCustomName => {
+                WhopError::invalid_param("custom_name", error.to_string())
+            }
+            RecordError::AmountOutOfRange | RecordError::StrayValue => {
+                WhopError::invalid_param("value", error.to_string())
+            }
+            RecordError::LogFull | RecordError::BlankAdId => WhopError::internal(error.to_string()),
+            RecordError::Storage(error) => WhopError::storage(error),
+        })?;
+    let Applied::Event(recorded) = applied else {
+        unreachable!("an event entry records an event");
+    };
+    Ok(ApiResponse::json(
+        200,
+        &CreatedEventBody {
+            id: recorded.event_id,
+        },
+    ))
+}
 
 /// The JSON body of `POST /events` (unknown keys are ignored, as Whop does).
 #[derive(Debug, Deserialize)]
@@ -14,9 +57,9 @@ struct CreateEventBody {
     account_id: Option<String>,
     event_name: Option<String>,
     #[serde(default)]
-    context: Option<Context>,
+    context: Option<BodyContext>,
     #[serde(default)]
-    user: Option<User>,
+    user: Option<BodyUser>,
     value: Option<f64>,
     currency: Option<String>,
     event_id: Option<String>,
@@ -26,14 +69,14 @@ struct CreateEventBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct Context {
+struct BodyContext {
     ad_campaign_id: Option<String>,
     ad_set_id: Option<String>,
     ad_id: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct User {
+struct BodyUser {
     anonymous_id: Option<String>,
     external_id: Option<String>,
     user_id: Option<String>,
@@ -44,7 +87,7 @@ struct User {
     last_name: Option<String>,
 }
 
-impl User {
+impl BodyUser {
     /// `name`, or `first_name last_name` when only those came.
     fn full_name(&self) -> Option<String> {
         self.name.clone().or_else(|| {
@@ -83,7 +126,7 @@ pub struct EventIntake {
     /// The `account_id` of the body.
     pub account_id: String,
     /// The event.
-    pub event: NewEvent,
+    pub event: PixelEvent,
 }
 
 /// Parses and checks a `POST /events` body.
@@ -103,46 +146,46 @@ pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
         .value
         .map(|value| to_usd_cents(value, body.currency.as_deref()))
         .transpose()?;
-    let kind = match (event_name.as_str(), body.custom_name) {
-        ("custom", Some(custom)) if !custom.trim().is_empty() => EventKind::Custom(custom),
+    let custom_name = match (event_name.as_str(), body.custom_name) {
+        ("custom", Some(custom)) if !custom.trim().is_empty() => Some(custom),
         ("custom", _) => {
             return Err(WhopError::missing_param(
                 "custom_name",
                 "`custom_name` is required when `event_name` is `custom`.",
             ));
         }
-        (name, _) => EventKind::from_name(name, usd_cents),
+        _ => None,
     };
-    let time = body.event_time.as_deref().map(parse_time).transpose()?;
+    let event_time = body.event_time.as_deref().map(parse_time).transpose()?;
     let user = body.user.unwrap_or_default();
     let context = body.context.unwrap_or_default();
     let name = user.full_name();
-    Ok(EventIntake {
-        account_id,
-        event: NewEvent {
-            kind,
-            time,
-            event_id: body.event_id,
-            identity: Identity {
-                anonymous_id: user.anonymous_id,
-                user_id: user.user_id,
-                external_id: user.external_id,
-                email: user.email.clone(),
-            },
-            traits: Traits {
-                name,
-                email: user.email,
-                phone: user.phone,
-            },
-            attribution: Attribution {
-                campaign: context.ad_campaign_id,
-                ad_set: context.ad_set_id,
-                ad: context.ad_id,
-            },
-            ad_entities: Vec::new(),
-            url: body.url,
+    let mut event = PixelEvent {
+        id: None,
+        event_name: Cow::Owned(event_name),
+        custom_name,
+        usd_cents: None,
+        event_time,
+        event_id: body.event_id,
+        user: User {
+            anonymous_id: user.anonymous_id,
+            user_id: user.user_id,
+            external_id: user.external_id,
+            email: user.email,
+            name,
+            phone: user.phone,
         },
-    })
+        context: Context {
+            ad_campaign_id: context.ad_campaign_id,
+            ad_set_id: context.ad_set_id,
+            ad_id: context.ad_id,
+        },
+        url: body.url,
+    };
+    if matches!(event.kind(), EventKind::Purchase { .. }) {
+        event.usd_cents = usd_cents;
+    }
+    Ok(EventIntake { account_id, event })
 }
 
 fn to_usd_cents(value: f64, currency: Option<&str>) -> Result<i64, WhopError> {
@@ -177,9 +220,9 @@ fn to_usd_cents(value: f64, currency: Option<&str>) -> Result<i64, WhopError> {
     Ok(cents)
 }
 
-fn parse_time(text: &str) -> Result<i64, WhopError> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
+fn parse_time(text: &str) -> Result<Timestamp, WhopError> {
+    Timestamp::parse(text)
+        .map(|time| Timestamp::from_unix_seconds(time.unix_seconds()))
         .map_err(|error| {
             WhopError::invalid_param(
                 "event_time",
@@ -202,28 +245,32 @@ mod tests {
         }"#;
         let intake = parse(body).unwrap();
         assert_eq!(intake.account_id, "biz_1");
-        assert_eq!(intake.event.kind, EventKind::Purchase { usd_cents: 1080 });
-        assert_eq!(intake.event.time, Some(1_767_225_610));
-        assert_eq!(intake.event.traits.name.as_deref(), Some("Ada L"));
-        assert_eq!(intake.event.attribution.ad.as_deref(), Some("ad_1"));
+        assert_eq!(intake.event.kind(), EventKind::Purchase { usd_cents: 1080 });
+        assert_eq!(intake.event.seconds(), 1_767_225_610);
+        assert_eq!(intake.event.user.name.as_deref(), Some("Ada L"));
+        assert_eq!(intake.event.context.ad_id.as_deref(), Some("ad_1"));
     }
 
     #[test]
     fn custom_events_take_their_custom_name() {
         let intake = parse(br#"{"account_id":"biz_1","event_name":"custom","custom_name":"demo_booked","user":{"user_id":"user_1"}}"#).unwrap();
-        assert_eq!(intake.event.kind, EventKind::Custom("demo_booked".into()));
+        assert_eq!(intake.event.kind(), EventKind::Custom("demo_booked"));
     }
 
     #[test]
     fn a_custom_event_never_becomes_a_payment() {
         let intake = parse(br#"{"account_id":"biz_1","event_name":"custom","custom_name":"purchase","value":10,"user":{"user_id":"u"}}"#).unwrap();
-        assert_eq!(intake.event.kind, EventKind::Custom("purchase".into()));
+        assert_eq!(intake.event.kind(), EventKind::Custom("purchase"));
+        assert_eq!(
+            intake.event.usd_cents, None,
+            "only a payment keeps its value"
+        );
     }
 
     #[test]
     fn blank_name_parts_are_ignored() {
         let intake = parse(br#"{"account_id":"b","event_name":"page","user":{"first_name":"Ada","last_name":" "}}"#).unwrap();
-        assert_eq!(intake.event.traits.name.as_deref(), Some("Ada"));
+        assert_eq!(intake.event.user.name.as_deref(), Some("Ada"));
     }
 
     #[test]

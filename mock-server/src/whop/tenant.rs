@@ -1,10 +1,13 @@
-//! One Whop account's data: the append-only event log and the projections built from it
-//! (people, identity index, ad catalogue, deduplication set).
+//! One Whop account: its log of [`Entry`]s and the projections built from it (people,
+//! identity index, ad catalogue, deduplication set). Every write is one entry through
+//! [`Account::apply`], which validates it, hands it to the log, then updates the projections.
 
 use std::collections::HashMap;
 
-use super::event::{AdEntity, AdLevel, EventKind, Identity, NewEvent, StoredEvent};
+use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
 use super::timeline::{Timeline, WindowAggregate};
+use crate::Timestamp;
+use crate::durable::StorageError;
 use crate::ids::IdGenerator;
 
 /// Index of a person in [`Account::people`].
@@ -31,16 +34,15 @@ pub enum IdentityKey {
 }
 
 impl IdentityKey {
-    /// The keys `identity` carries.
-    pub fn all_of(identity: &Identity) -> Vec<IdentityKey> {
+    /// The keys `user` carries.
+    pub fn all_of(user: &User) -> Vec<IdentityKey> {
         [
-            identity.user_id.clone().map(IdentityKey::User),
-            identity.external_id.clone().map(IdentityKey::External),
-            identity
-                .email
+            user.user_id.clone().map(IdentityKey::User),
+            user.external_id.clone().map(IdentityKey::External),
+            user.email
                 .as_deref()
                 .map(|email| IdentityKey::Email(email.to_lowercase())),
-            identity.anonymous_id.clone().map(IdentityKey::Visitor),
+            user.anonymous_id.clone().map(IdentityKey::Visitor),
         ]
         .into_iter()
         .flatten()
@@ -61,12 +63,12 @@ impl IdentityKey {
 /// The identifier a new person is known by (`person_id`): the weakest one of their first
 /// event, as sent — the pixel visitor id when there is one, as the pixel sees visitors before
 /// they identify.
-fn first_seen_identity(identity: &Identity) -> String {
+fn first_seen_identity(user: &User) -> String {
     [
-        &identity.anonymous_id,
-        &identity.email,
-        &identity.external_id,
-        &identity.user_id,
+        &user.anonymous_id,
+        &user.email,
+        &user.external_id,
+        &user.user_id,
     ]
     .into_iter()
     .find_map(Clone::clone)
@@ -98,12 +100,39 @@ pub enum RecordError {
         "the event's user carries no identifier: send at least one of anonymous_id, user_id, external_id or email"
     )]
     NoIdentity,
+    /// An event without a name.
+    #[error("an event's event_name must not be blank")]
+    NoEventName,
+    /// A `custom` event without its `custom_name`.
+    #[error("custom_name is required when event_name is `custom`")]
+    NoCustomName,
+    /// A `custom_name` on an event that is not `custom`.
+    #[error("custom_name only goes with event_name `custom`")]
+    StrayCustomName,
+    /// A value on an event that is not a payment.
+    #[error("only a payment (`purchase` or `payment.completed`) has a value")]
+    StrayValue,
     /// A payment outside `0..=MAX_PAYMENT_CENTS`.
     #[error("a payment's value must be between 0 and 1000000000 US dollars")]
     AmountOutOfRange,
     /// The account log is full (more than `u32::MAX` events).
     #[error("the account holds the maximum number of events")]
     LogFull,
+    /// Display data for an ad entity without an id.
+    #[error("an ad entity's id must not be blank")]
+    BlankAdId,
+    /// The data directory could not log the entry, so it was not applied.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What applying an entry did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// An event was recorded, or found to repeat an earlier one.
+    Event(Recorded),
+    /// Display data of an ad entity was remembered (or was already known as given).
+    Ad,
 }
 
 /// What recording an event did.
@@ -123,7 +152,9 @@ pub struct Recorded {
 pub struct Account {
     /// The account id (`biz_…`).
     pub id: String,
-    log: Vec<StoredEvent>,
+    log: Vec<Entry>,
+    /// How many of the log's entries are events.
+    events: usize,
     people: Vec<Person>,
     /// Indexed like `people`: the times of each person's first and last event, or
     /// [`EMPTY_SPAN`] for a merged person. Contiguous, so a list can skip the people with no
@@ -146,6 +177,7 @@ impl Account {
         Self {
             id: id.to_owned(),
             log: Vec::new(),
+            events: 0,
             people: Vec::new(),
             spans: Vec::new(),
             wholes: Vec::new(),
@@ -158,35 +190,39 @@ impl Account {
         }
     }
 
-    /// Appends `event` to the log, then updates every projection. `now` stands in for a
-    /// missing event time. Blank strings count as absent. Nothing changes when it fails.
-    pub fn record(&mut self, event: NewEvent, now: i64) -> Result<Recorded, RecordError> {
-        self.record_with_id(event, now, None)
+    /// Applies one write: validates `entry`, completes it (an event gets its id and, when it
+    /// has none, `now` as its time), hands the completed entry to `log`, then updates every
+    /// projection. Nothing changes when it is refused, by validation or by `log`; an event
+    /// repeating an earlier one (same name and `event_id`) and display data the account
+    /// already holds change nothing and are not logged.
+    pub fn apply(
+        &mut self,
+        entry: Entry,
+        now: Timestamp,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+    ) -> Result<Applied, RecordError> {
+        match entry {
+            Entry::Event(event) => self.apply_event(event, now, log).map(Applied::Event),
+            Entry::Ad(ad) => self.apply_ad(ad, log).map(|()| Applied::Ad),
+        }
     }
 
-    /// Like [`Account::record`], but the event is stored under `id` when one is given (a
-    /// seed replaying its log). The id generator advances all the same, so every later
-    /// record and event id is the one a plain [`Account::record`] would have given.
-    pub fn record_with_id(
+    fn apply_event(
         &mut self,
-        event: NewEvent,
-        now: i64,
-        id: Option<String>,
+        event: PixelEvent,
+        now: Timestamp,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
     ) -> Result<Recorded, RecordError> {
-        let event = event.without_blanks();
-        if let EventKind::Purchase { usd_cents } = event.kind
-            && !(0..=MAX_PAYMENT_CENTS).contains(&usd_cents)
-        {
-            return Err(RecordError::AmountOutOfRange);
-        }
-        let keys = IdentityKey::all_of(&event.identity);
+        let mut event = event.normalized();
+        check_kind(&event)?;
+        let keys = IdentityKey::all_of(&event.user);
         if keys.is_empty() {
             return Err(RecordError::NoIdentity);
         }
         let dedup_key = event
             .event_id
             .as_ref()
-            .map(|event_id| (event.kind.name().to_owned(), event_id.clone()));
+            .map(|event_id| (event.reported_name().to_owned(), event_id.clone()));
         if let Some(earlier) = dedup_key
             .as_ref()
             .and_then(|key| self.seen_event_ids.get(key))
@@ -197,33 +233,40 @@ impl Account {
             });
         }
         let log_index = u32::try_from(self.log.len()).map_err(|_| RecordError::LogFull)?;
-        let person = self.resolve_person(&keys, &event.identity);
+        let matches = self.people_holding(&keys);
+        // Ids are drawn as the projections will draw them (a new person's first, then the
+        // event's), but on a copy of the generator until the entry is logged.
+        let mut ids = self.ids.clone();
+        let new_person = matches
+            .is_empty()
+            .then(|| (ids.next("prsn_", 14), first_seen_identity(&event.user)));
+        let generated = ids.next("evnt_", 14);
+        let event_id = event.id.take().unwrap_or(generated);
+        event.id = Some(event_id.clone());
+        let seconds = event.event_time.unwrap_or(now).unix_seconds();
+        event.event_time = Some(Timestamp::from_unix_seconds(seconds));
+        let entry = Entry::Event(event);
+        log(&entry)?;
+
+        self.ids = ids;
+        let person = match new_person {
+            Some((id, person_id)) => self.create_person(id, person_id),
+            None => self.merge(&matches),
+        };
         for key in keys {
             if self.identities.insert(key.clone(), person).is_none() {
                 self.people[person].keys.push(key);
             }
         }
-        let generated = self.ids.next("evnt_", 14);
-        let event_id = id.unwrap_or(generated);
         if let Some(key) = dedup_key {
             self.seen_event_ids.insert(key, event_id.clone());
         }
-        self.log.push(StoredEvent {
-            id: event_id.clone(),
-            kind: event.kind,
-            time: event.time.unwrap_or(now),
-            event_id: event.event_id,
-            identity: event.identity,
-            traits: event.traits,
-            attribution: event.attribution,
-            ad_entities: event.ad_entities,
-            url: event.url,
-        });
-        let stored = &self.log[log_index as usize];
+        self.log.push(entry);
+        self.events += 1;
+        let Entry::Event(stored) = &self.log[log_index as usize] else {
+            unreachable!("an event entry was just pushed");
+        };
         self.people[person].timeline.insert(log_index, stored);
-        for (level, entity) in &stored.ad_entities {
-            describe_ad(&mut self.ads, *level, entity);
-        }
         self.summarize(person);
         Ok(Recorded {
             event_id,
@@ -231,18 +274,53 @@ impl Account {
         })
     }
 
-    /// The person all of `keys` belong to: an existing one, the survivor of merging several,
-    /// or a new one.
-    fn resolve_person(&mut self, keys: &[IdentityKey], identity: &Identity) -> PersonIndex {
+    fn apply_ad(
+        &mut self,
+        mut ad: AdDisplay,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+    ) -> Result<(), RecordError> {
+        if ad.id.trim().is_empty() {
+            return Err(RecordError::BlankAdId);
+        }
+        for value in [&mut ad.name, &mut ad.thumbnail_url] {
+            if value.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                *value = None;
+            }
+        }
+        let known = self.ad(ad.level, &ad.id);
+        let changes = known.is_none()
+            || ad.name.is_some() && ad.name != known.and_then(|known| known.name.clone())
+            || ad.thumbnail_url.is_some()
+                && ad.thumbnail_url != known.and_then(|known| known.thumbnail_url.clone());
+        if !changes {
+            return Ok(());
+        }
+        let entry = Entry::Ad(ad);
+        log(&entry)?;
+        if let Entry::Ad(ad) = &entry {
+            describe_ad(&mut self.ads, ad);
+        }
+        self.log.push(entry);
+        Ok(())
+    }
+
+    /// The live people any of `keys` points to, oldest first.
+    fn people_holding(&self, keys: &[IdentityKey]) -> Vec<PersonIndex> {
         let mut matches: Vec<PersonIndex> = keys
             .iter()
             .filter_map(|key| self.identities.get(key).copied())
             .collect();
         matches.sort_unstable();
         matches.dedup();
-        let Some((&survivor, absorbed)) = matches.split_first() else {
-            return self.create_person(first_seen_identity(identity));
-        };
+        matches
+    }
+
+    /// Merges every person of `matches` (oldest first, at least one) into the oldest, which
+    /// it returns.
+    fn merge(&mut self, matches: &[PersonIndex]) -> PersonIndex {
+        let (&survivor, absorbed) = matches
+            .split_first()
+            .expect("an event's identifiers matched someone");
         for &index in absorbed {
             self.absorb(survivor, index);
         }
@@ -283,9 +361,8 @@ impl Account {
         self.wholes[index] = whole;
     }
 
-    fn create_person(&mut self, person_id: String) -> PersonIndex {
+    fn create_person(&mut self, id: String, person_id: String) -> PersonIndex {
         let index = self.people.len();
-        let id = self.ids.next("prsn_", 14);
         self.record_ids.insert(id.clone(), index);
         self.people.push(Person {
             id,
@@ -299,11 +376,6 @@ impl Account {
         self.wholes.push(None);
         self.live_people += 1;
         index
-    }
-
-    /// Remembers display data for an ad entity; missing fields keep what was known.
-    pub fn describe_ad(&mut self, level: AdLevel, entity: &AdEntity) {
-        describe_ad(&mut self.ads, level, entity);
     }
 
     /// Display data for an ad entity, if any was ever sent.
@@ -364,48 +436,96 @@ impl Account {
         self.live_people
     }
 
-    /// The event at `log_index`.
-    pub fn event(&self, log_index: u32) -> &StoredEvent {
-        &self.log[log_index as usize]
+    /// The event at `log_index` (timelines only hold positions of events).
+    pub fn event(&self, log_index: u32) -> &PixelEvent {
+        match &self.log[log_index as usize] {
+            Entry::Event(event) => event,
+            Entry::Ad(_) => unreachable!("log position {log_index} holds no event"),
+        }
     }
 
     /// How many events the log holds.
     pub fn event_count(&self) -> usize {
+        self.events
+    }
+
+    /// How many entries the log holds.
+    pub fn log_len(&self) -> usize {
         self.log.len()
     }
 
-    /// The whole log, in the order the events were recorded.
-    pub fn events(&self) -> &[StoredEvent] {
+    /// The whole log, in the order the entries were applied.
+    pub fn log(&self) -> &[Entry] {
         &self.log
     }
 }
 
-/// Merges display data for an ad entity into `catalogue`.
-fn describe_ad(
-    catalogue: &mut HashMap<AdLevel, HashMap<String, AdEntity>>,
-    level: AdLevel,
-    entity: &AdEntity,
-) {
-    let known = catalogue
-        .entry(level)
-        .or_default()
-        .entry(entity.id.clone())
-        .or_insert_with(|| AdEntity::new(entity.id.clone()));
-    if entity.name.is_some() {
-        known.name.clone_from(&entity.name);
+/// Refuses an event whose name, custom name and value do not make one kind of event.
+fn check_kind(event: &PixelEvent) -> Result<(), RecordError> {
+    if event.event_name.trim().is_empty() {
+        return Err(RecordError::NoEventName);
     }
-    if entity.thumbnail_url.is_some() {
-        known.thumbnail_url.clone_from(&entity.thumbnail_url);
+    match (&*event.event_name, &event.custom_name) {
+        ("custom", None) => return Err(RecordError::NoCustomName),
+        ("custom", Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(RecordError::StrayCustomName),
+    }
+    match event.kind() {
+        EventKind::Purchase { usd_cents } if !(0..=MAX_PAYMENT_CENTS).contains(&usd_cents) => {
+            Err(RecordError::AmountOutOfRange)
+        }
+        EventKind::Purchase { .. } => Ok(()),
+        _ if event.usd_cents.is_some() => Err(RecordError::StrayValue),
+        _ => Ok(()),
+    }
+}
+
+/// Merges display data for an ad entity into `catalogue`.
+fn describe_ad(catalogue: &mut HashMap<AdLevel, HashMap<String, AdEntity>>, ad: &AdDisplay) {
+    let known = catalogue
+        .entry(ad.level)
+        .or_default()
+        .entry(ad.id.clone())
+        .or_insert_with(|| AdEntity::new(ad.id.clone()));
+    if ad.name.is_some() {
+        known.name.clone_from(&ad.name);
+    }
+    if ad.thumbnail_url.is_some() {
+        known.thumbnail_url.clone_from(&ad.thumbnail_url);
+    }
+}
+
+#[cfg(test)]
+impl Account {
+    /// Records `event` (unlogged) with `now` in Unix seconds standing in for a missing time.
+    pub(crate) fn record(
+        &mut self,
+        event: super::log::Event,
+        now: i64,
+    ) -> Result<Recorded, RecordError> {
+        let now = Timestamp::from_unix_seconds(now);
+        let mut recorded = None;
+        for entry in event.into_entries() {
+            if let Applied::Event(event) = self.apply(entry, now, &mut crate::durable::unlogged)? {
+                recorded = Some(event);
+            }
+        }
+        Ok(recorded.expect("a built event holds one event entry"))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::whop::event::Event;
+    use crate::durable::unlogged;
+    use crate::whop::log::Event;
+
+    fn try_record(account: &mut Account, event: Event) -> Result<Recorded, RecordError> {
+        account.record(event, 1_000)
+    }
 
     fn record(account: &mut Account, event: Event) -> Recorded {
-        account.record(event.into_new_event(), 1_000).unwrap()
+        try_record(account, event).unwrap()
     }
 
     #[test]
@@ -482,15 +602,15 @@ mod tests {
         );
         assert!(!first.duplicate && again.duplicate && !other_name.duplicate);
         assert_eq!(again.event_id, first.event_id);
-        assert_eq!(account.event_count(), 2);
+        assert_eq!(account.log_len(), 2);
     }
 
     #[test]
     fn an_event_without_identity_is_refused() {
         let mut account = Account::new("biz_1");
-        let refused = account.record(Event::page_view().name("Nobody").into_new_event(), 0);
+        let refused = try_record(&mut account, Event::page_view().name("Nobody"));
         assert_eq!(refused, Err(RecordError::NoIdentity));
-        assert_eq!(account.event_count(), 0);
+        assert_eq!(account.log_len(), 0);
     }
 
     #[test]
@@ -562,14 +682,14 @@ mod tests {
         assert_eq!(
             account
                 .event(window.name_event.unwrap())
-                .traits
+                .user
                 .name
                 .as_deref(),
             Some("Ada")
         );
         assert_eq!(window.phone_event, None);
         assert_eq!(
-            account.event_count(),
+            account.log_len(),
             2,
             "an empty event_id deduplicates nothing"
         );
@@ -578,21 +698,78 @@ mod tests {
     #[test]
     fn payments_out_of_range_are_refused_without_trace() {
         let mut account = Account::new("biz_1");
-        let refused = account.record(Event::purchase(2e9).visitor("w").into_new_event(), 0);
+        let refused = try_record(&mut account, Event::purchase(2e9).visitor("w"));
         assert_eq!(refused, Err(RecordError::AmountOutOfRange));
-        assert_eq!((account.event_count(), account.person_count()), (0, 0));
+        assert_eq!((account.log_len(), account.person_count()), (0, 0));
     }
 
     #[test]
-    fn ad_display_data_accumulates() {
+    fn ad_display_data_accumulates_and_only_changes_are_logged() {
         let mut account = Account::new("biz_1");
-        account.describe_ad(AdLevel::Ad, &AdEntity::new("ad_1").name("First"));
-        account.describe_ad(
-            AdLevel::Ad,
-            &AdEntity::new("ad_1").thumbnail_url("https://t/1.png"),
-        );
+        let logged = std::cell::RefCell::new(Vec::new());
+        let mut log = |entry: &Entry| {
+            logged.borrow_mut().push(entry.clone());
+            Ok(())
+        };
+        let display = |name: Option<&str>, thumbnail_url: Option<&str>| {
+            Entry::Ad(AdDisplay {
+                level: AdLevel::Ad,
+                id: "ad_1".into(),
+                name: name.map(str::to_owned),
+                thumbnail_url: thumbnail_url.map(str::to_owned),
+            })
+        };
+        let now = Timestamp::from_unix_seconds(0);
+        for entry in [
+            display(Some("First"), None),
+            display(None, Some("https://t/1.png")),
+            display(Some("First"), Some(" ")),
+        ] {
+            assert_eq!(account.apply(entry, now, &mut log), Ok(Applied::Ad));
+        }
         let ad = account.ad(AdLevel::Ad, "ad_1").unwrap();
         assert_eq!(ad.name.as_deref(), Some("First"));
         assert_eq!(ad.thumbnail_url.as_deref(), Some("https://t/1.png"));
+        assert_eq!(
+            logged.borrow().len(),
+            2,
+            "the repeat changed nothing: {logged:?}"
+        );
+        assert_eq!(account.log_len(), 2);
+        let blank = Entry::Ad(AdDisplay {
+            id: " ".into(),
+            ..match display(None, None) {
+                Entry::Ad(ad) => ad,
+                Entry::Event(_) => unreachable!(),
+            }
+        });
+        assert_eq!(
+            account.apply(blank, now, &mut log),
+            Err(RecordError::BlankAdId)
+        );
+    }
+
+    #[test]
+    fn a_refused_log_changes_nothing_and_ids_stay_in_sequence() {
+        let mut account = Account::new("biz_1");
+        let now = Timestamp::from_unix_seconds(0);
+        let mut failing = |_: &Entry| Err(StorageError::new("disk full"));
+        let entry = Event::page_view()
+            .visitor("w")
+            .into_entries()
+            .next()
+            .unwrap();
+        assert_eq!(
+            account.apply(entry.clone(), now, &mut failing),
+            Err(RecordError::Storage(StorageError::new("disk full")))
+        );
+        assert_eq!((account.log_len(), account.person_count()), (0, 0));
+        let mut fresh = Account::new("biz_1");
+        let after_refusal = account.apply(entry.clone(), now, &mut unlogged).unwrap();
+        assert_eq!(
+            fresh.apply(entry, now, &mut unlogged).unwrap(),
+            after_refusal
+        );
+        assert_eq!(account.find("w").unwrap().id, fresh.find("w").unwrap().id);
     }
 }
