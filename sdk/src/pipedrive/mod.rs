@@ -22,6 +22,7 @@ mod client;
 mod custom;
 mod error;
 mod pages;
+mod persons;
 mod picture;
 mod raw;
 #[cfg(test)]

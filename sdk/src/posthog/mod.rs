@@ -34,6 +34,7 @@ mod deletion;
 mod error;
 mod filters;
 mod lookups;
+mod pages;
 mod persons;
 
 /// The client progenitor generated from `specs/posthog.yaml`.
@@ -50,6 +51,6 @@ pub use error::Error;
 pub use filters::{PropertyFilter, PropertyFilters};
 pub use generated::types;
 pub use lookups::{ActivityPage, TimelineQuery};
-pub use persons::PersonsQuery;
+pub use pages::PersonsQuery;
 
 crate::retry::retrying_hooks!(generated::Client);

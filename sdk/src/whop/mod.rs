@@ -24,7 +24,8 @@ mod client;
 mod error;
 mod events;
 mod filters;
-mod people;
+mod pages;
+mod persons;
 #[cfg(test)]
 mod tests;
 
@@ -37,6 +38,7 @@ pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_
 pub use error::Error;
 pub use filters::{Filter, Filters, Operator, PersonField, SortColumn};
 pub use generated::types;
-pub use people::{PeopleQuery, PersonQuery};
+pub use pages::PeopleQuery;
+pub use persons::PersonQuery;
 
 crate::retry::retrying_hooks!(generated::Client);
