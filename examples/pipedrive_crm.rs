@@ -4,7 +4,8 @@
 //! Run with `cargo run --example pipedrive_crm`.
 
 use persons_mock::MockServer;
-use persons_sdk::pipedrive::{Client, Error, into_body, v1, v2};
+use persons_sdk::pipedrive::{Client, v1, v2};
+use persons_sdk::{Error, into_body};
 
 const COUNTERS: [&str; 7] = [
     "open_deals_count",
@@ -37,7 +38,8 @@ async fn main() -> Result<(), Error> {
             .body(add("Ada Lovelace"))
             .send()
             .await,
-    )?
+    )
+    .await?
     .data
     .id;
     let alias = into_body(
@@ -47,7 +49,8 @@ async fn main() -> Result<(), Error> {
             .body(add("A. Lovelace"))
             .send()
             .await,
-    )?
+    )
+    .await?
     .data
     .id;
 
@@ -57,14 +60,15 @@ async fn main() -> Result<(), Error> {
         value: Some(5000.0),
         ..Default::default()
     };
-    let deal = into_body(client.v2().add_deal().body(deal).send().await)?
+    let deal = into_body(client.v2().add_deal().body(deal).send().await)
+        .await?
         .data
         .id;
     let won = v2::types::DealInput {
         status: Some("won".into()),
         ..Default::default()
     };
-    into_body(client.v2().update_deal().id(deal).body(won).send().await)?;
+    into_body(client.v2().update_deal().id(deal).body(won).send().await).await?;
     into_body(
         client
             .v2()
@@ -76,7 +80,8 @@ async fn main() -> Result<(), Error> {
             })
             .send()
             .await,
-    )?;
+    )
+    .await?;
 
     let call = v2::types::ActivityInput {
         subject: Some("Intro call".into()),
@@ -84,13 +89,13 @@ async fn main() -> Result<(), Error> {
         done: Some(true),
         ..Default::default()
     };
-    into_body(client.v2().add_activity().body(call).send().await)?;
+    into_body(client.v2().add_activity().body(call).send().await).await?;
     let note = v1::types::NoteInput {
         content: Some("Prefers letters".into()),
         person_id: Some(alias),
         ..Default::default()
     };
-    into_body(client.v1().add_note().body(note).send().await)?;
+    into_body(client.v1().add_note().body(note).send().await).await?;
     into_body(
         client
             .v2()
@@ -101,7 +106,8 @@ async fn main() -> Result<(), Error> {
             })
             .send()
             .await,
-    )?;
+    )
+    .await?;
 
     print_counters(&client, "before the merge", &[ada, alias]).await?;
     let merge = v1::types::MergePersonsRequest { merge_with_id: ada };
@@ -113,7 +119,8 @@ async fn main() -> Result<(), Error> {
             .body(merge)
             .send()
             .await,
-    )?;
+    )
+    .await?;
     print_counters(&client, "after merging the alias into Ada", &[ada]).await?;
     Ok(())
 }

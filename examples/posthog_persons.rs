@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = posthog.create_personal_key(PersonalKey::all_access(1));
 
     let capture = CaptureClient::builder()
-        .host(posthog.base_url())
+        .base_url(posthog.base_url())
         .project_token(token)
         .gzip(true)
         .build()?;
@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
 
     let client = Client::builder()
-        .host(posthog.base_url())
+        .base_url(posthog.base_url())
         .personal_api_key(key)
         .project_id("1")
         .build()?;

@@ -1,8 +1,14 @@
-//! The HTTP settings every vendor client shares, and how they become a `reqwest::Client`.
+//! The HTTP settings every client shares, how they become a `reqwest::Client`, and how a
+//! generated client sends a request: its query credential added, retried by its policy.
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, InvalidHeaderValue};
+use reqwest::header::HeaderMap;
+use reqwest::{Request, Response};
+
+use crate::Error;
+use crate::auth::QueryCredential;
+use crate::retry::RetryPolicy;
 
 /// Request timeout (connect plus response) when none is configured.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,82 +37,83 @@ impl Default for HttpConfig {
 impl HttpConfig {
     /// Builds a `reqwest::Client` with these settings that sends `headers` (auth, usually) on
     /// every request.
-    pub(crate) fn build_client(&self, headers: HeaderMap) -> reqwest::Result<reqwest::Client> {
+    pub(crate) fn build_client(&self, headers: HeaderMap) -> Result<reqwest::Client, Error> {
         reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .user_agent(self.user_agent.as_str())
             .default_headers(headers)
             .build()
+            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))
     }
 }
 
-/// The setters every vendor's `ClientBuilder` shares: timeout, user agent and retries. Expand
-/// it inside `impl ClientBuilder` of a builder with `http: HttpConfig` and
-/// `retry: RetryPolicy` fields.
-macro_rules! shared_builder_setters {
-    () => {
-        /// Sets the timeout for connecting and for each whole request (default 30 s).
-        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.http.timeout = timeout;
-            self
-        }
+/// `base_url` without its trailing slashes, once it is known to be an absolute URL.
+pub(crate) fn checked_base_url(base_url: &str) -> Result<String, Error> {
+    reqwest::Url::parse(base_url)
+        .map_err(|error| Error::Config(format!("invalid base URL {base_url:?}: {error}")))?;
+    Ok(base_url.trim_end_matches('/').to_owned())
+}
 
-        /// Sets the `User-Agent` header (default `persons-sdk/<version>`).
-        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-            self.http.user_agent = user_agent.into();
-            self
-        }
+/// Sends `request` as operation `operation` with `client`: adds the query credential `policy`
+/// carries (and then drops the URL from transport errors, for it holds the credential), and
+/// retries as `policy` says. Every generated call goes through here, as do the hand-written
+/// calls built on a generated client.
+pub(crate) async fn execute(
+    client: &reqwest::Client,
+    policy: &RetryPolicy,
+    mut request: Request,
+    operation: &str,
+) -> reqwest::Result<Response> {
+    let credential = policy.query_credential();
+    if let Some(credential) = credential {
+        credential.apply(&mut request);
+    }
+    policy
+        .execute(request, operation, |request| async move {
+            let outcome = client.execute(request).await;
+            match credential {
+                Some(_) => outcome.map_err(QueryCredential::redact),
+                None => outcome,
+            }
+        })
+        .await
+}
 
-        /// Sets how many times a failed idempotent request is retried (default 2).
-        pub fn max_retries(mut self, max_retries: u32) -> Self {
-            self.retry = self.retry.with_max_retries(max_retries);
-            self
-        }
-
-        /// Sets the backoff before the first retry, doubled for each further one
-        /// (default 500 ms).
-        pub fn retry_backoff(mut self, base_delay: std::time::Duration) -> Self {
-            self.retry = self.retry.with_base_delay(base_delay);
-            self
+/// Implements `progenitor_client::ClientHooks<RetryPolicy>` for a generated client (generated
+/// with `HooksMode::Expected` and `RetryPolicy` as its inner type) so that every request it
+/// sends goes through [`execute`].
+macro_rules! client_hooks {
+    ($client:ty) => {
+        impl progenitor_client::ClientHooks<$crate::retry::RetryPolicy> for $client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                use progenitor_client::ClientInfo as _;
+                $crate::http::execute(self.client(), self.inner(), request, info.operation_id).await
+            }
         }
     };
 }
-pub(crate) use shared_builder_setters;
-
-/// Default headers carrying `name: value`, with the value marked sensitive so that it never
-/// shows in `Debug` output or logs.
-pub(crate) fn secret_header(
-    name: HeaderName,
-    value: &str,
-) -> Result<HeaderMap, InvalidHeaderValue> {
-    let mut value = HeaderValue::from_str(value)?;
-    value.set_sensitive(true);
-    let mut headers = HeaderMap::new();
-    headers.insert(name, value);
-    Ok(headers)
-}
-
-/// Default headers carrying `Authorization: Bearer <token>`, marked sensitive.
-pub(crate) fn bearer_auth(token: &str) -> Result<HeaderMap, InvalidHeaderValue> {
-    secret_header(AUTHORIZATION, &format!("Bearer {token}"))
-}
+pub(crate) use client_hooks;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn bearer_header_is_sensitive() {
-        let headers = bearer_auth("sk_test").unwrap();
-        let value = &headers[AUTHORIZATION];
-        assert_eq!(value, "Bearer sk_test");
-        assert!(value.is_sensitive());
-        assert!(!format!("{headers:?}").contains("sk_test"));
-    }
-
-    #[test]
-    fn header_values_with_newlines_are_rejected() {
-        assert!(bearer_auth("bad\nkey").is_err());
+    fn base_urls_must_be_absolute_and_lose_trailing_slashes() {
+        assert_eq!(
+            checked_base_url("http://127.0.0.1:9/whop/api/v1//").unwrap(),
+            "http://127.0.0.1:9/whop/api/v1"
+        );
+        for bad in ["not a url", "/whop/api/v1", ""] {
+            assert!(
+                matches!(checked_base_url(bad), Err(Error::Config(message)) if message.contains("invalid base URL")),
+                "{bad:?}"
+            );
+        }
     }
 }

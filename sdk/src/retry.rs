@@ -1,8 +1,9 @@
 //! Retries with exponential backoff, shared by every vendor client.
 //!
 //! Each generated client carries a [`RetryPolicy`] as its inner value, and the SDK implements
-//! `progenitor_client::ClientHooks::exec` for it with [`RetryPolicy::execute`]. Every generated
-//! call therefore retries, including calls made through a vendor's `generated()` client.
+//! `progenitor_client::ClientHooks::exec` for it so that every request goes through the
+//! policy. Every generated call therefore retries, including calls made through a vendor's
+//! `generated()` client.
 //!
 //! What is retried: requests with a safe method (`GET`, `HEAD`, `OPTIONS`) that failed with
 //! `429 Too Many Requests`, a `5xx` status, or a connection-level error (connect, timeout,
@@ -10,10 +11,13 @@
 //! `Retry-After` the server sent (delta-seconds or an HTTP date), or else for an exponential
 //! backoff with jitter; either wait is capped by [`RetryPolicy::with_max_delay`].
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{Client, Method, Request, Response, StatusCode};
+use reqwest::{Method, Request, Response, StatusCode};
+
+use crate::auth::QueryCredential;
 
 /// How many times a failed request is retried by default (so three attempts in all).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -31,22 +35,12 @@ pub struct RetryPolicy {
     base_delay: Duration,
     /// Cap on any single wait.
     max_delay: Duration,
-    /// A credential added to every request's query string, for vendors that take one there.
+    /// Not a retry setting: the query credential of a client that sends its credential there
+    /// ([`crate::Auth::Query`]), applied by `crate::http::execute`. It rides here because a
+    /// generated client carries its policy as its only per-client value (`cargo xtask codegen`
+    /// names `RetryPolicy` as the generated clients' inner type) and the credential must reach
+    /// calls made through `generated()` as well. Set only by the client builder.
     query_credential: Option<QueryCredential>,
-}
-
-/// A credential sent as a query parameter (Pipedrive's legacy `api_token`); its value never
-/// shows in `Debug` output, and transport errors of requests carrying it drop their URL.
-#[derive(Clone, PartialEq, Eq)]
-pub struct QueryCredential {
-    name: &'static str,
-    value: String,
-}
-
-impl std::fmt::Debug for QueryCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QueryCredential({}=<redacted>)", self.name)
-    }
 }
 
 impl Default for RetryPolicy {
@@ -84,13 +78,15 @@ impl RetryPolicy {
         self
     }
 
-    /// Adds `name=value` to the query string of every request sent through this policy.
-    pub fn with_query_credential(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.query_credential = Some(QueryCredential {
-            name,
-            value: value.into(),
-        });
+    /// This policy for a client whose requests carry `credential` in their query string.
+    pub(crate) fn with_query_credential(mut self, credential: Option<QueryCredential>) -> Self {
+        self.query_credential = credential;
         self
+    }
+
+    /// The query credential of the client this policy belongs to, if it sends one.
+    pub(crate) fn query_credential(&self) -> Option<&QueryCredential> {
+        self.query_credential.as_ref()
     }
 
     /// How many times a failed request is retried after the first attempt.
@@ -98,21 +94,19 @@ impl RetryPolicy {
         self.max_retries
     }
 
-    /// Sends `request` with `client`, retrying as the module docs describe. The outcome of the
+    /// Sends `request` with `send`, retrying as the module docs describe. The outcome of the
     /// last attempt is returned as it is, so an exhausted 429 or 5xx reaches the caller's usual
     /// status handling. `operation` names the request in logs.
-    pub async fn execute(
+    pub(crate) async fn execute<F, Fut>(
         &self,
-        client: &Client,
         mut request: Request,
         operation: &str,
-    ) -> reqwest::Result<Response> {
-        if let Some(credential) = &self.query_credential {
-            request
-                .url_mut()
-                .query_pairs_mut()
-                .append_pair(credential.name, &credential.value);
-        }
+        send: F,
+    ) -> reqwest::Result<Response>
+    where
+        F: Fn(Request) -> Fut,
+        Fut: Future<Output = reqwest::Result<Response>>,
+    {
         let retryable_method = is_safe(request.method());
         let mut retry = 0;
         loop {
@@ -121,13 +115,7 @@ impl RetryPolicy {
             } else {
                 None
             };
-            let outcome = client.execute(request).await.map_err(|error| {
-                if self.query_credential.is_some() {
-                    error.without_url()
-                } else {
-                    error
-                }
-            });
+            let outcome = send(request).await;
             let Some(spare) = spare else {
                 return outcome;
             };
@@ -172,27 +160,6 @@ impl RetryPolicy {
         exponential.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
 }
-
-/// Implements `progenitor_client::ClientHooks<RetryPolicy>` for a generated client (generated
-/// with `HooksMode::Expected` and `RetryPolicy` as its inner type) so that every request it
-/// sends goes through [`RetryPolicy::execute`].
-macro_rules! retrying_hooks {
-    ($client:ty) => {
-        impl progenitor_client::ClientHooks<$crate::retry::RetryPolicy> for $client {
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                use progenitor_client::ClientInfo as _;
-                self.inner()
-                    .execute(self.client(), request, info.operation_id)
-                    .await
-            }
-        }
-    };
-}
-pub(crate) use retrying_hooks;
 
 /// Whether `method` is safe (read-only), hence idempotent and retryable.
 fn is_safe(method: &Method) -> bool {
@@ -322,6 +289,91 @@ mod tests {
     fn defaults() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.max_retries(), 2);
+        assert_eq!(policy.query_credential(), None);
         assert_eq!(RetryPolicy::never().max_retries(), 0);
+    }
+
+    /// What [`run`] saw: how many attempts, and when each started.
+    struct Attempts {
+        outcome: reqwest::Result<Response>,
+        started: Vec<Duration>,
+    }
+
+    /// Runs `policy` on a `method` request whose every attempt is answered by `answer`, on the
+    /// paused tokio clock (so waits take no real time, and are measured exactly).
+    async fn run(
+        policy: &RetryPolicy,
+        method: Method,
+        answer: impl Fn() -> http::Response<&'static str>,
+    ) -> Attempts {
+        let start = tokio::time::Instant::now();
+        let started = std::sync::Mutex::new(Vec::new());
+        let request = Request::new(method, "http://h/people".parse().unwrap());
+        let outcome = policy
+            .execute(request, "listPeople", |_| {
+                started.lock().unwrap().push(start.elapsed());
+                let response = Response::from(answer());
+                async move { Ok(response) }
+            })
+            .await;
+        Attempts {
+            outcome,
+            started: started.into_inner().unwrap(),
+        }
+    }
+
+    /// A response with `status` and optionally `Retry-After: retry_after`.
+    fn answer(status: u16, retry_after: Option<&str>) -> http::Response<&'static str> {
+        let mut response = http::Response::builder().status(status);
+        if let Some(value) = retry_after {
+            response = response.header(RETRY_AFTER, value);
+        }
+        response.body("").unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn safe_requests_are_retried_until_max_retries_then_the_last_answer_is_returned() {
+        let policy = RetryPolicy::default()
+            .with_max_retries(3)
+            .with_base_delay(Duration::from_millis(100));
+        let attempts = run(&policy, Method::GET, || answer(503, None)).await;
+        assert_eq!(attempts.started.len(), 4);
+        assert_eq!(
+            attempts.outcome.unwrap().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        // Backoffs of 100, 200 and 400 ms, each scaled by a jitter factor in [0.5, 1].
+        let waits: Vec<Duration> = attempts.started.windows(2).map(|w| w[1] - w[0]).collect();
+        for (wait, full) in waits.iter().zip([100, 200, 400]) {
+            let full = Duration::from_millis(full);
+            assert!(*wait >= full / 2 && *wait <= full, "{waits:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_honoured_up_to_max_delay() {
+        let policy = RetryPolicy::default()
+            .with_max_retries(1)
+            .with_max_delay(Duration::from_secs(5));
+        let honoured = run(&policy, Method::GET, || answer(429, Some("2"))).await;
+        assert_eq!(honoured.started, [Duration::ZERO, Duration::from_secs(2)]);
+        let capped = run(&policy, Method::GET, || answer(429, Some("3600"))).await;
+        assert_eq!(capped.started, [Duration::ZERO, Duration::from_secs(5)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unsafe_methods_client_errors_and_disabled_retries_get_one_attempt() {
+        let policy = RetryPolicy::default();
+        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            let attempts = run(&policy, method, || answer(503, None)).await;
+            assert_eq!(attempts.started.len(), 1);
+        }
+        let not_found = run(&policy, Method::GET, || answer(404, None)).await;
+        assert_eq!(not_found.started.len(), 1);
+        assert_eq!(not_found.outcome.unwrap().status(), StatusCode::NOT_FOUND);
+        let never = run(&RetryPolicy::never(), Method::GET, || answer(503, None)).await;
+        assert_eq!(never.started.len(), 1);
+        let ok = run(&policy, Method::GET, || answer(200, None)).await;
+        assert_eq!(ok.started.len(), 1);
     }
 }

@@ -138,28 +138,25 @@ async fn when_retries_run_out_each_sdk_returns_its_vendors_429_body() {
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
-    assert_eq!(error.api_error().unwrap().type_, "rate_limit_exceeded");
+    assert_eq!(error.whop_error().unwrap().type_, "rate_limit_exceeded");
 
     let posthog = support::posthog(&mock).max_retries(1).build().unwrap();
-    match posthog
+    let error = posthog
         .list_persons(&posthog::PersonsQuery::default(), 0)
         .await
-    {
-        Err(posthog::Error::Api { status, body }) => {
-            assert_eq!(
-                (status.as_u16(), body.type_.as_str()),
-                (429, "throttled_error")
-            );
-        }
-        other => panic!("expected PostHog's 429 body, got {other:?}"),
-    }
+        .unwrap_err();
+    let body = error.posthog_error().expect("PostHog's error body");
+    assert_eq!(
+        (error.status().map(|s| s.as_u16()), body.type_.as_str()),
+        (Some(429), "throttled_error")
+    );
 
     let pipedrive = support::pipedrive(&mock).max_retries(1).build().unwrap();
     let error = pipedrive
         .list_persons(&pipedrive::PersonsQuery::default(), None)
         .await
         .unwrap_err();
-    let body = error.body().expect("Pipedrive's error body");
+    let body = error.pipedrive_error().expect("Pipedrive's error body");
     assert_eq!(
         (
             error.status().map(|s| s.as_u16()),
@@ -229,7 +226,7 @@ async fn a_500_on_a_post_is_not_retried_and_the_model_never_sees_it() {
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
-    assert_eq!(error.api_error().unwrap().type_, "internal_server_error");
+    assert_eq!(error.whop_error().unwrap().type_, "internal_server_error");
     mock.journal().calls("createEvent").single();
     let people = client
         .list_people(&whop::PeopleQuery::default(), 0)
@@ -267,8 +264,12 @@ async fn a_429_on_a_post_is_not_retried() {
         name: Some("Ada".into()),
         ..Default::default()
     };
-    let error =
-        pipedrive::into_body(client.v2().add_person().body(person).send().await).unwrap_err();
-    assert_eq!(error.body().and_then(|body| body.error_code), Some(429));
+    let error = persons_sdk::into_body(client.v2().add_person().body(person).send().await)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.pipedrive_error().and_then(|body| body.error_code),
+        Some(429)
+    );
     mock.journal().calls("addPerson").single();
 }

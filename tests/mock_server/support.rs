@@ -30,7 +30,7 @@ pub fn posthog(mock: &MockServer) -> persons_sdk::posthog::ClientBuilder {
     posthog.create_project(PROJECT);
     let key = posthog.create_personal_key(PersonalKey::all_access(PROJECT));
     persons_sdk::posthog::Client::builder()
-        .host(posthog.base_url())
+        .base_url(posthog.base_url())
         .personal_api_key(key)
         .project_id(PROJECT.to_string())
         .retry_backoff(Duration::from_millis(1))

@@ -59,7 +59,7 @@ async fn a_delay_longer_than_the_timeout_gives_the_sdks_timeout_error() {
         .await
         .unwrap_err();
     match &error {
-        whop::Error::Transport(source) => assert!(source.is_timeout(), "{source:?}"),
+        persons_sdk::Error::Transport(source) => assert!(source.is_timeout(), "{source:?}"),
         other => panic!("expected a timeout, got {other:?}"),
     }
 
@@ -91,7 +91,7 @@ async fn a_post_that_outlasts_the_timeout_is_not_retried_but_was_applied() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, whop::Error::Transport(source) if source.is_timeout()),
+        matches!(&error, persons_sdk::Error::Transport(source) if source.is_timeout()),
         "{error:?}"
     );
     let call = mock.journal().calls("createEvent").single();
@@ -143,7 +143,10 @@ async fn a_dropped_connection_on_a_post_is_a_transport_error() {
         .create_event(page_view("wuid_1").try_into().unwrap())
         .await
         .unwrap_err();
-    assert!(matches!(error, whop::Error::Transport(_)), "{error:?}");
+    assert!(
+        matches!(error, persons_sdk::Error::Transport(_)),
+        "{error:?}"
+    );
     assert_eq!(error.status(), None);
     let call = mock.journal().calls("createEvent").single();
     assert_eq!(call.fault(), Some(&FaultKind::DropConnection));

@@ -5,7 +5,8 @@ use persons_mock::pipedrive::company::{Company, PersonPatch};
 use persons_mock::pipedrive::demo::DEMO_COMPANY;
 use persons_mock::pipedrive::model::{Deal, DealStatus, File, MailMessage, Person, Picture};
 use persons_mock::pipedrive::related::{ActivityPatch, DealPatch, NotePatch};
-use persons_sdk::pipedrive::{into_body, v1, v2};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{v1, v2};
 
 use crate::support::{COMPANY, Fixture, NOW};
 
@@ -25,7 +26,9 @@ async fn deal_status_drives_deal_counters_in_both_versions() {
         status: Some("won".into()),
         ..Default::default()
     };
-    into_body(fx.client.v2().update_deal().id(deal).body(won).send().await).unwrap();
+    into_body(fx.client.v2().update_deal().id(deal).body(won).send().await)
+        .await
+        .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
         (
@@ -59,6 +62,7 @@ async fn deal_status_drives_deal_counters_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
@@ -70,7 +74,9 @@ async fn deal_status_drives_deal_counters_in_both_versions() {
         (Some(0), Some(1), Some(1))
     );
 
-    into_body(fx.client.v2().delete_deal().id(deal).send().await).unwrap();
+    into_body(fx.client.v2().delete_deal().id(deal).send().await)
+        .await
+        .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
         (
@@ -98,6 +104,7 @@ async fn participants_count_as_related_and_participant_deals() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let counters = fx.counters(guest).await;
     assert_eq!(
@@ -112,7 +119,9 @@ async fn participants_count_as_related_and_participant_deals() {
         status: Some("won".into()),
         ..Default::default()
     };
-    into_body(fx.client.v2().update_deal().id(deal).body(won).send().await).unwrap();
+    into_body(fx.client.v2().update_deal().id(deal).body(won).send().await)
+        .await
+        .unwrap();
     let counters = fx.counters(guest).await;
     assert_eq!(
         (
@@ -122,7 +131,9 @@ async fn participants_count_as_related_and_participant_deals() {
         ),
         (Some(0), Some(1), Some(1))
     );
-    let deals = into_body(fx.client.v1().get_person_deals().id(guest).send().await).unwrap();
+    let deals = into_body(fx.client.v1().get_person_deals().id(guest).send().await)
+        .await
+        .unwrap();
     assert_eq!(deals.data.unwrap().len(), 1);
 }
 
@@ -145,6 +156,7 @@ async fn activities_drive_counts_and_next_and_last_activity() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .id;
@@ -156,6 +168,7 @@ async fn activities_drive_counts_and_next_and_last_activity() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .id;
@@ -184,6 +197,7 @@ async fn activities_drive_counts_and_next_and_last_activity() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
@@ -206,7 +220,9 @@ async fn activities_drive_counts_and_next_and_last_activity() {
         (Some("10:00:00"), Some("2027-01-05"))
     );
 
-    into_body(fx.client.v1().delete_activity().id(later).send().await).unwrap();
+    into_body(fx.client.v1().delete_activity().id(later).send().await)
+        .await
+        .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
         (counters.activities_count, counters.next_activity_id),
@@ -224,6 +240,7 @@ async fn notes_followers_files_and_mail_are_counted() {
         ..Default::default()
     };
     let note = into_body(fx.client.v1().add_note().body(note).send().await)
+        .await
         .unwrap()
         .data
         .id;
@@ -239,6 +256,7 @@ async fn notes_followers_files_and_mail_are_counted() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     fx.pipedrive
         .attach_file(COMPANY, person as u64, fx.admin, "contract.pdf", 1024)
@@ -288,17 +306,21 @@ async fn notes_followers_files_and_mail_are_counted() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .unwrap();
     assert_eq!(mail[0].data.subject, "Re: Hello");
     let files = into_body(fx.client.v1().get_person_files().id(person).send().await)
+        .await
         .unwrap()
         .data
         .unwrap();
     assert_eq!(files[0].file_name, "contract.pdf");
 
-    into_body(fx.client.v1().delete_note().id(note).send().await).unwrap();
+    into_body(fx.client.v1().delete_note().id(note).send().await)
+        .await
+        .unwrap();
     into_body(
         fx.client
             .v2()
@@ -308,6 +330,7 @@ async fn notes_followers_files_and_mail_are_counted() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
@@ -329,11 +352,14 @@ async fn organizations_count_their_people() {
         ..Default::default()
     };
     let person = into_body(fx.client.v2().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data
         .id;
     assert_eq!(fx.v1_person(person).await.org_id.unwrap().people_count, 1);
-    into_body(fx.client.v2().delete_person().id(person).send().await).unwrap();
+    into_body(fx.client.v2().delete_person().id(person).send().await)
+        .await
+        .unwrap();
     let count = fx
         .pipedrive
         .with_company(COMPANY, |company| company.orgs[&(org as u64)].people_count)
@@ -363,6 +389,7 @@ async fn merge_moves_every_counter_to_the_survivor() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     fx.deal(merged, "Moving deal").await;
     let activity = v2::types::ActivityInput {
@@ -370,13 +397,17 @@ async fn merge_moves_every_counter_to_the_survivor() {
         person_id: Some(merged),
         ..Default::default()
     };
-    into_body(fx.client.v2().add_activity().body(activity).send().await).unwrap();
+    into_body(fx.client.v2().add_activity().body(activity).send().await)
+        .await
+        .unwrap();
     let note = v1::types::NoteInput {
         content: Some("Moves too".into()),
         person_id: Some(merged),
         ..Default::default()
     };
-    into_body(fx.client.v1().add_note().body(note).send().await).unwrap();
+    into_body(fx.client.v1().add_note().body(note).send().await)
+        .await
+        .unwrap();
 
     let body = v1::types::MergePersonsRequest {
         merge_with_id: survivor,
@@ -390,6 +421,7 @@ async fn merge_moves_every_counter_to_the_survivor() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!((result.id, result.merge_what_id), (survivor, merged));
@@ -413,10 +445,13 @@ async fn merge_moves_every_counter_to_the_survivor() {
         (Some(1), Some(1), Some(1))
     );
     let gone = into_body(fx.client.v2().get_person().id(merged).send().await)
+        .await
         .unwrap()
         .data;
     assert!(gone.is_deleted);
-    let search = into_body(fx.client.v2().search_persons().term("Moves").send().await).unwrap();
+    let search = into_body(fx.client.v2().search_persons().term("Moves").send().await)
+        .await
+        .unwrap();
     assert_eq!(search.data.items[0].item.id, survivor);
 }
 

@@ -1,6 +1,7 @@
 //! Pipedrive's error bodies and statuses, auth, scopes and tenancy.
 
-use persons_sdk::pipedrive::{ErrorMessage, into_body, v1, v2};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{ErrorMessage, v1, v2};
 use serde_json::Value;
 
 use crate::support::{COMPANY, Fixture, api_error, client};
@@ -35,7 +36,7 @@ async fn raw(
 async fn bad_tokens_get_the_gateway_401() {
     let fx = Fixture::new().await;
     let stranger = client(&fx.pipedrive, "0000000000000000000000000000000000000000");
-    let (status, body) = api_error(into_body(stranger.v2().get_persons().send().await));
+    let (status, body) = api_error(into_body(stranger.v2().get_persons().send().await).await);
     assert_eq!(
         (status, body.error_code, body.error.message()),
         (401, Some(401), "unauthorized access")
@@ -73,24 +74,27 @@ async fn bad_tokens_get_the_gateway_401() {
 #[tokio::test]
 async fn unknown_persons_and_missing_names_get_pipedrives_messages() {
     let fx = Fixture::new().await;
-    let (status, body) = api_error(into_body(fx.client.v1().get_person().id(999).send().await));
+    let (status, body) =
+        api_error(into_body(fx.client.v1().get_person().id(999).send().await).await);
     assert_eq!((status, body.error.message()), (404, "Person not found"));
     assert_eq!(
         body.error_info.as_deref(),
         Some("Please check developers.pipedrive.com for more information about Pipedrive API.")
     );
-    let (status, body) = api_error(into_body(
-        fx.client
-            .v1()
-            .add_person()
-            .body(v1::types::PersonInput::default())
-            .send()
-            .await,
-    ));
+    let (status, body) = api_error(
+        into_body(
+            fx.client
+                .v1()
+                .add_person()
+                .body(v1::types::PersonInput::default())
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!((status, body.error.message()), (400, "Name must be given."));
-    let (status, body) = api_error(into_body(
-        fx.client.v1().delete_persons().ids("").send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(fx.client.v1().delete_persons().ids("").send().await).await);
     assert_eq!(
         (status, body.error.message()),
         (400, "Please provide at least one item to delete")
@@ -118,9 +122,8 @@ async fn unknown_persons_and_missing_names_get_pipedrives_messages() {
 #[tokio::test]
 async fn search_errors_come_from_the_search_service() {
     let fx = Fixture::new().await;
-    let (status, body) = api_error(into_body(
-        fx.client.v2().search_persons().term("a").send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(fx.client.v2().search_persons().term("a").send().await).await);
     assert_eq!(status, 400);
     match body.error {
         ErrorMessage::Service {
@@ -138,18 +141,20 @@ async fn search_errors_come_from_the_search_service() {
             .exact_match(true)
             .send()
             .await,
-    );
+    )
+    .await;
     assert!(exact.is_ok(), "one character is enough with exact_match");
 }
 
 #[tokio::test]
 async fn limits_above_500_are_capped_in_v1_and_refused_in_v2() {
     let fx = Fixture::new().await;
-    let v1 = into_body(fx.client.v1().get_persons().limit(900).send().await).unwrap();
+    let v1 = into_body(fx.client.v1().get_persons().limit(900).send().await)
+        .await
+        .unwrap();
     assert_eq!(v1.additional_data.pagination.limit, 500);
-    let (status, body) = api_error(into_body(
-        fx.client.v2().get_persons().limit(900).send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(fx.client.v2().get_persons().limit(900).send().await).await);
     assert_eq!(
         (status, body.code.as_deref()),
         (400, Some("ERR_SCHEMA_VALIDATION_FAILED"))
@@ -218,17 +223,22 @@ async fn oauth_scopes_are_enforced() {
         .oauth_token(read_only)
         .build()
         .unwrap();
-    assert!(into_body(reader.v2().get_person().id(person).send().await).is_ok());
+    assert!(
+        into_body(reader.v2().get_person().id(person).send().await)
+            .await
+            .is_ok()
+    );
     let input = v2::types::PersonInput {
         name: Some("Nope".into()),
         ..Default::default()
     };
-    let (status, body) = api_error(into_body(reader.v2().add_person().body(input).send().await));
+    let (status, body) =
+        api_error(into_body(reader.v2().add_person().body(input).send().await).await);
     assert_eq!(
         (status, body.error.message()),
         (403, "Scope and URL mismatch")
     );
-    let (status, _) = api_error(into_body(reader.v2().get_deal().id(1).send().await));
+    let (status, _) = api_error(into_body(reader.v2().get_deal().id(1).send().await).await);
     assert_eq!(status, 403);
     let api_token_as_bearer = persons_sdk::pipedrive::Client::builder()
         .base_url(fx.pipedrive.base_url())
@@ -236,14 +246,17 @@ async fn oauth_scopes_are_enforced() {
         .build()
         .unwrap();
     assert_eq!(
-        api_error(into_body(
-            api_token_as_bearer
-                .v2()
-                .get_person()
-                .id(person)
-                .send()
-                .await
-        ))
+        api_error(
+            into_body(
+                api_token_as_bearer
+                    .v2()
+                    .get_person()
+                    .id(person)
+                    .send()
+                    .await
+            )
+            .await
+        )
         .0,
         401
     );
@@ -256,16 +269,19 @@ async fn companies_never_see_each_others_data() {
     let (_, other_token) = fx.pipedrive.create_company(2);
     let other = client(&fx.pipedrive, &other_token);
     assert_eq!(
-        api_error(into_body(other.v2().get_person().id(person).send().await)).0,
+        api_error(into_body(other.v2().get_person().id(person).send().await).await).0,
         404
     );
     assert!(
         into_body(other.v2().get_persons().send().await)
+            .await
             .unwrap()
             .data
             .is_empty()
     );
-    let hits = into_body(other.v2().search_persons().term("Company").send().await).unwrap();
+    let hits = into_body(other.v2().search_persons().term("Company").send().await)
+        .await
+        .unwrap();
     assert!(hits.data.items.is_empty());
 }
 
@@ -285,17 +301,16 @@ async fn owner_only_persons_are_hidden_from_other_users() {
         ..Default::default()
     };
     let private = into_body(fx.client.v2().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data
         .id;
     assert_eq!(
-        api_error(into_body(
-            seller_client.v2().get_person().id(private).send().await
-        ))
-        .0,
+        api_error(into_body(seller_client.v2().get_person().id(private).send().await).await).0,
         404
     );
     let users = into_body(fx.client.v1().get_person_users().id(private).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(users, vec![fx.admin as i64]);
@@ -311,9 +326,12 @@ async fn owner_only_persons_are_hidden_from_other_users() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert!(
-        into_body(seller_client.v2().get_person().id(private).send().await).is_ok(),
+        into_body(seller_client.v2().get_person().id(private).send().await)
+            .await
+            .is_ok(),
         "followers see owner-only persons"
     );
 }
@@ -331,9 +349,13 @@ async fn the_sdk_can_send_the_v1_token_in_the_query() {
             .unwrap()
     };
     let client = in_query(&fx.token);
-    let read = into_body(client.v1().get_person().id(person).send().await).unwrap();
+    let read = into_body(client.v1().get_person().id(person).send().await)
+        .await
+        .unwrap();
     assert_eq!(read.data.name, "Query Token");
-    let v2_read = into_body(client.v2().get_person().id(person).send().await).unwrap();
+    let v2_read = into_body(client.v2().get_person().id(person).send().await)
+        .await
+        .unwrap();
     assert_eq!(v2_read.data.id, person);
     let requests = fx.mock.received_requests().await.unwrap();
     let v1_request = requests
@@ -352,14 +374,17 @@ async fn the_sdk_can_send_the_v1_token_in_the_query() {
     assert!(v2_request.url.query().is_none());
     assert!(v2_request.headers.contains_key("x-api-token"));
 
-    let (status, body) = api_error(into_body(
-        in_query("0000000000000000000000000000000000000000")
-            .v1()
-            .get_person()
-            .id(person)
-            .send()
-            .await,
-    ));
+    let (status, body) = api_error(
+        into_body(
+            in_query("0000000000000000000000000000000000000000")
+                .v1()
+                .get_person()
+                .id(person)
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!((status, body.error_code), (401, Some(401)));
 }
 

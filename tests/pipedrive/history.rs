@@ -2,7 +2,8 @@
 
 use persons_mock::pipedrive::NewMail;
 use persons_mock::pipedrive::image::png_header;
-use persons_sdk::pipedrive::{Crop, PictureUpload, into_body, v1, v2};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{Crop, PictureUpload, v1, v2};
 use serde_json::json;
 
 use crate::support::{COMPANY, Fixture, NOW, api_error, client};
@@ -22,6 +23,7 @@ async fn busy_person(fx: &Fixture) -> (i64, i64, String) {
         options: Vec::new(),
     };
     let key = into_body(fx.client.v1().add_person_field().body(field).send().await)
+        .await
         .unwrap()
         .data
         .key;
@@ -39,6 +41,7 @@ async fn busy_person(fx: &Fixture) -> (i64, i64, String) {
             .send()
             .await,
     )
+    .await
     .unwrap();
     at(fx, 2);
     let custom = v2::types::PersonInput {
@@ -54,6 +57,7 @@ async fn busy_person(fx: &Fixture) -> (i64, i64, String) {
             .send()
             .await,
     )
+    .await
     .unwrap();
     at(fx, 3);
     let deal = fx.deal(person, "Flow deal").await;
@@ -63,20 +67,26 @@ async fn busy_person(fx: &Fixture) -> (i64, i64, String) {
         done: Some(true),
         ..Default::default()
     };
-    into_body(fx.client.v2().add_activity().body(done).send().await).unwrap();
+    into_body(fx.client.v2().add_activity().body(done).send().await)
+        .await
+        .unwrap();
     at(fx, 5);
     let planned = v2::types::ActivityInput {
         person_id: Some(person),
         ..Default::default()
     };
-    into_body(fx.client.v2().add_activity().body(planned).send().await).unwrap();
+    into_body(fx.client.v2().add_activity().body(planned).send().await)
+        .await
+        .unwrap();
     at(fx, 6);
     let note = v1::types::NoteInput {
         content: Some("Flow note".into()),
         person_id: Some(person),
         ..Default::default()
     };
-    into_body(fx.client.v1().add_note().body(note).send().await).unwrap();
+    into_body(fx.client.v1().add_note().body(note).send().await)
+        .await
+        .unwrap();
     at(fx, 7);
     fx.pipedrive
         .attach_file(COMPANY, person as u64, fx.admin, "flow.pdf", 10)
@@ -94,6 +104,7 @@ async fn busy_person(fx: &Fixture) -> (i64, i64, String) {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let mail = NewMail {
         user_id: fx.admin,
@@ -119,7 +130,9 @@ fn objects(page: &v1::types::PersonFlowResponse) -> Vec<String> {
 async fn the_flow_lists_every_kind_of_update_newest_first() {
     let fx = Fixture::new().await;
     let (person, deal, key) = busy_person(&fx).await;
-    let flow = into_body(fx.client.v1().get_person_updates().id(person).send().await).unwrap();
+    let flow = into_body(fx.client.v1().get_person_updates().id(person).send().await)
+        .await
+        .unwrap();
     assert_eq!(
         objects(&flow),
         [
@@ -166,6 +179,7 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let custom = everything
         .data
@@ -184,6 +198,7 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(objects(&filtered), ["note", "deal"]);
 
@@ -196,6 +211,7 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let second = into_body(
         fx.client
@@ -207,6 +223,7 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(first.additional_data.pagination.next_start, Some(3));
     let paged: Vec<String> = objects(&first)
@@ -215,15 +232,18 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
         .collect();
     assert_eq!(paged, objects(&flow));
 
-    let (status, body) = api_error(into_body(
-        fx.client
-            .v1()
-            .get_person_updates()
-            .id(person)
-            .items("gossip")
-            .send()
-            .await,
-    ));
+    let (status, body) = api_error(
+        into_body(
+            fx.client
+                .v1()
+                .get_person_updates()
+                .id(person)
+                .items("gossip")
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!(
         (status, body.error.message()),
         (400, "Invalid items value: gossip")
@@ -231,23 +251,25 @@ async fn the_flow_lists_every_kind_of_update_newest_first() {
     let contacts_only = fx
         .pipedrive
         .create_oauth_token(COMPANY, fx.admin, &["contacts:full"]);
-    let (status, _) = api_error(into_body(
-        client(&fx.pipedrive, "unused")
-            .v1()
-            .get_person_updates()
-            .id(person)
-            .send()
-            .await,
-    ));
+    let (status, _) = api_error(
+        into_body(
+            client(&fx.pipedrive, "unused")
+                .v1()
+                .get_person_updates()
+                .id(person)
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!(status, 401);
     let oauth = persons_sdk::pipedrive::Client::builder()
         .base_url(fx.pipedrive.base_url())
         .oauth_token(contacts_only)
         .build()
         .unwrap();
-    let (status, body) = api_error(into_body(
-        oauth.v1().get_person_updates().id(person).send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(oauth.v1().get_person_updates().id(person).send().await).await);
     assert_eq!(
         (status, body.error.message()),
         (403, "Scope and URL mismatch")
@@ -276,6 +298,7 @@ async fn the_changelog_pages_field_changes_newest_first() {
                 .send()
                 .await,
         )
+        .await
         .unwrap();
     }
     let first = into_body(
@@ -287,6 +310,7 @@ async fn the_changelog_pages_field_changes_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let values: Vec<_> = first.data.iter().map(|c| c.new_value.clone()).collect();
     assert_eq!(
@@ -307,6 +331,7 @@ async fn the_changelog_pages_field_changes_newest_first() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(second.data.len(), 1);
     assert_eq!(second.data[0].old_value.as_deref(), Some("Change Me"));
@@ -331,7 +356,9 @@ async fn products_come_from_the_persons_deals() {
             .attach_product(COMPANY, deal as u64, widget, 1.0, 0)
             .is_err()
     );
-    let page = into_body(fx.client.v1().get_person_products().id(person).send().await).unwrap();
+    let page = into_body(fx.client.v1().get_person_products().id(person).send().await)
+        .await
+        .unwrap();
     let entries = page.data.unwrap();
     assert_eq!(entries.len(), 1);
     let entry = &entries[0][&deal.to_string()];
@@ -344,10 +371,16 @@ async fn products_come_from_the_persons_deals() {
         ),
         ("Widget", 4, 50.0)
     );
-    let none = into_body(fx.client.v1().get_person_products().id(other).send().await).unwrap();
+    let none = into_body(fx.client.v1().get_person_products().id(other).send().await)
+        .await
+        .unwrap();
     assert!(none.data.is_none());
-    into_body(fx.client.v2().delete_deal().id(deal).send().await).unwrap();
-    let after = into_body(fx.client.v1().get_person_products().id(person).send().await).unwrap();
+    into_body(fx.client.v2().delete_deal().id(deal).send().await)
+        .await
+        .unwrap();
+    let after = into_body(fx.client.v1().get_person_products().id(person).send().await)
+        .await
+        .unwrap();
     assert!(after.data.is_none());
 }
 
@@ -364,9 +397,8 @@ fn png(side: u32) -> PictureUpload {
 async fn pictures_upload_read_and_delete() {
     let fx = Fixture::new().await;
     let person = fx.person("Pictured").await;
-    let (status, body) = api_error(into_body(
-        fx.client.v2().get_person_picture().id(person).send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(fx.client.v2().get_person_picture().id(person).send().await).await);
     assert_eq!((status, body.error.message()), (404, "Picture not found"));
 
     at(&fx, 5);
@@ -389,10 +421,12 @@ async fn pictures_upload_read_and_delete() {
     );
     assert_eq!(v1_person.update_time, "2026-09-21 14:13:25");
     let v2_person = into_body(fx.client.v2().get_person().id(person).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(v2_person.picture_id, Some(uploaded.id));
     let read = into_body(fx.client.v2().get_person_picture().id(person).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -426,17 +460,21 @@ async fn pictures_upload_read_and_delete() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(deleted.data.id, replaced.id);
     assert!(fx.v1_person(person).await.picture_id.is_none());
-    let (status, _) = api_error(into_body(
-        fx.client
-            .v1()
-            .delete_person_picture()
-            .id(person)
-            .send()
-            .await,
-    ));
+    let (status, _) = api_error(
+        into_body(
+            fx.client
+                .v1()
+                .delete_person_picture()
+                .id(person)
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!(status, 404);
 }
 

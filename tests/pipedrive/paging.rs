@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use futures::TryStreamExt;
-use persons_sdk::pipedrive::{PersonsQuery, V1PersonsQuery, into_body};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{PersonsQuery, V1PersonsQuery};
 
 use crate::support::Fixture;
 
@@ -63,7 +64,9 @@ async fn v2_cursor_pages_have_no_gaps_or_duplicates_in_any_order() {
         }
         assert_eq!(keys, sorted, "{sort_by} {direction}");
     }
-    let first = into_body(fx.client.v2().get_persons().limit(23).send().await).unwrap();
+    let first = into_body(fx.client.v2().get_persons().limit(23).send().await)
+        .await
+        .unwrap();
     assert_eq!(first.additional_data.next_cursor, None);
 }
 
@@ -87,17 +90,23 @@ async fn v1_offset_pages_have_no_gaps_or_duplicates() {
             .collect::<BTreeSet<_>>(),
         ids.into_iter().collect()
     );
-    let last = into_body(fx.client.v1().get_persons().start(15).limit(5).send().await).unwrap();
+    let last = into_body(fx.client.v1().get_persons().start(15).limit(5).send().await)
+        .await
+        .unwrap();
     assert!(!last.additional_data.pagination.more_items_in_collection);
     assert_eq!(last.additional_data.pagination.next_start, None);
-    let past_end = into_body(fx.client.v1().get_persons().start(50).send().await).unwrap();
+    let past_end = into_body(fx.client.v1().get_persons().start(50).send().await)
+        .await
+        .unwrap();
     assert!(past_end.data.is_none(), "an empty v1 page is data: null");
 }
 
 #[tokio::test]
 async fn the_collection_cursor_includes_deleted_persons() {
     let (fx, ids) = seeded(6).await;
-    into_body(fx.client.v2().delete_person().id(ids[2]).send().await).unwrap();
+    into_body(fx.client.v2().delete_person().id(ids[2]).send().await)
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
@@ -105,7 +114,7 @@ async fn the_collection_cursor_includes_deleted_persons() {
         if let Some(cursor) = &cursor {
             request = request.cursor(cursor);
         }
-        let page = into_body(request.send().await).unwrap();
+        let page = into_body(request.send().await).await.unwrap();
         seen.extend(
             page.data
                 .iter()

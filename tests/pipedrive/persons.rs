@@ -1,7 +1,8 @@
 //! Person endpoints: CRUD in both versions over one store, custom fields, search, bulk
 //! delete, followers and person fields.
 
-use persons_sdk::pipedrive::{CustomFields, into_body, v1, v2};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{CustomFields, v1, v2};
 use serde_json::{Value, json};
 
 use crate::support::{Fixture, api_error};
@@ -20,6 +21,7 @@ async fn one_store_two_renderings() {
         ..Default::default()
     };
     let created = into_body(fx.client.v1().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -53,6 +55,7 @@ async fn one_store_two_renderings() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -83,7 +86,8 @@ async fn one_store_two_renderings() {
             .body(patch)
             .send()
             .await,
-    );
+    )
+    .await;
     assert!(updated.is_ok());
     let v1_person = fx.v1_person(created.id).await;
     assert_eq!(
@@ -103,15 +107,19 @@ async fn one_store_two_renderings() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(labelled.labels[0].label, "Hot lead");
 
-    into_body(fx.client.v1().delete_person().id(created.id).send().await).unwrap();
+    into_body(fx.client.v1().delete_person().id(created.id).send().await)
+        .await
+        .unwrap();
     let deleted = fx.v1_person(created.id).await;
     assert!(!deleted.active_flag);
     assert!(
         into_body(fx.client.v2().get_persons().send().await)
+            .await
             .unwrap()
             .data
             .is_empty()
@@ -139,6 +147,7 @@ async fn custom_fields_in_both_wire_forms() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     let budget = into_body(
@@ -149,6 +158,7 @@ async fn custom_fields_in_both_wire_forms() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(tier.key.len(), 40);
@@ -181,6 +191,7 @@ async fn custom_fields_in_both_wire_forms() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -198,8 +209,9 @@ async fn custom_fields_in_both_wire_forms() {
         custom_fields: custom,
         ..Default::default()
     };
-    let error =
-        into_body(fx.client.v2().update_person().id(id).body(bad).send().await).unwrap_err();
+    let error = into_body(fx.client.v2().update_person().id(id).body(bad).send().await)
+        .await
+        .unwrap_err();
     assert_eq!(error.status().map(|status| status.as_u16()), Some(400));
     let mut clear = serde_json::Map::new();
     clear.insert(tier.key.clone(), serde_json::Value::Null);
@@ -215,10 +227,12 @@ async fn custom_fields_in_both_wire_forms() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(cleared.custom_fields[&tier.key], serde_json::Value::Null);
     let fields = into_body(fx.client.v1().get_person_fields().send().await)
+        .await
         .unwrap()
         .data;
     assert!(
@@ -246,6 +260,7 @@ async fn search_matches_names_emails_phones_and_notes() {
         ..Default::default()
     };
     let grace = into_body(fx.client.v2().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data
         .id;
@@ -255,7 +270,9 @@ async fn search_matches_names_emails_phones_and_notes() {
         person_id: Some(grace),
         ..Default::default()
     };
-    into_body(fx.client.v1().add_note().body(note).send().await).unwrap();
+    into_body(fx.client.v1().add_note().body(note).send().await)
+        .await
+        .unwrap();
 
     let hits = into_body(
         fx.client
@@ -265,6 +282,7 @@ async fn search_matches_names_emails_phones_and_notes() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .items;
@@ -278,6 +296,7 @@ async fn search_matches_names_emails_phones_and_notes() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .items;
@@ -286,6 +305,7 @@ async fn search_matches_names_emails_phones_and_notes() {
         vec![grace]
     );
     let by_phone = into_body(fx.client.v2().search_persons().term("5550101").send().await)
+        .await
         .unwrap()
         .data
         .items;
@@ -299,6 +319,7 @@ async fn search_matches_names_emails_phones_and_notes() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .items;
@@ -315,6 +336,7 @@ async fn search_matches_names_emails_phones_and_notes() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .items;
@@ -328,6 +350,7 @@ async fn search_matches_names_emails_phones_and_notes() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(both.data.items.len(), 1);
     assert!(both.additional_data.pagination.more_items_in_collection);
@@ -347,6 +370,7 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .id;
@@ -364,6 +388,7 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -378,6 +403,7 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(listed[0].user_id, fx.admin as i64);
@@ -391,7 +417,8 @@ async fn bulk_delete_and_followers_in_both_versions() {
             })
             .send()
             .await,
-    );
+    )
+    .await;
     assert_eq!(
         again.unwrap_err().status().map(|status| status.as_u16()),
         Some(400)
@@ -405,6 +432,7 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let changelog = into_body(
         fx.client
@@ -414,6 +442,7 @@ async fn bulk_delete_and_followers_in_both_versions() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -441,6 +470,7 @@ async fn v1_root_level_custom_fields_through_the_sdk() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .key;
@@ -452,6 +482,7 @@ async fn v1_root_level_custom_fields_through_the_sdk() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .key;
@@ -478,6 +509,7 @@ async fn v1_root_level_custom_fields_through_the_sdk() {
     assert_eq!(created.custom_fields[&source], json!("fair"));
     let id = created.person.id;
     let v2_view = into_body(fx.client.v2().get_person().id(id).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -503,6 +535,6 @@ async fn v1_root_level_custom_fields_through_the_sdk() {
     let bad: CustomFields = json!({"not_a_hash": 1}).as_object().unwrap().clone();
     assert!(matches!(
         fx.client.add_person_with_custom_fields(&input, &bad).await,
-        Err(persons_sdk::pipedrive::Error::InvalidRequest(_))
+        Err(persons_sdk::Error::InvalidRequest(_))
     ));
 }

@@ -2,7 +2,8 @@
 //! sub-resources that list them, and the v1 sideloading (owner and organization objects,
 //! `related_objects`, `activity_distribution`).
 
-use persons_sdk::pipedrive::{into_body, v1, v2};
+use persons_sdk::into_body;
+use persons_sdk::pipedrive::{v1, v2};
 
 use crate::support::{COMPANY, Fixture, api_error};
 
@@ -20,6 +21,7 @@ async fn v1_deals_drive_counters_and_list_with_related_objects() {
         ..Default::default()
     };
     let created = into_body(fx.client.v1().add_deal().body(deal).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -42,8 +44,10 @@ async fn v1_deals_drive_counters_and_list_with_related_objects() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let read = into_body(fx.client.v1().get_deal().id(created.id).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(read.status, "won");
@@ -67,17 +71,23 @@ async fn v1_deals_drive_counters_and_list_with_related_objects() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert!(open_only.data.is_none(), "an empty v1 page is data: null");
-    let listed = into_body(fx.client.v1().get_person_deals().id(person).send().await).unwrap();
+    let listed = into_body(fx.client.v1().get_person_deals().id(person).send().await)
+        .await
+        .unwrap();
     assert_eq!(listed.data.unwrap()[0].id, created.id);
     let related = listed.related_objects.unwrap();
     assert_eq!(related.person[&person.to_string()].name, "Dana Deal");
     assert_eq!(related.organization[&org.to_string()].name, "Acme");
     assert!(related.user.contains_key(&fx.admin.to_string()));
 
-    into_body(fx.client.v1().delete_deal().id(created.id).send().await).unwrap();
+    into_body(fx.client.v1().delete_deal().id(created.id).send().await)
+        .await
+        .unwrap();
     let deleted = into_body(fx.client.v1().get_deal().id(created.id).send().await)
+        .await
         .unwrap()
         .data;
     assert!(deleted.deleted && !deleted.active);
@@ -95,9 +105,11 @@ async fn v1_deals_drive_counters_and_list_with_related_objects() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(gone.data.unwrap().len(), 1);
-    let (status, body) = api_error(into_body(fx.client.v1().get_deal().id(9999).send().await));
+    let (status, body) =
+        api_error(into_body(fx.client.v1().get_deal().id(9999).send().await).await);
     assert_eq!((status, body.error.message()), (404, "Deal not found"));
 }
 
@@ -124,11 +136,13 @@ async fn v1_activities_list_with_their_distribution() {
         add("Call again", "call", seller, 0),
     ] {
         let created = into_body(fx.client.v1().add_activity().body(input).send().await)
+            .await
             .unwrap()
             .data;
         ids.push(created.id);
     }
     let read = into_body(fx.client.v1().get_activity().id(ids[1]).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -154,6 +168,7 @@ async fn v1_activities_list_with_their_distribution() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(all.data.as_ref().map(Vec::len), Some(2));
     assert!(all.additional_data.pagination.more_items_in_collection);
@@ -180,6 +195,7 @@ async fn v1_activities_list_with_their_distribution() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert_eq!(done.data.unwrap()[0].id, ids[1]);
     let undone = into_body(
@@ -192,6 +208,7 @@ async fn v1_activities_list_with_their_distribution() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let undone = undone.data.unwrap();
     assert_eq!(
@@ -211,9 +228,11 @@ async fn v1_notes_round_trip_and_move_between_persons() {
         ..Default::default()
     };
     let note = into_body(fx.client.v1().add_note().body(input).send().await)
+        .await
         .unwrap()
         .data;
     let read = into_body(fx.client.v1().get_note().id(note.id).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -236,6 +255,7 @@ async fn v1_notes_round_trip_and_move_between_persons() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(updated.content, "Met at the fair, twice");
@@ -246,11 +266,12 @@ async fn v1_notes_round_trip_and_move_between_persons() {
         ),
         (0, 1)
     );
-    into_body(fx.client.v1().delete_note().id(note.id).send().await).unwrap();
+    into_body(fx.client.v1().delete_note().id(note.id).send().await)
+        .await
+        .unwrap();
     assert_eq!(fx.v1_person(second).await.notes_count, 0);
-    let (status, _) = api_error(into_body(
-        fx.client.v1().get_note().id(note.id).send().await,
-    ));
+    let (status, _) =
+        api_error(into_body(fx.client.v1().get_note().id(note.id).send().await).await);
     assert_eq!(status, 404);
 }
 
@@ -260,6 +281,7 @@ async fn v2_activities_and_deals_round_trip() {
     let person = fx.person("Vera Two").await;
     let deal = fx.deal(person, "Second deal").await;
     let read = into_body(fx.client.v2().get_deal().id(deal).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -277,9 +299,11 @@ async fn v2_activities_and_deals_round_trip() {
         ..Default::default()
     };
     let activity = into_body(fx.client.v2().add_activity().body(input).send().await)
+        .await
         .unwrap()
         .data;
     let read = into_body(fx.client.v2().get_activity().id(activity.id).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -304,6 +328,7 @@ async fn v2_activities_and_deals_round_trip() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert!(updated.done && updated.marked_as_done_time.is_some());
@@ -325,6 +350,7 @@ async fn v2_activities_and_deals_round_trip() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     let counters = fx.counters(person).await;
     assert_eq!(
@@ -343,6 +369,7 @@ async fn v1_persons_embed_owner_and_organization_and_sideload_them() {
         ..Default::default()
     };
     let person = into_body(fx.client.v1().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(
@@ -353,7 +380,9 @@ async fn v1_persons_embed_owner_and_organization_and_sideload_them() {
     assert_eq!(person.email[0].primary, Some(true));
     assert_eq!(person.primary_email, None);
 
-    let detail = into_body(fx.client.v1().get_person().id(person.id).send().await).unwrap();
+    let detail = into_body(fx.client.v1().get_person().id(person.id).send().await)
+        .await
+        .unwrap();
     let organization = detail.data.org_id.as_ref().unwrap();
     assert_eq!(
         (
@@ -374,7 +403,9 @@ async fn v1_persons_embed_owner_and_organization_and_sideload_them() {
     assert_eq!(related.organization[&org.to_string()].people_count, 1);
     assert_eq!(related.user[&fx.admin.to_string()].name, "Admin 1");
 
-    let listed = into_body(fx.client.v1().get_persons().send().await).unwrap();
+    let listed = into_body(fx.client.v1().get_persons().send().await)
+        .await
+        .unwrap();
     let related = listed.related_objects.unwrap();
     assert!(related.organization.contains_key(&org.to_string()));
     assert!(related.user.contains_key(&fx.admin.to_string()));
@@ -395,6 +426,7 @@ async fn v1_followers_list_with_their_relation_ids() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert!(empty.data.is_none());
     for user in [fx.admin, other] {
@@ -410,6 +442,7 @@ async fn v1_followers_list_with_their_relation_ids() {
                 .send()
                 .await,
         )
+        .await
         .unwrap();
     }
     let listed = into_body(
@@ -420,6 +453,7 @@ async fn v1_followers_list_with_their_relation_ids() {
             .send()
             .await,
     )
+    .await
     .unwrap();
     assert!(!listed.additional_data.pagination.more_items_in_collection);
     let followers = listed.data.unwrap();
@@ -445,6 +479,7 @@ async fn v2_custom_fields_parameter_selects_keys() {
             options: Vec::new(),
         };
         let created = into_body(fx.client.v1().add_person_field().body(field).send().await)
+            .await
             .unwrap()
             .data;
         keys.push(created.key);
@@ -458,10 +493,12 @@ async fn v2_custom_fields_parameter_selects_keys() {
         ..Default::default()
     };
     let id = into_body(fx.client.v2().add_person().body(input).send().await)
+        .await
         .unwrap()
         .data
         .id;
     let all = into_body(fx.client.v2().get_person().id(id).send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(all.custom_fields.len(), 2);
@@ -474,6 +511,7 @@ async fn v2_custom_fields_parameter_selects_keys() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -489,6 +527,7 @@ async fn v2_custom_fields_parameter_selects_keys() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data;
     assert_eq!(
@@ -497,15 +536,18 @@ async fn v2_custom_fields_parameter_selects_keys() {
     );
 
     let unknown = "0".repeat(40);
-    let (status, _) = api_error(into_body(
-        fx.client
-            .v2()
-            .get_person()
-            .id(id)
-            .custom_fields(unknown)
-            .send()
-            .await,
-    ));
+    let (status, _) = api_error(
+        into_body(
+            fx.client
+                .v2()
+                .get_person()
+                .id(id)
+                .custom_fields(unknown)
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!(status, 400);
     let sixteen = vec![keys[0].clone(); 16]
         .iter()
@@ -513,15 +555,18 @@ async fn v2_custom_fields_parameter_selects_keys() {
         .map(|(at, key)| format!("{}{at:02}", &key[..38]))
         .collect::<Vec<_>>()
         .join(",");
-    let (status, body) = api_error(into_body(
-        fx.client
-            .v2()
-            .get_person()
-            .id(id)
-            .custom_fields(sixteen)
-            .send()
-            .await,
-    ));
+    let (status, body) = api_error(
+        into_body(
+            fx.client
+                .v2()
+                .get_person()
+                .id(id)
+                .custom_fields(sixteen)
+                .send()
+                .await,
+        )
+        .await,
+    );
     assert_eq!(status, 400);
     assert!(body.error.message().contains("At most 15"), "{body:?}");
 }
@@ -536,11 +581,13 @@ async fn search_can_be_limited_to_an_organization() {
         ..Default::default()
     };
     let inside = into_body(fx.client.v2().add_person().body(inside).send().await)
+        .await
         .unwrap()
         .data
         .id;
     fx.person("Milton Outside").await;
     let everyone = into_body(fx.client.v1().search_persons().term("milton").send().await)
+        .await
         .unwrap()
         .data
         .items;
@@ -554,6 +601,7 @@ async fn search_can_be_limited_to_an_organization() {
             .send()
             .await,
     )
+    .await
     .unwrap()
     .data
     .items;
@@ -577,9 +625,8 @@ async fn the_collection_is_for_admins_only() {
         .add_user(COMPANY, "Regular User", "regular@example.com", false);
     let token = fx.pipedrive.add_api_token(COMPANY, user, None);
     let regular = crate::support::client(&fx.pipedrive, &token);
-    let (status, body) = api_error(into_body(
-        regular.v1().get_persons_collection().send().await,
-    ));
+    let (status, body) =
+        api_error(into_body(regular.v1().get_persons_collection().send().await).await);
     assert_eq!(
         (status, body.error.message()),
         (403, "You do not have permissions to do this.")
@@ -589,6 +636,7 @@ async fn the_collection_is_for_admins_only() {
         Some("Please check developers.pipedrive.com")
     );
     let admin = into_body(fx.client.v1().get_persons_collection().send().await)
+        .await
         .unwrap()
         .data;
     assert_eq!(admin.len(), 1);

@@ -2,7 +2,8 @@
 
 use persons_mock::MockServer;
 use persons_mock::pipedrive::Pipedrive;
-use persons_sdk::pipedrive::{Client, Error, v1, v2};
+use persons_sdk::pipedrive::{Client, v1, v2};
+use persons_sdk::{ApiErrorBody, Error};
 
 /// The frozen "now" of every test.
 pub const NOW: i64 = 1_790_000_000;
@@ -143,7 +144,10 @@ pub fn api_error<T: std::fmt::Debug>(
     result: Result<T, Error>,
 ) -> (u16, persons_sdk::pipedrive::ErrorBody) {
     match result {
-        Err(Error::Api { status, body }) => (status.as_u16(), *body),
+        Err(Error::Api {
+            status,
+            body: ApiErrorBody::Pipedrive(body),
+        }) => (status.as_u16(), *body),
         other => panic!("expected an API error, got {other:?}"),
     }
 }

@@ -2,7 +2,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use persons_sdk::posthog::{CaptureClient, Error, Event, types};
+use persons_sdk::posthog::{CaptureClient, ErrorBody, Event, types};
+use persons_sdk::{ApiErrorBody, Error};
 use reqwest::StatusCode;
 use serde_json::Map;
 
@@ -36,7 +37,7 @@ async fn the_capture_client_sends_single_events_and_gzipped_batches() {
         .await
         .expect("captured");
     let gzip = CaptureClient::builder()
-        .host(fixture.posthog.base_url())
+        .base_url(fixture.posthog.base_url())
         .project_token(&fixture.token)
         .gzip(true)
         .build()
@@ -95,13 +96,13 @@ async fn every_payload_shape_answers_status_ok() {
 async fn bad_requests_get_plain_text_and_change_nothing() {
     let fixture = Fixture::new().await;
     let personal = CaptureClient::builder()
-        .host(fixture.posthog.base_url())
+        .base_url(fixture.posthog.base_url())
         .project_token(&fixture.key)
         .build()
         .unwrap();
     let error = personal.send(Event::new("e", "d")).await.unwrap_err();
     assert!(
-        matches!(&error, Error::Capture { status, message } if *status == StatusCode::UNAUTHORIZED && message == "API key is not valid: personal_api_key"),
+        matches!(&error, Error::Api { status, body: ApiErrorBody::PostHog(ErrorBody::Capture(message)) } if *status == StatusCode::UNAUTHORIZED && message == "API key is not valid: personal_api_key"),
         "{error:?}"
     );
     let cases = [
@@ -177,7 +178,7 @@ async fn bad_requests_get_plain_text_and_change_nothing() {
 async fn unknown_tokens_are_accepted_and_discarded() {
     let fixture = Fixture::new().await;
     let stranger = CaptureClient::builder()
-        .host(fixture.posthog.base_url())
+        .base_url(fixture.posthog.base_url())
         .project_token("phc_unknown")
         .build()
         .unwrap();

@@ -1,6 +1,8 @@
 //! Every per-person endpoint through the generated SDK, with its success shape and its errors.
 
 use persons_mock::posthog::{Event, PersonalKey};
+use persons_sdk::ApiErrorBody;
+use persons_sdk::posthog::ErrorBody;
 use serde_json::{Map, Value, json};
 
 use crate::support::{Fixture, NOW, PROJECT, api_error, client, parts};
@@ -455,7 +457,8 @@ async fn properties_at_time_replays_set_events_and_answers_its_own_errors() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, persons_sdk::posthog::Error::PointInTime { body, .. } if body.error == "Person with distinct_id 'nobody' not found")
+        matches!(error.body(), Some(ApiErrorBody::PostHog(ErrorBody::PointInTime(body))) if body.error == "Person with distinct_id 'nobody' not found"),
+        "{error:?}"
     );
     for (query, message) in [
         (

@@ -3,7 +3,8 @@
 
 use persons_mock::MockServer;
 use persons_mock::posthog::{Event, PersonalKey, PostHog};
-use persons_sdk::posthog::{CaptureClient, Client, Error, types};
+use persons_sdk::Error;
+use persons_sdk::posthog::{CaptureClient, Client, types};
 
 /// The frozen "now" of every test (2026-09-21T…Z), in seconds.
 pub const NOW: i64 = 1_790_000_000;
@@ -30,7 +31,7 @@ impl Fixture {
         let key = posthog.create_personal_key(PersonalKey::all_access(PROJECT));
         let client = client(&posthog, &key, "1");
         let capture = CaptureClient::builder()
-            .host(posthog.base_url())
+            .base_url(posthog.base_url())
             .project_token(&token)
             .build()
             .expect("capture client builds");
@@ -83,7 +84,7 @@ impl Fixture {
 /// A client for `posthog` with `key` on `project`, without retries so errors surface at once.
 pub fn client(posthog: &PostHog, key: &str, project: &str) -> Client {
     Client::builder()
-        .host(posthog.base_url())
+        .base_url(posthog.base_url())
         .personal_api_key(key)
         .project_id(project)
         .max_retries(0)
@@ -98,7 +99,7 @@ pub fn api_error<T: std::fmt::Debug>(
     let error: Error = result.expect_err("the call must fail").into();
     let status = error.status().expect("an HTTP status").as_u16();
     let body = error
-        .api_error()
+        .posthog_error()
         .unwrap_or_else(|| panic!("PostHog's error body, got {error:?}"))
         .clone();
     (status, body)

@@ -213,7 +213,7 @@ async fn unknown_people_and_routes_are_404() {
 #[tokio::test]
 async fn the_sdk_error_carries_the_parsed_body() {
     let fixture = Fixture::new().await;
-    let error: persons_sdk::whop::Error = fixture
+    let error: persons_sdk::Error = fixture
         .client
         .generated()
         .list_people()
@@ -223,7 +223,7 @@ async fn the_sdk_error_carries_the_parsed_body() {
         .unwrap_err()
         .into();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
-    let body = error.api_error().unwrap();
+    let body = error.whop_error().unwrap();
     assert_eq!(body.code.as_deref(), Some("parameter_invalid"));
     assert!(error.to_string().contains("bad_request"), "{error}");
 }

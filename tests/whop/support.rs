@@ -2,7 +2,8 @@
 
 use persons_mock::MockServer;
 use persons_mock::whop::{Event, Whop};
-use persons_sdk::whop::{Client, Error, types};
+use persons_sdk::Error;
+use persons_sdk::whop::{Client, types};
 
 /// The frozen "now" of every test (2026-09-22T…Z).
 pub const NOW: i64 = 1_790_000_000;
@@ -65,7 +66,7 @@ pub fn client(whop: &Whop, key: &str) -> Client {
 pub fn api_error<T: std::fmt::Debug>(result: Result<T, impl Into<Error>>) -> (u16, types::V1Error) {
     let error: Error = result.expect_err("the call must fail").into();
     let status = error.status().expect("an HTTP status").as_u16();
-    let body = error.api_error().expect("Whop's error body").clone();
+    let body = error.whop_error().expect("Whop's error body").clone();
     (status, body)
 }
 

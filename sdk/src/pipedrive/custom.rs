@@ -7,7 +7,8 @@ use progenitor_client::ClientInfo;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Client, Error, raw, v1};
+use super::{Client, raw, v1};
+use crate::Error;
 
 /// Custom field values by key, in v1's form (enum option id as a string, set as `"1,2"`,
 /// monetary plus `<key>_currency`…).

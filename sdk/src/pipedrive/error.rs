@@ -1,11 +1,15 @@
-//! The one error type of the Pipedrive client, carrying Pipedrive's error body whichever
-//! API version answered.
+//! Pipedrive's error body in the crate's one [`Error`](crate::Error), whichever API version
+//! answered.
 
-use bytes::Bytes;
-use reqwest::StatusCode;
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
-/// Pipedrive's error body: `{success, error, error_info, errorCode?, code?}`.
+use super::{Pipedrive, v1, v2};
+use crate::error::{ApiErrorBody, GeneratedErrorBody};
+
+/// Pipedrive's error body: `{success, error, error_info, errorCode?, code?}`; in
+/// [`ApiErrorBody::Pipedrive`].
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct ErrorBody {
     /// Always false.
@@ -50,112 +54,40 @@ impl ErrorMessage {
     }
 }
 
-/// Anything that can go wrong talking to Pipedrive.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Pipedrive answered with an error status and its error body.
-    #[error("Pipedrive API error ({status}): {}", body.error.message())]
-    Api {
-        /// The HTTP status.
-        status: StatusCode,
-        /// The parsed body (boxed, to keep `Result`s small).
-        body: Box<ErrorBody>,
-    },
-    /// An error status whose body is not Pipedrive's error body.
-    #[error("unexpected HTTP status {status} from Pipedrive")]
-    UnexpectedStatus {
-        /// The HTTP status.
-        status: StatusCode,
-        /// The raw body.
-        body: Bytes,
-    },
-    /// The request could not be sent, or the response could not be read.
-    #[error("could not talk to Pipedrive")]
-    Transport(#[source] reqwest::Error),
-    /// A success response whose body does not match its schema.
-    #[error("invalid response payload from Pipedrive")]
-    InvalidResponse {
-        /// The raw body.
-        body: Bytes,
-        /// Why it did not parse.
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The request was invalid before it was sent.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// The client could not be configured.
-    #[error("invalid Pipedrive client configuration: {0}")]
-    Config(String),
+impl fmt::Display for ErrorBody {
+    /// The message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.error.message())
+    }
 }
 
-impl Error {
-    /// The HTTP status, when there was a response.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Api { status, .. } | Error::UnexpectedStatus { status, .. } => Some(*status),
-            Error::Transport(error) => error.status(),
-            Error::InvalidResponse { .. } | Error::InvalidRequest(_) | Error::Config(_) => None,
-        }
-    }
+impl GeneratedErrorBody for v1::types::ErrorResponse {
+    type Vendor = Pipedrive;
+}
 
-    /// Pipedrive's error body, for API errors.
-    pub fn body(&self) -> Option<&ErrorBody> {
-        match self {
-            Error::Api { body, .. } => Some(body),
+impl GeneratedErrorBody for v2::types::ErrorResponse {
+    type Vendor = Pipedrive;
+}
+
+impl crate::Error {
+    /// Pipedrive's error body, when Pipedrive answered with it (whichever API version).
+    pub fn pipedrive_error(&self) -> Option<&ErrorBody> {
+        match self.body()? {
+            ApiErrorBody::Pipedrive(body) => Some(body),
             _ => None,
         }
     }
-
-    /// Converts an error of either generated client (whose error bodies are the same JSON).
-    pub fn from_generated<E: Serialize>(error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as Generated;
-        match error {
-            Generated::ErrorResponse(response) => {
-                let status = response.status();
-                let json = serde_json::to_vec(&response.into_inner()).unwrap_or_default();
-                match serde_json::from_slice::<ErrorBody>(&json) {
-                    Ok(body) => Error::Api {
-                        status,
-                        body: Box::new(body),
-                    },
-                    Err(_) => Error::UnexpectedStatus {
-                        status,
-                        body: Bytes::from(json),
-                    },
-                }
-            }
-            Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
-                status: response.status(),
-                body: Bytes::new(),
-            },
-            Generated::CommunicationError(error)
-            | Generated::InvalidUpgrade(error)
-            | Generated::ResponseBodyError(error) => Error::Transport(error),
-            Generated::InvalidResponsePayload(body, source) => {
-                Error::InvalidResponse { body, source }
-            }
-            Generated::InvalidRequest(message) | Generated::Custom(message) => {
-                Error::InvalidRequest(message)
-            }
-        }
-    }
-}
-
-/// The body of a generated call's response (`.send().await` of [`super::Client::v1`] or
-/// [`super::Client::v2`] calls), or its error converted to [`Error`].
-pub fn into_body<T, E: Serialize>(
-    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
-) -> Result<T, Error> {
-    result
-        .map(progenitor_client::ResponseValue::into_inner)
-        .map_err(Error::from_generated)
 }
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+    use progenitor_client::{Error as Generated, ResponseValue};
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
     use super::*;
+    use crate::Error;
 
     #[test]
     fn reads_every_error_shape() {
@@ -173,5 +105,51 @@ mod tests {
         assert!(
             matches!(search.error, ErrorMessage::Service { ref failed_fields, .. } if failed_fields == &["term"])
         );
+    }
+
+    #[test]
+    fn both_versions_error_responses_become_pipedrive_bodies() {
+        let json = serde_json::json!({"success": false, "error": "Person not found", "error_info": "x", "data": null});
+        let v1: v1::types::ErrorResponse = serde_json::from_value(json.clone()).unwrap();
+        let v2: v2::types::ErrorResponse = serde_json::from_value(json).unwrap();
+        let errors = [
+            Error::from(Generated::ErrorResponse(ResponseValue::new(
+                v1,
+                StatusCode::NOT_FOUND,
+                HeaderMap::new(),
+            ))),
+            Error::from(Generated::ErrorResponse(ResponseValue::new(
+                v2,
+                StatusCode::NOT_FOUND,
+                HeaderMap::new(),
+            ))),
+        ];
+        for error in errors {
+            assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
+            let body = error.pipedrive_error().unwrap();
+            assert_eq!(
+                (body.error.message(), body.error_info.as_deref()),
+                ("Person not found", Some("x"))
+            );
+            assert_eq!(
+                error.to_string(),
+                "Pipedrive API error (404 Not Found): Person not found"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_are_parsed_as_pipedrives_error_body_or_kept_raw() {
+        let gateway = Error::api::<Pipedrive>(
+            StatusCode::TOO_MANY_REQUESTS,
+            Bytes::from_static(br#"{"success":false,"error":"Too many requests","errorCode":429}"#),
+        );
+        assert_eq!(gateway.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+        assert_eq!(gateway.pipedrive_error().unwrap().error_code, Some(429));
+        let raw = Error::api::<Pipedrive>(StatusCode::BAD_GATEWAY, Bytes::from_static(b"<html>"));
+        assert!(
+            matches!(&raw, Error::Api { status: StatusCode::BAD_GATEWAY, body: ApiErrorBody::Raw(body) } if body.as_ref() == b"<html>")
+        );
+        assert!(raw.pipedrive_error().is_none());
     }
 }

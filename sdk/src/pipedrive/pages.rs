@@ -2,8 +2,8 @@
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 
-use super::error::into_body;
-use super::{Client, Error, v1, v2};
+use super::{Client, v1, v2};
+use crate::{Error, into_body};
 
 /// What `GET /api/v2/persons` lists. Every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl Client {
         if let Some(cursor) = cursor {
             request = request.cursor(cursor);
         }
-        into_body(request.send().await)
+        into_body(request.send().await).await
     }
 
     /// Every person `query` lists, following `next_cursor` as the stream is polled. An error
@@ -119,7 +119,7 @@ impl Client {
         if let Some(limit) = query.page_size {
             request = request.limit(limit);
         }
-        into_body(request.send().await)
+        into_body(request.send().await).await
     }
 
     /// Every person `query` lists through API v1, following `next_start`.

@@ -1,7 +1,7 @@
 //! One person through API v2, with the counters it is asked for.
 
-use super::error::into_body;
-use super::{Client, Error, v2};
+use super::{Client, v2};
+use crate::{Error, into_body};
 
 impl Client {
     /// The v2 person `id` with the counters named in `include_fields`.
@@ -14,6 +14,8 @@ impl Client {
         if !include_fields.is_empty() {
             request = request.include_fields(include_fields.join(","));
         }
-        into_body(request.send().await).map(|response| response.data)
+        into_body(request.send().await)
+            .await
+            .map(|response| response.data)
     }
 }

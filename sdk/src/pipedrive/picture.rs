@@ -4,7 +4,8 @@
 use progenitor_client::ClientInfo;
 use reqwest::multipart::{Form, Part};
 
-use super::{Client, Error, raw, v1};
+use super::{Client, raw, v1};
+use crate::Error;
 
 /// An area of the image to keep, in pixels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,13 +1,14 @@
 //! Calls the generated clients cannot make (multipart uploads, v1 root-level custom fields):
-//! built with the generated client's `reqwest::Client` (so its auth headers apply), sent
-//! through its retry policy, and answered with the same [`Error`] as generated calls.
+//! built with the generated client's `reqwest::Client` (so its auth headers apply), sent as a
+//! generated call is (its query credential and retry policy), and answered with the same
+//! [`Error`] as generated calls.
 
 use bytes::Bytes;
 use progenitor_client::ClientInfo;
 use serde::de::DeserializeOwned;
 
-use super::error::ErrorBody;
-use super::{Error, v1};
+use super::{Pipedrive, v1};
+use crate::Error;
 
 /// Sends `request` (built from `client.client()`) as operation `operation` and decodes a
 /// success body as `T`, or Pipedrive's error body into [`Error::Api`].
@@ -17,9 +18,7 @@ pub(crate) async fn send<T: DeserializeOwned>(
     operation: &str,
 ) -> Result<T, Error> {
     let request = request.build().map_err(Error::Transport)?;
-    let response = client
-        .inner()
-        .execute(client.client(), request, operation)
+    let response = crate::http::execute(client.client(), client.inner(), request, operation)
         .await
         .map_err(Error::Transport)?;
     let status = response.status();
@@ -27,16 +26,10 @@ pub(crate) async fn send<T: DeserializeOwned>(
     if status.is_success() {
         return decode(body);
     }
-    Err(match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(parsed) => Error::Api {
-            status,
-            body: Box::new(parsed),
-        },
-        Err(_) => Error::UnexpectedStatus { status, body },
-    })
+    Err(Error::api::<Pipedrive>(status, body))
 }
 
 /// `body` as `T`, or [`Error::InvalidResponse`].
-pub(crate) fn decode<T: DeserializeOwned>(body: Bytes) -> Result<T, Error> {
-    serde_json::from_slice(&body).map_err(|source| Error::InvalidResponse { body, source })
+fn decode<T: DeserializeOwned>(body: Bytes) -> Result<T, Error> {
+    serde_json::from_slice(body.as_ref()).map_err(|source| Error::InvalidResponse { body, source })
 }

@@ -13,8 +13,10 @@ use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Error;
-use crate::http::HttpConfig;
+use super::error::ErrorBody;
+use crate::Error;
+use crate::error::ApiErrorBody;
+use crate::http::{self, HttpConfig};
 
 /// PostHog Cloud's (US) capture host.
 pub const DEFAULT_CAPTURE_HOST: &str = "https://us.i.posthog.com";
@@ -225,7 +227,10 @@ impl CaptureClient {
             return Ok(());
         }
         let message = response.text().await.map_err(Error::Transport)?;
-        Err(Error::Capture { status, message })
+        Err(Error::Api {
+            status,
+            body: ApiErrorBody::PostHog(ErrorBody::Capture(message)),
+        })
     }
 }
 
@@ -261,9 +266,9 @@ impl fmt::Debug for CaptureClientBuilder {
 
 impl CaptureClientBuilder {
     /// Sets the capture host (default [`DEFAULT_CAPTURE_HOST`]), e.g. a mock server's
-    /// `http://127.0.0.1:PORT/posthog`.
-    pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = Some(host.into().trim_end_matches('/').to_owned());
+    /// `http://127.0.0.1:PORT/posthog`. It must be absolute; trailing slashes are dropped.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.host = Some(base_url.into());
         self
     }
 
@@ -290,13 +295,8 @@ impl CaptureClientBuilder {
         let project_token = self.project_token.ok_or_else(|| {
             Error::Config("no project token; call CaptureClientBuilder::project_token".into())
         })?;
-        let host = self.host.unwrap_or_else(|| DEFAULT_CAPTURE_HOST.to_owned());
-        reqwest::Url::parse(&host)
-            .map_err(|error| Error::Config(format!("invalid host {host:?}: {error}")))?;
-        let http = self
-            .http
-            .build_client(HeaderMap::new())
-            .map_err(|error| Error::Config(format!("cannot build the HTTP client: {error}")))?;
+        let host = http::checked_base_url(self.host.as_deref().unwrap_or(DEFAULT_CAPTURE_HOST))?;
+        let http = self.http.build_client(HeaderMap::new())?;
         Ok(CaptureClient {
             http,
             host,
@@ -350,6 +350,13 @@ mod tests {
         assert!(matches!(
             CaptureClient::builder().build(),
             Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            CaptureClient::builder()
+                .project_token("phc_x")
+                .base_url("nope")
+                .build(),
+            Err(Error::Config(message)) if message.contains("invalid base URL")
         ));
         let debug = format!("{:?}", CaptureClient::builder().project_token("phc_secret"));
         assert!(!debug.contains("phc_secret"));

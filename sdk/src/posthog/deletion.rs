@@ -2,9 +2,9 @@
 
 use uuid::Uuid;
 
-use super::error::into_body;
+use super::Client;
 use super::generated::types::{self, PersonsDeletionStatusRetrieveStatus as Status};
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 /// Whom a bulk delete targets: PostHog takes UUIDs or distinct ids, never both, at most 1000.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;
 
-use super::error::into_body;
+use super::Client;
 use super::filters::PropertyFilters;
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 /// Which page of the activity log to read: PostHog's `page` (1-based) and `limit` (10 when
 /// `None`).

@@ -3,13 +3,13 @@
 //! change persons).
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), persons_sdk::posthog::Error> {
+//! # async fn run() -> Result<(), persons_sdk::Error> {
 //! use futures::TryStreamExt;
 //! use persons_sdk::posthog::{CaptureClient, Client, Event, PersonsQuery, PropertyFilters};
 //!
 //! let capture = CaptureClient::builder()
 //!     .project_token("phc_…")
-//!     .host("https://us.i.posthog.com")
+//!     .base_url("https://us.i.posthog.com")
 //!     .build()?;
 //! capture.send(Event::identify("user-1", "anon-1").set("email", "a@example.com")).await?;
 //!
@@ -24,9 +24,16 @@
 //!
 //! [`Client`] wraps the [`generated`] client (reachable through [`Client::generated`]) with the
 //! personal API key as a bearer token, timeouts, retries of idempotent requests (see
-//! [`crate::retry`]), paging along `next` and one [`Error`] type. [`CaptureClient`] is written
-//! by hand over reqwest: capture takes the project token in the body and optionally gzip, which
-//! the generated client cannot express.
+//! [`crate::retry`]) and paging along `next`; its errors are the crate's
+//! [`Error`](crate::Error), whose API errors carry PostHog's [`ErrorBody`] (see
+//! [`Error::posthog_error`](crate::Error::posthog_error)). [`CaptureClient`] is written by hand
+//! over reqwest: capture takes the project token in the body and optionally gzip, which the
+//! generated client cannot express.
+//!
+//! Files, as in every vendor module: `client.rs` (the client and its [`PostHog`] vendor),
+//! `error.rs` (the error bodies), `pages.rs` (lists and their streams), `persons.rs` (one
+//! person), `filters.rs` (typed filters), `generated.rs`, `tests.rs`; and `capture.rs`,
+//! `lookups.rs` (values, cohorts, activity, timelines), `deletion.rs`.
 
 mod capture;
 mod client;
@@ -36,6 +43,8 @@ mod filters;
 mod lookups;
 mod pages;
 mod persons;
+#[cfg(test)]
+mod tests;
 
 /// The client progenitor generated from `specs/posthog.yaml`.
 #[rustfmt::skip]
@@ -44,13 +53,14 @@ pub mod generated;
 
 pub use capture::{CaptureClient, CaptureClientBuilder, DEFAULT_CAPTURE_HOST, Event};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_HOST, HOST_VAR, PERSONAL_API_KEY_VAR, PROJECT_ID_VAR,
+    Client, ClientBuilder, ClientOptions, DEFAULT_HOST, HOST_VAR, PERSONAL_API_KEY_VAR,
+    PROJECT_ID_VAR, PostHog,
 };
 pub use deletion::{BulkDelete, BulkDeleteTarget, DeletionQuery, DeletionState};
-pub use error::Error;
+pub use error::ErrorBody;
 pub use filters::{PropertyFilter, PropertyFilters};
 pub use generated::types;
 pub use lookups::{ActivityPage, TimelineQuery};
 pub use pages::PersonsQuery;
 
-crate::retry::retrying_hooks!(generated::Client);
+crate::http::client_hooks!(generated::Client);

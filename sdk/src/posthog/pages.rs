@@ -2,10 +2,10 @@
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 
-use super::error::into_body;
+use super::Client;
 use super::filters::PropertyFilters;
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 /// What to list. Every field is optional; `PersonsQuery::default()` lists every person of the
 /// client's project, newest first.

@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::error::into_body;
+use super::Client;
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 impl Client {
     /// The person with numeric id or UUID `id`.

@@ -1,8 +1,8 @@
 //! Events: the server-side intake that feeds people.
 
-use super::error::into_body;
+use super::Client;
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 impl Client {
     /// Records one event, as the Whop pixel would. Not retried: a `POST` is not idempotent

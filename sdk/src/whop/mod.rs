@@ -2,7 +2,7 @@
 //! events that feed them.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), persons_sdk::whop::Error> {
+//! # async fn run() -> Result<(), persons_sdk::Error> {
 //! use futures::TryStreamExt;
 //! use persons_sdk::whop::{Client, Filters, PeopleQuery, PersonField, SortColumn};
 //!
@@ -17,8 +17,13 @@
 //! ```
 //!
 //! [`Client`] wraps the [`generated`] client (reachable through [`Client::generated`]) with
-//! bearer auth, timeouts, retries of idempotent requests (see [`crate::retry`]), paging and one
-//! [`Error`] type.
+//! bearer auth, timeouts, retries of idempotent requests (see [`crate::retry`]) and paging;
+//! its errors are the crate's [`Error`](crate::Error), whose API errors carry Whop's
+//! [`ErrorBody`] (see [`Error::whop_error`](crate::Error::whop_error)).
+//!
+//! Files, as in every vendor module: `client.rs` (the client and its [`Whop`] vendor),
+//! `error.rs` (the error body), `pages.rs` (lists and their streams), `persons.rs` (one
+//! person), `filters.rs` (typed filters), `generated.rs`, `tests.rs`; and `events.rs` (intake).
 
 mod client;
 mod error;
@@ -34,11 +39,11 @@ mod tests;
 #[allow(missing_docs)]
 pub mod generated;
 
-pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::Error;
+pub use client::{API_KEY_VAR, BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, Whop};
+pub use error::ErrorBody;
 pub use filters::{Filter, Filters, Operator, PersonField, SortColumn};
 pub use generated::types;
 pub use pages::PeopleQuery;
 pub use persons::PersonQuery;
 
-crate::retry::retrying_hooks!(generated::Client);
+crate::http::client_hooks!(generated::Client);

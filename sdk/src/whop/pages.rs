@@ -2,10 +2,10 @@
 
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 
-use super::error::into_body;
+use super::Client;
 use super::filters::{Filters, SortColumn};
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 /// What to list: the account, the time window, order, filters and page size. Every field is
 /// optional; `PeopleQuery::default()` lists the key's account over Whop's default window.
@@ -64,7 +64,7 @@ impl Client {
     /// after it is yielded.
     ///
     /// ```no_run
-    /// # async fn run(client: persons_sdk::whop::Client) -> Result<(), persons_sdk::whop::Error> {
+    /// # async fn run(client: persons_sdk::whop::Client) -> Result<(), persons_sdk::Error> {
     /// use futures::TryStreamExt;
     /// use persons_sdk::whop::{PeopleQuery, SortColumn};
     ///

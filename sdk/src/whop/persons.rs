@@ -1,8 +1,8 @@
 //! One person: reading a person by record id.
 
-use super::error::into_body;
+use super::Client;
 use super::generated::types;
-use super::{Client, Error};
+use crate::{Error, into_body};
 
 /// Which account and time window to read one person in. Every field is optional.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{Client, Error, Filters, PeopleQuery, PersonField, PersonQuery, SortColumn, types};
+use super::{Client, Filters, PeopleQuery, PersonField, PersonQuery, SortColumn, types};
+use crate::{ApiErrorBody, Error};
 
 /// A client for `server` with a fast retry backoff.
 fn client(server: &MockServer) -> Client {
@@ -39,7 +40,7 @@ fn page(numbers: std::ops::Range<u64>, total_count: u64) -> ResponseTemplate {
 }
 
 /// A Whop error response.
-fn whop_error(status: u16, kind: &str, message: &str) -> ResponseTemplate {
+fn error_response(status: u16, kind: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status)
         .set_body_json(json!({"error": {"type": kind, "message": message}}))
 }
@@ -114,7 +115,7 @@ async fn retries_a_429_after_its_retry_after() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
-            whop_error(429, "rate_limit_exceeded", "Try again in 1 seconds")
+            error_response(429, "rate_limit_exceeded", "Try again in 1 seconds")
                 .insert_header("retry-after", "1"),
         )
         .up_to_n_times(1)
@@ -171,7 +172,7 @@ async fn does_not_retry_a_post() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/events"))
-        .respond_with(whop_error(503, "unavailable", "try later"))
+        .respond_with(error_response(503, "unavailable", "try later"))
         .expect(1)
         .mount(&server)
         .await;
@@ -179,7 +180,7 @@ async fn does_not_retry_a_post() {
     let error = client(&server).create_event(event()).await.unwrap_err();
 
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(error.api_error().unwrap().type_, "unavailable");
+    assert_eq!(error.whop_error().unwrap().type_, "unavailable");
 }
 
 #[tokio::test]
@@ -187,7 +188,7 @@ async fn gives_up_after_max_retries_with_the_parsed_body() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(
-            whop_error(429, "rate_limit_exceeded", "Try again in 0 seconds")
+            error_response(429, "rate_limit_exceeded", "Try again in 0 seconds")
                 .insert_header("retry-after", "0"),
         )
         .expect(3)
@@ -200,7 +201,7 @@ async fn gives_up_after_max_retries_with_the_parsed_body() {
         .unwrap_err();
 
     assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
-    let api_error = error.api_error().unwrap();
+    let api_error = error.whop_error().unwrap();
     assert_eq!(api_error.type_, "rate_limit_exceeded");
     assert_eq!(api_error.message, "Try again in 0 seconds");
 }
@@ -211,7 +212,7 @@ async fn parses_a_404_error_body() {
     Mock::given(method("GET"))
         .and(path("/people/prsn_missing"))
         .and(query_param("account_id", "biz_1"))
-        .respond_with(whop_error(404, "not_found", "No person prsn_missing"))
+        .respond_with(error_response(404, "not_found", "No person prsn_missing"))
         .expect(1)
         .mount(&server)
         .await;
@@ -232,7 +233,10 @@ async fn parses_a_404_error_body() {
             ..
         }
     ));
-    assert_eq!(error.api_error().unwrap().message, "No person prsn_missing");
+    assert_eq!(
+        error.whop_error().unwrap().message,
+        "No person prsn_missing"
+    );
 }
 
 #[tokio::test]
@@ -281,11 +285,14 @@ async fn keeps_the_raw_body_of_an_undocumented_status() {
         .unwrap_err();
 
     match error {
-        Error::UnexpectedStatus { status, body } => {
+        Error::Api {
+            status,
+            body: ApiErrorBody::Raw(body),
+        } => {
             assert_eq!(status, StatusCode::BAD_GATEWAY);
             assert_eq!(body.as_ref(), b"<html>bad gateway</html>");
         }
-        other => panic!("expected an unexpected status, got {other:?}"),
+        other => panic!("expected a raw error body, got {other:?}"),
     }
 }
 
@@ -376,7 +383,7 @@ async fn stream_stops_on_an_empty_page_and_yields_errors() {
 
     server.reset().await;
     Mock::given(method("GET"))
-        .respond_with(whop_error(401, "unauthorized", "bad key"))
+        .respond_with(error_response(401, "unauthorized", "bad key"))
         .mount(&server)
         .await;
     let error = client(&server)

@@ -9,4 +9,4 @@ pub mod generated;
 
 pub use generated::types;
 
-crate::retry::retrying_hooks!(generated::Client);
+crate::http::client_hooks!(generated::Client);
