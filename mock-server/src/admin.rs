@@ -59,7 +59,7 @@ fn export(app: &App, request: &ApiRequest) -> ApiResponse {
     let seed = app.export_seed();
     match request.query_param("format") {
         None | Some("json") => ApiResponse::new(200, "application/json", seed.to_json()),
-        Some("yaml") => match serde_yaml::to_string(&seed) {
+        Some("yaml") => match serde_norway::to_string(&seed) {
             Ok(yaml) => ApiResponse::new(200, "application/yaml", yaml),
             Err(failure) => error(500, "export_failed", &failure.to_string()),
         },

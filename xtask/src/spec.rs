@@ -14,7 +14,7 @@ pub fn load(path: &Path) -> Result<Value> {
     if is_json {
         serde_json::from_str(&text).context("parsing JSON")
     } else {
-        serde_yaml::from_str(&text).context("parsing YAML")
+        serde_norway::from_str(&text).context("parsing YAML")
     }
 }
 

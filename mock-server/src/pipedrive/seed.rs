@@ -59,7 +59,7 @@ pub struct CompanySeed {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        with = "serde_yaml::with::singleton_map_recursive"
+        with = "serde_norway::with::singleton_map_recursive"
     )]
     pub log: Vec<Write>,
     /// API tokens (one per user at most).
@@ -709,7 +709,7 @@ mod tests {
         .to_json();
         let parsed = Seed::from_json(&text).unwrap().pipedrive;
         assert_eq!(parsed, seed, "the JSON form reads back");
-        let yaml = serde_yaml::to_string(&Seed {
+        let yaml = serde_norway::to_string(&Seed {
             pipedrive: seed.clone(),
             ..Seed::default()
         })

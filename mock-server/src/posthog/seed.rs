@@ -59,7 +59,7 @@ pub struct ProjectSeed {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        with = "serde_yaml::with::singleton_map_recursive"
+        with = "serde_norway::with::singleton_map_recursive"
     )]
     pub history: Vec<HistoryEntry>,
 }
@@ -201,7 +201,7 @@ mod tests {
         .to_json();
         let parsed = Seed::from_json(&text).unwrap();
         assert_eq!(parsed.posthog, exported, "the JSON text reads back equal");
-        let yaml = serde_yaml::to_string(&parsed).unwrap();
+        let yaml = serde_norway::to_string(&parsed).unwrap();
         assert_eq!(
             Seed::from_yaml(&yaml).unwrap().posthog,
             exported,

@@ -44,7 +44,7 @@ pub struct AccountSeed {
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        with = "serde_yaml::with::singleton_map_recursive"
+        with = "serde_norway::with::singleton_map_recursive"
     )]
     pub log: Vec<Entry>,
 }
@@ -467,7 +467,7 @@ mod tests {
             whop: exported.clone(),
             ..Seed::default()
         };
-        let yaml = serde_yaml::to_string(&document).unwrap();
+        let yaml = serde_norway::to_string(&document).unwrap();
         let from_yaml = Seed::from_yaml(&yaml).unwrap();
         assert_eq!(from_yaml, document, "the YAML text holds the whole seed");
         assert_eq!(Seed::from_json(&document.to_json()).unwrap(), document);
@@ -704,7 +704,7 @@ mod tests {
                 .iter()
                 .any(|k| k.account_ids.as_deref() == Some(&[]))
         );
-        let yaml = serde_yaml::to_string(&Seed {
+        let yaml = serde_norway::to_string(&Seed {
             whop: seed.clone(),
             ..Seed::default()
         })
