@@ -19,6 +19,7 @@ pub mod posthog;
 pub mod router;
 pub mod seed;
 pub mod server;
+#[cfg(feature = "standalone")]
 pub mod standalone;
 pub mod synthetic;
 pub mod tenants;
