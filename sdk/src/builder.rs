@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::auth::Auth;
 use crate::error::{ApiErrorBody, Error};
-use crate::http::{self, HttpConfig};
+use crate::http::{self, HttpConfig, Transport};
 use crate::retry::RetryPolicy;
 
 /// What the [`ClientBuilder`] and [`Error`] need to know about a vendor. Implemented by
@@ -213,23 +213,20 @@ impl<V: Vendor> Settings<V> {
     }
 
     /// What a generated client is made of, with the credential where the vendor puts it.
-    pub(crate) fn transport(&self) -> Result<(reqwest::Client, RetryPolicy), Error> {
+    pub(crate) fn transport(&self) -> Result<(reqwest::Client, Transport), Error> {
         self.transport_with(V::auth(&self.options))
     }
 
     /// What a generated client is made of: a `reqwest::Client` with these HTTP settings that
-    /// sends the credential as `auth` says, and the retry policy (carrying the credential when
-    /// `auth` puts it in the query).
-    pub(crate) fn transport_with(
-        &self,
-        auth: Auth,
-    ) -> Result<(reqwest::Client, RetryPolicy), Error> {
+    /// sends the credential as `auth` says, and its [`Transport`]: the retry policy, and the
+    /// credential when `auth` puts it in the query.
+    pub(crate) fn transport_with(&self, auth: Auth) -> Result<(reqwest::Client, Transport), Error> {
         let client = self.http.build_client(auth.headers(&self.credential)?)?;
-        let retry = self
-            .retry
-            .clone()
-            .with_query_credential(auth.query(&self.credential));
-        Ok((client, retry))
+        let transport = Transport {
+            retry: self.retry.clone(),
+            query_credential: auth.query(&self.credential),
+        };
+        Ok((client, transport))
     }
 }
 
@@ -393,19 +390,21 @@ pub(crate) mod tests {
             .credential("s3cret".into())
             .settings()
             .unwrap();
-        let (_, retry) = header.transport().unwrap();
-        assert_eq!(retry.query_credential(), None);
+        let (_, transport) = header.transport().unwrap();
+        assert_eq!(transport.query_credential, None);
+        assert_eq!(transport.retry, header.retry);
         let query = ClientBuilder::<Acme>::default()
             .credential("s3cret".into())
             .with_options(|options| options.query = true)
             .settings()
             .unwrap();
-        let (_, retry) = query.transport().unwrap();
+        let (_, transport) = query.transport().unwrap();
         assert_eq!(
-            retry.query_credential(),
-            Auth::Query("key").query("s3cret").as_ref()
+            transport.query_credential,
+            Auth::Query("key").query("s3cret")
         );
-        assert!(!format!("{retry:?}").contains("s3cret"));
+        assert_eq!(transport.retry, query.retry);
+        assert!(!format!("{transport:?}").contains("s3cret"));
         let bad = ClientBuilder::<Acme>::default()
             .credential("bad\nkey".into())
             .settings()

@@ -1,5 +1,6 @@
 //! The HTTP settings every client shares, how they become a `reqwest::Client`, and how a
-//! generated client sends a request: its query credential added, retried by its policy.
+//! generated client sends a request ([`Transport`]): its query credential added, retried by its
+//! policy.
 
 use std::time::Duration;
 
@@ -55,44 +56,63 @@ pub(crate) fn checked_base_url(base_url: &str) -> Result<String, Error> {
     Ok(base_url.trim_end_matches('/').to_owned())
 }
 
-/// Sends `request` as operation `operation` with `client`: adds the query credential `policy`
-/// carries (and then drops the URL from transport errors, for it holds the credential), and
-/// retries as `policy` says. Every generated call goes through here, as do the hand-written
-/// calls built on a generated client.
-pub(crate) async fn execute(
-    client: &reqwest::Client,
-    policy: &RetryPolicy,
-    mut request: Request,
-    operation: &str,
-) -> reqwest::Result<Response> {
-    let credential = policy.query_credential();
-    if let Some(credential) = credential {
-        credential.apply(&mut request);
-    }
-    policy
-        .execute(request, operation, |request| async move {
-            let outcome = client.execute(request).await;
-            match credential {
-                Some(_) => outcome.map_err(QueryCredential::redact),
-                None => outcome,
-            }
-        })
-        .await
+/// What a generated client carries besides its `reqwest::Client`, as its progenitor inner
+/// value (`cargo xtask codegen` names this type): how [`execute`](Self::execute) sends each of
+/// its requests. Built by the client builder only.
+///
+/// `pub` only because the generated clients' public constructors name it; this module is
+/// private and nothing re-exports it, so outside the crate it cannot be named.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    /// Retries of idempotent requests.
+    pub(crate) retry: RetryPolicy,
+    /// The credential added to the query string of every request, for a client that sends its
+    /// credential there ([`crate::Auth::Query`]).
+    pub(crate) query_credential: Option<QueryCredential>,
 }
 
-/// Implements `progenitor_client::ClientHooks<RetryPolicy>` for a generated client (generated
-/// with `HooksMode::Expected` and `RetryPolicy` as its inner type) so that every request it
-/// sends goes through [`execute`].
+impl Transport {
+    /// Sends `request` as operation `operation` with `client`: adds the query credential (and
+    /// then drops the URL from transport errors, for it holds the credential), and retries as
+    /// the retry policy says. Every generated call goes through here, as do the hand-written
+    /// calls built on a generated client.
+    pub(crate) async fn execute(
+        &self,
+        client: &reqwest::Client,
+        mut request: Request,
+        operation: &str,
+    ) -> reqwest::Result<Response> {
+        let credential = self.query_credential.as_ref();
+        if let Some(credential) = credential {
+            credential.apply(&mut request);
+        }
+        self.retry
+            .execute(request, operation, |request| async move {
+                let outcome = client.execute(request).await;
+                match credential {
+                    Some(_) => outcome.map_err(QueryCredential::redact),
+                    None => outcome,
+                }
+            })
+            .await
+    }
+}
+
+/// Implements `progenitor_client::ClientHooks<Transport>` for a generated client (generated
+/// with `HooksMode::Expected` and [`Transport`] as its inner type) so that every request it
+/// sends goes through [`Transport::execute`].
 macro_rules! client_hooks {
     ($client:ty) => {
-        impl progenitor_client::ClientHooks<$crate::retry::RetryPolicy> for $client {
+        impl progenitor_client::ClientHooks<$crate::http::Transport> for $client {
             async fn exec(
                 &self,
                 request: reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
                 use progenitor_client::ClientInfo as _;
-                $crate::http::execute(self.client(), self.inner(), request, info.operation_id).await
+                self.inner()
+                    .execute(self.client(), request, info.operation_id)
+                    .await
             }
         }
     };

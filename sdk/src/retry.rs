@@ -1,6 +1,6 @@
 //! Retries with exponential backoff, shared by every vendor client.
 //!
-//! Each generated client carries a [`RetryPolicy`] as its inner value, and the SDK implements
+//! Each generated client carries a [`RetryPolicy`] in its inner value, and the SDK implements
 //! `progenitor_client::ClientHooks::exec` for it so that every request goes through the
 //! policy. Every generated call therefore retries, including calls made through a vendor's
 //! `generated()` client.
@@ -16,8 +16,6 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, Request, Response, StatusCode};
-
-use crate::auth::QueryCredential;
 
 /// How many times a failed request is retried by default (so three attempts in all).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -35,12 +33,6 @@ pub struct RetryPolicy {
     base_delay: Duration,
     /// Cap on any single wait.
     max_delay: Duration,
-    /// Not a retry setting: the query credential of a client that sends its credential there
-    /// ([`crate::Auth::Query`]), applied by `crate::http::execute`. It rides here because a
-    /// generated client carries its policy as its only per-client value (`cargo xtask codegen`
-    /// names `RetryPolicy` as the generated clients' inner type) and the credential must reach
-    /// calls made through `generated()` as well. Set only by the client builder.
-    query_credential: Option<QueryCredential>,
 }
 
 impl Default for RetryPolicy {
@@ -49,7 +41,6 @@ impl Default for RetryPolicy {
             max_retries: DEFAULT_MAX_RETRIES,
             base_delay: DEFAULT_BASE_DELAY,
             max_delay: DEFAULT_MAX_DELAY,
-            query_credential: None,
         }
     }
 }
@@ -76,17 +67,6 @@ impl RetryPolicy {
     pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = max_delay;
         self
-    }
-
-    /// This policy for a client whose requests carry `credential` in their query string.
-    pub(crate) fn with_query_credential(mut self, credential: Option<QueryCredential>) -> Self {
-        self.query_credential = credential;
-        self
-    }
-
-    /// The query credential of the client this policy belongs to, if it sends one.
-    pub(crate) fn query_credential(&self) -> Option<&QueryCredential> {
-        self.query_credential.as_ref()
     }
 
     /// How many times a failed request is retried after the first attempt.
@@ -289,7 +269,6 @@ mod tests {
     fn defaults() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.max_retries(), 2);
-        assert_eq!(policy.query_credential(), None);
         assert_eq!(RetryPolicy::never().max_retries(), 0);
     }
 

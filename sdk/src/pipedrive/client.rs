@@ -134,23 +134,23 @@ impl crate::ClientBuilder<Pipedrive> {
     /// with a base URL that is not absolute.
     pub fn build(self) -> Result<Client, Error> {
         let settings = self.settings()?;
-        let (v2_http, v2_retry) = settings.transport()?;
+        let (v2_http, v2_transport) = settings.transport()?;
         let options = settings.options();
-        let (v1_http, v1_retry) = match options.token_in_query && !options.oauth {
+        let (v1_http, v1_transport) = match options.token_in_query && !options.oauth {
             true => settings.transport_with(Auth::Query(API_TOKEN_PARAM))?,
-            false => (v2_http.clone(), v2_retry.clone()),
+            false => (v2_http.clone(), v2_transport.clone()),
         };
         let root = settings.base_url();
         Ok(Client {
             v1: v1::generated::Client::new_with_client(
                 &format!("{root}/api/v1"),
                 v1_http,
-                v1_retry,
+                v1_transport,
             ),
             v2: v2::generated::Client::new_with_client(
                 &format!("{root}/api/v2"),
                 v2_http,
-                v2_retry,
+                v2_transport,
             ),
         })
     }
@@ -223,8 +223,8 @@ mod tests {
         let query = |builder: ClientBuilder| {
             let client = builder.build().unwrap();
             (
-                client.v1().inner().query_credential().is_some(),
-                client.v2().inner().query_credential().is_some(),
+                client.v1().inner().query_credential.is_some(),
+                client.v2().inner().query_credential.is_some(),
             )
         };
         assert_eq!(query(Client::builder().api_token("t")), (false, false));

@@ -18,7 +18,9 @@ pub(crate) async fn send<T: DeserializeOwned>(
     operation: &str,
 ) -> Result<T, Error> {
     let request = request.build().map_err(Error::Transport)?;
-    let response = crate::http::execute(client.client(), client.inner(), request, operation)
+    let response = client
+        .inner()
+        .execute(client.client(), request, operation)
         .await
         .map_err(Error::Transport)?;
     let status = response.status();

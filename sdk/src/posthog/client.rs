@@ -113,9 +113,9 @@ impl crate::ClientBuilder<PostHog> {
     /// header, or when the host is not an absolute URL.
     pub fn build(self) -> Result<Client, Error> {
         let settings = self.settings()?;
-        let (http, retry) = settings.transport()?;
+        let (http, transport) = settings.transport()?;
         Ok(Client {
-            generated: generated::Client::new_with_client(settings.base_url(), http, retry),
+            generated: generated::Client::new_with_client(settings.base_url(), http, transport),
             project_id: settings.options().project_id.clone(),
         })
     }

@@ -75,9 +75,9 @@ impl crate::ClientBuilder<Whop> {
     /// header, or when the base URL is not an absolute URL.
     pub fn build(self) -> Result<Client, Error> {
         let settings = self.settings()?;
-        let (http, retry) = settings.transport()?;
+        let (http, transport) = settings.transport()?;
         Ok(Client {
-            generated: generated::Client::new_with_client(settings.base_url(), http, retry),
+            generated: generated::Client::new_with_client(settings.base_url(), http, transport),
         })
     }
 }
@@ -153,8 +153,8 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            client.generated().inner(),
-            &crate::retry::RetryPolicy::default()
+            client.generated().inner().retry,
+            crate::retry::RetryPolicy::default()
                 .with_max_retries(5)
                 .with_base_delay(std::time::Duration::from_millis(1))
         );

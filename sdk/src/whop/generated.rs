@@ -2105,7 +2105,7 @@ Version: v1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::retry::RetryPolicy,
+    pub(crate) inner: crate::http::Transport,
 }
 impl Client {
     /// Create a new client.
@@ -2113,7 +2113,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::retry::RetryPolicy) -> Self {
+    pub fn new(baseurl: &str, inner: crate::http::Transport) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2132,7 +2132,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::retry::RetryPolicy,
+        inner: crate::http::Transport,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -2141,7 +2141,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::retry::RetryPolicy> for Client {
+impl ClientInfo<crate::http::Transport> for Client {
     fn api_version() -> &'static str {
         "v1"
     }
@@ -2151,7 +2151,7 @@ impl ClientInfo<crate::retry::RetryPolicy> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::retry::RetryPolicy {
+    fn inner(&self) -> &crate::http::Transport {
         &self.inner
     }
 }
@@ -2159,7 +2159,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::retry::RetryPolicy>,
+        Client: ClientHooks<crate::http::Transport>,
     {}
 };
 impl Client {
