@@ -131,6 +131,9 @@ impl Record {
 /// One vendor's entry, with the tenant it was applied to and the clock time it was applied at.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "vendor", rename_all = "lowercase")]
+// Built once per record and written at once (behind the `Box` of `Record::Entry`): boxing the
+// larger entries would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Logged {
     /// A Whop account's entry.
     Whop {
@@ -140,6 +143,15 @@ pub enum Logged {
         at: Timestamp,
         /// The entry.
         entry: crate::whop::log::Entry,
+    },
+    /// A PostHog project's entry.
+    Posthog {
+        /// The project id.
+        tenant: i64,
+        /// When it was applied.
+        at: Timestamp,
+        /// The entry.
+        entry: crate::posthog::log::Entry,
     },
 }
 
@@ -409,6 +421,16 @@ impl Durable {
                 .map_err(|error| StorageError::new(error.to_string())),
             None => Ok(()),
         }
+    }
+
+    /// The log a tenant's `apply` hands its entries to: each entry, wrapped by `logged` into its
+    /// vendor's [`Logged`] (tenant, time), is appended as a [`Record::Entry`] (built only when
+    /// a directory is attached).
+    pub fn entry_log<'a, E: Clone + 'a>(
+        &'a self,
+        logged: impl Fn(E) -> Logged + 'a,
+    ) -> impl FnMut(&E) -> Result<(), StorageError> + 'a {
+        move |entry| self.append(|| Record::Entry(Box::new(logged(entry.clone()))))
     }
 
     /// Runs `work` on the attached directory, if any.

@@ -8,7 +8,7 @@ use crate::admin;
 use crate::clock::Clock;
 use crate::durable::{DataDir, Durable, DurableError, DurableOptions, Logged, Record, Recovery};
 use crate::http::{ApiRequest, ApiResponse};
-use crate::operations::{self, Operation, Resolution, Route};
+use crate::operations::{self, Api, Operation, Resolution, Route};
 use crate::pipedrive::state::PipedriveState;
 use crate::pipedrive::{self, Pipedrive};
 use crate::posthog::state::PostHogState;
@@ -90,7 +90,7 @@ impl App {
         Self {
             clock,
             whop: Arc::new(RwLock::new(WhopState::new(durable.clone()))),
-            posthog: Arc::default(),
+            posthog: Arc::new(RwLock::new(PostHogState::new(durable.clone()))),
             pipedrive: Arc::default(),
             admin_token: None,
             seeder: None,
@@ -186,6 +186,10 @@ impl App {
                 .apply(&tenant, entry, at)
                 .err()
                 .map(|error| error.to_string()),
+            Logged::Posthog { tenant, at, entry } => write_lock(&self.posthog)
+                .apply(tenant, entry, at)
+                .err()
+                .map(|error| error.to_string()),
         };
         if let Some(error) = refused {
             tracing::warn!(%error, "persons mock: a logged entry no longer applies; skipped");
@@ -219,7 +223,7 @@ impl App {
         let logs_entries = matches!(
             resolution,
             Resolution::Found {
-                route: Route::Whop(_),
+                route: Route::Whop(_) | Route::Posthog(_),
                 ..
             }
         );
@@ -252,8 +256,19 @@ impl App {
         if strip_mount(&request.path, whop::api::PREFIX).is_some() {
             return whop::api::route_not_found(request).into_response();
         }
-        if let Some(rest) = strip_mount(&request.path, posthog::api::PREFIX) {
-            return posthog::api::handle(&self.posthog, &clock, request, rest);
+        match resolution {
+            Resolution::Found {
+                route: Route::Posthog(operation),
+                ..
+            } => return posthog::api::handle(&self.posthog, &clock, request, operation),
+            Resolution::WrongMethod {
+                api: Api::Posthog,
+                allowed,
+            } => return posthog::api::wrong_method(&self.posthog, request, allowed),
+            _ => {}
+        }
+        if strip_mount(&request.path, posthog::api::PREFIX).is_some() {
+            return posthog::api::route_not_found(request);
         }
         if let Some(rest) = strip_mount(&request.path, pipedrive::api::PREFIX) {
             return pipedrive::api::handle(&self.pipedrive, &clock, request, rest);
@@ -346,7 +361,7 @@ impl App {
         {
             restore_whop(&mut whop);
             if let Some(before) = &posthog_before {
-                *posthog = PostHogState::default();
+                posthog.clear();
                 let _ = posthog.load_seed(before, clock);
             }
             return Err(error);
@@ -370,7 +385,7 @@ impl App {
 
     fn clear(&self) {
         write_lock(&self.whop).clear();
-        *write_lock(&self.posthog) = PostHogState::default();
+        write_lock(&self.posthog).clear();
         *write_lock(&self.pipedrive) = PipedriveState::default();
     }
 
@@ -491,13 +506,62 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_durable_write_logs_its_entry_not_the_request_and_replays_from_it() {
-        let dir = std::env::temp_dir().join(format!(
-            "persons-mock-router-entries-{}-{}",
+    /// A fresh data directory path for test `name`.
+    fn temp_data_dir(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "persons-mock-router-{name}-{}-{}",
             std::process::id(),
             fastrand::u64(..)
-        ));
+        ))
+    }
+
+    /// The text of the write-ahead log in `dir`.
+    fn wal_text(dir: &Path) -> String {
+        let log = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
+            .unwrap();
+        String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned()
+    }
+
+    /// Asserts that no text of `secrets` reached the log text `bytes`.
+    fn assert_absent(bytes: &str, secrets: &[&str]) {
+        for leaked in secrets {
+            assert!(
+                !bytes.contains(leaked),
+                "`{leaked}` reached the log: {bytes}"
+            );
+        }
+    }
+
+    /// A new app (its clock later than the first one's) on the data directory `dir`, and how
+    /// many logged writes it replayed.
+    fn restart(dir: &Path) -> (App, usize) {
+        let mut restarted = App::new(Clock::frozen_at(1_769_900_000));
+        let restored = restarted
+            .open_data_dir(dir, DurableOptions::default())
+            .unwrap();
+        (restarted, restored.records)
+    }
+
+    /// The JSON body of a `GET` of `path` with bearer `token`, which must answer 200.
+    fn get_ok(app: &App, path: &str, token: &str) -> serde_json::Value {
+        let request =
+            ApiRequest::new("GET", path).with_header("authorization", &format!("Bearer {token}"));
+        let response = app.handle(&request);
+        assert_eq!(
+            response.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        response.json_body()
+    }
+
+    #[test]
+    fn a_durable_write_logs_its_entry_not_the_request_and_replays_from_it() {
+        let dir = temp_data_dir("entries");
         let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
             app.whop_at("").add_account_key("biz_1", "secret_key_1");
             Ok(())
@@ -512,12 +576,7 @@ mod tests {
         assert_eq!(created.status, 200);
         let event_id = created.json_body()["id"].as_str().unwrap().to_owned();
 
-        let log = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
-            .unwrap();
-        let bytes = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+        let bytes = wal_text(&dir);
         assert!(
             bytes.contains(r#""kind":"entry","vendor":"whop","tenant":"biz_1""#),
             "{bytes}"
@@ -526,31 +585,84 @@ mod tests {
             bytes.contains(&event_id) && bytes.contains("wuid_logged"),
             "{bytes}"
         );
-        for leaked in ["secret_key_1", "authorization", "trace-header-value"] {
-            assert!(
-                !bytes.contains(leaked),
-                "`{leaked}` reached the log: {bytes}"
-            );
-        }
+        assert_absent(
+            &bytes,
+            &["secret_key_1", "authorization", "trace-header-value"],
+        );
 
         drop(app);
-        let mut restarted = App::new(Clock::frozen_at(1_769_900_000));
-        let restored = restarted
-            .open_data_dir(&dir, DurableOptions::default())
-            .unwrap();
-        assert_eq!(restored.records, 1);
-        let person = ApiRequest::new("GET", "/whop/api/v1/people/wuid_logged?from=0")
-            .with_header("authorization", "Bearer secret_key_1");
-        let person = restarted.handle(&person);
-        assert_eq!(
-            person.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&person.body)
+        let (restarted, replayed) = restart(&dir);
+        assert_eq!(replayed, 1);
+        let person = get_ok(
+            &restarted,
+            "/whop/api/v1/people/wuid_logged?from=0",
+            "secret_key_1",
         );
         assert_eq!(
-            person.json_body()["data"]["last_seen_at"],
-            1_769_860_800,
+            person["data"]["last_seen_at"], 1_769_860_800,
+            "the entry keeps the time it was applied at"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_durable_posthog_write_logs_its_entries_not_the_request_and_replays_from_them() {
+        let dir = temp_data_dir("posthog");
+        let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
+            let posthog = app.posthog_at("");
+            posthog.add_project_token(1, "phc_secret_token");
+            posthog.add_personal_key("phx_secret_key", posthog::PersonalKey::all_access(1));
+            Ok(())
+        }));
+        app.open_data_dir(&dir, DurableOptions::default()).unwrap();
+        app.seed().unwrap();
+        let capture = ApiRequest::new("POST", "/posthog/i/v0/e/")
+            .with_header("x-trace", "trace-header-value")
+            .with_body(r#"{"api_key":"phc_secret_token","event":"signed up","distinct_id":"ph_logged","properties":{"$set":{"plan":"free"}}}"#);
+        assert_eq!(app.handle(&capture).status, 200);
+        let pk = read_lock(&app.posthog)
+            .project(1)
+            .and_then(|project| project.person(project.by_distinct_id("ph_logged")?))
+            .unwrap()
+            .pk;
+        let update = ApiRequest::new("PATCH", &format!("/posthog/api/projects/1/persons/{pk}/"))
+            .with_header("authorization", "Bearer phx_secret_key")
+            .with_header("content-type", "application/json")
+            .with_body(r#"{"properties":{"plan":"pro"}}"#);
+        assert_eq!(app.handle(&update).status, 202);
+
+        let bytes = wal_text(&dir);
+        for logged in [
+            r#""kind":"entry","vendor":"posthog","tenant":1,"#,
+            r#""capture":{"event":"signed up","distinct_id":"ph_logged""#,
+            r#""update_person":{"distinct_id":"ph_logged","properties":{"plan":"pro"}"#,
+        ] {
+            assert!(
+                bytes.contains(logged),
+                "`{logged}` is not in the log: {bytes}"
+            );
+        }
+        assert_absent(
+            &bytes,
+            &[
+                "phc_secret_token",
+                "phx_secret_key",
+                "authorization",
+                "trace-header-value",
+            ],
+        );
+
+        drop(app);
+        let (restarted, replayed) = restart(&dir);
+        assert_eq!(replayed, 2);
+        let person = get_ok(
+            &restarted,
+            &format!("/posthog/api/projects/1/persons/{pk}/"),
+            "phx_secret_key",
+        );
+        assert_eq!(person["properties"]["plan"], "pro");
+        assert_eq!(
+            person["created_at"], "2026-01-31T12:00:00Z",
             "the entry keeps the time it was applied at"
         );
         std::fs::remove_dir_all(dir).unwrap();

@@ -66,13 +66,24 @@ impl Timestamp {
         })
     }
 
-    /// The RFC 3339 spelling in UTC, when the year has four digits.
-    fn rfc3339(self) -> Option<String> {
-        let at = OffsetDateTime::from_unix_timestamp(self.seconds).ok()?;
-        if !(0..=9999).contains(&at.year()) {
-            return None;
-        }
-        let base = format!(
+    /// The time in UTC, when RFC 3339 can write it (the year has four digits).
+    fn utc(self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp(self.seconds)
+            .ok()
+            .filter(|at| (0..=9999).contains(&at.year()))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(at) = self.utc() else {
+            return match self.micros {
+                0 => write!(f, "{}", self.seconds),
+                fraction => write!(f, "{}.{fraction:06}", self.seconds),
+            };
+        };
+        write!(
+            f,
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
             at.year(),
             u8::from(at.month()),
@@ -80,28 +91,18 @@ impl Timestamp {
             at.hour(),
             at.minute(),
             at.second()
-        );
-        Some(match self.micros {
-            0 => format!("{base}Z"),
-            fraction => format!("{base}.{fraction:06}Z"),
-        })
-    }
-}
-
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.rfc3339() {
-            Some(text) => f.write_str(&text),
-            None if self.micros == 0 => write!(f, "{}", self.seconds),
-            None => write!(f, "{}.{:06}", self.seconds, self.micros),
+        )?;
+        match self.micros {
+            0 => f.write_str("Z"),
+            fraction => write!(f, ".{fraction:06}Z"),
         }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if let Some(text) = self.rfc3339() {
-            return serializer.serialize_str(&text);
+        if self.utc().is_some() {
+            return serializer.collect_str(self);
         }
         if self.micros == 0 {
             return serializer.serialize_i64(self.seconds);

@@ -1,6 +1,6 @@
 //! Activity-log entries written by changes made through the persons API.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::time;
@@ -30,13 +30,25 @@ impl Activity {
     }
 }
 
-/// Who made a change.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Who made a change: the owner of the personal API key, as the activity log shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Actor {
     /// First name.
     pub first_name: String,
     /// E-mail.
     pub email: String,
+}
+
+impl Actor {
+    /// The owner of a key nobody named ([`PersonalKey::all_access`](super::PersonalKey::all_access)),
+    /// who makes the writes of a seed that names no `user`: Mock, `mock@posthog.local`.
+    pub fn mock() -> Self {
+        Self {
+            first_name: "Mock".to_owned(),
+            email: "mock@posthog.local".to_owned(),
+        }
+    }
 }
 
 /// One entry of a project's activity log.

@@ -1,26 +1,32 @@
-//! The PostHog HTTP facade under `/posthog`: capture paths, and the persons API under
-//! `/api/projects/{id}/persons/` and `/api/environments/{id}/persons/`. Routing, credentials,
-//! project resolution and scopes live here; each action lives in [`super::actions`].
+//! The PostHog HTTP facade under `/posthog`: one match over the operations of
+//! `specs/posthog.yaml` (capture, and the persons API under `/api/projects/{id}/persons/` and
+//! `/api/environments/{id}/persons/`), what a known path answers to another method, and what
+//! every persons action shares: credentials, project resolution, scopes, the [`Call`] and the
+//! helpers that read parameters, bodies and person ids the way PostHog does. Free of any
+//! transport: it maps an [`ApiRequest`] to an [`ApiResponse`].
 
 use std::sync::RwLock;
 
 use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
 
-use super::actions::{self, Call};
-use super::capture;
+use super::activity::Actor;
+use super::capture::{self, Endpoint};
 use super::error::PostHogError;
 use super::keys::PersonalKey;
+use super::links::Url;
 use super::state::PostHogState;
+use super::tenant::{PersonIndex, Project};
+use super::writes::Writer;
 use super::{reads, writes};
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
+use crate::operations::PosthogOperation;
 use crate::vendor_handle::{read_lock, write_lock};
 
 /// Where PostHog is mounted on the mock server.
 pub const PREFIX: &str = "/posthog";
-
-/// Capture's event and batch paths (each also with a trailing slash).
-const CAPTURE_PATHS: [&str; 6] = ["/e", "/capture", "/i/v0/e", "/track", "/engage", "/batch"];
 
 /// Capture's success body.
 #[derive(Serialize)]
@@ -28,55 +34,220 @@ struct CaptureOk {
     status: &'static str,
 }
 
-/// Answers a request whose path starts with [`PREFIX`]; `path` is the rest of it.
+/// What an action needs from the key before it runs.
+#[derive(Clone, Copy)]
+enum Scopes {
+    /// Every scope listed.
+    All(&'static [&'static str]),
+    /// No scope declared: scoped keys are refused.
+    Undeclared,
+}
+
+const READ: Scopes = Scopes::All(&["person:read"]);
+const WRITE: Scopes = Scopes::All(&["person:write"]);
+const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
+const COHORTS: Scopes = Scopes::All(&["person:read", "cohort:read"]);
+
+/// Answers a request for `operation`.
 pub fn handle(
     state: &RwLock<PostHogState>,
     clock: &Clock,
     request: &ApiRequest,
-    path: &str,
+    operation: PosthogOperation<'_>,
 ) -> ApiResponse {
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    if CAPTURE_PATHS.contains(&trimmed) {
-        return capture_events(state, clock, request, capture::Endpoint::of(trimmed));
-    }
-    let segments: Vec<&str> = trimmed.trim_start_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["api", "projects" | "environments", project, rest @ ..] => {
-            persons_api(state, clock, request, project, rest)
-                .unwrap_or_else(PostHogError::into_response)
+    use PosthogOperation as Op;
+    let persons = Persons {
+        state,
+        clock,
+        request,
+    };
+    match operation {
+        Op::CaptureBatch | Op::CaptureBatchGet => capture(state, clock, request, Endpoint::Batch),
+        Op::CaptureEvent | Op::CaptureEventGet => capture(state, clock, request, Endpoint::Event),
+        Op::CaptureEngage | Op::CaptureEngageGet => {
+            capture(state, clock, request, Endpoint::Engage)
         }
-        _ => route_not_found(request),
+        Op::CaptureEventShort
+        | Op::CaptureEventShortGet
+        | Op::CaptureEventLegacy
+        | Op::CaptureEventLegacyGet
+        | Op::CaptureTrack
+        | Op::CaptureTrackGet => capture(state, clock, request, Endpoint::LegacyEvent),
+        Op::CaptureBatchOptions
+        | Op::CaptureEventOptions
+        | Op::CaptureEngageOptions
+        | Op::CaptureEventShortOptions
+        | Op::CaptureEventLegacyOptions
+        | Op::CaptureTrackOptions => ApiResponse::empty(200)
+            .with_header("access-control-allow-origin", "*")
+            .with_header("access-control-allow-methods", "GET, POST, OPTIONS"),
+        Op::PersonsList { project_id }
+        | Op::EnvironmentsPersonsList {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, |project, call| {
+            reads::list(project, call, false)
+        }),
+        Op::PersonsListCsv { project_id }
+        | Op::EnvironmentsPersonsListCsv {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, |project, call| {
+            reads::list(project, call, true)
+        }),
+        Op::PersonsAllActivityRetrieve { project_id }
+        | Op::EnvironmentsPersonsAllActivityRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, ACTIVITY, reads::all_activity),
+        Op::PersonsBatchByDistinctIdsCreate { project_id }
+        | Op::EnvironmentsPersonsBatchByDistinctIdsCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, reads::batch_by_distinct_ids),
+        Op::PersonsBatchByUuidsCreate { project_id }
+        | Op::EnvironmentsPersonsBatchByUuidsCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, reads::batch_by_uuids),
+        Op::PersonsBulkDeleteCreate { project_id }
+        | Op::EnvironmentsPersonsBulkDeleteCreate {
+            environment_id: project_id,
+        } => persons.write(project_id, None, writes::bulk_delete),
+        Op::PersonsCohortsRetrieve { project_id }
+        | Op::EnvironmentsPersonsCohortsRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, COHORTS, reads::cohorts),
+        Op::PersonsDeletionStatusRetrieve { project_id }
+        | Op::EnvironmentsPersonsDeletionStatusRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, reads::deletion_status),
+        Op::PersonsPropertiesAtTimeRetrieve { project_id }
+        | Op::EnvironmentsPersonsPropertiesAtTimeRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, reads::properties_at_time),
+        Op::PersonsResetPersonDistinctIdCreate { project_id }
+        | Op::EnvironmentsPersonsResetPersonDistinctIdCreate {
+            environment_id: project_id,
+        } => persons.write(project_id, None, writes::reset_distinct_id),
+        Op::PersonsValuesRetrieve { project_id }
+        | Op::EnvironmentsPersonsValuesRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, READ, reads::values),
+        Op::PersonsRetrieve { project_id, id }
+        | Op::EnvironmentsPersonsRetrieve {
+            environment_id: project_id,
+            id,
+        } => persons.read(project_id, Some(id), READ, reads::retrieve),
+        Op::PersonsUpdate { project_id, id }
+        | Op::PersonsPartialUpdate { project_id, id }
+        | Op::EnvironmentsPersonsUpdate {
+            environment_id: project_id,
+            id,
+        }
+        | Op::EnvironmentsPersonsPartialUpdate {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::update),
+        Op::PersonsDestroy { project_id, id }
+        | Op::EnvironmentsPersonsDestroy {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::destroy),
+        Op::PersonsActivityRetrieve { project_id, id }
+        | Op::EnvironmentsPersonsActivityRetrieve {
+            environment_id: project_id,
+            id,
+        } => persons.read(project_id, Some(id), ACTIVITY, reads::person_activity),
+        Op::PersonsDeleteEventsCreate { project_id, id }
+        | Op::PersonsDeleteRecordingsCreate { project_id, id }
+        | Op::EnvironmentsPersonsDeleteEventsCreate {
+            environment_id: project_id,
+            id,
+        }
+        | Op::EnvironmentsPersonsDeleteRecordingsCreate {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::queue_deletion),
+        Op::PersonsDeletePropertyCreate { project_id, id }
+        | Op::EnvironmentsPersonsDeletePropertyCreate {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::delete_property),
+        Op::PersonsUpdatePropertyCreate { project_id, id }
+        | Op::EnvironmentsPersonsUpdatePropertyCreate {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::update_property),
+        Op::PersonsSplitCreate { project_id, id }
+        | Op::EnvironmentsPersonsSplitCreate {
+            environment_id: project_id,
+            id,
+        } => persons.write(project_id, Some(id), writes::split),
+        Op::PersonsPropertiesTimelineRetrieve { project_id, id }
+        | Op::EnvironmentsPersonsPropertiesTimelineRetrieve {
+            environment_id: project_id,
+            id,
+        } => persons.read(
+            project_id,
+            Some(id),
+            Scopes::Undeclared,
+            reads::properties_timeline,
+        ),
     }
 }
 
+/// What a path of the specs answers to a method it does not take (`allowed` lists those it
+/// takes, for the `Allow` header). The persons API answers DRF's 405 once the key and project
+/// check out (`POST …/persons/` with PostHog's explanation); capture answers an empty 405, as
+/// its router does.
+pub fn wrong_method(
+    state: &RwLock<PostHogState>,
+    request: &ApiRequest,
+    allowed: &[&str],
+) -> ApiResponse {
+    let allow = allowed.join(", ");
+    let Some(persons) = request.path.strip_prefix("/posthog/api/") else {
+        return ApiResponse::empty(405).with_header("allow", &allow);
+    };
+    let mut segments = persons.split('/');
+    let project = segments.nth(1).unwrap_or_default();
+    let collection = matches!(
+        (segments.next(), segments.next(), segments.next()),
+        (Some("persons"), None | Some(""), None)
+    );
+    let refusal = match authorised(&read_lock(state), request, project) {
+        Err(error) => error,
+        Ok(_) if collection && request.method == "POST" => PostHogError::create_not_allowed(),
+        Ok(_) => PostHogError::method_not_allowed(&request.method),
+    };
+    refusal.into_response().with_header("allow", &allow)
+}
+
 /// The 404 of a path PostHog does not serve, logged loudly so a test author notices.
-fn route_not_found(request: &ApiRequest) -> ApiResponse {
+pub fn route_not_found(request: &ApiRequest) -> ApiResponse {
     tracing::warn!(method = %request.method, path = %request.path, "posthog mock: no such route");
     PostHogError::not_found().into_response()
 }
 
-fn capture_events(
+/// A capture request to `endpoint`: each event of a known project token is applied to its
+/// project (an event ingestion refuses is dropped with a warning, as PostHog drops it later);
+/// an unknown but well-shaped token gets 200 too, its events dropped.
+fn capture(
     state: &RwLock<PostHogState>,
     clock: &Clock,
     request: &ApiRequest,
-    endpoint: capture::Endpoint,
+    endpoint: Endpoint,
 ) -> ApiResponse {
-    if request.method == "OPTIONS" {
-        return ApiResponse::empty(200)
-            .with_header("access-control-allow-origin", "*")
-            .with_header("access-control-allow-methods", "GET, POST, OPTIONS");
-    }
-    let now = clock.now_micros();
-    let parsed = match capture::parse(request, endpoint, now) {
+    let now = clock.timestamp();
+    let parsed = match capture::parse(request, endpoint, now.unix_micros()) {
         Ok(parsed) => parsed,
         Err(error) => return error.into_response(),
     };
     let mut state = write_lock(state);
     if let Some(project_id) = state.project_for_token(&parsed.token) {
-        let project = state.ensure_project(project_id);
         for event in parsed.events {
-            if let Err(error) = project.ingest(event, now) {
-                tracing::info!(%error, "posthog mock: ingestion warning, event dropped");
+            match state.apply(project_id, super::log::Entry::Capture(event), now) {
+                Ok(_) => {}
+                Err(super::tenant::RecordError::Storage(error)) => return error.into_response(),
+                Err(error) => {
+                    tracing::info!(%error, "posthog mock: ingestion warning, event dropped");
+                }
             }
         }
     }
@@ -86,264 +257,87 @@ fn capture_events(
     ApiResponse::json(200, &CaptureOk { status: "Ok" })
 }
 
-/// What a route needs from the key before it runs.
-#[derive(Clone, Copy)]
-enum Scopes {
-    /// Every scope listed.
-    All(&'static [&'static str]),
-    /// No scope declared: scoped keys are refused.
-    Undeclared,
-    /// Nothing checked beyond the project (`POST /persons/`, refused anyway).
-    Unchecked,
+/// A request to the persons API, for the actions to run on.
+struct Persons<'a> {
+    state: &'a RwLock<PostHogState>,
+    clock: &'a Clock,
+    request: &'a ApiRequest,
 }
 
-const READ: Scopes = Scopes::All(&["person:read"]);
-const WRITE: Scopes = Scopes::All(&["person:write"]);
-const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
-
-/// Where a route sits below `persons/`: the collection or one person, and the action name
-/// after it (`""` for the collection or person itself).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shape {
-    Collection(&'static str),
-    Person(&'static str),
-}
-
-/// One route of the persons API.
-struct Route {
-    method: &'static str,
-    shape: Shape,
-    action: Action,
-    scopes: Scopes,
-    writes: bool,
-}
-
-/// A route that reads the project with `scopes`.
-const fn read(method: &'static str, shape: Shape, action: Action, scopes: Scopes) -> Route {
-    Route {
-        method,
-        shape,
-        action,
-        scopes,
-        writes: false,
+impl Persons<'_> {
+    /// Runs the read `action` on the project the path names (`person`: the `{id}` segment),
+    /// once the key has `scopes` on it.
+    fn read(
+        &self,
+        project: &str,
+        person: Option<&str>,
+        scopes: Scopes,
+        action: impl FnOnce(&Project, &Call<'_>) -> Result<ApiResponse, PostHogError>,
+    ) -> ApiResponse {
+        let state = read_lock(self.state);
+        let result = self
+            .call(&state, project, person, scopes)
+            .and_then(|(call, project_id)| {
+                let project = state.project(project_id).ok_or_else(project_not_found)?;
+                action(project, &call)
+            });
+        result.unwrap_or_else(PostHogError::into_response)
     }
-}
 
-/// A route that changes the project, with `person:write`.
-const fn write(method: &'static str, shape: Shape, action: Action) -> Route {
-    Route {
-        method,
-        shape,
-        action,
-        scopes: WRITE,
-        writes: true,
+    /// Runs the write `action` on the project the path names, once the key has `person:write`
+    /// on it.
+    fn write(
+        &self,
+        project: &str,
+        person: Option<&str>,
+        action: impl FnOnce(&mut Writer<'_>, &Call<'_>) -> Result<ApiResponse, PostHogError>,
+    ) -> ApiResponse {
+        let mut state = write_lock(self.state);
+        let result = self
+            .call(&state, project, person, WRITE)
+            .and_then(|(call, project_id)| {
+                let mut writer = Writer::new(&mut state, project_id, self.clock.timestamp());
+                action(&mut writer, &call)
+            });
+        result.unwrap_or_else(PostHogError::into_response)
     }
-}
 
-/// Every persons route, as PostHog's PersonViewSet declares them.
-const ROUTES: &[Route] = &[
-    read("GET", Shape::Collection(""), reads::list, READ),
-    read(
-        "POST",
-        Shape::Collection(""),
-        refuse_create,
-        Scopes::Unchecked,
-    ),
-    read(
-        "GET",
-        Shape::Collection("activity"),
-        reads::all_activity,
-        ACTIVITY,
-    ),
-    write(
-        "POST",
-        Shape::Collection("bulk_delete"),
-        writes::bulk_delete,
-    ),
-    read(
-        "GET",
-        Shape::Collection("cohorts"),
-        reads::cohorts,
-        Scopes::All(&["person:read", "cohort:read"]),
-    ),
-    read("GET", Shape::Collection("values"), reads::values, READ),
-    write(
-        "POST",
-        Shape::Collection("reset_person_distinct_id"),
-        writes::reset_distinct_id,
-    ),
-    read(
-        "POST",
-        Shape::Collection("batch_by_distinct_ids"),
-        reads::batch_by_distinct_ids,
-        READ,
-    ),
-    read(
-        "POST",
-        Shape::Collection("batch_by_uuids"),
-        reads::batch_by_uuids,
-        READ,
-    ),
-    read(
-        "GET",
-        Shape::Collection("properties_at_time"),
-        reads::properties_at_time,
-        READ,
-    ),
-    read(
-        "GET",
-        Shape::Collection("deletion_status"),
-        reads::deletion_status,
-        READ,
-    ),
-    read("GET", Shape::Person(""), reads::retrieve, READ),
-    write("PUT", Shape::Person(""), writes::update),
-    write("PATCH", Shape::Person(""), writes::update),
-    write("DELETE", Shape::Person(""), writes::destroy),
-    read(
-        "GET",
-        Shape::Person("activity"),
-        reads::person_activity,
-        ACTIVITY,
-    ),
-    write(
-        "POST",
-        Shape::Person("delete_events"),
-        writes::queue_deletion,
-    ),
-    write(
-        "POST",
-        Shape::Person("delete_recordings"),
-        writes::queue_deletion,
-    ),
-    write(
-        "POST",
-        Shape::Person("delete_property"),
-        writes::delete_property,
-    ),
-    write(
-        "POST",
-        Shape::Person("update_property"),
-        writes::update_property,
-    ),
-    write("POST", Shape::Person("split"), writes::split),
-    read(
-        "GET",
-        Shape::Person("properties_timeline"),
-        reads::properties_timeline,
-        Scopes::Undeclared,
-    ),
-];
-
-/// The shape of the path segments after `persons/`, if any route has it: a single segment is
-/// a collection action when one is named so, else a person id.
-fn shape_of(rest: &[&str]) -> Option<Shape> {
-    let named = |wanted: fn(Shape) -> Option<&'static str>, segment: &str| {
-        ROUTES
-            .iter()
-            .filter_map(|route| wanted(route.shape))
-            .find(|name| *name == segment)
-    };
-    let collection = |shape| match shape {
-        Shape::Collection(name) => Some(name),
-        Shape::Person(_) => None,
-    };
-    let person = |shape| match shape {
-        Shape::Person(name) => Some(name),
-        Shape::Collection(_) => None,
-    };
-    match rest {
-        [] => Some(Shape::Collection("")),
-        [segment] => Some(named(collection, segment).map_or(Shape::Person(""), Shape::Collection)),
-        [_, segment] => named(person, segment).map(Shape::Person),
-        _ => None,
-    }
-}
-
-/// `POST /persons/`: PostHog's 405 with its explanation.
-fn refuse_create(
-    _target: actions::Target<'_>,
-    _call: &Call<'_>,
-) -> Result<ApiResponse, PostHogError> {
-    Err(PostHogError::create_not_allowed())
-}
-
-fn persons_api(
-    state: &RwLock<PostHogState>,
-    clock: &Clock,
-    request: &ApiRequest,
-    project: &str,
-    rest: &[&str],
-) -> Result<ApiResponse, PostHogError> {
-    let (csv_suffix, rest) = match rest {
-        ["persons.csv"] => (true, &[][..]),
-        ["persons", rest @ ..] => (false, rest),
-        _ => return Ok(route_not_found(request)),
-    };
-    let method = request.method.as_str();
-    let Some(shape) = shape_of(rest) else {
-        return Ok(route_not_found(request));
-    };
-    let Some(route) = ROUTES
-        .iter()
-        .find(|route| route.shape == shape && route.method == method)
-    else {
-        authorised(state, request, project)?;
-        return Err(PostHogError::method_not_allowed(method));
-    };
-    let Route {
-        action,
-        scopes,
-        writes,
-        ..
-    } = *route;
-    let (key, project_id) = authorised(state, request, project)?;
-    match scopes {
-        Scopes::All(required) => required.iter().try_for_each(|scope| key.require(scope))?,
-        Scopes::Undeclared if key.is_scoped() => {
-            return Err(PostHogError::forbidden(
-                "This action does not support Personal API Key access",
-            ));
+    /// The authorised call and the project id: 401, 404 or 403 as [`authorised`] finds, then
+    /// 403 for a missing scope.
+    fn call<'a>(
+        &'a self,
+        state: &PostHogState,
+        project: &str,
+        person: Option<&'a str>,
+        scopes: Scopes,
+    ) -> Result<(Call<'a>, i64), PostHogError> {
+        let (key, project_id) = authorised(state, self.request, project)?;
+        match scopes {
+            Scopes::All(required) => required.iter().try_for_each(|scope| key.require(scope))?,
+            Scopes::Undeclared if key.is_scoped() => {
+                return Err(PostHogError::forbidden(
+                    "This action does not support Personal API Key access",
+                ));
+            }
+            Scopes::Undeclared => {}
         }
-        Scopes::Undeclared | Scopes::Unchecked => {}
-    }
-    let now = clock.now_micros();
-    if writes {
-        let mut state = write_lock(state);
-        let project = state.ensure_project(project_id);
         let call = Call {
-            request,
-            key: &key,
-            rest,
-            now,
-            csv_suffix,
+            request: self.request,
+            key,
+            person,
+            now: self.clock.now_micros(),
         };
-        action(actions::Target::Write(project), &call)
-    } else {
-        let state = read_lock(state);
-        let project = state.project(project_id).ok_or_else(project_not_found)?;
-        let call = Call {
-            request,
-            key: &key,
-            rest,
-            now,
-            csv_suffix,
-        };
-        action(actions::Target::Read(project), &call)
+        Ok((call, project_id))
     }
 }
-
-/// One action: reads or writes a project.
-type Action = fn(actions::Target<'_>, &Call<'_>) -> Result<ApiResponse, PostHogError>;
 
 /// Authenticates the key (401), resolves the project (404) and checks the key reaches it
 /// (403); returns the key and the project id.
 fn authorised(
-    state: &RwLock<PostHogState>,
+    state: &PostHogState,
     request: &ApiRequest,
     project: &str,
 ) -> Result<(PersonalKey, i64), PostHogError> {
-    let state = read_lock(state);
     let key = state.keys.authenticate(request)?.clone();
     let project = decode_segment(project).unwrap_or_default();
     let project_id = if project == "@current" {
@@ -358,4 +352,216 @@ fn authorised(
 
 fn project_not_found() -> PostHogError {
     PostHogError::not_found_with("Project not found.")
+}
+
+/// One authorised call of a persons action.
+#[derive(Debug)]
+pub struct Call<'a> {
+    /// The request.
+    pub request: &'a ApiRequest,
+    /// The key that made it.
+    pub key: PersonalKey,
+    /// The `{id}` segment of a per-person action, still percent-encoded.
+    pub person: Option<&'a str>,
+    /// The clock's now, in microseconds.
+    pub now: i64,
+}
+
+impl Call<'_> {
+    /// Query parameter `name`, empty counting as absent (Django's falsy `GET.get`).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.request
+            .query_param(name)
+            .filter(|value| !value.is_empty())
+    }
+
+    /// Whether query parameter `name` is present, whatever its value.
+    pub fn has_param(&self, name: &str) -> bool {
+        self.request.query.iter().any(|(key, _)| key == name)
+    }
+
+    /// A positive integer parameter, or `default` when absent, malformed or not positive
+    /// (DRF's pagination never answers 400 for these); one too big for `usize` saturates.
+    pub fn positive_param(&self, name: &str, default: usize) -> usize {
+        self.param(name)
+            .and_then(saturating_usize)
+            .filter(|value| *value > 0)
+            .unwrap_or(default)
+    }
+
+    /// A non-negative integer parameter, 0 when absent or malformed; saturates when too big.
+    pub fn offset_param(&self) -> usize {
+        self.param("offset").and_then(saturating_usize).unwrap_or(0)
+    }
+
+    /// A parameter read with Python's `int(request.query_params.get(name, default))`: absent →
+    /// `default`; not an integer (empty included) → 500 as the `ValueError` gives in PostHog;
+    /// not positive → `default`.
+    pub fn python_int(&self, name: &str, default: usize) -> Result<usize, PostHogError> {
+        let Some(raw) = self.request.query_param(name) else {
+            return Ok(default);
+        };
+        let trimmed = raw.trim();
+        let digits = trimmed.strip_prefix(['+', '-']).unwrap_or(trimmed);
+        if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(PostHogError::server_error());
+        }
+        Ok(saturating_usize(trimmed)
+            .filter(|value| *value > 0)
+            .unwrap_or(default))
+    }
+
+    /// The JSON body as an object: `{}` when empty; 415 for a non-JSON content type; 400
+    /// `parse_error` for malformed JSON; a JSON value that is not an object counts as `{}`.
+    pub fn body(&self) -> Result<Map<String, Value>, PostHogError> {
+        let body = &self.request.body;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Map::new());
+        }
+        if let Some(content_type) = self.request.header("content-type")
+            && !content_type.trim().starts_with("application/json")
+        {
+            return Err(PostHogError::unsupported_media_type(content_type));
+        }
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Ok(Map::new()),
+            Err(error) => Err(PostHogError::parse_error(error)),
+        }
+    }
+
+    /// The scheme and host the request reached, for absolute links.
+    pub fn base_url(&self) -> String {
+        let host = self.request.header("host").unwrap_or("localhost");
+        let scheme = self.request.header("x-forwarded-proto").unwrap_or("http");
+        format!("{scheme}://{host}")
+    }
+
+    /// The person id segment (`persons/{id}/…`), percent-decoded.
+    pub fn person_segment(&self) -> String {
+        let raw = self.person.unwrap_or_default();
+        decode_segment(raw).unwrap_or_else(|| raw.to_owned())
+    }
+
+    /// The request's URL, for building links; `base` is [`Call::base_url`].
+    pub fn url<'a>(&'a self, base: &'a str) -> Url<'a> {
+        Url {
+            base,
+            path: &self.request.path,
+            query: &self.request.query,
+        }
+    }
+
+    /// Who is acting, for the activity log.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            first_name: self.key.first_name.clone(),
+            email: self.key.email.clone(),
+        }
+    }
+}
+
+/// A non-negative integer (`+` allowed, surrounding blanks ignored); `usize::MAX` when it is
+/// all digits but too big; `None` otherwise.
+fn saturating_usize(raw: &str) -> Option<usize> {
+    let trimmed = raw.trim();
+    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(usize::MAX))
+}
+
+/// A person id as PostHog accepts it: numeric id or UUID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonId {
+    /// The numeric primary key.
+    Pk(i64),
+    /// The UUID.
+    Uuid(Uuid),
+}
+
+impl PersonId {
+    /// Parses `raw`; 400 with PostHog's hint when it is neither.
+    pub fn parse(raw: &str) -> Result<Self, PostHogError> {
+        if let Ok(pk) = raw.parse::<i64>() {
+            return Ok(PersonId::Pk(pk));
+        }
+        Uuid::parse_str(raw).map(PersonId::Uuid).map_err(|_| {
+            PostHogError::invalid(
+                "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=<value> instead.",
+            )
+        })
+    }
+
+    /// The live person it names.
+    pub fn find(self, project: &Project) -> Option<PersonIndex> {
+        match self {
+            PersonId::Pk(pk) => project.by_pk(pk),
+            PersonId::Uuid(uuid) => project.by_uuid(&uuid),
+        }
+    }
+}
+
+/// The person named by the path: 400 for a malformed id, 404 when there is none.
+pub fn path_person(project: &Project, call: &Call<'_>) -> Result<PersonIndex, PostHogError> {
+    PersonId::parse(&call.person_segment())?
+        .find(project)
+        .ok_or_else(PostHogError::not_found)
+}
+
+/// An empty `202 Accepted`.
+pub fn accepted() -> ApiResponse {
+    ApiResponse::empty(202)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::http::ApiRequest;
+    use crate::posthog::PersonalKey;
+    use crate::router::App;
+
+    #[test]
+    fn a_known_path_with_another_method_is_a_405_with_allow() {
+        let app = App::default();
+        let posthog = app.posthog_at("");
+        posthog.add_project_token(1, "phc_t");
+        posthog.add_personal_key("phx_k", PersonalKey::all_access(1));
+        let send = |method: &str, path: &str, key: Option<&str>| {
+            let mut request = ApiRequest::new(method, path);
+            if let Some(key) = key {
+                request = request.with_header("authorization", &format!("Bearer {key}"));
+            }
+            let response = app.handle(&request);
+            let allow = response
+                .headers
+                .iter()
+                .find(|(name, _)| name == "allow")
+                .map(|(_, value)| value.clone());
+            (response.status, allow, response.body)
+        };
+        let (status, allow, body) = send("PUT", "/posthog/batch/", None);
+        assert_eq!(
+            (status, allow.as_deref(), body.is_empty()),
+            (405, Some("GET, OPTIONS, POST"), true)
+        );
+        let (status, allow, body) = send(
+            "DELETE",
+            "/posthog/api/projects/1/persons/values/",
+            Some("phx_k"),
+        );
+        assert_eq!((status, allow.as_deref()), (405, Some("GET")));
+        assert!(String::from_utf8_lossy(&body).contains(r#"Method \"DELETE\" not allowed."#));
+        let (status, allow, body) =
+            send("POST", "/posthog/api/environments/1/persons", Some("phx_k"));
+        assert_eq!((status, allow.as_deref()), (405, Some("GET")));
+        assert!(String::from_utf8_lossy(&body).contains("Creating persons via this API"));
+        let (status, _, _) = send("DELETE", "/posthog/api/projects/1/persons/values/", None);
+        assert_eq!(status, 401, "credentials are checked first");
+        let (status, _, _) = send("GET", "/posthog/api/projects/1/persons/1/nope/", None);
+        assert_eq!(
+            status, 404,
+            "an unknown path is a 404 before any credential"
+        );
+    }
 }

@@ -9,8 +9,9 @@ pub mod payload;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::event::NewEvent;
+use super::log::CapturedEvent;
 use super::time;
+use crate::Timestamp;
 use crate::http::{ApiRequest, ApiResponse};
 
 /// Longest distinct id kept; longer ones are truncated.
@@ -35,16 +36,6 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint of a capture path (without the trailing slash).
-    pub fn of(path: &str) -> Self {
-        match path {
-            "/batch" => Endpoint::Batch,
-            "/engage" => Endpoint::Engage,
-            "/i/v0/e" => Endpoint::Event,
-            _ => Endpoint::LegacyEvent,
-        }
-    }
-
     fn limit(self) -> usize {
         match self {
             Endpoint::Batch => MAX_BATCH_PAYLOAD,
@@ -63,8 +54,8 @@ impl Endpoint {
 pub struct Capture {
     /// The project token every event carried.
     pub token: String,
-    /// The events, normalised.
-    pub events: Vec<NewEvent>,
+    /// The events, normalised, each as the log keeps it.
+    pub events: Vec<CapturedEvent>,
 }
 
 /// A refused capture request: a status and capture's plain-text reason.
@@ -270,7 +261,7 @@ fn query_sent_at(request: &ApiRequest) -> Option<i64> {
         .filter(|micros| *micros >= START_OF_2021_MICROS && time::is_renderable(*micros))
 }
 
-/// One event object → [`NewEvent`]: name (`$identify` for a nameless `/engage/` event),
+/// One event object → [`CapturedEvent`]: name (`$identify` for a nameless `/engage/` event),
 /// distinct id, time ([`event_time`]; `$ignore_sent_at` drops the skew correction),
 /// properties with the top-level `$set`/`$set_once` merged in.
 fn normalise(
@@ -278,7 +269,7 @@ fn normalise(
     endpoint: Endpoint,
     sent_at: Option<i64>,
     now: i64,
-) -> Result<NewEvent, CaptureError> {
+) -> Result<CapturedEvent, CaptureError> {
     let event = match object.remove("event") {
         Some(Value::String(name)) if !name.is_empty() => name,
         None if endpoint == Endpoint::Engage => "$identify".to_owned(),
@@ -343,11 +334,11 @@ fn normalise(
         .get("uuid")
         .and_then(Value::as_str)
         .and_then(|text| Uuid::parse_str(text).ok());
-    Ok(NewEvent {
+    Ok(CapturedEvent {
+        event: event.into(),
+        distinct_id: distinct_id.into(),
+        timestamp: Some(Timestamp::from_unix_micros(timestamp)),
         uuid,
-        event,
-        distinct_id,
-        timestamp: Some(timestamp),
         properties,
     })
 }
@@ -366,7 +357,17 @@ mod tests {
     }
 
     fn parse(request: &ApiRequest, now: i64) -> Result<Capture, CaptureError> {
-        super::parse(request, Endpoint::of(&request.path), now)
+        let endpoint = match request.path.trim_end_matches('/') {
+            "/batch" => Endpoint::Batch,
+            "/engage" => Endpoint::Engage,
+            "/i/v0/e" => Endpoint::Event,
+            _ => Endpoint::LegacyEvent,
+        };
+        super::parse(request, endpoint, now)
+    }
+
+    fn micros(event: &CapturedEvent) -> Option<i64> {
+        event.timestamp.map(Timestamp::unix_micros)
     }
 
     fn error(request: &ApiRequest) -> (u16, String) {
@@ -382,11 +383,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!((single.token.as_str(), single.events.len()), ("phc_x", 1));
-        assert_eq!(single.events[0].timestamp, Some(5));
+        assert_eq!(micros(&single.events[0]), Some(5));
         let array = parse(&post(r#"[{"event":"e","distinct_id":1,"token":"phc_x"},{"event":"f","$distinct_id":"d"}]"#), 0).unwrap();
-        assert_eq!(array.events[0].distinct_id, "1");
+        assert_eq!(&*array.events[0].distinct_id, "1");
         let batch = parse(&post(r#"{"api_key":"phc_x","batch":[{"event":"e","properties":{"distinct_id":"p"},"$set":{"a":1}}]}"#), 0).unwrap();
-        assert_eq!(batch.events[0].distinct_id, "p");
+        assert_eq!(&*batch.events[0].distinct_id, "p");
         assert_eq!(batch.events[0].properties["$set"]["a"], 1);
     }
 
@@ -436,7 +437,7 @@ mod tests {
     fn engage_events_without_a_name_are_identifies() {
         let engage = ApiRequest::new("POST", "/engage")
             .with_body(r#"{"distinct_id":"d","api_key":"phc_x","$set":{"a":1}}"#);
-        assert_eq!(parse(&engage, 0).unwrap().events[0].event, "$identify");
+        assert_eq!(&*parse(&engage, 0).unwrap().events[0].event, "$identify");
         let other =
             ApiRequest::new("POST", "/e").with_body(r#"{"distinct_id":"d","api_key":"phc_x"}"#);
         assert_eq!(error(&other).0, 400);
@@ -462,7 +463,7 @@ mod tests {
         let skewed = post(
             r#"{"api_key":"phc_x","sent_at":"9999-12-31T00:00:00Z","batch":[{"event":"e","distinct_id":"d","timestamp":"0001-01-01T00:00:00Z"}]}"#,
         );
-        assert_eq!(parse(&skewed, 7).unwrap().events[0].timestamp, Some(7));
+        assert_eq!(micros(&parse(&skewed, 7).unwrap().events[0]), Some(7));
     }
 
     #[test]
@@ -470,7 +471,7 @@ mod tests {
         let body = r#"{"api_key":"phc_x","sent_at":"2024-01-01T00:00:10Z","batch":[{"event":"e","distinct_id":"d","timestamp":"2024-01-01T00:00:00Z"}]}"#;
         let now = time::parse("2024-01-01T00:01:10Z").unwrap();
         assert_eq!(
-            parse(&post(body), now).unwrap().events[0].timestamp,
+            micros(&parse(&post(body), now).unwrap().events[0]),
             time::parse("2024-01-01T00:01:00Z")
         );
     }
@@ -480,7 +481,10 @@ mod tests {
         let now = time::parse("2024-01-01T12:00:00Z").unwrap();
         let at = |body: &str, path: &str| {
             let request = ApiRequest::new("POST", path).with_body(body);
-            time::render(parse(&request, now).unwrap().events[0].timestamp.unwrap())
+            parse(&request, now).unwrap().events[0]
+                .timestamp
+                .unwrap()
+                .to_string()
         };
         let batch = |event: &str| {
             format!(r#"{{"api_key":"phc_x","sent_at":"2024-01-01T00:00:10Z","batch":[{event}]}}"#)

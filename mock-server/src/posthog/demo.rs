@@ -1,7 +1,7 @@
 //! The built-in demo project: a few hundred persons built through real captured events
 //! (anonymous visits, identifies, aliases, property changes over time), deterministic.
 
-use super::{Event, IngestError, PersonalKey, PostHog};
+use super::{Event, PersonalKey, PostHog, RecordError};
 
 /// The demo project's id.
 pub const DEMO_PROJECT: i64 = 1;
@@ -21,7 +21,7 @@ const SOURCES: [&str; 3] = ["google", "newsletter", "twitter"];
 
 /// Loads the demo project, token, key and events into `posthog`; returns how many events were
 /// captured.
-pub fn load(posthog: &PostHog) -> Result<usize, IngestError> {
+pub fn load(posthog: &PostHog) -> Result<usize, RecordError> {
     posthog.add_project_token(DEMO_PROJECT, DEMO_PROJECT_TOKEN);
     let mut key = PersonalKey::all_access(DEMO_PROJECT);
     key.first_name = "Demo".to_owned();

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::durable::StorageError;
 use crate::http::ApiResponse;
 
 /// An error the PostHog API answers with, rendered as `{type, code, detail, attr}`.
@@ -167,6 +168,12 @@ impl PostHogError {
             "throttled",
             format!("Request was throttled. Expected available in {wait_seconds} {unit}."),
         )
+    }
+
+    /// 503: the data directory could not log the write, so nothing was applied.
+    pub fn storage(error: StorageError) -> Self {
+        tracing::error!(%error, "persons mock: cannot log a write; refusing it");
+        Self::new(503, "server_error", "storage_unavailable", error.message())
     }
 
     /// 500 `server_error`, as PostHog answers any unhandled exception.

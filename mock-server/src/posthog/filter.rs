@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::error::PostHogError;
 use super::person::Person;
-use super::project::{PersonIndex, Project, value_text};
+use super::tenant::{PersonIndex, Project, value_text};
 use super::time;
 
 /// A comparison of one property filter.

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use super::activity::Actor;
 use super::error::PostHogError;
 use crate::http::ApiRequest;
 
@@ -29,9 +30,10 @@ pub struct PersonalKey {
 impl PersonalKey {
     /// A key of a member of `project` with every scope (`*`).
     pub fn all_access(project: i64) -> Self {
+        let Actor { first_name, email } = Actor::mock();
         Self {
-            first_name: "Mock".to_owned(),
-            email: "mock@posthog.local".to_owned(),
+            first_name,
+            email,
             member_of: [project].into(),
             current_project: project,
             scoped_projects: None,

@@ -1,26 +1,26 @@
 //! The PostHog mock: persons built from captured events, and the persons API over them.
 //!
-//! Data flow: capture (`/batch/`, `/i/v0/e/`, …) or [`PostHog::capture`] →
-//! [`project::Project::ingest`] appends the event to the project's log, then creates, updates
-//! or merges persons and keeps the indexes (distinct ids, UUIDs, numeric ids, newest-first
-//! order, property values) in step → the persons API reads those projections
-//! ([`query::list`], [`reads`]) and changes them through the same log ([`writes`]).
+//! Data flow: capture (`/batch/`, `/i/v0/e/`, …, [`capture`]), the persons API's writes
+//! ([`writes`]), [`PostHog::capture`] and the other typed writes, and seeds all make
+//! [`log::Entry`] values → [`tenant::Project::apply`] logs each one (the data directory) and
+//! appends it to the project's log, then creates, updates or merges persons and keeps the
+//! indexes (distinct ids, UUIDs, numeric ids, newest-first order, property values, each
+//! distinct id's events) in step → the persons API ([`api`]) reads those projections
+//! ([`query::list`], [`reads`]).
 //!
 //! PostHog applies ingestion, property updates, deletions and splits asynchronously; the mock
 //! applies them before answering, so a read right after a write sees it.
 
-pub mod actions;
 pub mod activity;
 pub mod api;
 pub mod capture;
 pub mod demo;
 pub mod error;
-pub mod event;
 pub mod filter;
 pub mod keys;
 pub mod links;
+pub mod log;
 pub mod person;
-pub mod project;
 pub mod query;
 pub mod reads;
 pub mod render;
@@ -28,20 +28,24 @@ pub mod search;
 pub mod seed;
 pub mod state;
 pub mod store;
+pub mod tenant;
 pub mod time;
 pub mod timeline;
+pub mod updates;
 pub mod values;
 pub mod writes;
 
 use std::sync::{Arc, RwLock};
 
-pub use event::Event;
 pub use keys::PersonalKey;
-pub use project::IngestError;
+pub use log::Event;
+pub use tenant::RecordError;
 
 use crate::clock::Clock;
 use crate::vendor_handle::VendorHandle;
+use log::{Entry, NewCohort};
 use state::PostHogState;
+use tenant::Applied;
 
 /// The test-facing handle on the PostHog mock: base URL, projects, tokens, keys and events.
 ///
@@ -108,22 +112,26 @@ impl PostHog {
     /// needed). Off, as in PostHog, persons show `last_seen_at: null`; on, every later event
     /// moves it forward to the start of the event's hour, unless the event carries
     /// `$update_person_last_seen_at: false`.
+    ///
+    /// # Panics
+    ///
+    /// When a data directory is attached and cannot log the switch.
     pub fn track_last_seen(&self, project_id: i64, enabled: bool) {
-        self.handle
-            .write()
-            .ensure_project(project_id)
-            .track_last_seen(enabled);
+        let mut state = self.handle.write();
+        state.ensure_project(project_id);
+        let now = self.handle.clock.timestamp();
+        if let Err(error) = state.apply(project_id, Entry::TrackLastSeen(enabled), now) {
+            panic!("the last_seen_at switch was refused: {error}");
+        }
     }
 
     /// Ingests `event` into `project_id` (created if needed), as capture would; events
     /// without a time happen at the mock clock's now.
-    pub fn capture(&self, project_id: i64, event: Event) -> Result<(), IngestError> {
-        let now = self.handle.clock.now_micros();
-        self.handle
-            .write()
-            .ensure_project(project_id)
-            .ingest(event.into_new_event(), now)
-            .map(drop)
+    pub fn capture(&self, project_id: i64, event: Event) -> Result<(), RecordError> {
+        let now = self.handle.clock.timestamp();
+        let mut state = self.handle.write();
+        state.ensure_project(project_id);
+        state.apply(project_id, event.into_entry(), now).map(drop)
     }
 
     /// Ingests many events under one lock; stops at the first refused one.
@@ -131,25 +139,39 @@ impl PostHog {
         &self,
         project_id: i64,
         events: impl IntoIterator<Item = Event>,
-    ) -> Result<usize, IngestError> {
-        let now = self.handle.clock.now_micros();
+    ) -> Result<usize, RecordError> {
+        let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        let project = state.ensure_project(project_id);
+        state.ensure_project(project_id);
         let mut count = 0;
         for event in events {
-            project.ingest(event.into_new_event(), now)?;
+            state.apply(project_id, event.into_entry(), now)?;
             count += 1;
         }
         Ok(count)
     }
 
-    /// Creates a static cohort in `project_id` of the persons owning `distinct_ids`; returns
-    /// its id.
+    /// Creates a static cohort in `project_id` (created if needed) of the persons owning
+    /// `distinct_ids`; returns its id.
+    ///
+    /// # Panics
+    ///
+    /// When a data directory is attached and cannot log the cohort.
     pub fn create_cohort(&self, project_id: i64, name: &str, distinct_ids: &[&str]) -> i64 {
-        self.handle
+        let cohort = NewCohort {
+            name: name.to_owned(),
+            distinct_ids: distinct_ids.iter().map(|id| (*id).to_owned()).collect(),
+        };
+        let now = self.handle.clock.timestamp();
+        match self
+            .handle
             .write()
-            .ensure_project(project_id)
-            .create_cohort(name, distinct_ids)
+            .apply(project_id, Entry::Cohort(Box::new(cohort)), now)
+        {
+            Ok(Applied::Cohort(id)) => id,
+            Ok(other) => unreachable!("a cohort entry applies as a cohort: {other:?}"),
+            Err(error) => panic!("the cohort was refused: {error}"),
+        }
     }
 
     /// The person owning `distinct_id` in `project_id`.
@@ -173,15 +195,16 @@ impl PostHog {
         let state = self.handle.read();
         state
             .project(project_id)
-            .map_or(0, project::Project::person_count)
+            .map_or(0, tenant::Project::person_count)
     }
 
-    /// Checks `project_id`'s indexes against its persons (see [`project::Project::check_invariants`]).
+    /// Checks `project_id`'s indexes against its persons and its log (see
+    /// [`tenant::Project::check_invariants`]).
     pub fn check_invariants(&self, project_id: i64) -> Result<(), String> {
         let state = self.handle.read();
         state
             .project(project_id)
-            .map_or(Ok(()), project::Project::check_invariants)
+            .map_or(Ok(()), tenant::Project::check_invariants)
     }
 
     /// The clock the mock reads (shared with the whole server).
@@ -191,6 +214,6 @@ impl PostHog {
 
     /// Forgets every project, token, key and event.
     pub fn reset(&self) {
-        *self.handle.write() = PostHogState::default();
+        self.handle.write().clear();
     }
 }

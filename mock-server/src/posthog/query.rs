@@ -4,8 +4,8 @@
 
 use super::filter::Filters;
 use super::person::Person;
-use super::project::{PersonIndex, Project, value_text};
 use super::search::Search;
+use super::tenant::{PersonIndex, Project, value_text};
 
 /// A parsed list request.
 #[derive(Clone, Debug, Default)]
@@ -155,7 +155,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::posthog::event::Event;
+    use crate::posthog::log::Event;
 
     fn value() -> impl Strategy<Value = Value> {
         prop_oneof![
@@ -177,7 +177,7 @@ mod tests {
             for (n, (id, value, at)) in persons.into_iter().enumerate() {
                 let key = if n % 2 == 0 { "k" } else { "email" };
                 let event = Event::new("e", &format!("d{id}")).set(key, value).at(at);
-                project.ingest(event.into_new_event(), 0).unwrap();
+                project.capture(event).unwrap();
             }
             let filters = Filters::parse(&serde_json::json!([{"key": "k", "value": wanted}]).to_string()).unwrap();
             let query = ListQuery { email: email.map(str::to_owned), filters, limit, count_total: true, ..ListQuery::default() };
@@ -209,11 +209,11 @@ mod tests {
             let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
             for (id, email, at) in persons {
                 let event = Event::new("e", &format!("d{id}")).set("email", email).at(at);
-                project.ingest(event.into_new_event(), 0).unwrap();
+                project.capture(event).unwrap();
             }
             for (kept, absorbed) in merges {
                 let event = Event::identify(&format!("d{kept}"), &format!("d{absorbed}")).at(5);
-                project.ingest(event.into_new_event(), 0).unwrap();
+                project.capture(event).unwrap();
             }
             project.check_invariants().unwrap();
             let query = ListQuery { search: Search::new(search), limit, count_total, ..ListQuery::default() };

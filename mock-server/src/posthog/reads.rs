@@ -3,13 +3,12 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::actions::{Call, PersonId, Target, path_person};
 use super::activity::{ActivityEntry, ActivityJson};
+use super::api::{Call, PersonId, path_person};
 use super::error::{PostHogError, point_in_time_error};
 use super::filter::Filters;
 use super::links;
 use super::person::Person;
-use super::project::{Project, value_text};
 use super::query::{self, ListQuery};
 use super::render::{
     ActivityPageJson, CohortJson, CohortsJson, DeletionJson, DeletionPageJson, OrderedMap,
@@ -17,6 +16,7 @@ use super::render::{
     persons_csv,
 };
 use super::search::Search;
+use super::tenant::{Project, value_text};
 use super::time;
 use super::timeline;
 use crate::http::ApiResponse;
@@ -34,9 +34,8 @@ const DEFAULT_ACTIVITY_LIMIT: usize = 10;
 
 type Result<T> = std::result::Result<T, PostHogError>;
 
-/// `GET /persons/`: JSON pages, or CSV of every match.
-pub fn list(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+/// `GET /persons/` (`persons.csv` with `csv_suffix`): JSON pages, or CSV of every match.
+pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiResponse> {
     let filters = match call.param("properties") {
         Some(json) => Filters::parse(json)?,
         None => Filters::default(),
@@ -52,7 +51,7 @@ pub fn list(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
         offset: call.offset_param(),
         count_total: call.has_param("include_total"),
     };
-    let wants_csv = call.csv_suffix
+    let wants_csv = csv_suffix
         || call.param("format") == Some("csv")
         || call
             .request
@@ -88,8 +87,7 @@ pub fn list(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
 }
 
 /// `GET /persons/{id}/`.
-pub fn retrieve(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn retrieve(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
     Ok(ApiResponse::json(200, &PersonJson::of(person)))
 }
@@ -99,16 +97,15 @@ fn live(project: &Project, index: usize) -> Result<&Person> {
 }
 
 /// `GET /persons/activity/`: newest first; reads only the page's entries.
-pub fn all_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let entries = target.project().activity();
+pub fn all_activity(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
+    let entries = project.activity();
     activity_page(entries.len(), call, |start, limit| {
         entries.iter().rev().skip(start).take(limit).collect()
     })
 }
 
 /// `GET /persons/{id}/activity/`: the live person's entries (by numeric id), newest first.
-pub fn person_activity(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn person_activity(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
     let entries = project.activity_of(person.pk);
     activity_page(entries.len(), call, |start, limit| {
@@ -150,8 +147,7 @@ fn activity_page<'a>(
 }
 
 /// `GET /persons/cohorts/?person_id=`: a missing `person_id` is a KeyError in PostHog (500).
-pub fn cohorts(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn cohorts(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let raw = call
         .request
         .query_param("person_id")
@@ -174,8 +170,7 @@ pub fn cohorts(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
 }
 
 /// `GET /persons/values/?key=&value=`: values by frequency, from the value index.
-pub fn values(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn values(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let needle = call.param("value").map(str::to_lowercase);
     let mut results: Vec<ValueCountJson<'_>> = call
         .param("key")
@@ -212,8 +207,7 @@ pub fn values(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
 
 /// `POST /persons/batch_by_distinct_ids/`: keyed by each requested distinct id that resolves
 /// (a repeated id once, as a Python dict keeps it).
-pub fn batch_by_distinct_ids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn batch_by_distinct_ids(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let body = call.body()?;
     let found = requested(&body, "distinct_ids")
         .iter()
@@ -223,8 +217,7 @@ pub fn batch_by_distinct_ids(target: Target<'_>, call: &Call<'_>) -> Result<ApiR
 }
 
 /// `POST /persons/batch_by_uuids/`: any malformed UUID is a 400; keyed by the canonical UUID.
-pub fn batch_by_uuids(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn batch_by_uuids(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let body = call.body()?;
     let uuids: Vec<Uuid> = requested(&body, "uuids")
         .iter()
@@ -288,8 +281,7 @@ struct PointInTimeMetadata<'a> {
 }
 
 /// `GET /persons/properties_at_time/`: errors are `{"error": …}`.
-pub fn properties_at_time(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn properties_at_time(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let distinct_id = call.param("distinct_id");
     let person_id = call.param("person_id");
     let (mode, wanted) = match (distinct_id, person_id) {
@@ -354,8 +346,7 @@ pub fn properties_at_time(target: Target<'_>, call: &Call<'_>) -> Result<ApiResp
 }
 
 /// `GET /persons/{id}/properties_timeline/`.
-pub fn properties_timeline(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn properties_timeline(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
     let crucial = match call.param("properties") {
         Some(json) => Filters::parse(json)?.keys(),
@@ -378,8 +369,7 @@ pub fn properties_timeline(target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
 }
 
 /// `GET /persons/deletion_status/`: the project's deletions, newest first.
-pub fn deletion_status(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project();
+pub fn deletion_status(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let status = call.param("status").unwrap_or("all");
     if !["pending", "completed", "all"].contains(&status) {
         return Err(PostHogError::invalid_code(

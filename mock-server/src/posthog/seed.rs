@@ -1,36 +1,36 @@
-//! The PostHog section of a seed file: projects (their tokens, the person ids they drew and
-//! their history of captured events and persons-API writes), personal API keys, and how far
-//! the token generator has gone.
+//! The PostHog section of a seed: projects (their tokens, the person ids they drew and their
+//! log of [`Entry`]s), personal API keys, and how far the token generator has gone.
 //!
-//! A project's history is everything that ever changed it, in order; loading replays it
-//! through the code paths of the API and the typed handle, so persons, merges, deletions,
+//! A project's log is the one it keeps in memory: [`PostHogState::export_seed`] copies it, and
+//! [`PostHogState::load_seed`] applies every entry to a scratch project through
+//! [`Project::apply`] (the write path of capture, the persons API and the typed handle) and
+//! puts the projects in place only when all of them apply, so persons, merges, deletions,
 //! activity, cohorts and `last_seen_at` come out as they were, and an exported seed loads back
-//! into a state that answers every read the same way. The format is described in
-//! `docs/posthog.md`, section "Seed format".
+//! into a state that answers every read the same way. PostHog numbers persons across the whole
+//! deployment, so a project lists the person ids it drew; loading draws those first. The
+//! format is described in `docs/posthog.md`, section "Seed format".
 
-mod export;
-pub mod history;
-mod load;
-pub mod time;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use history::{
-    CaptureSeed, CohortSeed, DeletePersonSeed, DeletePropertySeed, HistoryEntry, SplitSeed,
-    UpdatePersonSeed, UserSeed,
-};
-pub use time::SeedTime;
-
-use super::keys::ALL_SCOPES;
+use super::activity::Actor;
+use super::keys::{ALL_SCOPES, PersonalKey};
+use super::log::Entry;
 use super::state::PostHogState;
+use super::tenant::{Project, RecordError};
 use crate::clock::Clock;
+use crate::durable::unlogged;
 use crate::seed::SeedError;
+
+/// Most tokens a seed may say the generator has made (moving it on is linear in this).
+const MAX_GENERATED_TOKENS: u64 = 10_000_000;
 
 /// The PostHog section of a seed file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostHogSeed {
-    /// Projects, with their tokens and history.
+    /// Projects, with their tokens and logs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub projects: Vec<ProjectSeed>,
     /// Personal API keys (`phx_…`).
@@ -55,13 +55,14 @@ pub struct ProjectSeed {
     /// next free ids of the deployment, which PostHog numbers across all projects).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub person_ids: Vec<(i64, i64)>,
-    /// What happened to it, oldest first.
+    /// Its writes in the order they were made, each a single-key map: `- capture: {…}`,
+    /// `- update_person: {…}`, …
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         with = "serde_norway::with::singleton_map_recursive"
     )]
-    pub history: Vec<HistoryEntry>,
+    pub log: Vec<Entry>,
 }
 
 /// One personal API key.
@@ -84,23 +85,23 @@ pub struct PersonalKeySeed {
     pub current_project: Option<i64>,
     /// The projects the key is limited to (default, or null: all its owner reaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scoped_projects: Option<Vec<i64>>,
+    pub scoped_projects: Option<BTreeSet<i64>>,
     /// Its scopes, such as `person:read` (default `["*"]`, every scope; null: a legacy key
     /// without scopes, allowed everything, including what scoped keys may not call).
     #[serde(default = "all_scopes")]
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<BTreeSet<String>>,
 }
 
 fn default_first_name() -> String {
-    "Mock".to_owned()
+    Actor::mock().first_name
 }
 
 fn default_email() -> String {
-    "mock@posthog.local".to_owned()
+    Actor::mock().email
 }
 
-fn all_scopes() -> Option<Vec<String>> {
-    Some(vec![ALL_SCOPES.to_owned()])
+fn all_scopes() -> Option<BTreeSet<String>> {
+    Some([ALL_SCOPES.to_owned()].into())
 }
 
 fn is_zero(count: &u64) -> bool {
@@ -116,18 +117,251 @@ impl PostHogSeed {
 
 impl PostHogState {
     /// Everything in this state as a seed, in a stable order (two exports of equal states are
-    /// equal): projects by id with their history in order, tokens and keys sorted.
+    /// equal): projects by id with their whole logs, tokens and keys sorted. Linear in the
+    /// logs.
     pub fn export_seed(&self) -> PostHogSeed {
-        export::export(self)
+        let mut tokens: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for (token, project) in self.project_tokens() {
+            tokens.entry(project).or_default().push(token.to_owned());
+        }
+        let projects = self
+            .projects()
+            .map(|project| {
+                let mut tokens = tokens.remove(&project.id).unwrap_or_default();
+                tokens.sort_unstable();
+                ProjectSeed {
+                    id: project.id,
+                    tokens,
+                    person_ids: project.person_id_ranges().to_vec(),
+                    log: project.log().to_vec(),
+                }
+            })
+            .collect();
+        let mut keys: Vec<(&str, &PersonalKey)> = self.keys.iter().collect();
+        keys.sort_unstable_by_key(|(token, _)| *token);
+        PostHogSeed {
+            projects,
+            personal_keys: keys
+                .into_iter()
+                .map(|(token, key)| export_key(token, key))
+                .collect(),
+            generated_tokens: self.generated_tokens(),
+        }
     }
 
-    /// Adds the seed's projects, tokens, keys and history. All or nothing: on error the state
-    /// is unchanged. A project, project token or personal key the state already has is
-    /// refused, and so are listed person ids below the state's next free one; entries without
-    /// a time happen at `clock`'s now.
+    /// Adds the seed's projects, tokens, keys and logs. All or nothing: on error the state is
+    /// unchanged and the error names the entry at fault. A project, project token or personal
+    /// key the state already has is refused, and so are listed person ids below the state's
+    /// next free one, so no id is ever shared; entries without a time happen at `clock`'s now
+    /// (one now for the whole load). Linear in the logs: a load applies each entry once.
     pub fn load_seed(&mut self, seed: &PostHogSeed, clock: &Clock) -> Result<(), SeedError> {
-        load::load(self, seed, clock.now_micros())
+        check_projects(self, seed)?;
+        let keys = check_keys(self, seed)?;
+        if seed.generated_tokens > MAX_GENERATED_TOKENS {
+            return Err(SeedError::new(
+                "posthog.generated_tokens",
+                format!("is more than {MAX_GENERATED_TOKENS}"),
+            ));
+        }
+        let first_free = check_person_ids(self, seed)?;
+        let before = self.next_person_id();
+        self.set_next_person_id(before.max(first_free));
+        let now = clock.timestamp();
+        let mut projects = Vec::with_capacity(seed.projects.len());
+        for (index, project) in seed.projects.iter().enumerate() {
+            match load_project(self, project, index, now) {
+                Ok(loaded) => projects.push(loaded),
+                Err(error) => {
+                    self.set_next_person_id(before);
+                    return Err(error);
+                }
+            }
+        }
+        for project in projects {
+            self.insert_project(project);
+        }
+        for project in &seed.projects {
+            for token in &project.tokens {
+                self.add_project(project.id, Some(token));
+            }
+        }
+        self.skip_generated_tokens(seed.generated_tokens);
+        // Named keys first, so that generated ones skip them.
+        let (named, generated): (Vec<_>, Vec<_>) =
+            keys.into_iter().partition(|(token, _)| token.is_some());
+        for (token, key) in named.into_iter().chain(generated) {
+            self.add_key(token, key);
+        }
+        Ok(())
     }
+}
+
+fn export_key(token: &str, key: &PersonalKey) -> PersonalKeySeed {
+    PersonalKeySeed {
+        key: Some(token.to_owned()),
+        first_name: key.first_name.clone(),
+        email: key.email.clone(),
+        member_of: key.member_of.iter().copied().collect(),
+        current_project: Some(key.current_project),
+        scoped_projects: key.scoped_projects.clone(),
+        scopes: key.scopes.clone(),
+    }
+}
+
+/// Project ids and tokens: each once in the seed, none already in the state.
+fn check_projects(state: &PostHogState, seed: &PostHogSeed) -> Result<(), SeedError> {
+    let mut ids = HashSet::new();
+    let mut tokens = HashSet::new();
+    for (index, project) in seed.projects.iter().enumerate() {
+        let path = format!("posthog.projects[{index}]");
+        if !ids.insert(project.id) {
+            return Err(SeedError::new(
+                format!("{path}.id"),
+                format!("project {} is listed twice", project.id),
+            ));
+        }
+        if state.project(project.id).is_some() {
+            return Err(SeedError::new(
+                format!("{path}.id"),
+                format!("project {} already exists", project.id),
+            ));
+        }
+        for (at, token) in project.tokens.iter().enumerate() {
+            let taken = state
+                .project_for_token(token)
+                .map(|owner| format!("project token `{token}` already belongs to project {owner}"));
+            let problem = match tokens.insert(token.as_str()) {
+                false => Some(format!("project token `{token}` is listed twice")),
+                true => taken,
+            };
+            if let Some(problem) = problem {
+                return Err(SeedError::new(format!("{path}.tokens[{at}]"), problem));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The keys to add: each named token once, none already registered; each key's projects.
+fn check_keys<'a>(
+    state: &PostHogState,
+    seed: &'a PostHogSeed,
+) -> Result<Vec<(Option<&'a str>, PersonalKey)>, SeedError> {
+    let mut tokens = HashSet::new();
+    let mut keys = Vec::with_capacity(seed.personal_keys.len());
+    for (index, key) in seed.personal_keys.iter().enumerate() {
+        let path = format!("posthog.personal_keys[{index}]");
+        if let Some(token) = key.key.as_deref() {
+            let problem = if !tokens.insert(token) {
+                Some(format!("personal API key `{token}` is listed twice"))
+            } else if state.keys.contains(token) {
+                Some(format!("personal API key `{token}` already exists"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(SeedError::new(format!("{path}.key"), problem));
+            }
+        }
+        keys.push((key.key.as_deref(), personal_key(key, &path)?));
+    }
+    Ok(keys)
+}
+
+fn personal_key(key: &PersonalKeySeed, path: &str) -> Result<PersonalKey, SeedError> {
+    let current_project = key
+        .current_project
+        .or_else(|| key.member_of.first().copied())
+        .ok_or_else(|| {
+            SeedError::new(
+                format!("{path}.member_of"),
+                "names no project: list the projects the key's owner belongs to",
+            )
+        })?;
+    Ok(PersonalKey {
+        first_name: key.first_name.clone(),
+        email: key.email.clone(),
+        member_of: key.member_of.iter().copied().collect(),
+        current_project,
+        scoped_projects: key.scoped_projects.clone(),
+        scopes: key.scopes.clone(),
+    })
+}
+
+/// Checks the listed person id ranges (each first ≤ last, none below the state's next free
+/// id, no two overlapping); returns the first id after all of them (the state's next free id
+/// when none are listed).
+fn check_person_ids(state: &PostHogState, seed: &PostHogSeed) -> Result<i64, SeedError> {
+    let next = state.next_person_id();
+    let mut ranges = Vec::new();
+    for (index, project) in seed.projects.iter().enumerate() {
+        for (at, &(first, last)) in project.person_ids.iter().enumerate() {
+            let path = move || format!("posthog.projects[{index}].person_ids[{at}]");
+            if first > last {
+                return Err(SeedError::new(
+                    path(),
+                    format!("[{first}, {last}] ends before it starts"),
+                ));
+            }
+            if first < next {
+                return Err(SeedError::new(
+                    path(),
+                    format!("person id {first} may already be in use: the next free id is {next}"),
+                ));
+            }
+            if last == i64::MAX {
+                return Err(SeedError::new(
+                    path(),
+                    "person ids must stay below 2^63 - 1",
+                ));
+            }
+            ranges.push((first, last, path));
+        }
+    }
+    ranges.sort_unstable_by_key(|(first, _, _)| *first);
+    for pair in ranges.windows(2) {
+        if let [(_, earlier_last, earlier), (first, _, path)] = pair
+            && first <= earlier_last
+        {
+            return Err(SeedError::new(path(), format!("overlaps {}", earlier())));
+        }
+    }
+    Ok(ranges
+        .iter()
+        .map(|(_, last, _)| last + 1)
+        .max()
+        .unwrap_or(next))
+}
+
+/// Project `seed` with every entry of its log applied, not yet in `state`; its new persons
+/// draw the seed's `person_ids` first.
+fn load_project(
+    state: &PostHogState,
+    seed: &ProjectSeed,
+    index: usize,
+    now: crate::Timestamp,
+) -> Result<Project, SeedError> {
+    let mut project = state.detached_project(seed.id);
+    project.plan_person_ids(seed.person_ids.iter().copied());
+    for (at, entry) in seed.log.iter().enumerate() {
+        let path = format!("posthog.projects[{index}].log[{at}].{}", entry.kind());
+        project
+            .apply(entry.clone(), now, &mut unlogged)
+            .map_err(|error| refusal(&path, error))?;
+    }
+    project.end_person_id_plan();
+    Ok(project)
+}
+
+/// The seed error for an entry at `path` the project refused.
+fn refusal(path: &str, error: RecordError) -> SeedError {
+    let field = match error {
+        RecordError::NoPerson(_) => ".distinct_id",
+        RecordError::NullProperties => ".properties",
+        RecordError::NotOnPerson(_) => ".distinct_ids_to_split",
+        RecordError::PersonlessMerge(_) | RecordError::LogFull | RecordError::Storage(_) => "",
+    };
+    SeedError::new(format!("{path}{field}"), error.to_string())
 }
 
 #[cfg(test)]
@@ -139,9 +373,10 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::Timestamp;
     use crate::http::{ApiRequest, ApiResponse};
-    use crate::posthog::activity::Actor;
     use crate::posthog::demo;
+    use crate::posthog::log::{DeletePerson, DeleteProperty, NewCohort, Split, UpdatePerson};
     use crate::posthog::{Event, PersonalKey, PostHog};
     use crate::router::App;
     use crate::seed::Seed;
@@ -509,11 +744,8 @@ mod tests {
             "interleaved projects draw interleaved person ids: {:?}",
             seed.projects[0].person_ids
         );
-        let kinds: std::collections::BTreeSet<&str> = seed.projects[0]
-            .history
-            .iter()
-            .map(HistoryEntry::kind)
-            .collect();
+        let kinds: std::collections::BTreeSet<&str> =
+            seed.projects[0].log.iter().map(Entry::kind).collect();
         assert_eq!(
             kinds.into_iter().collect::<Vec<_>>(),
             vec![
@@ -531,17 +763,17 @@ mod tests {
             handle(&copy).check_invariants(project).unwrap();
             same_reads(&original, &copy, project, ADMIN, LEGACY);
         }
-        let explicit = seed.projects[0]
-            .history
+        let uuids: Vec<String> = seed.projects[0]
+            .log
             .iter()
-            .find_map(|entry| match entry {
-                HistoryEntry::Capture(capture) => capture.uuid,
+            .filter_map(|entry| match entry {
+                Entry::Capture(capture) => capture.uuid.map(|uuid| uuid.to_string()),
                 _ => None,
-            });
-        assert_eq!(
-            explicit.map(|uuid| uuid.to_string()).as_deref(),
-            Some("0190f2c4-1a2b-7c3d-8e4f-123456789abc"),
-            "only the UUID capture was given is written"
+            })
+            .collect();
+        assert!(
+            uuids.contains(&"0190f2c4-1a2b-7c3d-8e4f-123456789abc".to_owned()),
+            "the UUID capture was given is kept: {uuids:?}"
         );
         let activity = send(&copy, "GET", "1/persons/activity/?limit=100", ADMIN, None);
         assert_eq!(
@@ -594,11 +826,11 @@ mod tests {
         assert_eq!(seed.projects[0].person_ids, vec![(1, 300)]);
         assert_eq!(seed.projects[0].tokens, vec![demo::DEMO_PROJECT_TOKEN]);
         assert!(
-            seed.projects[0].history.iter().all(|entry| match entry {
-                HistoryEntry::Capture(capture) => capture.uuid.is_none(),
+            seed.projects[0].log.iter().all(|entry| match entry {
+                Entry::Capture(capture) => capture.uuid.is_some() && capture.timestamp.is_some(),
                 _ => true,
             }),
-            "derived event UUIDs are left out"
+            "every logged event carries its UUID and time"
         );
     }
 
@@ -610,7 +842,7 @@ posthog:
   projects:
     - id: 7
       tokens: [phc_minimal]
-      history:
+      log:
         - capture: {event: $pageview, distinct_id: anon-1, properties: {$browser: Firefox}}
         - capture:
             event: $identify
@@ -755,35 +987,30 @@ posthog:
     fn bad_entries_are_refused_with_their_path_and_change_nothing() {
         let app = app();
         demo::load(&handle(&app)).unwrap();
-        let project = |history: &str| {
+        let project = |log: &str| {
             format!(
-                "posthog:\n  projects:\n    - id: 9\n      history:\n        - capture: {{event: e, distinct_id: a}}\n{history}"
+                "posthog:\n  projects:\n    - id: 9\n      log:\n        - capture: {{event: e, distinct_id: a}}\n{log}"
             )
         };
         let cases = [
             (
-                project("        - capture: {event: e, distinct_id: b, timestamp: 2025-13-01T00:00:00Z}\n"),
-                "posthog.projects[0].history[1].capture.timestamp",
-                "RFC 3339",
-            ),
-            (
                 project("        - update_person: {distinct_id: nobody, properties: {a: 1}}\n"),
-                "posthog.projects[0].history[1].update_person.distinct_id",
+                "posthog.projects[0].log[1].update_person.distinct_id",
                 "nobody",
             ),
             (
                 project("        - update_person: {distinct_id: a, properties: null}\n"),
-                "posthog.projects[0].history[1].update_person.properties",
+                "posthog.projects[0].log[1].update_person.properties",
                 "null",
             ),
             (
                 project("        - capture: {event: $identify, distinct_id: b, properties: {$process_person_profile: false}}\n"),
-                "posthog.projects[0].history[1].capture",
+                "posthog.projects[0].log[1].capture",
                 "personless",
             ),
             (
                 project("        - capture: {event: e, distinct_id: b}\n        - split: {distinct_id: a, distinct_ids_to_split: [b]}\n"),
-                "posthog.projects[0].history[2].split.distinct_ids_to_split",
+                "posthog.projects[0].log[2].split.distinct_ids_to_split",
                 "`b`",
             ),
             (
@@ -838,16 +1065,24 @@ posthog:
     fn typos_and_unknown_kinds_are_parse_errors() {
         for (yaml, named) in [
             (
-                "posthog:\n  projects:\n    - id: 1\n      histroy: []\n",
-                "histroy",
+                "posthog:\n  projects:\n    - id: 1\n      history: []\n",
+                "history",
             ),
             (
-                "posthog:\n  projects:\n    - id: 1\n      history:\n        - capture: {event: e, distinct_id: a, timestmp: x}\n",
+                "posthog:\n  projects:\n    - id: 1\n      log:\n        - capture: {event: e, distinct_id: a, timestmp: x}\n",
                 "timestmp",
             ),
             (
-                "posthog:\n  projects:\n    - id: 1\n      history:\n        - captur: {event: e, distinct_id: a}\n",
+                "posthog:\n  projects:\n    - id: 1\n      log:\n        - captur: {event: e, distinct_id: a}\n",
                 "captur",
+            ),
+            (
+                "posthog:\n  projects:\n    - id: 1\n      log:\n        - capture: {event: e, distinct_id: b, timestamp: 2025-13-01T00:00:00Z}\n",
+                "RFC 3339",
+            ),
+            (
+                "posthog:\n  projects:\n    - id: 1\n      log:\n        - update_person: {distinct_id: a, properties: {}, user: {first_name: A}}\n",
+                "email",
             ),
             (
                 "posthog:\n  personal_keys:\n    - {key: k, member_of: [1], scope: [x]}\n",
@@ -864,7 +1099,7 @@ posthog:
         let app = app();
         demo::load(&handle(&app)).unwrap();
         let seed = Seed::from_yaml(
-            "posthog:\n  projects:\n    - id: 5\n      history:\n        - capture: {event: e, distinct_id: a}\n  personal_keys:\n    - {member_of: [5], scopes: null}\n",
+            "posthog:\n  projects:\n    - id: 5\n      log:\n        - capture: {event: e, distinct_id: a}\n  personal_keys:\n    - {member_of: [5], scopes: null}\n",
         )
         .unwrap();
         write_lock(&app.posthog)
@@ -951,52 +1186,83 @@ posthog:
     }
 
     fn run(state: &mut PostHogState, operation: Operation, now: i64) {
-        let actor = Actor {
+        let actor = Some(Actor {
             first_name: "T".into(),
             email: "t@example.com".into(),
+        });
+        let timestamp = Some(Timestamp::from_unix_micros(now));
+        let owned = |state: &PostHogState, id: i64, d: &str| {
+            state
+                .project(id)
+                .and_then(|project| project.person(project.by_distinct_id(d)?))
+                .map(|person| {
+                    person
+                        .stored_distinct_ids()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
         };
-        match operation {
-            Operation::Ingest(id, event) => {
-                let _ = state.ensure_project(id).ingest(event.into_new_event(), now);
-            }
-            Operation::Update(id, d, k, v) => {
-                let project = state.ensure_project(id);
-                if let Some(index) = project.by_distinct_id(d) {
-                    project
-                        .update_person(index, json!({k: v}), &actor, now)
-                        .unwrap();
-                }
-            }
-            Operation::DeleteProperty(id, d, k) => {
-                let project = state.ensure_project(id);
-                if let Some(index) = project.by_distinct_id(d) {
-                    project
-                        .delete_property(index, json!(k), &actor, now)
-                        .unwrap();
-                }
-            }
-            Operation::Delete(id, d, keep) => {
-                let project = state.ensure_project(id);
-                if let Some(index) = project.by_distinct_id(d) {
-                    project.delete_person(index, keep, &actor, now);
-                }
-            }
+        let (id, entry) = match operation {
+            Operation::Ingest(id, event) => (id, event.into_entry()),
+            Operation::Update(id, d, k, v) => (
+                id,
+                Entry::UpdatePerson(Box::new(UpdatePerson {
+                    distinct_id: d.into(),
+                    properties: json!({k: v}),
+                    timestamp,
+                    user: actor,
+                })),
+            ),
+            Operation::DeleteProperty(id, d, k) => (
+                id,
+                Entry::DeleteProperty(Box::new(DeleteProperty {
+                    distinct_id: d.into(),
+                    key: json!(k),
+                    timestamp,
+                    user: actor,
+                })),
+            ),
+            Operation::Delete(id, d, keep_person) => (
+                id,
+                Entry::DeletePerson(Box::new(DeletePerson {
+                    distinct_id: d.into(),
+                    keep_person,
+                    timestamp,
+                    user: actor,
+                })),
+            ),
             Operation::Split(id, d, keep) => {
-                let project = state.ensure_project(id);
-                if let Some(index) = project.by_distinct_id(d) {
-                    let ids: Vec<String> = project
-                        .person(index)
-                        .map(|person| person.stored_distinct_ids().map(str::to_owned).collect())
-                        .unwrap_or_default();
-                    let moved = ids.iter().skip(keep).cloned().collect::<Vec<_>>();
-                    project.split(index, &moved, &actor, now);
-                }
+                let moved =
+                    owned(state, id, d).map(|ids| ids.into_iter().skip(keep).collect::<Vec<_>>());
+                (
+                    id,
+                    Entry::Split(Box::new(Split {
+                        distinct_id: d.into(),
+                        distinct_ids_to_split: moved,
+                        timestamp,
+                        user: actor,
+                    })),
+                )
             }
-            Operation::Cohort(id, d) => {
-                state.ensure_project(id).create_cohort("c", &[d]);
-            }
-            Operation::TrackLastSeen(id, on) => state.ensure_project(id).track_last_seen(on),
-        }
+            Operation::Cohort(id, d) => (
+                id,
+                Entry::Cohort(Box::new(NewCohort {
+                    name: "c".into(),
+                    distinct_ids: vec![d.into()],
+                })),
+            ),
+            Operation::TrackLastSeen(id, on) => (id, Entry::TrackLastSeen(on)),
+        };
+        let mut entry = entry;
+        let missing = entry
+            .person_write()
+            .is_some_and(|write| owned(state, id, write.distinct_id).is_none());
+        let applied = state.apply(id, entry, Timestamp::from_unix_micros(now));
+        assert_eq!(
+            matches!(applied, Err(RecordError::NoPerson(_))),
+            missing,
+            "{applied:?}"
+        );
     }
 
     /// Everything a read can show of `state`'s projects, as text.

@@ -1,11 +1,15 @@
-//! Everything the PostHog mock holds: projects, their tokens, and personal API keys.
+//! Everything the PostHog mock holds: projects, their tokens, and personal API keys, and the one
+//! write path into the projects.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::keys::{KeyRing, PersonalKey};
-use super::project::Project;
+use super::log::Entry;
+use super::tenant::{Applied, Project, RecordError};
+use crate::Timestamp;
+use crate::durable::{Durable, Logged};
 use crate::ids::IdGenerator;
 
 /// Characters after the prefix of a generated token (`phc_…`, `phx_…`).
@@ -23,10 +27,18 @@ pub struct PostHogState {
     ids: IdGenerator,
     /// How many tokens `ids` has generated.
     generated: u64,
+    durable: Durable,
 }
 
 impl Default for PostHogState {
     fn default() -> Self {
+        Self::new(Durable::default())
+    }
+}
+
+impl PostHogState {
+    /// An empty state whose projects log their entries to `durable`.
+    pub fn new(durable: Durable) -> Self {
         Self {
             projects: BTreeMap::new(),
             tokens: HashMap::new(),
@@ -34,11 +46,44 @@ impl Default for PostHogState {
             pks: Arc::new(AtomicI64::new(1)),
             ids: IdGenerator::seeded("posthog"),
             generated: 0,
+            durable,
         }
     }
-}
 
-impl PostHogState {
+    /// Forgets every project, token and key, and starts person ids over (still logging to the
+    /// same data directory).
+    pub fn clear(&mut self) {
+        *self = Self::new(self.durable.clone());
+    }
+
+    /// Applies `entry` to project `project_id` at clock time `now`, logging it to the data
+    /// directory first (see [`Project::apply`]). A project that does not exist yet is created,
+    /// unless the entry is refused or changes nothing.
+    pub fn apply(
+        &mut self,
+        project_id: i64,
+        entry: Entry,
+        now: Timestamp,
+    ) -> Result<Applied, RecordError> {
+        let mut log = self.durable.entry_log(|entry| Logged::Posthog {
+            tenant: project_id,
+            at: now,
+            entry,
+        });
+        let mut created = None;
+        let project = match self.projects.get_mut(&project_id) {
+            Some(project) => project,
+            None => created.insert(self.detached_project(project_id)),
+        };
+        let applied = project.apply(entry, now, &mut log)?;
+        if let Some(project) = created
+            && applied != Applied::Unchanged
+        {
+            self.projects.insert(project_id, project);
+        }
+        Ok(applied)
+    }
+
     /// Creates project `id` if needed and returns it.
     pub fn ensure_project(&mut self, id: i64) -> &mut Project {
         let pks = &self.pks;
@@ -110,8 +155,8 @@ impl PostHogState {
         token
     }
 
-    /// The numeric id the next new person of any project gets (unless a seed replay names
-    /// it).
+    /// The numeric id the next new person of any project gets (unless a seed being loaded
+    /// names it).
     pub fn next_person_id(&self) -> i64 {
         self.pks.load(Ordering::Relaxed)
     }

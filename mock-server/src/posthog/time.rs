@@ -1,9 +1,13 @@
 //! Times as PostHog reads and writes them: ISO 8601 in, RFC 3339 with `Z` and microseconds
 //! only when non-zero out. Internally every time is microseconds since the Unix epoch.
 
+use std::fmt::Write;
+
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use crate::Timestamp;
 
 /// Microseconds in one second.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -11,24 +15,15 @@ pub const MICROS_PER_SECOND: i64 = 1_000_000;
 pub const MICROS_PER_HOUR: i64 = 3_600 * MICROS_PER_SECOND;
 
 /// Renders `micros` like PostHog (orjson with `OPT_UTC_Z`): `2021-08-25T22:09:14.252000Z`, or
-/// `2021-08-25T22:09:14Z` when the microseconds are zero.
+/// `2021-08-25T22:09:14Z` when the microseconds are zero; this is [`Timestamp`]'s spelling.
+/// Times PostHog cannot hold (see [`is_renderable`]; only seeds and the typed handle can give
+/// them) are written as [`Timestamp`] writes them.
 pub fn render(micros: i64) -> String {
-    let Ok(at) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000) else {
-        return String::new();
-    };
-    let base = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
-    match at.microsecond() {
-        0 => format!("{base}Z"),
-        fraction => format!("{base}.{fraction:06}Z"),
-    }
+    // The longest spelling PostHog gives: `2021-08-25T22:09:14.252000Z`.
+    let mut text = String::with_capacity(27);
+    // Writing to a `String` cannot fail.
+    let _ = write!(text, "{}", Timestamp::from_unix_micros(micros));
+    text
 }
 
 /// Whether `micros` falls in years 1–9999, the times PostHog can store and render.

@@ -6,10 +6,11 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::event::{PropertyUpdates, StoredEvent};
+use super::log::LoggedEvent;
 use super::person::Person;
-use super::project::Project;
+use super::tenant::Project;
 use super::time;
+use super::updates::PropertyUpdates;
 
 /// Most events properties_at_time reads, as PostHog's query limit.
 const AT_TIME_MAX_EVENTS: usize = 100_000;
@@ -27,7 +28,7 @@ pub fn properties_at(
 ) -> Map<String, Value> {
     let from = at.saturating_sub(AT_TIME_LOOKBACK_MICROS);
     let mut properties = Map::new();
-    let nested = |event: &StoredEvent, key: &str| match event.properties.get(key) {
+    let nested = |event: &LoggedEvent<'_>, key: &str| match event.properties.get(key) {
         Some(Value::Object(map)) => Some(map.clone()),
         _ => None,
     };
@@ -37,12 +38,12 @@ pub fn properties_at(
         .filter(|event| from <= event.timestamp && event.timestamp <= at)
         .take(AT_TIME_MAX_EVENTS);
     for event in window {
-        if let Some(set) = nested(event, "$set") {
+        if let Some(set) = nested(&event, "$set") {
             properties.extend(set);
         }
         if include_set_once
-            && event.event == "$set_once"
-            && let Some(set_once) = nested(event, "$set_once")
+            && event.name == "$set_once"
+            && let Some(set_once) = nested(&event, "$set_once")
         {
             for (key, value) in set_once {
                 properties.entry(key).or_insert(value);
@@ -84,7 +85,7 @@ pub fn timeline(
     let mut last_crucial: Option<Vec<Option<Value>>> = None;
     let mut first_in_window = None;
     for event in project.events_of(person) {
-        PropertyUpdates::of(event).apply_to(&mut properties);
+        PropertyUpdates::of(&event.properties).apply_to(&mut properties);
         if from.is_some_and(|from| event.timestamp < from) || event.timestamp > to {
             continue;
         }

@@ -1,14 +1,18 @@
-//! The write actions of the persons API. Property changes go through the event log as the
-//! internal events PostHog emits (`$set`, `$delete_person_property`), applied at once where
-//! PostHog applies them asynchronously.
+//! The write actions of the persons API: each checks its request the way PostHog does, then
+//! turns it into [`Entry`]s of the project's log, applied through [`PostHogState::apply`].
+//! Property changes become the internal events PostHog emits (`$set`,
+//! `$delete_person_property`), applied at once where PostHog applies them asynchronously.
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::actions::{Call, Target, accepted, path_person};
+use super::api::{Call, accepted, path_person};
 use super::error::PostHogError;
-use super::project::{PersonIndex, value_text};
+use super::log::{DeletePerson, DeleteProperty, Entry, Split, UpdatePerson};
 use super::render::{BulkDeleteJson, SuccessJson};
+use super::state::PostHogState;
+use super::tenant::{Applied, PersonIndex, Project, RecordError, value_text};
+use crate::Timestamp;
 use crate::http::ApiResponse;
 
 type Result<T> = std::result::Result<T, PostHogError>;
@@ -16,28 +20,87 @@ type Result<T> = std::result::Result<T, PostHogError>;
 /// Most ids bulk_delete takes.
 const BULK_DELETE_MAX: usize = 1000;
 
+/// What a write action works on: the state under its write lock, the project the path names
+/// (which exists) and the clock's now.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    state: &'a mut PostHogState,
+    project_id: i64,
+    now: Timestamp,
+}
+
+impl<'a> Writer<'a> {
+    /// Writes to project `project_id` of `state` at `now`.
+    pub fn new(state: &'a mut PostHogState, project_id: i64, now: Timestamp) -> Self {
+        Self {
+            state,
+            project_id,
+            now,
+        }
+    }
+
+    /// The project, as it stands.
+    pub fn project(&self) -> Result<&Project> {
+        self.state
+            .project(self.project_id)
+            .ok_or_else(PostHogError::not_found)
+    }
+
+    /// Applies `entry` to the project: 503 when the data directory refuses it; 500 for an
+    /// entry the project refuses, which the action's own checks should have caught.
+    pub fn apply(&mut self, entry: Entry) -> Result<Applied> {
+        self.state
+            .apply(self.project_id, entry, self.now)
+            .map_err(|error| match error {
+                RecordError::Storage(error) => PostHogError::storage(error),
+                _ => PostHogError::server_error(),
+            })
+    }
+
+    /// The distinct id the log names person `index` by (its first).
+    fn distinct_id(&self, index: PersonIndex) -> Result<String> {
+        self.project()?
+            .person(index)
+            .and_then(|person| person.stored_distinct_ids().next())
+            .map(str::to_owned)
+            .ok_or_else(PostHogError::not_found)
+    }
+
+    /// Applies a `$set` of `properties` on person `index`, by `call`'s key owner.
+    fn update_person(
+        &mut self,
+        index: PersonIndex,
+        properties: Value,
+        call: &Call<'_>,
+    ) -> Result<()> {
+        let entry = UpdatePerson {
+            distinct_id: self.distinct_id(index)?,
+            properties,
+            timestamp: None,
+            user: Some(call.actor()),
+        };
+        self.apply(Entry::UpdatePerson(Box::new(entry))).map(drop)
+    }
+}
+
 fn single(key: &str, value: Value) -> Map<String, Value> {
     Map::from_iter([(key.to_owned(), value)])
 }
 
 /// `PUT`/`PATCH /persons/{id}/`: `$set` of `properties`; 202 with no body.
-pub fn update(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
-    let index = path_person(project, call)?;
+pub fn update(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call)?;
     let properties = match call.body()?.remove("properties") {
         None | Some(Value::Null) => return Err(PostHogError::swapped_required("properties")),
         Some(properties) => properties,
     };
-    project
-        .update_person(index, properties, &call.actor(), call.now)
-        .map_err(|_| PostHogError::server_error())?;
+    writer.update_person(index, properties, call)?;
     Ok(accepted())
 }
 
 /// `POST /persons/{id}/update_property/`: `$set` of `{key: value}`.
-pub fn update_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
-    let index = path_person(project, call)?;
+pub fn update_property(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call)?;
     let mut body = call.body()?;
     let value = body
         .remove("value")
@@ -46,17 +109,14 @@ pub fn update_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
         None | Some(Value::Null) => return Err(PostHogError::swapped_required("key")),
         Some(key) => value_text(&key).into_owned(),
     };
-    project
-        .update_person(index, single(&key, value).into(), &call.actor(), call.now)
-        .map_err(|_| PostHogError::server_error())?;
+    writer.update_person(index, single(&key, value).into(), call)?;
     Ok(accepted())
 }
 
 /// `POST /persons/{id}/delete_property/`: `$delete_person_property` with `$unset`; 201
 /// `{"success": true}`. A missing `$unset` or person is a 500, as in PostHog.
-pub fn delete_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
-    let index = path_person(project, call).map_err(|error| match error.status {
+pub fn delete_property(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call).map_err(|error| match error.status {
         404 => PostHogError::server_error(),
         _ => error,
     })?;
@@ -64,38 +124,52 @@ pub fn delete_property(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRes
         .body()?
         .remove("$unset")
         .ok_or_else(PostHogError::server_error)?;
-    project
-        .delete_property(index, key, &call.actor(), call.now)
-        .map_err(|_| PostHogError::server_error())?;
+    let entry = DeleteProperty {
+        distinct_id: writer.distinct_id(index)?,
+        key,
+        timestamp: None,
+        user: Some(call.actor()),
+    };
+    writer.apply(Entry::DeleteProperty(Box::new(entry)))?;
     Ok(ApiResponse::json(201, &SuccessJson { success: true }))
 }
 
 /// `DELETE /persons/{id}/`: the flags count by presence; 202 with no body.
-pub fn destroy(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
-    let index = path_person(project, call)?;
-    project.delete_person(
-        index,
-        call.has_param("keep_person"),
-        &call.actor(),
-        call.now,
-    );
+pub fn destroy(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call)?;
+    delete_person(writer, index, call.has_param("keep_person"), call)?;
     Ok(accepted())
+}
+
+/// Applies the deletion of person `index` by `call`'s key owner.
+fn delete_person(
+    writer: &mut Writer<'_>,
+    index: PersonIndex,
+    keep_person: bool,
+    call: &Call<'_>,
+) -> Result<()> {
+    let entry = DeletePerson {
+        distinct_id: writer.distinct_id(index)?,
+        keep_person,
+        timestamp: None,
+        user: Some(call.actor()),
+    };
+    writer.apply(Entry::DeletePerson(Box::new(entry))).map(drop)
 }
 
 /// `POST /persons/{id}/delete_events/` and `delete_recordings/`: the person must exist; the
 /// mock keeps events (PostHog deletes them in a weekly batch).
-pub fn queue_deletion(target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    path_person(target.project(), call)?;
+pub fn queue_deletion(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    path_person(writer.project()?, call)?;
     Ok(accepted())
 }
 
 /// `POST /persons/{id}/split/`: 201 `{"success": true}`.
-pub fn split(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
-    let index = path_person(project, call)?;
+pub fn split(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call)?;
     let body = call.body()?;
-    let owned: Vec<String> = project
+    let owned: Vec<String> = writer
+        .project()?
         .person(index)
         .map(|person| person.stored_distinct_ids().map(str::to_owned).collect())
         .unwrap_or_default();
@@ -148,7 +222,13 @@ pub fn split(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
                 .collect()
         }
     };
-    project.split(index, &moved, &call.actor(), call.now);
+    let entry = Split {
+        distinct_id: writer.distinct_id(index)?,
+        distinct_ids_to_split: Some(moved),
+        timestamp: None,
+        user: Some(call.actor()),
+    };
+    writer.apply(Entry::Split(Box::new(entry)))?;
     Ok(ApiResponse::json(201, &SuccessJson { success: true }))
 }
 
@@ -165,8 +245,8 @@ fn truthy(value: Option<&Value>) -> bool {
 }
 
 /// `POST /persons/bulk_delete/`: validation in PostHog's order, then a 202 summary.
-pub fn bulk_delete(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
-    let project = target.project_mut()?;
+pub fn bulk_delete(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let project = writer.project()?;
     let body = call.body()?;
     let list = |key: &str| {
         body.get(key)
@@ -209,7 +289,7 @@ pub fn bulk_delete(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRespons
     found.dedup();
     let keep_person = truthy(body.get("keep_person"));
     for index in &found {
-        project.delete_person(*index, keep_person, &call.actor(), call.now);
+        delete_person(writer, *index, keep_person, call)?;
     }
     let summary = BulkDeleteJson {
         persons_found: found.len(),
@@ -223,7 +303,7 @@ pub fn bulk_delete(mut target: Target<'_>, call: &Call<'_>) -> Result<ApiRespons
 
 /// `POST /persons/reset_person_distinct_id/`: the mock frees distinct ids on deletion
 /// already, so only the body is checked; 202 with no body.
-pub fn reset_distinct_id(_target: Target<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+pub fn reset_distinct_id(_writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     match call.body()?.get("distinct_id") {
         Some(Value::String(_)) => Ok(accepted()),
         _ => Err(PostHogError::invalid("distinct_id is required")),

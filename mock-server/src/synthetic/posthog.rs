@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use fastrand::Rng;
 
 use super::{DAY, NOW, SEED, chance, pick, random_time};
-use crate::posthog::{Event, IngestError, PersonalKey, PostHog};
+use crate::posthog::{Event, PersonalKey, PostHog, RecordError};
 
 /// The synthetic project's id.
 pub const PROJECT: i64 = 2;
@@ -69,7 +69,7 @@ pub struct PostHogTenant {
 
 /// Creates the synthetic project, its token and key (tracking `last_seen_at`), and captures
 /// `events` generated events in it.
-pub fn load(posthog: &PostHog, events: usize) -> Result<PostHogTenant, IngestError> {
+pub fn load(posthog: &PostHog, events: usize) -> Result<PostHogTenant, RecordError> {
     posthog.add_project_token(PROJECT, PROJECT_TOKEN);
     let mut key = PersonalKey::all_access(PROJECT);
     key.first_name = "Synthetic".to_owned();
@@ -272,6 +272,7 @@ mod tests {
     use super::*;
     use crate::Clock;
     use crate::http::ApiRequest;
+    use crate::posthog::log::Entry;
     use crate::router::App;
     use crate::synthetic::Handles;
 
@@ -339,9 +340,12 @@ mod tests {
         load(&posthog, 5_000).unwrap();
         let merged = Visitors::new(SEED, "")
             .take(5_000)
-            .map(Event::into_new_event)
+            .filter_map(|event| match event.into_entry() {
+                Entry::Capture(event) => Some(event),
+                _ => None,
+            })
             .find(|event| {
-                event.event == "$identify"
+                &*event.event == "$identify"
                     && event.properties["$anon_distinct_id"]
                         .as_str()
                         .is_some_and(|id| id.ends_with("-m"))

@@ -7,7 +7,8 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::posthog::event::Event;
+use crate::durable::unlogged;
+use crate::posthog::log::{DeletePerson, Event, Split, UpdatePerson};
 
 const TEAM: i64 = 1;
 
@@ -16,7 +17,43 @@ fn project() -> Project {
 }
 
 fn ingest(project: &mut Project, event: Event) -> Option<PersonIndex> {
-    project.ingest(event.into_new_event(), 0).expect("accepted")
+    project.capture(event).expect("accepted")
+}
+
+/// Applies `entry` unlogged at the epoch.
+fn write(project: &mut Project, entry: Entry) -> Result<Applied, RecordError> {
+    project.apply(entry, Timestamp::from_unix_seconds(0), &mut unlogged)
+}
+
+fn delete(project: &mut Project, distinct_id: &str, keep_person: bool) {
+    let entry = DeletePerson {
+        distinct_id: distinct_id.to_owned(),
+        keep_person,
+        timestamp: None,
+        user: None,
+    };
+    write(project, Entry::DeletePerson(Box::new(entry))).expect("a person to delete");
+}
+
+fn split(project: &mut Project, distinct_id: &str, moved: &[&str]) {
+    let entry = Split {
+        distinct_id: distinct_id.to_owned(),
+        distinct_ids_to_split: Some(moved.iter().map(|id| (*id).to_owned()).collect()),
+        timestamp: None,
+        user: None,
+    };
+    write(project, Entry::Split(Box::new(entry))).expect("a person to split");
+}
+
+fn cohort(project: &mut Project, name: &str, distinct_ids: &[&str]) -> i64 {
+    let entry = NewCohort {
+        name: name.to_owned(),
+        distinct_ids: distinct_ids.iter().map(|id| (*id).to_owned()).collect(),
+    };
+    match write(project, Entry::Cohort(Box::new(entry))) {
+        Ok(Applied::Cohort(id)) => id,
+        other => panic!("a cohort entry makes a cohort: {other:?}"),
+    }
 }
 
 fn owner<'a>(project: &'a Project, distinct_id: &str) -> &'a Person {
@@ -180,21 +217,18 @@ fn personless_events_touch_no_person_and_personless_merges_are_refused() {
         None
     );
     assert_eq!(project.person_count(), 0);
-    let refused = project.ingest(Event::identify("u", "d").personless().into_new_event(), 0);
-    assert!(matches!(refused, Err(IngestError::PersonlessMerge(_))));
+    let refused = project.capture(Event::identify("u", "d").personless());
+    assert!(matches!(refused, Err(RecordError::PersonlessMerge(_))));
     assert_eq!(project.event_count(), 1, "a refused event is not logged");
+    assert_eq!(project.log().len(), 1);
 }
 
 #[test]
 fn deletion_frees_distinct_ids_and_the_uuid_comes_back() {
     let mut project = project();
-    let index = ingest(&mut project, Event::new("e", "d").set("a", 1)).unwrap();
+    ingest(&mut project, Event::new("e", "d").set("a", 1)).unwrap();
     let uuid = owner(&project, "d").uuid;
-    let actor = Actor {
-        first_name: "T".into(),
-        email: "t@x".into(),
-    };
-    assert!(project.delete_person(index, false, &actor, 0));
+    delete(&mut project, "d", false);
     assert!(project.by_distinct_id("d").is_none());
     assert!(
         project.values_of("a").is_none(),
@@ -213,12 +247,7 @@ fn split_moves_ids_onto_their_own_deterministic_persons() {
         Event::identify("user", "anon").set("plan", "pro"),
     );
     ingest(&mut project, Event::alias("user", "crm"));
-    let index = project.by_distinct_id("user").unwrap();
-    let actor = Actor {
-        first_name: "T".into(),
-        email: "t@x".into(),
-    };
-    project.split(index, &["anon".to_owned(), "crm".to_owned()], &actor, 5);
+    split(&mut project, "user", &["anon", "crm"]);
     assert_eq!(ids(owner(&project, "user")), vec!["user"]);
     assert_eq!(
         owner(&project, "user").properties["plan"],
@@ -261,13 +290,14 @@ proptest! {
         let mut project = project();
         let mut expected: Vec<(String, String)> = Vec::new();
         for event in events {
-            let new = event.into_new_event();
+            let entry = event.into_entry();
+            let Entry::Capture(new) = &entry else { unreachable!("a built event is a capture") };
             for object in ["$set", "$set_once"] {
                 if let Some(Value::Object(map)) = new.properties.get(object) {
-                    expected.extend(map.keys().map(|key| (new.distinct_id.clone(), key.clone())));
+                    expected.extend(map.keys().map(|key| (new.distinct_id.to_string(), key.clone())));
                 }
             }
-            project.ingest(new, 0).expect("accepted");
+            write(&mut project, entry).expect("accepted");
             prop_assert!(project.check_invariants().is_ok(), "{:?}", project.check_invariants());
         }
         for (distinct_id, key) in expected {
@@ -281,6 +311,7 @@ proptest! {
 #[derive(Clone, Debug)]
 enum Operation {
     Ingest(Event),
+    Update(&'static str, &'static str, i64),
     Delete {
         distinct_id: &'static str,
         keep_person: bool,
@@ -290,6 +321,7 @@ enum Operation {
         keep: usize,
     },
     Cohort(&'static str),
+    TrackLastSeen(bool),
 }
 
 fn arbitrary_operation() -> impl Strategy<Value = Operation> {
@@ -308,42 +340,55 @@ fn arbitrary_operation() -> impl Strategy<Value = Operation> {
         1 => (id(), any::<bool>()).prop_map(|(distinct_id, keep_person)| Operation::Delete { distinct_id, keep_person }),
         1 => (id(), 0..3usize).prop_map(|(distinct_id, keep)| Operation::Split { distinct_id, keep }),
         1 => id().prop_map(Operation::Cohort),
+        1 => (id(), key(), 0..3i64).prop_map(|(d, k, v)| Operation::Update(d, k, v)),
+        1 => any::<bool>().prop_map(Operation::TrackLastSeen),
     ]
 }
 
 fn run(project: &mut Project, operation: Operation) {
-    let actor = Actor {
-        first_name: "T".into(),
-        email: "t@example.com".into(),
-    };
     match operation {
         Operation::Ingest(event) => {
-            project.ingest(event.into_new_event(), 0).expect("accepted");
+            ingest(project, event);
+        }
+        Operation::Update(distinct_id, key, value) => {
+            let entry = UpdatePerson {
+                distinct_id: distinct_id.to_owned(),
+                properties: json!({key: value}),
+                timestamp: None,
+                user: None,
+            };
+            let applied = write(project, Entry::UpdatePerson(Box::new(entry)));
+            let known = project.by_distinct_id(distinct_id).is_some();
+            assert_eq!(applied.is_ok(), known, "{applied:?}");
         }
         Operation::Delete {
             distinct_id,
             keep_person,
         } => {
-            if let Some(index) = project.by_distinct_id(distinct_id) {
-                project.delete_person(index, keep_person, &actor, 0);
+            if project.by_distinct_id(distinct_id).is_some() {
+                delete(project, distinct_id, keep_person);
             }
         }
         Operation::Split { distinct_id, keep } => {
-            if let Some(index) = project.by_distinct_id(distinct_id) {
+            if project.by_distinct_id(distinct_id).is_some() {
                 let ids: Vec<String> = ids(owner(project, distinct_id))
                     .into_iter()
                     .map(str::to_owned)
                     .collect();
-                let moved: Vec<String> = ids
+                let moved: Vec<&str> = ids
                     .iter()
                     .skip(keep.min(ids.len().saturating_sub(1)))
-                    .cloned()
+                    .map(String::as_str)
                     .collect();
-                project.split(index, &moved, &actor, 0);
+                split(project, distinct_id, &moved);
             }
         }
         Operation::Cohort(distinct_id) => {
-            project.create_cohort("c", &[distinct_id]);
+            cohort(project, "c", &[distinct_id]);
+        }
+        Operation::TrackLastSeen(enabled) => {
+            let applied = write(project, Entry::TrackLastSeen(enabled)).unwrap();
+            assert_eq!(project.tracks_last_seen(), enabled, "{applied:?}");
         }
     }
 }
@@ -372,7 +417,7 @@ fn merges_move_cohort_membership_to_the_survivor() {
     let mut project = project();
     ingest(&mut project, Event::new("$pageview", "anon"));
     ingest(&mut project, Event::new("$pageview", "user"));
-    let cohort = project.create_cohort("anons", &["anon"]);
+    let cohort = cohort(&mut project, "anons", &["anon"]);
     ingest(&mut project, Event::identify("user", "anon"));
     let survivor = project.by_distinct_id("user").unwrap();
     assert!(
@@ -387,7 +432,7 @@ fn last_seen_at_is_the_hour_of_the_latest_event_when_tracked() {
     let mut project = project();
     ingest(&mut project, Event::new("$pageview", "d").at(7_300));
     assert_eq!(owner(&project, "d").last_seen_at, None, "off by default");
-    project.track_last_seen(true);
+    write(&mut project, Entry::TrackLastSeen(true)).unwrap();
     ingest(&mut project, Event::new("$pageview", "d").at(7_300));
     assert_eq!(owner(&project, "d").last_seen_at, Some(7_200_000_000));
     ingest(&mut project, Event::new("$pageview", "d").at(3_600));
@@ -417,13 +462,149 @@ fn events_follow_distinct_ids_across_splits_and_recreation() {
     ingest(&mut project, Event::identify("user", "anon").at(2));
     let person = owner(&project, "user");
     assert_eq!(project.events_of(person).len(), 2);
-    let index = project.by_distinct_id("user").unwrap();
-    let actor = Actor {
-        first_name: String::new(),
-        email: String::new(),
-    };
-    project.split(index, &["user".to_owned()], &actor, 0);
+    split(&mut project, "user", &["user"]);
     assert_eq!(project.events_of(owner(&project, "anon")).len(), 1);
     assert_eq!(project.events_of(owner(&project, "user")).len(), 1);
+    project.check_invariants().unwrap();
+}
+
+#[test]
+fn the_log_holds_each_write_once_and_writes_emit_their_events() {
+    let mut project = project();
+    ingest(&mut project, Event::new("e", "a").at(1));
+    let update = UpdatePerson {
+        distinct_id: "a".into(),
+        properties: json!({"plan": "pro"}),
+        timestamp: Some(Timestamp::from_unix_seconds(5)),
+        user: None,
+    };
+    write(&mut project, Entry::UpdatePerson(Box::new(update))).unwrap();
+    assert_eq!(
+        write(&mut project, Entry::TrackLastSeen(true)),
+        Ok(Applied::Written)
+    );
+    assert_eq!(
+        write(&mut project, Entry::TrackLastSeen(true)),
+        Ok(Applied::Unchanged),
+        "a repeated switch changes nothing"
+    );
+    delete(&mut project, "a", false);
+    ingest(&mut project, Event::new("e", "b").at(2));
+    let kinds: Vec<&str> = project.log().iter().map(Entry::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "capture",
+            "update_person",
+            "track_last_seen",
+            "delete_person",
+            "capture"
+        ]
+    );
+    assert_eq!(
+        project.event_count(),
+        3,
+        "the update's `$set` counts as an event"
+    );
+    let Entry::UpdatePerson(update) = &project.log()[1] else {
+        unreachable!("listed above")
+    };
+    assert_eq!(
+        update.user,
+        Some(Actor::mock()),
+        "applying completes the author"
+    );
+    let Entry::Capture(second) = &project.log()[4] else {
+        unreachable!("listed above")
+    };
+    assert_eq!(
+        second.uuid,
+        Some(derived_event_uuid(TEAM, 2)),
+        "derived UUIDs count the events writes emit"
+    );
+    let refused = UpdatePerson {
+        distinct_id: "a".into(),
+        properties: json!({}),
+        timestamp: None,
+        user: None,
+    };
+    assert_eq!(
+        write(&mut project, Entry::UpdatePerson(Box::new(refused))),
+        Err(RecordError::NoPerson("a".into()))
+    );
+    project.check_invariants().unwrap();
+}
+
+#[test]
+fn writes_name_their_person_by_its_first_distinct_id() {
+    let mut project = project();
+    ingest(&mut project, Event::identify("user", "anon"));
+    let update = UpdatePerson {
+        distinct_id: "anon".into(),
+        properties: json!({"plan": "pro"}),
+        timestamp: None,
+        user: None,
+    };
+    write(&mut project, Entry::UpdatePerson(Box::new(update))).unwrap();
+    let Entry::UpdatePerson(update) = &project.log()[1] else {
+        unreachable!("the second entry")
+    };
+    assert_eq!(
+        update.distinct_id, "user",
+        "the internal event is sent as it"
+    );
+    let person = owner(&project, "anon");
+    assert_eq!(person.properties["plan"], "pro");
+    let events = project.events_of(person);
+    assert_eq!((events[1].name, events[1].distinct_id), ("$set", "user"));
+}
+
+#[test]
+fn a_refused_entry_changes_nothing_and_ids_stay_in_sequence() {
+    let shared = Arc::new(AtomicI64::new(7));
+    let mut project = Project::new(TEAM, Arc::clone(&shared));
+    let now = Timestamp::from_unix_seconds(0);
+    let mut failing = |_: &Entry| Err(StorageError::new("disk full"));
+    let entry = Event::new("$pageview", "d").into_entry();
+    assert_eq!(
+        project.apply(entry.clone(), now, &mut failing),
+        Err(RecordError::Storage(StorageError::new("disk full")))
+    );
+    assert_eq!(
+        project.capture(Event::identify("u", "d").personless()),
+        Err(RecordError::PersonlessMerge("$identify".into()))
+    );
+    let split = Split {
+        distinct_id: "nobody".into(),
+        distinct_ids_to_split: None,
+        timestamp: None,
+        user: None,
+    };
+    assert_eq!(
+        write(&mut project, Entry::Split(Box::new(split))),
+        Err(RecordError::NoPerson("nobody".into()))
+    );
+    assert_eq!(
+        (
+            project.log().len(),
+            project.event_count(),
+            project.person_count()
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        shared.load(std::sync::atomic::Ordering::Relaxed),
+        7,
+        "no person id drawn"
+    );
+    let mut fresh = Project::new(TEAM, Arc::new(AtomicI64::new(7)));
+    project.apply(entry.clone(), now, &mut unlogged).unwrap();
+    fresh.apply(entry, now, &mut unlogged).unwrap();
+    assert_eq!(project.log(), fresh.log(), "the same derived event UUID");
+    assert_eq!(
+        owner(&project, "d"),
+        owner(&fresh, "d"),
+        "the same person id"
+    );
     project.check_invariants().unwrap();
 }

@@ -1,10 +1,9 @@
-//! Captured events: the normalised form the model ingests ([`NewEvent`]), what the log keeps
-//! ([`StoredEvent`]) and the typed builder tests seed with ([`Event`]).
+//! The person-property changes an event asks for ([`PropertyUpdates`]): its `$set`,
+//! `$set_once` and `$unset`, plus the event properties ingestion lifts into person properties.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 /// Event properties lifted into person properties (`$set`, and `$set_once` under the second
 /// name), as PostHog's ingestion does.
@@ -55,38 +54,7 @@ const LIFTED: &[(&str, &str)] = &[
     ("sccid", "$initial_sccid"),
 ];
 
-/// An event ready for ingestion: top-level `$set`/`$set_once` already merged into its
-/// properties, the distinct id a string, the time resolved.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewEvent {
-    /// The event's UUID (`None`: the project derives one from its log position).
-    pub uuid: Option<Uuid>,
-    /// The event name.
-    pub event: String,
-    /// Who sent it.
-    pub distinct_id: String,
-    /// When it happened, in microseconds (`None`: the mock clock's now).
-    pub timestamp: Option<i64>,
-    /// Its properties, including `$set`, `$set_once`, `$unset`.
-    pub properties: Map<String, Value>,
-}
-
-/// An event in a project's log.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredEvent {
-    /// The event's UUID.
-    pub uuid: Uuid,
-    /// The event name.
-    pub event: String,
-    /// Who sent it.
-    pub distinct_id: String,
-    /// When it happened, in microseconds.
-    pub timestamp: i64,
-    /// Its properties.
-    pub properties: Map<String, Value>,
-}
-
-/// The person-property changes an event asks for, borrowed from the event.
+/// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {
     /// Keys to set, overwriting.
@@ -98,9 +66,9 @@ pub struct PropertyUpdates<'a> {
 }
 
 impl<'a> PropertyUpdates<'a> {
-    /// The updates `event` carries, with the lifted event properties added.
-    pub fn of(event: &'a StoredEvent) -> Self {
-        let object = |key: &str| match event.properties.get(key) {
+    /// The updates an event with `properties` carries, with the lifted event properties added.
+    pub fn of(properties: &'a Map<String, Value>) -> Self {
+        let object = |key: &str| match properties.get(key) {
             Some(Value::Object(map)) => map
                 .iter()
                 .map(|(key, value)| (key.as_str(), value))
@@ -109,18 +77,18 @@ impl<'a> PropertyUpdates<'a> {
         };
         let mut set = object("$set");
         let mut set_once = object("$set_once");
-        let unset = match event.properties.get("$unset") {
+        let unset = match properties.get("$unset") {
             Some(Value::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
             Some(Value::Object(keys)) => keys.keys().map(String::as_str).collect(),
             Some(Value::String(key)) => vec![key.as_str()],
             _ => Vec::new(),
         };
-        let is_server = event.properties.get("$is_server") == Some(&Value::Bool(true));
+        let is_server = properties.get("$is_server") == Some(&Value::Bool(true));
         for &(key, initial) in LIFTED {
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
-            let Some(value) = event.properties.get(key) else {
+            let Some(value) = properties.get(key) else {
                 continue;
             };
             set.entry(key).or_insert(value);
@@ -182,137 +150,17 @@ impl<'a> PropertyUpdates<'a> {
     }
 }
 
-/// A typed builder of events for seeding a project from tests, as an SDK would send them.
-///
-/// ```
-/// use persons_mock::posthog::Event;
-///
-/// let identify = Event::identify("user-1", "anon-1").set("email", "a@example.com");
-/// let pageview = Event::new("$pageview", "anon-1").property("$browser", "Firefox");
-/// # let _ = (identify, pageview);
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Event {
-    new: NewEvent,
-}
-
-impl Event {
-    /// An event `name` by `distinct_id`, at the mock clock's now.
-    pub fn new(name: &str, distinct_id: &str) -> Self {
-        Self {
-            new: NewEvent {
-                uuid: None,
-                event: name.to_owned(),
-                distinct_id: distinct_id.to_owned(),
-                timestamp: None,
-                properties: Map::new(),
-            },
-        }
-    }
-
-    /// `$identify` of `distinct_id` with `$anon_distinct_id`.
-    pub fn identify(distinct_id: &str, anon_distinct_id: &str) -> Self {
-        Self::new("$identify", distinct_id).property("$anon_distinct_id", anon_distinct_id)
-    }
-
-    /// `$create_alias` sent as posthog-python's `alias(previous_id, alias)`.
-    pub fn alias(previous_id: &str, alias: &str) -> Self {
-        Self::new("$create_alias", previous_id)
-            .property("distinct_id", previous_id)
-            .property("alias", alias)
-    }
-
-    /// `$merge_dangerously` of `alias`'s person into `distinct_id`'s.
-    pub fn merge_dangerously(distinct_id: &str, alias: &str) -> Self {
-        Self::new("$merge_dangerously", distinct_id).property("alias", alias)
-    }
-
-    /// Adds an event property.
-    pub fn property(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.new.properties.insert(key.to_owned(), value.into());
-        self
-    }
-
-    /// Adds a `$set` person property.
-    pub fn set(self, key: &str, value: impl Into<Value>) -> Self {
-        self.nested("$set", key, value.into())
-    }
-
-    /// Adds a `$set_once` person property.
-    pub fn set_once(self, key: &str, value: impl Into<Value>) -> Self {
-        self.nested("$set_once", key, value.into())
-    }
-
-    /// Adds a key to `$unset`.
-    pub fn unset(mut self, key: &str) -> Self {
-        let entry = self
-            .new
-            .properties
-            .entry("$unset")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(keys) = entry {
-            keys.push(key.into());
-        }
-        self
-    }
-
-    /// Marks the event personless (`$process_person_profile: false`).
-    pub fn personless(self) -> Self {
-        self.property("$process_person_profile", false)
-    }
-
-    /// Sets the event time, in Unix seconds.
-    pub fn at(self, unix_seconds: i64) -> Self {
-        self.at_micros(unix_seconds.saturating_mul(1_000_000))
-    }
-
-    /// Sets the event time, in microseconds since the epoch.
-    pub fn at_micros(mut self, micros: i64) -> Self {
-        self.new.timestamp = Some(micros);
-        self
-    }
-
-    /// Sets the event UUID.
-    pub fn uuid(mut self, uuid: Uuid) -> Self {
-        self.new.uuid = Some(uuid);
-        self
-    }
-
-    /// The normalised event.
-    pub fn into_new_event(self) -> NewEvent {
-        self.new
-    }
-
-    fn nested(mut self, object: &str, key: &str, value: Value) -> Self {
-        let entry = self
-            .new
-            .properties
-            .entry(object)
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(map) = entry {
-            map.insert(key.to_owned(), value);
-        }
-        self
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn stored(properties: Value) -> StoredEvent {
-        StoredEvent {
-            uuid: Uuid::nil(),
-            event: "$pageview".into(),
-            distinct_id: "d".into(),
-            timestamp: 0,
-            properties: serde_json::from_value(properties).unwrap(),
-        }
+    fn properties(properties: Value) -> Map<String, Value> {
+        serde_json::from_value(properties).unwrap()
     }
 
     #[test]
     fn lifts_event_properties_without_overriding_set() {
-        let event = stored(serde_json::json!({
+        let event = properties(serde_json::json!({
             "$browser": "Firefox", "utm_source": "ads", "$os": "Linux", "$is_server": true,
             "$set": {"$browser": "Chrome"}, "$unset": {"old": true}
         }));
@@ -327,7 +175,7 @@ mod tests {
 
     #[test]
     fn changes_name_only_the_keys_whose_values_differ() {
-        let event = stored(serde_json::json!({
+        let event = properties(serde_json::json!({
             "$set": {"same": 1, "new": 2, "both": "set"},
             "$set_once": {"kept": "once", "fresh": "once", "both": "once"},
             "$unset": ["gone", "absent", "new"]
@@ -354,19 +202,6 @@ mod tests {
         assert_eq!(
             Value::Object(after),
             serde_json::json!({"same": 1, "kept": "old", "both": "set", "fresh": "once", "new": 2})
-        );
-    }
-
-    #[test]
-    fn builder_nests_person_updates() {
-        let event = Event::new("e", "d")
-            .set("a", 1)
-            .set_once("b", 2)
-            .unset("c")
-            .into_new_event();
-        assert_eq!(
-            Value::Object(event.properties),
-            serde_json::json!({"$set": {"a": 1}, "$set_once": {"b": 2}, "$unset": ["c"]})
         );
     }
 }

@@ -1,0 +1,891 @@
+//! One PostHog project: its log of [`Entry`]s and the one write path into it,
+//! [`Project::apply`]; the persons ingestion builds from the log's events (kept with their
+//! indexes in a [`PersonStore`]), the log positions of each distinct id's events, and the
+//! activity log, deletions and cohorts the persons-API writes leave; the person ids the project
+//! drew ([`person_ids`]), so an export can name them.
+
+pub mod person_ids;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+
+use roaring::RoaringBitmap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::activity::{Activity, ActivityEntry, Actor};
+use super::log::{CapturedEvent, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros};
+use super::person::{Person, is_illegal_merge_id, person_uuid};
+use super::search::Search;
+use super::store::PersonStore;
+pub use super::store::{PersonIndex, ValueBucket, value_text};
+use super::time::MICROS_PER_HOUR;
+use super::updates::PropertyUpdates;
+use crate::Timestamp;
+use crate::durable::StorageError;
+use person_ids::PersonIds;
+
+/// The namespace of event UUIDs the mock derives for events sent without one.
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5f0c_2a51_8d3e_4b7a_9c61_0e2d_4f8a_b713);
+
+/// Events that never update persons.
+const NON_UPDATING_EVENTS: [&str; 2] = ["$exception", "$$heatmap"];
+
+/// Events that merge persons, and are dropped when personless.
+const MERGE_EVENTS: [&str; 4] = [
+    "$identify",
+    "$create_alias",
+    "$merge_dangerously",
+    "$groupidentify",
+];
+
+/// Why an entry was refused. Capture still answers 200 for a refused event: PostHog drops
+/// those later with an ingestion warning.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// A personless `$identify`, `$create_alias`, `$merge_dangerously` or `$groupidentify`.
+    #[error("a personless {0} event cannot touch persons")]
+    PersonlessMerge(String),
+    /// The log holds `u32::MAX` entries.
+    #[error("the project holds the maximum number of entries")]
+    LogFull,
+    /// A persons-API write names a distinct id no live person owns.
+    #[error("no person has distinct id `{0}` at this point")]
+    NoPerson(String),
+    /// An `update_person` whose `properties` are null.
+    #[error("must not be null")]
+    NullProperties,
+    /// A split naming distinct ids the person does not own.
+    #[error("not on the person: {}", .0.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", "))]
+    NotOnPerson(Vec<String>),
+    /// The data directory could not log the entry.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What applying an entry did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// An event was ingested; the person it ended on, unless it was personless.
+    Captured(Option<PersonIndex>),
+    /// A persons-API write took effect.
+    Written,
+    /// A static cohort was created, with this id.
+    Cohort(i64),
+    /// The entry would change nothing (the `last_seen_at` switch already in that state), so
+    /// it was neither logged nor kept.
+    Unchanged,
+}
+
+/// A cohort (static membership).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cohort {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its members.
+    pub members: BTreeSet<PersonIndex>,
+}
+
+/// A person deletion, for deletion_status.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deletion {
+    /// The deleted person's UUID.
+    pub person_uuid: Uuid,
+    /// When it was deleted, in microseconds.
+    pub created_at: i64,
+}
+
+/// One project: its log and projections.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The numeric project (team) id.
+    pub id: i64,
+    /// Every entry applied, oldest first.
+    log: Vec<Entry>,
+    /// How many entries of the log are or emit an event (numbering derived event UUIDs).
+    events: u32,
+    /// The event names the log's captures share (an unkeyed hash: names are short, and looked
+    /// up once per event).
+    names: FxHashSet<SharedStr>,
+    store: PersonStore,
+    /// Log positions of the entries that are or emit each distinct id's events, in log order;
+    /// the keys are the texts the captures share.
+    events_by_distinct_id: FxHashMap<SharedStr, Vec<u32>>,
+    pks: PersonIds,
+    activity: Vec<ActivityEntry>,
+    /// Positions in `activity` of the entries about each person (by numeric id).
+    activity_by_pk: HashMap<i64, Vec<usize>>,
+    deletions: Vec<Deletion>,
+    cohorts: Vec<Cohort>,
+    /// Whether ingestion sets `last_seen_at` (PostHog's team-level switch, off by default).
+    tracks_last_seen: bool,
+}
+
+impl Project {
+    /// An empty project drawing numeric person ids from `pks` (shared by the deployment).
+    pub fn new(id: i64, pks: Arc<AtomicI64>) -> Self {
+        Self {
+            id,
+            log: Vec::new(),
+            events: 0,
+            names: FxHashSet::default(),
+            store: PersonStore::default(),
+            events_by_distinct_id: FxHashMap::default(),
+            pks: PersonIds::new(pks),
+            activity: Vec::new(),
+            activity_by_pk: HashMap::new(),
+            deletions: Vec::new(),
+            cohorts: Vec::new(),
+            tracks_last_seen: false,
+        }
+    }
+
+    /// Applies one write, the only way anything changes a project: checks `entry`, completes
+    /// it (an event's UUID and time, a persons-API write's time, author and person, named by
+    /// its first distinct id), hands it to `log` (the data directory), appends it to the log
+    /// and updates the projections as PostHog's pipeline and persons API do (§3 of the
+    /// reference), synchronously. `now` stands in for a missing time. A refused entry, by
+    /// the checks or by `log`, changes nothing: no person id is drawn before `log` accepts.
+    /// An event costs O(log persons + its size), plus the absorbed person's size on a merge.
+    pub fn apply(
+        &mut self,
+        mut entry: Entry,
+        now: Timestamp,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+    ) -> Result<Applied, RecordError> {
+        let position = u32::try_from(self.log.len())
+            .ok()
+            .filter(|position| *position < u32::MAX)
+            .ok_or(RecordError::LogFull)?;
+        let person = self.complete(&mut entry, now)?;
+        if entry == Entry::TrackLastSeen(self.tracks_last_seen) {
+            return Ok(Applied::Unchanged);
+        }
+        log(&entry)?;
+        let applied = self.project(&mut entry, position, person);
+        self.log.push(entry);
+        Ok(applied)
+    }
+
+    /// Checks `entry` against the project and fills in what it leaves out; returns the person
+    /// a persons-API write acts on.
+    fn complete(
+        &self,
+        entry: &mut Entry,
+        now: Timestamp,
+    ) -> Result<Option<PersonIndex>, RecordError> {
+        if let Entry::Capture(event) = entry {
+            if MERGE_EVENTS.contains(&&*event.event) && is_personless(event) {
+                return Err(RecordError::PersonlessMerge(event.event.to_string()));
+            }
+            event.timestamp.get_or_insert(now);
+            event
+                .uuid
+                .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
+            return Ok(None);
+        }
+        let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {
+            return Ok(None);
+        };
+        let index = self.owner(&named)?;
+        match entry {
+            Entry::UpdatePerson(update) if update.properties.is_null() => {
+                return Err(RecordError::NullProperties);
+            }
+            Entry::Split(split) => self.plan_split(index, split)?,
+            _ => {}
+        }
+        if let Some(write) = entry.person_write() {
+            if let Some(first) = self
+                .person(index)
+                .and_then(|person| person.stored_distinct_ids().next())
+            {
+                first.clone_into(write.distinct_id);
+            }
+            write.timestamp.get_or_insert(now);
+            write.user.get_or_insert_with(Actor::mock);
+        }
+        Ok(Some(index))
+    }
+
+    /// The live person owning `distinct_id`.
+    fn owner(&self, distinct_id: &str) -> Result<PersonIndex, RecordError> {
+        self.by_distinct_id(distinct_id)
+            .ok_or_else(|| RecordError::NoPerson(distinct_id.to_owned()))
+    }
+
+    /// Checks that the ids `split` lists are person `index`'s, or lists them: every id of the
+    /// person but the one `split` names.
+    fn plan_split(&self, index: PersonIndex, split: &mut Split) -> Result<(), RecordError> {
+        let owned: Vec<&str> = self
+            .person(index)
+            .map(|person| person.stored_distinct_ids().collect())
+            .unwrap_or_default();
+        match &split.distinct_ids_to_split {
+            Some(listed) => {
+                let foreign: Vec<String> = listed
+                    .iter()
+                    .filter(|id| !owned.contains(&id.as_str()))
+                    .cloned()
+                    .collect();
+                if !foreign.is_empty() {
+                    return Err(RecordError::NotOnPerson(foreign));
+                }
+            }
+            None => {
+                let moved = owned
+                    .iter()
+                    .filter(|id| **id != split.distinct_id)
+                    .map(|id| (*id).to_owned())
+                    .collect();
+                split.distinct_ids_to_split = Some(moved);
+            }
+        }
+        Ok(())
+    }
+
+    /// Updates the projections for the completed, logged `entry` at log `position`
+    /// (interning a capture's texts on the way); `person` is the one a persons-API write acts
+    /// on.
+    fn project(
+        &mut self,
+        entry: &mut Entry,
+        position: u32,
+        person: Option<PersonIndex>,
+    ) -> Applied {
+        match (entry, person) {
+            (Entry::Capture(event), _) => {
+                self.intern(event, position);
+                let uuid = event
+                    .uuid
+                    .unwrap_or_else(|| derived_event_uuid(self.id, self.events));
+                self.events += 1;
+                let person =
+                    (!is_personless(event)).then(|| self.update_persons(&event.logged(), uuid));
+                Applied::Captured(person)
+            }
+            (Entry::UpdatePerson(update), Some(index)) => {
+                let event = update.event();
+                self.emit(
+                    index,
+                    &event,
+                    position,
+                    Activity::Updated,
+                    None,
+                    &update.user,
+                );
+                Applied::Written
+            }
+            (Entry::DeleteProperty(delete), Some(index)) => {
+                let event = delete.event();
+                let after = Some(Value::Array(vec![delete.key.clone()]));
+                self.emit(
+                    index,
+                    &event,
+                    position,
+                    Activity::DeleteProperty,
+                    after,
+                    &delete.user,
+                );
+                Applied::Written
+            }
+            (Entry::DeletePerson(delete), Some(index)) => {
+                let actor = delete.user.clone().unwrap_or_else(Actor::mock);
+                self.delete_person(index, delete.keep_person, &actor, micros(delete.timestamp));
+                Applied::Written
+            }
+            (Entry::Split(split), Some(index)) => {
+                let actor = split.user.clone().unwrap_or_else(Actor::mock);
+                let moved = split.distinct_ids_to_split.as_deref().unwrap_or_default();
+                self.split(index, moved, &actor, micros(split.timestamp));
+                Applied::Written
+            }
+            (Entry::Cohort(cohort), _) => Applied::Cohort(self.create_cohort(cohort)),
+            (Entry::TrackLastSeen(enabled), _) => {
+                self.tracks_last_seen = *enabled;
+                Applied::Written
+            }
+            (
+                Entry::UpdatePerson(_)
+                | Entry::DeleteProperty(_)
+                | Entry::DeletePerson(_)
+                | Entry::Split(_),
+                None,
+            ) => unreachable!("a completed persons-API write names its person"),
+        }
+    }
+
+    /// Ingests `event`, the internal event of a persons-API write on person `index` at log
+    /// `position`, and logs the write's `activity`.
+    fn emit(
+        &mut self,
+        index: PersonIndex,
+        event: &LoggedEvent<'_>,
+        position: u32,
+        activity: Activity,
+        after: Option<Value>,
+        user: &Option<Actor>,
+    ) {
+        let identity = self.identity(index);
+        let uuid = derived_event_uuid(self.id, self.events);
+        self.events += 1;
+        self.update_persons(event, uuid);
+        self.index_event(&SharedStr::from(event.distinct_id), position);
+        if let Some((pk, uuid)) = identity {
+            let actor = user.clone().unwrap_or_else(Actor::mock);
+            self.log_activity(activity, pk, uuid, &actor, after, event.timestamp);
+        }
+    }
+
+    /// Shares `event`'s name and distinct id with the log's earlier captures, and indexes it
+    /// under its distinct id at log `position`.
+    fn intern(&mut self, event: &mut CapturedEvent, position: u32) {
+        match self.names.get(&*event.event) {
+            Some(known) => event.event = known.clone(),
+            None => {
+                self.names.insert(event.event.clone());
+            }
+        }
+        if let Some(known) = self.index_event(&event.distinct_id, position) {
+            event.distinct_id = known;
+        }
+    }
+
+    /// Adds log `position` to `distinct_id`'s events; returns the index's own copy of the id
+    /// when it had one already (else it keeps a copy of `distinct_id`).
+    fn index_event(&mut self, distinct_id: &SharedStr, position: u32) -> Option<SharedStr> {
+        let known = self
+            .events_by_distinct_id
+            .get_key_value(&**distinct_id)
+            .map(|(known, _)| known.clone());
+        match self.events_by_distinct_id.get_mut(&**distinct_id) {
+            Some(positions) => positions.push(position),
+            None => {
+                self.events_by_distinct_id
+                    .insert(distinct_id.clone(), vec![position]);
+            }
+        }
+        known
+    }
+
+    /// PostHog's team-level `last_seen_at` switch (§3.7): whether ingestion sets it.
+    pub fn tracks_last_seen(&self) -> bool {
+        self.tracks_last_seen
+    }
+
+    /// The numeric person ids the project has drawn, in draw order, as ranges (first, last).
+    pub fn person_id_ranges(&self) -> &[(i64, i64)] {
+        self.pks.drawn()
+    }
+
+    /// Makes the project draw the ids of `ranges` (each first ≤ last) before the deployment's
+    /// sequence, as it did when its log was first applied (for loading a seed).
+    pub(in crate::posthog) fn plan_person_ids(
+        &mut self,
+        ranges: impl IntoIterator<Item = (i64, i64)>,
+    ) {
+        self.pks.plan(ranges);
+    }
+
+    /// Forgets planned person ids not drawn (the end of a seed load).
+    pub(in crate::posthog) fn end_person_id_plan(&mut self) {
+        self.pks.end_plan();
+    }
+
+    /// Every entry applied, oldest first.
+    pub fn log(&self) -> &[Entry] {
+        &self.log
+    }
+
+    /// How many live persons the project has.
+    pub fn person_count(&self) -> usize {
+        self.store.live()
+    }
+
+    /// How many events the log holds (captured, and emitted by persons-API writes).
+    pub fn event_count(&self) -> usize {
+        self.events as usize
+    }
+
+    /// The person at `index`, if live.
+    pub fn person(&self, index: PersonIndex) -> Option<&Person> {
+        self.store.get(index)
+    }
+
+    /// The person owning `distinct_id`.
+    pub fn by_distinct_id(&self, distinct_id: &str) -> Option<PersonIndex> {
+        self.store.by_distinct_id(distinct_id)
+    }
+
+    /// The person with `uuid`.
+    pub fn by_uuid(&self, uuid: &Uuid) -> Option<PersonIndex> {
+        self.store.by_uuid(uuid)
+    }
+
+    /// The person with numeric id `pk`.
+    pub fn by_pk(&self, pk: i64) -> Option<PersonIndex> {
+        self.store.by_pk(pk)
+    }
+
+    /// Live persons, newest first (`created_at` then UUID, both descending).
+    pub fn newest_first(&self) -> impl Iterator<Item = PersonIndex> + '_ {
+        self.store.newest_first()
+    }
+
+    /// The order key of a live person.
+    pub fn order_key(&self, index: PersonIndex) -> Option<(i64, Uuid)> {
+        self.store.order_key(index)
+    }
+
+    /// The value index of property `key`.
+    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+        self.store.values_of(key)
+    }
+
+    /// The persons that may match `search` (a superset of the matches), or `None` when the
+    /// trigram index cannot narrow it.
+    pub fn search_candidates(&self, search: &Search) -> Option<RoaringBitmap> {
+        self.store.search_candidates(search)
+    }
+
+    /// The events sent by any distinct id `person` owns now, the internal events of
+    /// persons-API writes included, oldest first (by timestamp, then log order), as
+    /// PostHog's point-in-time queries select them.
+    pub fn events_of(&self, person: &Person) -> Vec<LoggedEvent<'_>> {
+        let mut positions: Vec<u32> = person
+            .stored_distinct_ids()
+            .filter_map(|distinct_id| self.events_by_distinct_id.get(distinct_id))
+            .flatten()
+            .copied()
+            .collect();
+        positions.sort_unstable();
+        let mut events: Vec<LoggedEvent<'_>> = positions
+            .into_iter()
+            .filter_map(|position| self.log.get(usize::try_from(position).ok()?)?.event())
+            .collect();
+        events.sort_by_key(|event| event.timestamp);
+        events
+    }
+
+    /// The activity log, oldest first.
+    pub fn activity(&self) -> &[ActivityEntry] {
+        &self.activity
+    }
+
+    /// The activity entries about person `pk`, oldest first.
+    pub fn activity_of(&self, pk: i64) -> Vec<&ActivityEntry> {
+        self.activity_by_pk
+            .get(&pk)
+            .into_iter()
+            .flatten()
+            .filter_map(|position| self.activity.get(*position))
+            .collect()
+    }
+
+    /// Person deletions, oldest first.
+    pub fn deletions(&self) -> &[Deletion] {
+        &self.deletions
+    }
+
+    /// The cohorts.
+    pub fn cohorts(&self) -> &[Cohort] {
+        &self.cohorts
+    }
+
+    /// Cohort `id` (ids are positions + 1).
+    pub fn cohort(&self, id: i64) -> Option<&Cohort> {
+        let position = usize::try_from(id.checked_sub(1)?).ok()?;
+        self.cohorts.get(position)
+    }
+
+    /// Creates a static cohort of the persons owning its distinct ids now; returns its id.
+    fn create_cohort(&mut self, cohort: &NewCohort) -> i64 {
+        let id = i64::try_from(self.cohorts.len())
+            .unwrap_or(i64::MAX)
+            .saturating_add(1);
+        let members = cohort
+            .distinct_ids
+            .iter()
+            .filter_map(|distinct_id| self.by_distinct_id(distinct_id))
+            .collect();
+        self.cohorts.push(Cohort {
+            id,
+            name: cohort.name.clone(),
+            members,
+        });
+        id
+    }
+
+    /// Creates, updates or merges the persons `event` names; returns the person it ends on.
+    /// `uuid` is the event's, which a person it creates records as its creator.
+    fn update_persons(&mut self, event: &LoggedEvent<'_>, uuid: Uuid) -> PersonIndex {
+        let updates = if NON_UPDATING_EVENTS.contains(&event.name) {
+            PropertyUpdates::default()
+        } else {
+            PropertyUpdates::of(&event.properties)
+        };
+        let target = event.distinct_id;
+        let context = Creation {
+            timestamp: event.timestamp,
+            event_uuid: uuid,
+        };
+        let index = match merge_request(event) {
+            Some((other, restricted))
+                if other != target
+                    && !is_illegal_merge_id(other)
+                    && !is_illegal_merge_id(target) =>
+            {
+                self.merge(target, other, restricted, &updates, &context)
+            }
+            _ => self.get_or_create(target, &updates, &context),
+        };
+        let sees = event.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
+        if self.tracks_last_seen && sees {
+            let timestamp = event.timestamp;
+            self.store.see(
+                index,
+                timestamp.saturating_sub(timestamp.rem_euclid(MICROS_PER_HOUR)),
+            );
+        }
+        index
+    }
+
+    fn get_or_create(
+        &mut self,
+        distinct_id: &str,
+        updates: &PropertyUpdates<'_>,
+        context: &Creation,
+    ) -> PersonIndex {
+        match self.by_distinct_id(distinct_id) {
+            Some(index) => {
+                self.update_properties(index, updates);
+                index
+            }
+            None => self.create(&[distinct_id], updates, context, false),
+        }
+    }
+
+    fn merge(
+        &mut self,
+        target: &str,
+        other: &str,
+        restricted: bool,
+        updates: &PropertyUpdates<'_>,
+        context: &Creation,
+    ) -> PersonIndex {
+        let index = match (self.by_distinct_id(target), self.by_distinct_id(other)) {
+            (None, None) => return self.create(&[target, other], updates, context, true),
+            (None, Some(owner)) => {
+                self.store.add_distinct_id(owner, target);
+                owner
+            }
+            (Some(owner), None) => {
+                self.store.add_distinct_id(owner, other);
+                owner
+            }
+            (Some(kept), Some(absorbed)) if kept == absorbed => kept,
+            (Some(kept), Some(absorbed)) => {
+                let refused = restricted
+                    && self
+                        .person(absorbed)
+                        .is_some_and(|person| person.is_identified);
+                if !refused {
+                    self.absorb(kept, absorbed);
+                }
+                kept
+            }
+        };
+        self.store.mark_identified(index);
+        self.update_properties(index, updates);
+        index
+    }
+
+    /// A new person owning `distinct_ids` (the first names its UUID), with the event's
+    /// `$set_once` then `$set` and `$creator_event_uuid`. Reuses the person already holding
+    /// that UUID, if any.
+    fn create(
+        &mut self,
+        distinct_ids: &[&str],
+        updates: &PropertyUpdates<'_>,
+        context: &Creation,
+        identified: bool,
+    ) -> PersonIndex {
+        let uuid = person_uuid(self.id, distinct_ids.first().copied().unwrap_or_default());
+        if let Some(existing) = self.by_uuid(&uuid) {
+            for distinct_id in distinct_ids {
+                self.store.add_distinct_id(existing, distinct_id);
+            }
+            self.update_properties(existing, updates);
+            return existing;
+        }
+        let mut properties = updates.initial_properties();
+        properties.insert(
+            "$creator_event_uuid".to_owned(),
+            Value::String(context.event_uuid.to_string()),
+        );
+        let index = self.insert_person(uuid, context.timestamp, properties, identified);
+        for distinct_id in distinct_ids {
+            self.store.add_distinct_id(index, distinct_id);
+        }
+        index
+    }
+
+    fn insert_person(
+        &mut self,
+        uuid: Uuid,
+        created_at: i64,
+        properties: Map<String, Value>,
+        identified: bool,
+    ) -> PersonIndex {
+        let pk = self.pks.draw();
+        self.store.insert(Person {
+            pk,
+            uuid,
+            created_at,
+            properties,
+            is_identified: identified,
+            distinct_ids: Vec::new(),
+            last_seen_at: None,
+        })
+    }
+
+    /// Moves everything of `absorbed` onto `kept` and deletes `absorbed`: properties (kept's
+    /// win), the earlier `created_at`, distinct ids (in row order), cohort memberships.
+    fn absorb(&mut self, kept: PersonIndex, absorbed: PersonIndex) {
+        let Some(gone) = self.store.remove(absorbed) else {
+            return;
+        };
+        self.store.update(kept, |properties, created_at| {
+            let mut merged = gone.properties.clone();
+            merged.extend(std::mem::take(properties));
+            *properties = merged;
+            *created_at = (*created_at).min(gone.created_at);
+        });
+        self.store.adopt_distinct_ids(kept, &gone);
+        for cohort in &mut self.cohorts {
+            if cohort.members.remove(&absorbed) {
+                cohort.members.insert(kept);
+            }
+        }
+    }
+
+    /// Applies `$set_once` (where undefined), then `$set`, then `$unset` of keys present
+    /// before the event, re-indexing only the keys whose values change.
+    fn update_properties(&mut self, index: PersonIndex, updates: &PropertyUpdates<'_>) {
+        if updates.is_empty() {
+            return;
+        }
+        let Some(person) = self.store.get(index) else {
+            return;
+        };
+        let changes = updates.changes(&person.properties);
+        self.store.set_properties(index, &changes);
+    }
+
+    /// Deletes person `index` (unless `keep_person`), freeing its distinct ids and dropping it
+    /// from cohorts, and logs the activity.
+    fn delete_person(&mut self, index: PersonIndex, keep_person: bool, actor: &Actor, now: i64) {
+        let Some((pk, uuid)) = self.identity(index) else {
+            return;
+        };
+        if !keep_person {
+            self.store.remove(index);
+            for cohort in &mut self.cohorts {
+                cohort.members.remove(&index);
+            }
+            self.deletions.push(Deletion {
+                person_uuid: uuid,
+                created_at: now,
+            });
+        }
+        self.log_activity(Activity::Deleted, pk, uuid, actor, None, now);
+    }
+
+    /// Moves `moved` distinct ids off person `index` onto persons of their own (UUIDv5 of the
+    /// id; an existing person with that UUID is reused, a new one starts empty). An id whose
+    /// UUID is the original person's own stays where it is.
+    fn split(&mut self, index: PersonIndex, moved: &[String], actor: &Actor, now: i64) {
+        let Some(created_at) = self.person(index).map(|person| person.created_at) else {
+            return;
+        };
+        let Some((pk, uuid)) = self.identity(index) else {
+            return;
+        };
+        for distinct_id in moved {
+            let target_uuid = person_uuid(self.id, distinct_id);
+            if target_uuid == uuid || self.by_distinct_id(distinct_id) != Some(index) {
+                continue;
+            }
+            self.store.remove_distinct_id(index, distinct_id);
+            let target = match self.by_uuid(&target_uuid) {
+                Some(existing) => existing,
+                None => self.insert_person(target_uuid, created_at, Map::new(), false),
+            };
+            self.store.add_distinct_id(target, distinct_id);
+        }
+        let remaining: Vec<Value> = self
+            .person(index)
+            .map(|person| person.stored_distinct_ids().map(Value::from).collect())
+            .unwrap_or_default();
+        let after = serde_json::json!({"distinct_ids": remaining, "distinct_ids_to_split": moved});
+        self.log_activity(Activity::SplitPerson, pk, uuid, actor, Some(after), now);
+    }
+
+    /// The numeric id and UUID of the live person at `index`.
+    fn identity(&self, index: PersonIndex) -> Option<(i64, Uuid)> {
+        self.person(index).map(|person| (person.pk, person.uuid))
+    }
+
+    /// Logs an activity about person `pk`.
+    fn log_activity(
+        &mut self,
+        activity: Activity,
+        pk: i64,
+        uuid: Uuid,
+        actor: &Actor,
+        after: Option<Value>,
+        now: i64,
+    ) {
+        self.activity_by_pk
+            .entry(pk)
+            .or_default()
+            .push(self.activity.len());
+        self.activity.push(ActivityEntry {
+            activity,
+            person_pk: pk,
+            person_uuid: uuid.to_string(),
+            actor: actor.clone(),
+            after,
+            created_at: now,
+        });
+    }
+
+    /// Checks every projection against the persons and the log: the store's indexes rebuilt
+    /// from scratch (see [`PersonStore::check`]), every live person owning a distinct id (the
+    /// log names persons by one), cohorts holding only live persons; and against the log:
+    /// every capture completed (UUID and time), the event count and the per-distinct-id event
+    /// index rebuilt from the entries that are or emit events, one activity entry per
+    /// persons-API write, one deletion per deletion that did not keep its person, one cohort
+    /// per cohort entry, and the `last_seen_at` switch as the last entry turning it left it.
+    /// For tests.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.store.check()?;
+        if let Some(index) = self.newest_first().find(|index| {
+            self.person(*index)
+                .is_none_or(|person| person.distinct_ids.is_empty())
+        }) {
+            return Err(format!("live person {index} owns no distinct id"));
+        }
+        for cohort in &self.cohorts {
+            if let Some(dead) = cohort
+                .members
+                .iter()
+                .find(|index| self.person(**index).is_none())
+            {
+                return Err(format!("cohort {} holds dead person {dead}", cohort.id));
+            }
+        }
+        let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
+        let (mut events, mut writes, mut deletions, mut cohorts) = (0, 0, 0, 0);
+        let mut tracks_last_seen = false;
+        for (position, entry) in self.log.iter().enumerate() {
+            let position = u32::try_from(position).map_err(|error| error.to_string())?;
+            if let Some(event) = entry.event() {
+                events += 1;
+                rebuilt.entry(event.distinct_id).or_default().push(position);
+            }
+            match entry {
+                Entry::Capture(event) if event.uuid.is_none() || event.timestamp.is_none() => {
+                    return Err(format!("capture {position} is not completed"));
+                }
+                Entry::Capture(_) => {}
+                Entry::UpdatePerson(_) | Entry::DeleteProperty(_) | Entry::Split(_) => writes += 1,
+                Entry::DeletePerson(delete) => {
+                    writes += 1;
+                    deletions += usize::from(!delete.keep_person);
+                }
+                Entry::Cohort(_) => cohorts += 1,
+                Entry::TrackLastSeen(enabled) => tracks_last_seen = *enabled,
+            }
+        }
+        if events != self.events {
+            return Err(format!(
+                "{} events counted, the log holds {events}",
+                self.events
+            ));
+        }
+        let maintained: HashMap<&str, Vec<u32>> = self
+            .events_by_distinct_id
+            .iter()
+            .map(|(id, positions)| (&**id, positions.clone()))
+            .collect();
+        if rebuilt != maintained {
+            return Err("the per-distinct-id event index drifted from the log".to_owned());
+        }
+        let counted = [
+            ("activity entries", self.activity.len(), writes),
+            ("deletions", self.deletions.len(), deletions),
+            ("cohorts", self.cohorts.len(), cohorts),
+        ];
+        if let Some((what, held, logged)) = counted.iter().find(|(_, held, logged)| held != logged)
+        {
+            return Err(format!("{held} {what} for {logged} in the log"));
+        }
+        if tracks_last_seen != self.tracks_last_seen {
+            return Err("the last_seen_at switch drifted from the log".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Whether `event` is personless (`$process_person_profile: false`).
+fn is_personless(event: &CapturedEvent) -> bool {
+    event.properties.get("$process_person_profile") == Some(&Value::Bool(false))
+}
+
+/// What a newly created person takes from its creating event.
+struct Creation {
+    timestamp: i64,
+    event_uuid: Uuid,
+}
+
+/// The UUID the mock gives an event sent without one: UUIDv5 of `"{project}:{n}"`, `n` being
+/// how many events the project's log held before it (captured, or emitted by persons-API
+/// writes).
+fn derived_event_uuid(project: i64, n: u32) -> Uuid {
+    Uuid::new_v5(&EVENT_NAMESPACE, format!("{project}:{n}").as_bytes())
+}
+
+/// The distinct id an identify/alias/merge event merges into its sender, and whether the merge
+/// is refused when that id's person is already identified.
+fn merge_request<'a>(event: &'a LoggedEvent<'_>) -> Option<(&'a str, bool)> {
+    let property = |key: &str| event.properties.get(key).and_then(Value::as_str);
+    match event.name {
+        "$identify" => property("$anon_distinct_id").map(|other| (other, true)),
+        "$create_alias" => property("alias").map(|other| (other, true)),
+        "$merge_dangerously" => property("alias").map(|other| (other, false)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+impl Project {
+    /// Applies `event` unlogged, with the epoch standing in for a missing time.
+    pub(crate) fn capture(
+        &mut self,
+        event: super::log::Event,
+    ) -> Result<Option<PersonIndex>, RecordError> {
+        let now = Timestamp::from_unix_seconds(0);
+        match self.apply(event.into_entry(), now, &mut crate::durable::unlogged)? {
+            Applied::Captured(person) => Ok(person),
+            other => unreachable!("a capture applies as one: {other:?}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
