@@ -287,6 +287,7 @@ async fn csv_exports_every_match_with_one_header_row() {
     for path in [
         "/api/projects/1/persons/?format=csv&limit=1",
         "/api/projects/1/persons.csv",
+        "/api/projects/1/persons.csv/",
     ] {
         let (status, body) = fixture.raw(reqwest::Method::GET, path, None).await;
         assert_eq!(status, 200);

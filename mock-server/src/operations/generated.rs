@@ -60,7 +60,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}/picture", id: "deletePersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons/{id}/picture", id: "addPersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/products", id: "getPersonProducts", writes: false },
-    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons.csv", id: "environments_persons_list_csv", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons.csv/", id: "environments_persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/", id: "environments_persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/activity/", id: "environments_persons_all_activity_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/batch_by_distinct_ids/", id: "environments_persons_batch_by_distinct_ids_create", writes: false },
@@ -82,7 +82,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
-    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv", id: "persons_list_csv", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv/", id: "persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/batch_by_distinct_ids/", id: "persons_batch_by_distinct_ids_create", writes: false },
@@ -414,7 +414,7 @@ pub enum PipedriveV2Operation<'a> {
 /// An operation of `specs/posthog.yaml`, with its path parameters as the request spelled them (still percent-encoded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PosthogOperation<'a> {
-    /// `GET /posthog/api/environments/{environment_id}/persons.csv`: `environments_persons_list_csv`.
+    /// `GET /posthog/api/environments/{environment_id}/persons.csv/`: `environments_persons_list_csv`.
     EnvironmentsPersonsListCsv {
         /// `{environment_id}`.
         environment_id: &'a str,
@@ -546,7 +546,7 @@ pub enum PosthogOperation<'a> {
         /// `{id}`.
         id: &'a str,
     },
-    /// `GET /posthog/api/projects/{project_id}/persons.csv`: `persons_list_csv`.
+    /// `GET /posthog/api/projects/{project_id}/persons.csv/`: `persons_list_csv`.
     PersonsListCsv {
         /// `{project_id}`.
         project_id: &'a str,

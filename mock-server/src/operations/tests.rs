@@ -187,10 +187,16 @@ fn capture_takes_every_method_browsers_and_libraries_send() {
     ] {
         assert_eq!(hit(method, path), Some(("posthog", id)), "{method} {path}");
     }
-    assert_eq!(
-        hit("GET", "/posthog/api/projects/1/persons.csv"),
-        Some(("posthog", "persons_list_csv"))
-    );
+    for csv in [
+        "/posthog/api/projects/1/persons.csv",
+        "/posthog/api/projects/1/persons.csv/",
+    ] {
+        assert_eq!(
+            hit("GET", csv),
+            Some(("posthog", "persons_list_csv")),
+            "{csv}"
+        );
+    }
     let writes = |method, path| lookup(method, path).map(Operation::writes);
     assert_eq!(
         writes("GET", "/posthog/e/"),

@@ -6,7 +6,7 @@ use super::keys::{KeyRing, KeyScope};
 use super::log::Entry;
 use super::tenant::{Account, Applied, RecordError};
 use crate::Timestamp;
-use crate::durable::{Durable, Logged, Record};
+use crate::durable::{Durable, Logged};
 use crate::ids::IdGenerator;
 
 /// The Whop mock's state: every account and every key.
@@ -99,16 +99,11 @@ impl WhopState {
         entry: Entry,
         now: Timestamp,
     ) -> Result<Applied, RecordError> {
-        let durable = &self.durable;
-        let mut log = |entry: &Entry| {
-            durable.append(|| {
-                Record::Entry(Box::new(Logged::Whop {
-                    tenant: account_id.to_owned(),
-                    at: now,
-                    entry: entry.clone(),
-                }))
-            })
-        };
+        let mut log = self.durable.entry_log(|entry| Logged::Whop {
+            tenant: account_id.to_owned(),
+            at: now,
+            entry,
+        });
         let mut created = None;
         let account = match self.accounts.get_mut(account_id) {
             Some(account) => account,
