@@ -60,7 +60,8 @@ impl Seed {
 
     /// Parses a YAML seed document.
     pub fn from_yaml(text: &str) -> Result<Self, SeedError> {
-        serde_norway::from_str(text).map_err(|error| SeedError::new("seed (YAML)", error.to_string()))
+        serde_norway::from_str(text)
+            .map_err(|error| SeedError::new("seed (YAML)", error.to_string()))
     }
 
     /// Parses a JSON or YAML document: JSON when it starts with `{`, YAML otherwise.
