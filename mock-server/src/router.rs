@@ -252,11 +252,22 @@ impl App {
         if strip_mount(&request.path, whop::api::PREFIX).is_some() {
             return whop::api::route_not_found(request).into_response();
         }
+        match resolution {
+            Resolution::Found {
+                route: Route::PipedriveV1(operation),
+                ..
+            } => return pipedrive::api::handle_v1(&self.pipedrive, &clock, request, operation),
+            Resolution::Found {
+                route: Route::PipedriveV2(operation),
+                ..
+            } => return pipedrive::api::handle_v2(&self.pipedrive, &clock, request, operation),
+            _ if strip_mount(&request.path, pipedrive::api::PREFIX).is_some() => {
+                return pipedrive::api::unmatched(&self.pipedrive, request);
+            }
+            _ => {}
+        }
         if let Some(rest) = strip_mount(&request.path, posthog::api::PREFIX) {
             return posthog::api::handle(&self.posthog, &clock, request, rest);
-        }
-        if let Some(rest) = strip_mount(&request.path, pipedrive::api::PREFIX) {
-            return pipedrive::api::handle(&self.pipedrive, &clock, request, rest);
         }
         tracing::warn!(method = %request.method, path = %request.path, "persons mock: no vendor is mounted here");
         let mounts: Vec<String> = MOUNTS

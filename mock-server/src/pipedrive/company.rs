@@ -601,6 +601,19 @@ fn contact_values(entries: &[ContactEntry]) -> impl Iterator<Item = &str> {
         .filter(|value| !value.is_empty())
 }
 
+/// The records of `table` that `index` links to `person` (or deal), in id order.
+pub fn linked<'a, T>(
+    index: &'a BTreeMap<Id, BTreeSet<Id>>,
+    table: &'a BTreeMap<Id, T>,
+    person: Id,
+) -> impl Iterator<Item = &'a T> + 'a {
+    index
+        .get(&person)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| table.get(id))
+}
+
 /// Adds `id` to (or removes it from) `person`'s set in `index`.
 fn link(index: &mut BTreeMap<Id, BTreeSet<Id>>, person: Id, id: Id, sign: Sign) {
     match sign {

@@ -1,14 +1,17 @@
 //! The Pipedrive Persons mock: API v1 and v2 over one store, with counters kept
 //! incrementally from deals, activities, notes, followers, files and mail.
 //!
-//! Data flow: a request → [`api::handle`] (version by path, credential → company and user)
-//! → [`v1`] or [`v2`] (parameters and body in that version's typing) → a write on
-//! [`company::Company`] (validate, append to the log, update projections: records, per-person
-//! links, [`counters::Counters`], the [`search::SearchIndex`], organization head counts) →
-//! [`render_v1`] / [`render_v2`] → response.
+//! Data flow: a request → [`api::handle_v1`] or [`api::handle_v2`] (one match over the spec's
+//! operations; the credential → company and user, see [`context`]) → a handler of [`reads`],
+//! [`writes`] or [`feed`] (parameters and body in that version's typing, [`params`]) → for a
+//! write, a change of [`company::Company`] (validate, append to the log, update projections:
+//! records, per-person links, [`counters::Counters`], the [`search::SearchIndex`],
+//! organization head counts) → [`render_v1`] / [`render_v2`] (and what both share,
+//! [`render`]) → response.
 
 pub mod api;
 pub mod company;
+pub mod context;
 pub mod counters;
 pub mod demo;
 pub mod error;
@@ -21,8 +24,9 @@ pub mod multipart;
 pub mod params;
 pub mod persons;
 pub mod picture;
-pub mod records;
+pub mod reads;
 pub mod related;
+pub mod render;
 pub mod render_v1;
 pub mod render_v2;
 pub mod restore;
@@ -30,8 +34,7 @@ pub mod search;
 pub mod seed;
 pub mod state;
 pub mod time;
-pub mod v1;
-pub mod v2;
+pub mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
