@@ -140,6 +140,15 @@ pub enum Logged {
         /// The entry.
         entry: crate::whop::log::Entry,
     },
+    /// A Pipedrive company's entry.
+    Pipedrive {
+        /// The company id.
+        tenant: crate::pipedrive::Id,
+        /// When it was applied.
+        at: Timestamp,
+        /// The entry.
+        entry: crate::pipedrive::log::Entry,
+    },
 }
 
 /// What opening a data directory found: the state to rebuild, in order.

@@ -91,7 +91,7 @@ impl App {
             clock,
             whop: Arc::new(RwLock::new(WhopState::new(durable.clone()))),
             posthog: Arc::default(),
-            pipedrive: Arc::default(),
+            pipedrive: Arc::new(RwLock::new(PipedriveState::new(durable.clone()))),
             admin_token: None,
             seeder: None,
             durable,
@@ -186,6 +186,10 @@ impl App {
                 .apply(&tenant, entry, at)
                 .err()
                 .map(|error| error.to_string()),
+            Logged::Pipedrive { tenant, at, entry } => write_lock(&self.pipedrive)
+                .apply(tenant, entry, at)
+                .err()
+                .map(|error| error.to_string()),
         };
         if let Some(error) = refused {
             tracing::warn!(%error, "persons mock: a logged entry no longer applies; skipped");
@@ -219,7 +223,7 @@ impl App {
         let logs_entries = matches!(
             resolution,
             Resolution::Found {
-                route: Route::Whop(_),
+                route: Route::Whop(_) | Route::PipedriveV1(_) | Route::PipedriveV2(_),
                 ..
             }
         );
@@ -382,7 +386,7 @@ impl App {
     fn clear(&self) {
         write_lock(&self.whop).clear();
         *write_lock(&self.posthog) = PostHogState::default();
-        *write_lock(&self.pipedrive) = PipedriveState::default();
+        write_lock(&self.pipedrive).clear();
     }
 
     /// Forgets everything, then loads the start-up data again (empty when there is none).
@@ -504,11 +508,7 @@ mod tests {
 
     #[test]
     fn a_durable_write_logs_its_entry_not_the_request_and_replays_from_it() {
-        let dir = std::env::temp_dir().join(format!(
-            "persons-mock-router-entries-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
+        let dir = temp_data_dir("entries");
         let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
             app.whop_at("").add_account_key("biz_1", "secret_key_1");
             Ok(())
@@ -523,12 +523,7 @@ mod tests {
         assert_eq!(created.status, 200);
         let event_id = created.json_body()["id"].as_str().unwrap().to_owned();
 
-        let log = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
-            .unwrap();
-        let bytes = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+        let bytes = log_text(&dir);
         assert!(
             bytes.contains(r#""kind":"entry","vendor":"whop","tenant":"biz_1""#),
             "{bytes}"
@@ -537,19 +532,13 @@ mod tests {
             bytes.contains(&event_id) && bytes.contains("wuid_logged"),
             "{bytes}"
         );
-        for leaked in ["secret_key_1", "authorization", "trace-header-value"] {
-            assert!(
-                !bytes.contains(leaked),
-                "`{leaked}` reached the log: {bytes}"
-            );
-        }
+        assert_not_logged(
+            &bytes,
+            &["secret_key_1", "authorization", "trace-header-value"],
+        );
 
         drop(app);
-        let mut restarted = App::new(Clock::frozen_at(1_769_900_000));
-        let restored = restarted
-            .open_data_dir(&dir, DurableOptions::default())
-            .unwrap();
-        assert_eq!(restored.records, 1);
+        let restarted = restarted_with_one_record(&dir);
         let person = ApiRequest::new("GET", "/whop/api/v1/people/wuid_logged?from=0")
             .with_header("authorization", "Bearer secret_key_1");
         let person = restarted.handle(&person);
@@ -562,6 +551,98 @@ mod tests {
         assert_eq!(
             person.json_body()["data"]["last_seen_at"],
             1_769_860_800,
+            "the entry keeps the time it was applied at"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A fresh data directory for a test.
+    fn temp_data_dir(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!(
+            "persons-mock-router-{name}-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ))
+    }
+
+    /// Asserts that none of `secrets` reached the log text `bytes`.
+    fn assert_not_logged(bytes: &str, secrets: &[&str]) {
+        for leaked in secrets {
+            assert!(
+                !bytes.contains(leaked),
+                "`{leaked}` reached the log: {bytes}"
+            );
+        }
+    }
+
+    /// An app restarted (later) from `dir`, which held one logged write.
+    fn restarted_with_one_record(dir: &Path) -> App {
+        let mut restarted = App::new(Clock::frozen_at(1_769_900_000));
+        let restored = restarted
+            .open_data_dir(dir, DurableOptions::default())
+            .unwrap();
+        assert_eq!(restored.records, 1);
+        restarted
+    }
+
+    /// The text of the write-ahead log in `dir`.
+    fn log_text(dir: &Path) -> String {
+        let log = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
+            .unwrap();
+        String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned()
+    }
+
+    #[test]
+    fn a_durable_pipedrive_write_logs_its_entry_not_the_request_and_replays_from_it() {
+        let dir = temp_data_dir("pipedrive-entries");
+        let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
+            let pipedrive = app.pipedrive_at("");
+            let admin = pipedrive.add_user(1, "Ann", "ann@x.test", true);
+            pipedrive.add_api_token(1, admin, Some("secret_pipedrive_token"));
+            Ok(())
+        }));
+        app.open_data_dir(&dir, DurableOptions::default()).unwrap();
+        app.seed().unwrap();
+        let request = ApiRequest::new("POST", "/pipedrive/api/v2/persons")
+            .with_header("x-api-token", "secret_pipedrive_token")
+            .with_header("x-trace", "trace-header-value")
+            .with_header("content-type", "application/json")
+            .with_body(r#"{"name":"Ada Logged","emails":[{"value":"ada@x.test"}]}"#);
+        let created = app.handle(&request);
+        assert_eq!(created.status, 200, "{:?}", created.json_body());
+        let id = created.json_body()["data"]["id"].as_u64().unwrap();
+
+        let bytes = log_text(&dir);
+        assert!(
+            bytes.contains(r#""kind":"entry","vendor":"pipedrive","tenant":1"#),
+            "{bytes}"
+        );
+        assert!(
+            bytes.contains(r#"{"person":{"id":"#) && bytes.contains("Ada Logged"),
+            "{bytes}"
+        );
+        assert_not_logged(
+            &bytes,
+            &[
+                "secret_pipedrive_token",
+                "x-api-token",
+                "trace-header-value",
+            ],
+        );
+
+        drop(app);
+        let restarted = restarted_with_one_record(&dir);
+        let person = ApiRequest::new("GET", &format!("/pipedrive/v1/persons/{id}"))
+            .with_header("x-api-token", "secret_pipedrive_token");
+        let person = restarted.handle(&person);
+        assert_eq!(person.status, 200, "{:?}", person.json_body());
+        assert_eq!(person.json_body()["data"]["name"], "Ada Logged");
+        assert_eq!(
+            person.json_body()["data"]["add_time"],
+            "2026-01-31 12:00:00",
             "the entry keeps the time it was applied at"
         );
         std::fs::remove_dir_all(dir).unwrap();

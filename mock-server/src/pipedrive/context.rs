@@ -5,12 +5,14 @@
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::company::Company;
 use super::error::PipedriveError;
 use super::keys::{Credential, Presented};
+use super::log::Entry;
 use super::model::{Id, Person, User};
 use super::params::Version;
 use super::state::PipedriveState;
+use super::tenant::Company;
+use crate::Timestamp;
 use crate::clock::Clock;
 use crate::http::ApiRequest;
 use crate::vendor_handle::{read_lock, write_lock};
@@ -90,6 +92,7 @@ impl Context<'_> {
         Ok(CompanyWrite {
             guard,
             id: self.caller.company,
+            now: self.clock.timestamp(),
         })
     }
 
@@ -117,22 +120,26 @@ fn checked<T>(company: Option<T>) -> T {
     company.unwrap_or_else(|| unreachable!("checked when the lock was taken"))
 }
 
-/// A write lock on the state, showing one company.
+/// A write lock on the state, showing one company and writing to it.
 pub struct CompanyWrite<'a> {
     guard: RwLockWriteGuard<'a, PipedriveState>,
     id: Id,
+    now: Timestamp,
+}
+
+impl CompanyWrite<'_> {
+    /// Applies `entry` to the company at the request's time, through the state's one write
+    /// path ([`PipedriveState::apply`]); answers the id it returns, or the refusal as
+    /// Pipedrive words it.
+    pub fn apply(&mut self, entry: Entry) -> Result<Id, PipedriveError> {
+        Ok(self.guard.apply(self.id, entry, self.now)?)
+    }
 }
 
 impl std::ops::Deref for CompanyWrite<'_> {
     type Target = Company;
     fn deref(&self) -> &Company {
         checked(self.guard.company(self.id))
-    }
-}
-
-impl std::ops::DerefMut for CompanyWrite<'_> {
-    fn deref_mut(&mut self) -> &mut Company {
-        checked(self.guard.company_mut(self.id))
     }
 }
 

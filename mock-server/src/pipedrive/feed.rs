@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::company::{Company, linked};
 use super::context::{CONTACTS_READ, Context, RECENTS_READ, visible_person};
 use super::error::PipedriveError;
 use super::model::{
@@ -22,6 +21,7 @@ use super::render::Cursored;
 use super::render_v1::{
     ActivityJson, DealJson, FileJson, FullBody, MailItemJson, NoteJson, Paged, RelatedObjects,
 };
+use super::tenant::{Company, linked};
 use super::time;
 use crate::http::ApiResponse;
 

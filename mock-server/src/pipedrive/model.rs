@@ -39,15 +39,23 @@ pub struct Organization {
     pub people_count: u64,
 }
 
-/// One e-mail address or phone number of a person.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One e-mail address or phone number of a person (in a log entry, `{value, primary,
+/// label}` with the last two optional).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactEntry {
     /// The address or number.
     pub value: String,
-    /// Whether it is the primary one.
+    /// Whether it is the primary one (the first entry is, when none is marked).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub primary: bool,
     /// `work`, `home`, `mobile`, `other`, or empty when none was given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// A person: what was written plus the counters derived from related records.
@@ -127,7 +135,7 @@ pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
         .map(|entry| entry.value.as_str())
 }
 
-/// A deal's status (`open`, `won`, `lost` in seeds, as in the API).
+/// A deal's status (`open`, `won`, `lost` in log entries, as in the API).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DealStatus {

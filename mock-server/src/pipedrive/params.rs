@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::company::Company;
 use super::error::PipedriveError;
 use super::model::{ContactEntry, Id};
 use super::render::Pagination;
 use super::render_v2::{INCLUDE_FIELDS, PersonShape};
+use super::tenant::Company;
 use crate::http::ApiRequest;
 
 /// Default page size of every list.

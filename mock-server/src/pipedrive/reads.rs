@@ -4,13 +4,13 @@
 //! [`super::feed`]. Each handler checks the caller's scope, then reads the caller's company
 //! under a read lock and renders with its version's renderer.
 
-use super::company::Company;
 use super::context::Caller;
 use super::error::PipedriveError;
 use super::model::Person;
 use super::params::{self, Version};
 use super::render::{SearchItemJson, SearchOrgJson, SearchOwnerJson, SearchPersonJson};
 use super::search::{self, SearchField};
+use super::tenant::Company;
 use crate::http::{ApiRequest, ApiResponse};
 
 /// What a handler answers: a response, or the error to answer instead.
@@ -140,7 +140,6 @@ fn hit(
 
 /// API v1 (`/v1` and `/api/v1`).
 pub mod v1 {
-    use super::super::company::linked;
     use super::super::context::{
         ACTIVITIES_READ, CONTACTS_READ, Context, DEALS_READ, FIELDS_READ, MAIL_READ, SEARCH_READ,
         readable_person, visible_person,
@@ -154,6 +153,7 @@ pub mod v1 {
         FileJson, FollowerJson, FullBody, MailItemJson, Paged, PersonFieldJson, PersonJson,
         RelatedObjects,
     };
+    use super::super::tenant::linked;
     use super::super::time;
     use super::Answer;
     use crate::http::ApiResponse;
@@ -878,14 +878,15 @@ mod tests {
 
     use serde_json::Value;
 
-    use super::super::company::PersonPatch;
     use super::super::context::{Caller, Context};
     use super::super::keys::Credential;
+    use super::super::log::{Entry, FollowerEntry, PersonDeleteEntry, PersonEntry, UserEntry};
     use super::super::model::Id;
     use super::super::params::Cursor;
     use super::super::state::PipedriveState;
     use super::v1;
     use super::v2::list_persons_with;
+    use crate::Timestamp;
     use crate::clock::Clock;
     use crate::http::ApiRequest;
 
@@ -896,32 +897,57 @@ mod tests {
     /// only their owner, an admin or a follower sees; answers the state and the users.
     fn company() -> (RwLock<PipedriveState>, Vec<Id>) {
         let mut state = PipedriveState::default();
+        let mut apply = |entry: Entry, at: i64| {
+            state
+                .apply(COMPANY, entry, Timestamp::from_unix_seconds(at))
+                .unwrap()
+        };
         let users: Vec<Id> = [("Admin", true), ("Seller", false), ("Other", false)]
             .iter()
-            .map(|(name, admin)| state.add_user(COMPANY, name, &format!("{name}@x.test"), *admin))
+            .map(|(name, is_admin)| {
+                let user = UserEntry {
+                    id: None,
+                    name: (*name).to_owned(),
+                    email: format!("{name}@x.test"),
+                    is_admin: *is_admin,
+                };
+                apply(Entry::User(user), START)
+            })
             .collect();
-        let company = state.company_mut(COMPANY).unwrap();
         let mut ids = Vec::new();
         for at in 0..60_u64 {
             let owner = users[usize::try_from(at % 3).unwrap()];
-            let patch = PersonPatch {
+            let person = PersonEntry {
+                id: Some(3 * at + 2 + at % 2),
                 name: Some(format!(
                     "{} Person {at}",
                     ["Ann", "Bob", "Cy"][usize::try_from(at % 3).unwrap()]
                 )),
                 owner_id: Some(owner),
                 visible_to: Some(if at % 4 == 1 { 1 } else { 3 }),
-                ..PersonPatch::default()
+                actor_user_id: Some(owner),
+                ..PersonEntry::default()
             };
-            let wanted = 3 * at + 2 + at % 2;
             let now = START + i64::try_from(at * 7 % 11).unwrap();
-            ids.push(company.insert_person(wanted, patch, owner, now).unwrap());
+            ids.push(apply(Entry::Person(person), now));
         }
         let deleted: Vec<Id> = ids.iter().copied().filter(|id| id % 5 == 0).collect();
-        assert!(!company.delete_persons(&deleted, START + 20).is_empty());
+        apply(
+            Entry::PersonDelete(PersonDeleteEntry {
+                ids: deleted.clone(),
+                time: None,
+            }),
+            START + 20,
+        );
         for id in ids.iter().copied().filter(|id| id % 7 == 3) {
-            if company.active_person(id).is_ok() {
-                company.follow(id, users[2], users[0], START + 30).unwrap();
+            if !deleted.contains(&id) {
+                let follow = FollowerEntry {
+                    person_id: id,
+                    user_id: users[2],
+                    actor_user_id: Some(users[0]),
+                    time: None,
+                };
+                apply(Entry::Follower(follow), START + 30);
             }
         }
         (RwLock::new(state), users)

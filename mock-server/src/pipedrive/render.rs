@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::company::Company;
 use super::model::{Id, Person, Picture};
+use super::tenant::Company;
 
 /// `{success: true, data}`.
 #[derive(Serialize)]

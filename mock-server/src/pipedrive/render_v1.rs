@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::company::Company;
 use super::error::PipedriveError;
 use super::fields::{FieldDef, FieldOption};
 use super::model::{
@@ -14,6 +13,7 @@ use super::model::{
     Picture, User,
 };
 use super::render::{DataBody, Pagination, PictureUrls, cc_email};
+use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
 

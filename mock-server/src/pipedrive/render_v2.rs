@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::company::Company;
 use super::error::PipedriveError;
 use super::fields::FieldOption;
 use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
 use super::render::{Cursored, DataBody, PictureUrls, cc_email};
+use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
 

@@ -1,25 +1,33 @@
 //! The write handlers of both API versions: persons (create, update, delete, merge, pictures,
 //! followers), deals (and their participants), activities, notes and person fields. Each
-//! checks the caller's scope, reads the body with its version's typing, writes to the
-//! caller's company under the write lock, and answers with its version's rendering.
+//! checks the caller's scope, reads the body with its version's typing into a log
+//! [`Entry`], applies it to the caller's company under the write lock (the company checks and
+//! completes it), and answers with its version's rendering.
+
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::company::{Company, PersonPatch};
 use super::context::{
     ACTIVITIES_FULL, CONTACTS_FULL, Context, DEALS_FULL, FIELDS_FULL, visible_person,
 };
 use super::error::PipedriveError;
-use super::fields::{FieldDef, FieldOption, FieldType, hex_key};
+use super::fields::FieldType;
+use super::log::{
+    ActivityEntry, ActivityParticipant, CustomValues, DealEntry, DeleteEntry, Entry, FieldEntry,
+    FollowerEntry, MergeEntry, NoteEntry, ParticipantEntry, PersonDeleteEntry, PersonEntry,
+    PictureDeleteEntry, PictureEntry,
+};
 use super::model::{DealStatus, Id};
 use super::params::{self, Body, Version};
-use super::related::{ActivityPatch, DealPatch, NotePatch};
 use super::render::{DataBody, IdJson};
 use super::render_v1::{
     self, FollowerJson, IdsJson, MergedPersonJson, ParticipantJson, PersonFieldJson, PictureJson,
 };
 use super::render_v2::{self, UserIdJson};
+use super::tenant::Company;
 use super::{picture, time};
+use crate::Timestamp;
 use crate::http::ApiResponse;
 
 /// What a handler answers: a response, or the error to answer instead.
@@ -30,8 +38,11 @@ pub fn add_person(cx: &Context<'_>, version: Version) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
     let body = Body::parse(cx.request, version)?;
     let mut company = cx.write()?;
-    let patch = person_patch(&company, &body)?;
-    let id = company.create_person(patch, cx.caller.user.id, cx.now())?;
+    let entry = PersonEntry {
+        actor_user_id: Some(cx.caller.user.id),
+        ..person_entry(&company, &body)?
+    };
+    let id = company.apply(Entry::Person(entry))?;
     person_answer(cx, version, &company, id, 201)
 }
 
@@ -41,11 +52,13 @@ pub fn update_person(cx: &Context<'_>, version: Version, id: Id) -> Answer {
     let body = Body::parse(cx.request, version)?;
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
-    let patch = PersonPatch {
+    let entry = PersonEntry {
+        id: Some(id),
         add_time: None,
-        ..person_patch(&company, &body)?
+        actor_user_id: Some(cx.caller.user.id),
+        ..person_entry(&company, &body)?
     };
-    company.update_person(id, patch, cx.caller.user.id, cx.now())?;
+    company.apply(Entry::PersonUpdate(entry))?;
     person_answer(cx, version, &company, id, 200)
 }
 
@@ -71,7 +84,7 @@ fn person_answer(
 /// A person body in its version's keys and typing (v1: `email`, `phone`, `label` and custom
 /// fields at the root; v2: `emails`, `phones` and a `custom_fields` object), read in the
 /// order each version checks them.
-fn person_patch(company: &Company, body: &Body) -> Result<PersonPatch, PipedriveError> {
+fn person_entry(company: &Company, body: &Body) -> Result<PersonEntry, PipedriveError> {
     let version = body.version();
     let v1_labels = match version {
         Version::V1 => {
@@ -87,7 +100,7 @@ fn person_patch(company: &Company, body: &Body) -> Result<PersonPatch, Pipedrive
         Version::V1 => ("email", "phone"),
         Version::V2 => ("emails", "phones"),
     };
-    Ok(PersonPatch {
+    Ok(PersonEntry {
         name: body.string("name")?,
         owner_id: body.id("owner_id")?.flatten(),
         org_id: body.id("org_id")?,
@@ -98,10 +111,10 @@ fn person_patch(company: &Company, body: &Body) -> Result<PersonPatch, Pipedrive
             Version::V1 => v1_labels,
             Version::V2 => body.ids("label_ids")?,
         },
-        custom: match version {
+        custom_fields: CustomValues(match version {
             Version::V1 => custom_v1(company, body)?,
             Version::V2 => custom_v2(company, body)?,
-        },
+        }),
         add_time: body
             .string("add_time")?
             .map(|raw| match version {
@@ -112,7 +125,9 @@ fn person_patch(company: &Company, body: &Body) -> Result<PersonPatch, Pipedrive
                     PipedriveError::validation("add_time: Expected an RFC 3339 date-time")
                 }),
             })
-            .transpose()?,
+            .transpose()?
+            .map(Timestamp::from_unix_seconds),
+        ..PersonEntry::default()
     })
 }
 
@@ -169,7 +184,10 @@ pub fn delete_person(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
-    company.delete_persons(&[id], cx.now());
+    company.apply(Entry::PersonDelete(PersonDeleteEntry {
+        ids: vec![id],
+        time: None,
+    }))?;
     Ok(ApiResponse::json(200, &DataBody::new(IdJson { id })))
 }
 
@@ -188,11 +206,17 @@ pub fn delete_persons(cx: &Context<'_>) -> Answer {
         ));
     }
     let mut company = cx.write()?;
-    let visible: Vec<Id> = ids
+    let mut seen = BTreeSet::new();
+    let deleted: Vec<Id> = ids
         .into_iter()
-        .filter(|id| visible_person(&company, &cx.caller, *id).is_ok())
+        .filter(|id| seen.insert(*id) && visible_person(&company, &cx.caller, *id).is_ok())
         .collect();
-    let deleted = company.delete_persons(&visible, cx.now());
+    if !deleted.is_empty() {
+        company.apply(Entry::PersonDelete(PersonDeleteEntry {
+            ids: deleted.clone(),
+            time: None,
+        }))?;
+    }
     Ok(ApiResponse::json(
         200,
         &DataBody::new(IdsJson { id: deleted }),
@@ -209,7 +233,12 @@ pub fn merge(cx: &Context<'_>, id: Id) -> Answer {
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
     visible_person(&company, &cx.caller, into)?;
-    company.merge_persons(id, into, cx.caller.user.id, cx.now())?;
+    company.apply(Entry::PersonMerge(MergeEntry {
+        id,
+        merge_with_id: into,
+        actor_user_id: Some(cx.caller.user.id),
+        time: None,
+    }))?;
     let survivor = company.active_person(into)?;
     Ok(ApiResponse::json(
         200,
@@ -227,7 +256,13 @@ pub fn add_follower(cx: &Context<'_>, version: Version, id: Id) -> Answer {
     })?;
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
-    let follower = company.follow(id, user, cx.caller.user.id, cx.now())?;
+    company.apply(Entry::Follower(follower_entry(cx, id, user)))?;
+    let follower = company
+        .followers
+        .get(&id)
+        .and_then(|followers| followers.get(&user))
+        .copied()
+        .ok_or_else(|| PipedriveError::not_found("Follower not found"))?;
     Ok(match version {
         Version::V1 => ApiResponse::json(200, &DataBody::new(FollowerJson::of(id, &follower))),
         Version::V2 => {
@@ -247,7 +282,7 @@ pub fn delete_follower_v1(cx: &Context<'_>, id: Id, relation: Id) -> Answer {
         .and_then(|followers| followers.values().find(|follower| follower.id == relation))
         .map(|follower| follower.user_id)
         .ok_or_else(|| PipedriveError::not_found("Follower not found"))?;
-    company.unfollow(id, user, cx.caller.user.id, cx.now())?;
+    company.apply(Entry::FollowerDelete(follower_entry(cx, id, user)))?;
     Ok(ApiResponse::json(
         200,
         &DataBody::new(IdJson { id: relation }),
@@ -259,11 +294,21 @@ pub fn delete_follower_v2(cx: &Context<'_>, id: Id, user: Id) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
-    company.unfollow(id, user, cx.caller.user.id, cx.now())?;
+    company.apply(Entry::FollowerDelete(follower_entry(cx, id, user)))?;
     Ok(ApiResponse::json(
         200,
         &DataBody::new(UserIdJson { user_id: user }),
     ))
+}
+
+/// `user` following (or unfollowing) person `id`, the caller acting.
+fn follower_entry(cx: &Context<'_>, id: Id, user: Id) -> FollowerEntry {
+    FollowerEntry {
+        person_id: id,
+        user_id: user,
+        actor_user_id: Some(cx.caller.user.id),
+        time: None,
+    }
 }
 
 /// `POST /v1/persons/{id}/picture`: a checked upload becomes the person's picture.
@@ -272,13 +317,17 @@ pub fn upload_picture(cx: &Context<'_>, id: Id) -> Answer {
     let file_size = picture::uploaded_size(cx.request)?;
     let mut company = cx.write()?;
     visible_person(&company, &cx.caller, id)?;
-    let picture = super::model::Picture {
-        id: company.next_id("picture"),
-        added_by_user_id: cx.caller.user.id,
+    company.apply(Entry::Picture(PictureEntry {
+        person_id: id,
+        id: None,
+        added_by_user_id: Some(cx.caller.user.id),
         file_size,
-        add_time: cx.now(),
-    };
-    company.set_picture(id, Some(picture), cx.now())?;
+        time: None,
+    }))?;
+    let picture = company
+        .active_person(id)?
+        .picture
+        .ok_or_else(|| PipedriveError::not_found("Picture not found"))?;
     Ok(ApiResponse::json(
         200,
         &DataBody::new(PictureJson::of(&company, id, &picture, false)),
@@ -293,7 +342,10 @@ pub fn delete_picture(cx: &Context<'_>, id: Id) -> Answer {
     let picture = person
         .picture
         .ok_or_else(|| PipedriveError::not_found("Picture not found"))?;
-    company.set_picture(id, None, cx.now())?;
+    company.apply(Entry::PictureDelete(PictureDeleteEntry {
+        person_id: id,
+        time: None,
+    }))?;
     Ok(ApiResponse::json(
         200,
         &DataBody::new(IdJson { id: picture.id }),
@@ -303,25 +355,30 @@ pub fn delete_picture(cx: &Context<'_>, id: Id) -> Answer {
 /// `POST /deals`: 201 in v1, 200 in v2.
 pub fn add_deal(cx: &Context<'_>, version: Version) -> Answer {
     cx.caller.require(DEALS_FULL)?;
-    let patch = deal_patch(&Body::parse(cx.request, version)?)?;
+    let mut entry = deal_entry(&Body::parse(cx.request, version)?)?;
+    entry.owner_id.get_or_insert(cx.caller.user.id);
     let mut company = cx.write()?;
-    let id = company.create_deal(patch, cx.caller.user.id, cx.now())?;
+    let id = company.apply(Entry::Deal(entry))?;
     deal_answer(&company, version, id, 201)
 }
 
 /// `PUT /deals/{id}` (v1), `PATCH /deals/{id}` (v2): a live deal.
 pub fn update_deal(cx: &Context<'_>, version: Version, id: Id) -> Answer {
     cx.caller.require(DEALS_FULL)?;
-    let patch = deal_patch(&Body::parse(cx.request, version)?)?;
+    let entry = DealEntry {
+        id: Some(id),
+        ..deal_entry(&Body::parse(cx.request, version)?)?
+    };
     let mut company = cx.write()?;
-    company.update_deal(id, patch, cx.now())?;
+    company.apply(Entry::DealUpdate(entry))?;
     deal_answer(&company, version, id, 200)
 }
 
 /// `DELETE /deals/{id}` of both versions: a live deal.
 pub fn delete_deal(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(DEALS_FULL)?;
-    cx.write()?.delete_deal(id, cx.now())?;
+    cx.write()?
+        .apply(Entry::DealDelete(DeleteEntry { id, time: None }))?;
     Ok(ApiResponse::json(200, &DataBody::new(IdJson { id })))
 }
 
@@ -334,7 +391,7 @@ fn deal_answer(company: &Company, version: Version, id: Id, status: u16) -> Answ
 }
 
 /// A v1 or v2 deal body (the owner is v1's `user_id`, v2's `owner_id`).
-fn deal_patch(body: &Body) -> Result<DealPatch, PipedriveError> {
+fn deal_entry(body: &Body) -> Result<DealEntry, PipedriveError> {
     let status = body
         .string("status")?
         .map(|raw| {
@@ -342,7 +399,7 @@ fn deal_patch(body: &Body) -> Result<DealPatch, PipedriveError> {
                 .ok_or_else(|| body.version().invalid("status", "open, won or lost"))
         })
         .transpose()?;
-    Ok(DealPatch {
+    Ok(DealEntry {
         title: body.string("title")?,
         value: body.number("value")?,
         currency: body.string("currency")?,
@@ -352,6 +409,7 @@ fn deal_patch(body: &Body) -> Result<DealPatch, PipedriveError> {
         status,
         lost_reason: body.string("lost_reason")?,
         visible_to: body.visibility()?,
+        ..DealEntry::default()
     })
 }
 
@@ -372,7 +430,12 @@ pub fn add_participant(cx: &Context<'_>, id: Id) -> Answer {
         .flatten()
         .ok_or_else(|| PipedriveError::bad_request("person_id must be given."))?;
     let mut company = cx.write()?;
-    let relation = company.add_deal_participant(id, person, cx.now())?;
+    let relation = company.apply(Entry::DealParticipant(ParticipantEntry {
+        deal_id: id,
+        person_id: person,
+        id: None,
+        time: None,
+    }))?;
     let json = ParticipantJson {
         id: relation,
         person_id: person,
@@ -386,25 +449,30 @@ pub fn add_participant(cx: &Context<'_>, id: Id) -> Answer {
 /// `POST /activities`: 201 in v1, 200 in v2.
 pub fn add_activity(cx: &Context<'_>, version: Version) -> Answer {
     cx.caller.require(ACTIVITIES_FULL)?;
-    let patch = activity_patch(&Body::parse(cx.request, version)?)?;
+    let mut entry = activity_entry(&Body::parse(cx.request, version)?)?;
+    entry.owner_id.get_or_insert(cx.caller.user.id);
     let mut company = cx.write()?;
-    let id = company.create_activity(patch, cx.caller.user.id, cx.now())?;
+    let id = company.apply(Entry::Activity(entry))?;
     activity_answer(&company, version, id, 201)
 }
 
 /// `PUT /activities/{id}` (v1), `PATCH /activities/{id}` (v2): a live activity.
 pub fn update_activity(cx: &Context<'_>, version: Version, id: Id) -> Answer {
     cx.caller.require(ACTIVITIES_FULL)?;
-    let patch = activity_patch(&Body::parse(cx.request, version)?)?;
+    let entry = ActivityEntry {
+        id: Some(id),
+        ..activity_entry(&Body::parse(cx.request, version)?)?
+    };
     let mut company = cx.write()?;
-    company.update_activity(id, patch, cx.now())?;
+    company.apply(Entry::ActivityUpdate(entry))?;
     activity_answer(&company, version, id, 200)
 }
 
 /// `DELETE /activities/{id}` of both versions: a live activity.
 pub fn delete_activity(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(ACTIVITIES_FULL)?;
-    cx.write()?.delete_activity(id, cx.now())?;
+    cx.write()?
+        .apply(Entry::ActivityDelete(DeleteEntry { id, time: None }))?;
     Ok(ApiResponse::json(200, &DataBody::new(IdJson { id })))
 }
 
@@ -417,7 +485,7 @@ fn activity_answer(company: &Company, version: Version, id: Id, status: u16) -> 
 }
 
 /// A v1 or v2 activity body (participants' flag is v1's `primary_flag`, v2's `primary`).
-fn activity_patch(body: &Body) -> Result<ActivityPatch, PipedriveError> {
+fn activity_entry(body: &Body) -> Result<ActivityEntry, PipedriveError> {
     let participants = match body.map().get("participants") {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => {
@@ -428,10 +496,10 @@ fn activity_patch(body: &Body) -> Result<ActivityPatch, PipedriveError> {
             let parsed = items
                 .iter()
                 .map(|item| {
-                    Some((
-                        item.get("person_id")?.as_u64()?,
-                        item.get(flag).and_then(Value::as_bool).unwrap_or(false),
-                    ))
+                    Some(ActivityParticipant {
+                        person_id: item.get("person_id")?.as_u64()?,
+                        primary: item.get(flag).and_then(Value::as_bool).unwrap_or(false),
+                    })
                 })
                 .collect::<Option<Vec<_>>>();
             Some(parsed.ok_or_else(|| {
@@ -441,7 +509,7 @@ fn activity_patch(body: &Body) -> Result<ActivityPatch, PipedriveError> {
         }
         Some(_) => return Err(body.version().invalid("participants", "array")),
     };
-    Ok(ActivityPatch {
+    Ok(ActivityEntry {
         subject: body.string("subject")?,
         kind: body.string("type")?,
         owner_id: body.id(owner_key(body))?.flatten(),
@@ -454,40 +522,50 @@ fn activity_patch(body: &Body) -> Result<ActivityPatch, PipedriveError> {
         duration: body.string("duration")?,
         done: body.boolean("done")?,
         note: body.string("note")?,
+        ..ActivityEntry::default()
     })
 }
 
 /// `POST /v1/notes`.
 pub fn add_note(cx: &Context<'_>) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
-    let patch = note_patch(&Body::parse(cx.request, Version::V1)?)?;
+    let entry = NoteEntry {
+        user_id: Some(cx.caller.user.id),
+        ..note_entry(&Body::parse(cx.request, Version::V1)?)?
+    };
     let mut company = cx.write()?;
-    let id = company.create_note(patch, cx.caller.user.id, cx.now())?;
+    let id = company.apply(Entry::Note(entry))?;
     render_v1::note_response(&company, id)
 }
 
 /// `PUT /v1/notes/{id}`: a live note.
 pub fn update_note(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
-    let patch = note_patch(&Body::parse(cx.request, Version::V1)?)?;
+    let entry = NoteEntry {
+        id: Some(id),
+        ..note_entry(&Body::parse(cx.request, Version::V1)?)?
+    };
     let mut company = cx.write()?;
-    company.update_note(id, patch, cx.now())?;
+    company.apply(Entry::NoteUpdate(entry))?;
     render_v1::note_response(&company, id)
 }
 
 /// `DELETE /v1/notes/{id}`: answers `data: true`.
 pub fn delete_note(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(CONTACTS_FULL)?;
-    cx.write()?.delete_note(id, cx.now())?;
+    cx.write()?
+        .apply(Entry::NoteDelete(DeleteEntry { id, time: None }))?;
     Ok(ApiResponse::json(200, &DataBody::new(true)))
 }
 
-fn note_patch(body: &Body) -> Result<NotePatch, PipedriveError> {
-    Ok(NotePatch {
+/// A v1 note body.
+fn note_entry(body: &Body) -> Result<NoteEntry, PipedriveError> {
+    Ok(NoteEntry {
         content: body.string("content")?,
         person_id: body.id("person_id")?.flatten(),
         deal_id: body.id("deal_id")?.flatten(),
         org_id: body.id("org_id")?.flatten(),
+        ..NoteEntry::default()
     })
 }
 
@@ -523,27 +601,17 @@ pub fn add_person_field(cx: &Context<'_>) -> Answer {
             "Options must be given for enum and set fields.",
         ));
     }
+    let entry = FieldEntry::new(name, field_type, labels);
     let mut company = cx.write()?;
-    let id = company.next_id("field");
-    let options = labels
-        .into_iter()
-        .map(|label| FieldOption {
-            id: company.next_id("option"),
-            label,
-        })
-        .collect();
-    let field = FieldDef {
-        id,
-        key: hex_key(&format!("company {} person field {id}", company.id)),
-        name,
-        field_type,
-        options: if needs_options { options } else { Vec::new() },
-        add_time: cx.now(),
-    };
-    let field = company.add_field(field);
+    let id = company.apply(Entry::PersonField(entry))?;
     let order = render_v1::BUILT_IN_FIELDS.len() + company.fields.len();
+    let field = company
+        .fields
+        .iter()
+        .find(|field| field.id == id)
+        .ok_or_else(PipedriveError::internal)?;
     Ok(ApiResponse::json(
         200,
-        &DataBody::new(PersonFieldJson::of(&field, order)),
+        &DataBody::new(PersonFieldJson::of(field, order)),
     ))
 }
