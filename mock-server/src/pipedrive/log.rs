@@ -21,6 +21,44 @@ use super::fields::FieldType;
 use super::model::{ContactEntry, DealStatus, Id};
 use crate::Timestamp;
 
+/// A company's log: its entries in the order they were applied, kept in chunks of at most
+/// [`Log::CHUNK`] entries, so that a long log neither holds up to as much again in spare
+/// capacity nor copies itself whole as it grows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Log {
+    chunks: Vec<Vec<Entry>>,
+}
+
+impl Log {
+    /// The most entries one chunk holds (a power of two: a full chunk has no spare room).
+    pub const CHUNK: usize = 4096;
+
+    /// Appends `entry`.
+    pub fn push(&mut self, entry: Entry) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(entry),
+            _ => self.chunks.push(vec![entry]),
+        }
+    }
+
+    /// How many entries it holds.
+    pub fn len(&self) -> usize {
+        self.chunks
+            .last()
+            .map_or(0, |last| (self.chunks.len() - 1) * Self::CHUNK + last.len())
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// Every entry, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.chunks.iter().flatten()
+    }
+}
+
 /// One write of a Pipedrive company, in the order it was made.
 ///
 /// In a seed, each entry is a map with one key, its kind: `- person: {name: Ada}`.

@@ -36,7 +36,7 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_person(&mut self, entry: &PersonEntry) {
+    pub(super) fn project_person(&mut self, entry: PersonEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
         self.ids.observe("person", id);
@@ -85,14 +85,15 @@ impl Company {
     }
 
     /// Writes the update and records each changed field in the changelog.
-    pub(super) fn project_person_update(&mut self, entry: &PersonEntry) {
+    pub(super) fn project_person_update(&mut self, entry: PersonEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
+        let actor = entry.actor_user_id.unwrap_or_default();
         let Some(before) = self.persons.get(&id).cloned() else {
             return;
         };
         self.apply_patch(id, entry, now);
-        self.record_changes(&before, entry.actor_user_id.unwrap_or_default(), now);
+        self.record_changes(&before, actor, now);
     }
 
     /// `person_delete`: at least one person, each active and listed once.
@@ -152,7 +153,7 @@ impl Company {
         self.move_related(from, into, now);
         let patch = fill_gaps(&survivor, &merged);
         self.retire(from, now);
-        self.apply_patch(into, &patch, now);
+        self.apply_patch(into, patch, now);
         self.record_changes(&survivor, merge.actor_user_id.unwrap_or_default(), now);
     }
 
@@ -399,12 +400,12 @@ impl Company {
     }
 
     /// Writes a checked entry's fields into person `id` and refreshes what depends on them.
-    fn apply_patch(&mut self, id: Id, patch: &PersonEntry, now: i64) {
+    fn apply_patch(&mut self, id: Id, patch: PersonEntry, now: i64) {
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
         let old_org = person.org_id;
-        if let Some(name) = &patch.name {
+        if let Some(name) = patch.name {
             person.name = name.trim().to_owned();
         }
         if let Some(owner) = patch.owner_id {
@@ -413,22 +414,22 @@ impl Company {
         if let Some(org) = patch.org_id {
             person.org_id = org;
         }
-        if let Some(emails) = &patch.emails {
+        if let Some(emails) = patch.emails {
             person.emails = with_primary(emails);
         }
-        if let Some(phones) = &patch.phones {
+        if let Some(phones) = patch.phones {
             person.phones = with_primary(phones);
         }
         if let Some(visible_to) = patch.visible_to {
             person.visible_to = visible_to;
         }
-        if let Some(labels) = &patch.label_ids {
-            person.label_ids.clone_from(labels);
+        if let Some(labels) = patch.label_ids {
+            person.label_ids = labels;
         }
-        for (key, value) in &patch.custom_fields.0 {
+        for (key, value) in patch.custom_fields.0 {
             match value {
-                Some(value) => person.custom.insert(key.clone(), value.clone()),
-                None => person.custom.remove(key),
+                Some(value) => person.custom.insert(key, value),
+                None => person.custom.remove(&key),
             };
         }
         person.update_time = now;
@@ -638,11 +639,10 @@ fn value_text(value: &serde_json::Value) -> Option<String> {
 
 /// Contact entries with empty values dropped and exactly one primary (the first marked one,
 /// else the first entry).
-fn with_primary(entries: &[ContactEntry]) -> Vec<ContactEntry> {
+fn with_primary(entries: Vec<ContactEntry>) -> Vec<ContactEntry> {
     let mut entries: Vec<ContactEntry> = entries
-        .iter()
+        .into_iter()
         .filter(|entry| !entry.value.trim().is_empty())
-        .cloned()
         .collect();
     let primary = entries.iter().position(|entry| entry.primary).unwrap_or(0);
     for (at, entry) in entries.iter_mut().enumerate() {

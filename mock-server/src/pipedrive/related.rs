@@ -31,7 +31,7 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_deal(&mut self, entry: &DealEntry) {
+    pub(super) fn project_deal(&mut self, entry: DealEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
         let mut deal = Deal {
@@ -73,7 +73,7 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_deal_update(&mut self, entry: &DealEntry) {
+    pub(super) fn project_deal_update(&mut self, entry: DealEntry) {
         let now = seconds(entry.time);
         self.rewrite_deal(entry.id.unwrap_or_default(), |deal| {
             patch_deal(deal, entry, now);
@@ -179,14 +179,13 @@ impl Company {
 
     /// A new activity: of type `call` and due on the day of the write unless the entry says
     /// otherwise, its subject the capitalised type.
-    pub(super) fn project_activity(&mut self, entry: &ActivityEntry) {
+    pub(super) fn project_activity(&mut self, entry: ActivityEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
-        let kind = entry.kind.clone().unwrap_or_else(|| "call".into());
         let mut activity = Activity {
             id,
-            subject: capitalised(&kind),
-            kind,
+            subject: capitalised(entry.kind.as_deref().unwrap_or("call")),
+            kind: "call".into(),
             owner_id: 0,
             person_id: None,
             deal_id: None,
@@ -220,7 +219,7 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_activity_update(&mut self, entry: &ActivityEntry) {
+    pub(super) fn project_activity_update(&mut self, entry: ActivityEntry) {
         let now = seconds(entry.time);
         self.rewrite_activity(entry.id.unwrap_or_default(), |activity| {
             patch_activity(activity, entry, now);
@@ -309,12 +308,12 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_note(&mut self, entry: &NoteEntry) {
+    pub(super) fn project_note(&mut self, entry: NoteEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
         let note = Note {
             id,
-            content: entry.content.clone().unwrap_or_default(),
+            content: entry.content.unwrap_or_default(),
             user_id: entry.user_id.unwrap_or_default(),
             person_id: entry.person_id,
             deal_id: entry.deal_id,
@@ -324,8 +323,8 @@ impl Company {
             delete_time: None,
         };
         self.ids.observe("note", id);
-        self.notes.insert(id, note.clone());
         self.count_note(&note, Sign::Add);
+        self.notes.insert(id, note);
     }
 
     /// `note_update`: the note is live, keeps content and an attachment; its author stays.
@@ -348,11 +347,11 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_note_update(&mut self, entry: &NoteEntry) {
+    pub(super) fn project_note_update(&mut self, entry: NoteEntry) {
         let now = seconds(entry.time);
         self.rewrite_note(entry.id.unwrap_or_default(), |note| {
-            if let Some(content) = &entry.content {
-                note.content.clone_from(content);
+            if let Some(content) = entry.content {
+                note.content = content;
             }
             for (slot, given) in [
                 (&mut note.person_id, entry.person_id),
@@ -391,8 +390,8 @@ impl Company {
         };
         self.count_note(&note, Sign::Remove);
         edit(&mut note);
-        self.notes.insert(id, note.clone());
         self.count_note(&note, Sign::Add);
+        self.notes.insert(id, note);
     }
 
     /// What a note entry writes, given the `content` and whether the note is `attached` as
@@ -452,9 +451,9 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_file(&mut self, entry: &FileEntry) {
+    pub(super) fn project_file(&mut self, entry: FileEntry) {
         let id = entry.id.unwrap_or_default();
-        let file_type = entry.file_type.clone().unwrap_or_else(|| {
+        let file_type = entry.file_type.unwrap_or_else(|| {
             entry
                 .file_name
                 .rsplit_once('.')
@@ -466,7 +465,7 @@ impl Company {
             user_id: entry.user_id.unwrap_or_default(),
             person_id: entry.person_id,
             deal_id: entry.deal_id,
-            file_name: entry.file_name.clone(),
+            file_name: entry.file_name,
             file_type,
             file_size: entry.file_size,
             add_time: seconds(entry.time),
@@ -490,7 +489,7 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_mail(&mut self, entry: &MailEntry) {
+    pub(super) fn project_mail(&mut self, entry: MailEntry) {
         let id = entry.id.unwrap_or_default();
         let thread_id = entry.mail_thread_id.unwrap_or_default();
         let add_time = seconds(entry.time);
@@ -498,13 +497,12 @@ impl Company {
             id,
             user_id: entry.user_id.unwrap_or_default(),
             thread_id,
-            from: entry.from.clone(),
-            to: entry.to.clone(),
-            subject: entry.subject.clone(),
             snippet: entry
                 .snippet
-                .clone()
                 .unwrap_or_else(|| entry.subject.chars().take(100).collect()),
+            from: entry.from,
+            to: entry.to,
+            subject: entry.subject,
             sent: entry.sent_flag,
             message_time: entry
                 .message_time
@@ -527,16 +525,16 @@ impl Company {
         Ok(id)
     }
 
-    pub(super) fn project_product(&mut self, entry: &ProductEntry) {
+    pub(super) fn project_product(&mut self, entry: ProductEntry) {
         let id = entry.id.unwrap_or_default();
         self.ids.observe("product", id);
         self.products.insert(
             id,
             Product {
                 id,
-                name: entry.name.clone(),
-                code: entry.code.clone(),
-                unit: entry.unit.clone(),
+                name: entry.name,
+                code: entry.code,
+                unit: entry.unit,
                 owner_id: entry.owner_id.unwrap_or_default(),
                 add_time: seconds(entry.time),
             },
@@ -594,9 +592,9 @@ impl Company {
 
 /// Writes a checked deal entry's fields into `deal`; a change of status stamps the time it
 /// was won or lost.
-fn patch_deal(deal: &mut Deal, entry: &DealEntry, now: i64) {
-    if let Some(title) = &entry.title {
-        deal.title.clone_from(title);
+fn patch_deal(deal: &mut Deal, entry: DealEntry, now: i64) {
+    if let Some(title) = entry.title {
+        deal.title = title;
     }
     if let Some(owner) = entry.owner_id {
         deal.owner_id = owner;
@@ -610,11 +608,11 @@ fn patch_deal(deal: &mut Deal, entry: &DealEntry, now: i64) {
     if let Some(value) = entry.value {
         deal.value = value;
     }
-    if let Some(currency) = &entry.currency {
-        deal.currency.clone_from(currency);
+    if let Some(currency) = entry.currency {
+        deal.currency = currency;
     }
-    if let Some(reason) = &entry.lost_reason {
-        deal.lost_reason = Some(reason.clone());
+    if let Some(reason) = entry.lost_reason {
+        deal.lost_reason = Some(reason);
     }
     if let Some(visible_to) = entry.visible_to {
         deal.visible_to = visible_to;
@@ -628,12 +626,12 @@ fn patch_deal(deal: &mut Deal, entry: &DealEntry, now: i64) {
 }
 
 /// Writes a checked activity entry's fields into `activity`; marking it done stamps the time.
-fn patch_activity(activity: &mut Activity, entry: &ActivityEntry, now: i64) {
-    if let Some(subject) = &entry.subject {
-        activity.subject.clone_from(subject);
+fn patch_activity(activity: &mut Activity, entry: ActivityEntry, now: i64) {
+    if let Some(subject) = entry.subject {
+        activity.subject = subject;
     }
-    if let Some(kind) = &entry.kind {
-        activity.kind.clone_from(kind);
+    if let Some(kind) = entry.kind {
+        activity.kind = kind;
     }
     if let Some(owner) = entry.owner_id {
         activity.owner_id = owner;
@@ -647,23 +645,23 @@ fn patch_activity(activity: &mut Activity, entry: &ActivityEntry, now: i64) {
     if let Some(org) = entry.org_id {
         activity.org_id = org;
     }
-    if let Some(participants) = &entry.participants {
+    if let Some(participants) = entry.participants {
         activity.participants = participants
-            .iter()
+            .into_iter()
             .map(|participant| (participant.person_id, participant.primary))
             .collect();
     }
-    if let Some(date) = &entry.due_date {
-        activity.due_date.clone_from(date);
+    if let Some(date) = entry.due_date {
+        activity.due_date = date;
     }
-    if let Some(due_time) = &entry.due_time {
-        activity.due_time.clone_from(due_time);
+    if let Some(due_time) = entry.due_time {
+        activity.due_time = due_time;
     }
-    if let Some(duration) = &entry.duration {
-        activity.duration.clone_from(duration);
+    if let Some(duration) = entry.duration {
+        activity.duration = duration;
     }
-    if let Some(note) = &entry.note {
-        activity.note = Some(note.clone());
+    if let Some(note) = entry.note {
+        activity.note = Some(note);
     }
     if let Some(done) = entry.done.filter(|done| *done != activity.done) {
         activity.done = done;

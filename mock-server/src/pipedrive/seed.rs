@@ -131,7 +131,7 @@ impl PipedriveState {
                 oauth_tokens.sort_by(|a, b| (a.user_id, &a.token).cmp(&(b.user_id, &b.token)));
                 CompanySeed {
                     id: Some(company.id),
-                    log: company.log().to_vec(),
+                    log: company.log().iter().cloned().collect(),
                     api_tokens,
                     oauth_tokens,
                 }

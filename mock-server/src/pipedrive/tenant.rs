@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::counters::Sign;
 use super::fields::{FieldDef, FieldOption, FieldType, hex_key, is_custom_key};
-use super::log::{Entry, FieldEntry, OrganizationEntry, UserEntry};
+use super::log::{Entry, FieldEntry, Log, OrganizationEntry, UserEntry};
 use super::model::{
     Activity, ContactEntry, Deal, DealProduct, FieldChange, File, Follower, FollowerChange, Id,
     MailMessage, Note, Organization, Person, Product, User,
@@ -134,7 +134,7 @@ pub struct Company {
     /// Company id.
     pub id: Id,
     /// Every write, in order.
-    log: Vec<Entry>,
+    log: Log,
     /// Users.
     pub users: BTreeMap<Id, User>,
     /// Organizations.
@@ -186,7 +186,7 @@ impl Company {
             .collect();
         Self {
             id,
-            log: Vec::new(),
+            log: Log::default(),
             users: BTreeMap::new(),
             orgs: BTreeMap::new(),
             persons: BTreeMap::new(),
@@ -211,7 +211,7 @@ impl Company {
     /// Applies one write: checks `entry` against the company and completes it (the record's
     /// id, `now` as its time when it has none, to the second, the company's first user as
     /// the acting user when it names none), hands the completed entry to `log`, then updates
-    /// every projection. Nothing changes when it is refused, by the checks or by `log`.
+    /// every projection (which take the entry's values; the log keeps an exact copy). Nothing changes when it is refused, by the checks or by `log`.
     /// Returns the id of the record the entry created or changed (the first person of a
     /// `person_delete`, the relation of a `follower` or `deal_participant`).
     ///
@@ -230,8 +230,9 @@ impl Company {
         }
         let id = self.check(&mut entry)?;
         log(&entry)?;
-        self.project(&entry);
-        self.log.push(entry);
+        let logged = entry.clone();
+        self.project(entry);
+        self.log.push(logged);
         Ok(id)
     }
 
@@ -267,38 +268,38 @@ impl Company {
     }
 
     /// Updates the projections with a checked, completed `entry`.
-    fn project(&mut self, entry: &Entry) {
+    fn project(&mut self, entry: Entry) {
         match entry {
             Entry::User(user) => self.project_user(user),
             Entry::Organization(org) => self.project_organization(org),
             Entry::PersonField(field) => self.project_field(field),
             Entry::Person(person) => self.project_person(person),
             Entry::PersonUpdate(person) => self.project_person_update(person),
-            Entry::PersonDelete(delete) => self.project_person_delete(delete),
-            Entry::PersonMerge(merge) => self.project_merge(merge),
-            Entry::Picture(picture) => self.project_picture(picture),
-            Entry::PictureDelete(delete) => self.project_picture_delete(delete),
-            Entry::Follower(follow) => self.project_follow(follow),
-            Entry::FollowerDelete(unfollow) => self.project_unfollow(unfollow),
+            Entry::PersonDelete(delete) => self.project_person_delete(&delete),
+            Entry::PersonMerge(merge) => self.project_merge(&merge),
+            Entry::Picture(picture) => self.project_picture(&picture),
+            Entry::PictureDelete(delete) => self.project_picture_delete(&delete),
+            Entry::Follower(follow) => self.project_follow(&follow),
+            Entry::FollowerDelete(unfollow) => self.project_unfollow(&unfollow),
             Entry::Deal(deal) => self.project_deal(deal),
             Entry::DealUpdate(deal) => self.project_deal_update(deal),
-            Entry::DealDelete(delete) => self.project_deal_delete(delete),
-            Entry::DealParticipant(participant) => self.project_participant(participant),
+            Entry::DealDelete(delete) => self.project_deal_delete(&delete),
+            Entry::DealParticipant(participant) => self.project_participant(&participant),
             Entry::Activity(activity) => self.project_activity(activity),
             Entry::ActivityUpdate(activity) => self.project_activity_update(activity),
-            Entry::ActivityDelete(delete) => self.project_activity_delete(delete),
+            Entry::ActivityDelete(delete) => self.project_activity_delete(&delete),
             Entry::Note(note) => self.project_note(note),
             Entry::NoteUpdate(note) => self.project_note_update(note),
-            Entry::NoteDelete(delete) => self.project_note_delete(delete),
+            Entry::NoteDelete(delete) => self.project_note_delete(&delete),
             Entry::File(file) => self.project_file(file),
             Entry::MailMessage(mail) => self.project_mail(mail),
             Entry::Product(product) => self.project_product(product),
-            Entry::DealProduct(attachment) => self.project_deal_product(attachment),
+            Entry::DealProduct(attachment) => self.project_deal_product(&attachment),
         }
     }
 
     /// The whole log, in the order the entries were applied.
-    pub fn log(&self) -> &[Entry] {
+    pub fn log(&self) -> &Log {
         &self.log
     }
 
@@ -328,14 +329,14 @@ impl Company {
         Ok(id)
     }
 
-    fn project_user(&mut self, user: &UserEntry) {
+    fn project_user(&mut self, user: UserEntry) {
         let id = user.id.unwrap_or_default();
         self.users.insert(
             id,
             User {
                 id,
-                name: user.name.clone(),
-                email: user.email.clone(),
+                name: user.name,
+                email: user.email,
                 is_admin: user.is_admin,
             },
         );
@@ -354,16 +355,16 @@ impl Company {
         Ok(id)
     }
 
-    fn project_organization(&mut self, org: &OrganizationEntry) {
+    fn project_organization(&mut self, org: OrganizationEntry) {
         let id = org.id.unwrap_or_default();
         self.ids.observe("org", id);
         self.orgs.insert(
             id,
             Organization {
                 id,
-                name: org.name.clone(),
+                name: org.name,
                 owner_id: org.owner_id.unwrap_or_default(),
-                address: org.address.clone(),
+                address: org.address,
                 people_count: 0,
             },
         );
@@ -441,7 +442,7 @@ impl Company {
         Ok(())
     }
 
-    fn project_field(&mut self, field: &FieldEntry) {
+    fn project_field(&mut self, field: FieldEntry) {
         let id = field.id.unwrap_or_default();
         for option in &field.options {
             self.ids.observe("option", option.id.unwrap_or_default());
@@ -450,10 +451,10 @@ impl Company {
         let options = if matches!(field.field_type, FieldType::Enum | FieldType::Set) {
             field
                 .options
-                .iter()
+                .into_iter()
                 .map(|option| FieldOption {
                     id: option.id.unwrap_or_default(),
-                    label: option.label.clone(),
+                    label: option.label,
                 })
                 .collect()
         } else {
@@ -461,8 +462,8 @@ impl Company {
         };
         self.fields.push(FieldDef {
             id,
-            key: field.key.clone().unwrap_or_default(),
-            name: field.name.clone(),
+            key: field.key.unwrap_or_default(),
+            name: field.name,
             field_type: field.field_type,
             options,
             add_time: seconds(field.time),
@@ -810,7 +811,7 @@ mod tests {
     fn applied_entries_are_completed_with_ids_times_and_actors() {
         let mut company = company();
         assert_eq!(company.apply(person("Ada"), now(), &mut unlogged), Ok(1));
-        let Entry::Person(logged) = &company.log()[1] else {
+        let Some(Entry::Person(logged)) = company.log().iter().nth(1) else {
             panic!("{:?}", company.log());
         };
         assert_eq!(logged.id, Some(1));

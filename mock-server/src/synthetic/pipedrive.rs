@@ -130,10 +130,13 @@ pub fn write(
     let known = pipedrive.with_company(COMPANY, |company| Known {
         users: company.users.keys().copied().collect(),
         latest_org: company.orgs.keys().next_back().copied(),
-        tiers: company
-            .field(&hex_key(TIER_FIELD))
-            .map(|tier| tier.options.iter().map(|option| option.id).collect()),
-        has_source: company.field(&hex_key(SOURCE_FIELD)).is_some(),
+        tier: company.field(&hex_key(TIER_FIELD)).map(|tier| {
+            let options = tier.options.iter().map(|option| option.id).collect();
+            (tier.key.clone(), options)
+        }),
+        source: company
+            .field(&hex_key(SOURCE_FIELD))
+            .map(|source| source.key.clone()),
         labels: company.labels.iter().map(|label| label.id).collect(),
     });
     let Some(known) = known.filter(|known| !known.users.is_empty()) else {
@@ -158,9 +161,10 @@ pub fn write(
 struct Known {
     users: Vec<Id>,
     latest_org: Option<Id>,
-    /// The option ids of the tier field, by tier (`None` without the field).
-    tiers: Option<Vec<Id>>,
-    has_source: bool,
+    /// The tier field's key and option ids, by tier (`None` without the field).
+    tier: Option<(String, Vec<Id>)>,
+    /// The lead source field's key (`None` without the field).
+    source: Option<String>,
     labels: Vec<Id>,
 }
 
@@ -382,12 +386,12 @@ impl Writer<'_> {
         }
         let org = self.known.latest_org.filter(|_| block.in_org);
         let mut custom = Vec::new();
-        if let Some(tiers) = &self.known.tiers {
-            let option = tiers.get(block.tier).copied();
-            custom.push((hex_key(TIER_FIELD), option.map(Value::from)));
+        if let Some((key, options)) = &self.known.tier {
+            let option = options.get(block.tier).copied();
+            custom.push((key.clone(), option.map(Value::from)));
         }
-        if self.known.has_source {
-            custom.push((hex_key(SOURCE_FIELD), Some(Value::from(block.source))));
+        if let Some(key) = &self.known.source {
+            custom.push((key.clone(), Some(Value::from(block.source))));
         }
         let label = self.known.labels.get(block.label).copied();
         let person = PersonEntry {
