@@ -83,6 +83,15 @@ impl Context<'_> {
         })
     }
 
+    /// The caller's company, for reading about person `id`: the caller holds one of `scopes`
+    /// and may see the person, which is active (else the gateway's 403 or Pipedrive's 404).
+    pub fn read_person(&self, scopes: &[&str], id: Id) -> Result<CompanyRead<'_>, PipedriveError> {
+        self.caller.require(scopes)?;
+        let company = self.read()?;
+        visible_person(&company, &self.caller, id)?;
+        Ok(company)
+    }
+
     /// The caller's company, for writing.
     pub fn write(&self) -> Result<CompanyWrite<'_>, PipedriveError> {
         let guard = write_lock(self.state);

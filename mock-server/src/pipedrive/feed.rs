@@ -344,9 +344,7 @@ struct ChangelogJson {
 /// `GET /v1/persons/{id}/changelog`: field changes newest first; the cursor is the id of the
 /// next page's first change, so pages stay stable while changes are added.
 pub fn changelog(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(RECENTS_READ)?;
-    let company = cx.read()?;
-    visible_person(&company, &cx.caller, id)?;
+    let company = cx.read_person(RECENTS_READ, id)?;
     let limit = params::limit(cx.request, Version::V1, MAX_LIMIT)?;
     let before = params::cursor(cx.request, Version::V1)?.map(|cursor| cursor.id);
     let mut page: Vec<&FieldChange> = company
@@ -461,9 +459,7 @@ struct DealProductJson {
 /// `GET /v1/persons/{id}/products`: one single-key map `{"<deal id>": {deal, product}}` per
 /// product of each live deal whose primary contact is the person, by deal then attachment.
 pub fn products(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(CONTACTS_READ)?;
-    let company = cx.read()?;
-    visible_person(&company, &cx.caller, id)?;
+    let company = cx.read_person(CONTACTS_READ, id)?;
     let attachments = linked(&company.links.deals, &company.deals, id)
         .filter(|deal| deal.delete_time.is_none() && deal.person_id == Some(id))
         .flat_map(|deal| {

@@ -356,9 +356,7 @@ pub mod v1 {
 
     /// `GET /persons/{id}/followers`.
     pub fn followers(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(CONTACTS_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(CONTACTS_READ, id)?;
         let mut all: Vec<_> = company
             .followers
             .get(&id)
@@ -395,9 +393,7 @@ pub mod v1 {
 
     /// `GET /persons/{id}/deals`: by `status` (`all_not_deleted` by default).
     pub fn person_deals(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(DEALS_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(DEALS_READ, id)?;
         let status = params::param(cx.request, "status").unwrap_or("all_not_deleted");
         let wanted: Box<dyn Fn(&Deal) -> bool> = match status {
             "all_not_deleted" => Box::new(|deal| deal.delete_time.is_none()),
@@ -428,9 +424,7 @@ pub mod v1 {
 
     /// `GET /persons/{id}/activities`: `done`, `exclude`, and the distribution per user.
     pub fn person_activities(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(ACTIVITIES_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(ACTIVITIES_READ, id)?;
         let done = params::bool_param(cx.request, "done", Version::V1)?;
         let exclude = params::id_list(
             params::param(cx.request, "exclude").unwrap_or_default(),
@@ -464,9 +458,7 @@ pub mod v1 {
 
     /// `GET /persons/{id}/files`.
     pub fn person_files(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(CONTACTS_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(CONTACTS_READ, id)?;
         let files = linked(&company.links.files, &company.files, id);
         let (page, pagination) = params::offset_page(files, cx.request, MAX_FILES_LIMIT)?;
         Ok(list_body(
@@ -479,9 +471,7 @@ pub mod v1 {
 
     /// `GET /persons/{id}/mailMessages`: newest first.
     pub fn person_mail(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(MAIL_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(MAIL_READ, id)?;
         let mut mails: Vec<_> = linked(&company.links.mails, &company.mails, id).collect();
         mails.sort_by(|a, b| b.message_time.cmp(&a.message_time).then(b.id.cmp(&a.id)));
         let (page, pagination) = params::offset_page(mails.into_iter(), cx.request, MAX_LIMIT)?;
@@ -793,9 +783,7 @@ pub mod v2 {
 
     /// `GET /persons/{id}/followers`: cursor pages by relation id.
     pub fn followers(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(CONTACTS_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(CONTACTS_READ, id)?;
         let mut all: Vec<_> = company
             .followers
             .get(&id)
@@ -816,9 +804,7 @@ pub mod v2 {
 
     /// `GET /persons/{id}/followers/changelog`: cursor pages, oldest first.
     pub fn follower_changelog(cx: &Context<'_>, id: Id) -> Answer {
-        cx.caller.require(CONTACTS_READ)?;
-        let company = cx.read()?;
-        visible_person(&company, &cx.caller, id)?;
+        let company = cx.read_person(CONTACTS_READ, id)?;
         let changes: Vec<(usize, _)> = company
             .follower_changes
             .get(&id)

@@ -2,10 +2,15 @@
 //! pagination, `{id}`, a picture's URLs, and the search hit (the search service answers both
 //! versions alike). Depends on neither version's renderer.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use super::error::PipedriveError;
 
 use super::model::{Id, Person, Picture};
 use super::tenant::Company;
+use crate::http::ApiResponse;
 
 /// `{success: true, data}`.
 #[derive(Serialize)]
@@ -24,6 +29,21 @@ impl<T> DataBody<T> {
             data,
         }
     }
+}
+
+/// Record `id` of `table` (deleted ones included) as `json` renders it, with `status`; `what`
+/// names the record in the 404.
+pub fn record_response<T, J: Serialize>(
+    table: &BTreeMap<Id, T>,
+    id: Id,
+    what: &str,
+    status: u16,
+    json: impl FnOnce(&T) -> J,
+) -> Result<ApiResponse, PipedriveError> {
+    let record = table
+        .get(&id)
+        .ok_or_else(|| PipedriveError::not_found(format!("{what} not found")))?;
+    Ok(ApiResponse::json(status, &DataBody::new(json(record))))
 }
 
 /// Offset pagination.

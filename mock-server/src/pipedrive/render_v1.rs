@@ -12,7 +12,7 @@ use super::model::{
     Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
     Picture, User,
 };
-use super::render::{DataBody, Pagination, PictureUrls, cc_email};
+use super::render::{DataBody, Pagination, PictureUrls, cc_email, record_response};
 use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
@@ -998,14 +998,9 @@ pub fn deal_response(
     id: Id,
     status: u16,
 ) -> Result<ApiResponse, PipedriveError> {
-    let deal = company
-        .deals
-        .get(&id)
-        .ok_or_else(|| PipedriveError::not_found("Deal not found"))?;
-    Ok(ApiResponse::json(
-        status,
-        &DataBody::new(DealJson::of(company, deal)),
-    ))
+    record_response(&company.deals, id, "Deal", status, |deal| {
+        DealJson::of(company, deal)
+    })
 }
 
 /// Activity `id` (deleted ones included) with `status`, or its 404.
@@ -1014,14 +1009,9 @@ pub fn activity_response(
     id: Id,
     status: u16,
 ) -> Result<ApiResponse, PipedriveError> {
-    let activity = company
-        .activities
-        .get(&id)
-        .ok_or_else(|| PipedriveError::not_found("Activity not found"))?;
-    Ok(ApiResponse::json(
-        status,
-        &DataBody::new(ActivityJson::of(company, activity)),
-    ))
+    record_response(&company.activities, id, "Activity", status, |activity| {
+        ActivityJson::of(company, activity)
+    })
 }
 
 /// The live note `id`, or its 404.

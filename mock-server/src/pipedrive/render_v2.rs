@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::error::PipedriveError;
 use super::fields::FieldOption;
 use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
-use super::render::{Cursored, DataBody, PictureUrls, cc_email};
+use super::render::{Cursored, DataBody, PictureUrls, cc_email, record_response};
 use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
@@ -396,21 +396,10 @@ pub fn person_response(company: &Company, person: &Person, shape: &PersonShape) 
 
 /// Deal `id` (deleted ones included), or its 404.
 pub fn deal_response(company: &Company, id: Id) -> Result<ApiResponse, PipedriveError> {
-    let deal = company
-        .deals
-        .get(&id)
-        .ok_or_else(|| PipedriveError::not_found("Deal not found"))?;
-    Ok(ApiResponse::json(200, &DataBody::new(DealJson::of(deal))))
+    record_response(&company.deals, id, "Deal", 200, DealJson::of)
 }
 
 /// Activity `id` (deleted ones included), or its 404.
 pub fn activity_response(company: &Company, id: Id) -> Result<ApiResponse, PipedriveError> {
-    let activity = company
-        .activities
-        .get(&id)
-        .ok_or_else(|| PipedriveError::not_found("Activity not found"))?;
-    Ok(ApiResponse::json(
-        200,
-        &DataBody::new(ActivityJson::of(activity)),
-    ))
+    record_response(&company.activities, id, "Activity", 200, ActivityJson::of)
 }
