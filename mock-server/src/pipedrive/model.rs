@@ -1,12 +1,11 @@
-//! The records one Pipedrive company holds: users, organizations, persons, deals, activities,
-//! notes, files, mail messages and followers. Times are Unix seconds; rendering formats them.
+//! The records one Pipedrive company holds: users, organizations, persons (with the counters
+//! they carry, kept by [`super::counters`]), deals, activities, notes, files, mail messages
+//! and followers. Times are Unix seconds; rendering formats them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use super::counters::Counters;
 
 /// Every Pipedrive id: company-scoped, auto-incremented, starting at 1.
 pub type Id = u64;
@@ -133,6 +132,42 @@ pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
         .find(|entry| entry.primary)
         .or_else(|| entries.first())
         .map(|entry| entry.value.as_str())
+}
+
+/// Counts of deals by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Open deals.
+    pub open: u64,
+    /// Won deals.
+    pub won: u64,
+    /// Lost deals.
+    pub lost: u64,
+}
+
+/// Every aggregate Pipedrive computes for a person.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counters {
+    /// Deals whose primary contact is the person.
+    pub deals: StatusCounts,
+    /// Deals where the person is primary contact or participant.
+    pub related_deals: StatusCounts,
+    /// Deals where the person is a participant.
+    pub participant_deals: StatusCounts,
+    /// Undone activities as `(due_date, due_time, id)`: the first is the next activity.
+    pub undone_activities: BTreeSet<(String, String, Id)>,
+    /// Done activities as `(due_date, id)`: the last is the last activity.
+    pub done_activities: BTreeSet<(String, Id)>,
+    /// Notes attached.
+    pub notes: u64,
+    /// Files attached.
+    pub files: u64,
+    /// Followers.
+    pub followers: u64,
+    /// Received mail as `(message_time, id)`.
+    pub incoming_mail: BTreeSet<(i64, Id)>,
+    /// Sent mail as `(message_time, id)`.
+    pub outgoing_mail: BTreeSet<(i64, Id)>,
 }
 
 /// A deal's status (`open`, `won`, `lost` in log entries, as in the API).
