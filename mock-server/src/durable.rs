@@ -21,15 +21,13 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::Timestamp;
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::ApiResponse;
 use crate::seed::Seed;
 
 /// Bytes in a record's frame before its payload: length and checksum.
@@ -62,22 +60,6 @@ impl Default for DurableOptions {
 pub enum Record {
     /// A write of one vendor's tenant, logged by the tenant's `apply` before it took effect.
     Entry(Box<Logged>),
-    /// A vendor API request that may write, with the clock time it was applied at (for the
-    /// vendors whose facades do not log entries yet).
-    Request {
-        /// Microseconds since the Unix epoch, as the mock's clock read them.
-        at_micros: i64,
-        /// The method.
-        method: String,
-        /// The path, still percent-encoded.
-        path: String,
-        /// The decoded query pairs.
-        query: Vec<(String, String)>,
-        /// The header pairs.
-        headers: Vec<(String, String)>,
-        /// The body, base64-encoded.
-        body: String,
-    },
     /// A seed loaded on top of the state.
     Seed {
         /// The seed.
@@ -87,45 +69,6 @@ pub enum Record {
     },
     /// Every vendor's data was forgotten.
     Reset,
-}
-
-impl Record {
-    /// The record of `request` applied at `at_micros`.
-    pub fn request(request: &ApiRequest, at_micros: i64) -> Self {
-        Self::Request {
-            at_micros,
-            method: request.method.clone(),
-            path: request.path.clone(),
-            query: request.query.clone(),
-            headers: request.headers.clone(),
-            body: STANDARD.encode(&request.body),
-        }
-    }
-
-    /// The request a [`Record::Request`] holds and the time it was applied at; `None` for
-    /// other records, or when the body is not base64 (a record this module did not write).
-    pub fn into_request(self) -> Option<(ApiRequest, i64)> {
-        let Self::Request {
-            at_micros,
-            method,
-            path,
-            query,
-            headers,
-            body,
-        } = self
-        else {
-            return None;
-        };
-        let body = STANDARD.decode(body).ok()?;
-        let request = ApiRequest {
-            method,
-            path,
-            query,
-            headers,
-            body,
-        };
-        Some((request, at_micros))
-    }
 }
 
 /// One vendor's entry, with the tenant it was applied to and the clock time it was applied at.
@@ -152,6 +95,15 @@ pub enum Logged {
         at: Timestamp,
         /// The entry.
         entry: crate::posthog::log::Entry,
+    },
+    /// A Pipedrive company's entry.
+    Pipedrive {
+        /// The company id.
+        tenant: crate::pipedrive::Id,
+        /// When it was applied.
+        at: Timestamp,
+        /// The entry.
+        entry: crate::pipedrive::log::Entry,
     },
 }
 
@@ -601,18 +553,24 @@ mod tests {
         dir
     }
 
-    fn request(n: u32) -> Record {
-        let request = ApiRequest::new("POST", &format!("/whop/api/v1/events?n={n}"))
-            .with_header("authorization", "Bearer k")
-            .with_body(vec![0, 159, 146, 150]);
-        Record::request(&request, i64::from(n))
+    /// The `n`-th logged entry: a Whop page view.
+    fn entry(n: u32) -> Record {
+        let event = crate::whop::Event::page_view()
+            .visitor(format!("wuid_{n}"))
+            .at(i64::from(n));
+        let entry = event.into_entries().next().expect("an event entry");
+        Record::Entry(Box::new(Logged::Whop {
+            tenant: "biz_1".into(),
+            at: Timestamp::from_unix_seconds(i64::from(n)),
+            entry,
+        }))
     }
 
     fn write_records(dir: &Path, count: u32) {
         let (mut data_dir, recovery) = DataDir::open(dir, DurableOptions::default()).unwrap();
         assert!(recovery.is_empty());
         for n in 0..count {
-            data_dir.append(&request(n)).unwrap();
+            data_dir.append(&entry(n)).unwrap();
         }
     }
 
@@ -621,7 +579,7 @@ mod tests {
         let dir = temp_dir("reopen");
         write_records(&dir, 3);
         let (_, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
-        assert_eq!(recovery.records, vec![request(0), request(1), request(2)]);
+        assert_eq!(recovery.records, vec![entry(0), entry(1), entry(2)]);
         assert_eq!(recovery.torn_bytes, 0);
         fs::remove_dir_all(dir).unwrap();
     }
@@ -651,14 +609,14 @@ mod tests {
         for cut in first_end + 1..full.len() {
             fs::write(&log, &full[..cut]).unwrap();
             let (mut data_dir, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
-            assert_eq!(recovery.records, vec![request(0)], "cut at {cut}");
+            assert_eq!(recovery.records, vec![entry(0)], "cut at {cut}");
             assert_eq!(recovery.torn_bytes, (cut - first_end) as u64);
             let aside = log.with_extension(format!("log.torn-{first_end}"));
             assert_eq!(fs::read(&aside).unwrap(), &full[first_end..cut]);
-            data_dir.append(&request(9)).unwrap();
+            data_dir.append(&entry(9)).unwrap();
             drop(data_dir);
             let (_, again) = DataDir::open(&dir, DurableOptions::default()).unwrap();
-            assert_eq!(again.records, vec![request(0), request(9)], "cut at {cut}");
+            assert_eq!(again.records, vec![entry(0), entry(9)], "cut at {cut}");
         }
         fs::remove_dir_all(dir).unwrap();
     }
@@ -687,7 +645,7 @@ mod tests {
             ..DurableOptions::default()
         };
         let (mut data_dir, _) = DataDir::open(&dir, options).unwrap();
-        data_dir.append(&request(1)).unwrap();
+        data_dir.append(&entry(1)).unwrap();
         assert!(data_dir.wants_compaction());
         data_dir.compact(&Seed::default()).unwrap();
         assert_eq!(data_dir.log_bytes(), 0);
@@ -706,7 +664,7 @@ mod tests {
         write_records(&dir, 1);
         fs::write(dir.join(SNAPSHOT_TMP), b"{\"generation\": 1, \"se").unwrap();
         let (_, recovery) = DataDir::open(&dir, DurableOptions::default()).unwrap();
-        assert_eq!(recovery.records, vec![request(0)]);
+        assert_eq!(recovery.records, vec![entry(0)]);
         assert!(!dir.join(SNAPSHOT_TMP).exists());
         fs::remove_dir_all(dir).unwrap();
     }

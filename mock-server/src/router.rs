@@ -8,7 +8,7 @@ use crate::admin;
 use crate::clock::Clock;
 use crate::durable::{DataDir, Durable, DurableError, DurableOptions, Logged, Record, Recovery};
 use crate::http::{ApiRequest, ApiResponse};
-use crate::operations::{self, Api, Operation, Resolution, Route};
+use crate::operations::{self, Operation, Resolution, Route};
 use crate::pipedrive::state::PipedriveState;
 use crate::pipedrive::{self, Pipedrive};
 use crate::posthog::state::PostHogState;
@@ -91,7 +91,7 @@ impl App {
             clock,
             whop: Arc::new(RwLock::new(WhopState::new(durable.clone()))),
             posthog: Arc::new(RwLock::new(PostHogState::new(durable.clone()))),
-            pipedrive: Arc::default(),
+            pipedrive: Arc::new(RwLock::new(PipedriveState::new(durable.clone()))),
             admin_token: None,
             seeder: None,
             durable,
@@ -163,12 +163,6 @@ impl App {
     fn replay_record(&self, record: Record) {
         match record {
             Record::Entry(logged) => self.replay_entry(*logged),
-            Record::Request { .. } => {
-                if let Some((request, at_micros)) = record.into_request() {
-                    let resolution = operations::resolve(&request.method, &request.path);
-                    self.dispatch(&request, resolution, at_micros);
-                }
-            }
             Record::Seed { seed, at } => {
                 let clock = Clock::frozen_at_micros(at.unix_micros());
                 if let Err(error) = self.apply_seed(&seed, &clock) {
@@ -187,6 +181,10 @@ impl App {
                 .err()
                 .map(|error| error.to_string()),
             Logged::Posthog { tenant, at, entry } => write_lock(&self.posthog)
+                .apply(tenant, entry, at)
+                .err()
+                .map(|error| error.to_string()),
+            Logged::Pipedrive { tenant, at, entry } => write_lock(&self.pipedrive)
                 .apply(tenant, entry, at)
                 .err()
                 .map(|error| error.to_string()),
@@ -219,20 +217,7 @@ impl App {
         }
         let _writing = lock(&self.writes);
         // Read under the lock, so the log's order and its times agree.
-        let at_micros = self.clock.now_micros();
-        let logs_entries = matches!(
-            resolution,
-            Resolution::Found {
-                route: Route::Whop(_) | Route::Posthog(_),
-                ..
-            }
-        );
-        if !logs_entries
-            && let Err(error) = self.durable.append(|| Record::request(request, at_micros))
-        {
-            return (error.into_response(), operation);
-        }
-        let response = self.dispatch(request, resolution, at_micros);
+        let response = self.dispatch(request, resolution, self.clock.now_micros());
         self.compact_if_due();
         (response, operation)
     }
@@ -246,32 +231,37 @@ impl App {
         at_micros: i64,
     ) -> ApiResponse {
         let clock = Clock::frozen_at_micros(at_micros);
-        if let Resolution::Found {
-            route: Route::Whop(operation),
-            ..
-        } = resolution
-        {
-            return whop::api::handle(&self.whop, &clock, request, operation);
-        }
+        let allowed = match resolution {
+            Resolution::Found { route, .. } => {
+                return match route {
+                    Route::Whop(operation) => {
+                        whop::api::handle(&self.whop, &clock, request, operation)
+                    }
+                    Route::Posthog(operation) => {
+                        posthog::api::handle(&self.posthog, &clock, request, operation)
+                    }
+                    Route::PipedriveV1(operation) => {
+                        pipedrive::api::handle_v1(&self.pipedrive, &clock, request, operation)
+                    }
+                    Route::PipedriveV2(operation) => {
+                        pipedrive::api::handle_v2(&self.pipedrive, &clock, request, operation)
+                    }
+                };
+            }
+            Resolution::WrongMethod { allowed, .. } => Some(allowed),
+            Resolution::NotFound => None,
+        };
         if strip_mount(&request.path, whop::api::PREFIX).is_some() {
             return whop::api::route_not_found(request).into_response();
         }
-        match resolution {
-            Resolution::Found {
-                route: Route::Posthog(operation),
-                ..
-            } => return posthog::api::handle(&self.posthog, &clock, request, operation),
-            Resolution::WrongMethod {
-                api: Api::Posthog,
-                allowed,
-            } => return posthog::api::wrong_method(&self.posthog, request, allowed),
-            _ => {}
-        }
         if strip_mount(&request.path, posthog::api::PREFIX).is_some() {
-            return posthog::api::route_not_found(request);
+            return match allowed {
+                Some(allowed) => posthog::api::wrong_method(&self.posthog, request, allowed),
+                None => posthog::api::route_not_found(request),
+            };
         }
-        if let Some(rest) = strip_mount(&request.path, pipedrive::api::PREFIX) {
-            return pipedrive::api::handle(&self.pipedrive, &clock, request, rest);
+        if strip_mount(&request.path, pipedrive::api::PREFIX).is_some() {
+            return pipedrive::api::unmatched(&self.pipedrive, request);
         }
         tracing::warn!(method = %request.method, path = %request.path, "persons mock: no vendor is mounted here");
         let mounts: Vec<String> = MOUNTS
@@ -386,7 +376,7 @@ impl App {
     fn clear(&self) {
         write_lock(&self.whop).clear();
         write_lock(&self.posthog).clear();
-        *write_lock(&self.pipedrive) = PipedriveState::default();
+        write_lock(&self.pipedrive).clear();
     }
 
     /// Forgets everything, then loads the start-up data again (empty when there is none).
@@ -663,6 +653,60 @@ mod tests {
         assert_eq!(person["properties"]["plan"], "pro");
         assert_eq!(
             person["created_at"], "2026-01-31T12:00:00Z",
+            "the entry keeps the time it was applied at"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_durable_pipedrive_write_logs_its_entry_not_the_request_and_replays_from_it() {
+        let dir = temp_data_dir("pipedrive-entries");
+        let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
+            let pipedrive = app.pipedrive_at("");
+            let admin = pipedrive.add_user(1, "Ann", "ann@x.test", true);
+            pipedrive.add_api_token(1, admin, Some("secret_pipedrive_token"));
+            Ok(())
+        }));
+        app.open_data_dir(&dir, DurableOptions::default()).unwrap();
+        app.seed().unwrap();
+        let request = ApiRequest::new("POST", "/pipedrive/api/v2/persons")
+            .with_header("x-api-token", "secret_pipedrive_token")
+            .with_header("x-trace", "trace-header-value")
+            .with_header("content-type", "application/json")
+            .with_body(r#"{"name":"Ada Logged","emails":[{"value":"ada@x.test"}]}"#);
+        let created = app.handle(&request);
+        assert_eq!(created.status, 200, "{:?}", created.json_body());
+        let id = created.json_body()["data"]["id"].as_u64().unwrap();
+
+        let bytes = wal_text(&dir);
+        assert!(
+            bytes.contains(r#""kind":"entry","vendor":"pipedrive","tenant":1"#),
+            "{bytes}"
+        );
+        assert!(
+            bytes.contains(r#"{"person":{"id":"#) && bytes.contains("Ada Logged"),
+            "{bytes}"
+        );
+        assert_absent(
+            &bytes,
+            &[
+                "secret_pipedrive_token",
+                "x-api-token",
+                "trace-header-value",
+            ],
+        );
+
+        drop(app);
+        let (restarted, replayed) = restart(&dir);
+        assert_eq!(replayed, 1);
+        let person = ApiRequest::new("GET", &format!("/pipedrive/v1/persons/{id}"))
+            .with_header("x-api-token", "secret_pipedrive_token");
+        let person = restarted.handle(&person);
+        assert_eq!(person.status, 200, "{:?}", person.json_body());
+        assert_eq!(person.json_body()["data"]["name"], "Ada Logged");
+        assert_eq!(
+            person.json_body()["data"]["add_time"],
+            "2026-01-31 12:00:00",
             "the entry keeps the time it was applied at"
         );
         std::fs::remove_dir_all(dir).unwrap();

@@ -1,10 +1,13 @@
 //! Every counter moves with the records that drive it, through the API itself.
 
-use persons_mock::pipedrive::NewMail;
-use persons_mock::pipedrive::company::{Company, PersonPatch};
 use persons_mock::pipedrive::demo::DEMO_COMPANY;
-use persons_mock::pipedrive::model::{Deal, DealStatus, File, MailMessage, Person, Picture};
-use persons_mock::pipedrive::related::{ActivityPatch, DealPatch, NotePatch};
+use persons_mock::pipedrive::log::{
+    ActivityEntry, ActivityParticipant, DealEntry, DeleteEntry, Entry, FileEntry, FollowerEntry,
+    MergeEntry, NoteEntry, ParticipantEntry, PersonDeleteEntry, PersonEntry, PictureEntry,
+};
+use persons_mock::pipedrive::model::{Deal, DealStatus, Person};
+use persons_mock::pipedrive::tenant::Company;
+use persons_mock::pipedrive::{NewMail, Pipedrive};
 use persons_sdk::into_body;
 use persons_sdk::pipedrive::{v1, v2};
 
@@ -560,195 +563,180 @@ fn kept(person: &Person) -> Recount {
     }
 }
 
-/// Every write path of the model, applied to the demo company.
-fn churn(company: &mut Company) {
-    let users: Vec<u64> = company.users.keys().copied().collect();
-    let persons: Vec<u64> = company.persons.keys().copied().take(12).collect();
-    let (actor, other) = (users[0], users[users.len() - 1]);
-    let now = NOW + 100;
-    let deals: Vec<u64> = company
-        .links
-        .deals
-        .get(&persons[0])
-        .into_iter()
-        .flatten()
-        .copied()
-        .collect();
-    let deal = company
-        .create_deal(
-            DealPatch {
-                title: Some("Churn".into()),
-                person_id: Some(Some(persons[1])),
-                ..DealPatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company.add_deal_participant(deal, persons[2], now).unwrap();
-    company.add_deal_participant(deal, persons[1], now).unwrap();
-    company
-        .update_deal(
-            deal,
-            DealPatch {
-                status: Some(DealStatus::Won),
-                ..DealPatch::default()
-            },
-            now,
-        )
-        .unwrap();
-    company
-        .update_deal(
-            deal,
-            DealPatch {
-                person_id: Some(Some(persons[3])),
-                ..DealPatch::default()
-            },
-            now,
-        )
-        .unwrap();
-    if let Some(first) = deals.first() {
-        company
-            .update_deal(
-                *first,
-                DealPatch {
-                    status: Some(DealStatus::Lost),
-                    ..DealPatch::default()
-                },
-                now,
+/// Every kind of entry, applied to the demo company.
+fn churn(pipedrive: &Pipedrive) {
+    let (users, persons, deals) = pipedrive
+        .with_company(DEMO_COMPANY, |company| {
+            let persons: Vec<u64> = company.persons.keys().copied().take(12).collect();
+            let deals: Vec<u64> = company
+                .links
+                .deals
+                .get(&persons[0])
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect();
+            (
+                company.users.keys().copied().collect::<Vec<u64>>(),
+                persons,
+                deals,
             )
-            .unwrap();
-        company.delete_deal(*first, now).unwrap();
+        })
+        .unwrap();
+    let (actor, other) = (users[0], users[users.len() - 1]);
+    let now = Some(persons_mock::Timestamp::from_unix_seconds(NOW + 100));
+    let apply = |entry: Entry| pipedrive.apply(DEMO_COMPANY, entry).unwrap();
+    let deal = apply(Entry::Deal(DealEntry {
+        title: Some("Churn".into()),
+        owner_id: Some(actor),
+        person_id: Some(Some(persons[1])),
+        time: now,
+        ..DealEntry::default()
+    }));
+    for person in [persons[2], persons[1]] {
+        apply(Entry::DealParticipant(ParticipantEntry {
+            deal_id: deal,
+            person_id: person,
+            id: None,
+            time: now,
+        }));
     }
-    let activity = company
-        .create_activity(
-            ActivityPatch {
-                person_id: Some(Some(persons[1])),
-                participants: Some(vec![(persons[2], false), (persons[4], true)]),
-                due_date: Some("2020-01-01".into()),
-                ..ActivityPatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company
-        .update_activity(
-            activity,
-            ActivityPatch {
-                done: Some(true),
-                ..ActivityPatch::default()
-            },
-            now,
-        )
-        .unwrap();
-    let planned = company
-        .create_activity(
-            ActivityPatch {
-                person_id: Some(Some(persons[4])),
-                due_date: Some("2019-06-01".into()),
-                due_time: Some("08:00".into()),
-                ..ActivityPatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company.delete_activity(planned, now).unwrap();
-    let note = company
-        .create_note(
-            NotePatch {
-                content: Some("churn".into()),
-                person_id: Some(persons[5]),
-                ..NotePatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company
-        .update_note(
-            note,
-            NotePatch {
-                person_id: Some(persons[6]),
-                ..NotePatch::default()
-            },
-            now,
-        )
-        .unwrap();
-    let gone = company
-        .create_note(
-            NotePatch {
-                content: Some("gone".into()),
-                person_id: Some(persons[6]),
-                ..NotePatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company.delete_note(gone, now).unwrap();
-    company
-        .attach_file(File {
-            id: 0,
+    let update = |deal: u64| DealEntry {
+        id: Some(deal),
+        time: now,
+        ..DealEntry::default()
+    };
+    apply(Entry::DealUpdate(DealEntry {
+        status: Some(DealStatus::Won),
+        ..update(deal)
+    }));
+    apply(Entry::DealUpdate(DealEntry {
+        person_id: Some(Some(persons[3])),
+        ..update(deal)
+    }));
+    if let Some(first) = deals.first() {
+        apply(Entry::DealUpdate(DealEntry {
+            status: Some(DealStatus::Lost),
+            ..update(*first)
+        }));
+        apply(Entry::DealDelete(DeleteEntry {
+            id: *first,
+            time: now,
+        }));
+    }
+    let participant = |person, primary| ActivityParticipant {
+        person_id: person,
+        primary,
+    };
+    let activity = apply(Entry::Activity(ActivityEntry {
+        owner_id: Some(actor),
+        person_id: Some(Some(persons[1])),
+        participants: Some(vec![
+            participant(persons[2], false),
+            participant(persons[4], true),
+        ]),
+        due_date: Some("2020-01-01".into()),
+        time: now,
+        ..ActivityEntry::default()
+    }));
+    apply(Entry::ActivityUpdate(ActivityEntry {
+        id: Some(activity),
+        done: Some(true),
+        time: now,
+        ..ActivityEntry::default()
+    }));
+    let planned = apply(Entry::Activity(ActivityEntry {
+        owner_id: Some(actor),
+        person_id: Some(Some(persons[4])),
+        due_date: Some("2019-06-01".into()),
+        due_time: Some("08:00".into()),
+        time: now,
+        ..ActivityEntry::default()
+    }));
+    apply(Entry::ActivityDelete(DeleteEntry {
+        id: planned,
+        time: now,
+    }));
+    let note = |content: &str, person| NoteEntry {
+        content: Some(content.into()),
+        user_id: Some(actor),
+        person_id: Some(person),
+        time: now,
+        ..NoteEntry::default()
+    };
+    let moved = apply(Entry::Note(note("churn", persons[5])));
+    apply(Entry::NoteUpdate(NoteEntry {
+        id: Some(moved),
+        person_id: Some(persons[6]),
+        time: now,
+        ..NoteEntry::default()
+    }));
+    let gone = apply(Entry::Note(note("gone", persons[6])));
+    apply(Entry::NoteDelete(DeleteEntry {
+        id: gone,
+        time: now,
+    }));
+    apply(Entry::File(FileEntry {
+        id: None,
+        user_id: Some(actor),
+        person_id: Some(persons[7]),
+        deal_id: None,
+        file_name: "a.pdf".into(),
+        file_type: None,
+        file_size: 1,
+        time: now,
+    }));
+    apply(
+        NewMail {
             user_id: actor,
-            person_id: Some(persons[7]),
-            deal_id: None,
-            file_name: "a.pdf".into(),
-            file_type: "pdf".into(),
-            file_size: 1,
-            add_time: now,
-        })
-        .unwrap();
-    company
-        .record_mail(MailMessage {
-            id: 0,
-            user_id: actor,
-            thread_id: 1,
             from: "a@example.com".into(),
-            to: Vec::new(),
             subject: "s".into(),
-            snippet: "s".into(),
             sent: true,
-            message_time: now,
-            person_ids: [persons[7], persons[8]].into_iter().collect(),
-            add_time: now,
-        })
-        .unwrap();
-    company.follow(persons[8], other, actor, now).unwrap();
-    company.follow(persons[9], other, actor, now).unwrap();
-    company.unfollow(persons[9], other, actor, now).unwrap();
-    company
-        .update_person(
-            persons[10],
-            PersonPatch {
-                name: Some("Churned".into()),
-                ..PersonPatch::default()
-            },
-            actor,
-            now,
-        )
-        .unwrap();
-    company
-        .set_picture(
-            persons[10],
-            Some(Picture {
-                id: 1,
-                added_by_user_id: actor,
-                file_size: 1,
-                add_time: now,
-            }),
-            now,
-        )
-        .unwrap();
+            message_time: Some(NOW + 100),
+            person_ids: vec![persons[7], persons[8]],
+            ..NewMail::default()
+        }
+        .into(),
+    );
+    let follow = |person| FollowerEntry {
+        person_id: person,
+        user_id: other,
+        actor_user_id: Some(actor),
+        time: now,
+    };
+    apply(Entry::Follower(follow(persons[8])));
+    apply(Entry::Follower(follow(persons[9])));
+    apply(Entry::FollowerDelete(follow(persons[9])));
+    apply(Entry::PersonUpdate(PersonEntry {
+        id: Some(persons[10]),
+        name: Some("Churned".into()),
+        actor_user_id: Some(actor),
+        time: now,
+        ..PersonEntry::default()
+    }));
+    apply(Entry::Picture(PictureEntry {
+        person_id: persons[10],
+        id: None,
+        added_by_user_id: Some(actor),
+        file_size: 1,
+        time: now,
+    }));
     for (from, into) in [
         (persons[1], persons[2]),
         (persons[7], persons[8]),
         (persons[4], persons[2]),
     ] {
-        company.merge_persons(from, into, actor, now).unwrap();
+        apply(Entry::PersonMerge(MergeEntry {
+            id: from,
+            merge_with_id: into,
+            actor_user_id: Some(actor),
+            time: now,
+        }));
     }
-    company.delete_persons(&[persons[11]], now);
+    apply(Entry::PersonDelete(PersonDeleteEntry {
+        ids: vec![persons[11]],
+        time: now,
+    }));
 }
 
 #[tokio::test]
@@ -756,7 +744,7 @@ async fn incremental_counters_equal_a_recount_after_every_kind_of_write() {
     let mock = persons_mock::MockServer::start().await;
     let pipedrive = mock.pipedrive();
     persons_mock::pipedrive::demo::load(&pipedrive).unwrap();
-    pipedrive.with_company_mut(DEMO_COMPANY, churn);
+    churn(&pipedrive);
     pipedrive
         .with_company(DEMO_COMPANY, |company| {
             for person in company.persons.values() {

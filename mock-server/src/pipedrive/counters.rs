@@ -1,10 +1,12 @@
-//! A person's aggregates, kept incrementally: every related record adds its contribution
-//! when it starts counting for the person and subtracts the very same contribution when it
-//! stops (edit, delete, merge), so reads never scan deals, activities or mail.
+//! A person's aggregates ([`Counters`], held by the person), kept incrementally: every related
+//! record adds its contribution when it starts counting for the person and subtracts the very
+//! same contribution when it stops (edit, delete, merge), so reads never scan deals,
+//! activities or mail.
 
 use std::collections::BTreeSet;
 
 use super::model::{Activity, Deal, DealStatus, Id, MailMessage};
+pub use super::model::{Counters, StatusCounts};
 
 /// Whether a contribution is added or taken back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,17 +15,6 @@ pub enum Sign {
     Add,
     /// The record stops counting.
     Remove,
-}
-
-/// Counts of deals by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StatusCounts {
-    /// Open deals.
-    pub open: u64,
-    /// Won deals.
-    pub won: u64,
-    /// Lost deals.
-    pub lost: u64,
 }
 
 impl StatusCounts {
@@ -40,31 +31,6 @@ impl StatusCounts {
         };
         bump(slot, sign);
     }
-}
-
-/// Every aggregate Pipedrive computes for a person.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Counters {
-    /// Deals whose primary contact is the person.
-    pub deals: StatusCounts,
-    /// Deals where the person is primary contact or participant.
-    pub related_deals: StatusCounts,
-    /// Deals where the person is a participant.
-    pub participant_deals: StatusCounts,
-    /// Undone activities as `(due_date, due_time, id)`: the first is the next activity.
-    pub undone_activities: BTreeSet<(String, String, Id)>,
-    /// Done activities as `(due_date, id)`: the last is the last activity.
-    pub done_activities: BTreeSet<(String, Id)>,
-    /// Notes attached.
-    pub notes: u64,
-    /// Files attached.
-    pub files: u64,
-    /// Followers.
-    pub followers: u64,
-    /// Received mail as `(message_time, id)`.
-    pub incoming_mail: BTreeSet<(i64, Id)>,
-    /// Sent mail as `(message_time, id)`.
-    pub outgoing_mail: BTreeSet<(i64, Id)>,
 }
 
 impl Counters {

@@ -1,12 +1,17 @@
 //! The built-in demo company: company 1, API token `pipedrive_demo_token`, a few hundred
 //! persons with organizations, deals, activities, notes, followers, files, mail and custom
-//! fields, all written through the same model calls the API uses. Deterministic.
+//! fields, all written as log entries through the same `apply` the API uses. Deterministic.
 
-use super::company::PersonPatch;
-use super::fields::{FieldDef, FieldOption, FieldType, hex_key};
+use serde_json::Value;
+
+use super::fields::{FieldType, hex_key};
+use super::log::{
+    ActivityEntry, CustomValues, DealEntry, Entry, FieldEntry, FollowerEntry, NoteEntry,
+    PersonEntry,
+};
 use super::model::{ContactEntry, DealStatus, Id};
-use super::related::{ActivityPatch, DealPatch, NotePatch};
-use super::{ModelError, NewMail, Pipedrive};
+use super::{NewMail, Pipedrive, RecordError};
+use crate::Timestamp;
 
 /// The demo company's id.
 pub const DEMO_COMPANY: Id = 1;
@@ -31,9 +36,10 @@ const ORGS: [&str; 6] = [
     "Stark Industries",
     "Wayne Enterprises",
 ];
+const TIERS: [&str; 3] = ["Gold", "Silver", "Bronze"];
 
 /// Loads the demo company; returns how many persons it has.
-pub fn load(pipedrive: &Pipedrive) -> Result<u64, ModelError> {
+pub fn load(pipedrive: &Pipedrive) -> Result<u64, RecordError> {
     let admin = pipedrive.add_user(DEMO_COMPANY, "Demo Admin", "admin@demo.example", true);
     pipedrive.add_api_token(DEMO_COMPANY, admin, Some(DEMO_TOKEN));
     let seller = pipedrive.add_user(DEMO_COMPANY, "Sam Seller", "sam@demo.example", false);
@@ -44,143 +50,123 @@ pub fn load(pipedrive: &Pipedrive) -> Result<u64, ModelError> {
         })
         .collect::<Result<_, _>>()?;
     let now = pipedrive.clock().now();
-    let persons =
-        pipedrive.with_company_mut(DEMO_COMPANY, |company| -> Result<Vec<Id>, ModelError> {
-            let tier_id = company.next_id("field");
-            let tier_options: Vec<FieldOption> = ["Gold", "Silver", "Bronze"]
-                .iter()
-                .map(|label| FieldOption {
-                    id: company.next_id("option"),
-                    label: (*label).to_owned(),
-                })
+    let at = |seconds: i64| Some(Timestamp::from_unix_seconds(seconds));
+    let apply = |entry: Entry| pipedrive.apply(DEMO_COMPANY, entry);
+    let field = |name: &str, key: &str, field_type, labels: &[&str]| {
+        apply(Entry::PersonField(FieldEntry {
+            key: Some(hex_key(key)),
+            time: at(now),
+            ..FieldEntry::new(name, field_type, labels.iter().copied())
+        }))
+    };
+    field("Tier", "demo tier", FieldType::Enum, &TIERS)?;
+    field("Lead source", "demo source", FieldType::Varchar, &[])?;
+    let (tier_options, labels) = pipedrive
+        .with_company(DEMO_COMPANY, |company| {
+            let tier = company.field(&hex_key("demo tier"));
+            let options: Vec<Id> = tier
+                .into_iter()
+                .flat_map(|tier| tier.options.iter().map(|option| option.id))
                 .collect();
-            let tier = company.add_field(FieldDef {
-                id: tier_id,
-                key: hex_key("demo tier"),
-                name: "Tier".into(),
-                field_type: FieldType::Enum,
-                options: tier_options,
-                add_time: now,
-            });
-            let source_id = company.next_id("field");
-            let source = company.add_field(FieldDef {
-                id: source_id,
-                key: hex_key("demo source"),
-                name: "Lead source".into(),
-                field_type: FieldType::Varchar,
-                options: Vec::new(),
-                add_time: now,
-            });
-            let mut ids = Vec::new();
-            for n in 0..DEMO_PERSONS {
-                let index = usize::try_from(n).unwrap_or_default();
-                let first = FIRST[index % FIRST.len()];
-                let last = LAST[(index / FIRST.len()) % LAST.len()];
-                let tier_option = tier
-                    .options
-                    .get(index % 3)
-                    .map(|option| option.id)
-                    .unwrap_or_default();
-                let patch = PersonPatch {
-                    name: Some(format!("{first} {last}")),
-                    owner_id: Some(if n % 4 == 0 { seller } else { admin }),
-                    org_id: Some(orgs.get(index % orgs.len()).copied()),
-                    emails: Some(vec![ContactEntry {
-                        value: format!(
-                            "{}.{}{n}@demo.example",
-                            first.to_lowercase(),
-                            last.to_lowercase()
-                        ),
-                        primary: true,
-                        label: "work".into(),
-                    }]),
-                    phones: Some(vec![ContactEntry {
-                        value: format!("+372 555 {n:04}"),
-                        primary: true,
-                        label: "mobile".into(),
-                    }]),
-                    label_ids: Some(
-                        company
-                            .labels
-                            .get(index % 4)
-                            .map(|label| vec![label.id])
-                            .unwrap_or_default(),
-                    ),
-                    custom: vec![
-                        (tier.key.clone(), Some(serde_json::Value::from(tier_option))),
-                        (
-                            source.key.clone(),
-                            Some(serde_json::Value::from(
-                                ["Website", "Referral", "Event"][index % 3],
-                            )),
-                        ),
-                    ],
-                    ..PersonPatch::default()
-                };
-                let id = company.create_person(
-                    patch,
-                    admin,
-                    now - 86_400 * i64::try_from(DEMO_PERSONS - n).unwrap_or_default(),
-                )?;
-                ids.push(id);
-                if n % 2 == 0 {
-                    let status = [DealStatus::Open, DealStatus::Won, DealStatus::Lost][index % 3];
-                    let deal = company.create_deal(
-                        DealPatch {
-                            title: Some(format!("{last} deal {n}")),
-                            value: Some(1_000.0 + f64::from(u32::try_from(n).unwrap_or_default())),
-                            person_id: Some(Some(id)),
-                            ..DealPatch::default()
-                        },
-                        admin,
-                        now,
-                    )?;
-                    if status != DealStatus::Open {
-                        company.update_deal(
-                            deal,
-                            DealPatch {
-                                status: Some(status),
-                                ..DealPatch::default()
-                            },
-                            now,
-                        )?;
-                    }
-                }
-                if n % 3 == 0 {
-                    company.create_activity(
-                        ActivityPatch {
-                            subject: Some(format!("Call {first}")),
-                            person_id: Some(Some(id)),
-                            due_date: Some(super::time::date(
-                                now + 86_400 * i64::try_from(n % 10).unwrap_or_default(),
-                            )),
-                            done: Some(n % 6 == 0),
-                            ..ActivityPatch::default()
-                        },
-                        admin,
-                        now,
-                    )?;
-                }
-                if n % 5 == 0 {
-                    company.create_note(
-                        NotePatch {
-                            content: Some(format!(
-                                "Met {first} at the {} conference",
-                                ORGS[index % ORGS.len()]
-                            )),
-                            person_id: Some(id),
-                            ..NotePatch::default()
-                        },
-                        admin,
-                        now,
-                    )?;
-                }
-                if n % 7 == 0 {
-                    company.follow(id, seller, admin, now)?;
-                }
+            let labels: Vec<Id> = company.labels.iter().map(|label| label.id).collect();
+            (options, labels)
+        })
+        .unwrap_or_default();
+    let mut persons = Vec::new();
+    for n in 0..DEMO_PERSONS {
+        let index = usize::try_from(n).unwrap_or_default();
+        let first = FIRST[index % FIRST.len()];
+        let last = LAST[(index / FIRST.len()) % LAST.len()];
+        let contact = |value: String, label: &str| ContactEntry {
+            value,
+            primary: true,
+            label: label.into(),
+        };
+        let person = PersonEntry {
+            name: Some(format!("{first} {last}")),
+            owner_id: Some(if n % 4 == 0 { seller } else { admin }),
+            org_id: Some(orgs.get(index % orgs.len()).copied()),
+            emails: Some(vec![contact(
+                format!(
+                    "{}.{}{n}@demo.example",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
+                "work",
+            )]),
+            phones: Some(vec![contact(format!("+372 555 {n:04}"), "mobile")]),
+            label_ids: Some(labels.get(index % 4).copied().into_iter().collect()),
+            custom_fields: CustomValues(vec![
+                (
+                    hex_key("demo tier"),
+                    Some(Value::from(
+                        tier_options.get(index % 3).copied().unwrap_or_default(),
+                    )),
+                ),
+                (
+                    hex_key("demo source"),
+                    Some(Value::from(["Website", "Referral", "Event"][index % 3])),
+                ),
+            ]),
+            actor_user_id: Some(admin),
+            time: at(now - 86_400 * i64::try_from(DEMO_PERSONS - n).unwrap_or_default()),
+            ..PersonEntry::default()
+        };
+        let id = apply(Entry::Person(person))?;
+        persons.push(id);
+        if n % 2 == 0 {
+            let status = [DealStatus::Open, DealStatus::Won, DealStatus::Lost][index % 3];
+            let deal = apply(Entry::Deal(DealEntry {
+                title: Some(format!("{last} deal {n}")),
+                value: Some(1_000.0 + f64::from(u32::try_from(n).unwrap_or_default())),
+                owner_id: Some(admin),
+                person_id: Some(Some(id)),
+                time: at(now),
+                ..DealEntry::default()
+            }))?;
+            if status != DealStatus::Open {
+                apply(Entry::DealUpdate(DealEntry {
+                    id: Some(deal),
+                    status: Some(status),
+                    time: at(now),
+                    ..DealEntry::default()
+                }))?;
             }
-            Ok(ids)
-        })?;
+        }
+        if n % 3 == 0 {
+            apply(Entry::Activity(ActivityEntry {
+                subject: Some(format!("Call {first}")),
+                owner_id: Some(admin),
+                person_id: Some(Some(id)),
+                due_date: Some(super::time::date(
+                    now + 86_400 * i64::try_from(n % 10).unwrap_or_default(),
+                )),
+                done: Some(n % 6 == 0),
+                time: at(now),
+                ..ActivityEntry::default()
+            }))?;
+        }
+        if n % 5 == 0 {
+            apply(Entry::Note(NoteEntry {
+                content: Some(format!(
+                    "Met {first} at the {} conference",
+                    ORGS[index % ORGS.len()]
+                )),
+                user_id: Some(admin),
+                person_id: Some(id),
+                time: at(now),
+                ..NoteEntry::default()
+            }))?;
+        }
+        if n % 7 == 0 {
+            apply(Entry::Follower(FollowerEntry {
+                person_id: id,
+                user_id: seller,
+                actor_user_id: Some(admin),
+                time: at(now),
+            }))?;
+        }
+    }
     for (n, person) in persons.iter().enumerate().filter(|(n, _)| n % 10 == 0) {
         pipedrive.attach_file(
             DEMO_COMPANY,

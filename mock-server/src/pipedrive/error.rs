@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::company::ModelError;
+use super::tenant::{ModelError, RecordError};
+use crate::durable::StorageError;
 use crate::http::ApiResponse;
 
 /// `error_info` of the API's errors.
@@ -130,6 +131,20 @@ impl PipedriveError {
         }
     }
 
+    /// 503 with the API's body (`code` `storage_unavailable`): the data directory could not
+    /// log the write, so nothing was applied.
+    pub fn storage(error: StorageError) -> Self {
+        tracing::error!(%error, "persons mock: cannot log a write; refusing it");
+        Self {
+            status: 503,
+            kind: ErrorKind::Api {
+                code: Some("storage_unavailable"),
+                info: ERROR_INFO,
+            },
+            message: error.message(),
+        }
+    }
+
     /// 404 with the API's body.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::api(404, message)
@@ -187,7 +202,14 @@ impl From<ModelError> for PipedriveError {
         match error {
             ModelError::NotFound(what) => Self::not_found(format!("{what} not found")),
             ModelError::Invalid(message) => Self::bad_request(message),
+            ModelError::Storage(error) => Self::storage(error),
         }
+    }
+}
+
+impl From<RecordError> for PipedriveError {
+    fn from(error: RecordError) -> Self {
+        error.reason.into()
     }
 }
 

@@ -10,18 +10,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::api::{self, CONTACTS_READ, Context, RECENTS_READ};
-use super::company::Company;
+use super::context::{CONTACTS_READ, Context, RECENTS_READ, visible_person};
 use super::error::PipedriveError;
 use super::model::{
     Activity, Deal, DealProduct, FieldChange, File, FollowerChange, Id, MailMessage, Note, Person,
     Product,
 };
 use super::params::{self, Cursor, MAX_LIMIT, Version};
+use super::render::Cursored;
 use super::render_v1::{
-    ActivityJson, Cursored, DealJson, FileJson, FullBody, MailItemJson, NoteJson, Paged,
-    RelatedObjects,
+    ActivityJson, DealJson, FileJson, FullBody, MailItemJson, NoteJson, Paged, RelatedObjects,
 };
+use super::tenant::{Company, linked};
 use super::time;
 use crate::http::ApiResponse;
 
@@ -56,7 +56,7 @@ pub const ITEM_TYPES: [&str; 22] = [
 
 /// One entry of a person's flow, before rendering.
 #[derive(Clone, Copy)]
-enum Entry<'a> {
+enum FlowItem<'a> {
     Change(&'a FieldChange),
     Activity(&'a Activity),
     Note(&'a Note),
@@ -66,18 +66,18 @@ enum Entry<'a> {
     Mail(&'a MailMessage),
 }
 
-impl Entry<'_> {
+impl FlowItem<'_> {
     /// The flow's `object`: done activities are `activity`, undone ones `plannedActivity`.
     fn object(self) -> &'static str {
         match self {
-            Entry::Change(_) => "personChange",
-            Entry::Activity(activity) if activity.done => "activity",
-            Entry::Activity(_) => "plannedActivity",
-            Entry::Note(_) => "note",
-            Entry::Deal(_) => "deal",
-            Entry::File(_) => "file",
-            Entry::Follower(_) => "follower",
-            Entry::Mail(_) => "mailMessage",
+            FlowItem::Change(_) => "personChange",
+            FlowItem::Activity(activity) if activity.done => "activity",
+            FlowItem::Activity(_) => "plannedActivity",
+            FlowItem::Note(_) => "note",
+            FlowItem::Deal(_) => "deal",
+            FlowItem::File(_) => "file",
+            FlowItem::Follower(_) => "follower",
+            FlowItem::Mail(_) => "mailMessage",
         }
     }
 
@@ -85,29 +85,29 @@ impl Entry<'_> {
     /// message time, otherwise the record's creation.
     fn time(self) -> i64 {
         match self {
-            Entry::Change(change) => change.time,
-            Entry::Activity(activity) => activity
+            FlowItem::Change(change) => change.time,
+            FlowItem::Activity(activity) => activity
                 .marked_as_done_time
                 .filter(|_| activity.done)
                 .unwrap_or(activity.add_time),
-            Entry::Note(note) => note.add_time,
-            Entry::Deal(deal) => deal.add_time,
-            Entry::File(file) => file.add_time,
-            Entry::Follower(change) => change.time,
-            Entry::Mail(mail) => mail.message_time,
+            FlowItem::Note(note) => note.add_time,
+            FlowItem::Deal(deal) => deal.add_time,
+            FlowItem::File(file) => file.add_time,
+            FlowItem::Follower(change) => change.time,
+            FlowItem::Mail(mail) => mail.message_time,
         }
     }
 
     /// A tie-breaker among entries of the same time.
     fn id(self) -> Id {
         match self {
-            Entry::Change(change) => change.id,
-            Entry::Activity(activity) => activity.id,
-            Entry::Note(note) => note.id,
-            Entry::Deal(deal) => deal.id,
-            Entry::File(file) => file.id,
-            Entry::Follower(change) => change.follower_user_id,
-            Entry::Mail(mail) => mail.id,
+            FlowItem::Change(change) => change.id,
+            FlowItem::Activity(activity) => activity.id,
+            FlowItem::Note(note) => note.id,
+            FlowItem::Deal(deal) => deal.id,
+            FlowItem::File(file) => file.id,
+            FlowItem::Follower(change) => change.follower_user_id,
+            FlowItem::Mail(mail) => mail.id,
         }
     }
 }
@@ -168,7 +168,7 @@ struct FlowFollowerJson {
 pub fn flow(cx: &Context<'_>, id: Id) -> Answer {
     cx.caller.require(RECENTS_READ)?;
     let company = cx.read()?;
-    let person = api::visible_person(&company, &cx.caller, id)?;
+    let person = visible_person(&company, &cx.caller, id)?;
     let all_changes = params::bool_param(cx.request, "all_changes", Version::V1)?.unwrap_or(false);
     let items: Option<BTreeSet<&str>> = params::param(cx.request, "items")
         .map(|raw| {
@@ -187,9 +187,9 @@ pub fn flow(cx: &Context<'_>, id: Id) -> Answer {
                 .collect()
         })
         .transpose()?;
-    let mut entries: Vec<Entry<'_>> = entries(&company, id)
+    let mut entries: Vec<FlowItem<'_>> = flow_items(&company, id)
         .filter(|entry| match entry {
-            Entry::Change(change) => all_changes || company.field(&change.field_key).is_none(),
+            FlowItem::Change(change) => all_changes || company.field(&change.field_key).is_none(),
             _ => true,
         })
         .filter(|entry| {
@@ -222,44 +222,28 @@ pub fn flow(cx: &Context<'_>, id: Id) -> Answer {
 }
 
 /// Every flow entry of person `id`, unordered.
-fn entries(company: &Company, id: Id) -> impl Iterator<Item = Entry<'_>> {
-    let linked = |index: &'_ BTreeMap<Id, BTreeSet<Id>>| -> Vec<Id> {
-        index.get(&id).into_iter().flatten().copied().collect()
-    };
+fn flow_items(company: &Company, id: Id) -> impl Iterator<Item = FlowItem<'_>> {
     let changes = company
         .person_changes
         .get(&id)
         .into_iter()
         .flatten()
-        .map(Entry::Change);
-    let activities = linked(&company.links.activities)
-        .into_iter()
-        .filter_map(|at| company.activities.get(&at))
-        .map(Entry::Activity);
-    let notes = linked(&company.links.notes)
-        .into_iter()
-        .filter_map(|at| company.notes.get(&at))
-        .map(Entry::Note);
-    let deals = linked(&company.links.deals)
-        .into_iter()
-        .filter_map(|at| company.deals.get(&at))
+        .map(FlowItem::Change);
+    let activities =
+        linked(&company.links.activities, &company.activities, id).map(FlowItem::Activity);
+    let notes = linked(&company.links.notes, &company.notes, id).map(FlowItem::Note);
+    let deals = linked(&company.links.deals, &company.deals, id)
         .filter(|deal| deal.delete_time.is_none())
-        .map(Entry::Deal);
-    let files = linked(&company.links.files)
-        .into_iter()
-        .filter_map(|at| company.files.get(&at))
-        .map(Entry::File);
+        .map(FlowItem::Deal);
+    let files = linked(&company.links.files, &company.files, id).map(FlowItem::File);
     let followers = company
         .follower_changes
         .get(&id)
         .into_iter()
         .flatten()
         .filter(|change| change.added)
-        .map(Entry::Follower);
-    let mails = linked(&company.links.mails)
-        .into_iter()
-        .filter_map(|at| company.mails.get(&at))
-        .map(Entry::Mail);
+        .map(FlowItem::Follower);
+    let mails = linked(&company.links.mails, &company.mails, id).map(FlowItem::Mail);
     changes
         .chain(activities)
         .chain(notes)
@@ -269,10 +253,10 @@ fn entries(company: &Company, id: Id) -> impl Iterator<Item = Entry<'_>> {
         .chain(mails)
 }
 
-fn render(company: &Company, person: &Person, entry: Entry<'_>) -> FlowJson {
+fn render(company: &Company, person: &Person, entry: FlowItem<'_>) -> FlowJson {
     let data = match entry {
-        Entry::Mail(mail) => return FlowJson::Mail(MailItemJson::of(company, mail)),
-        Entry::Change(change) => FlowData::Change(Box::new(FlowChangeJson {
+        FlowItem::Mail(mail) => return FlowJson::Mail(MailItemJson::of(company, mail)),
+        FlowItem::Change(change) => FlowData::Change(Box::new(FlowChangeJson {
             id: change.id,
             item_id: person.id,
             user_id: change.actor_user_id,
@@ -287,13 +271,13 @@ fn render(company: &Company, person: &Person, entry: Entry<'_>) -> FlowJson {
                 new_value_formatted: formatted(company, change),
             },
         })),
-        Entry::Activity(activity) => {
+        FlowItem::Activity(activity) => {
             FlowData::Activity(Box::new(ActivityJson::of(company, activity)))
         }
-        Entry::Note(note) => FlowData::Note(Box::new(NoteJson::of(note))),
-        Entry::Deal(deal) => FlowData::Deal(Box::new(DealJson::of(company, deal))),
-        Entry::File(file) => FlowData::File(Box::new(FileJson::of(company, file))),
-        Entry::Follower(change) => FlowData::Follower(FlowFollowerJson {
+        FlowItem::Note(note) => FlowData::Note(Box::new(NoteJson::of(note))),
+        FlowItem::Deal(deal) => FlowData::Deal(Box::new(DealJson::of(company, deal))),
+        FlowItem::File(file) => FlowData::File(Box::new(FileJson::of(company, file))),
+        FlowItem::Follower(change) => FlowData::Follower(FlowFollowerJson {
             user_id: change.follower_user_id,
             person_id: person.id,
             add_time: time::v1(change.time),
@@ -323,21 +307,21 @@ fn formatted(company: &Company, change: &FieldChange) -> Option<String> {
 
 /// `related_objects` of a flow page: the person with its owner and organization, the users
 /// who acted, and the deals shown.
-fn flow_related(company: &Company, person: &Person, page: &[Entry<'_>]) -> RelatedObjects {
+fn flow_related(company: &Company, person: &Person, page: &[FlowItem<'_>]) -> RelatedObjects {
     let mut related = RelatedObjects::of(company, &[person], true);
     related.add_person(company, Some(person.id));
     for entry in page {
         let user = match entry {
-            Entry::Change(change) => change.actor_user_id,
-            Entry::Activity(activity) => activity.owner_id,
-            Entry::Note(note) => note.user_id,
-            Entry::Deal(deal) => {
+            FlowItem::Change(change) => change.actor_user_id,
+            FlowItem::Activity(activity) => activity.owner_id,
+            FlowItem::Note(note) => note.user_id,
+            FlowItem::Deal(deal) => {
                 related.add_deal(company, Some(deal.id));
                 deal.owner_id
             }
-            Entry::File(file) => file.user_id,
-            Entry::Follower(change) => change.follower_user_id,
-            Entry::Mail(mail) => mail.user_id,
+            FlowItem::File(file) => file.user_id,
+            FlowItem::Follower(change) => change.follower_user_id,
+            FlowItem::Mail(mail) => mail.user_id,
         };
         related.add_user(company, user);
     }
@@ -360,9 +344,7 @@ struct ChangelogJson {
 /// `GET /v1/persons/{id}/changelog`: field changes newest first; the cursor is the id of the
 /// next page's first change, so pages stay stable while changes are added.
 pub fn changelog(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(RECENTS_READ)?;
-    let company = cx.read()?;
-    api::visible_person(&company, &cx.caller, id)?;
+    let company = cx.read_person(RECENTS_READ, id)?;
     let limit = params::limit(cx.request, Version::V1, MAX_LIMIT)?;
     let before = params::cursor(cx.request, Version::V1)?.map(|cursor| cursor.id);
     let mut page: Vec<&FieldChange> = company
@@ -477,26 +459,16 @@ struct DealProductJson {
 /// `GET /v1/persons/{id}/products`: one single-key map `{"<deal id>": {deal, product}}` per
 /// product of each live deal whose primary contact is the person, by deal then attachment.
 pub fn products(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(CONTACTS_READ)?;
-    let company = cx.read()?;
-    api::visible_person(&company, &cx.caller, id)?;
-    let attachments = company
-        .links
-        .deals
-        .get(&id)
-        .into_iter()
-        .flatten()
-        .filter_map(|deal| company.deals.get(deal))
+    let company = cx.read_person(CONTACTS_READ, id)?;
+    let attachments = linked(&company.links.deals, &company.deals, id)
         .filter(|deal| deal.delete_time.is_none() && deal.person_id == Some(id))
         .flat_map(|deal| {
-            company
-                .links
-                .deal_products
-                .get(&deal.id)
-                .into_iter()
-                .flatten()
-                .filter_map(|attachment| company.deal_products.get(attachment))
-                .map(move |attachment| (deal, attachment))
+            linked(
+                &company.links.deal_products,
+                &company.deal_products,
+                deal.id,
+            )
+            .map(move |attachment| (deal, attachment))
         });
     let (page, pagination) = params::offset_page(attachments, cx.request, MAX_LIMIT)?;
     let data: Vec<BTreeMap<String, DealProductJson>> = page

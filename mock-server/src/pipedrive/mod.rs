@@ -1,14 +1,18 @@
 //! The Pipedrive Persons mock: API v1 and v2 over one store, with counters kept
 //! incrementally from deals, activities, notes, followers, files and mail.
 //!
-//! Data flow: a request → [`api::handle`] (version by path, credential → company and user)
-//! → [`v1`] or [`v2`] (parameters and body in that version's typing) → a write on
-//! [`company::Company`] (validate, append to the log, update projections: records, per-person
-//! links, [`counters::Counters`], the [`search::SearchIndex`], organization head counts) →
-//! [`render_v1`] / [`render_v2`] → response.
+//! Data flow: a request → [`api::handle_v1`] or [`api::handle_v2`] (one match over the spec's
+//! operations; the credential → company and user, see [`context`]) → a handler of [`reads`],
+//! [`writes`] or [`feed`] (parameters and body in that version's typing, [`params`]). A write
+//! builds a [`log::Entry`] → [`state::PipedriveState::apply`] → [`tenant::Company::apply`]
+//! checks and completes it, logs it (to the data directory too), then updates the projections
+//! ([`persons`], [`related`]: records, per-person links, [`counters::Counters`], the
+//! [`search::SearchIndex`], organization head counts, changelogs) → [`render_v1`] /
+//! [`render_v2`] (and what both share, [`render`]) → response. The typed handle, seeds
+//! ([`seed`]) and the data directory's replay apply entries through the same `apply`.
 
 pub mod api;
-pub mod company;
+pub mod context;
 pub mod counters;
 pub mod demo;
 pub mod error;
@@ -16,60 +20,45 @@ pub mod feed;
 pub mod fields;
 pub mod image;
 pub mod keys;
+pub mod log;
 pub mod model;
 pub mod multipart;
 pub mod params;
 pub mod persons;
 pub mod picture;
-pub mod records;
+pub mod reads;
 pub mod related;
+pub mod render;
 pub mod render_v1;
 pub mod render_v2;
-pub mod restore;
 pub mod search;
 pub mod seed;
 pub mod state;
+pub mod tenant;
 pub mod time;
-pub mod v1;
-pub mod v2;
+pub mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-pub use company::ModelError;
+pub use log::{Entry, NewMail};
 pub use model::Id;
+pub use tenant::{ModelError, RecordError};
 
 use crate::clock::Clock;
 use crate::vendor_handle::VendorHandle;
-use model::{DealProduct, File, MailMessage, Product};
+use log::{DealProductEntry, FileEntry, OrganizationEntry, ProductEntry, UserEntry};
 use state::PipedriveState;
 
 /// The test-facing handle on the Pipedrive mock: base URLs, companies, users, tokens, and
-/// seeding of what Pipedrive's API cannot create (organizations, files, mail messages).
+/// seeding of what Pipedrive's API cannot create (organizations, files, mail messages,
+/// products). Every write is a [`log::Entry`] applied as the API's are (and logged to the
+/// data directory).
 ///
 /// Clones share the same state.
 #[derive(Clone, Debug)]
 pub struct Pipedrive {
     handle: VendorHandle<PipedriveState>,
-}
-
-/// A mail message to seed with [`Pipedrive::record_mail`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NewMail {
-    /// The mailbox owner (a user id).
-    pub user_id: Id,
-    /// Sender address.
-    pub from: String,
-    /// Recipient addresses.
-    pub to: Vec<String>,
-    /// Subject.
-    pub subject: String,
-    /// Whether the user sent it (outgoing) rather than received it.
-    pub sent: bool,
-    /// When it was sent or received (Unix seconds); `None` for now.
-    pub message_time: Option<i64>,
-    /// The persons it is linked to.
-    pub person_ids: Vec<Id>,
 }
 
 impl Pipedrive {
@@ -96,22 +85,44 @@ impl Pipedrive {
         format!("{}/api/v2", self.handle.base_url)
     }
 
+    /// Applies `entry` to `company` (created by its first entry) at the clock's now; returns
+    /// the id of the record it created or changed (see [`tenant::Company::apply`]).
+    pub fn apply(&self, company: Id, entry: Entry) -> Result<Id, RecordError> {
+        let now = self.handle.clock.timestamp();
+        self.handle.write().apply(company, entry, now)
+    }
+
     /// Creates a company with an admin user and an API token; returns `(user id, token)`.
+    ///
+    /// # Panics
+    ///
+    /// When the data directory cannot log the user (as [`Pipedrive::add_user`]).
     pub fn create_company(&self, company: Id) -> (Id, String) {
-        let mut state = self.handle.write();
-        let user = state.add_user(
+        let user = self.add_user(
             company,
             &format!("Admin {company}"),
             &format!("admin@company{company}.example"),
             true,
         );
-        let token = state.add_api_token(company, user, None);
+        let token = self.handle.write().add_api_token(company, user, None);
         (user, token)
     }
 
-    /// Adds a user to `company` (created if needed); returns its id.
+    /// Adds a user to `company` (created if needed); returns its id, one above every user
+    /// id of the mock (user ids are unique across companies, as Pipedrive's are).
+    ///
+    /// # Panics
+    ///
+    /// When the data directory cannot log the user: a user always applies otherwise.
     pub fn add_user(&self, company: Id, name: &str, email: &str, is_admin: bool) -> Id {
-        self.handle.write().add_user(company, name, email, is_admin)
+        let user = UserEntry {
+            id: None,
+            name: name.to_owned(),
+            email: email.to_owned(),
+            is_admin,
+        };
+        self.apply(company, Entry::User(user))
+            .unwrap_or_else(|error| panic!("pipedrive mock: the user was not added: {error}"))
     }
 
     /// Registers `token` (or a generated 40-hex one) as `user`'s API token; returns it.
@@ -132,14 +143,17 @@ impl Pipedrive {
         name: &str,
         owner: Id,
         address: Option<&str>,
-    ) -> Result<Id, ModelError> {
-        let mut state = self.handle.write();
-        state
-            .ensure_company(company)
-            .add_organization(name, owner, address.map(str::to_owned))
+    ) -> Result<Id, RecordError> {
+        let org = OrganizationEntry {
+            id: None,
+            name: name.to_owned(),
+            owner_id: Some(owner),
+            address: address.map(str::to_owned),
+        };
+        self.apply(company, Entry::Organization(org))
     }
 
-    /// Attaches a file to a person, as an upload would.
+    /// Attaches a file to a person, as an upload would (its type is the name's extension).
     pub fn attach_file(
         &self,
         company: Id,
@@ -147,49 +161,23 @@ impl Pipedrive {
         user: Id,
         file_name: &str,
         file_size: u64,
-    ) -> Result<Id, ModelError> {
-        let now = self.handle.clock.now();
-        let file_type = file_name
-            .rsplit_once('.')
-            .map(|(_, extension)| extension.to_ascii_lowercase())
-            .unwrap_or_default();
-        let file = File {
-            id: 0,
-            user_id: user,
+    ) -> Result<Id, RecordError> {
+        let file = FileEntry {
+            id: None,
+            user_id: Some(user),
             person_id: Some(person),
             deal_id: None,
             file_name: file_name.to_owned(),
-            file_type,
+            file_type: None,
             file_size,
-            add_time: now,
+            time: None,
         };
-        self.handle
-            .write()
-            .ensure_company(company)
-            .attach_file(file)
+        self.apply(company, Entry::File(file))
     }
 
-    /// Records a synced mail message, as the mail sync would.
-    pub fn record_mail(&self, company: Id, mail: NewMail) -> Result<Id, ModelError> {
-        let now = self.handle.clock.now();
-        let mut state = self.handle.write();
-        let company = state.ensure_company(company);
-        let thread_id = company.next_id("thread");
-        let snippet: String = mail.subject.chars().take(100).collect();
-        let message = MailMessage {
-            id: 0,
-            user_id: mail.user_id,
-            thread_id,
-            from: mail.from,
-            to: mail.to,
-            subject: mail.subject,
-            snippet,
-            sent: mail.sent,
-            message_time: mail.message_time.unwrap_or(now),
-            person_ids: mail.person_ids.into_iter().collect(),
-            add_time: now,
-        };
-        company.record_mail(message)
+    /// Records a synced mail message, as the mail sync would, in a new thread.
+    pub fn record_mail(&self, company: Id, mail: NewMail) -> Result<Id, RecordError> {
+        self.apply(company, mail.into())
     }
 
     /// Adds a product to `company`'s catalogue (Pipedrive's products API is not modelled);
@@ -200,19 +188,16 @@ impl Pipedrive {
         owner: Id,
         name: &str,
         code: Option<&str>,
-    ) -> Result<Id, ModelError> {
-        let product = Product {
-            id: 0,
+    ) -> Result<Id, RecordError> {
+        let product = ProductEntry {
+            id: None,
             name: name.to_owned(),
             code: code.map(str::to_owned),
             unit: None,
-            owner_id: owner,
-            add_time: self.handle.clock.now(),
+            owner_id: Some(owner),
+            time: None,
         };
-        self.handle
-            .write()
-            .ensure_company(company)
-            .create_product(product)
+        self.apply(company, Entry::Product(product))
     }
 
     /// Attaches `quantity` of product `product` at `item_price` to deal `deal`, as the deal
@@ -224,19 +209,16 @@ impl Pipedrive {
         product: Id,
         item_price: f64,
         quantity: u32,
-    ) -> Result<Id, ModelError> {
-        let attachment = DealProduct {
-            id: 0,
+    ) -> Result<Id, RecordError> {
+        let attachment = DealProductEntry {
+            id: None,
             deal_id: deal,
             product_id: product,
             item_price,
             quantity,
-            add_time: self.handle.clock.now(),
+            time: None,
         };
-        self.handle
-            .write()
-            .ensure_company(company)
-            .attach_product(attachment)
+        self.apply(company, Entry::DealProduct(attachment))
     }
 
     /// How many active persons `company` has.
@@ -244,26 +226,17 @@ impl Pipedrive {
         let state = self.handle.read();
         state
             .company(company)
-            .map_or(0, company::Company::active_person_count)
+            .map_or(0, tenant::Company::active_person_count)
     }
 
     /// Reads `company` (e.g. to check invariants in tests).
     pub fn with_company<T>(
         &self,
         company: Id,
-        read: impl FnOnce(&company::Company) -> T,
+        read: impl FnOnce(&tenant::Company) -> T,
     ) -> Option<T> {
         let state = self.handle.read();
         state.company(company).map(read)
-    }
-
-    /// Writes to `company` directly (created if needed), under one lock.
-    pub fn with_company_mut<T>(
-        &self,
-        company: Id,
-        write: impl FnOnce(&mut company::Company) -> T,
-    ) -> T {
-        write(self.handle.write().ensure_company(company))
     }
 
     /// The clock the mock reads.
@@ -273,6 +246,6 @@ impl Pipedrive {
 
     /// Forgets every company, user, token and record.
     pub fn reset(&self) {
-        *self.handle.write() = PipedriveState::default();
+        self.handle.write().clear();
     }
 }

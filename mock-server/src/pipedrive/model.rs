@@ -1,12 +1,11 @@
-//! The records one Pipedrive company holds: users, organizations, persons, deals, activities,
-//! notes, files, mail messages and followers. Times are Unix seconds; rendering formats them.
+//! The records one Pipedrive company holds: users, organizations, persons (with the counters
+//! they carry, kept by [`super::counters`]), deals, activities, notes, files, mail messages
+//! and followers. Times are Unix seconds; rendering formats them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-use super::counters::Counters;
 
 /// Every Pipedrive id: company-scoped, auto-incremented, starting at 1.
 pub type Id = u64;
@@ -39,15 +38,23 @@ pub struct Organization {
     pub people_count: u64,
 }
 
-/// One e-mail address or phone number of a person.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One e-mail address or phone number of a person (in a log entry, `{value, primary,
+/// label}` with the last two optional).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactEntry {
     /// The address or number.
     pub value: String,
-    /// Whether it is the primary one.
+    /// Whether it is the primary one (the first entry is, when none is marked).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub primary: bool,
     /// `work`, `home`, `mobile`, `other`, or empty when none was given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// A person: what was written plus the counters derived from related records.
@@ -127,7 +134,43 @@ pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
         .map(|entry| entry.value.as_str())
 }
 
-/// A deal's status (`open`, `won`, `lost` in seeds, as in the API).
+/// Counts of deals by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Open deals.
+    pub open: u64,
+    /// Won deals.
+    pub won: u64,
+    /// Lost deals.
+    pub lost: u64,
+}
+
+/// Every aggregate Pipedrive computes for a person.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Counters {
+    /// Deals whose primary contact is the person.
+    pub deals: StatusCounts,
+    /// Deals where the person is primary contact or participant.
+    pub related_deals: StatusCounts,
+    /// Deals where the person is a participant.
+    pub participant_deals: StatusCounts,
+    /// Undone activities as `(due_date, due_time, id)`: the first is the next activity.
+    pub undone_activities: BTreeSet<(String, String, Id)>,
+    /// Done activities as `(due_date, id)`: the last is the last activity.
+    pub done_activities: BTreeSet<(String, Id)>,
+    /// Notes attached.
+    pub notes: u64,
+    /// Files attached.
+    pub files: u64,
+    /// Followers.
+    pub followers: u64,
+    /// Received mail as `(message_time, id)`.
+    pub incoming_mail: BTreeSet<(i64, Id)>,
+    /// Sent mail as `(message_time, id)`.
+    pub outgoing_mail: BTreeSet<(i64, Id)>,
+}
+
+/// A deal's status (`open`, `won`, `lost` in log entries, as in the API).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DealStatus {

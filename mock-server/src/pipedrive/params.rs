@@ -1,19 +1,25 @@
-//! Reading requests: query parameters and JSON bodies, with API v1's lax typing (numbers as
-//! strings, `0/1` booleans) and API v2's strict one (a validation error instead), and the two
-//! pagination styles.
+//! Reading requests, for both API versions: query parameters and JSON bodies, with API v1's
+//! lax typing (numbers as strings, `0/1` booleans) and API v2's strict one (a validation error
+//! instead), the two pagination styles, and the shape a v2 person is asked in.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::PipedriveError;
 use super::model::{ContactEntry, Id};
-use super::render_v1::Pagination;
+use super::render::Pagination;
+use super::render_v2::{INCLUDE_FIELDS, PersonShape};
+use super::tenant::Company;
 use crate::http::ApiRequest;
 
 /// Default page size of every list.
 pub const DEFAULT_LIMIT: usize = 100;
 /// Largest page size.
 pub const MAX_LIMIT: usize = 500;
+/// Most keys a v2 `custom_fields` query may name.
+pub const MAX_CUSTOM_FIELDS: usize = 15;
 
 /// Which API version's typing rules apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +91,54 @@ pub fn limit(request: &ApiRequest, version: Version, max: usize) -> Result<usize
         }
         Version::V2 => Ok(asked),
     }
+}
+
+/// How a v2 person is shaped: `include_fields`, `custom_fields` (known keys, at most
+/// [`MAX_CUSTOM_FIELDS`]), `include_option_labels`, `include_labels`.
+pub fn person_shape(
+    request: &ApiRequest,
+    company: &Company,
+) -> Result<PersonShape, PipedriveError> {
+    let include: BTreeSet<String> = param(request, "include_fields")
+        .map(|raw| {
+            raw.split(',')
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(unknown) = include
+        .iter()
+        .find(|name| !INCLUDE_FIELDS.contains(&name.as_str()))
+    {
+        return Err(PipedriveError::validation(format!(
+            "include_fields: Unknown field {unknown}"
+        )));
+    }
+    let custom_fields: Option<BTreeSet<String>> = param(request, "custom_fields").map(|raw| {
+        raw.split(',')
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty())
+            .collect()
+    });
+    if let Some(keys) = &custom_fields {
+        if keys.len() > MAX_CUSTOM_FIELDS {
+            return Err(PipedriveError::validation(format!(
+                "custom_fields: At most {MAX_CUSTOM_FIELDS} keys"
+            )));
+        }
+        if let Some(unknown) = keys.iter().find(|key| company.field(key).is_none()) {
+            return Err(PipedriveError::validation(format!(
+                "custom_fields: Unknown custom field {unknown}"
+            )));
+        }
+    }
+    Ok(PersonShape {
+        include,
+        custom_fields,
+        option_labels: bool_param(request, "include_option_labels", Version::V2)?.unwrap_or(false),
+        labels: bool_param(request, "include_labels", Version::V2)?.unwrap_or(false),
+    })
 }
 
 /// One offset page of `items`: `start`/`limit` of a v1 list.

@@ -1,11 +1,16 @@
-//! Person writes: create, update, delete, merge and followers. Each validates, appends to
-//! the log, then updates the projections.
+//! Person entries: create, update, delete, merge, pictures and followers. Each kind is checked
+//! (and completed) before it is logged, then projected: the person record, its organization's
+//! head count, the search index, the changelog and the followers.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::company::{Change, Company, ModelError, PersonPatch, free_id};
 use super::counters::{Counters, Sign};
+use super::log::{
+    CustomValues, FollowerEntry, MergeEntry, PersonDeleteEntry, PersonEntry, PictureDeleteEntry,
+    PictureEntry,
+};
 use super::model::{ContactEntry, FieldChange, Follower, FollowerChange, Id, Person, Picture};
+use super::tenant::{Company, ModelError, RecordError, seconds};
 
 /// The visibility values Pipedrive accepts.
 pub const VISIBILITY: [u8; 4] = [1, 3, 5, 7];
@@ -14,168 +19,240 @@ pub const VISIBILITY: [u8; 4] = [1, 3, 5, 7];
 pub const DEFAULT_VISIBILITY: u8 = 3;
 
 impl Company {
-    /// Creates a person owned by `patch.owner_id` or else by `actor`; returns its id.
-    pub fn create_person(
-        &mut self,
-        patch: PersonPatch,
-        actor: Id,
-        now: i64,
-    ) -> Result<Id, ModelError> {
-        self.insert_person(0, patch, actor, now)
-    }
-
-    /// Creates person `id` (0 for the next id), as [`Company::create_person`] does; a seed
-    /// gives its own ids.
-    pub fn insert_person(
-        &mut self,
-        id: Id,
-        mut patch: PersonPatch,
-        actor: Id,
-        now: i64,
-    ) -> Result<Id, ModelError> {
-        let name_given = patch
+    /// `person`: a name is required, the owner defaults to the acting user.
+    pub(super) fn check_person(&self, person: &mut PersonEntry) -> Result<Id, RecordError> {
+        let actor = self.actor(&mut person.actor_user_id, "actor_user_id")?;
+        let name_given = person
             .name
             .as_deref()
             .is_some_and(|name| !name.trim().is_empty());
         if !name_given {
-            return Err(ModelError::Invalid("Name must be given.".into()));
+            return Err(ModelError::Invalid("Name must be given.".into()).at("name"));
         }
-        patch.owner_id.get_or_insert(actor);
-        self.validate_patch(&patch)?;
-        let id = free_id(&self.ids, "person", id, &self.persons, "Person")?;
+        person.owner_id.get_or_insert(actor);
+        self.check_patch(person)?;
+        let id = self.free_id("person", person.id, &self.persons, "Person")?;
+        person.id = Some(id);
+        Ok(id)
+    }
+
+    pub(super) fn project_person(&mut self, entry: PersonEntry) {
+        let id = entry.id.unwrap_or_default();
+        let now = seconds(entry.time);
         self.ids.observe("person", id);
-        self.log.push(Change::Person {
-            id,
-            patch: patch.clone(),
-            actor,
-            time: now,
-        });
         let person = Person {
             id,
             name: String::new(),
-            owner_id: actor,
+            owner_id: entry.actor_user_id.unwrap_or_default(),
             org_id: None,
             emails: Vec::new(),
             phones: Vec::new(),
             visible_to: DEFAULT_VISIBILITY,
             label_ids: Vec::new(),
-            custom: Default::default(),
-            add_time: patch.add_time.unwrap_or(now),
+            custom: BTreeMap::new(),
+            add_time: entry.add_time.map_or(now, |time| time.unix_seconds()),
             update_time: now,
             delete_time: None,
             counters: Counters::default(),
             picture: None,
         };
         self.persons.insert(id, person);
-        self.apply_patch(id, patch, now);
-        Ok(id)
+        self.apply_patch(id, entry, now);
     }
 
-    /// Updates the active person `id` on behalf of `actor`, recording each changed field.
-    pub fn update_person(
-        &mut self,
-        id: Id,
-        patch: PersonPatch,
-        actor: Id,
-        now: i64,
-    ) -> Result<(), ModelError> {
-        let before = self.active_person(id)?.clone();
-        if patch
+    /// `person_update`: the person is active; a name, when written, is not blank.
+    pub(super) fn check_person_update(&self, person: &mut PersonEntry) -> Result<Id, RecordError> {
+        let id = person.id.ok_or_else(|| {
+            ModelError::Invalid("A person_update needs the id of the person.".into()).at("id")
+        })?;
+        self.active_person(id).map_err(|error| error.at("id"))?;
+        self.actor(&mut person.actor_user_id, "actor_user_id")?;
+        if person
             .name
             .as_deref()
             .is_some_and(|name| name.trim().is_empty())
         {
-            return Err(ModelError::Invalid("Name must be given.".into()));
+            return Err(ModelError::Invalid("Name must be given.".into()).at("name"));
         }
-        self.validate_patch(&patch)?;
-        self.log.push(Change::Person {
-            id,
-            patch: patch.clone(),
-            actor,
-            time: now,
-        });
-        self.apply_patch(id, patch, now);
-        self.record_changes(&before, actor, now);
-        Ok(())
-    }
-
-    /// Soft-deletes the active persons among `ids` (each once); returns those deleted.
-    pub fn delete_persons(&mut self, ids: &[Id], now: i64) -> Vec<Id> {
-        let mut seen = BTreeSet::new();
-        let deleted: Vec<Id> = ids
-            .iter()
-            .copied()
-            .filter(|id| seen.insert(*id) && self.active_person(*id).is_ok())
-            .collect();
-        if deleted.is_empty() {
-            return deleted;
-        }
-        self.log.push(Change::DeletePersons {
-            ids: deleted.clone(),
-            time: now,
-        });
-        for &id in &deleted {
-            self.retire(id, now);
-        }
-        deleted
-    }
-
-    /// Merges `from` into `into`: `into` survives and keeps its non-empty values, takes the
-    /// other's values where it has none, and takes over every deal, activity, note, file,
-    /// mail message and follower; `from` is deleted. `actor` is recorded as the author of
-    /// the survivor's filled-in fields.
-    pub fn merge_persons(
-        &mut self,
-        from: Id,
-        into: Id,
-        actor: Id,
-        now: i64,
-    ) -> Result<(), ModelError> {
-        if from == into {
+        if person.add_time.is_some() {
             return Err(ModelError::Invalid(
-                "Cannot merge a person with itself.".into(),
-            ));
+                "add_time is only written when a person is created.".into(),
+            )
+            .at("add_time"));
         }
-        let merged = self.active_person(from)?.clone();
-        let survivor = self.active_person(into)?.clone();
-        self.log.push(Change::Merge {
-            from,
-            into,
-            actor,
-            time: now,
-        });
+        self.check_patch(person)?;
+        Ok(id)
+    }
+
+    /// Writes the update and records each changed field in the changelog.
+    pub(super) fn project_person_update(&mut self, entry: PersonEntry) {
+        let id = entry.id.unwrap_or_default();
+        let now = seconds(entry.time);
+        let actor = entry.actor_user_id.unwrap_or_default();
+        let Some(before) = self.persons.get(&id).cloned() else {
+            return;
+        };
+        self.apply_patch(id, entry, now);
+        self.record_changes(&before, actor, now);
+    }
+
+    /// `person_delete`: at least one person, each active and listed once.
+    pub(super) fn check_person_delete(
+        &self,
+        delete: &PersonDeleteEntry,
+    ) -> Result<Id, RecordError> {
+        let Some(&first) = delete.ids.first() else {
+            return Err(ModelError::Invalid("Name at least one person.".into()).at("ids"));
+        };
+        let mut seen = BTreeSet::new();
+        for (at, id) in delete.ids.iter().enumerate() {
+            let field = format!("ids[{at}]");
+            self.active_person(*id)
+                .map_err(|error| error.at(field.clone()))?;
+            if !seen.insert(*id) {
+                return Err(ModelError::Invalid(format!("Person {id} is listed twice.")).at(field));
+            }
+        }
+        Ok(first)
+    }
+
+    pub(super) fn project_person_delete(&mut self, delete: &PersonDeleteEntry) {
+        for &id in &delete.ids {
+            self.retire(id, seconds(delete.time));
+        }
+    }
+
+    /// `person_merge`: two distinct active persons.
+    pub(super) fn check_merge(&self, merge: &mut MergeEntry) -> Result<Id, RecordError> {
+        self.actor(&mut merge.actor_user_id, "actor_user_id")?;
+        if merge.id == merge.merge_with_id {
+            return Err(
+                ModelError::Invalid("Cannot merge a person with itself.".into())
+                    .at("merge_with_id"),
+            );
+        }
+        self.active_person(merge.id)
+            .map_err(|error| error.at("id"))?;
+        self.active_person(merge.merge_with_id)
+            .map_err(|error| error.at("merge_with_id"))?;
+        Ok(merge.merge_with_id)
+    }
+
+    /// Merges `id` into `merge_with_id`: the survivor keeps its non-empty values, takes the
+    /// other's values where it has none, and takes over every deal, activity, note, file,
+    /// mail message and follower; the merged person is deleted. The actor is recorded as the
+    /// author of the survivor's filled-in fields.
+    pub(super) fn project_merge(&mut self, merge: &MergeEntry) {
+        let (from, into, now) = (merge.id, merge.merge_with_id, seconds(merge.time));
+        let (Some(merged), Some(survivor)) = (
+            self.persons.get(&from).cloned(),
+            self.persons.get(&into).cloned(),
+        ) else {
+            return;
+        };
         self.move_related(from, into, now);
         let patch = fill_gaps(&survivor, &merged);
         self.retire(from, now);
         self.apply_patch(into, patch, now);
-        self.record_changes(&survivor, actor, now);
-        Ok(())
+        self.record_changes(&survivor, merge.actor_user_id.unwrap_or_default(), now);
     }
 
-    /// Sets (`Some`) or removes the active person `person`'s picture; returns the one it
-    /// replaces. A picture with id 0 gets the next picture id.
-    pub fn set_picture(
-        &mut self,
-        person: Id,
-        mut picture: Option<Picture>,
-        now: i64,
-    ) -> Result<Option<Picture>, ModelError> {
-        self.active_person(person)?;
-        if let Some(picture) = &mut picture {
-            picture.id = self.ids.candidate("picture", picture.id);
-            self.ids.observe("picture", picture.id);
+    /// `picture`: the person is active, the uploader a user.
+    pub(super) fn check_picture(&self, picture: &mut PictureEntry) -> Result<Id, RecordError> {
+        self.active_person(picture.person_id)
+            .map_err(|error| error.at("person_id"))?;
+        self.actor(&mut picture.added_by_user_id, "added_by_user_id")?;
+        let id = self
+            .ids
+            .candidate("picture", super::tenant::nonzero(picture.id, "id")?);
+        picture.id = Some(id);
+        Ok(id)
+    }
+
+    pub(super) fn project_picture(&mut self, entry: &PictureEntry) {
+        let id = entry.id.unwrap_or_default();
+        self.ids.observe("picture", id);
+        let now = seconds(entry.time);
+        if let Some(person) = self.persons.get_mut(&entry.person_id) {
+            person.update_time = now;
+            person.picture = Some(Picture {
+                id,
+                added_by_user_id: entry.added_by_user_id.unwrap_or_default(),
+                file_size: entry.file_size,
+                add_time: now,
+            });
         }
-        self.log.push(Change::Picture {
-            person,
-            picture,
-            time: now,
-        });
-        let record = self
-            .persons
-            .get_mut(&person)
-            .ok_or(ModelError::NotFound("Person"))?;
-        record.update_time = now;
-        Ok(std::mem::replace(&mut record.picture, picture))
+    }
+
+    /// `picture_delete`: the person is active.
+    pub(super) fn check_picture_delete(
+        &self,
+        delete: &PictureDeleteEntry,
+    ) -> Result<Id, RecordError> {
+        self.active_person(delete.person_id)
+            .map_err(|error| error.at("person_id"))?;
+        Ok(delete.person_id)
+    }
+
+    pub(super) fn project_picture_delete(&mut self, delete: &PictureDeleteEntry) {
+        if let Some(person) = self.persons.get_mut(&delete.person_id) {
+            person.update_time = seconds(delete.time);
+            person.picture = None;
+        }
+    }
+
+    /// `follower`: the person is active, the follower a user not following it yet.
+    pub(super) fn check_follow(&self, follow: &mut FollowerEntry) -> Result<Id, RecordError> {
+        self.actor(&mut follow.actor_user_id, "actor_user_id")?;
+        self.active_person(follow.person_id)
+            .map_err(|error| error.at("person_id"))?;
+        self.user(follow.user_id)
+            .map_err(|error| error.at("user_id"))?;
+        if self
+            .followers
+            .get(&follow.person_id)
+            .is_some_and(|followers| followers.contains_key(&follow.user_id))
+        {
+            return Err(
+                ModelError::Invalid("The user is already following this item.".into())
+                    .at("user_id"),
+            );
+        }
+        Ok(self.ids.candidate("follower", 0))
+    }
+
+    pub(super) fn project_follow(&mut self, follow: &FollowerEntry) {
+        let follower = Follower {
+            id: self.ids.next("follower"),
+            user_id: follow.user_id,
+            add_time: seconds(follow.time),
+        };
+        self.add_follower(
+            follow.person_id,
+            follower,
+            follow.actor_user_id.unwrap_or_default(),
+        );
+    }
+
+    /// `follower_delete`: the person is active and the user follows it; answers the relation.
+    pub(super) fn check_unfollow(&self, unfollow: &mut FollowerEntry) -> Result<Id, RecordError> {
+        self.actor(&mut unfollow.actor_user_id, "actor_user_id")?;
+        self.active_person(unfollow.person_id)
+            .map_err(|error| error.at("person_id"))?;
+        self.followers
+            .get(&unfollow.person_id)
+            .and_then(|followers| followers.get(&unfollow.user_id))
+            .map(|follower| follower.id)
+            .ok_or_else(|| ModelError::NotFound("Follower").at("user_id"))
+    }
+
+    pub(super) fn project_unfollow(&mut self, unfollow: &FollowerEntry) {
+        self.remove_follower(
+            unfollow.person_id,
+            unfollow.user_id,
+            unfollow.actor_user_id.unwrap_or_default(),
+            seconds(unfollow.time),
+        );
     }
 
     /// Appends to the changelog of `before.id` every field whose text differs from `before`.
@@ -236,67 +313,6 @@ impl Company {
             .collect()
     }
 
-    /// Makes `user` follow the active person `person`; returns the relation.
-    pub fn follow(
-        &mut self,
-        person: Id,
-        user: Id,
-        actor: Id,
-        now: i64,
-    ) -> Result<Follower, ModelError> {
-        self.active_person(person)?;
-        self.user(user)?;
-        if self
-            .followers
-            .get(&person)
-            .is_some_and(|followers| followers.contains_key(&user))
-        {
-            return Err(ModelError::Invalid(
-                "The user is already following this item.".into(),
-            ));
-        }
-        self.log.push(Change::Follow {
-            person,
-            user,
-            follows: true,
-            actor,
-            time: now,
-        });
-        let follower = Follower {
-            id: self.ids.next("follower"),
-            user_id: user,
-            add_time: now,
-        };
-        self.add_follower(person, follower, actor);
-        Ok(follower)
-    }
-
-    /// Stops `user` following `person`; returns the removed relation.
-    pub fn unfollow(
-        &mut self,
-        person: Id,
-        user: Id,
-        actor: Id,
-        now: i64,
-    ) -> Result<Follower, ModelError> {
-        self.active_person(person)?;
-        let follower = self
-            .followers
-            .get(&person)
-            .and_then(|followers| followers.get(&user))
-            .copied()
-            .ok_or(ModelError::NotFound("Follower"))?;
-        self.log.push(Change::Follow {
-            person,
-            user,
-            follows: false,
-            actor,
-            time: now,
-        });
-        self.remove_follower(person, user, actor, now);
-        Ok(follower)
-    }
-
     fn add_follower(&mut self, person: Id, follower: Follower, actor: Id) {
         self.followers
             .entry(person)
@@ -334,45 +350,61 @@ impl Company {
         }
     }
 
-    /// Checks the references and values of a patch against the company.
-    fn validate_patch(&self, patch: &PersonPatch) -> Result<(), ModelError> {
-        if let Some(owner) = patch.owner_id {
-            self.user(owner)
-                .map_err(|_| ModelError::Invalid(format!("User with id {owner} not found.")))?;
+    /// Checks the references and values a person entry writes against the company, and
+    /// brings its custom values to their stored form (API v2's, checked as v2 checks them).
+    fn check_patch(&self, person: &mut PersonEntry) -> Result<(), RecordError> {
+        if let Some(owner) = person.owner_id {
+            self.known_user(owner)
+                .map_err(|error| error.at("owner_id"))?;
         }
-        if let Some(Some(org)) = patch.org_id
+        if let Some(Some(org)) = person.org_id
             && !self.orgs.contains_key(&org)
         {
-            return Err(ModelError::Invalid(format!(
-                "Organization with id {org} not found."
-            )));
+            return Err(
+                ModelError::Invalid(format!("Organization with id {org} not found.")).at("org_id"),
+            );
         }
-        if let Some(visible_to) = patch.visible_to
+        if let Some(visible_to) = person.visible_to
             && !VISIBILITY.contains(&visible_to)
         {
             return Err(ModelError::Invalid(
                 "Invalid visible_to value. Allowed values: 1, 3, 5, 7.".into(),
-            ));
+            )
+            .at("visible_to"));
         }
-        for label in patch.label_ids.iter().flatten() {
+        for label in person.label_ids.iter().flatten() {
             if !self.labels.iter().any(|option| option.id == *label) {
-                return Err(ModelError::Invalid(format!(
-                    "Label with id {label} not found."
-                )));
+                return Err(
+                    ModelError::Invalid(format!("Label with id {label} not found."))
+                        .at("label_ids"),
+                );
+            }
+        }
+        self.check_custom(&mut person.custom_fields)
+    }
+
+    /// Each value under an existing field's key, in its stored form.
+    fn check_custom(&self, values: &mut CustomValues) -> Result<(), RecordError> {
+        for (key, value) in &mut values.0 {
+            let at = || format!("custom_fields.{key}");
+            let field = self.field(key).ok_or_else(|| {
+                ModelError::Invalid("No person field has this key.".into()).at(at())
+            })?;
+            if let Some(given) = value.as_ref() {
+                *value = field
+                    .parse_v2(given)
+                    .map_err(|message| ModelError::Invalid(message).at(at()))?;
             }
         }
         Ok(())
     }
 
-    /// Writes a validated patch into person `id` and refreshes what depends on it.
-    fn apply_patch(&mut self, id: Id, patch: PersonPatch, now: i64) {
-        let Some(person) = self.persons.get(&id) else {
-            return;
-        };
-        let old_org = person.org_id;
+    /// Writes a checked entry's fields into person `id` and refreshes what depends on them.
+    fn apply_patch(&mut self, id: Id, patch: PersonEntry, now: i64) {
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
+        let old_org = person.org_id;
         if let Some(name) = patch.name {
             person.name = name.trim().to_owned();
         }
@@ -394,7 +426,7 @@ impl Company {
         if let Some(labels) = patch.label_ids {
             person.label_ids = labels;
         }
-        for (key, value) in patch.custom {
+        for (key, value) in patch.custom_fields.0 {
             match value {
                 Some(value) => person.custom.insert(key, value),
                 None => person.custom.remove(&key),
@@ -504,9 +536,7 @@ impl Company {
             }
         }
     }
-}
 
-impl Company {
     /// Rewrites each record `ids` of `table` with `edit`, moving its contribution (`count`)
     /// from the old version to the new one.
     fn repoint<T: Clone>(
@@ -552,7 +582,7 @@ impl Swap {
 }
 
 /// The patch that fills `survivor`'s empty values from `merged`.
-fn fill_gaps(survivor: &Person, merged: &Person) -> PersonPatch {
+fn fill_gaps(survivor: &Person, merged: &Person) -> PersonEntry {
     let combine = |ours: &[ContactEntry], theirs: &[ContactEntry]| -> Option<Vec<ContactEntry>> {
         let extra: Vec<ContactEntry> = theirs
             .iter()
@@ -566,7 +596,7 @@ fn fill_gaps(survivor: &Person, merged: &Person) -> PersonPatch {
             .collect();
         (!extra.is_empty()).then(|| ours.iter().cloned().chain(extra).collect())
     };
-    PersonPatch {
+    PersonEntry {
         org_id: survivor
             .org_id
             .is_none()
@@ -576,13 +606,15 @@ fn fill_gaps(survivor: &Person, merged: &Person) -> PersonPatch {
         phones: combine(&survivor.phones, &merged.phones),
         label_ids: (survivor.label_ids.is_empty() && !merged.label_ids.is_empty())
             .then(|| merged.label_ids.clone()),
-        custom: merged
-            .custom
-            .iter()
-            .filter(|(key, _)| !survivor.custom.contains_key(*key))
-            .map(|(key, value)| (key.clone(), Some(value.clone())))
-            .collect(),
-        ..PersonPatch::default()
+        custom_fields: CustomValues(
+            merged
+                .custom
+                .iter()
+                .filter(|(key, _)| !survivor.custom.contains_key(*key))
+                .map(|(key, value)| (key.clone(), Some(value.clone())))
+                .collect(),
+        ),
+        ..PersonEntry::default()
     }
 }
 

@@ -1,24 +1,18 @@
-//! Person pictures: v1 `POST /persons/{id}/picture` (a `multipart/form-data` upload with
-//! optional crop), v1 `DELETE /persons/{id}/picture`, and v2 `GET /persons/{id}/picture`.
+//! A person picture's upload (v1 `POST /persons/{id}/picture`): a `multipart/form-data` body
+//! with a `file` part (GIF, JPEG or PNG) and an optional crop, which must leave a square of
+//! at least [`MIN_SIDE`] pixels.
 
-use super::api::{self, CONTACTS_FULL, CONTACTS_READ, Context};
 use super::error::PipedriveError;
 use super::image;
-use super::model::{Id, Picture};
 use super::multipart::{self, Part};
-use super::render_v1::{DataBody, IdJson, PictureJson};
-use super::render_v2::PictureJson as PictureJsonV2;
-use crate::http::ApiResponse;
-
-type Answer = Result<ApiResponse, PipedriveError>;
+use crate::http::ApiRequest;
 
 /// The smallest side Pipedrive accepts, in pixels.
 pub const MIN_SIDE: u32 = 128;
 
-/// `POST /v1/persons/{id}/picture`.
-pub fn upload(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(CONTACTS_FULL)?;
-    let parts = form(cx)?;
+/// The size in bytes of the picture `request` uploads, once its form passes every check.
+pub fn uploaded_size(request: &ApiRequest) -> Result<u64, PipedriveError> {
+    let parts = form(request)?;
     let file = parts
         .iter()
         .find(|part| part.name == "file")
@@ -32,60 +26,18 @@ pub fn upload(cx: &Context<'_>, id: Id) -> Answer {
             "The image (or its crop) must be a square of at least {MIN_SIDE} pixels."
         )));
     }
-    let mut company = cx.write()?;
-    api::visible_person(&company, &cx.caller, id)?;
-    let picture = Picture {
-        id: company.next_id("picture"),
-        added_by_user_id: cx.caller.user.id,
-        file_size: u64::try_from(file.body.len()).unwrap_or(u64::MAX),
-        add_time: cx.now(),
-    };
-    company.set_picture(id, Some(picture), cx.now())?;
-    Ok(ApiResponse::json(
-        200,
-        &DataBody::new(PictureJson::of(&company, id, &picture, false)),
-    ))
-}
-
-/// `DELETE /v1/persons/{id}/picture`.
-pub fn remove(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(CONTACTS_FULL)?;
-    let mut company = cx.write()?;
-    let person = api::visible_person(&company, &cx.caller, id)?;
-    let picture = person.picture.ok_or_else(not_found)?;
-    company.set_picture(id, None, cx.now())?;
-    Ok(ApiResponse::json(
-        200,
-        &DataBody::new(IdJson { id: picture.id }),
-    ))
-}
-
-/// `GET /api/v2/persons/{id}/picture`: 404 when the person has none.
-pub fn read(cx: &Context<'_>, id: Id) -> Answer {
-    cx.caller.require(CONTACTS_READ)?;
-    let company = cx.read()?;
-    let person = api::visible_person(&company, &cx.caller, id)?;
-    let picture = person.picture.ok_or_else(not_found)?;
-    Ok(ApiResponse::json(
-        200,
-        &DataBody::new(PictureJsonV2::of(&company, id, &picture)),
-    ))
-}
-
-fn not_found() -> PipedriveError {
-    PipedriveError::not_found("Picture not found")
+    Ok(u64::try_from(file.body.len()).unwrap_or(u64::MAX))
 }
 
 /// The parts of the request's `multipart/form-data` body.
-fn form(cx: &Context<'_>) -> Result<Vec<Part>, PipedriveError> {
-    let boundary = cx
-        .request
+fn form(request: &ApiRequest) -> Result<Vec<Part>, PipedriveError> {
+    let boundary = request
         .header("content-type")
         .and_then(multipart::boundary)
         .ok_or_else(|| {
             PipedriveError::bad_request("The request must be multipart/form-data with a file.")
         })?;
-    multipart::parse(&boundary, &cx.request.body)
+    multipart::parse(&boundary, &request.body)
         .ok_or_else(|| PipedriveError::bad_request("The multipart/form-data body is malformed."))
 }
 

@@ -6,31 +6,16 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::company::Company;
+use super::error::PipedriveError;
+use super::fields::{FieldDef, FieldOption};
 use super::model::{
     Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
     Picture, User,
 };
+use super::render::{DataBody, Pagination, PictureUrls, cc_email, record_response};
+use super::tenant::Company;
 use super::time;
-
-/// `{success: true, data}`.
-#[derive(Serialize)]
-pub struct DataBody<T> {
-    /// Always true.
-    pub success: bool,
-    /// The payload.
-    pub data: T,
-}
-
-impl<T> DataBody<T> {
-    /// A success body around `data`.
-    pub fn new(data: T) -> Self {
-        Self {
-            success: true,
-            data,
-        }
-    }
-}
+use crate::http::ApiResponse;
 
 /// A success body with `additional_data` and `related_objects`.
 #[derive(Serialize)]
@@ -51,27 +36,6 @@ pub struct FullBody<T, A> {
 pub struct Paged {
     /// The page.
     pub pagination: Pagination,
-}
-
-/// Offset pagination.
-#[derive(Serialize)]
-pub struct Pagination {
-    /// First item's offset.
-    pub start: usize,
-    /// Page size.
-    pub limit: usize,
-    /// Whether more items follow.
-    pub more_items_in_collection: bool,
-    /// Where the next page starts (only when there is one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_start: Option<usize>,
-}
-
-/// `additional_data.next_cursor` of a cursor-paginated list.
-#[derive(Serialize)]
-pub struct Cursored {
-    /// The next page's cursor, null on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// `additional_data` of a person's details.
@@ -271,31 +235,6 @@ impl RelatedDeal {
     }
 }
 
-/// The URLs of a picture's two sizes.
-#[derive(Serialize)]
-pub struct PictureUrls {
-    #[serde(rename = "128")]
-    small: String,
-    #[serde(rename = "512")]
-    large: String,
-}
-
-impl PictureUrls {
-    /// Where the 128 and 512 pixel squares of `picture` would be served.
-    pub fn of(company: &Company, person: Id, picture: &Picture) -> Self {
-        let url = |size: u16| {
-            format!(
-                "https://pipedrive-profile-pics.s3.amazonaws.com/company{}_person{person}_{}_{size}.jpg",
-                company.id, picture.id
-            )
-        };
-        Self {
-            small: url(128),
-            large: url(512),
-        }
-    }
-}
-
 /// A v1 picture object (`picture_id` of a person, `related_objects.picture`, the upload's
 /// answer).
 #[derive(Serialize)]
@@ -431,14 +370,6 @@ pub fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
             label: Some(entry.label.clone()),
         })
         .collect()
-}
-
-/// The Smart BCC address of a person.
-pub fn cc_email(company: &Company, person: &Person) -> String {
-    format!(
-        "company{}+person{}@pipedrivemail.com",
-        company.id, person.id
-    )
 }
 
 /// A v1 person.
@@ -685,13 +616,6 @@ impl MergedPersonJson {
             merge_what_id: merged_id,
         }
     }
-}
-
-/// `{id}`.
-#[derive(Serialize)]
-pub struct IdJson {
-    /// The id.
-    pub id: Id,
 }
 
 /// `{id: [ids]}`.
@@ -1045,6 +969,130 @@ impl MailItemJson {
                 item_type: "mailMessage",
                 company_id: company.id,
             },
+        }
+    }
+}
+
+/// A person's answer: the person, its related objects and, for its details, the Smart BCC
+/// address.
+pub fn person_response(
+    company: &Company,
+    person: &Person,
+    status: u16,
+    detail: bool,
+) -> ApiResponse {
+    let body = FullBody {
+        success: true,
+        data: PersonJson::of(company, person),
+        additional_data: detail.then(|| DetailExtras {
+            dropbox_email: cc_email(company, person),
+        }),
+        related_objects: Some(RelatedObjects::of(company, &[person], detail)),
+    };
+    ApiResponse::json(status, &body)
+}
+
+/// Deal `id` (deleted ones included) with `status`, or its 404.
+pub fn deal_response(
+    company: &Company,
+    id: Id,
+    status: u16,
+) -> Result<ApiResponse, PipedriveError> {
+    record_response(&company.deals, id, "Deal", status, |deal| {
+        DealJson::of(company, deal)
+    })
+}
+
+/// Activity `id` (deleted ones included) with `status`, or its 404.
+pub fn activity_response(
+    company: &Company,
+    id: Id,
+    status: u16,
+) -> Result<ApiResponse, PipedriveError> {
+    record_response(&company.activities, id, "Activity", status, |activity| {
+        ActivityJson::of(company, activity)
+    })
+}
+
+/// The live note `id`, or its 404.
+pub fn note_response(company: &Company, id: Id) -> Result<ApiResponse, PipedriveError> {
+    let note = company.live_note(id)?;
+    Ok(ApiResponse::json(200, &DataBody::new(NoteJson::of(note))))
+}
+
+/// A person field as `personFields` renders it.
+#[derive(Serialize)]
+pub struct PersonFieldJson {
+    id: Id,
+    key: String,
+    name: String,
+    order_nr: usize,
+    field_type: &'static str,
+    add_time: String,
+    update_time: String,
+    active_flag: bool,
+    edit_flag: bool,
+    bulk_edit_allowed: bool,
+    mandatory_flag: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<Vec<FieldOption>>,
+}
+
+/// The built-in person fields: key, name, type.
+pub const BUILT_IN_FIELDS: [(&str, &str, &str); 8] = [
+    ("name", "Name", "varchar"),
+    ("label", "Label", "enum"),
+    ("org_id", "Organization", "org"),
+    ("owner_id", "Owner", "user"),
+    ("email", "Email", "varchar"),
+    ("phone", "Phone", "phone"),
+    ("visible_to", "Visible to", "visible_to"),
+    ("add_time", "Person created", "date"),
+];
+
+impl PersonFieldJson {
+    /// Every person field of `company`: the built-in ones, then the custom ones.
+    pub fn all(company: &Company) -> Vec<Self> {
+        let built_in = BUILT_IN_FIELDS
+            .iter()
+            .enumerate()
+            .map(|(at, (key, name, field_type))| Self {
+                id: u64::try_from(at).unwrap_or_default().saturating_add(9000),
+                key: (*key).to_owned(),
+                name: (*name).to_owned(),
+                order_nr: at,
+                field_type,
+                add_time: time::v1(0),
+                update_time: time::v1(0),
+                active_flag: true,
+                edit_flag: false,
+                bulk_edit_allowed: true,
+                mandatory_flag: *key == "name",
+                options: (*key == "label").then(|| company.labels.clone()),
+            });
+        let custom = company
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(at, field)| Self::of(field, BUILT_IN_FIELDS.len() + at));
+        built_in.chain(custom).collect()
+    }
+
+    /// Custom field `field`, at position `order_nr`.
+    pub fn of(field: &FieldDef, order_nr: usize) -> Self {
+        Self {
+            id: field.id,
+            key: field.key.clone(),
+            name: field.name.clone(),
+            order_nr,
+            field_type: field.field_type.as_str(),
+            add_time: time::v1(field.add_time),
+            update_time: time::v1(field.add_time),
+            active_flag: true,
+            edit_flag: true,
+            bulk_edit_allowed: true,
+            mandatory_flag: false,
+            options: (!field.options.is_empty()).then(|| field.options.clone()),
         }
     }
 }

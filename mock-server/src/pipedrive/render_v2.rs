@@ -1,17 +1,18 @@
 //! API v2 bodies: RFC 3339 times, plain ids, `visible_to` as an int, `custom_fields` as an
-//! object, counters only when named in `include_fields`. Also the search hit, which both
-//! versions share.
+//! object, counters only when named in `include_fields`.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::company::Company;
+use super::error::PipedriveError;
 use super::fields::FieldOption;
 use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
-use super::render_v1::PictureUrls;
+use super::render::{Cursored, DataBody, PictureUrls, cc_email, record_response};
+use super::tenant::Company;
 use super::time;
+use crate::http::ApiResponse;
 
 /// The optional fields `include_fields` may name.
 pub const INCLUDE_FIELDS: [&str; 24] = [
@@ -62,7 +63,7 @@ pub struct CursorBody<T> {
     /// The page.
     pub data: T,
     /// The next cursor.
-    pub additional_data: super::render_v1::Cursored,
+    pub additional_data: Cursored,
 }
 
 /// One contact entry.
@@ -205,7 +206,7 @@ fn included(company: &Company, person: &Person, name: &str) -> Option<Value> {
                 .last_outgoing_mail_time()
                 .map_or(Value::Null, |at| Value::from(time::v2(at))),
         ),
-        "smart_bcc_email" => Some(Value::from(super::render_v1::cc_email(company, person))),
+        "smart_bcc_email" => Some(Value::from(cc_email(company, person))),
         _ => None,
     }
 }
@@ -388,61 +389,17 @@ impl ActivityJson {
     }
 }
 
-/// `data` of a search: `{items}`.
-#[derive(Serialize)]
-pub struct SearchData {
-    /// The hits, best first.
-    pub items: Vec<SearchItemJson>,
+/// `person` shaped by `shape`, with status 200.
+pub fn person_response(company: &Company, person: &Person, shape: &PersonShape) -> ApiResponse {
+    ApiResponse::json(200, &DataBody::new(PersonJson::of(company, person, shape)))
 }
 
-/// One search hit (both versions).
-#[derive(Serialize)]
-pub struct SearchItemJson {
-    /// Relevance.
-    pub result_score: f64,
-    /// The person.
-    pub item: SearchPersonJson,
+/// Deal `id` (deleted ones included), or its 404.
+pub fn deal_response(company: &Company, id: Id) -> Result<ApiResponse, PipedriveError> {
+    record_response(&company.deals, id, "Deal", 200, DealJson::of)
 }
 
-/// The owner of a search hit.
-#[derive(Serialize)]
-pub struct SearchOwnerJson {
-    /// User id.
-    pub id: Id,
-}
-
-/// The organization of a search hit.
-#[derive(Serialize)]
-pub struct SearchOrgJson {
-    /// Organization id.
-    pub id: Id,
-    /// Name.
-    pub name: String,
-    /// Address.
-    pub address: Option<String>,
-}
-
-/// A person as the search service renders it.
-#[derive(Serialize)]
-pub struct SearchPersonJson {
-    /// Person id.
-    pub id: Id,
-    /// Always `person`.
-    pub r#type: &'static str,
-    /// Name.
-    pub name: String,
-    /// Phone numbers.
-    pub phones: Vec<String>,
-    /// E-mail addresses.
-    pub emails: Vec<String>,
-    /// Visibility.
-    pub visible_to: u8,
-    /// Owner.
-    pub owner: SearchOwnerJson,
-    /// Organization.
-    pub organization: Option<SearchOrgJson>,
-    /// Matched custom field values.
-    pub custom_fields: Vec<String>,
-    /// Matched notes.
-    pub notes: Vec<String>,
+/// Activity `id` (deleted ones included), or its 404.
+pub fn activity_response(company: &Company, id: Id) -> Result<ApiResponse, PipedriveError> {
+    record_response(&company.activities, id, "Activity", 200, ActivityJson::of)
 }

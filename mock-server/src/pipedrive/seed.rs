@@ -1,31 +1,30 @@
-//! The Pipedrive section of a seed file: companies, each with its log of writes (users,
-//! organizations, person fields, persons, deals, activities, notes, files, mail, products,
-//! pictures, followers, merges, deletions), its API and OAuth tokens and its id sequences.
+//! The Pipedrive section of a seed: companies, each with its log of [`Entry`]s, and the
+//! credentials (API and OAuth tokens).
 //!
-//! [`PipedriveState::export_seed`] writes each company's log in log order with every id and
-//! time; [`PipedriveState::load_seed`] replays the writes through the model's own write
-//! calls, so records, links, counters, the search index, changelogs and flows come out
-//! exactly as they were. A hand-written seed leaves ids, times and actors out and gets
-//! defaults. The format is described in `docs/pipedrive.md` ("Seed format").
+//! A company's log is the one it keeps in memory: [`PipedriveState::export_seed`] copies it,
+//! and [`PipedriveState::load_seed`] applies every entry to a scratch company through
+//! [`Company::apply`] (the write path of the API's handlers and the typed handle) and adds
+//! the companies only when all of them apply, so records, links, counters, the search index,
+//! changelogs, followers and flows come out exactly as they were, and so do the id sequences
+//! (replaying the log draws the same ids). Only what no log holds is written beside it: the
+//! tokens, and how many tokens the mock generated. The format is described in
+//! `docs/pipedrive.md` ("Seed format").
 
-mod entries;
-mod export;
-mod loader;
-mod replay;
-mod timestamp;
-
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use entries::*;
-pub use loader::DEFAULT_SCOPES;
-pub use timestamp::SeedTime;
-
+use super::keys::Credential;
+use super::log::Entry;
 use super::model::Id;
-use super::state::PipedriveState;
+use super::state::{PipedriveState, TokenKind, give_user_id};
+use super::tenant::{Company, RecordError};
 use crate::clock::Clock;
+use crate::durable::unlogged;
 use crate::seed::SeedError;
+
+/// The scopes of an OAuth token that names none.
+pub const DEFAULT_SCOPES: [&str; 1] = ["admin"];
 
 /// The Pipedrive section of a seed file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,12 +46,12 @@ impl PipedriveSeed {
     }
 }
 
-/// One company: its writes in order, then its credentials.
+/// One company: its log, then its credentials.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompanySeed {
     /// Company id; one above the highest company id so far when left out. It must not
-    /// exist yet: a seed adds companies, it never merges into one.
+    /// exist yet: a seed adds companies, it never writes into one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<Id>,
     /// The company's writes, oldest first, each a single-key map (`- person: {…}`).
@@ -61,17 +60,13 @@ pub struct CompanySeed {
         skip_serializing_if = "Vec::is_empty",
         with = "serde_norway::with::singleton_map_recursive"
     )]
-    pub log: Vec<Write>,
+    pub log: Vec<Entry>,
     /// API tokens (one per user at most).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub api_tokens: Vec<ApiTokenSeed>,
     /// OAuth access tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub oauth_tokens: Vec<OAuthTokenSeed>,
-    /// The last id issued per kind of record (`person`, `deal`, `option`, …), so ids
-    /// issued after a load continue where the export left off; exports carry it.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub last_ids: BTreeMap<String, Id>,
 }
 
 /// An API token: acts as its user with every permission.
@@ -104,17 +99,248 @@ pub struct OAuthTokenSeed {
 
 impl PipedriveState {
     /// Everything in this state as a seed, in a stable order (two exports of equal states
-    /// are equal): companies by id, each log in log order, tokens by user then token.
+    /// are equal): companies by id, each with its whole log, tokens by user then token.
+    /// Tokens whose user is not in their company authenticate nothing and are left out.
     pub fn export_seed(&self) -> PipedriveSeed {
-        export::seed(self)
+        let mut api: BTreeMap<Id, Vec<ApiTokenSeed>> = BTreeMap::new();
+        let mut oauth: BTreeMap<Id, Vec<OAuthTokenSeed>> = BTreeMap::new();
+        for (token, credential) in self.keys.api_tokens().filter(|(_, c)| self.usable(c)) {
+            api.entry(credential.company)
+                .or_default()
+                .push(ApiTokenSeed {
+                    user_id: Some(credential.user),
+                    token: Some(token.to_owned()),
+                });
+        }
+        for (token, credential) in self.keys.oauth_tokens().filter(|(_, c)| self.usable(c)) {
+            oauth
+                .entry(credential.company)
+                .or_default()
+                .push(OAuthTokenSeed {
+                    user_id: Some(credential.user),
+                    token: Some(token.to_owned()),
+                    scopes: credential.scopes.clone(),
+                });
+        }
+        let companies = self
+            .companies()
+            .map(|company| {
+                let mut api_tokens = api.remove(&company.id).unwrap_or_default();
+                api_tokens.sort_by(|a, b| (a.user_id, &a.token).cmp(&(b.user_id, &b.token)));
+                let mut oauth_tokens = oauth.remove(&company.id).unwrap_or_default();
+                oauth_tokens.sort_by(|a, b| (a.user_id, &a.token).cmp(&(b.user_id, &b.token)));
+                CompanySeed {
+                    id: Some(company.id),
+                    log: company.log().iter().cloned().collect(),
+                    api_tokens,
+                    oauth_tokens,
+                }
+            })
+            .collect();
+        PipedriveSeed {
+            companies,
+            tokens_issued: self.tokens_issued(),
+        }
     }
 
-    /// Adds the seed's tenants, keys and data to this state. All or nothing: on error the
-    /// state is unchanged. Companies that already exist, user ids or tokens already in use
-    /// are errors; left-out times are `clock`'s now.
-    pub fn load_seed(&mut self, seed: &PipedriveSeed, clock: &Clock) -> Result<(), SeedError> {
-        loader::load(self, seed, clock.now())
+    /// Whether a credential reaches anything: its user belongs to its company.
+    fn usable(&self, credential: &Credential) -> bool {
+        self.company(credential.company)
+            .is_some_and(|company| company.users.contains_key(&credential.user))
     }
+
+    /// Adds the seed's companies and tokens to this state. All or nothing: on error the
+    /// state is unchanged and the error names the place at fault. Companies that already
+    /// exist, user ids or tokens already in use are errors; entries without a time happen
+    /// at `clock`'s now.
+    pub fn load_seed(&mut self, seed: &PipedriveSeed, clock: &Clock) -> Result<(), SeedError> {
+        let mut users = UserIds {
+            taken: self
+                .companies()
+                .flat_map(|company| company.users.keys().copied())
+                .collect(),
+            last: self.last_user_id(),
+        };
+        let mut company_ids: BTreeSet<Id> = self.companies().map(|company| company.id).collect();
+        let mut tokens = Tokens {
+            state: &*self,
+            seen: HashSet::new(),
+            issued: self.tokens_issued().max(seed.tokens_issued),
+        };
+        let mut built = Vec::with_capacity(seed.companies.len());
+        for (at, company) in seed.companies.iter().enumerate() {
+            let path = format!("pipedrive.companies[{at}]");
+            let id = company_id(company.id, &company_ids, &path)?;
+            company_ids.insert(id);
+            built.push(build(id, company, clock, &mut users, &mut tokens, &path)?);
+        }
+        let issued = tokens.issued;
+        for Built {
+            company,
+            api_tokens,
+            oauth_tokens,
+        } in built
+        {
+            let company_id = company.id;
+            self.insert_company(company);
+            for (token, user) in api_tokens {
+                self.keys.insert_api_token(token, company_id, user);
+            }
+            for (token, user, scopes) in oauth_tokens {
+                self.keys
+                    .insert_oauth_token(token, company_id, user, scopes);
+            }
+        }
+        self.observe_tokens_issued(issued);
+        Ok(())
+    }
+}
+
+/// A company ready to add, with its credentials.
+struct Built {
+    company: Company,
+    api_tokens: Vec<(String, Id)>,
+    oauth_tokens: Vec<(String, Id, BTreeSet<String>)>,
+}
+
+/// User ids are unique across the mock: the ones taken (by the state and by the seed so
+/// far) and the highest.
+struct UserIds {
+    taken: HashSet<Id>,
+    last: Id,
+}
+
+/// Tokens: those the state and the seed so far hold, and the count of generated ones.
+struct Tokens<'a> {
+    state: &'a PipedriveState,
+    seen: HashSet<String>,
+    issued: u64,
+}
+
+impl Tokens<'_> {
+    /// `given` if no credential holds it yet, else a fresh generated token of `kind`.
+    fn take(
+        &mut self,
+        given: Option<&str>,
+        kind: TokenKind,
+        path: &str,
+    ) -> Result<String, SeedError> {
+        let token = match given {
+            Some("") => return Err(SeedError::new(path, "a token cannot be empty")),
+            Some(token) => token.to_owned(),
+            None => loop {
+                self.issued = self.issued.wrapping_add(1);
+                let token = kind.generate(self.issued);
+                if !self.in_use(&token) {
+                    break token;
+                }
+            },
+        };
+        if self.in_use(&token) {
+            return Err(SeedError::new(path, "this token is already in use"));
+        }
+        self.seen.insert(token.clone());
+        Ok(token)
+    }
+
+    fn in_use(&self, token: &str) -> bool {
+        self.seen.contains(token) || self.state.keys.contains(token)
+    }
+}
+
+/// The company's id: the given one, or one above every id taken so far; it must be free.
+fn company_id(given: Option<Id>, taken: &BTreeSet<Id>, path: &str) -> Result<Id, SeedError> {
+    let id = match given {
+        Some(0) => return Err(SeedError::new(format!("{path}.id"), "ids start at 1")),
+        Some(id) => id,
+        None => taken.last().map_or(1, |last| last.saturating_add(1)),
+    };
+    if taken.contains(&id) {
+        return Err(SeedError::new(
+            format!("{path}.id"),
+            format!("company {id} already exists; a seed adds companies, it never writes into one"),
+        ));
+    }
+    Ok(id)
+}
+
+/// Company `id` built from its seed: every entry applied to a new company (users given ids
+/// unique across the mock), tokens resolved.
+fn build(
+    id: Id,
+    seed: &CompanySeed,
+    clock: &Clock,
+    users: &mut UserIds,
+    tokens: &mut Tokens<'_>,
+    path: &str,
+) -> Result<Built, SeedError> {
+    let now = clock.timestamp();
+    let mut company = Company::new(id);
+    for (at, entry) in seed.log.iter().enumerate() {
+        let mut entry = entry.clone();
+        let place = format!("{path}.log[{at}].{}", entry.kind());
+        let refusal = |error: RecordError| {
+            let field = error
+                .field
+                .map(|field| format!(".{field}"))
+                .unwrap_or_default();
+            SeedError::new(format!("{place}{field}"), error.reason.to_string())
+        };
+        if let Entry::User(user) = &mut entry {
+            let user =
+                give_user_id(user, users.last, |id| users.taken.contains(&id)).map_err(refusal)?;
+            users.taken.insert(user);
+            users.last = users.last.max(user);
+        }
+        company.apply(entry, now, &mut unlogged).map_err(refusal)?;
+    }
+    let member = |user: Option<Id>, at: String| match user {
+        Some(user) if company.users.contains_key(&user) => Ok(user),
+        Some(user) => Err(SeedError::new(
+            at,
+            format!("user {user} is not a user of company {id}"),
+        )),
+        None => company.users.keys().next().copied().ok_or_else(|| {
+            SeedError::new(at, "left out, and the company has no user to default to")
+        }),
+    };
+    let mut with_api_token = HashSet::new();
+    let mut api_tokens = Vec::with_capacity(seed.api_tokens.len());
+    for (at, entry) in seed.api_tokens.iter().enumerate() {
+        let at = format!("{path}.api_tokens[{at}]");
+        let user = member(entry.user_id, format!("{at}.user_id"))?;
+        if !with_api_token.insert(user) {
+            return Err(SeedError::new(
+                format!("{at}.user_id"),
+                format!("user {user} already has an API token (a user has one at most)"),
+            ));
+        }
+        let token = tokens.take(
+            entry.token.as_deref(),
+            TokenKind::Api,
+            &format!("{at}.token"),
+        )?;
+        api_tokens.push((token, user));
+    }
+    let mut oauth_tokens = Vec::with_capacity(seed.oauth_tokens.len());
+    for (at, entry) in seed.oauth_tokens.iter().enumerate() {
+        let at = format!("{path}.oauth_tokens[{at}]");
+        let user = member(entry.user_id, format!("{at}.user_id"))?;
+        let kind = TokenKind::OAuth { company: id, user };
+        let token = tokens.take(entry.token.as_deref(), kind, &format!("{at}.token"))?;
+        let scopes = entry.scopes.clone().unwrap_or_else(|| {
+            DEFAULT_SCOPES
+                .iter()
+                .map(|scope| (*scope).to_owned())
+                .collect()
+        });
+        oauth_tokens.push((token, user, scopes));
+    }
+    Ok(Built {
+        company,
+        api_tokens,
+        oauth_tokens,
+    })
 }
 
 fn is_zero(count: &u64) -> bool {
@@ -131,10 +357,12 @@ mod tests {
 
     use super::*;
     use crate::http::{ApiRequest, ApiResponse};
-    use crate::pipedrive::company::PersonPatch;
     use crate::pipedrive::image::png_header;
+    use crate::pipedrive::log::{
+        ActivityEntry, DealEntry, DeleteEntry, FileEntry, FollowerEntry, MergeEntry, NoteEntry,
+        ParticipantEntry, PersonDeleteEntry, PersonEntry, PictureDeleteEntry, PictureEntry,
+    };
     use crate::pipedrive::model::{ContactEntry, DealStatus};
-    use crate::pipedrive::related::{ActivityPatch, DealPatch, NotePatch};
     use crate::pipedrive::render_v2::INCLUDE_FIELDS;
     use crate::pipedrive::{NewMail, demo};
     use crate::router::App;
@@ -564,7 +792,7 @@ mod tests {
             json!({}),
         );
         // Ids used up without a record to show for them: the options of a field type that
-        // has none, the thread of a mail refused for a deleted person.
+        // has none. A refused mail (for a deleted person) uses up nothing.
         field(json!({"name": "Note", "field_type": "varchar", "options": [{"label": "dropped"}]}));
         let refused = pipedrive.record_mail(1, mail("To nobody", true, linus, START));
         assert!(refused.is_err());
@@ -579,7 +807,7 @@ mod tests {
     }
 
     /// The ids of every record of `company` of one table.
-    fn ids<T>(app: &App, table: impl Fn(&super::super::company::Company) -> Vec<T>) -> Vec<T> {
+    fn ids<T>(app: &App, table: impl Fn(&super::super::tenant::Company) -> Vec<T>) -> Vec<T> {
         read_lock(&app.pipedrive)
             .company(1)
             .map(table)
@@ -720,14 +948,14 @@ mod tests {
         let kinds: BTreeSet<&str> = seed.companies[0]
             .log
             .iter()
-            .map(|write| {
-                let value = serde_json::to_value(write).unwrap();
+            .map(|entry| {
+                let value = serde_json::to_value(entry).unwrap();
                 let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
-                assert_eq!(keys, [write.key()], "the key names the write");
-                write.key()
+                assert_eq!(keys, [entry.kind()], "the key names the entry");
+                entry.kind()
             })
             .collect();
-        assert_eq!(kinds.len(), 18, "every kind of write: {kinds:?}");
+        assert_eq!(kinds.len(), 25, "every kind of entry: {kinds:?}");
 
         let copy = reloaded(&original, &parsed);
         assert_eq!(export(&copy), seed, "a second export equals the first");
@@ -1013,79 +1241,118 @@ pipedrive:
 
     #[test]
     fn a_bad_write_names_its_place_and_changes_nothing() {
-        let cases: [(&str, &str, &str); 15] = [
+        let user = "{user: {name: U, email: u@u}}";
+        let cases = [
             (
-                "companies: [{id: 1}]",
+                "companies: [{id: 1}]".to_owned(),
                 "pipedrive.companies[0].id",
                 "already exists",
             ),
             (
-                "companies: [{id: 0}]",
+                "companies: [{id: 0}]".to_owned(),
                 "pipedrive.companies[0].id",
                 "start at 1",
             ),
             (
-                "companies: [{log: [{user: {id: 1, name: X, email: x@x}}]}]",
+                "companies: [{log: [{user: {id: 1, name: X, email: x@x}}]}]".to_owned(),
                 "pipedrive.companies[0].log[0].user.id",
-                "user id 1 is already used",
+                "User id 1 is already used",
             ),
             (
-                "companies: [{log: [{person: {name: Orphan}}]}]",
+                "companies: [{log: [{person: {name: Orphan}}]}]".to_owned(),
                 "pipedrive.companies[0].log[0].person.actor_user_id",
                 "no user yet",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {person_update: {name: X}}]}]",
+                format!("companies: [{{log: [{user}, {{person_update: {{name: X}}}}]}}]"),
                 "pipedrive.companies[0].log[1].person_update.id",
                 "needs the id",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {person: {name: A}}, {person_delete: {ids: [1, 2]}}]}]",
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{name: A}}}}, {{person_delete: {{ids: [1, 2]}}}}]}}]"
+                ),
                 "pipedrive.companies[0].log[2].person_delete.ids[1]",
-                "person 2 does not exist",
+                "Person not found",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {person: {name: A, custom_fields: {abc: 1}}}]}]",
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{name: A}}}}, {{person_delete: {{ids: [1, 1]}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[2].person_delete.ids[1]",
+                "listed twice",
+            ),
+            (
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{name: A, custom_fields: {{abc: 1}}}}}}]}}]"
+                ),
                 "pipedrive.companies[0].log[1].person.custom_fields.abc",
-                "no person field",
+                "No person field",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {person_field: {name: N, field_type: double, key: 7e10000000000000000000000000000000000000}}, {person: {name: A, custom_fields: {7e10000000000000000000000000000000000000: text}}}]}]",
+                format!(
+                    "companies: [{{log: [{user}, {{person_field: {{name: N, field_type: double, key: 7e10000000000000000000000000000000000000}}}}, {{person: {{name: A, custom_fields: {{7e10000000000000000000000000000000000000: text}}}}}}]}}]"
+                ),
                 "pipedrive.companies[0].log[2].person.custom_fields.7e10000000000000000000000000000000000000",
                 "expected a number",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {person: {id: 5, name: A}}, {person: {id: 5, name: B}}]}]",
-                "pipedrive.companies[0].log[2].person",
+                format!(
+                    "companies: [{{log: [{user}, {{person_field: {{name: T, field_type: enum}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[1].person_field.options",
+                "Options must be given",
+            ),
+            (
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{id: 5, name: A}}}}, {{person: {{id: 5, name: B}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[2].person.id",
                 "Person id 5 is already used.",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {deal: {title: D, person_id: 9}}]}]",
-                "pipedrive.companies[0].log[1].deal",
+                format!("companies: [{{log: [{user}, {{deal: {{title: D, person_id: 9}}}}]}}]"),
+                "pipedrive.companies[0].log[1].deal.person_id",
                 "Person with id 9 not found.",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}, {activity: {due_date: 2026-02-30}}]}]",
-                "pipedrive.companies[0].log[1].activity",
-                "due_date",
+                format!(
+                    "companies: [{{log: [{user}, {{deal: {{title: D}}}}, {{deal_delete: {{id: 1}}}}, {{deal_update: {{id: 1, status: won}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[3].deal_update.id",
+                "Deal not found",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}], api_tokens: [{token: t1}]}]",
+                format!("companies: [{{log: [{user}, {{activity: {{due_date: 2026-02-30}}}}]}}]"),
+                "pipedrive.companies[0].log[1].activity.due_date",
+                "Invalid due_date",
+            ),
+            (
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{name: A}}}}, {{note: {{content: N, person_id: 1}}}}, {{note_update: {{id: 1, user_id: 2}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[3].note_update.user_id",
+                "only written when it is created",
+            ),
+            (
+                format!(
+                    "companies: [{{log: [{user}, {{person: {{name: A}}}}, {{follower: {{person_id: 1, user_id: 7}}}}]}}]"
+                ),
+                "pipedrive.companies[0].log[2].follower.user_id",
+                "User not found",
+            ),
+            (
+                format!("companies: [{{log: [{user}], api_tokens: [{{token: t1}}]}}]"),
                 "pipedrive.companies[0].api_tokens[0].token",
                 "already in use",
             ),
             (
-                "companies: [{log: [{user: {name: U, email: u@u}}], api_tokens: [{user_id: 1}]}]",
+                format!("companies: [{{log: [{user}], api_tokens: [{{user_id: 1}}]}}]"),
                 "pipedrive.companies[0].api_tokens[0].user_id",
                 "not a user of company 2",
             ),
             (
-                "companies: [{last_ids: {persons: 4}}]",
-                "pipedrive.companies[0].last_ids.persons",
-                "unknown kind",
-            ),
-            (
-                "companies: [{log: [{user: {name: U, email: u@u}}]}, {id: 2}]",
+                format!("companies: [{{log: [{user}]}}, {{id: 2}}]"),
                 "pipedrive.companies[1].id",
                 "company 2 already exists",
             ),
@@ -1123,6 +1390,10 @@ pipedrive:
                 "unknown variant `closed`",
             ),
             ("companies: [{logs: []}]", "unknown field `logs`"),
+            (
+                "companies: [{last_ids: {person: 4}}]",
+                "unknown field `last_ids`",
+            ),
         ] {
             let error = Seed::from_yaml(&format!("pipedrive:\n  {yaml}")).unwrap_err();
             assert!(error.message.contains(expected), "{yaml}: {error}");
@@ -1236,11 +1507,16 @@ pipedrive:
         ]
     }
 
-    /// Applies `op` to company 1 (users 1 and 2); refused writes are part of the game.
+    /// Applies `op` to company 1 (users 1 and 2) as an entry; refused entries are part of the
+    /// game.
     fn apply(app: &App, op: &Op) {
-        let now = app.clock.now();
+        if let Op::Tick(seconds) = *op {
+            app.clock.advance(Duration::from_secs(u64::from(seconds)));
+            return;
+        }
+        let now = app.clock.timestamp();
         let mut state = write_lock(&app.pipedrive);
-        let Some(company) = state.company_mut(1) else {
+        let Some(company) = state.company(1) else {
             return;
         };
         let pick = |n: u8, count: usize| -> Id {
@@ -1251,145 +1527,120 @@ pipedrive:
         let activities = company.activities.len();
         let notes = company.notes.len();
         let name = |n: u8| format!("{} {}", ["Ada", "Bob", "Cy"][usize::from(n) % 3], n);
-        let _ = match *op {
-            Op::Create(n, org) => company
-                .create_person(
-                    PersonPatch {
-                        name: Some(name(n)),
-                        org_id: org.then_some(Some(1)),
-                        emails: Some(vec![ContactEntry {
-                            value: format!("p{n}@x.example"),
-                            primary: true,
-                            label: String::new(),
-                        }]),
-                        ..PersonPatch::default()
-                    },
-                    1 + Id::from(n % 2),
-                    now,
-                )
-                .map(drop),
-            Op::Update(p, n) => company.update_person(
-                pick(p, persons),
-                PersonPatch {
-                    name: Some(name(n)),
-                    visible_to: Some([1, 3][usize::from(n) % 2]),
-                    ..PersonPatch::default()
-                },
-                2,
-                now,
-            ),
-            Op::Delete(p) => {
-                company.delete_persons(&[pick(p, persons)], now);
-                Ok(())
-            }
-            Op::Merge(a, b) => company.merge_persons(pick(a, persons), pick(b, persons), 1, now),
-            Op::Follow(p, true) => company.follow(pick(p, persons), 2, 1, now).map(drop),
-            Op::Follow(p, false) => company.unfollow(pick(p, persons), 2, 1, now).map(drop),
-            Op::Deal(p) => company
-                .create_deal(
-                    DealPatch {
-                        title: Some(format!("Deal {p}")),
-                        value: Some(f64::from(p) * 10.5),
-                        person_id: Some(Some(pick(p, persons))),
-                        ..DealPatch::default()
-                    },
-                    1,
-                    now,
-                )
-                .map(drop),
-            Op::DealStatus(d, s) if s % 4 == 3 => company.delete_deal(pick(d, deals), now),
-            Op::DealStatus(d, s) => company.update_deal(
-                pick(d, deals),
-                DealPatch {
-                    status: Some(
-                        [DealStatus::Open, DealStatus::Won, DealStatus::Lost][usize::from(s % 3)],
-                    ),
-                    ..DealPatch::default()
-                },
-                now,
-            ),
-            Op::Participant(d, p) => company
-                .add_deal_participant(pick(d, deals), pick(p, persons), now)
-                .map(drop),
-            Op::Activity(p, done) => company
-                .create_activity(
-                    ActivityPatch {
-                        person_id: Some(Some(pick(p, persons))),
-                        done: Some(done),
-                        due_date: Some(crate::pipedrive::time::date(now + i64::from(p) * 3_600)),
-                        ..ActivityPatch::default()
-                    },
-                    2,
-                    now,
-                )
-                .map(drop),
-            Op::Done(a) => company.update_activity(
-                pick(a, activities),
-                ActivityPatch {
-                    done: Some(a % 2 == 0),
-                    ..ActivityPatch::default()
-                },
-                now,
-            ),
-            Op::Note(p) => company
-                .create_note(
-                    NotePatch {
-                        content: Some(format!("note about {p}")),
-                        person_id: Some(pick(p, persons)),
-                        ..NotePatch::default()
-                    },
-                    1,
-                    now,
-                )
-                .map(drop),
-            Op::DeleteNote(n) => company.delete_note(pick(n, notes), now),
-            Op::Picture(p, set) => company
-                .set_picture(
-                    pick(p, persons),
-                    set.then_some(crate::pipedrive::model::Picture {
-                        id: 0,
-                        added_by_user_id: 1,
-                        file_size: u64::from(p),
-                        add_time: now,
-                    }),
-                    now,
-                )
-                .map(drop),
-            Op::Mail(p, sent) => {
-                let thread_id = company.next_id("thread");
-                company
-                    .record_mail(crate::pipedrive::model::MailMessage {
-                        id: 0,
-                        user_id: 1,
-                        thread_id,
-                        from: "a@x.example".into(),
-                        to: vec![format!("p{p}@x.example")],
-                        subject: format!("Mail {p}"),
-                        snippet: String::new(),
-                        sent,
-                        message_time: now - i64::from(p),
-                        person_ids: [pick(p, persons)].into(),
-                        add_time: now,
-                    })
-                    .map(drop)
-            }
-            Op::File(p) => company
-                .attach_file(crate::pipedrive::model::File {
-                    id: 0,
-                    user_id: 2,
-                    person_id: Some(pick(p, persons)),
-                    deal_id: None,
-                    file_name: format!("f{p}.pdf"),
-                    file_type: "pdf".into(),
-                    file_size: u64::from(p),
-                    add_time: now,
-                })
-                .map(drop),
-            Op::Tick(seconds) => {
-                app.clock.advance(Duration::from_secs(u64::from(seconds)));
-                Ok(())
-            }
+        let follower = |p: u8| FollowerEntry {
+            person_id: pick(p, persons),
+            user_id: 2,
+            actor_user_id: Some(1),
+            time: None,
         };
+        let deleted = |id: Id| DeleteEntry { id, time: None };
+        let entry = match *op {
+            Op::Create(n, org) => Entry::Person(PersonEntry {
+                name: Some(name(n)),
+                org_id: org.then_some(Some(1)),
+                emails: Some(vec![ContactEntry {
+                    value: format!("p{n}@x.example"),
+                    primary: true,
+                    label: String::new(),
+                }]),
+                actor_user_id: Some(1 + Id::from(n % 2)),
+                ..PersonEntry::default()
+            }),
+            Op::Update(p, n) => Entry::PersonUpdate(PersonEntry {
+                id: Some(pick(p, persons)),
+                name: Some(name(n)),
+                visible_to: Some([1, 3][usize::from(n) % 2]),
+                actor_user_id: Some(2),
+                ..PersonEntry::default()
+            }),
+            Op::Delete(p) => Entry::PersonDelete(PersonDeleteEntry {
+                ids: vec![pick(p, persons)],
+                time: None,
+            }),
+            Op::Merge(a, b) => Entry::PersonMerge(MergeEntry {
+                id: pick(a, persons),
+                merge_with_id: pick(b, persons),
+                actor_user_id: Some(1),
+                time: None,
+            }),
+            Op::Follow(p, true) => Entry::Follower(follower(p)),
+            Op::Follow(p, false) => Entry::FollowerDelete(follower(p)),
+            Op::Deal(p) => Entry::Deal(DealEntry {
+                title: Some(format!("Deal {p}")),
+                value: Some(f64::from(p) * 10.5),
+                owner_id: Some(1),
+                person_id: Some(Some(pick(p, persons))),
+                ..DealEntry::default()
+            }),
+            Op::DealStatus(d, s) if s % 4 == 3 => Entry::DealDelete(deleted(pick(d, deals))),
+            Op::DealStatus(d, s) => Entry::DealUpdate(DealEntry {
+                id: Some(pick(d, deals)),
+                status: Some(
+                    [DealStatus::Open, DealStatus::Won, DealStatus::Lost][usize::from(s % 3)],
+                ),
+                ..DealEntry::default()
+            }),
+            Op::Participant(d, p) => Entry::DealParticipant(ParticipantEntry {
+                deal_id: pick(d, deals),
+                person_id: pick(p, persons),
+                id: None,
+                time: None,
+            }),
+            Op::Activity(p, done) => Entry::Activity(ActivityEntry {
+                owner_id: Some(2),
+                person_id: Some(Some(pick(p, persons))),
+                done: Some(done),
+                due_date: Some(crate::pipedrive::time::date(
+                    now.unix_seconds() + i64::from(p) * 3_600,
+                )),
+                ..ActivityEntry::default()
+            }),
+            Op::Done(a) => Entry::ActivityUpdate(ActivityEntry {
+                id: Some(pick(a, activities)),
+                done: Some(a % 2 == 0),
+                ..ActivityEntry::default()
+            }),
+            Op::Note(p) => Entry::Note(NoteEntry {
+                content: Some(format!("note about {p}")),
+                user_id: Some(1),
+                person_id: Some(pick(p, persons)),
+                ..NoteEntry::default()
+            }),
+            Op::DeleteNote(n) => Entry::NoteDelete(deleted(pick(n, notes))),
+            Op::Picture(p, true) => Entry::Picture(PictureEntry {
+                person_id: pick(p, persons),
+                id: None,
+                added_by_user_id: Some(1),
+                file_size: u64::from(p),
+                time: None,
+            }),
+            Op::Picture(p, false) => Entry::PictureDelete(PictureDeleteEntry {
+                person_id: pick(p, persons),
+                time: None,
+            }),
+            Op::Mail(p, sent) => NewMail {
+                user_id: 1,
+                from: "a@x.example".into(),
+                to: vec![format!("p{p}@x.example")],
+                subject: format!("Mail {p}"),
+                sent,
+                message_time: Some(now.unix_seconds() - i64::from(p)),
+                person_ids: vec![pick(p, persons)],
+            }
+            .into(),
+            Op::File(p) => Entry::File(FileEntry {
+                id: None,
+                user_id: Some(2),
+                person_id: Some(pick(p, persons)),
+                deal_id: None,
+                file_name: format!("f{p}.pdf"),
+                file_type: None,
+                file_size: u64::from(p),
+                time: None,
+            }),
+            Op::Tick(_) => return,
+        };
+        let _ = state.apply(1, entry, now);
     }
 
     proptest! {

@@ -1,11 +1,15 @@
-//! Everything the Pipedrive mock holds: companies, their users, and the credentials.
+//! Everything the Pipedrive mock holds: companies and the credentials, and the one write path
+//! into them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::company::Company;
 use super::fields::hex_key;
 use super::keys::KeyRing;
-use super::model::{Id, User};
+use super::log::{Entry, UserEntry};
+use super::model::Id;
+use super::tenant::{Company, ModelError, RecordError};
+use crate::Timestamp;
+use crate::durable::{Durable, Logged, Record};
 
 /// The Pipedrive mock's state.
 #[derive(Clone, Debug, Default)]
@@ -13,14 +17,24 @@ pub struct PipedriveState {
     companies: BTreeMap<Id, Company>,
     /// The credentials.
     pub keys: KeyRing,
-    next_user: Id,
     tokens_issued: u64,
+    durable: Durable,
 }
 
 impl PipedriveState {
-    /// Creates company `id` if it does not exist yet.
-    pub fn ensure_company(&mut self, id: Id) -> &mut Company {
-        self.companies.entry(id).or_insert_with(|| Company::new(id))
+    /// An empty state whose companies log their entries to `durable`.
+    pub fn new(durable: Durable) -> Self {
+        Self {
+            companies: BTreeMap::new(),
+            keys: KeyRing::default(),
+            tokens_issued: 0,
+            durable,
+        }
+    }
+
+    /// Forgets every company and credential (still logging to the same data directory).
+    pub fn clear(&mut self) {
+        *self = Self::new(self.durable.clone());
     }
 
     /// The company, if it exists.
@@ -28,29 +42,64 @@ impl PipedriveState {
         self.companies.get(&id)
     }
 
-    /// The company, if it exists, for writing.
-    pub fn company_mut(&mut self, id: Id) -> Option<&mut Company> {
-        self.companies.get_mut(&id)
-    }
-
     /// Every company, by id.
     pub fn companies(&self) -> impl Iterator<Item = &Company> {
         self.companies.values()
     }
 
-    /// Adds a company built elsewhere (a seed's), with its users; the caller made sure its
-    /// id and its users' ids are free.
+    /// Puts `company` in place (a seed's finished load; its id is free).
     pub(super) fn insert_company(&mut self, company: Company) {
-        if let Some(last) = company.users.keys().next_back() {
-            self.next_user = self.next_user.max(*last);
-        }
         self.companies.insert(company.id, company);
     }
 
-    /// The highest user id issued so far (user ids are unique across companies, and
-    /// [`PipedriveState::add_user`] issues the next one).
-    pub(super) fn last_user_id(&self) -> Id {
-        self.next_user
+    /// The highest user id of any company (user ids are unique across companies, as
+    /// Pipedrive's are; a new user without one gets the next).
+    pub fn last_user_id(&self) -> Id {
+        self.companies
+            .values()
+            .filter_map(|company| company.users.keys().next_back().copied())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Applies `entry` to company `company` at clock time `now`, logging it to the data
+    /// directory first (see [`Company::apply`]); a `user` entry without an id gets one above
+    /// every user id of the mock. A company that does not exist yet is created, unless the
+    /// entry is refused. Returns the id [`Company::apply`] answers.
+    pub fn apply(
+        &mut self,
+        company: Id,
+        mut entry: Entry,
+        now: Timestamp,
+    ) -> Result<Id, RecordError> {
+        if let Entry::User(user) = &mut entry {
+            let last = self.last_user_id();
+            give_user_id(user, last, |id| {
+                self.companies
+                    .values()
+                    .any(|other| other.id != company && other.users.contains_key(&id))
+            })?;
+        }
+        let durable = &self.durable;
+        let mut log = |entry: &Entry| {
+            durable.append(|| {
+                Record::Entry(Box::new(Logged::Pipedrive {
+                    tenant: company,
+                    at: now,
+                    entry: entry.clone(),
+                }))
+            })
+        };
+        let mut created = None;
+        let target = match self.companies.get_mut(&company) {
+            Some(target) => target,
+            None => created.insert(Company::new(company)),
+        };
+        let id = target.apply(entry, now, &mut log)?;
+        if let Some(target) = created {
+            self.companies.insert(company, target);
+        }
+        Ok(id)
     }
 
     /// How many tokens the mock has generated (generated tokens derive from this count).
@@ -61,20 +110,6 @@ impl PipedriveState {
     /// Moves the count of generated tokens up to `issued` (never down).
     pub(super) fn observe_tokens_issued(&mut self, issued: u64) {
         self.tokens_issued = self.tokens_issued.max(issued);
-    }
-
-    /// Adds a user to `company` (created if needed); returns the user id, unique across
-    /// companies as Pipedrive's are.
-    pub fn add_user(&mut self, company: Id, name: &str, email: &str, is_admin: bool) -> Id {
-        self.next_user = self.next_user.saturating_add(1);
-        let user = User {
-            id: self.next_user,
-            name: name.to_owned(),
-            email: email.to_owned(),
-            is_admin,
-        };
-        self.ensure_company(company).add_user(user);
-        self.next_user
     }
 
     /// Registers `token` (or a generated 40-hex one) as `user`'s API token; returns it.
@@ -103,6 +138,29 @@ impl PipedriveState {
             }
         }
     }
+}
+
+/// Completes a `user` entry's id: a left-out one is one above `last`, the highest user id in
+/// use; an id another company's user holds (`taken`) is refused.
+pub(super) fn give_user_id(
+    user: &mut UserEntry,
+    last: Id,
+    taken: impl Fn(Id) -> bool,
+) -> Result<Id, RecordError> {
+    let id = match user.id {
+        Some(id) => id,
+        None => last
+            .checked_add(1)
+            .ok_or_else(|| ModelError::Invalid("No user id is left.".into()).at("id"))?,
+    };
+    if taken(id) {
+        return Err(ModelError::Invalid(format!(
+            "User id {id} is already used (user ids are unique across companies)."
+        ))
+        .at("id"));
+    }
+    user.id = Some(id);
+    Ok(id)
 }
 
 /// What a generated token is for, which decides its shape.

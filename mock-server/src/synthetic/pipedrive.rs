@@ -3,17 +3,20 @@
 //! activities (done, overdue, upcoming), notes and followers, so every counter is non-trivial.
 //!
 //! About one person per [`RECORDS_PER_PERSON`] records; records are written in creation order
-//! through the same model calls the API uses.
+//! as log entries, through the same `apply` the API uses.
 
 use fastrand::Rng;
 use serde_json::Value;
 
 use super::{DAY, NOW, SEED, chance, pick, random_time};
-use crate::pipedrive::company::{Company, PersonPatch};
-use crate::pipedrive::fields::{FieldDef, FieldOption, FieldType, hex_key};
+use crate::Timestamp;
+use crate::pipedrive::fields::{FieldType, hex_key};
+use crate::pipedrive::log::{
+    ActivityEntry, CustomValues, DealEntry, Entry, FieldEntry, FollowerEntry, NoteEntry,
+    OrganizationEntry, PersonEntry,
+};
 use crate::pipedrive::model::{ContactEntry, DealStatus, Id};
-use crate::pipedrive::related::{ActivityPatch, DealPatch, NotePatch};
-use crate::pipedrive::{ModelError, Pipedrive, time};
+use crate::pipedrive::{ModelError, Pipedrive, RecordError, time};
 
 /// The synthetic company's id.
 pub const COMPANY: Id = 2;
@@ -78,7 +81,7 @@ pub struct Written {
 
 /// Creates the synthetic company with an admin (holding [`TOKEN`]), three sellers and two
 /// custom person fields, then writes `records` generated records.
-pub fn load(pipedrive: &Pipedrive, records: usize) -> Result<PipedriveTenant, ModelError> {
+pub fn load(pipedrive: &Pipedrive, records: usize) -> Result<PipedriveTenant, RecordError> {
     let admin = pipedrive.add_user(COMPANY, "Synthetic Admin", "admin@synthetic.example", true);
     pipedrive.add_api_token(COMPANY, admin, Some(TOKEN));
     for seller in SELLERS {
@@ -88,7 +91,7 @@ pub fn load(pipedrive: &Pipedrive, records: usize) -> Result<PipedriveTenant, Mo
         );
         pipedrive.add_user(COMPANY, seller, &email, false);
     }
-    pipedrive.with_company_mut(COMPANY, add_fields);
+    add_fields(pipedrive)?;
     let written = write(pipedrive, Blocks::new(SEED, ""), records)?;
     Ok(PipedriveTenant {
         company_id: COMPANY,
@@ -99,63 +102,70 @@ pub fn load(pipedrive: &Pipedrive, records: usize) -> Result<PipedriveTenant, Mo
 }
 
 /// The custom person fields: a `Tier` enum and a `Lead source` text.
-fn add_fields(company: &mut Company) {
-    let options = TIERS
-        .iter()
-        .map(|label| FieldOption {
-            id: company.next_id("option"),
-            label: (*label).to_owned(),
-        })
-        .collect();
-    let tier = FieldDef {
-        id: company.next_id("field"),
-        key: hex_key(TIER_FIELD),
-        name: "Tier".into(),
-        field_type: FieldType::Enum,
-        options,
-        add_time: NOW - super::SPAN_DAYS * DAY,
+fn add_fields(pipedrive: &Pipedrive) -> Result<(), RecordError> {
+    let field = |name: &str, key: &str, field_type, labels: &[&str]| FieldEntry {
+        key: Some(hex_key(key)),
+        time: Some(Timestamp::from_unix_seconds(NOW - super::SPAN_DAYS * DAY)),
+        ..FieldEntry::new(name, field_type, labels.iter().copied())
     };
-    company.add_field(tier);
-    let source = FieldDef {
-        id: company.next_id("field"),
-        key: hex_key(SOURCE_FIELD),
-        name: "Lead source".into(),
-        field_type: FieldType::Varchar,
-        options: Vec::new(),
-        add_time: NOW - super::SPAN_DAYS * DAY,
-    };
-    company.add_field(source);
+    pipedrive.apply(
+        COMPANY,
+        Entry::PersonField(field("Tier", TIER_FIELD, FieldType::Enum, &TIERS)),
+    )?;
+    pipedrive.apply(
+        COMPANY,
+        Entry::PersonField(field("Lead source", SOURCE_FIELD, FieldType::Varchar, &[])),
+    )?;
+    Ok(())
 }
 
 /// Writes the records of `blocks` into the synthetic company, `limit` records at most (the
-/// last block is cut short to fit), under one lock. The company needs its users first
+/// last block is cut short to fit), one entry at a time. The company needs its users first
 /// ([`load`] creates them).
 pub fn write(
     pipedrive: &Pipedrive,
     blocks: impl IntoIterator<Item = Block>,
     limit: usize,
-) -> Result<Written, ModelError> {
-    pipedrive.with_company_mut(COMPANY, |company| {
-        let users: Vec<Id> = company.users.keys().copied().collect();
-        if users.is_empty() {
-            return Err(ModelError::NotFound("User"));
+) -> Result<Written, RecordError> {
+    let known = pipedrive.with_company(COMPANY, |company| Known {
+        users: company.users.keys().copied().collect(),
+        latest_org: company.orgs.keys().next_back().copied(),
+        tier: company.field(&hex_key(TIER_FIELD)).map(|tier| {
+            let options = tier.options.iter().map(|option| option.id).collect();
+            (tier.key.clone(), options)
+        }),
+        source: company
+            .field(&hex_key(SOURCE_FIELD))
+            .map(|source| source.key.clone()),
+        labels: company.labels.iter().map(|label| label.id).collect(),
+    });
+    let Some(known) = known.filter(|known| !known.users.is_empty()) else {
+        return Err(ModelError::NotFound("User").into());
+    };
+    let mut writer = Writer {
+        pipedrive,
+        known,
+        written: Written::default(),
+    };
+    for block in blocks {
+        let room = limit - writer.written.records;
+        if room == 0 {
+            break;
         }
-        let mut writer = Writer {
-            company,
-            users,
-            latest_org: None,
-            written: Written::default(),
-        };
-        writer.latest_org = writer.company.orgs.keys().next_back().copied();
-        for block in blocks {
-            let room = limit - writer.written.records;
-            if room == 0 {
-                break;
-            }
-            writer.block(block.truncated(room))?;
-        }
-        Ok(writer.written)
-    })
+        writer.block(block.truncated(room))?;
+    }
+    Ok(writer.written)
+}
+
+/// What the writer reads of the company once, before writing.
+struct Known {
+    users: Vec<Id>,
+    latest_org: Option<Id>,
+    /// The tier field's key and option ids, by tier (`None` without the field).
+    tier: Option<(String, Vec<Id>)>,
+    /// The lead source field's key (`None` without the field).
+    source: Option<String>,
+    labels: Vec<Id>,
 }
 
 /// One deal of a block.
@@ -339,85 +349,95 @@ fn capitalised(word: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Writes blocks into one company.
+/// Writes blocks into the synthetic company.
 struct Writer<'a> {
-    company: &'a mut Company,
-    users: Vec<Id>,
-    latest_org: Option<Id>,
+    pipedrive: &'a Pipedrive,
+    known: Known,
     written: Written,
 }
 
 impl Writer<'_> {
     fn user(&self, slot: usize) -> Id {
-        self.users[slot % self.users.len()]
+        self.known.users[slot % self.known.users.len()]
     }
 
-    fn block(&mut self, block: Block) -> Result<(), ModelError> {
+    fn apply(&self, entry: Entry) -> Result<Id, RecordError> {
+        self.pipedrive.apply(COMPANY, entry)
+    }
+
+    fn block(&mut self, block: Block) -> Result<(), RecordError> {
         let admin = self.user(0);
         let owner = self.user(block.owner);
+        let at = Some(Timestamp::from_unix_seconds(block.at));
         if let Some(name) = &block.new_org {
             let address = Some(format!(
                 "{} Synthetic Street, Tallinn",
                 self.written.orgs + 1
             ));
-            self.latest_org = Some(self.company.add_organization(name, owner, address)?);
+            let org = OrganizationEntry {
+                id: None,
+                name: name.clone(),
+                owner_id: Some(owner),
+                address,
+            };
+            self.known.latest_org = Some(self.apply(Entry::Organization(org))?);
             self.written.orgs += 1;
             self.written.records += 1;
         }
-        let org = self.latest_org.filter(|_| block.in_org);
+        let org = self.known.latest_org.filter(|_| block.in_org);
         let mut custom = Vec::new();
-        if let Some(tier) = self.company.field(&hex_key(TIER_FIELD)) {
-            let option = tier.options.get(block.tier).map(|option| option.id);
-            custom.push((tier.key.clone(), option.map(Value::from)));
+        if let Some((key, options)) = &self.known.tier {
+            let option = options.get(block.tier).copied();
+            custom.push((key.clone(), option.map(Value::from)));
         }
-        if let Some(source) = self.company.field(&hex_key(SOURCE_FIELD)) {
-            custom.push((source.key.clone(), Some(Value::from(block.source))));
+        if let Some(key) = &self.known.source {
+            custom.push((key.clone(), Some(Value::from(block.source))));
         }
-        let label = self.company.labels.get(block.label).map(|label| label.id);
-        let patch = PersonPatch {
+        let label = self.known.labels.get(block.label).copied();
+        let person = PersonEntry {
             name: Some(block.name),
             owner_id: Some(owner),
             org_id: Some(org),
             emails: Some(vec![entry(block.email, "work")]),
             phones: Some(vec![entry(block.phone, "mobile")]),
             label_ids: Some(label.into_iter().collect()),
-            custom,
-            add_time: Some(block.at),
-            ..PersonPatch::default()
+            custom_fields: CustomValues(custom),
+            add_time: at,
+            actor_user_id: Some(admin),
+            time: at,
+            ..PersonEntry::default()
         };
-        let person = self.company.create_person(patch, admin, block.at)?;
+        let person = self.apply(Entry::Person(person))?;
         self.written.persons += 1;
         self.written.records += 1;
         let mut first_deal = None;
         for deal in block.deals {
-            let id = self.company.create_deal(
-                DealPatch {
-                    title: Some(deal.title),
-                    value: Some(deal.value),
-                    currency: Some(deal.currency.to_owned()),
-                    owner_id: Some(owner),
-                    person_id: Some(Some(person)),
-                    org_id: Some(org),
-                    ..DealPatch::default()
-                },
-                owner,
-                deal.at,
-            )?;
+            let id = self.apply(Entry::Deal(DealEntry {
+                title: Some(deal.title),
+                value: Some(deal.value),
+                currency: Some(deal.currency.to_owned()),
+                owner_id: Some(owner),
+                person_id: Some(Some(person)),
+                org_id: Some(org),
+                time: Some(Timestamp::from_unix_seconds(deal.at)),
+                ..DealEntry::default()
+            }))?;
             if deal.status != DealStatus::Open {
                 let lost_reason = (deal.status == DealStatus::Lost).then(|| "Budget".to_owned());
-                let close = DealPatch {
+                self.apply(Entry::DealUpdate(DealEntry {
+                    id: Some(id),
                     status: Some(deal.status),
                     lost_reason,
-                    ..DealPatch::default()
-                };
-                self.company.update_deal(id, close, deal.closed_at)?;
+                    time: Some(Timestamp::from_unix_seconds(deal.closed_at)),
+                    ..DealEntry::default()
+                }))?;
             }
             first_deal.get_or_insert(id);
             self.written.deals += 1;
             self.written.records += 1;
         }
         for activity in block.activities {
-            let patch = ActivityPatch {
+            self.apply(Entry::Activity(ActivityEntry {
                 subject: Some(activity.subject),
                 kind: Some(activity.kind.to_owned()),
                 owner_id: Some(owner),
@@ -425,25 +445,30 @@ impl Writer<'_> {
                 deal_id: Some(first_deal.filter(|_| activity.on_first_deal)),
                 due_date: Some(time::date(activity.due)),
                 done: Some(activity.done),
-                ..ActivityPatch::default()
-            };
-            self.company.create_activity(patch, owner, block.at)?;
+                time: at,
+                ..ActivityEntry::default()
+            }))?;
             self.written.activities += 1;
             self.written.records += 1;
         }
         for content in block.notes {
-            let patch = NotePatch {
+            self.apply(Entry::Note(NoteEntry {
                 content: Some(content),
+                user_id: Some(owner),
                 person_id: Some(person),
-                ..NotePatch::default()
-            };
-            self.company.create_note(patch, owner, block.at)?;
+                time: at,
+                ..NoteEntry::default()
+            }))?;
             self.written.notes += 1;
             self.written.records += 1;
         }
         if let Some(slot) = block.follower {
-            self.company
-                .follow(person, self.user(slot), admin, block.at)?;
+            self.apply(Entry::Follower(FollowerEntry {
+                person_id: person,
+                user_id: self.user(slot),
+                actor_user_id: Some(admin),
+                time: at,
+            }))?;
             self.written.followers += 1;
             self.written.records += 1;
         }
