@@ -8,7 +8,7 @@
 
 use divan::Bencher;
 use persons_mock::MockServer;
-use persons_mock::synthetic::{self, whop::KEY};
+use persons_mock::internals::{self as synthetic, whop::KEY};
 use persons_sdk::whop::{Client, PeopleQuery};
 use tokio::runtime::Runtime;
 

@@ -9,8 +9,8 @@ mod common;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use persons_mock::synthetic::SEED;
-use persons_mock::synthetic::pipedrive::{self as data, Blocks, PipedriveTenant, TOKEN};
+use persons_mock::internals::SEED;
+use persons_mock::internals::pipedrive::{self as data, Blocks, PipedriveTenant, TOKEN};
 
 use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
 

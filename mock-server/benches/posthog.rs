@@ -10,8 +10,8 @@ mod common;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use persons_mock::synthetic::SEED;
-use persons_mock::synthetic::posthog::{
+use persons_mock::internals::SEED;
+use persons_mock::internals::posthog::{
     self as data, PERSONAL_KEY, PROJECT, PostHogTenant, Visitors, user_id,
 };
 
@@ -30,13 +30,7 @@ fn loaded(events: usize) -> &'static Loaded<PostHogTenant> {
 }
 
 /// `GET /api/projects/2/persons/?<query>` with the synthetic personal key.
-fn list(
-    events: usize,
-    query: &str,
-) -> (
-    &'static Loaded<PostHogTenant>,
-    persons_mock::http::ApiRequest,
-) {
+fn list(events: usize, query: &str) -> (&'static Loaded<PostHogTenant>, persons_mock::ApiRequest) {
     let loaded = loaded(events);
     let request = get(
         &format!("/posthog/api/projects/{PROJECT}/persons/?{query}"),

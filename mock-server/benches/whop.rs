@@ -9,8 +9,8 @@ mod common;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use persons_mock::synthetic::whop::{self as data, ACCOUNT, KEY, Visitors, WhopTenant};
-use persons_mock::synthetic::{DAY, NOW, SEED};
+use persons_mock::internals::whop::{self as data, ACCOUNT, KEY, Visitors, WhopTenant};
+use persons_mock::internals::{DAY, NOW, SEED};
 
 use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
 

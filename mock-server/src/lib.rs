@@ -6,28 +6,43 @@
 //! `persons-mock` binary ([`standalone`]: multi-threaded, admin API, durable data directory).
 //! See `ARCHITECTURE.md` for the request path and the invariants.
 
-pub mod admin;
-pub mod clock;
-pub mod durable;
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod admin;
+mod clock;
+mod durable;
 pub mod faults;
-pub mod http;
-pub mod ids;
+mod http;
+mod ids;
 pub mod journal;
-pub mod operations;
+mod operations;
 pub mod pipedrive;
 pub mod posthog;
-pub mod router;
-pub mod seed;
-pub mod server;
+mod router;
+mod seed;
+mod server;
 #[cfg(feature = "standalone")]
 pub mod standalone;
-pub mod synthetic;
-pub mod tenants;
+mod synthetic;
+mod tenants;
 mod timestamp;
 mod transport;
 mod vendor_handle;
 pub mod whop;
 
 pub use clock::Clock;
+pub use http::{ApiRequest, ApiResponse};
+pub use operations::Operation;
+pub use seed::{Seed, SeedError};
 pub use server::{MockServer, MockServerBuilder};
 pub use timestamp::Timestamp;
+
+/// What the crate's own benchmarks reach beyond the public API: the app without a
+/// transport, and the synthetic tenants. Not a stable API.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::router::App;
+    pub use crate::synthetic::{DAY, Handles, NOW, SEED, pipedrive, posthog, whop};
+}

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use persons_mock::durable::DurableOptions;
-use persons_mock::standalone::{self, Options};
+use persons_mock::standalone::{self, DurableOptions, Options};
 
 /// Serve the Whop, PostHog and Pipedrive person APIs with their real semantics, in memory
 /// (or durably with --data-dir). Every flag can also be set through the environment variable

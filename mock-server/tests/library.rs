@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use persons_mock::MockServer;
-use persons_mock::seed::Seed;
+use persons_mock::Seed;
 use persons_mock::whop::Event;
 
 /// How many servers run at once.

@@ -1,7 +1,7 @@
 //! A person's flow, changelog, products and picture, through the SDK.
 
 use persons_mock::pipedrive::NewMail;
-use persons_mock::pipedrive::image::png_header;
+use persons_mock::pipedrive::png_header;
 use persons_sdk::into_body;
 use persons_sdk::pipedrive::{Crop, PictureUpload, v1, v2};
 use serde_json::json;

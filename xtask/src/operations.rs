@@ -179,19 +179,6 @@ fn render_api_enum(code: &mut String, apis: &BTreeSet<&str>) -> Result<()> {
     for api in apis {
         writeln!(code, "            Api::{} => {api:?},", api_variant(api))?;
     }
-    code.push_str(
-        "        }\n    }\n\n    \
-         /// Where the mock mounts the API's vendor (`/whop`, `/pipedrive`, …).\n    \
-         pub fn mount(self) -> &'static str {\n        match self {\n",
-    );
-    for api in apis {
-        writeln!(
-            code,
-            "            Api::{} => {:?},",
-            api_variant(api),
-            mount_prefix(api)
-        )?;
-    }
     code.push_str("        }\n    }\n}\n");
     Ok(())
 }
@@ -361,7 +348,6 @@ mod tests {
             "pub enum AcmeV2Operation<'a> {",
             "    GetThing {\n        /// `{thing_id}`.\n        thing_id: &'a str,\n    },",
             "            (2, [thing_id]) => Route::AcmeV2(AcmeV2Operation::DeleteThing { thing_id }),",
-            "            Api::AcmeV2 => \"/acme\",",
         ] {
             assert!(code.contains(expected), "{expected}\n---\n{code}");
         }

@@ -12,9 +12,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use persons_mock::Clock;
-use persons_mock::http::{ApiRequest, ApiResponse};
-use persons_mock::router::App;
-use persons_mock::synthetic::{self, Handles};
+use persons_mock::internals::App;
+use persons_mock::internals::{self as synthetic, Handles};
+use persons_mock::{ApiRequest, ApiResponse};
 
 /// Events per tenant each benchmark runs at, unless `PERSONS_BENCH_EVENTS` lists others.
 pub const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];

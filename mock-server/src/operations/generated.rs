@@ -150,16 +150,6 @@ impl Api {
             Api::Whop => "whop",
         }
     }
-
-    /// Where the mock mounts the API's vendor (`/whop`, `/pipedrive`, …).
-    pub fn mount(self) -> &'static str {
-        match self {
-            Api::PipedriveV1 => "/pipedrive",
-            Api::PipedriveV2 => "/pipedrive",
-            Api::Posthog => "/posthog",
-            Api::Whop => "/whop",
-        }
-    }
 }
 
 /// An operation of `specs/pipedrive-v1.yaml`, with its path parameters as the request spelled them (still percent-encoded).

@@ -148,6 +148,9 @@ fn len(count: usize) -> u64 {
 }
 
 #[cfg(test)]
+mod recount;
+
+#[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 

@@ -88,8 +88,8 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(quad))
 }
 
-/// The header of a `width`×`height` PNG (signature and IHDR chunk; enough for [`sniff`]),
-/// for tests and demo data.
+/// The header of a `width`×`height` PNG (signature and IHDR chunk): enough for the mock to
+/// take a picture upload (`POST /persons/{id}/picture`) as an image of that size.
 pub fn png_header(width: u32, height: u32) -> Vec<u8> {
     let mut bytes = PNG_SIGNATURE.to_vec();
     bytes.extend_from_slice(&13u32.to_be_bytes());

@@ -4,7 +4,7 @@
 //! `PUT`/`PATCH /deals/{id}` writes), plus the writes Pipedrive's API cannot make (users,
 //! organizations, files, mail, products). Also [`NewMail`], the typed builder of a mail entry.
 //!
-//! Fields the company derives are optional: [`Company::apply`](super::tenant::Company::apply)
+//! Fields the company derives are optional: `Company::apply`
 //! fills in the record's id (the company's next one), the time (the clock's now) and the
 //! acting user (the company's first user), so every logged or exported entry carries them and
 //! a hand-written seed may leave them out. Times are kept to the second, as Pipedrive keeps
@@ -25,7 +25,7 @@ use crate::Timestamp;
 /// [`Log::CHUNK`] entries, so that a long log neither holds up to as much again in spare
 /// capacity nor copies itself whole as it grows.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Log {
+pub(crate) struct Log {
     chunks: Vec<Vec<Entry>>,
 }
 
@@ -46,11 +46,6 @@ impl Log {
         self.chunks
             .last()
             .map_or(0, |last| (self.chunks.len() - 1) * Self::CHUNK + last.len())
-    }
-
-    /// Whether it holds no entry.
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
     }
 
     /// Every entry, oldest first.

@@ -1,48 +1,47 @@
-//! The Pipedrive Persons mock: API v1 and v2 over one store, with counters kept
-//! incrementally from deals, activities, notes, followers, files and mail.
+//! The Pipedrive Persons mock: API v1 and v2 over one store, with the counters Pipedrive keeps
+//! on a person (deals, activities, notes, followers, files, mail) moving with every write.
 //!
-//! Data flow: a request → [`api::handle_v1`] or [`api::handle_v2`] (one match over the spec's
-//! operations; the credential → company and user, see [`context`]) → a handler of [`reads`],
-//! [`writes`] or [`feed`] (parameters and body in that version's typing, [`params`]). A write
-//! builds a [`log::Entry`] → [`state::PipedriveState::apply`] → [`tenant::Company::apply`]
-//! checks and completes it, logs it (to the data directory too), then updates the projections
-//! ([`persons`], [`related`]: records, per-person links, [`counters::Counters`], the
-//! [`search::SearchIndex`], organization head counts, changelogs) → [`render_v1`] /
-//! [`render_v2`] (and what both share, [`render`]) → response. The typed handle, seeds
-//! ([`seed`]) and the data directory's replay apply entries through the same `apply`.
+//! [`MockServer::pipedrive`](crate::MockServer::pipedrive) gives the [`Pipedrive`] handle: the
+//! v1 and v2 base URLs, companies, users and tokens, and what Pipedrive's API cannot create
+//! (organizations, files, mail messages such as [`NewMail`], products). Every write is one
+//! [`log::Entry`] of the company's log ([`Pipedrive::apply`] takes any); a seed's `pipedrive:`
+//! section ([`PipedriveSeed`]) is the companies with their logs, plus tokens.
 
-pub mod api;
-pub mod context;
-pub mod counters;
-pub mod demo;
-pub mod error;
-pub mod feed;
-pub mod fields;
-pub mod image;
-pub mod keys;
+pub(crate) mod api;
+pub(crate) mod context;
+pub(crate) mod counters;
+pub(crate) mod demo;
+pub(crate) mod error;
+pub(crate) mod feed;
+pub(crate) mod fields;
+pub(crate) mod image;
+pub(crate) mod keys;
 pub mod log;
-pub mod model;
-pub mod multipart;
-pub mod params;
-pub mod persons;
-pub mod picture;
-pub mod reads;
-pub mod related;
-pub mod render;
-pub mod render_v1;
-pub mod render_v2;
-pub mod search;
-pub mod seed;
-pub mod state;
-pub mod tenant;
-pub mod time;
-pub mod writes;
+pub(crate) mod model;
+pub(crate) mod multipart;
+pub(crate) mod params;
+pub(crate) mod persons;
+pub(crate) mod picture;
+pub(crate) mod reads;
+pub(crate) mod related;
+pub(crate) mod render;
+pub(crate) mod render_v1;
+pub(crate) mod render_v2;
+pub(crate) mod search;
+pub(crate) mod seed;
+pub(crate) mod state;
+pub(crate) mod tenant;
+pub(crate) mod time;
+pub(crate) mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+pub use demo::{DEMO_COMPANY, DEMO_TOKEN};
+pub use image::png_header;
 pub use log::{Entry, NewMail};
 pub use model::Id;
+pub use seed::{ApiTokenSeed, CompanySeed, OAuthTokenSeed, PipedriveSeed};
 pub use tenant::{ModelError, RecordError};
 
 use crate::clock::Clock;
@@ -86,7 +85,7 @@ impl Pipedrive {
     }
 
     /// Applies `entry` to `company` (created by its first entry) at the clock's now; returns
-    /// the id of the record it created or changed (see [`tenant::Company::apply`]).
+    /// the id of the record it created or changed (see `tenant::Company::apply`).
     pub fn apply(&self, company: Id, entry: Entry) -> Result<Id, RecordError> {
         let now = self.handle.clock.timestamp();
         self.handle.write().apply(company, entry, now)
@@ -230,7 +229,7 @@ impl Pipedrive {
     }
 
     /// Reads `company` (e.g. to check invariants in tests).
-    pub fn with_company<T>(
+    pub(crate) fn with_company<T>(
         &self,
         company: Id,
         read: impl FnOnce(&tenant::Company) -> T,

@@ -91,8 +91,7 @@ pub struct OAuthTokenSeed {
     /// The token; a generated `<company>:<user>:<hex>` one when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// Scopes such as `contacts:read`; [`DEFAULT_SCOPES`] (`admin`: everything) when
-    /// left out.
+    /// Scopes such as `contacts:read`; `[admin]` (everything) when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<BTreeSet<String>>,
 }

@@ -299,7 +299,7 @@ impl Company {
     }
 
     /// The whole log, in the order the entries were applied.
-    pub fn log(&self) -> &Log {
+    pub(crate) fn log(&self) -> &Log {
         &self.log
     }
 

@@ -90,11 +90,6 @@ impl Filters {
         Ok(Self { filters })
     }
 
-    /// Whether there is no filter.
-    pub fn is_empty(&self) -> bool {
-        self.filters.is_empty()
-    }
-
     /// An `exact` filter with at least one value, which the value index can serve: its key and
     /// the value texts any of which matches.
     pub fn indexable(&self) -> Option<(&str, Vec<String>)> {

@@ -1,7 +1,7 @@
 //! What a PostHog project's log holds: one [`Entry`] per write (a captured event, or a write of
 //! the persons API), the same value the project keeps in memory, a seed lists and the data
 //! directory records. Also the typed [`Event`] builder tests capture with, and the
-//! [`LoggedEvent`] view reads and ingestion take of an entry that is or emits an event.
+//! `LoggedEvent` view reads and ingestion take of an entry that is or emits an event.
 
 use std::borrow::{Borrow, Cow};
 use std::fmt;
@@ -151,7 +151,7 @@ pub struct NewCohort {
 
 /// The fields every persons-API write has, borrowed to be completed.
 #[derive(Debug)]
-pub struct PersonWrite<'a> {
+pub(crate) struct PersonWrite<'a> {
     /// The distinct id naming the person.
     pub distinct_id: &'a mut String,
     /// When.
@@ -163,7 +163,7 @@ pub struct PersonWrite<'a> {
 /// An event of the log, as ingestion and the point-in-time reads see it: a captured event, or
 /// the internal event a persons-API write emitted.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LoggedEvent<'a> {
+pub(crate) struct LoggedEvent<'a> {
     /// The event name.
     pub name: &'a str,
     /// Who sent it.
@@ -190,7 +190,7 @@ impl Entry {
 
     /// What the project completes in a persons-API write (the person, named by any of its
     /// distinct ids, the time and the author); `None` for the other kinds.
-    pub fn person_write(&mut self) -> Option<PersonWrite<'_>> {
+    pub(crate) fn person_write(&mut self) -> Option<PersonWrite<'_>> {
         let (distinct_id, timestamp, user) = match self {
             Entry::UpdatePerson(update) => (
                 &mut update.distinct_id,
@@ -222,7 +222,7 @@ impl Entry {
     }
 
     /// The event the entry is (a capture) or emits (a property update or deletion), if any.
-    pub fn event(&self) -> Option<LoggedEvent<'_>> {
+    pub(crate) fn event(&self) -> Option<LoggedEvent<'_>> {
         match self {
             Entry::Capture(event) => Some(event.logged()),
             Entry::UpdatePerson(update) => Some(update.event()),
@@ -237,7 +237,7 @@ impl Entry {
 
 impl CapturedEvent {
     /// The event as ingestion and reads see it.
-    pub fn logged(&self) -> LoggedEvent<'_> {
+    pub(crate) fn logged(&self) -> LoggedEvent<'_> {
         LoggedEvent {
             name: &self.event,
             distinct_id: &self.distinct_id,
@@ -249,7 +249,7 @@ impl CapturedEvent {
 
 impl UpdatePerson {
     /// The internal `$set` event it emits.
-    pub fn event(&self) -> LoggedEvent<'_> {
+    pub(crate) fn event(&self) -> LoggedEvent<'_> {
         LoggedEvent {
             name: "$set",
             distinct_id: &self.distinct_id,
@@ -264,7 +264,7 @@ impl UpdatePerson {
 
 impl DeleteProperty {
     /// The internal `$delete_person_property` event it emits.
-    pub fn event(&self) -> LoggedEvent<'_> {
+    pub(crate) fn event(&self) -> LoggedEvent<'_> {
         LoggedEvent {
             name: "$delete_person_property",
             distinct_id: &self.distinct_id,

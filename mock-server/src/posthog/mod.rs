@@ -1,44 +1,46 @@
-//! The PostHog mock: persons built from captured events, and the persons API over them.
+//! The PostHog mock: persons built from captured events (identify, alias, merges,
+//! `$set`/`$set_once`/`$unset`), and the persons API over them with PostHog's filters, paging
+//! quirks and error bodies.
 //!
-//! Data flow: capture (`/batch/`, `/i/v0/e/`, …, [`capture`]), the persons API's writes
-//! ([`writes`]), [`PostHog::capture`] and the other typed writes, and seeds all make
-//! [`log::Entry`] values → [`tenant::Project::apply`] logs each one (the data directory) and
-//! appends it to the project's log, then creates, updates or merges persons and keeps the
-//! indexes (distinct ids, UUIDs, numeric ids, newest-first order, property values, each
-//! distinct id's events) in step → the persons API ([`api`]) reads those projections
-//! ([`query::list`], [`reads`]).
+//! [`MockServer::posthog`](crate::MockServer::posthog) gives the [`PostHog`] handle: the base
+//! URL for PostHog clients (capture and the API), projects, tokens and personal keys
+//! ([`PersonalKey`]), and events captured as an SDK would send them ([`PostHog::capture`] of
+//! an [`Event`]). Every write is one [`log::Entry`] of the project's log; a seed's `posthog:`
+//! section ([`PostHogSeed`]) is the projects with their logs, plus tokens and keys.
 //!
 //! PostHog applies ingestion, property updates, deletions and splits asynchronously; the mock
 //! applies them before answering, so a read right after a write sees it.
 
-pub mod activity;
-pub mod api;
-pub mod capture;
-pub mod demo;
-pub mod error;
-pub mod filter;
-pub mod keys;
-pub mod links;
+pub(crate) mod activity;
+pub(crate) mod api;
+pub(crate) mod capture;
+pub(crate) mod demo;
+pub(crate) mod error;
+pub(crate) mod filter;
+pub(crate) mod keys;
+pub(crate) mod links;
 pub mod log;
-pub mod person;
-pub mod query;
-pub mod reads;
-pub mod render;
-pub mod search;
-pub mod seed;
-pub mod state;
-pub mod store;
-pub mod tenant;
-pub mod time;
-pub mod timeline;
-pub mod updates;
-pub mod values;
-pub mod writes;
+pub(crate) mod person;
+pub(crate) mod query;
+pub(crate) mod reads;
+pub(crate) mod render;
+pub(crate) mod search;
+pub(crate) mod seed;
+pub(crate) mod state;
+pub(crate) mod store;
+pub(crate) mod tenant;
+pub(crate) mod time;
+pub(crate) mod timeline;
+pub(crate) mod updates;
+pub(crate) mod values;
+pub(crate) mod writes;
 
 use std::sync::{Arc, RwLock};
 
+pub use demo::{DEMO_PERSONAL_KEY, DEMO_PROJECT, DEMO_PROJECT_TOKEN};
 pub use keys::PersonalKey;
 pub use log::Event;
+pub use seed::{PersonalKeySeed, PostHogSeed, ProjectSeed};
 pub use tenant::RecordError;
 
 use crate::clock::Clock;
@@ -199,7 +201,7 @@ impl PostHog {
     }
 
     /// Checks `project_id`'s indexes against its persons and its log (see
-    /// [`tenant::Project::check_invariants`]).
+    /// `tenant::Project::check_invariants`).
     pub fn check_invariants(&self, project_id: i64) -> Result<(), String> {
         let state = self.handle.read();
         state

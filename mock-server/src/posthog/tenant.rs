@@ -455,7 +455,7 @@ impl Project {
     /// The events sent by any distinct id `person` owns now, the internal events of
     /// persons-API writes included, oldest first (by timestamp, then log order), as
     /// PostHog's point-in-time queries select them.
-    pub fn events_of(&self, person: &Person) -> Vec<LoggedEvent<'_>> {
+    pub(crate) fn events_of(&self, person: &Person) -> Vec<LoggedEvent<'_>> {
         let mut positions: Vec<u32> = person
             .stored_distinct_ids()
             .filter_map(|distinct_id| self.events_by_distinct_id.get(distinct_id))

@@ -3,14 +3,14 @@
 //! stop on SIGINT or SIGTERM. The binary only parses flags, calls [`start`] and serves with
 //! [`Started::serve_until`] until [`stop_signal`].
 
-pub mod serve;
+mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::durable::DurableOptions;
+pub use crate::durable::{DurableError, DurableOptions};
 use crate::router::App;
 use crate::seed::{Seed, SeedError};
 use crate::{pipedrive, posthog, synthetic, whop};
@@ -26,8 +26,8 @@ pub struct Options {
     pub seed: Option<PathBuf>,
     /// Load the built-in demo tenants at start.
     pub demo: bool,
-    /// Also load one synthetic tenant per vendor with this many generated events (0: none);
-    /// see [`crate::synthetic`].
+    /// Also load one synthetic tenant per vendor with this many generated events (0: none;
+    /// their credentials are in the banner).
     pub synthetic_events: usize,
     /// Protect the admin API with this bearer token.
     pub admin_token: Option<String>,
@@ -51,7 +51,7 @@ pub enum StartError {
     Seed(#[from] SeedError),
     /// The data directory cannot be used.
     #[error(transparent)]
-    DataDir(#[from] crate::durable::DurableError),
+    DataDir(#[from] DurableError),
     /// Loading the start-up data failed.
     #[error("start-up data: {0}")]
     Seeding(String),

@@ -1,5 +1,5 @@
 //! The standalone HTTP server: hyper on a multi-threaded runtime, every request answered by
-//! the same [`App`] the in-process wiremock transport serves, one log line per request, and
+//! the same `App` the in-process wiremock transport serves, one log line per request, and
 //! a graceful stop that lets requests in flight finish.
 
 use std::convert::Infallible;

@@ -6,26 +6,12 @@
 //! ([`whop`]), PostHog captured events ([`posthog`]), Pipedrive records ([`pipedrive`]). The
 //! same `N` always gives the same data: every choice comes from a seeded [`fastrand::Rng`] and
 //! every time is placed in the [`SPAN_DAYS`] days before the fixed [`NOW`], so freeze the
-//! clock at [`NOW`] to make windows (and "now"-relative reads) reproducible.
-//!
-//! ```
-//! use persons_mock::router::App;
-//! use persons_mock::synthetic::{self, Handles};
-//!
-//! let app = App::new(persons_mock::Clock::frozen_at(synthetic::NOW));
-//! let handles = Handles::of(&app);
-//! let tenant = synthetic::whop::load(&handles.whop, 2_000).unwrap();
-//! assert_eq!(tenant.events, 2_000);
-//! ```
+//! clock at [`NOW`] to make windows (and "now"-relative reads) reproducible. The benchmarks
+//! reach it through `persons_mock::internals` (feature `internals`).
 
 pub mod pipedrive;
 pub mod posthog;
 pub mod whop;
-
-use crate::pipedrive::Pipedrive;
-use crate::posthog::PostHog;
-use crate::router::App;
-use crate::whop::Whop;
 
 /// The instant synthetic data is anchored on: 2026-01-01T00:00:00Z, in Unix seconds. Every
 /// generated time lies in the [`SPAN_DAYS`] days before it.
@@ -40,22 +26,24 @@ pub const DAY: i64 = 24 * 60 * 60;
 /// The seed of the data [`whop::load`], [`posthog::load`] and [`pipedrive::load`] create.
 pub const SEED: u64 = 0x5157_4e54_4845_5449;
 
-/// Typed handles on the vendors of an [`App`] driven without a transport (benchmarks call
-/// [`App::handle`] directly), so synthetic data can be loaded into it. Their base URLs are
+/// Typed handles on the vendors of an app driven without a transport (benchmarks call
+/// `App::handle` directly), so synthetic data can be loaded into it. Their base URLs are
 /// relative (the vendor's mount prefix), as there is no server.
+#[cfg(any(test, feature = "internals"))]
 #[derive(Clone, Debug)]
 pub struct Handles {
     /// The Whop mock of the app.
-    pub whop: Whop,
+    pub whop: crate::whop::Whop,
     /// The PostHog mock of the app.
-    pub posthog: PostHog,
+    pub posthog: crate::posthog::PostHog,
     /// The Pipedrive mock of the app.
-    pub pipedrive: Pipedrive,
+    pub pipedrive: crate::pipedrive::Pipedrive,
 }
 
+#[cfg(any(test, feature = "internals"))]
 impl Handles {
     /// Handles sharing `app`'s state and clock.
-    pub fn of(app: &App) -> Self {
+    pub fn of(app: &crate::router::App) -> Self {
         Self {
             whop: app.whop_at(""),
             posthog: app.posthog_at(""),

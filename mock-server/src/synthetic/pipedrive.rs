@@ -2,7 +2,7 @@
 //! labels and custom field values, share organizations, and carry deals (open, won, lost),
 //! activities (done, overdue, upcoming), notes and followers, so every counter is non-trivial.
 //!
-//! About one person per [`RECORDS_PER_PERSON`] records; records are written in creation order
+//! About one person per five records; records are written in creation order
 //! as log entries, through the same `apply` the API uses.
 
 use fastrand::Rng;
@@ -24,7 +24,8 @@ pub const COMPANY: Id = 2;
 pub const TOKEN: &str = "pipedrive_synthetic_token";
 /// The average number of records per person (the person, its deals, activities, notes,
 /// follower, and a share of an organization).
-pub const RECORDS_PER_PERSON: usize = 5;
+#[cfg(test)]
+const RECORDS_PER_PERSON: usize = 5;
 
 /// Seeds of the custom fields' keys.
 const TIER_FIELD: &str = "synthetic tier";

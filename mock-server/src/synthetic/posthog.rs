@@ -3,7 +3,7 @@
 //! plan, country) and `$set_once` (sign-up date), some upgrade their plan, and some come back
 //! on a second device whose `$identify` merges two persons.
 //!
-//! About one distinct id per [`EVENTS_PER_DISTINCT_ID`] events; each visitor's events are in
+//! About one distinct id per ten events; each visitor's events are in
 //! time order.
 
 use std::collections::VecDeque;
@@ -20,7 +20,8 @@ pub const PERSONAL_KEY: &str = "phx_synthetic_personal_key";
 /// The synthetic project's token, for capture.
 pub const PROJECT_TOKEN: &str = "phc_synthetic_project_token";
 /// The average number of events per distinct id.
-pub const EVENTS_PER_DISTINCT_ID: usize = 10;
+#[cfg(test)]
+const EVENTS_PER_DISTINCT_ID: usize = 10;
 
 const FIRST_NAMES: [&str; 12] = [
     "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus",

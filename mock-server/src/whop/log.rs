@@ -161,7 +161,7 @@ pub enum AdLevel {
 
 /// What kind of pixel event an entry is; decides which aggregates it moves.
 #[derive(Clone, Debug, PartialEq)]
-pub enum EventKind<'a> {
+pub(crate) enum EventKind<'a> {
     /// A page view (`whop.track("page")`).
     PageView,
     /// One of Whop's standard `whop.track` names (`lead`, `add_to_cart`…).
@@ -272,7 +272,7 @@ impl PixelEvent {
 
     /// What kind of event it is. A `custom` event is named by its `custom_name`; a payment
     /// without a value is worth nothing.
-    pub fn kind(&self) -> EventKind<'_> {
+    pub(crate) fn kind(&self) -> EventKind<'_> {
         match (&*self.event_name, self.custom_name.as_deref()) {
             ("custom", Some(custom)) => EventKind::Custom(custom),
             ("page" | "page_view", _) => EventKind::PageView,
@@ -530,7 +530,7 @@ impl Event {
 }
 
 /// Rounds a dollar amount to whole cents.
-pub fn dollars_to_cents(usd: f64) -> i64 {
+pub(crate) fn dollars_to_cents(usd: f64) -> i64 {
     (usd * 100.0).round() as i64
 }
 

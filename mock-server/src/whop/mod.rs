@@ -1,31 +1,34 @@
-//! The Whop People mock: people aggregated from pixel events.
+//! The Whop People mock: people aggregated from pixel events, with Whop's filters, sorting,
+//! time windows, pagination and error bodies.
 //!
-//! Data flow: `POST /events` ([`writes`]) or [`Whop::ingest`] → a [`log::Entry`] →
-//! [`tenant::Account::apply`] logs it and updates the projections (per-person
-//! [`timeline::Timeline`] with prefix aggregates, identity index, ad catalogue) →
-//! `GET /people` ([`reads`]) reads those projections through [`query::list`] and renders them
-//! with [`render::PersonJson`].
+//! [`MockServer::whop`](crate::MockServer::whop) gives the [`Whop`] handle: the base URL to
+//! point a Whop client at, accounts and keys in one line, and events recorded the way the pixel
+//! sends them ([`Whop::ingest`] of an [`Event`]; `POST /events` does the same). Every write is
+//! one [`log::Entry`] of the account's log; a seed's `whop:` section ([`WhopSeed`]) is the
+//! accounts with their logs, plus the keys.
 
-pub mod api;
-pub mod demo;
-pub mod error;
-pub mod field;
-pub mod filter;
-pub mod keys;
+pub(crate) mod api;
+pub(crate) mod demo;
+pub(crate) mod error;
+pub(crate) mod field;
+pub(crate) mod filter;
+pub(crate) mod keys;
 pub mod log;
-pub mod query;
-pub mod reads;
-pub mod render;
-pub mod seed;
-pub mod state;
-pub mod tenant;
-pub mod timeline;
-pub mod writes;
+pub(crate) mod query;
+pub(crate) mod reads;
+pub(crate) mod render;
+pub(crate) mod seed;
+pub(crate) mod state;
+pub(crate) mod tenant;
+pub(crate) mod timeline;
+pub(crate) mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+pub use demo::{DEMO_ACCOUNT, DEMO_KEY};
 pub use log::{AdEntity, Event, StandardEvent};
+pub use seed::{AccountSeed, KeySeed, WhopSeed};
 pub use tenant::RecordError;
 
 use crate::Timestamp;

@@ -151,12 +151,13 @@ mod tests {
 
     #[test]
     fn credentials_are_the_mocks_own() {
-        use persons_mock::{pipedrive, posthog, synthetic, whop};
+        use persons_mock::internals as synthetic;
+        use persons_mock::{pipedrive, posthog, whop};
         let demo = Credentials::demo();
-        assert_eq!(demo.whop_key, whop::demo::DEMO_KEY);
-        assert_eq!(demo.posthog_key, posthog::demo::DEMO_PERSONAL_KEY);
-        assert_eq!(demo.posthog_project, posthog::demo::DEMO_PROJECT);
-        assert_eq!(demo.pipedrive_token, pipedrive::demo::DEMO_TOKEN);
+        assert_eq!(demo.whop_key, whop::DEMO_KEY);
+        assert_eq!(demo.posthog_key, posthog::DEMO_PERSONAL_KEY);
+        assert_eq!(demo.posthog_project, posthog::DEMO_PROJECT);
+        assert_eq!(demo.pipedrive_token, pipedrive::DEMO_TOKEN);
         let synthetic = Credentials::synthetic();
         assert_eq!(synthetic.whop_key, synthetic::whop::KEY);
         assert_eq!(synthetic.posthog_key, synthetic::posthog::PERSONAL_KEY);
