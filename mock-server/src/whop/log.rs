@@ -297,10 +297,9 @@ impl PixelEvent {
         }
     }
 
-    /// The event with blank strings (empty or white space) turned into absent values, so they
-    /// neither identify anyone nor hide an earlier value, and a known name shared instead of
-    /// stored.
-    pub(super) fn normalized(mut self) -> Self {
+    /// Turns blank strings (empty or white space) into absent values, so they neither identify
+    /// anyone nor hide an earlier value, and shares a known name instead of storing it.
+    pub(super) fn normalize(&mut self) {
         let User {
             anonymous_id,
             user_id,
@@ -336,7 +335,6 @@ impl PixelEvent {
         if let Some(known) = KNOWN_NAMES.iter().find(|known| **known == self.event_name) {
             self.event_name = Cow::Borrowed(known);
         }
-        self
     }
 }
 
@@ -523,9 +521,13 @@ impl Event {
     /// The entries that record it: the event, then the display data of its ad entities (so
     /// an event refused changes nothing before it).
     pub fn into_entries(self) -> impl Iterator<Item = Entry> {
-        [Entry::Event(self.event)]
-            .into_iter()
-            .chain(self.ads.into_iter().map(Entry::Ad))
+        let (event, ads) = self.into_parts();
+        std::iter::once(Entry::Event(event)).chain(ads.into_iter().map(Entry::Ad))
+    }
+
+    /// The event, and the display data of its ad entities.
+    pub(super) fn into_parts(self) -> (PixelEvent, Vec<AdDisplay>) {
+        (self.event, self.ads)
     }
 }
 
@@ -642,7 +644,7 @@ mod tests {
         let mut event = PixelEvent::named(String::from("lead"));
         event.event_id = Some(" ".into());
         event.user.name = Some(String::new());
-        let event = event.normalized();
+        event.normalize();
         assert_eq!((event.event_id, event.user.name), (None, None));
         assert!(matches!(event.event_name, Cow::Borrowed("lead")));
     }

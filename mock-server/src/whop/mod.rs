@@ -31,12 +31,10 @@ pub use log::{AdEntity, Event, StandardEvent};
 pub use seed::{AccountSeed, KeySeed, WhopSeed};
 pub use tenant::RecordError;
 
-use crate::Timestamp;
 use crate::clock::Clock;
 use crate::vendor_handle::VendorHandle;
 use keys::KeyScope;
 use state::WhopState;
-use tenant::Applied;
 
 /// The test-facing handle on the Whop mock: base URL, accounts, keys and events.
 ///
@@ -94,7 +92,13 @@ impl Whop {
     /// event id. Events without a time happen at the mock clock's now.
     pub fn ingest(&self, account_id: &str, event: Event) -> Result<String, RecordError> {
         let now = self.handle.clock.timestamp();
-        record(&mut self.handle.write(), account_id, event, now)
+        let mut event_id = None;
+        self.handle
+            .write()
+            .record(account_id, [event], now, |recorded| {
+                event_id = Some(recorded.event_id);
+            })?;
+        Ok(event_id.unwrap_or_else(|| unreachable!("a built event holds one event entry")))
     }
 
     /// Records many events under one lock; stops at the first refused one.
@@ -104,12 +108,10 @@ impl Whop {
         events: impl IntoIterator<Item = Event>,
     ) -> Result<usize, RecordError> {
         let now = self.handle.clock.timestamp();
-        let mut state = self.handle.write();
         let mut count = 0;
-        for event in events {
-            record(&mut state, account_id, event, now)?;
-            count += 1;
-        }
+        self.handle
+            .write()
+            .record(account_id, events, now, |_| count += 1)?;
         Ok(count)
     }
 
@@ -130,20 +132,4 @@ impl Whop {
     pub fn reset(&self) {
         self.handle.write().clear();
     }
-}
-
-/// Applies the entries of `event` to `account_id`; returns the event's id.
-fn record(
-    state: &mut WhopState,
-    account_id: &str,
-    event: Event,
-    now: Timestamp,
-) -> Result<String, RecordError> {
-    let mut event_id = None;
-    for entry in event.into_entries() {
-        if let Applied::Event(recorded) = state.apply(account_id, entry, now)? {
-            event_id = Some(recorded.event_id);
-        }
-    }
-    Ok(event_id.unwrap_or_else(|| unreachable!("a built event holds one event entry")))
 }

@@ -3,10 +3,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::keys::{KeyRing, KeyScope};
-use super::log::Entry;
-use super::tenant::{Account, Applied, RecordError};
+use super::log::{Entry, Event};
+use super::tenant::{Account, Applied, RecordError, Recorded};
 use crate::Timestamp;
-use crate::durable::{Durable, Logged};
+use crate::durable::{Durable, Logged, StorageError};
+
+/// The log a write hands its entries to.
+type EntryLog<'a> = dyn FnMut(&Entry) -> Result<(), StorageError> + 'a;
 use crate::ids::IdGenerator;
 
 /// The Whop mock's state: every account and every key.
@@ -99,6 +102,47 @@ impl WhopState {
         entry: Entry,
         now: Timestamp,
     ) -> Result<Applied, RecordError> {
+        self.write(account_id, now, |account, log| {
+            account.apply(entry, now, &mut &mut *log)
+        })
+    }
+
+    /// Records built events in `account_id` in order (each event, then its display data), as
+    /// [`WhopState::apply`] applies entries, handing each recorded event to `recorded`; stops
+    /// at the first refused entry (those before it stay applied). The account is looked up
+    /// once for the whole batch.
+    pub fn record(
+        &mut self,
+        account_id: &str,
+        events: impl IntoIterator<Item = Event>,
+        now: Timestamp,
+        mut recorded: impl FnMut(Recorded),
+    ) -> Result<(), RecordError> {
+        self.write(account_id, now, |account, log| {
+            for event in events {
+                let (event, ads) = event.into_parts();
+                if let Applied::Event(event) =
+                    account.apply(Entry::Event(event), now, &mut &mut *log)?
+                {
+                    recorded(event);
+                }
+                for ad in ads {
+                    account.apply(Entry::Ad(ad), now, &mut &mut *log)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `write` on `account_id` with the log its entries go to (the data directory's,
+    /// as [`Logged::Whop`] records at `now`). An account that does not exist yet is kept only
+    /// when the write left an entry in its log.
+    fn write<T>(
+        &mut self,
+        account_id: &str,
+        now: Timestamp,
+        write: impl FnOnce(&mut Account, &mut EntryLog<'_>) -> Result<T, RecordError>,
+    ) -> Result<T, RecordError> {
         let mut log = self.durable.entry_log(|entry| Logged::Whop {
             tenant: account_id.to_owned(),
             at: now,
@@ -109,10 +153,10 @@ impl WhopState {
             Some(account) => account,
             None => created.insert(Account::new(account_id)),
         };
-        let applied = account.apply(entry, now, &mut log)?;
-        if let Some(account) = created {
+        let written = write(account, &mut log);
+        if let Some(account) = created.filter(|account| account.log_len() > 0) {
             self.accounts.insert(account_id.to_owned(), account);
         }
-        Ok(applied)
+        written
     }
 }

@@ -144,6 +144,32 @@ pub struct Recorded {
     pub duplicate: bool,
 }
 
+/// What checking an event found: a repeat of an earlier one, or what recording it takes.
+enum Checked {
+    /// Same name and `event_id` as an earlier event: nothing to record.
+    Repeat(Recorded),
+    /// A new event, and what its projection needs.
+    New(EventPlan),
+}
+
+/// What a checked event's projection needs, worked out before it is logged.
+struct EventPlan {
+    /// Where it lands in the log.
+    log_index: u32,
+    /// The identifiers it carries.
+    keys: Vec<IdentityKey>,
+    /// Its `(name, event_id)`, when it has an `event_id`.
+    dedup_key: Option<(String, String)>,
+    /// The live people its identifiers point to, oldest first.
+    matches: Vec<PersonIndex>,
+    /// The id generator once the event's ids are drawn.
+    ids: IdGenerator,
+    /// A new person's record id and `person_id`, when no one matches.
+    new_person: Option<(String, String)>,
+    /// The event's id.
+    event_id: String,
+}
+
 /// One account: its log and the projections kept up to date with every write.
 ///
 /// The identity index and the record-id index always point at live people: a merge
@@ -197,24 +223,34 @@ impl Account {
     /// already holds change nothing and are not logged.
     pub fn apply(
         &mut self,
-        entry: Entry,
+        mut entry: Entry,
         now: Timestamp,
         log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
     ) -> Result<Applied, RecordError> {
-        match entry {
-            Entry::Event(event) => self.apply_event(event, now, log).map(Applied::Event),
-            Entry::Ad(ad) => self.apply_ad(ad, log).map(|()| Applied::Ad),
+        match &mut entry {
+            Entry::Event(event) => {
+                let plan = match self.check_event(event, now)? {
+                    Checked::Repeat(recorded) => return Ok(Applied::Event(recorded)),
+                    Checked::New(plan) => plan,
+                };
+                log(&entry)?;
+                Ok(Applied::Event(self.project_event(entry, plan)))
+            }
+            Entry::Ad(ad) => {
+                if self.check_ad(ad)? {
+                    log(&entry)?;
+                    self.project_ad(entry);
+                }
+                Ok(Applied::Ad)
+            }
         }
     }
 
-    fn apply_event(
-        &mut self,
-        event: PixelEvent,
-        now: Timestamp,
-        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
-    ) -> Result<Recorded, RecordError> {
-        let mut event = event.normalized();
-        check_kind(&event)?;
+    /// Normalises and checks `event`, and completes it (its id, and `now` when it has no
+    /// time); changes nothing of the account.
+    fn check_event(&self, event: &mut PixelEvent, now: Timestamp) -> Result<Checked, RecordError> {
+        event.normalize();
+        check_kind(event)?;
         let keys = IdentityKey::all_of(&event.user);
         if keys.is_empty() {
             return Err(RecordError::NoIdentity);
@@ -227,10 +263,10 @@ impl Account {
             .as_ref()
             .and_then(|key| self.seen_event_ids.get(key))
         {
-            return Ok(Recorded {
+            return Ok(Checked::Repeat(Recorded {
                 event_id: earlier.clone(),
                 duplicate: true,
-            });
+            }));
         }
         let log_index = u32::try_from(self.log.len()).map_err(|_| RecordError::LogFull)?;
         let matches = self.people_holding(&keys);
@@ -245,40 +281,47 @@ impl Account {
         event.id = Some(event_id.clone());
         let seconds = event.event_time.unwrap_or(now).unix_seconds();
         event.event_time = Some(Timestamp::from_unix_seconds(seconds));
-        let entry = Entry::Event(event);
-        log(&entry)?;
+        Ok(Checked::New(EventPlan {
+            log_index,
+            keys,
+            dedup_key,
+            matches,
+            ids,
+            new_person,
+            event_id,
+        }))
+    }
 
-        self.ids = ids;
-        let person = match new_person {
+    /// Appends a checked (and logged) event entry and updates every projection.
+    fn project_event(&mut self, entry: Entry, plan: EventPlan) -> Recorded {
+        self.ids = plan.ids;
+        let person = match plan.new_person {
             Some((id, person_id)) => self.create_person(id, person_id),
-            None => self.merge(&matches),
+            None => self.merge(&plan.matches),
         };
-        for key in keys {
+        for key in plan.keys {
             if self.identities.insert(key.clone(), person).is_none() {
                 self.people[person].keys.push(key);
             }
         }
-        if let Some(key) = dedup_key {
-            self.seen_event_ids.insert(key, event_id.clone());
+        if let Some(key) = plan.dedup_key {
+            self.seen_event_ids.insert(key, plan.event_id.clone());
         }
         self.log.push(entry);
         self.events += 1;
-        let Entry::Event(stored) = &self.log[log_index as usize] else {
+        let Entry::Event(stored) = &self.log[plan.log_index as usize] else {
             unreachable!("an event entry was just pushed");
         };
-        self.people[person].timeline.insert(log_index, stored);
+        self.people[person].timeline.insert(plan.log_index, stored);
         self.summarize(person);
-        Ok(Recorded {
-            event_id,
+        Recorded {
+            event_id: plan.event_id,
             duplicate: false,
-        })
+        }
     }
 
-    fn apply_ad(
-        &mut self,
-        mut ad: AdDisplay,
-        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
-    ) -> Result<(), RecordError> {
+    /// Normalises and checks display data; whether it changes what the account knows.
+    fn check_ad(&self, ad: &mut AdDisplay) -> Result<bool, RecordError> {
         if ad.id.trim().is_empty() {
             return Err(RecordError::BlankAdId);
         }
@@ -287,21 +330,23 @@ impl Account {
                 *value = None;
             }
         }
-        let known = self.ad(ad.level, &ad.id);
-        let changes = known.is_none()
-            || ad.name.is_some() && ad.name != known.and_then(|known| known.name.clone())
-            || ad.thumbnail_url.is_some()
-                && ad.thumbnail_url != known.and_then(|known| known.thumbnail_url.clone());
-        if !changes {
-            return Ok(());
-        }
-        let entry = Entry::Ad(ad);
-        log(&entry)?;
+        Ok(match self.ad(ad.level, &ad.id) {
+            None => true,
+            Some(known) => {
+                let differs = |given: &Option<String>, held: &Option<String>| {
+                    given.is_some() && given != held
+                };
+                differs(&ad.name, &known.name) || differs(&ad.thumbnail_url, &known.thumbnail_url)
+            }
+        })
+    }
+
+    /// Appends a checked (and logged) display-data entry and updates the catalogue.
+    fn project_ad(&mut self, entry: Entry) {
         if let Entry::Ad(ad) = &entry {
             describe_ad(&mut self.ads, ad);
         }
         self.log.push(entry);
-        Ok(())
     }
 
     /// The live people any of `keys` points to, oldest first.
