@@ -24,6 +24,7 @@ mod seed;
 mod server;
 #[cfg(feature = "standalone")]
 pub mod standalone;
+#[cfg(any(feature = "standalone", feature = "internals"))]
 mod synthetic;
 mod tenants;
 mod timestamp;
@@ -32,6 +33,7 @@ mod vendor_handle;
 pub mod whop;
 
 pub use clock::Clock;
+pub use durable::StorageError;
 pub use http::{ApiRequest, ApiResponse};
 pub use operations::Operation;
 pub use seed::{Seed, SeedError};

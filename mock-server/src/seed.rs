@@ -16,13 +16,13 @@ use crate::whop::seed::WhopSeed;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
-    /// Whop accounts, keys and events.
+    /// Whop accounts (each with its log of entries) and keys.
     #[serde(default, skip_serializing_if = "WhopSeed::is_empty")]
     pub whop: WhopSeed,
-    /// PostHog projects, tokens, personal keys and events.
+    /// PostHog projects (each with its log of entries), tokens and personal keys.
     #[serde(default, skip_serializing_if = "PostHogSeed::is_empty")]
     pub posthog: PostHogSeed,
-    /// Pipedrive companies, users, tokens and records.
+    /// Pipedrive companies (each with its log of entries) and tokens.
     #[serde(default, skip_serializing_if = "PipedriveSeed::is_empty")]
     pub pipedrive: PipedriveSeed,
 }
@@ -31,7 +31,7 @@ pub struct Seed {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct SeedError {
-    /// Where the problem is, e.g. `whop.accounts[0].events[3]` or a file name.
+    /// Where the problem is, e.g. `whop.accounts[0].log[3].event.user` or a file name.
     pub path: String,
     /// What is wrong there.
     pub message: String,

@@ -41,6 +41,7 @@ pub struct MockServerBuilder {
     journal: JournalConfig,
     fail_on_unmatched: bool,
     seed: Option<Seed>,
+    demo: bool,
     admin_token: Option<String>,
 }
 
@@ -90,6 +91,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Starts with the built-in demo tenants the `persons-mock` binary serves (after the
+    /// [`seed`](Self::seed), if any): their credentials are the `DEMO_*` constants of
+    /// [`whop`](crate::whop), [`posthog`](crate::posthog) and [`pipedrive`](crate::pipedrive).
+    /// [`MockServer::reset_to_seed`] brings them back.
+    pub fn demo(mut self, demo: bool) -> Self {
+        self.demo = demo;
+        self
+    }
+
     /// Requires `Authorization: Bearer <token>` on the admin API under `/_admin`.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.admin_token = Some(token.into());
@@ -100,12 +110,17 @@ impl MockServerBuilder {
     ///
     /// # Panics
     ///
-    /// When the [`seed`](Self::seed) does not load; the message names the faulty entry.
+    /// When the [`seed`](Self::seed) does not load (the message names the faulty entry), or
+    /// the demo tenants do not load.
     pub async fn start(self) -> MockServer {
         let mut app = App::new(self.clock.unwrap_or_default()).with_admin_token(self.admin_token);
-        if let Some(seed) = self.seed {
+        let (seed, demo) = (self.seed, self.demo);
+        if seed.is_some() || demo {
             app = app.with_seeder(Arc::new(move |app: &App| {
-                app.load_seed(&seed).map_err(|error| error.to_string())
+                if let Some(seed) = &seed {
+                    app.load_seed(seed).map_err(|error| error.to_string())?;
+                }
+                if demo { app.load_demo() } else { Ok(()) }
             }));
         }
         if let Err(error) = app.seed() {

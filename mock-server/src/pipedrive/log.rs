@@ -17,8 +17,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::fields::FieldType;
-use super::model::{ContactEntry, DealStatus, Id};
+pub use super::fields::FieldType;
+use super::model::Id;
+pub use super::model::{ContactEntry, DealStatus};
 use crate::Timestamp;
 
 /// A company's log: its entries in the order they were applied, kept in chunks of at most

@@ -9,7 +9,7 @@ use super::log::{Entry, UserEntry};
 use super::model::Id;
 use super::tenant::{Company, ModelError, RecordError};
 use crate::Timestamp;
-use crate::durable::{Durable, Logged, Record};
+use crate::durable::{Durable, Logged};
 
 /// The Pipedrive mock's state.
 #[derive(Clone, Debug, Default)]
@@ -80,16 +80,11 @@ impl PipedriveState {
                     .any(|other| other.id != company && other.users.contains_key(&id))
             })?;
         }
-        let durable = &self.durable;
-        let mut log = |entry: &Entry| {
-            durable.append(|| {
-                Record::Entry(Box::new(Logged::Pipedrive {
-                    tenant: company,
-                    at: now,
-                    entry: entry.clone(),
-                }))
-            })
-        };
+        let mut log = self.durable.entry_log(|entry| Logged::Pipedrive {
+            tenant: company,
+            at: now,
+            entry,
+        });
         let mut created = None;
         let target = match self.companies.get_mut(&company) {
             Some(target) => target,

@@ -168,10 +168,9 @@ fn common_token(
     for event in events.iter_mut() {
         let own = take_token(event, &["api_key", "token", "$token"]).or_else(|| {
             event
-                .get("properties")
-                .and_then(|properties| properties.get("token"))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .and_then(|properties| take_token(properties, &["token"]))
         });
         match (&token, own) {
             (_, None) => {}

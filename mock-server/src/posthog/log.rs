@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::activity::Actor;
+pub use super::activity::Actor;
 use crate::Timestamp;
 
 /// One write of a PostHog project, in the order it was made.

@@ -97,11 +97,6 @@ impl PostHogState {
         self.projects.get(&id)
     }
 
-    /// Project `id`, mutable.
-    pub fn project_mut(&mut self, id: i64) -> Option<&mut Project> {
-        self.projects.get_mut(&id)
-    }
-
     /// Every project, by id.
     pub fn projects(&self) -> impl Iterator<Item = &Project> {
         self.projects.values()

@@ -373,6 +373,7 @@ impl Project {
     }
 
     /// PostHog's team-level `last_seen_at` switch (§3.7): whether ingestion sets it.
+    #[cfg(test)]
     pub fn tracks_last_seen(&self) -> bool {
         self.tracks_last_seen
     }

@@ -80,7 +80,7 @@ pub async fn start(options: &Options) -> Result<Started, StartError> {
         .map_err(listen_error)?;
     let address = listener.local_addr().map_err(listen_error)?;
     let root = format!("http://{address}");
-    let start_up = start_up_seed(options, &root)?;
+    let start_up = start_up_seed(options)?;
     let (seeder_root, synthetic_events) = (root.clone(), options.synthetic_events);
     let mut app = App::new(Clock::system())
         .with_admin_token(options.admin_token.clone())
@@ -141,18 +141,13 @@ impl Started {
 
 /// The start-up data as one seed: the seed file, then the demo tenants generated into a
 /// scratch app and exported, so that `reset?to=seed` brings back exactly the same state.
-fn start_up_seed(options: &Options, root: &str) -> Result<Seed, StartError> {
+fn start_up_seed(options: &Options) -> Result<Seed, StartError> {
     let scratch = App::new(Clock::system());
     if let Some(path) = &options.seed {
         scratch.load_seed(&Seed::from_file(path)?)?;
     }
     if options.demo {
-        whop::demo::load(&scratch.whop_at(root))
-            .map_err(|error| StartError::Seeding(format!("Whop demo: {error}")))?;
-        posthog::demo::load(&scratch.posthog_at(root))
-            .map_err(|error| StartError::Seeding(format!("PostHog demo: {error}")))?;
-        pipedrive::demo::load(&scratch.pipedrive_at(root))
-            .map_err(|error| StartError::Seeding(format!("Pipedrive demo: {error}")))?;
+        scratch.load_demo().map_err(StartError::Seeding)?;
     }
     Ok(scratch.export_seed())
 }

@@ -428,11 +428,6 @@ impl Account {
         self.ads.get(&level)?.get(id)
     }
 
-    /// Every ad entity of `level` with display data, in no particular order.
-    pub fn ad_catalogue(&self, level: AdLevel) -> impl Iterator<Item = &AdEntity> {
-        self.ads.get(&level).into_iter().flat_map(HashMap::values)
-    }
-
     /// The live person a record id, person id or any identifier (visitor id, user id,
     /// external id, e-mail) points to; merged people resolve to their survivor.
     pub fn find(&self, key: &str) -> Option<&Person> {
@@ -445,6 +440,7 @@ impl Account {
     }
 
     /// Every live (not merged away) person, in creation order.
+    #[cfg(test)]
     pub fn people(&self) -> impl Iterator<Item = &Person> {
         self.people
             .iter()

@@ -130,18 +130,9 @@ impl WindowAggregate {
 
 impl Timeline {
     /// How many events the person has.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Whether the person has no events (never true for a live person).
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Log positions of every event, in time order.
-    pub fn log_indices(&self) -> impl Iterator<Item = u32> + '_ {
-        self.entries.iter().map(|entry| entry.log_index)
     }
 
     /// Adds `event`, stored at `log_index` in the account log. Appending in time order costs

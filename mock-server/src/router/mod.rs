@@ -1,12 +1,12 @@
-//! The mock's single entry point: picks the vendor (or the admin API) by path prefix, hands
-//! the request to its facade, and, with a data directory, logs every write before applying it.
+//! The mock's single entry point: resolves a request once through the operation table (or
+//! the admin API's prefix), hands it to its vendor's facade, and keeps the state every vendor
+//! shares: the clock, the data directory, seeding, export and reset.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use crate::admin;
 use crate::clock::Clock;
-use crate::durable::{DataDir, Durable, DurableError, DurableOptions, Logged, Record, Recovery};
+use crate::durable::{Durable, DurableError, Record};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::operations::{self, Operation, Resolution, Route};
 use crate::pipedrive::state::PipedriveState;
@@ -18,6 +18,9 @@ use crate::vendor_handle::{read_lock, write_lock};
 use crate::whop::error::WhopError;
 use crate::whop::state::WhopState;
 use crate::whop::{self, Whop};
+
+#[cfg(any(feature = "standalone", feature = "internals"))]
+mod restore;
 
 /// Every vendor API the mock serves: name and path prefix, for the 404 of unknown prefixes.
 pub const MOUNTS: &[(&str, &str)] = &[
@@ -65,24 +68,6 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// What opening a data directory restored.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Restored {
-    /// Whether a snapshot was loaded.
-    pub snapshot: bool,
-    /// How many logged writes were replayed after it.
-    pub records: usize,
-    /// Bytes of a torn last record that were dropped.
-    pub torn_bytes: u64,
-}
-
-impl Restored {
-    /// Whether the directory held any state.
-    pub fn is_empty(&self) -> bool {
-        !self.snapshot && self.records == 0
-    }
-}
-
 impl App {
     /// An empty app reading `clock`.
     pub fn new(clock: Clock) -> Self {
@@ -116,85 +101,8 @@ impl App {
         self.admin_token.as_deref()
     }
 
-    /// Makes the app durable: replays the state `dir` holds (compacting it into a snapshot
-    /// when the log is past the threshold), then logs every write there.
-    pub fn open_data_dir(
-        &mut self,
-        dir: &Path,
-        options: DurableOptions,
-    ) -> Result<Restored, DurableError> {
-        let (mut data_dir, recovery) = DataDir::open(dir, options)?;
-        let restored = self.replay(recovery)?;
-        if data_dir.wants_compaction() {
-            data_dir.compact(&self.export_seed())?;
-        }
-        self.durable.attach(data_dir);
-        Ok(restored)
-    }
-
-    /// Rebuilds the state a data directory holds. A snapshot that does not load stops the
-    /// start (serving, then compacting, a partial state would overwrite the good snapshot);
-    /// a logged write that fails or panics again is skipped with a warning, as it changed
-    /// nothing the first time either.
-    fn replay(&self, recovery: Recovery) -> Result<Restored, DurableError> {
-        let restored = Restored {
-            snapshot: recovery.snapshot.is_some(),
-            records: recovery.records.len(),
-            torn_bytes: recovery.torn_bytes,
-        };
-        if let Some(seed) = recovery.snapshot {
-            self.apply_seed(&seed, &self.clock)
-                .map_err(|error| DurableError::Corrupt {
-                    path: "snapshot.json".to_owned(),
-                    message: format!("the snapshot does not load: {error}"),
-                })?;
-        }
-        for record in recovery.records {
-            let replayed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.replay_record(record);
-            }));
-            if replayed.is_err() {
-                tracing::warn!("persons mock: a logged write panicked again on replay; skipped");
-            }
-        }
-        Ok(restored)
-    }
-
-    fn replay_record(&self, record: Record) {
-        match record {
-            Record::Entry(logged) => self.replay_entry(*logged),
-            Record::Seed { seed, at } => {
-                let clock = Clock::frozen_at_micros(at.unix_micros());
-                if let Err(error) = self.apply_seed(&seed, &clock) {
-                    tracing::warn!(%error, "persons mock: a logged seed no longer loads");
-                }
-            }
-            Record::Reset => self.clear(),
-        }
-    }
-
-    /// Applies a logged entry again, at the time it was first applied.
-    fn replay_entry(&self, logged: Logged) {
-        let refused = match logged {
-            Logged::Whop { tenant, at, entry } => write_lock(&self.whop)
-                .apply(&tenant, entry, at)
-                .err()
-                .map(|error| error.to_string()),
-            Logged::Posthog { tenant, at, entry } => write_lock(&self.posthog)
-                .apply(tenant, entry, at)
-                .err()
-                .map(|error| error.to_string()),
-            Logged::Pipedrive { tenant, at, entry } => write_lock(&self.pipedrive)
-                .apply(tenant, entry, at)
-                .err()
-                .map(|error| error.to_string()),
-        };
-        if let Some(error) = refused {
-            tracing::warn!(%error, "persons mock: a logged entry no longer applies; skipped");
-        }
-    }
-
     /// Answers `request`, whatever transport brought it.
+    #[cfg(any(feature = "standalone", feature = "internals"))]
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
         self.answer(request).0
     }
@@ -222,8 +130,8 @@ impl App {
         (response, operation)
     }
 
-    /// Answers a vendor request with the clock pinned at `at_micros`, so a replay sees the
-    /// same time the original request did.
+    /// Answers a vendor request with the clock pinned at `at_micros`, so that every entry the
+    /// request applies (and the data directory logs) carries one time.
     fn dispatch(
         &self,
         request: &ApiRequest,
@@ -423,6 +331,17 @@ impl App {
         Pipedrive::new(Arc::clone(&self.pipedrive), self.clock.clone(), server_url)
     }
 
+    /// Loads the built-in demo tenants of every vendor (the `DEMO_*` credentials of each
+    /// vendor module).
+    pub fn load_demo(&self) -> Result<(), String> {
+        whop::demo::load(&self.whop_at("")).map_err(|error| format!("Whop demo: {error}"))?;
+        posthog::demo::load(&self.posthog_at(""))
+            .map_err(|error| format!("PostHog demo: {error}"))?;
+        pipedrive::demo::load(&self.pipedrive_at(""))
+            .map_err(|error| format!("Pipedrive demo: {error}"))?;
+        Ok(())
+    }
+
     /// Whether writes are logged to a data directory.
     pub fn is_durable(&self) -> bool {
         self.durable.is_attached()
@@ -474,7 +393,10 @@ fn strip_mount<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::durable::DurableOptions;
 
     #[test]
     fn routes_by_prefix_and_404s_elsewhere() {
@@ -610,6 +532,9 @@ mod tests {
             .with_header("x-trace", "trace-header-value")
             .with_body(r#"{"api_key":"phc_secret_token","event":"signed up","distinct_id":"ph_logged","properties":{"$set":{"plan":"free"}}}"#);
         assert_eq!(app.handle(&capture).status, 200);
+        let in_properties = ApiRequest::new("POST", "/posthog/i/v0/e/")
+            .with_body(r#"{"event":"$pageview","distinct_id":"ph_logged","properties":{"token":"phc_secret_token"}}"#);
+        assert_eq!(app.handle(&in_properties).status, 200);
         let pk = read_lock(&app.posthog)
             .project(1)
             .and_then(|project| project.person(project.by_distinct_id("ph_logged")?))
@@ -644,7 +569,7 @@ mod tests {
 
         drop(app);
         let (restarted, replayed) = restart(&dir);
-        assert_eq!(replayed, 2);
+        assert_eq!(replayed, 3);
         let person = get_ok(
             &restarted,
             &format!("/posthog/api/projects/1/persons/{pk}/"),
