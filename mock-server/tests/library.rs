@@ -129,6 +129,37 @@ async fn a_builder_seed_is_loaded_and_reset_to_seed_brings_it_back() {
 }
 
 #[tokio::test]
+async fn the_demo_tenants_are_served_in_process_beside_a_seed() {
+    let mock = MockServer::builder()
+        .seed(example_seed("whop"))
+        .demo(true)
+        .start()
+        .await;
+    let whop = mock.whop();
+    assert_eq!(whop.person_count(persons_mock::whop::DEMO_ACCOUNT), 320);
+    assert!(whop.person_count("biz_acme") > 0, "the seed is loaded too");
+    let posthog = mock.posthog();
+    assert!(posthog.person_count(persons_mock::posthog::DEMO_PROJECT) > 0);
+    let pipedrive = mock.pipedrive();
+    assert_eq!(
+        pipedrive.person_count(persons_mock::pipedrive::DEMO_COMPANY),
+        300
+    );
+    let people = reqwest::Client::new()
+        .get(format!("{}/people?first=1", whop.base_url()))
+        .bearer_auth(persons_mock::whop::DEMO_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(people.status(), 200);
+
+    mock.reset();
+    assert_eq!(whop.person_count(persons_mock::whop::DEMO_ACCOUNT), 0);
+    mock.reset_to_seed().unwrap();
+    assert_eq!(whop.person_count(persons_mock::whop::DEMO_ACCOUNT), 320);
+}
+
+#[tokio::test]
 async fn an_exported_state_loads_into_another_server_and_answers_the_same() {
     let first = MockServer::start().await;
     for vendor in ["whop", "posthog", "pipedrive"] {
