@@ -214,7 +214,10 @@ impl Journal {
             report.push_str(&format!("\n  … {unlisted} earlier one(s) not kept"));
         }
         for entry in &store.unmatched {
-            report.push_str(&format!("\n  {entry}{}", nearest_hint(entry)));
+            report.push_str(&format!(
+                "\n  {entry}{}",
+                nearest_hint(entry.method(), entry.path())
+            ));
         }
         Some(report)
     }
@@ -238,22 +241,23 @@ impl Journal {
 
 /// Warns about an unmatched request on the log and on stderr (which test harnesses show).
 fn report_unmatched(entry: &Entry) {
-    let hint = nearest_hint(entry);
-    tracing::warn!(
-        method = %entry.method(),
-        path = %entry.path(),
-        "persons mock: unmatched request (no spec operation; answered 404){hint}"
-    );
-    eprintln!(
-        "persons mock: unmatched request {} {} (no spec operation; answered 404){hint}",
-        entry.method(),
-        entry.path()
-    );
+    let warning = unmatched_warning(entry.method(), entry.path());
+    tracing::warn!(method = %entry.method(), path = %entry.path(), "{warning}");
+    eprintln!("{warning}");
 }
 
-/// `; nearest known: GET /a, GET /b` for an unmatched entry, or nothing.
-fn nearest_hint(entry: &Entry) -> String {
-    let near = operations::nearest(entry.method(), entry.path(), NEAREST);
+/// What the mock says about a request that matched no operation: the request, and the
+/// nearest known operations.
+pub(crate) fn unmatched_warning(method: &str, path: &str) -> String {
+    format!(
+        "persons mock: unmatched request {method} {path} (no spec operation; answered 404){}",
+        nearest_hint(method, path)
+    )
+}
+
+/// `; nearest known: GET /a, GET /b` for an unmatched request, or nothing.
+fn nearest_hint(method: &str, path: &str) -> String {
+    let near = operations::nearest(method, path, NEAREST);
     if near.is_empty() {
         return String::new();
     }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use persons_mock::standalone::{self, DurableOptions, Options};
+use std::time::Duration;
+
+use persons_mock::standalone::{self, ConnectionLimits, DurableOptions, Options};
 
 /// Serve the Whop, PostHog and Pipedrive person APIs with their real semantics, in memory
 /// (or durably with --data-dir). Every flag can also be set through the environment variable
@@ -53,6 +55,32 @@ struct Args {
         value_name = "KIB"
     )]
     compact_kib: u64,
+    /// Seconds a client has to send a request's headers before its connection is closed
+    /// (0: no limit).
+    #[arg(
+        long,
+        env = "PERSONS_MOCK_HEADER_READ_TIMEOUT",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    header_read_timeout: u64,
+    /// Seconds a connection may stay open with no request in flight (0: no limit).
+    #[arg(
+        long,
+        env = "PERSONS_MOCK_IDLE_TIMEOUT",
+        default_value_t = 60,
+        value_name = "SECONDS"
+    )]
+    idle_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(
+        long,
+        env = "PERSONS_MOCK_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u32).range(1..),
+        value_name = "N"
+    )]
+    max_connections: u32,
     /// Worker threads serving requests (default: one per core).
     #[arg(long, env = "PERSONS_MOCK_WORKERS")]
     workers: Option<usize>,
@@ -96,6 +124,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             sync_every_write: args.fsync,
             compact_after_bytes: args.compact_kib.saturating_mul(1024),
         },
+        connections: ConnectionLimits {
+            header_read_timeout: seconds(args.header_read_timeout),
+            idle_timeout: seconds(args.idle_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        },
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(workers) = args.workers {
@@ -111,8 +144,13 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     })
 }
 
+/// A timeout in seconds, where 0 means none.
+fn seconds(value: u64) -> Option<Duration> {
+    (value > 0).then(|| Duration::from_secs(value))
+}
+
 fn init_logging(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
+    let filter = log_filter(&args.log_level)
         .map_err(|error| format!("--log-level {}: {error}", args.log_level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -123,4 +161,25 @@ fn init_logging(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         LogFormat::Json => builder.json().init(),
     }
     Ok(())
+}
+
+/// The filter `--log-level` names: a level, or directives such as
+/// `info,persons_mock::request=warn`. A bare word that is not a level (`loud`) would be read
+/// by tracing as a target that never logs, so it is refused.
+fn log_filter(level: &str) -> Result<tracing_subscriber::EnvFilter, String> {
+    let is_level = |word: &str| {
+        word.trim()
+            .parse::<tracing::level_filters::LevelFilter>()
+            .is_ok()
+    };
+    if let Some(directive) = level
+        .split(',')
+        .find(|directive| !directive.contains('=') && !is_level(directive))
+    {
+        return Err(format!(
+            "`{directive}` is neither a level (off, error, warn, info, debug, trace) nor a \
+             `target=level` directive"
+        ));
+    }
+    tracing_subscriber::EnvFilter::try_new(level).map_err(|error| error.to_string())
 }

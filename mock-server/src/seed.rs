@@ -45,6 +45,11 @@ impl SeedError {
             message: message.into(),
         }
     }
+
+    /// The same problem, its path prefixed with the file it was found in.
+    pub fn in_file(self, file: &Path) -> Self {
+        Self::new(format!("{}: {}", file.display(), self.path), self.message)
+    }
 }
 
 impl Seed {
@@ -78,8 +83,7 @@ impl Seed {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|error| SeedError::new(&name, format!("cannot read: {error}")))?;
-        Self::parse(&text)
-            .map_err(|error| SeedError::new(format!("{name}: {}", error.path), error.message))
+        Self::parse(&text).map_err(|error| error.in_file(path))
     }
 
     /// The seed as pretty-printed JSON.

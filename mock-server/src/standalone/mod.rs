@@ -3,7 +3,10 @@
 //! stop on SIGINT or SIGTERM. The binary only parses flags, calls [`start`] and serves with
 //! [`Started::serve_until`] until [`stop_signal`].
 
+mod banner;
 mod serve;
+
+pub use serve::ConnectionLimits;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +16,7 @@ use crate::clock::Clock;
 pub use crate::durable::{DurableError, DurableOptions};
 use crate::router::App;
 use crate::seed::{Seed, SeedError};
-use crate::{pipedrive, posthog, synthetic, whop};
+use crate::synthetic;
 
 /// How to run the standalone server.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +36,8 @@ pub struct Options {
     pub admin_token: Option<String>,
     /// Data directory tuning.
     pub durable: DurableOptions,
+    /// Timeouts and the cap on open connections.
+    pub connections: ConnectionLimits,
 }
 
 /// Why the server could not start.
@@ -65,6 +70,7 @@ pub struct Started {
     pub address: SocketAddr,
     /// The app it serves.
     pub app: Arc<App>,
+    connections: ConnectionLimits,
     /// What the start-up printed: base URLs, keys, and whether state was restored.
     pub banner: String,
 }
@@ -118,7 +124,7 @@ pub async fn start(options: &Options) -> Result<Started, StartError> {
     if !restored {
         app.seed().map_err(StartError::Seeding)?;
     }
-    banner.push_str(&describe(&app, &root));
+    banner.push_str(&banner::describe(&app, &root));
     banner.push_str(&match app.admin_token() {
         Some(_) => format!("  admin API {root}/_admin (Bearer admin token required)\n"),
         None => format!("  admin API {root}/_admin\n"),
@@ -127,6 +133,7 @@ pub async fn start(options: &Options) -> Result<Started, StartError> {
         listener,
         address,
         app: Arc::new(app),
+        connections: options.connections,
         banner,
     })
 }
@@ -135,7 +142,7 @@ impl Started {
     /// Serves until `shutdown` completes (see [`stop_signal`]), then drains requests in
     /// flight.
     pub async fn serve_until(self, shutdown: impl std::future::Future<Output = ()>) {
-        serve::serve(self.listener, self.app, shutdown).await;
+        serve::serve(self.listener, self.app, self.connections, shutdown).await;
     }
 }
 
@@ -144,7 +151,9 @@ impl Started {
 fn start_up_seed(options: &Options) -> Result<Seed, StartError> {
     let scratch = App::new(Clock::system());
     if let Some(path) = &options.seed {
-        scratch.load_seed(&Seed::from_file(path)?)?;
+        scratch
+            .load_seed(&Seed::from_file(path)?)
+            .map_err(|error| error.in_file(path))?;
     }
     if options.demo {
         scratch.load_demo().map_err(StartError::Seeding)?;
@@ -165,78 +174,6 @@ fn load_synthetic(app: &App, root: &str, events: usize) -> Result<(), String> {
     synthetic::pipedrive::load(&app.pipedrive_at(root), events)
         .map_err(|error| format!("synthetic Pipedrive data: {error}"))?;
     Ok(())
-}
-
-/// Base URLs, and how to call each vendor with the demo credentials when they exist.
-fn describe(app: &App, root: &str) -> String {
-    let whop = app.whop_at(root);
-    let posthog = app.posthog_at(root);
-    let pipedrive = app.pipedrive_at(root);
-    let mut text = format!("  Whop      base URL {}\n", whop.base_url());
-    if whop.person_count(whop::demo::DEMO_ACCOUNT) > 0 {
-        text.push_str(&format!(
-            "            account {} · API key {} · {} people\n            try: curl -H 'Authorization: Bearer {}' '{}/people?first=3&sort=ltv'\n",
-            whop::demo::DEMO_ACCOUNT,
-            whop::demo::DEMO_KEY,
-            whop.person_count(whop::demo::DEMO_ACCOUNT),
-            whop::demo::DEMO_KEY,
-            whop.base_url(),
-        ));
-    }
-    text.push_str(&format!("  PostHog   host {}\n", posthog.base_url()));
-    if posthog.person_count(posthog::demo::DEMO_PROJECT) > 0 {
-        text.push_str(&format!(
-            "            project {} · personal API key {} · project token {} · {} persons\n            try: curl -H 'Authorization: Bearer {}' '{}/api/projects/{}/persons/?limit=3'\n",
-            posthog::demo::DEMO_PROJECT,
-            posthog::demo::DEMO_PERSONAL_KEY,
-            posthog::demo::DEMO_PROJECT_TOKEN,
-            posthog.person_count(posthog::demo::DEMO_PROJECT),
-            posthog::demo::DEMO_PERSONAL_KEY,
-            posthog.base_url(),
-            posthog::demo::DEMO_PROJECT,
-        ));
-    }
-    if whop.person_count(synthetic::whop::ACCOUNT) > 0 {
-        text.push_str(&format!(
-            "            synthetic account {} · API key {} · {} people\n",
-            synthetic::whop::ACCOUNT,
-            synthetic::whop::KEY,
-            whop.person_count(synthetic::whop::ACCOUNT),
-        ));
-    }
-    if posthog.person_count(synthetic::posthog::PROJECT) > 0 {
-        text.push_str(&format!(
-            "            synthetic project {} · personal API key {} · project token {} · {} persons\n",
-            synthetic::posthog::PROJECT,
-            synthetic::posthog::PERSONAL_KEY,
-            synthetic::posthog::PROJECT_TOKEN,
-            posthog.person_count(synthetic::posthog::PROJECT),
-        ));
-    }
-    text.push_str(&format!(
-        "  Pipedrive v1 {} · v2 {}\n",
-        pipedrive.v1_url(),
-        pipedrive.v2_url()
-    ));
-    if pipedrive.person_count(pipedrive::demo::DEMO_COMPANY) > 0 {
-        text.push_str(&format!(
-            "            company {} · API token {} · {} persons\n            try: curl -H 'x-api-token: {}' '{}/persons?limit=3&include_fields=open_deals_count'\n",
-            pipedrive::demo::DEMO_COMPANY,
-            pipedrive::demo::DEMO_TOKEN,
-            pipedrive.person_count(pipedrive::demo::DEMO_COMPANY),
-            pipedrive::demo::DEMO_TOKEN,
-            pipedrive.v2_url(),
-        ));
-    }
-    if pipedrive.person_count(synthetic::pipedrive::COMPANY) > 0 {
-        text.push_str(&format!(
-            "            synthetic company {} · API token {} · {} persons\n",
-            synthetic::pipedrive::COMPANY,
-            synthetic::pipedrive::TOKEN,
-            pipedrive.person_count(synthetic::pipedrive::COMPANY),
-        ));
-    }
-    text
 }
 
 /// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when

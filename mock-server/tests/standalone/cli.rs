@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::support::{Binary, client, get_json};
+use crate::support::{Binary, client, get_json, temp_dir};
 
 #[test]
 fn help_lists_every_flag_with_its_environment_variable() {
@@ -22,6 +22,9 @@ fn help_lists_every_flag_with_its_environment_variable() {
         ("--admin-token", "PERSONS_MOCK_ADMIN_TOKEN"),
         ("--fsync", "PERSONS_MOCK_FSYNC"),
         ("--compact-kib", "PERSONS_MOCK_COMPACT_KIB"),
+        ("--header-read-timeout", "PERSONS_MOCK_HEADER_READ_TIMEOUT"),
+        ("--idle-timeout", "PERSONS_MOCK_IDLE_TIMEOUT"),
+        ("--max-connections", "PERSONS_MOCK_MAX_CONNECTIONS"),
         ("--workers", "PERSONS_MOCK_WORKERS"),
         ("--log-level", "PERSONS_MOCK_LOG_LEVEL"),
         ("--log-format", "PERSONS_MOCK_LOG_FORMAT"),
@@ -44,12 +47,75 @@ fn a_bad_seed_file_or_log_level_stops_the_start_with_a_clear_message() {
     let message = String::from_utf8_lossy(&missing.stderr);
     assert!(message.contains("/nonexistent/seed.yaml"), "{message}");
 
-    let level = Command::new(env!("CARGO_BIN_EXE_persons-mock"))
-        .args(["--port", "0", "--log-level", "loud[["])
+    let dir = temp_dir("bad-seed");
+    let seed = dir.join("seed.yaml");
+    std::fs::write(
+        &seed,
+        "whop:\n  accounts:\n    - id: biz_x\n      log:\n        - event: {event_name: page, user: {}}\n",
+    )
+    .unwrap();
+    let content = Command::new(env!("CARGO_BIN_EXE_persons-mock"))
+        .args(["--port", "0", "--seed", seed.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(!level.status.success());
-    assert!(String::from_utf8_lossy(&level.stderr).contains("--log-level"));
+    assert!(!content.status.success());
+    let message = String::from_utf8_lossy(&content.stderr);
+    assert!(
+        message.contains(&format!("{}: whop.accounts[0].log[0]", seed.display())),
+        "a content error names the file and the entry: {message}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+
+    for level in ["loud[[", "loud", "info,loud"] {
+        let refused = Command::new(env!("CARGO_BIN_EXE_persons-mock"))
+            .args(["--port", "0", "--log-level", level])
+            .output()
+            .unwrap();
+        assert!(
+            !refused.status.success(),
+            "--log-level {level} was accepted"
+        );
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert!(message.contains("--log-level"), "{message}");
+    }
+    let loud = Command::new(env!("CARGO_BIN_EXE_persons-mock"))
+        .args(["--port", "0", "--log-level", "loud"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&loud.stderr).contains("neither a level"),
+        "{}",
+        String::from_utf8_lossy(&loud.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_banner_lists_every_seeded_tenant_with_its_credentials() {
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/whop.yaml");
+    let binary = Binary::start(&["--no-demo", "--seed", seed]);
+    let banner = binary.stdout();
+    for shown in [
+        "account biz_acme",
+        "whop_acme_key",
+        "whop_app_key",
+        "account biz_globex",
+        "try: curl -H 'Authorization: Bearer whop_acme_key'",
+    ] {
+        assert!(banner.contains(shown), "`{shown}` missing:\n{banner}");
+    }
+    let demo = Binary::start(&[]);
+    for shown in [
+        "whop_demo_key",
+        "phx_demo_personal_key",
+        "phc_demo_project_token",
+        "pipedrive_demo_token",
+    ] {
+        assert!(
+            demo.stdout().contains(shown),
+            "`{shown}` missing:\n{}",
+            demo.stdout()
+        );
+    }
 }
 
 #[tokio::test]
@@ -88,6 +154,15 @@ async fn every_request_is_logged_on_one_line_as_text_or_json() {
     for part in ["method=GET", "status=401", "latency_us="] {
         assert!(line.contains(part), "{part} missing from {line}");
     }
+    get_json(&client, &format!("{}/whop/api/v1/peeple", text.url), &[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        text.stderr().contains(
+            "unmatched request GET /whop/api/v1/peeple (no spec operation; answered 404); nearest known: GET /whop/api/v1/people"
+        ),
+        "no nearest-path hint for an unknown path:\n{}",
+        text.stderr()
+    );
 
     let json = Binary::start(&["--no-demo", "--log-format", "json"]);
     get_json(&client, &format!("{}/nowhere", json.url), &[]).await;
