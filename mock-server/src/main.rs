@@ -84,7 +84,8 @@ struct Args {
     /// Worker threads serving requests (default: one per core).
     #[arg(long, env = "PERSONS_MOCK_WORKERS")]
     workers: Option<usize>,
-    /// Log level (error, warn, info, debug, trace) or a tracing filter directive.
+    /// Log level (off, error, warn, info, debug, trace) or tracing directives such as
+    /// `info,persons_mock::request=off`.
     #[arg(long, env = "PERSONS_MOCK_LOG_LEVEL", default_value = "info")]
     log_level: String,
     /// Log format: one line of text per event, or one JSON object per line.

@@ -208,11 +208,12 @@ async fn the_admin_api_is_served_in_process_too() {
 }
 
 #[tokio::test]
-async fn the_readme_seed_example_loads_and_is_served() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .unwrap();
-    let section = &readme[readme.find("## Seed files").expect("a Seed files section")..];
+async fn the_guide_seed_example_loads_and_is_served() {
+    let guide = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/mock-server.md"),
+    )
+    .unwrap();
+    let section = &guide[guide.find("## Seed files").expect("a Seed files section")..];
     let start = section.find("```yaml\n").expect("a YAML example") + "```yaml\n".len();
     let yaml = &section[start..start + section[start..].find("```").unwrap()];
     let mock = MockServer::builder()

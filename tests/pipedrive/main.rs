@@ -4,6 +4,8 @@ mod counters;
 mod errors;
 mod history;
 mod official_client;
+#[path = "../shared/official_clients.rs"]
+mod official_clients;
 mod paging;
 mod persons;
 mod records;

@@ -1,33 +1,22 @@
 //! Pipedrive's official npm client (`pipedrive`, v2 persons and deals APIs), unmodified,
-//! against the mock. The test installs the pinned package under the cargo target dir.
+//! against the mock. The test installs the pinned package under the cargo target dir (see
+//! `official_clients` for when it skips instead).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use crate::official_clients;
 use crate::support::Fixture;
 
 /// The pinned version of the npm package.
 const PIPEDRIVE_NPM: &str = "pipedrive@33.7.0";
 
-/// Installs the package under the target dir once; fails the test if it cannot.
-fn provision() -> PathBuf {
-    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipedrive-npm-33.7.0");
-    if !prefix.join("node_modules/pipedrive/package.json").exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(PIPEDRIVE_NPM)
-            .status()
-            .expect("npm runs");
-        assert!(status.success(), "npm install {PIPEDRIVE_NPM} failed");
-    }
-    prefix.join("node_modules")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_npm_client_works_unmodified() {
+    let Some(node_modules) = official_clients::npm_package(PIPEDRIVE_NPM, "pipedrive") else {
+        return;
+    };
     let fx = Fixture::new().await;
-    let node_modules = provision();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pipedrive/official_client.js");
     let v2_url = fx.pipedrive.v2_url();
     let token = fx.token.clone();

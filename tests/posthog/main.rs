@@ -8,6 +8,8 @@ mod errors;
 mod golden;
 mod ingestion;
 mod list;
+#[path = "../shared/official_clients.rs"]
+mod official_clients;
 mod paging;
 mod persons;
 mod python_client;
