@@ -242,7 +242,7 @@ async fn bad_filters_answer_posthogs_errors() {
             "Invalid regular expression: ",
         ),
         (
-            r#"[{"key":"k","value":"someday","operator":"is_date_before"}]"#,
+            r#"[{"key":"k","value":"someday","operator":"is_date_exact"}]"#,
             "\"someday\" is not a valid date.",
         ),
         (

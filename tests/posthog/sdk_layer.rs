@@ -219,5 +219,16 @@ async fn bulk_delete_reset_and_deletion_status() {
         })
         .await
         .unwrap();
-    assert_eq!(pending.count, 0, "the mock completes deletions at once");
+    assert_eq!(pending.count, 1, "pending until PostHog's weekly batch");
+    fixture.posthog.verify_event_deletions(PROJECT);
+    let completed = fixture
+        .client
+        .deletion_status(&DeletionQuery {
+            state: DeletionState::Completed,
+            ..DeletionQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(completed.count, 1);
+    assert!(completed.results[0].delete_verified_at.is_some());
 }

@@ -71,12 +71,14 @@ struct PointJson {
 
 /// The points in `[from, to]` where the values of `crucial` keys change (a single point
 /// without crucial keys), each with the properties as they stood after its first event and
-/// the number of events until the next point. Properties are replayed from the person's
-/// events with ingestion's rules.
+/// the number of events until the next point; only the events `counts` accepts (by name)
+/// make points and are counted. Properties are replayed from all the person's events with
+/// ingestion's rules, as PostHog stamps them on each event.
 pub fn timeline(
     project: &Project,
     person: &Person,
     crucial: Vec<String>,
+    counts: impl Fn(&str) -> bool,
     from: Option<i64>,
     to: i64,
 ) -> TimelineJson {
@@ -86,7 +88,10 @@ pub fn timeline(
     let mut first_in_window = None;
     for event in project.events_of(person) {
         PropertyUpdates::of(&event.properties).apply_to(&mut properties);
-        if from.is_some_and(|from| event.timestamp < from) || event.timestamp > to {
+        if from.is_some_and(|from| event.timestamp < from)
+            || event.timestamp > to
+            || !counts(event.name)
+        {
             continue;
         }
         first_in_window.get_or_insert(event.timestamp);
@@ -98,7 +103,7 @@ pub fn timeline(
         match points.last_mut() {
             Some(point) if !changed || crucial.is_empty() => point.relevant_event_count += 1,
             _ => points.push(PointJson {
-                timestamp: time::render_python(event.timestamp),
+                timestamp: time::render(event.timestamp),
                 properties: properties.clone(),
                 relevant_event_count: 1,
             }),
