@@ -13,4 +13,5 @@ mod persons;
 mod python_client;
 mod robustness;
 mod sdk_layer;
+mod suite;
 mod support;
