@@ -1,7 +1,7 @@
 //! The list's `properties` parameter: a JSON array of person (or cohort) property filters,
 //! ANDed, evaluated with PostHog's HogQL semantics (negative operators match missing keys).
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde_json::Value;
 
 use super::error::PostHogError;
@@ -36,6 +36,8 @@ enum Test {
     Between(f64, f64),
     /// Outside `[min, max]`.
     NotBetween(f64, f64),
+    /// Matches nothing: a `regex`/`not_regex` whose pattern does not compile.
+    Never,
 }
 
 /// Which ordered comparison.
@@ -80,9 +82,9 @@ pub struct Filters {
 impl Filters {
     /// Parses the `properties` JSON; relative dates count back from `now` (microseconds).
     /// Unparsable JSON or a non-array → `Properties are unparsable!`; a filter PostHog cannot
-    /// run in person scope → a validation error. A person filter without a `value` (or with a
-    /// null one) is dropped, as PostHog's `Property` refuses it, unless its operator is
-    /// `is_set` or `is_not_set`.
+    /// run in person scope → a validation error. A filter without a `value` (or with a null
+    /// one) is dropped, as PostHog's `Property` refuses it, unless its operator is `is_set` or
+    /// `is_not_set`; a regular expression that does not compile matches nothing.
     pub fn parse(json: &str, now: i64) -> Result<Self, PostHogError> {
         let unparsable = || PostHogError::invalid("Properties are unparsable!");
         let items: Vec<Value> = serde_json::from_str(json).map_err(|_| unparsable())?;
@@ -142,17 +144,13 @@ impl Filters {
     }
 }
 
-/// Whether `item` is a person filter whose operator needs a value it does not have.
+/// Whether `item` is a filter whose operator needs a value it does not have.
 fn lacks_value(item: &Value) -> bool {
     let Some(object) = item.as_object() else {
         return false;
     };
-    let person = object
-        .get("type")
-        .is_none_or(|kind| kind.as_str() == Some("person"));
     let operator = object.get("operator").and_then(Value::as_str);
-    person
-        && !matches!(operator, Some("is_set" | "is_not_set"))
+    !matches!(operator, Some("is_set" | "is_not_set"))
         && object.get("value").is_none_or(Value::is_null)
 }
 
@@ -213,11 +211,7 @@ fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogErr
             .map(|item| value_text(item).to_lowercase())
             .collect()
     };
-    let pattern = |value: &Value| {
-        RegexBuilder::new(&value_text(value))
-            .build()
-            .map_err(|error| PostHogError::invalid(format!("Invalid regular expression: {error}")))
-    };
+    let pattern = |value: &Value| Regex::new(&value_text(value)).ok();
     let date = |value: &Value| {
         value
             .as_str()
@@ -233,8 +227,8 @@ fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogErr
         "is_not" | "not_in" => Test::IsNot(list(value)),
         "icontains" => Test::IContains(texts(value)),
         "not_icontains" => Test::NotIContains(texts(value)),
-        "regex" => Test::Regex(pattern(&value)?),
-        "not_regex" => Test::NotRegex(pattern(&value)?),
+        "regex" => pattern(&value).map_or(Test::Never, Test::Regex),
+        "not_regex" => pattern(&value).map_or(Test::Never, Test::NotRegex),
         "gt" => Test::Compare(Order::Gt, value),
         "gte" => Test::Compare(Order::Gte, value),
         "lt" => Test::Compare(Order::Lt, value),
@@ -314,6 +308,7 @@ impl Test {
                 .is_some_and(|at| order.holds(at.cmp(want))),
             Test::Between(min, max) => number(value).is_some_and(|n| *min <= n && n <= *max),
             Test::NotBetween(min, max) => number(value).is_none_or(|n| n < *min || *max < n),
+            Test::Never => false,
         }
     }
 }
@@ -324,8 +319,11 @@ fn equals(value: &Value, want: &Value) -> bool {
 }
 
 /// Numeric when both sides are numbers (or numeric text), else by text.
+/// An ordered comparison: numeric when both sides are numbers, else as text; never against a
+/// list or an object (`test_broken_person_filter_never_matching`).
 fn compare(value: &Value, want: &Value) -> Option<std::cmp::Ordering> {
     match (number(value), number(want)) {
+        _ if want.is_array() || want.is_object() => None,
         (Some(left), Some(right)) => left.partial_cmp(&right),
         _ => Some(value_text(value).cmp(&value_text(want))),
     }

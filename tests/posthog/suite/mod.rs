@@ -4,7 +4,9 @@
 //! PostHog-internal checks (ClickHouse rows, versions, Kafka messages, mocked capture calls)
 //! become the answers those internals lead to. `docs/posthog.md` lists what does not apply.
 
+mod properties;
 mod test_person;
+mod timeline;
 
 use persons_mock::posthog::Event;
 use serde_json::{Value, json};
@@ -43,7 +45,11 @@ impl Suite {
     pub fn create_person(&self, distinct_ids: &[&str], properties: Value) {
         let n = self.created.get();
         self.created.set(n + 1);
-        let at = NOW - 100_000 + n;
+        self.create_person_at(distinct_ids, properties, NOW - 100_000 + n);
+    }
+
+    /// [`Suite::create_person`] at `at` (Unix seconds).
+    pub fn create_person_at(&self, distinct_ids: &[&str], properties: Value, at: i64) {
         let first = distinct_ids[0];
         let mut event = Event::new("$set", first).at(at);
         for (key, value) in properties.as_object().cloned().unwrap_or_default() {
