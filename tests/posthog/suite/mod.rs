@@ -4,6 +4,7 @@
 //! PostHog-internal checks (ClickHouse rows, versions, Kafka messages, mocked capture calls)
 //! become the answers those internals lead to. `docs/posthog.md` lists what does not apply.
 
+mod person_state_batch;
 mod properties;
 mod test_person;
 mod timeline;
@@ -59,6 +60,25 @@ impl Suite {
             .iter()
             .map(|other| Event::merge_dangerously(first, other).at(at));
         self.fixture.seed(std::iter::once(event).chain(merges));
+    }
+
+    /// Sends `events` (capture's event objects) to `/batch/` with the project token, as an
+    /// SDK would; capture must accept them.
+    pub async fn ingest(&self, events: Value) {
+        let body = json!({"api_key": self.fixture.token, "batch": events});
+        let response = reqwest::Client::new()
+            .post(format!("{}/batch/", self.fixture.posthog.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("the mock answers");
+        assert_eq!(response.status().as_u16(), 200, "{body}");
+    }
+
+    /// Every person of the project as the list shows them, oldest first.
+    pub async fn persons(&self) -> Vec<Value> {
+        let (_, body) = self.get("/api/person/?limit=1000").await;
+        results(&body).iter().rev().cloned().collect()
     }
 
     /// `GET path` (below the PostHog mount) with the fixture's key: status and JSON body
