@@ -7,6 +7,7 @@ mod environments;
 mod errors;
 mod golden;
 mod ingestion;
+mod legacy;
 mod list;
 mod paging;
 mod persons;

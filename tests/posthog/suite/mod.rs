@@ -5,6 +5,7 @@
 //! become the answers those internals lead to. `docs/posthog.md` lists what does not apply.
 
 mod person_state_batch;
+mod point_in_time;
 mod process_event;
 mod properties;
 mod test_person;
