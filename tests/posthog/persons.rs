@@ -538,6 +538,21 @@ async fn properties_timeline_emits_a_point_per_change_of_watched_keys() {
         .into_inner();
     assert_eq!(single.points.len(), 1);
     assert_eq!(single.points[0].relevant_event_count, 4);
+    let (status, body) = api_error(
+        legacy
+            .generated()
+            .persons_properties_timeline_retrieve()
+            .project_id("1")
+            .id(&id)
+            .actions(r#"[{"id": 7, "type": "actions"}]"#)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, body.detail.as_str()),
+        (400, "Action ID 7 does not exist!"),
+        "the mock has no actions"
+    );
 }
 
 #[tokio::test]

@@ -930,6 +930,10 @@ posthog:
         );
         let ann = &pro["results"][0];
         assert_eq!(ann["properties"]["email"], "ann@example.com");
+        assert_eq!(
+            ann["name"], "Ann Example",
+            "person_display_name_properties puts name before email"
+        );
         assert!(
             ann["last_seen_at"].is_string(),
             "project 10 tracks last_seen_at"

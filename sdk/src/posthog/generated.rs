@@ -4813,15 +4813,19 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/proper
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
 - `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
 ```ignore
 let response = client.environments_persons_properties_timeline_retrieve()
     .environment_id(environment_id)
     .id(id)
+    .actions(actions)
     .date_from(date_from)
     .date_to(date_to)
+    .events(events)
     .properties(properties)
     .send()
     .await;
@@ -5374,14 +5378,18 @@ Sends a `GET` request to `/api/person/{id}/properties_timeline/`
 
 Arguments:
 - `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
 ```ignore
 let response = client.legacy_persons_properties_timeline_retrieve()
     .id(id)
+    .actions(actions)
     .date_from(date_from)
     .date_to(date_to)
+    .events(events)
     .properties(properties)
     .send()
     .await;
@@ -5908,15 +5916,19 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/properties_tim
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
 - `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
 ```ignore
 let response = client.persons_properties_timeline_retrieve()
     .project_id(project_id)
     .id(id)
+    .actions(actions)
     .date_from(date_from)
     .date_to(date_to)
+    .events(events)
     .properties(properties)
     .send()
     .await;
@@ -8851,8 +8863,10 @@ pub mod builder {
         client: &'a super::Client,
         environment_id: Result<::std::string::String, String>,
         id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
         properties: Result<Option<::std::string::String>, String>,
     }
     impl<'a> EnvironmentsPersonsPropertiesTimelineRetrieve<'a> {
@@ -8861,8 +8875,10 @@ pub mod builder {
                 client: client,
                 environment_id: Err("environment_id was not initialized".to_string()),
                 id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                events: Ok(None),
                 properties: Ok(None),
             }
         }
@@ -8886,6 +8902,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
                         .to_string()
                 });
             self
@@ -8916,6 +8945,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn properties<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -8936,11 +8978,22 @@ pub mod builder {
             ResponseValue<types::PropertiesTimeline>,
             Error<types::PostHogError>,
         > {
-            let Self { client, environment_id, id, date_from, date_to, properties } = self;
+            let Self {
+                client,
+                environment_id,
+                id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                properties,
+            } = self;
             let environment_id = environment_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
             let properties = properties.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/environments/{}/persons/{}/properties_timeline/", client.baseurl,
@@ -8962,8 +9015,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("properties", &properties))
                 .headers(header_map)
                 .build()?;
@@ -11800,8 +11855,10 @@ pub mod builder {
     pub struct LegacyPersonsPropertiesTimelineRetrieve<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
         properties: Result<Option<::std::string::String>, String>,
     }
     impl<'a> LegacyPersonsPropertiesTimelineRetrieve<'a> {
@@ -11809,8 +11866,10 @@ pub mod builder {
             Self {
                 client: client,
                 id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                events: Ok(None),
                 properties: Ok(None),
             }
         }
@@ -11822,6 +11881,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
                         .to_string()
                 });
             self
@@ -11852,6 +11924,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn properties<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11872,10 +11957,12 @@ pub mod builder {
             ResponseValue<types::PropertiesTimeline>,
             Error<types::PostHogError>,
         > {
-            let Self { client, id, date_from, date_to, properties } = self;
+            let Self { client, id, actions, date_from, date_to, events, properties } = self;
             let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
             let properties = properties.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/person/{}/properties_timeline/", client.baseurl, encode_path(& id
@@ -11897,8 +11984,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("properties", &properties))
                 .headers(header_map)
                 .build()?;
@@ -15016,8 +15105,10 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
         id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
         properties: Result<Option<::std::string::String>, String>,
     }
     impl<'a> PersonsPropertiesTimelineRetrieve<'a> {
@@ -15026,8 +15117,10 @@ pub mod builder {
                 client: client,
                 project_id: Err("project_id was not initialized".to_string()),
                 id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                events: Ok(None),
                 properties: Ok(None),
             }
         }
@@ -15051,6 +15144,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
                         .to_string()
                 });
             self
@@ -15081,6 +15187,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn properties<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -15101,11 +15220,22 @@ pub mod builder {
             ResponseValue<types::PropertiesTimeline>,
             Error<types::PostHogError>,
         > {
-            let Self { client, project_id, id, date_from, date_to, properties } = self;
+            let Self {
+                client,
+                project_id,
+                id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                properties,
+            } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
             let properties = properties.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/projects/{}/persons/{}/properties_timeline/", client.baseurl,
@@ -15127,8 +15257,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("properties", &properties))
                 .headers(header_map)
                 .build()?;
