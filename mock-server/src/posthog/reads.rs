@@ -1,7 +1,6 @@
 //! The read actions of the persons API.
 
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::activity::{ActivityEntry, ActivityJson};
@@ -19,7 +18,7 @@ use super::render::{
 use super::search::Search;
 use super::tenant::{Project, value_text};
 use super::time;
-use super::timeline;
+use super::timeline::{self, TimelineFilter};
 use crate::http::ApiResponse;
 
 /// Default and largest list page.
@@ -358,53 +357,15 @@ pub fn properties_at_time(project: &Project, call: &Call<'_>) -> Result<ApiRespo
     Ok(ApiResponse::json(200, &body))
 }
 
-/// `GET /persons/{id}/properties_timeline/`: the crucial keys are those of the person
-/// filters in `properties` and in the `events` entities' `properties`, sorted; `events` (ids,
-/// `null` for every event) choose the events that count, all of them without any. The mock
-/// has no actions, so a non-empty `actions` names one that does not exist.
+/// `GET /persons/{id}/properties_timeline/` (see [`TimelineFilter`]).
 pub fn properties_timeline(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
-    let mut crucial = match call.param("properties") {
-        Some(json) => Filters::parse(json, call.now)?.keys(),
-        None => Vec::new(),
-    };
-    let entities = |name: &str| match call.param(name) {
-        None => Ok(Vec::new()),
-        Some(json) => match serde_json::from_str::<Value>(json) {
-            Ok(Value::Array(items)) => Ok(items),
-            _ => Err(PostHogError::invalid_attr(
-                name,
-                format!("Invalid {name}: {json}"),
-            )),
-        },
-    };
-    if let Some(action) = entities("actions")?.first() {
-        let id = action
-            .get("id")
-            .map_or_else(String::new, |id| value_text(id).into_owned());
-        return Err(PostHogError::invalid(format!(
-            "Action ID {id} does not exist!"
-        )));
-    }
-    let events = entities("events")?;
-    let mut names = Vec::new();
-    for entity in &events {
-        match entity.get("id") {
-            None | Some(Value::Null) => names.push(None),
-            Some(id) => names.push(Some(value_text(id).into_owned())),
-        }
-        if let Some(filters) = entity.get("properties").filter(|value| !value.is_null()) {
-            crucial.extend(Filters::parse(&filters.to_string(), call.now)?.keys());
-        }
-    }
-    crucial.sort_unstable();
-    crucial.dedup();
-    let counts = |name: &str| {
-        names.is_empty()
-            || names
-                .iter()
-                .any(|wanted| wanted.as_deref().is_none_or(|wanted| wanted == name))
-    };
+    let filter = TimelineFilter::parse(
+        call.param("properties"),
+        call.param("events"),
+        call.param("actions"),
+        call.now,
+    )?;
     let date = |name: &str| {
         call.param(name)
             .map(|raw| {
@@ -417,7 +378,7 @@ pub fn properties_timeline(project: &Project, call: &Call<'_>) -> Result<ApiResp
     let to = date("date_to")?.unwrap_or(call.now);
     Ok(ApiResponse::json(
         200,
-        &timeline::timeline(project, person, crucial, counts, from, to),
+        &timeline::timeline(project, person, filter, from, to),
     ))
 }
 

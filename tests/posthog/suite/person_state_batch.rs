@@ -625,3 +625,44 @@ async fn illegal_ids_stop_merges() {
         ]
     );
 }
+
+/// `on persons merges` › `no-op if persons already merged`, `postgres and clickhouse get
+/// updated`, `SYNC mode with batch processing` › `merges all distinct IDs …`: a merge moves
+/// every id of the absorbed person, in their order, and merging again changes nothing.
+#[tokio::test]
+async fn merges_move_every_distinct_id_once() {
+    let suite = Suite::new().await;
+    existing(&suite, "first", json!({}), TIMESTAMP, false).await;
+    existing(&suite, "second", json!({}), TIMESTAMP, false).await;
+    for other in ["second-2", "second-3", "second-4", "second-5"] {
+        suite
+            .ingest(json!([event(
+                "$merge_dangerously",
+                "second",
+                json!({"alias": other})
+            )]))
+            .await;
+    }
+    for _ in 0..2 {
+        suite
+            .ingest(json!([event(
+                "$merge_dangerously",
+                "first",
+                json!({"alias": "second"})
+            )]))
+            .await;
+        let persons = suite.persons().await;
+        assert_eq!(persons.len(), 1);
+        assert_eq!(persons[0]["uuid"], json!(uuid_from_distinct_id(1, "first")));
+        assert_eq!(
+            persons[0]["distinct_ids"],
+            json!([
+                "first", "second", "second-2", "second-3", "second-4", "second-5"
+            ])
+        );
+        assert_eq!(
+            (&persons[0]["created_at"], &persons[0]["is_identified"]),
+            (&json!(CREATED), &json!(true))
+        );
+    }
+}
