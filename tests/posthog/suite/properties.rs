@@ -1,7 +1,8 @@
 //! `posthog/models/filters/test/test_filter.py` (`property_to_Q_test_factory`'s
-//! `TestPropertiesToQ` and `TestDjangoPropertiesToQ`): PostHog's person property filters, run
-//! through the persons list's `properties` parameter. Each test lists the persons' distinct ids
-//! that match.
+//! `TestPropertiesToQ` and `TestDjangoPropertiesToQ`) and `posthog/hogql/test/test_property.py`:
+//! PostHog's person property filters, run through the persons list's `properties` parameter.
+//! Each test lists the persons' distinct ids that match. `test_property.py` compares generated
+//! HogQL; the suite checks what those expressions select.
 
 use serde_json::{Value, json};
 
@@ -223,4 +224,63 @@ async fn test_person_cohort_properties() {
         let filters = json!([{"key": "id", "value": cohort, "type": "cohort"}]);
         assert_eq!(matching(&suite, filters).await, [member]);
     }
+}
+
+/// `posthog/hogql/test/test_property.py` › `test_property_to_expr_event` (the operators'
+/// missing-value and empty-list cases, `{}` and a filter without value being `1`) and
+/// `test_property_to_expr_event_list` (lists: OR for positive operators, AND for negative
+/// ones), on person properties.
+#[tokio::test]
+async fn test_property_to_expr_lists_and_incomplete_filters() {
+    let suite = Suite::new().await;
+    persons(
+        &suite,
+        &[
+            json!({"a": "b"}),
+            json!({"a": "c"}),
+            json!({"a": "d"}),
+            json!({}),
+        ],
+    );
+    let test = |operator: &str, value: Value| json!([{"type": "person", "key": "a", "value": value, "operator": operator}]);
+    let b_or_c = json!(["b", "c"]);
+    for (operator, expected) in [
+        ("exact", vec!["p1", "p2"]),
+        ("icontains", vec!["p1", "p2"]),
+        ("regex", vec!["p1", "p2"]),
+        ("is_not", vec!["p3", "p4"]),
+        ("not_icontains", vec!["p3", "p4"]),
+        ("not_regex", vec!["p3", "p4"]),
+    ] {
+        assert_eq!(
+            matching(&suite, test(operator, b_or_c.clone())).await,
+            expected,
+            "{operator}"
+        );
+    }
+    let everyone = vec!["p1", "p2", "p3", "p4"];
+    assert_eq!(
+        matching(&suite, test("exact", json!([]))).await,
+        everyone,
+        "[] is true"
+    );
+    let no_value = json!([{"type": "person", "key": "a", "operator": "icontains"}]);
+    assert_eq!(
+        matching(&suite, no_value).await,
+        everyone,
+        "a missing value is 1"
+    );
+    assert_eq!(
+        matching(&suite, json!([{}])).await,
+        everyone,
+        "an empty filter is 1"
+    );
+    assert_eq!(
+        matching(&suite, test("regex", json!(".*"))).await,
+        ["p1", "p2", "p3"]
+    );
+    assert_eq!(
+        matching(&suite, test("not_regex", json!(".*"))).await,
+        ["p4"]
+    );
 }
