@@ -79,8 +79,9 @@ pub enum Applied {
     Written,
     /// A static cohort was created, with this id.
     Cohort(i64),
-    /// The entry would change nothing (the `last_seen_at` switch already in that state), so
-    /// it was neither logged nor kept.
+    /// The entry would change nothing (a setting already in that state, a deletion that
+    /// keeps its person and queues nothing, a verification with nothing pending), so it was
+    /// neither logged nor kept.
     Unchanged,
 }
 
