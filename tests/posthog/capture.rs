@@ -125,7 +125,7 @@ async fn bad_requests_get_plain_text_and_change_nothing() {
         ("[]", 400, "request holds no event"),
         ("", 400, "request missing data payload"),
         (
-            r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"later"}"#,
+            r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":7}"#,
             400,
             "event submitted with invalid timestamp",
         ),

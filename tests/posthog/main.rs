@@ -7,6 +7,7 @@ mod environments;
 mod errors;
 mod golden;
 mod ingestion;
+mod legacy;
 mod list;
 #[path = "../shared/official_clients.rs"]
 mod official_clients;
@@ -15,4 +16,5 @@ mod persons;
 mod python_client;
 mod robustness;
 mod sdk_layer;
+mod suite;
 mod support;

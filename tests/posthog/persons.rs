@@ -43,7 +43,7 @@ async fn retrieve_by_numeric_id_or_uuid_and_its_errors() {
         (
             "validation_error",
             "invalid_input",
-            "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=<value> instead.",
+            "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=user instead.",
             None
         )
     );
@@ -205,8 +205,12 @@ async fn delete_answers_202_then_404_and_logs_activity() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(deletions.count, 1);
-    assert_eq!(deletions.results[0].status, "completed");
+    assert_eq!(
+        deletions.count, 1,
+        "the flag counts by presence, `false` or not"
+    );
+    assert_eq!(deletions.results[0].status, "pending");
+    assert_eq!(deletions.results[0].delete_verified_at, None);
     let (status, body) = fixture
         .raw(
             reqwest::Method::GET,
@@ -534,6 +538,21 @@ async fn properties_timeline_emits_a_point_per_change_of_watched_keys() {
         .into_inner();
     assert_eq!(single.points.len(), 1);
     assert_eq!(single.points[0].relevant_event_count, 4);
+    let (status, body) = api_error(
+        legacy
+            .generated()
+            .persons_properties_timeline_retrieve()
+            .project_id("1")
+            .id(&id)
+            .actions(r#"[{"id": 7, "type": "actions"}]"#)
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (status, body.detail.as_str()),
+        (400, "Action ID 7 does not exist!"),
+        "the mock has no actions"
+    );
 }
 
 #[tokio::test]

@@ -165,7 +165,7 @@ async fn batch_keys_appear_once_and_deletion_links_are_drfs() {
         fixture
             .raw(
                 reqwest::Method::DELETE,
-                &format!("/api/projects/1/persons/{uuid}/"),
+                &format!("/api/projects/1/persons/{uuid}/?delete_events"),
                 None,
             )
             .await;

@@ -144,7 +144,7 @@ async fn activity_pages_and_timeline() {
             &TimelineQuery {
                 watched: Some(PropertyFilters::new().is_set("plan")),
                 from: Some(Utc.timestamp_opt(NOW - 1000, 0).unwrap()),
-                to: None,
+                ..TimelineQuery::default()
             },
         )
         .await
@@ -157,6 +157,30 @@ async fn activity_pages_and_timeline() {
         .collect();
     assert_eq!(plans.first(), Some(&json!("pro")));
     assert_eq!(plans.get(1), Some(&json!("team")));
+    let only_set = legacy
+        .properties_timeline(
+            &a,
+            &TimelineQuery {
+                events: vec!["$set".into()],
+                ..TimelineQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let all = legacy
+        .properties_timeline(&a, &TimelineQuery::default())
+        .await
+        .unwrap();
+    assert_eq!((only_set.points.len(), all.points.len()), (1, 1));
+    assert_eq!(
+        (
+            all.points[0].relevant_event_count,
+            only_set.points[0].relevant_event_count
+        ),
+        (4, 2),
+        "`e` and `$delete_person_property` do not count"
+    );
+    assert_eq!(only_set.points[0].properties["plan"], json!("team"));
 }
 
 #[tokio::test]
@@ -219,5 +243,16 @@ async fn bulk_delete_reset_and_deletion_status() {
         })
         .await
         .unwrap();
-    assert_eq!(pending.count, 0, "the mock completes deletions at once");
+    assert_eq!(pending.count, 1, "pending until PostHog's weekly batch");
+    fixture.posthog.verify_event_deletions(PROJECT);
+    let completed = fixture
+        .client
+        .deletion_status(&DeletionQuery {
+            state: DeletionState::Completed,
+            ..DeletionQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(completed.count, 1);
+    assert!(completed.results[0].delete_verified_at.is_some());
 }

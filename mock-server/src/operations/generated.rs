@@ -82,6 +82,28 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person.csv/", id: "legacy_persons_list_csv", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/", id: "legacy_persons_list", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/activity/", id: "legacy_persons_all_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/batch_by_distinct_ids/", id: "legacy_persons_batch_by_distinct_ids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/batch_by_uuids/", id: "legacy_persons_batch_by_uuids_create", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/bulk_delete/", id: "legacy_persons_bulk_delete_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/cohorts/", id: "legacy_persons_cohorts_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/deletion_status/", id: "legacy_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/properties_at_time/", id: "legacy_persons_properties_at_time_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/reset_person_distinct_id/", id: "legacy_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/values/", id: "legacy_persons_values_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/person/{id}/", id: "legacy_persons_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/", id: "legacy_persons_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/person/{id}/", id: "legacy_persons_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/person/{id}/", id: "legacy_persons_update", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/activity/", id: "legacy_persons_activity_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/delete_events/", id: "legacy_persons_delete_events_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/delete_property/", id: "legacy_persons_delete_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/delete_recordings/", id: "legacy_persons_delete_recordings_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/properties_timeline/", id: "legacy_persons_properties_timeline_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/split/", id: "legacy_persons_split_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/update_property/", id: "legacy_persons_update_property_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv/", id: "persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve", writes: false },
@@ -536,6 +558,83 @@ pub enum PosthogOperation<'a> {
         /// `{id}`.
         id: &'a str,
     },
+    /// `GET /posthog/api/person.csv/`: `legacy_persons_list_csv`.
+    LegacyPersonsListCsv,
+    /// `GET /posthog/api/person/`: `legacy_persons_list`.
+    LegacyPersonsList,
+    /// `GET /posthog/api/person/activity/`: `legacy_persons_all_activity_retrieve`.
+    LegacyPersonsAllActivityRetrieve,
+    /// `POST /posthog/api/person/batch_by_distinct_ids/`: `legacy_persons_batch_by_distinct_ids_create`.
+    LegacyPersonsBatchByDistinctIdsCreate,
+    /// `POST /posthog/api/person/batch_by_uuids/`: `legacy_persons_batch_by_uuids_create`.
+    LegacyPersonsBatchByUuidsCreate,
+    /// `POST /posthog/api/person/bulk_delete/`: `legacy_persons_bulk_delete_create`.
+    LegacyPersonsBulkDeleteCreate,
+    /// `GET /posthog/api/person/cohorts/`: `legacy_persons_cohorts_retrieve`.
+    LegacyPersonsCohortsRetrieve,
+    /// `GET /posthog/api/person/deletion_status/`: `legacy_persons_deletion_status_retrieve`.
+    LegacyPersonsDeletionStatusRetrieve,
+    /// `GET /posthog/api/person/properties_at_time/`: `legacy_persons_properties_at_time_retrieve`.
+    LegacyPersonsPropertiesAtTimeRetrieve,
+    /// `POST /posthog/api/person/reset_person_distinct_id/`: `legacy_persons_reset_person_distinct_id_create`.
+    LegacyPersonsResetPersonDistinctIdCreate,
+    /// `GET /posthog/api/person/values/`: `legacy_persons_values_retrieve`.
+    LegacyPersonsValuesRetrieve,
+    /// `DELETE /posthog/api/person/{id}/`: `legacy_persons_destroy`.
+    LegacyPersonsDestroy {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/person/{id}/`: `legacy_persons_retrieve`.
+    LegacyPersonsRetrieve {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/person/{id}/`: `legacy_persons_partial_update`.
+    LegacyPersonsPartialUpdate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/person/{id}/`: `legacy_persons_update`.
+    LegacyPersonsUpdate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/person/{id}/activity/`: `legacy_persons_activity_retrieve`.
+    LegacyPersonsActivityRetrieve {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/person/{id}/delete_events/`: `legacy_persons_delete_events_create`.
+    LegacyPersonsDeleteEventsCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/person/{id}/delete_property/`: `legacy_persons_delete_property_create`.
+    LegacyPersonsDeletePropertyCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/person/{id}/delete_recordings/`: `legacy_persons_delete_recordings_create`.
+    LegacyPersonsDeleteRecordingsCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/person/{id}/properties_timeline/`: `legacy_persons_properties_timeline_retrieve`.
+    LegacyPersonsPropertiesTimelineRetrieve {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/person/{id}/split/`: `legacy_persons_split_create`.
+    LegacyPersonsSplitCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `POST /posthog/api/person/{id}/update_property/`: `legacy_persons_update_property_create`.
+    LegacyPersonsUpdatePropertyCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
     /// `GET /posthog/api/projects/{project_id}/persons.csv/`: `persons_list_csv`.
     PersonsListCsv {
         /// `{project_id}`.
@@ -816,49 +915,71 @@ impl<'a> Route<'a> {
             (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
             (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
             (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
-            (78, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
-            (79, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
-            (80, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
-            (81, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
-            (82, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
-            (83, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
-            (84, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
-            (85, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
-            (86, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
-            (87, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
-            (88, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
-            (89, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
-            (90, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
-            (91, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
-            (92, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
-            (93, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
-            (94, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
-            (95, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
-            (96, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
-            (97, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
-            (98, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
-            (99, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
-            (100, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
-            (101, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
-            (102, []) => Route::Posthog(PosthogOperation::CaptureBatch),
-            (103, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
-            (104, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
-            (105, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
-            (106, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
-            (107, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
-            (108, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
-            (109, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
-            (110, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
-            (111, []) => Route::Posthog(PosthogOperation::CaptureEngage),
-            (112, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
-            (113, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
-            (114, []) => Route::Posthog(PosthogOperation::CaptureEvent),
-            (115, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
-            (116, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
-            (117, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (118, []) => Route::Whop(WhopOperation::CreateEvent),
-            (119, []) => Route::Whop(WhopOperation::ListPeople),
-            (120, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (78, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
+            (79, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
+            (80, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
+            (81, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
+            (82, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
+            (83, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
+            (84, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
+            (85, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
+            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
+            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
+            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
+            (89, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
+            (90, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
+            (91, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
+            (92, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
+            (93, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
+            (94, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
+            (95, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
+            (96, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
+            (97, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
+            (98, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
+            (99, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
+            (100, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (101, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (102, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (103, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (104, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (105, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (106, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (107, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (108, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (109, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (110, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (111, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (112, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (113, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (114, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (115, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (116, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (117, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (118, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (119, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (120, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (121, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (122, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (123, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (124, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (125, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (126, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (127, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (128, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (129, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (130, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (131, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (132, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (133, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (134, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (135, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (136, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (137, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (138, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (139, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (140, []) => Route::Whop(WhopOperation::CreateEvent),
+            (141, []) => Route::Whop(WhopOperation::ListPeople),
+            (142, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

@@ -85,13 +85,13 @@ struct UserJson<'a> {
     email: &'a str,
 }
 
+/// PostHog's `Detail`: its five keys; `name` is the person's UUID, except for `updated`,
+/// which PostHog logs without one.
 #[derive(Debug, Serialize)]
 struct DetailJson<'a> {
-    id: String,
     changes: Option<Vec<ChangeJson<'a>>>,
-    merge: Option<Value>,
     trigger: Option<Value>,
-    name: &'a str,
+    name: Option<&'a str>,
     short_id: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -140,11 +140,9 @@ impl<'a> ActivityJson<'a> {
             scope: "Person",
             item_id: entry.person_pk.to_string(),
             detail: DetailJson {
-                id: entry.person_pk.to_string(),
                 changes,
-                merge: None,
                 trigger: None,
-                name: &entry.person_uuid,
+                name: (entry.activity != Activity::Updated).then_some(entry.person_uuid.as_str()),
                 short_id: None,
                 kind: None,
             },

@@ -155,15 +155,15 @@ pub fn handle(
             id,
         } => persons.read(project_id, Some(id), ACTIVITY, reads::person_activity),
         Op::PersonsDeleteEventsCreate { project_id, id }
-        | Op::PersonsDeleteRecordingsCreate { project_id, id }
         | Op::EnvironmentsPersonsDeleteEventsCreate {
             environment_id: project_id,
             id,
-        }
+        } => persons.write(project_id, Some(id), writes::delete_events),
+        Op::PersonsDeleteRecordingsCreate { project_id, id }
         | Op::EnvironmentsPersonsDeleteRecordingsCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::queue_deletion),
+        } => persons.write(project_id, Some(id), writes::delete_recordings),
         Op::PersonsDeletePropertyCreate { project_id, id }
         | Op::EnvironmentsPersonsDeletePropertyCreate {
             environment_id: project_id,
@@ -189,7 +189,64 @@ pub fn handle(
             Scopes::Undeclared,
             reads::properties_timeline,
         ),
+        legacy => match on_current_project(legacy) {
+            Some(operation) => handle(state, clock, request, operation),
+            None => route_not_found(request),
+        },
     }
+}
+
+/// The project a key means by PostHog's legacy `/api/person/` prefix (`LegacyPersonViewSet`,
+/// which acts on the user's current team): the one `@current` names.
+const CURRENT: &str = "@current";
+
+/// A legacy `/api/person/…` operation as the `/api/projects/@current/persons/…` one it
+/// behaves as (same handler, same scopes); `None` for the other operations.
+fn on_current_project(operation: PosthogOperation<'_>) -> Option<PosthogOperation<'_>> {
+    use PosthogOperation as Op;
+    let project_id = CURRENT;
+    let operation = match operation {
+        Op::LegacyPersonsList => Op::PersonsList { project_id },
+        Op::LegacyPersonsListCsv => Op::PersonsListCsv { project_id },
+        Op::LegacyPersonsAllActivityRetrieve => Op::PersonsAllActivityRetrieve { project_id },
+        Op::LegacyPersonsBatchByDistinctIdsCreate => {
+            Op::PersonsBatchByDistinctIdsCreate { project_id }
+        }
+        Op::LegacyPersonsBatchByUuidsCreate => Op::PersonsBatchByUuidsCreate { project_id },
+        Op::LegacyPersonsBulkDeleteCreate => Op::PersonsBulkDeleteCreate { project_id },
+        Op::LegacyPersonsCohortsRetrieve => Op::PersonsCohortsRetrieve { project_id },
+        Op::LegacyPersonsDeletionStatusRetrieve => Op::PersonsDeletionStatusRetrieve { project_id },
+        Op::LegacyPersonsPropertiesAtTimeRetrieve => {
+            Op::PersonsPropertiesAtTimeRetrieve { project_id }
+        }
+        Op::LegacyPersonsResetPersonDistinctIdCreate => {
+            Op::PersonsResetPersonDistinctIdCreate { project_id }
+        }
+        Op::LegacyPersonsValuesRetrieve => Op::PersonsValuesRetrieve { project_id },
+        Op::LegacyPersonsDestroy { id } => Op::PersonsDestroy { project_id, id },
+        Op::LegacyPersonsRetrieve { id } => Op::PersonsRetrieve { project_id, id },
+        Op::LegacyPersonsPartialUpdate { id } => Op::PersonsPartialUpdate { project_id, id },
+        Op::LegacyPersonsUpdate { id } => Op::PersonsUpdate { project_id, id },
+        Op::LegacyPersonsActivityRetrieve { id } => Op::PersonsActivityRetrieve { project_id, id },
+        Op::LegacyPersonsDeleteEventsCreate { id } => {
+            Op::PersonsDeleteEventsCreate { project_id, id }
+        }
+        Op::LegacyPersonsDeletePropertyCreate { id } => {
+            Op::PersonsDeletePropertyCreate { project_id, id }
+        }
+        Op::LegacyPersonsDeleteRecordingsCreate { id } => {
+            Op::PersonsDeleteRecordingsCreate { project_id, id }
+        }
+        Op::LegacyPersonsPropertiesTimelineRetrieve { id } => {
+            Op::PersonsPropertiesTimelineRetrieve { project_id, id }
+        }
+        Op::LegacyPersonsSplitCreate { id } => Op::PersonsSplitCreate { project_id, id },
+        Op::LegacyPersonsUpdatePropertyCreate { id } => {
+            Op::PersonsUpdatePropertyCreate { project_id, id }
+        }
+        _ => return None,
+    };
+    Some(operation)
 }
 
 /// What a path of the specs answers to a method it does not take (`allowed` lists those it
@@ -202,15 +259,19 @@ pub fn wrong_method(
     allowed: &[&str],
 ) -> ApiResponse {
     let allow = allowed.join(", ");
-    let Some(persons) = request.path.strip_prefix("/posthog/api/") else {
+    let Some(api) = request.path.strip_prefix("/posthog/api/") else {
         return ApiResponse::empty(405).with_header("allow", &allow);
     };
-    let mut segments = persons.split('/');
-    let project = segments.nth(1).unwrap_or_default();
-    let collection = matches!(
-        (segments.next(), segments.next(), segments.next()),
-        (Some("persons"), None | Some(""), None)
-    );
+    let (project, persons) = match api.strip_prefix("person") {
+        Some(legacy) => (CURRENT, legacy),
+        None => {
+            let mut segments = api.splitn(3, '/');
+            let project = segments.nth(1).unwrap_or_default();
+            (project, segments.next().unwrap_or_default())
+        }
+    };
+    let persons = persons.strip_prefix("persons").unwrap_or(persons);
+    let collection = matches!(persons, "" | "/");
     let refusal = match authorised(&read_lock(state), request, project) {
         Err(error) => error,
         Ok(_) if collection && request.method == "POST" => PostHogError::create_not_allowed(),
@@ -488,9 +549,9 @@ impl PersonId {
             return Ok(PersonId::Pk(pk));
         }
         Uuid::parse_str(raw).map(PersonId::Uuid).map_err(|_| {
-            PostHogError::invalid(
-                "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=<value> instead.",
-            )
+            PostHogError::invalid(format!(
+                "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id={raw} instead."
+            ))
         })
     }
 

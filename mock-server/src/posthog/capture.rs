@@ -298,25 +298,30 @@ fn normalise(
         .chars()
         .take(MAX_DISTINCT_ID_CHARS)
         .collect();
-    let timestamp =
-        match object.get("timestamp") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) if text.is_empty() => None,
-            Some(Value::String(text)) => Some(time::parse(text).ok_or_else(|| {
-                CaptureError::bad_request("event submitted with invalid timestamp")
-            })?),
-            Some(_) => {
-                return Err(CaptureError::bad_request(
-                    "event submitted with invalid timestamp",
-                ));
-            }
-        };
+    // An unparsable text is ignored and the event happens now (`ignored_invalid_timestamp`).
+    let (timestamp, unparsable) = match object.get("timestamp") {
+        None | Some(Value::Null) => (None, false),
+        Some(Value::String(text)) if text.is_empty() => (None, false),
+        Some(Value::String(text)) => {
+            let parsed = time::parse_event(text);
+            (parsed, parsed.is_none())
+        }
+        Some(_) => {
+            return Err(CaptureError::bad_request(
+                "event submitted with invalid timestamp",
+            ));
+        }
+    };
     let sent_at = sent_at.filter(|_| !truthy(properties.get("$ignore_sent_at")));
     let offset = object
         .get("offset")
         .and_then(Value::as_f64)
         .filter(|offset| offset.is_finite() && *offset != 0.0);
-    let timestamp = event_time(timestamp, sent_at, offset, now);
+    let timestamp = if unparsable {
+        now
+    } else {
+        event_time(timestamp, sent_at, offset, now)
+    };
     for key in ["$set", "$set_once"] {
         if let Some(Value::Object(top)) = object.remove(key) {
             let entry = properties
@@ -609,7 +614,7 @@ mod tests {
         );
         assert_eq!(
             error(&post(
-                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":"soon"}"#
+                r#"{"event":"e","distinct_id":"d","api_key":"phc_x","timestamp":7}"#
             )),
             (400, "event submitted with invalid timestamp".into())
         );

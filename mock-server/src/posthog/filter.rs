@@ -1,7 +1,7 @@
 //! The list's `properties` parameter: a JSON array of person (or cohort) property filters,
 //! ANDed, evaluated with PostHog's HogQL semantics (negative operators match missing keys).
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde_json::Value;
 
 use super::error::PostHogError;
@@ -36,6 +36,8 @@ enum Test {
     Between(f64, f64),
     /// Outside `[min, max]`.
     NotBetween(f64, f64),
+    /// Matches nothing: a `regex`/`not_regex` whose pattern does not compile.
+    Never,
 }
 
 /// Which ordered comparison.
@@ -78,14 +80,18 @@ pub struct Filters {
 }
 
 impl Filters {
-    /// Parses the `properties` JSON. Unparsable JSON or a non-array → `Properties are
-    /// unparsable!`; a filter PostHog cannot run in person scope → a validation error.
-    pub fn parse(json: &str) -> Result<Self, PostHogError> {
+    /// Parses the `properties` JSON; relative dates count back from `now` (microseconds).
+    /// Unparsable JSON or a non-array → `Properties are unparsable!`; a filter PostHog cannot
+    /// run in person scope → a validation error. A filter without a `value` (or with a null
+    /// one) is dropped, as PostHog's `Property` refuses it, unless its operator is `is_set` or
+    /// `is_not_set`; a regular expression that does not compile matches nothing.
+    pub fn parse(json: &str, now: i64) -> Result<Self, PostHogError> {
         let unparsable = || PostHogError::invalid("Properties are unparsable!");
         let items: Vec<Value> = serde_json::from_str(json).map_err(|_| unparsable())?;
         let filters = items
             .iter()
-            .map(|item| parse_filter(item).and_then(|filter| filter.ok_or_else(unparsable)))
+            .filter(|item| !lacks_value(item))
+            .map(|item| parse_filter(item, now).and_then(|filter| filter.ok_or_else(unparsable)))
             .collect::<Result<_, _>>()?;
         Ok(Self { filters })
     }
@@ -138,8 +144,18 @@ impl Filters {
     }
 }
 
+/// Whether `item` is a filter whose operator needs a value it does not have.
+fn lacks_value(item: &Value) -> bool {
+    let Some(object) = item.as_object() else {
+        return false;
+    };
+    let operator = object.get("operator").and_then(Value::as_str);
+    !matches!(operator, Some("is_set" | "is_not_set"))
+        && object.get("value").is_none_or(Value::is_null)
+}
+
 /// One element of the array; `Ok(None)` when it is not an object with a string key.
-fn parse_filter(item: &Value) -> Result<Option<Filter>, PostHogError> {
+fn parse_filter(item: &Value, now: i64) -> Result<Option<Filter>, PostHogError> {
     let Some(object) = item.as_object() else {
         return Ok(None);
     };
@@ -177,14 +193,14 @@ fn parse_filter(item: &Value) -> Result<Option<Filter>, PostHogError> {
     let Some(key) = object.get("key").and_then(Value::as_str) else {
         return Ok(None);
     };
-    let test = parse_test(operator, value)?;
+    let test = parse_test(operator, value, now)?;
     Ok(Some(Filter::Property {
         key: key.to_owned(),
         test,
     }))
 }
 
-fn parse_test(operator: &str, value: Value) -> Result<Test, PostHogError> {
+fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogError> {
     let list = |value: Value| match value {
         Value::Array(items) => items,
         other => vec![other],
@@ -195,24 +211,24 @@ fn parse_test(operator: &str, value: Value) -> Result<Test, PostHogError> {
             .map(|item| value_text(item).to_lowercase())
             .collect()
     };
-    let pattern = |value: &Value| {
-        RegexBuilder::new(&value_text(value))
-            .build()
-            .map_err(|error| PostHogError::invalid(format!("Invalid regular expression: {error}")))
-    };
+    let pattern = |value: &Value| Regex::new(&value_text(value)).ok();
     let date = |value: &Value| {
         value
             .as_str()
             .and_then(time::parse)
             .ok_or_else(|| PostHogError::invalid(format!("{value} is not a valid date.")))
     };
+    let relative = |value: &Value| match value {
+        Value::String(text) => Ok(time::relative_date(text, now)),
+        _ => date(value),
+    };
     Ok(match operator {
         "exact" | "in" => Test::Exact(list(value)),
         "is_not" | "not_in" => Test::IsNot(list(value)),
         "icontains" => Test::IContains(texts(value)),
         "not_icontains" => Test::NotIContains(texts(value)),
-        "regex" => Test::Regex(pattern(&value)?),
-        "not_regex" => Test::NotRegex(pattern(&value)?),
+        "regex" => pattern(&value).map_or(Test::Never, Test::Regex),
+        "not_regex" => pattern(&value).map_or(Test::Never, Test::NotRegex),
         "gt" => Test::Compare(Order::Gt, value),
         "gte" => Test::Compare(Order::Gte, value),
         "lt" => Test::Compare(Order::Lt, value),
@@ -220,8 +236,8 @@ fn parse_test(operator: &str, value: Value) -> Result<Test, PostHogError> {
         "is_set" => Test::IsSet,
         "is_not_set" => Test::IsNotSet,
         "is_date_exact" => Test::Date(Order::Eq, date(&value)?),
-        "is_date_before" => Test::Date(Order::Lt, date(&value)?),
-        "is_date_after" => Test::Date(Order::Gt, date(&value)?),
+        "is_date_before" => Test::Date(Order::Lt, relative(&value)?),
+        "is_date_after" => Test::Date(Order::Gt, relative(&value)?),
         "between" | "not_between" => {
             let bounds: Option<Vec<f64>> = value
                 .as_array()
@@ -292,6 +308,7 @@ impl Test {
                 .is_some_and(|at| order.holds(at.cmp(want))),
             Test::Between(min, max) => number(value).is_some_and(|n| *min <= n && n <= *max),
             Test::NotBetween(min, max) => number(value).is_none_or(|n| n < *min || *max < n),
+            Test::Never => false,
         }
     }
 }
@@ -302,8 +319,11 @@ fn equals(value: &Value, want: &Value) -> bool {
 }
 
 /// Numeric when both sides are numbers (or numeric text), else by text.
+/// An ordered comparison: numeric when both sides are numbers, else as text; never against a
+/// list or an object (`test_broken_person_filter_never_matching`).
 fn compare(value: &Value, want: &Value) -> Option<std::cmp::Ordering> {
     match (number(value), number(want)) {
+        _ if want.is_array() || want.is_object() => None,
         (Some(left), Some(right)) => left.partial_cmp(&right),
         _ => Some(value_text(value).cmp(&value_text(want))),
     }
@@ -323,7 +343,7 @@ mod tests {
     use serde_json::json;
 
     fn passes(filter: Value, value: Option<Value>) -> bool {
-        let Filter::Property { test, .. } = parse_filter(&filter).unwrap().unwrap() else {
+        let Filter::Property { test, .. } = parse_filter(&filter, 0).unwrap().unwrap() else {
             panic!("not a property filter");
         };
         test.matches(value.as_ref())
@@ -411,21 +431,21 @@ mod tests {
     #[test]
     fn bad_filters_are_refused() {
         assert_eq!(
-            Filters::parse("{").unwrap_err().detail,
+            Filters::parse("{", 0).unwrap_err().detail,
             "Properties are unparsable!"
         );
         assert_eq!(
-            Filters::parse(r#"{"type":"AND"}"#).unwrap_err().detail,
+            Filters::parse(r#"{"type":"AND"}"#, 0).unwrap_err().detail,
             "Properties are unparsable!"
         );
         assert_eq!(
-            Filters::parse(r#"[{"key":"k","type":"event","value":1}]"#)
+            Filters::parse(r#"[{"key":"k","type":"event","value":1}]"#, 0)
                 .unwrap_err()
                 .detail,
             "The 'event' property filter does not work in 'person' scope"
         );
         assert_eq!(
-            Filters::parse(r#"[{"key":"k","operator":"between","value":[3,1]}]"#)
+            Filters::parse(r#"[{"key":"k","operator":"between","value":[3,1]}]"#, 0)
                 .unwrap_err()
                 .status,
             400

@@ -42,6 +42,13 @@ pub enum Entry {
     Cohort(Box<NewCohort>),
     /// PostHog's team-level `last_seen_at` switch turned on (`true`) or off.
     TrackLastSeen(bool),
+    /// The project setting `person_display_name_properties`: the property keys whose first
+    /// truthy value is a person's display `name`, in order (empty: PostHog's default, `email`,
+    /// `name`, `username`).
+    PersonDisplayNameProperties(Vec<String>),
+    /// PostHog's weekly batch ran: every queued event deletion is verified at this time
+    /// (deletion_status then reports it `completed`).
+    VerifyEventDeletions(Box<VerifyEventDeletions>),
 }
 
 /// A captured event, as ingestion keeps it: top-level `$set`/`$set_once` belong inside
@@ -108,9 +115,14 @@ pub struct DeleteProperty {
 pub struct DeletePerson {
     /// A distinct id of the person (applying it names the person's first one).
     pub distinct_id: String,
-    /// Keep the person, only logging the deletion's activity (default: false).
+    /// Keep the person (default: false); with `delete_events` only the events' deletion is
+    /// queued, without it the entry does nothing.
     #[serde(default, skip_serializing_if = "is_false")]
     pub keep_person: bool,
+    /// Queue the deletion of the person's events (default: false), which deletion_status lists
+    /// as `pending` until [`Entry::VerifyEventDeletions`]; a person's events are queued once.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub delete_events: bool,
     /// When (default: the clock's now when it is applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
@@ -129,6 +141,11 @@ pub struct Split {
     /// The distinct ids to split off, each the person's (default: all but `distinct_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distinct_ids_to_split: Option<Vec<String>>,
+    /// Whether the request listed `distinct_ids_to_split` (the activity log then records
+    /// them) rather than naming the id to keep (`main_distinct_id`). Default: whether the
+    /// entry lists them; applying an entry that does not sets it to false.
+    #[serde(default = "listed_by_default", skip_serializing_if = "is_true")]
+    pub listed: bool,
     /// When (default: the clock's now when it is applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<Timestamp>,
@@ -147,6 +164,15 @@ pub struct NewCohort {
     /// The distinct ids whose persons are members (unknown ones are skipped).
     #[serde(default)]
     pub distinct_ids: Vec<String>,
+}
+
+/// A run of PostHog's weekly batch that deletes queued events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEventDeletions {
+    /// When (default: the clock's now when it is applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
 }
 
 /// The fields every persons-API write has, borrowed to be completed.
@@ -185,6 +211,8 @@ impl Entry {
             Entry::Split(_) => "split",
             Entry::Cohort(_) => "cohort",
             Entry::TrackLastSeen(_) => "track_last_seen",
+            Entry::PersonDisplayNameProperties(_) => "person_display_name_properties",
+            Entry::VerifyEventDeletions(_) => "verify_event_deletions",
         }
     }
 
@@ -212,7 +240,11 @@ impl Entry {
                 &mut split.timestamp,
                 &mut split.user,
             ),
-            Entry::Capture(_) | Entry::Cohort(_) | Entry::TrackLastSeen(_) => return None,
+            Entry::Capture(_)
+            | Entry::Cohort(_)
+            | Entry::TrackLastSeen(_)
+            | Entry::PersonDisplayNameProperties(_)
+            | Entry::VerifyEventDeletions(_) => return None,
         };
         Some(PersonWrite {
             distinct_id,
@@ -230,7 +262,9 @@ impl Entry {
             Entry::DeletePerson(_)
             | Entry::Split(_)
             | Entry::Cohort(_)
-            | Entry::TrackLastSeen(_) => None,
+            | Entry::TrackLastSeen(_)
+            | Entry::PersonDisplayNameProperties(_)
+            | Entry::VerifyEventDeletions(_) => None,
         }
     }
 }
@@ -285,6 +319,14 @@ pub(super) fn micros(timestamp: Option<Timestamp>) -> i64 {
 
 fn is_false(flag: &bool) -> bool {
     !flag
+}
+
+fn is_true(flag: &bool) -> bool {
+    *flag
+}
+
+fn listed_by_default() -> bool {
+    true
 }
 
 /// Immutable text shared by reference counting: the event names and distinct ids of a log,

@@ -119,11 +119,41 @@ impl PostHog {
     ///
     /// When a data directory is attached and cannot log the switch.
     pub fn track_last_seen(&self, project_id: i64, enabled: bool) {
+        self.set(project_id, Entry::TrackLastSeen(enabled));
+    }
+
+    /// Sets the project setting `person_display_name_properties` of `project_id` (created if
+    /// needed): a person's display `name` is the first truthy of these properties, in order,
+    /// then its first non-anonymous distinct id. Empty restores PostHog's default (`email`,
+    /// `name`, `username`).
+    ///
+    /// # Panics
+    ///
+    /// When a data directory is attached and cannot log the setting.
+    pub fn person_display_name_properties(&self, project_id: i64, keys: &[&str]) {
+        let keys = keys.iter().map(|key| (*key).to_owned()).collect();
+        self.set(project_id, Entry::PersonDisplayNameProperties(keys));
+    }
+
+    /// Runs PostHog's weekly batch for `project_id` (created if needed): every event deletion
+    /// queued so far is verified now, so deletion_status reports it `completed`.
+    ///
+    /// # Panics
+    ///
+    /// When a data directory is attached and cannot log the run.
+    pub fn verify_event_deletions(&self, project_id: i64) {
+        let run = log::VerifyEventDeletions { timestamp: None };
+        self.set(project_id, Entry::VerifyEventDeletions(Box::new(run)));
+    }
+
+    /// Applies a project-level `entry` that cannot be refused but by the data directory.
+    fn set(&self, project_id: i64, entry: Entry) {
         let mut state = self.handle.write();
         state.ensure_project(project_id);
         let now = self.handle.clock.timestamp();
-        if let Err(error) = state.apply(project_id, Entry::TrackLastSeen(enabled), now) {
-            panic!("the last_seen_at switch was refused: {error}");
+        let kind = entry.kind();
+        if let Err(error) = state.apply(project_id, entry, now) {
+            panic!("the {kind} entry was refused: {error}");
         }
     }
 

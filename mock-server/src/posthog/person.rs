@@ -43,13 +43,15 @@ impl Person {
         ids
     }
 
-    /// The display name: the first truthy of `email`, `name`, `username`; else the first
+    /// The display name: the first truthy of the `names` properties (the project's
+    /// `person_display_name_properties`; empty: `email`, `name`, `username`); else the first
     /// non-anonymous distinct id (anonymous ones last); else the numeric id.
-    pub fn name(&self) -> String {
-        let from_property = NAME_PROPERTIES
-            .iter()
-            .filter_map(|key| self.properties.get(*key))
-            .find(|value| is_truthy(value));
+    pub fn name(&self, names: &[String]) -> String {
+        let from_property = if names.is_empty() {
+            self.first_truthy(NAME_PROPERTIES)
+        } else {
+            self.first_truthy(names.iter().map(String::as_str))
+        };
         match from_property {
             Some(Value::String(text)) => text.clone(),
             Some(other) => other.to_string(),
@@ -58,6 +60,15 @@ impl Person {
                 .first()
                 .map_or_else(|| self.pk.to_string(), |id| (*id).to_owned()),
         }
+    }
+}
+
+impl Person {
+    /// The first truthy value among `keys`' properties.
+    fn first_truthy<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Option<&Value> {
+        keys.into_iter()
+            .filter_map(|key| self.properties.get(key))
+            .find(|value| is_truthy(value))
     }
 }
 
@@ -163,14 +174,14 @@ pub(crate) mod tests {
     fn names_prefer_properties_then_non_anonymous_ids() {
         let anon = "0190f2c4-1a2b-7c3d-8e4f-123456789abc";
         assert_eq!(
-            person(serde_json::json!({"name": "Ann", "email": ""}), &[anon]).name(),
+            person(serde_json::json!({"name": "Ann", "email": ""}), &[anon]).name(&[]),
             "Ann"
         );
         assert_eq!(
-            person(serde_json::json!({}), &[anon, "user-1"]).name(),
+            person(serde_json::json!({}), &[anon, "user-1"]).name(&[]),
             "user-1"
         );
-        assert_eq!(person(serde_json::json!({}), &[]).name(), "7");
+        assert_eq!(person(serde_json::json!({}), &[]).name(&[]), "7");
         assert_eq!(
             person(serde_json::json!({}), &[anon, "u"]).sorted_distinct_ids(),
             vec!["u", anon]

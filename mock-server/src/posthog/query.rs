@@ -179,7 +179,7 @@ mod tests {
                 let event = Event::new("e", &format!("d{id}")).set(key, value).at(at);
                 project.capture(event).unwrap();
             }
-            let filters = Filters::parse(&serde_json::json!([{"key": "k", "value": wanted}]).to_string()).unwrap();
+            let filters = Filters::parse(&serde_json::json!([{"key": "k", "value": wanted}]).to_string(), 0).unwrap();
             let query = ListQuery { email: email.map(str::to_owned), filters, limit, count_total: true, ..ListQuery::default() };
             let scanned: Vec<_> = project
                 .newest_first()

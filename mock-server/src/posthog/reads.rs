@@ -18,7 +18,7 @@ use super::render::{
 use super::search::Search;
 use super::tenant::{Project, value_text};
 use super::time;
-use super::timeline;
+use super::timeline::{self, TimelineFilter};
 use crate::http::ApiResponse;
 
 /// Default and largest list page.
@@ -37,7 +37,7 @@ type Result<T> = std::result::Result<T, PostHogError>;
 /// `GET /persons/` (`persons.csv` with `csv_suffix`): JSON pages, or CSV of every match.
 pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiResponse> {
     let filters = match call.param("properties") {
-        Some(json) => Filters::parse(json)?,
+        Some(json) => Filters::parse(json, call.now)?,
         None => Filters::default(),
     };
     let query = ListQuery {
@@ -62,7 +62,7 @@ pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiR
         return Ok(ApiResponse::new(
             200,
             "text/csv; charset=utf-8",
-            persons_csv(&persons),
+            persons_csv(&persons, project.display_name_properties()),
         ));
     }
     let page = query::list(project, &query);
@@ -77,7 +77,7 @@ pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiR
         results: page
             .persons
             .iter()
-            .map(|person| SerializedPersonJson::of(person))
+            .map(|person| SerializedPersonJson::of(person, project.display_name_properties()))
             .collect(),
         next,
         previous,
@@ -89,7 +89,10 @@ pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiR
 /// `GET /persons/{id}/`.
 pub fn retrieve(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
-    Ok(ApiResponse::json(200, &PersonJson::of(person)))
+    Ok(ApiResponse::json(
+        200,
+        &PersonJson::of(person, project.display_name_properties()),
+    ))
 }
 
 fn live(project: &Project, index: usize) -> Result<&Person> {
@@ -241,8 +244,12 @@ fn persons_by_key(project: &Project, found: impl Iterator<Item = (String, usize)
             continue;
         }
         if let Some(person) = project.person(index) {
-            let json =
-                PersonJson::with_properties(person, &person.properties, BATCH_MAX_DISTINCT_IDS);
+            let json = PersonJson::with_properties(
+                person,
+                project.display_name_properties(),
+                &person.properties,
+                BATCH_MAX_DISTINCT_IDS,
+            );
             results.0.push((key, json));
         }
     }
@@ -331,7 +338,12 @@ pub fn properties_at_time(project: &Project, call: &Call<'_>) -> Result<ApiRespo
     let properties = timeline::properties_at(project, person, at, include_set_once);
     let distinct_ids = person.sorted_distinct_ids();
     let body = PersonAtTimeJson {
-        person: PersonJson::with_properties(person, &properties, usize::MAX),
+        person: PersonJson::with_properties(
+            person,
+            project.display_name_properties(),
+            &properties,
+            usize::MAX,
+        ),
         point_in_time_metadata: PointInTimeMetadata {
             queried_timestamp: time::render_python(at),
             include_set_once,
@@ -345,13 +357,15 @@ pub fn properties_at_time(project: &Project, call: &Call<'_>) -> Result<ApiRespo
     Ok(ApiResponse::json(200, &body))
 }
 
-/// `GET /persons/{id}/properties_timeline/`.
+/// `GET /persons/{id}/properties_timeline/` (see [`TimelineFilter`]).
 pub fn properties_timeline(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let person = live(project, path_person(project, call)?)?;
-    let crucial = match call.param("properties") {
-        Some(json) => Filters::parse(json)?.keys(),
-        None => Vec::new(),
-    };
+    let filter = TimelineFilter::parse(
+        call.param("properties"),
+        call.param("events"),
+        call.param("actions"),
+        call.now,
+    )?;
     let date = |name: &str| {
         call.param(name)
             .map(|raw| {
@@ -364,11 +378,11 @@ pub fn properties_timeline(project: &Project, call: &Call<'_>) -> Result<ApiResp
     let to = date("date_to")?.unwrap_or(call.now);
     Ok(ApiResponse::json(
         200,
-        &timeline::timeline(project, person, crucial, from, to),
+        &timeline::timeline(project, person, filter, from, to),
     ))
 }
 
-/// `GET /persons/deletion_status/`: the project's deletions, newest first.
+/// `GET /persons/deletion_status/`: the project's queued event deletions, newest first.
 pub fn deletion_status(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     let status = call.param("status").unwrap_or("all");
     if !["pending", "completed", "all"].contains(&status) {
@@ -390,7 +404,12 @@ pub fn deletion_status(project: &Project, call: &Call<'_>) -> Result<ApiResponse
         .iter()
         .rev()
         .filter(|deletion| {
-            status != "pending" && only.is_none_or(|uuid| deletion.person_uuid == uuid)
+            let wanted = match status {
+                "pending" => deletion.verified_at.is_none(),
+                "completed" => deletion.verified_at.is_some(),
+                _ => true,
+            };
+            wanted && only.is_none_or(|uuid| deletion.person_uuid == uuid)
         })
         .collect();
     let limit = call.positive_param("limit", DEFAULT_LIMIT);
@@ -402,8 +421,12 @@ pub fn deletion_status(project: &Project, call: &Call<'_>) -> Result<ApiResponse
         .map(|deletion| DeletionJson {
             person_uuid: deletion.person_uuid.to_string(),
             created_at: time::render(deletion.created_at),
-            status: "completed",
-            delete_verified_at: Some(time::render(deletion.created_at)),
+            status: if deletion.verified_at.is_some() {
+                "completed"
+            } else {
+                "pending"
+            },
+            delete_verified_at: deletion.verified_at.map(time::render),
         })
         .collect();
     let base = call.base_url();

@@ -19,14 +19,16 @@ pub struct PersonJson<'a> {
 }
 
 impl<'a> PersonJson<'a> {
-    /// Renders `person` with every distinct id.
-    pub fn of(person: &'a Person) -> Self {
-        Self::with_properties(person, &person.properties, usize::MAX)
+    /// Renders `person` with every distinct id; `names` is the project's
+    /// `person_display_name_properties`.
+    pub fn of(person: &'a Person, names: &[String]) -> Self {
+        Self::with_properties(person, names, &person.properties, usize::MAX)
     }
 
     /// Renders `person` with at most `max_ids` distinct ids and `properties` in place of its own.
     pub fn with_properties(
         person: &'a Person,
+        names: &[String],
         properties: &'a Map<String, Value>,
         max_ids: usize,
     ) -> Self {
@@ -34,7 +36,7 @@ impl<'a> PersonJson<'a> {
         distinct_ids.truncate(max_ids);
         Self {
             id: person.pk,
-            name: person.name(),
+            name: person.name(names),
             distinct_ids,
             properties,
             created_at: time::render(person.created_at),
@@ -65,8 +67,8 @@ pub struct SerializedPersonJson<'a> {
 const LIST_MAX_DISTINCT_IDS: usize = 1000;
 
 impl<'a> SerializedPersonJson<'a> {
-    /// Renders `person`.
-    pub fn of(person: &'a Person) -> Self {
+    /// Renders `person`; `names` is the project's `person_display_name_properties`.
+    pub fn of(person: &'a Person, names: &[String]) -> Self {
         let uuid = person.uuid.to_string();
         Self {
             kind: "person",
@@ -76,7 +78,7 @@ impl<'a> SerializedPersonJson<'a> {
             last_seen_at: person.last_seen_at.map(time::render),
             properties: &person.properties,
             is_identified: person.is_identified,
-            name: person.name(),
+            name: person.name(names),
             distinct_ids: person
                 .stored_distinct_ids()
                 .take(LIST_MAX_DISTINCT_IDS)
@@ -214,20 +216,21 @@ pub struct DeletionJson {
     pub person_uuid: String,
     /// When it was requested.
     pub created_at: String,
-    /// `completed` (the mock deletes synchronously).
+    /// `pending`, or `completed` once verified.
     pub status: &'static str,
     /// When it was verified.
     pub delete_verified_at: Option<String>,
 }
 
 /// The list as CSV, as djangorestframework-csv renders it: one header row of the sorted,
-/// flattened keys (`properties.email`, `distinct_ids.0`), Python-style booleans.
-pub fn persons_csv(persons: &[&Person]) -> String {
+/// flattened keys (`properties.email`, `distinct_ids.0`), Python-style booleans; `names` is
+/// the project's `person_display_name_properties`.
+pub fn persons_csv(persons: &[&Person], names: &[String]) -> String {
     let rows: Vec<Vec<(String, String)>> = persons
         .iter()
         .map(|person| {
             let mut row = Vec::new();
-            if let Ok(value) = serde_json::to_value(SerializedPersonJson::of(person)) {
+            if let Ok(value) = serde_json::to_value(SerializedPersonJson::of(person, names)) {
                 flatten("", &value, &mut row);
             }
             row

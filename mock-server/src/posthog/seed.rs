@@ -376,7 +376,9 @@ mod tests {
     use crate::Timestamp;
     use crate::http::{ApiRequest, ApiResponse};
     use crate::posthog::demo;
-    use crate::posthog::log::{DeletePerson, DeleteProperty, NewCohort, Split, UpdatePerson};
+    use crate::posthog::log::{
+        DeletePerson, DeleteProperty, NewCohort, Split, UpdatePerson, VerifyEventDeletions,
+    };
     use crate::posthog::{Event, PersonalKey, PostHog};
     use crate::router::App;
     use crate::seed::Seed;
@@ -697,7 +699,7 @@ mod tests {
             json!({"main_distinct_id": "user-2"}),
         );
         update(
-            &format!("1/persons/{second}/?keep_person"),
+            &format!("1/persons/{second}/?keep_person&delete_events"),
             "DELETE",
             json!({}),
         );
@@ -778,7 +780,7 @@ mod tests {
         let activity = send(&copy, "GET", "1/persons/activity/?limit=100", ADMIN, None);
         assert_eq!(
             activity.json_body()["total_count"],
-            8,
+            7,
             "{:?}",
             activity.json_body()
         );
@@ -928,6 +930,10 @@ posthog:
         );
         let ann = &pro["results"][0];
         assert_eq!(ann["properties"]["email"], "ann@example.com");
+        assert_eq!(
+            ann["name"], "Ann Example",
+            "person_display_name_properties puts name before email"
+        );
         assert!(
             ann["last_seen_at"].is_string(),
             "project 10 tracks last_seen_at"
@@ -1144,10 +1150,12 @@ posthog:
         Ingest(i64, Event),
         Update(i64, &'static str, &'static str, i64),
         DeleteProperty(i64, &'static str, &'static str),
-        Delete(i64, &'static str, bool),
+        Delete(i64, &'static str, bool, bool),
         Split(i64, &'static str, usize),
         Cohort(i64, &'static str),
         TrackLastSeen(i64, bool),
+        DisplayNames(i64, bool),
+        VerifyDeletions(i64),
     }
 
     fn arbitrary_operation() -> impl Strategy<Value = Operation> {
@@ -1178,10 +1186,12 @@ posthog:
             5 => (project(), event).prop_map(|(p, e)| Operation::Ingest(p, e)),
             1 => (project(), id(), key(), 0..3i64).prop_map(|(p, d, k, v)| Operation::Update(p, d, k, v)),
             1 => (project(), id(), key()).prop_map(|(p, d, k)| Operation::DeleteProperty(p, d, k)),
-            1 => (project(), id(), any::<bool>()).prop_map(|(p, d, keep)| Operation::Delete(p, d, keep)),
+            1 => (project(), id(), any::<bool>(), any::<bool>()).prop_map(|(p, d, keep, events)| Operation::Delete(p, d, keep, events)),
             1 => (project(), id(), 0..3usize).prop_map(|(p, d, keep)| Operation::Split(p, d, keep)),
             1 => (project(), id()).prop_map(|(p, d)| Operation::Cohort(p, d)),
             1 => (project(), any::<bool>()).prop_map(|(p, on)| Operation::TrackLastSeen(p, on)),
+            1 => (project(), any::<bool>()).prop_map(|(p, on)| Operation::DisplayNames(p, on)),
+            1 => project().prop_map(Operation::VerifyDeletions),
         ]
     }
 
@@ -1222,11 +1232,12 @@ posthog:
                     user: actor,
                 })),
             ),
-            Operation::Delete(id, d, keep_person) => (
+            Operation::Delete(id, d, keep_person, delete_events) => (
                 id,
                 Entry::DeletePerson(Box::new(DeletePerson {
                     distinct_id: d.into(),
                     keep_person,
+                    delete_events,
                     timestamp,
                     user: actor,
                 })),
@@ -1239,6 +1250,7 @@ posthog:
                     Entry::Split(Box::new(Split {
                         distinct_id: d.into(),
                         distinct_ids_to_split: moved,
+                        listed: keep == 1,
                         timestamp,
                         user: actor,
                     })),
@@ -1252,6 +1264,14 @@ posthog:
                 })),
             ),
             Operation::TrackLastSeen(id, on) => (id, Entry::TrackLastSeen(on)),
+            Operation::DisplayNames(id, on) => {
+                let keys = if on { vec!["n".to_owned()] } else { Vec::new() };
+                (id, Entry::PersonDisplayNameProperties(keys))
+            }
+            Operation::VerifyDeletions(id) => (
+                id,
+                Entry::VerifyEventDeletions(Box::new(VerifyEventDeletions { timestamp: None })),
+            ),
         };
         let mut entry = entry;
         let missing = entry

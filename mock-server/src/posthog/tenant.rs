@@ -16,13 +16,15 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
-use super::log::{CapturedEvent, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros};
+use super::log::{
+    CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
+};
 use super::person::{Person, is_illegal_merge_id, person_uuid};
 use super::search::Search;
 use super::store::PersonStore;
 pub use super::store::{PersonIndex, ValueBucket, value_text};
 use super::time::MICROS_PER_HOUR;
-use super::updates::PropertyUpdates;
+use super::updates::{PropertyUpdates, only_filtered, replace_nul};
 use crate::Timestamp;
 use crate::durable::StorageError;
 use person_ids::PersonIds;
@@ -32,6 +34,9 @@ const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x5f0c_2a51_8d3e_4b7a_9c61_0e2d_4f
 
 /// Events that never update persons.
 const NON_UPDATING_EVENTS: [&str; 2] = ["$exception", "$$heatmap"];
+
+/// Events whose property changes are always written (ingestion's `PERSON_EVENTS`).
+const PERSON_EVENTS: [&str; 4] = ["$identify", "$create_alias", "$merge_dangerously", "$set"];
 
 /// Events that merge persons, and are dropped when personless.
 const MERGE_EVENTS: [&str; 4] = [
@@ -74,8 +79,9 @@ pub enum Applied {
     Written,
     /// A static cohort was created, with this id.
     Cohort(i64),
-    /// The entry would change nothing (the `last_seen_at` switch already in that state), so
-    /// it was neither logged nor kept.
+    /// The entry would change nothing (a setting already in that state, a deletion that
+    /// keeps its person and queues nothing, a verification with nothing pending), so it was
+    /// neither logged nor kept.
     Unchanged,
 }
 
@@ -90,13 +96,15 @@ pub struct Cohort {
     pub members: BTreeSet<PersonIndex>,
 }
 
-/// A person deletion, for deletion_status.
+/// A queued deletion of a person's events (PostHog's `AsyncDeletion`), for deletion_status.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deletion {
-    /// The deleted person's UUID.
+    /// The person's UUID.
     pub person_uuid: Uuid,
-    /// When it was deleted, in microseconds.
+    /// When it was queued, in microseconds.
     pub created_at: i64,
+    /// When PostHog's batch verified it, in microseconds; `None` while pending.
+    pub verified_at: Option<i64>,
 }
 
 /// One project: its log and projections.
@@ -119,10 +127,16 @@ pub struct Project {
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
     activity_by_pk: HashMap<i64, Vec<usize>>,
+    /// Queued event deletions, oldest first: the verified ones, then the pending ones (a
+    /// verification verifies every pending one).
     deletions: Vec<Deletion>,
+    /// The persons whose events were ever queued for deletion (PostHog queues a person once).
+    queued: FxHashSet<Uuid>,
     cohorts: Vec<Cohort>,
     /// Whether ingestion sets `last_seen_at` (PostHog's team-level switch, off by default).
     tracks_last_seen: bool,
+    /// The project setting `person_display_name_properties` (empty: PostHog's default).
+    display_name_properties: Vec<String>,
 }
 
 impl Project {
@@ -139,8 +153,10 @@ impl Project {
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
             deletions: Vec::new(),
+            queued: FxHashSet::default(),
             cohorts: Vec::new(),
             tracks_last_seen: false,
+            display_name_properties: Vec::new(),
         }
     }
 
@@ -162,13 +178,28 @@ impl Project {
             .filter(|position| *position < u32::MAX)
             .ok_or(RecordError::LogFull)?;
         let person = self.complete(&mut entry, now)?;
-        if entry == Entry::TrackLastSeen(self.tracks_last_seen) {
+        if self.changes_nothing(&entry) {
             return Ok(Applied::Unchanged);
         }
         log(&entry)?;
         let applied = self.project(&mut entry, position, person);
         self.log.push(entry);
         Ok(applied)
+    }
+
+    /// Whether the completed `entry` would change nothing: a setting already so, a deletion
+    /// that keeps its person and queues nothing, a verification with nothing pending.
+    fn changes_nothing(&self, entry: &Entry) -> bool {
+        match entry {
+            Entry::TrackLastSeen(enabled) => *enabled == self.tracks_last_seen,
+            Entry::PersonDisplayNameProperties(keys) => *keys == self.display_name_properties,
+            Entry::DeletePerson(delete) => delete.keep_person && !delete.delete_events,
+            Entry::VerifyEventDeletions(_) => self
+                .deletions
+                .last()
+                .is_none_or(|last| last.verified_at.is_some()),
+            _ => false,
+        }
     }
 
     /// Checks `entry` against the project and fills in what it leaves out; returns the person
@@ -178,6 +209,10 @@ impl Project {
         entry: &mut Entry,
         now: Timestamp,
     ) -> Result<Option<PersonIndex>, RecordError> {
+        if let Entry::VerifyEventDeletions(verify) = entry {
+            verify.timestamp.get_or_insert(now);
+            return Ok(None);
+        }
         if let Entry::Capture(event) = entry {
             if MERGE_EVENTS.contains(&&*event.event) && is_personless(event) {
                 return Err(RecordError::PersonlessMerge(event.event.to_string()));
@@ -186,6 +221,7 @@ impl Project {
             event
                 .uuid
                 .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
+            replace_nul(&mut event.properties);
             return Ok(None);
         }
         let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {
@@ -195,6 +231,11 @@ impl Project {
         match entry {
             Entry::UpdatePerson(update) if update.properties.is_null() => {
                 return Err(RecordError::NullProperties);
+            }
+            Entry::UpdatePerson(update) => {
+                if let Value::Object(properties) = &mut update.properties {
+                    replace_nul(properties);
+                }
             }
             Entry::Split(split) => self.plan_split(index, split)?,
             _ => {}
@@ -243,6 +284,7 @@ impl Project {
                     .map(|id| (*id).to_owned())
                     .collect();
                 split.distinct_ids_to_split = Some(moved);
+                split.listed = false;
             }
         }
         Ok(())
@@ -282,31 +324,41 @@ impl Project {
             }
             (Entry::DeleteProperty(delete), Some(index)) => {
                 let event = delete.event();
-                let after = Some(Value::Array(vec![delete.key.clone()]));
                 self.emit(
                     index,
                     &event,
                     position,
                     Activity::DeleteProperty,
-                    after,
+                    None,
                     &delete.user,
                 );
                 Applied::Written
             }
             (Entry::DeletePerson(delete), Some(index)) => {
-                let actor = delete.user.clone().unwrap_or_else(Actor::mock);
-                self.delete_person(index, delete.keep_person, &actor, micros(delete.timestamp));
+                self.delete_person(index, delete);
                 Applied::Written
             }
             (Entry::Split(split), Some(index)) => {
-                let actor = split.user.clone().unwrap_or_else(Actor::mock);
-                let moved = split.distinct_ids_to_split.as_deref().unwrap_or_default();
-                self.split(index, moved, &actor, micros(split.timestamp));
+                self.split(index, split);
                 Applied::Written
             }
             (Entry::Cohort(cohort), _) => Applied::Cohort(self.create_cohort(cohort)),
             (Entry::TrackLastSeen(enabled), _) => {
                 self.tracks_last_seen = *enabled;
+                Applied::Written
+            }
+            (Entry::PersonDisplayNameProperties(keys), _) => {
+                self.display_name_properties.clone_from(keys);
+                Applied::Written
+            }
+            (Entry::VerifyEventDeletions(verify), _) => {
+                let at = micros(verify.timestamp);
+                for deletion in self.deletions.iter_mut().rev() {
+                    if deletion.verified_at.is_some() {
+                        break;
+                    }
+                    deletion.verified_at = Some(at);
+                }
                 Applied::Written
             }
             (
@@ -376,6 +428,11 @@ impl Project {
     #[cfg(test)]
     pub fn tracks_last_seen(&self) -> bool {
         self.tracks_last_seen
+    }
+
+    /// The project setting `person_display_name_properties` (empty: PostHog's default).
+    pub fn display_name_properties(&self) -> &[String] {
+        &self.display_name_properties
     }
 
     /// The numeric person ids the project has drawn, in draw order, as ranges (first, last).
@@ -487,7 +544,7 @@ impl Project {
             .collect()
     }
 
-    /// Person deletions, oldest first.
+    /// Queued event deletions, oldest first.
     pub fn deletions(&self) -> &[Deletion] {
         &self.deletions
     }
@@ -542,7 +599,12 @@ impl Project {
             {
                 self.merge(target, other, restricted, &updates, &context)
             }
-            _ => self.get_or_create(target, &updates, &context),
+            _ => self.get_or_create(
+                target,
+                &updates,
+                &context,
+                PERSON_EVENTS.contains(&event.name),
+            ),
         };
         let sees = event.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
         if self.tracks_last_seen && sees {
@@ -555,15 +617,18 @@ impl Project {
         index
     }
 
+    /// The person owning `distinct_id`, updated (see [`Project::update_properties`]), or a
+    /// new one.
     fn get_or_create(
         &mut self,
         distinct_id: &str,
         updates: &PropertyUpdates<'_>,
         context: &Creation,
+        force: bool,
     ) -> PersonIndex {
         match self.by_distinct_id(distinct_id) {
             Some(index) => {
-                self.update_properties(index, updates);
+                self.update_properties(index, updates, force);
                 index
             }
             None => self.create(&[distinct_id], updates, context, false),
@@ -601,7 +666,7 @@ impl Project {
             }
         };
         self.store.mark_identified(index);
-        self.update_properties(index, updates);
+        self.update_properties(index, updates, true);
         index
     }
 
@@ -620,7 +685,7 @@ impl Project {
             for distinct_id in distinct_ids {
                 self.store.add_distinct_id(existing, distinct_id);
             }
-            self.update_properties(existing, updates);
+            self.update_properties(existing, updates, true);
             return existing;
         }
         let mut properties = updates.initial_properties();
@@ -675,8 +740,15 @@ impl Project {
     }
 
     /// Applies `$set_once` (where undefined), then `$set`, then `$unset` of keys present
-    /// before the event, re-indexing only the keys whose values change.
-    fn update_properties(&mut self, index: PersonIndex, updates: &PropertyUpdates<'_>) {
+    /// before the event, re-indexing only the keys whose values change. Unless `force` (a
+    /// person event, or a merge), changes that only alter existing filtered properties are
+    /// not written, as ingestion's person store ignores them.
+    fn update_properties(
+        &mut self,
+        index: PersonIndex,
+        updates: &PropertyUpdates<'_>,
+        force: bool,
+    ) {
         if updates.is_empty() {
             return;
         }
@@ -684,38 +756,58 @@ impl Project {
             return;
         };
         let changes = updates.changes(&person.properties);
+        if !force && only_filtered(&changes, &person.properties) {
+            return;
+        }
         self.store.set_properties(index, &changes);
     }
 
-    /// Deletes person `index` (unless `keep_person`), freeing its distinct ids and dropping it
-    /// from cohorts, and logs the activity.
-    fn delete_person(&mut self, index: PersonIndex, keep_person: bool, actor: &Actor, now: i64) {
+    /// Deletes person `index` as `delete` says: unless `keep_person`, frees its distinct ids,
+    /// drops it from cohorts and logs the `deleted` activity; with `delete_events`, queues the
+    /// deletion of its events (once per person, as PostHog's unique `AsyncDeletion` rows).
+    fn delete_person(&mut self, index: PersonIndex, delete: &DeletePerson) {
         let Some((pk, uuid)) = self.identity(index) else {
             return;
         };
-        if !keep_person {
+        let now = micros(delete.timestamp);
+        if delete.delete_events && self.queued.insert(uuid) {
+            self.deletions.push(Deletion {
+                person_uuid: uuid,
+                created_at: now,
+                verified_at: None,
+            });
+        }
+        if !delete.keep_person {
             self.store.remove(index);
             for cohort in &mut self.cohorts {
                 cohort.members.remove(&index);
             }
-            self.deletions.push(Deletion {
-                person_uuid: uuid,
-                created_at: now,
-            });
+            let actor = delete.user.clone().unwrap_or_else(Actor::mock);
+            self.log_activity(Activity::Deleted, pk, uuid, &actor, None, now);
         }
-        self.log_activity(Activity::Deleted, pk, uuid, actor, None, now);
     }
 
-    /// Moves `moved` distinct ids off person `index` onto persons of their own (UUIDv5 of the
-    /// id; an existing person with that UUID is reused, a new one starts empty). An id whose
-    /// UUID is the original person's own stays where it is.
-    fn split(&mut self, index: PersonIndex, moved: &[String], actor: &Actor, now: i64) {
-        let Some(created_at) = self.person(index).map(|person| person.created_at) else {
+    /// Moves the distinct ids `split` lists off person `index` onto persons of their own
+    /// (UUIDv5 of the id; an existing person with that UUID is reused, a new one starts empty).
+    /// An id whose UUID is the original person's own stays where it is. The activity records
+    /// every id the person had, and the listed ones when the request listed them.
+    fn split(&mut self, index: PersonIndex, split: &Split) {
+        let Some(person) = self.person(index) else {
             return;
         };
-        let Some((pk, uuid)) = self.identity(index) else {
-            return;
-        };
+        let (pk, uuid, created_at) = (person.pk, person.uuid, person.created_at);
+        let mut after = Map::new();
+        after.insert(
+            "distinct_ids".to_owned(),
+            person.stored_distinct_ids().map(Value::from).collect(),
+        );
+        let moved = split.distinct_ids_to_split.as_deref().unwrap_or_default();
+        if split.listed {
+            after.insert(
+                "distinct_ids_to_split".to_owned(),
+                moved.iter().map(|id| Value::from(id.as_str())).collect(),
+            );
+        }
         for distinct_id in moved {
             let target_uuid = person_uuid(self.id, distinct_id);
             if target_uuid == uuid || self.by_distinct_id(distinct_id) != Some(index) {
@@ -728,12 +820,10 @@ impl Project {
             };
             self.store.add_distinct_id(target, distinct_id);
         }
-        let remaining: Vec<Value> = self
-            .person(index)
-            .map(|person| person.stored_distinct_ids().map(Value::from).collect())
-            .unwrap_or_default();
-        let after = serde_json::json!({"distinct_ids": remaining, "distinct_ids_to_split": moved});
-        self.log_activity(Activity::SplitPerson, pk, uuid, actor, Some(after), now);
+        let actor = split.user.clone().unwrap_or_else(Actor::mock);
+        let now = micros(split.timestamp);
+        let after = Some(Value::Object(after));
+        self.log_activity(Activity::SplitPerson, pk, uuid, &actor, after, now);
     }
 
     /// The numeric id and UUID of the live person at `index`.
@@ -791,8 +881,9 @@ impl Project {
             }
         }
         let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
-        let (mut events, mut writes, mut deletions, mut cohorts) = (0, 0, 0, 0);
+        let (mut events, mut writes, mut queued, mut cohorts) = (0, 0, 0, 0);
         let mut tracks_last_seen = false;
+        let mut display_name_properties: &[String] = &[];
         for (position, entry) in self.log.iter().enumerate() {
             let position = u32::try_from(position).map_err(|error| error.to_string())?;
             if let Some(event) = entry.event() {
@@ -806,11 +897,13 @@ impl Project {
                 Entry::Capture(_) => {}
                 Entry::UpdatePerson(_) | Entry::DeleteProperty(_) | Entry::Split(_) => writes += 1,
                 Entry::DeletePerson(delete) => {
-                    writes += 1;
-                    deletions += usize::from(!delete.keep_person);
+                    writes += usize::from(!delete.keep_person);
+                    queued += usize::from(delete.delete_events);
                 }
                 Entry::Cohort(_) => cohorts += 1,
                 Entry::TrackLastSeen(enabled) => tracks_last_seen = *enabled,
+                Entry::PersonDisplayNameProperties(keys) => display_name_properties = keys,
+                Entry::VerifyEventDeletions(_) => {}
             }
         }
         if events != self.events {
@@ -829,7 +922,6 @@ impl Project {
         }
         let counted = [
             ("activity entries", self.activity.len(), writes),
-            ("deletions", self.deletions.len(), deletions),
             ("cohorts", self.cohorts.len(), cohorts),
         ];
         if let Some((what, held, logged)) = counted.iter().find(|(_, held, logged)| held != logged)
@@ -838,6 +930,24 @@ impl Project {
         }
         if tracks_last_seen != self.tracks_last_seen {
             return Err("the last_seen_at switch drifted from the log".to_owned());
+        }
+        if display_name_properties != self.display_name_properties.as_slice() {
+            return Err("person_display_name_properties drifted from the log".to_owned());
+        }
+        let uuids: FxHashSet<Uuid> = self.deletions.iter().map(|d| d.person_uuid).collect();
+        let verified = self
+            .deletions
+            .iter()
+            .take_while(|deletion| deletion.verified_at.is_some())
+            .count();
+        if uuids != self.queued
+            || self.deletions.len() != uuids.len()
+            || self.deletions.len() > queued
+            || self.deletions[verified..]
+                .iter()
+                .any(|deletion| deletion.verified_at.is_some())
+        {
+            return Err("the queued event deletions drifted from the log".to_owned());
         }
         Ok(())
     }

@@ -6,9 +6,11 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::error::PostHogError;
+use super::filter::Filters;
 use super::log::LoggedEvent;
 use super::person::Person;
-use super::tenant::Project;
+use super::tenant::{Project, value_text};
 use super::time;
 use super::updates::PropertyUpdates;
 
@@ -53,6 +55,80 @@ pub fn properties_at(
     properties
 }
 
+/// What properties_timeline watches and counts, from its legacy insight parameters.
+#[derive(Debug)]
+pub struct TimelineFilter {
+    /// The crucial keys: those of the person filters in `properties` and in the `events`
+    /// entities' `properties`, sorted.
+    crucial: Vec<String>,
+    /// The `events` entities' ids (`None`: every event); none: every event counts.
+    events: Vec<Option<String>>,
+}
+
+impl TimelineFilter {
+    /// Parses the `properties`, `events` and `actions` parameters (JSON arrays); relative
+    /// dates in filters count back from `now`. The mock has no actions, so a non-empty
+    /// `actions` is PostHog's 400 for an action that does not exist.
+    pub fn parse(
+        properties: Option<&str>,
+        events: Option<&str>,
+        actions: Option<&str>,
+        now: i64,
+    ) -> Result<Self, PostHogError> {
+        let mut crucial = match properties {
+            Some(json) => Filters::parse(json, now)?.keys(),
+            None => Vec::new(),
+        };
+        if let Some(action) = entities("actions", actions)?.first() {
+            let id = action
+                .get("id")
+                .map_or_else(String::new, |id| value_text(id).into_owned());
+            return Err(PostHogError::invalid(format!(
+                "Action ID {id} does not exist!"
+            )));
+        }
+        let mut names = Vec::new();
+        for entity in entities("events", events)? {
+            names.push(
+                entity
+                    .get("id")
+                    .filter(|id| !id.is_null())
+                    .map(|id| value_text(id).into_owned()),
+            );
+            if let Some(filters) = entity.get("properties").filter(|value| !value.is_null()) {
+                crucial.extend(Filters::parse(&filters.to_string(), now)?.keys());
+            }
+        }
+        crucial.sort_unstable();
+        crucial.dedup();
+        Ok(Self {
+            crucial,
+            events: names,
+        })
+    }
+
+    /// Whether an event named `name` makes and counts points.
+    fn counts(&self, name: &str) -> bool {
+        self.events.is_empty()
+            || self
+                .events
+                .iter()
+                .any(|wanted| wanted.as_deref().is_none_or(|wanted| wanted == name))
+    }
+}
+
+/// The entities of parameter `name` (a JSON array; absent: none).
+fn entities(name: &str, json: Option<&str>) -> Result<Vec<Value>, PostHogError> {
+    match json.map(serde_json::from_str::<Value>) {
+        None => Ok(Vec::new()),
+        Some(Ok(Value::Array(items))) => Ok(items),
+        Some(_) => Err(PostHogError::invalid_attr(
+            name,
+            format!("Invalid {name}: {}", json.unwrap_or_default()),
+        )),
+    }
+}
+
 /// properties_timeline's body.
 #[derive(Debug, Serialize)]
 pub struct TimelineJson {
@@ -69,24 +145,29 @@ struct PointJson {
     relevant_event_count: usize,
 }
 
-/// The points in `[from, to]` where the values of `crucial` keys change (a single point
-/// without crucial keys), each with the properties as they stood after its first event and
-/// the number of events until the next point. Properties are replayed from the person's
-/// events with ingestion's rules.
+/// The points in `[from, to]` where the values of `filter`'s crucial keys change (a single
+/// point without crucial keys), each with the properties as they stood after its first event
+/// and the number of events until the next point; only the events `filter` counts make
+/// points and are counted. Properties are replayed from all the person's events with
+/// ingestion's rules, as PostHog stamps them on each event.
 pub fn timeline(
     project: &Project,
     person: &Person,
-    crucial: Vec<String>,
+    filter: TimelineFilter,
     from: Option<i64>,
     to: i64,
 ) -> TimelineJson {
+    let crucial = &filter.crucial;
     let mut properties = Map::new();
     let mut points: Vec<PointJson> = Vec::new();
     let mut last_crucial: Option<Vec<Option<Value>>> = None;
     let mut first_in_window = None;
     for event in project.events_of(person) {
         PropertyUpdates::of(&event.properties).apply_to(&mut properties);
-        if from.is_some_and(|from| event.timestamp < from) || event.timestamp > to {
+        if from.is_some_and(|from| event.timestamp < from)
+            || event.timestamp > to
+            || !filter.counts(event.name)
+        {
             continue;
         }
         first_in_window.get_or_insert(event.timestamp);
@@ -98,7 +179,7 @@ pub fn timeline(
         match points.last_mut() {
             Some(point) if !changed || crucial.is_empty() => point.relevant_event_count += 1,
             _ => points.push(PointJson {
-                timestamp: time::render_python(event.timestamp),
+                timestamp: time::render(event.timestamp),
                 properties: properties.clone(),
                 relevant_event_count: 1,
             }),
@@ -108,7 +189,7 @@ pub fn timeline(
     let effective_from = from.or(first_in_window).unwrap_or(to);
     TimelineJson {
         points,
-        crucial_property_keys: crucial,
+        crucial_property_keys: filter.crucial,
         effective_date_from: time::render_python(effective_from),
         effective_date_to: time::render_python(to),
     }

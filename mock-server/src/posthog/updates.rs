@@ -54,6 +54,65 @@ const LIFTED: &[(&str, &str)] = &[
     ("sccid", "$initial_sccid"),
 ];
 
+/// Person properties whose change does not write a person on its own (ingestion's
+/// `FILTERED_PERSON_UPDATE_PROPERTIES`): they change on every page view.
+const FILTERED: &[&str] = &[
+    "$current_url",
+    "$pathname",
+    "$referring_domain",
+    "$referrer",
+    "$screen_height",
+    "$screen_width",
+    "$viewport_height",
+    "$viewport_width",
+    "$browser",
+    "$browser_version",
+    "$device_type",
+    "$raw_user_agent",
+    "$os",
+    "$os_name",
+    "$os_version",
+    "$geoip_postal_code",
+    "$geoip_time_zone",
+    "$geoip_latitude",
+    "$geoip_longitude",
+    "$geoip_accuracy_radius",
+    "$geoip_subdivision_1_code",
+    "$geoip_subdivision_1_name",
+    "$geoip_subdivision_2_code",
+    "$geoip_subdivision_2_name",
+    "$geoip_subdivision_3_code",
+    "$geoip_subdivision_3_name",
+    "$geoip_city_confidence",
+    "$geoip_country_confidence",
+    "$geoip_postal_code_confidence",
+    "$geoip_subdivision_1_confidence",
+    "$geoip_subdivision_2_confidence",
+];
+
+/// Whether `changes` (see [`PropertyUpdates::changes`]) to `properties` only give existing
+/// filtered properties new values: no new key, no removal, no other change. Ingestion's
+/// person store then skips the write (`getPersonUpdateOutcome` answers `ignored`).
+pub fn only_filtered(changes: &[(&str, Option<&Value>)], properties: &Map<String, Value>) -> bool {
+    changes.iter().all(|(key, value)| {
+        value.is_some() && properties.contains_key(*key) && FILTERED.contains(key)
+    })
+}
+
+/// Replaces every NUL character in the string values of `properties`, at any depth, with
+/// U+FFFD, as ingestion's `sanitizeJsonbValue` does before Postgres stores them.
+pub fn replace_nul(properties: &mut Map<String, Value>) {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{FFFD}"),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            Value::Object(map) => map.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    properties.values_mut().for_each(walk);
+}
+
 /// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {

@@ -134,32 +134,57 @@ pub fn delete_property(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiRe
     Ok(ApiResponse::json(201, &SuccessJson { success: true }))
 }
 
-/// `DELETE /persons/{id}/`: the flags count by presence; 202 with no body.
+/// `DELETE /persons/{id}/`: the flags `keep_person` and `delete_events` count by presence;
+/// 202 with no body.
 pub fn destroy(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let index = path_person(writer.project()?, call)?;
-    delete_person(writer, index, call.has_param("keep_person"), call)?;
+    let deletion = Deletion {
+        keep_person: call.has_param("keep_person"),
+        delete_events: call.has_param("delete_events"),
+    };
+    delete_person(writer, index, deletion, call)?;
     Ok(accepted())
+}
+
+/// What a deletion request asks for.
+#[derive(Clone, Copy, Debug)]
+struct Deletion {
+    keep_person: bool,
+    delete_events: bool,
 }
 
 /// Applies the deletion of person `index` by `call`'s key owner.
 fn delete_person(
     writer: &mut Writer<'_>,
     index: PersonIndex,
-    keep_person: bool,
+    deletion: Deletion,
     call: &Call<'_>,
 ) -> Result<()> {
     let entry = DeletePerson {
         distinct_id: writer.distinct_id(index)?,
-        keep_person,
+        keep_person: deletion.keep_person,
+        delete_events: deletion.delete_events,
         timestamp: None,
         user: Some(call.actor()),
     };
     writer.apply(Entry::DeletePerson(Box::new(entry))).map(drop)
 }
 
-/// `POST /persons/{id}/delete_events/` and `delete_recordings/`: the person must exist; the
-/// mock keeps events (PostHog deletes them in a weekly batch).
-pub fn queue_deletion(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+/// `POST /persons/{id}/delete_events/`: queues the deletion of the person's events and keeps
+/// the person (the mock keeps the events too: PostHog deletes them in a weekly batch).
+pub fn delete_events(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
+    let index = path_person(writer.project()?, call)?;
+    let deletion = Deletion {
+        keep_person: true,
+        delete_events: true,
+    };
+    delete_person(writer, index, deletion, call)?;
+    Ok(accepted())
+}
+
+/// `POST /persons/{id}/delete_recordings/`: the person must exist; recordings are not
+/// modelled, so nothing else changes.
+pub fn delete_recordings(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     path_person(writer.project()?, call)?;
     Ok(accepted())
 }
@@ -176,10 +201,10 @@ pub fn split(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let main = body
         .get("main_distinct_id")
         .filter(|value| !value.is_null());
-    let moved = match body
+    let listed = body
         .get("distinct_ids_to_split")
-        .filter(|value| !value.is_null())
-    {
+        .filter(|value| !value.is_null());
+    let moved = match listed {
         Some(listed) => {
             let attr = "distinct_ids_to_split";
             let ids: Vec<String> = listed
@@ -225,6 +250,7 @@ pub fn split(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let entry = Split {
         distinct_id: writer.distinct_id(index)?,
         distinct_ids_to_split: Some(moved),
+        listed: listed.is_some(),
         timestamp: None,
         user: Some(call.actor()),
     };
@@ -287,14 +313,17 @@ pub fn bulk_delete(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiRespon
         .collect();
     found.sort_unstable();
     found.dedup();
-    let keep_person = truthy(body.get("keep_person"));
+    let deletion = Deletion {
+        keep_person: truthy(body.get("keep_person")),
+        delete_events: truthy(body.get("delete_events")),
+    };
     for index in &found {
-        delete_person(writer, *index, keep_person, call)?;
+        delete_person(writer, *index, deletion, call)?;
     }
     let summary = BulkDeleteJson {
         persons_found: found.len(),
-        persons_deleted: if keep_person { 0 } else { found.len() },
-        events_queued_for_deletion: truthy(body.get("delete_events")) && !found.is_empty(),
+        persons_deleted: if deletion.keep_person { 0 } else { found.len() },
+        events_queued_for_deletion: deletion.delete_events && !found.is_empty(),
         recordings_queued_for_deletion: truthy(body.get("delete_recordings")) && !found.is_empty(),
         deletion_errors: [],
     };

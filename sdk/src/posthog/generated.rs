@@ -23,14 +23,12 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ActivityDetail`
+    /**PostHog's `Detail` of a person activity: `name` is the person's UUID (null for
+`updated`, which PostHog logs without one).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ActivityDetail {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub changes: ::std::option::Option<::std::vec::Vec<ActivityChange>>,
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub id: ::std::option::Option<::std::string::String>,
-        pub merge: ::serde_json::Value,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
@@ -313,6 +311,66 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for EnvironmentsPersonsDeletionStatusRetrieveStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`LegacyPersonsDeletionStatusRetrieveStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum LegacyPersonsDeletionStatusRetrieveStatus {
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "completed")]
+        Completed,
+        #[serde(rename = "all")]
+        All,
+    }
+    impl ::std::fmt::Display for LegacyPersonsDeletionStatusRetrieveStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pending => f.write_str("pending"),
+                Self::Completed => f.write_str("completed"),
+                Self::All => f.write_str("all"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for LegacyPersonsDeletionStatusRetrieveStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "pending" => Ok(Self::Pending),
+                "completed" => Ok(Self::Completed),
+                "all" => Ok(Self::All),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LegacyPersonsDeletionStatusRetrieveStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LegacyPersonsDeletionStatusRetrieveStatus {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -920,11 +978,6 @@ pub mod types {
                 ::std::option::Option<::std::vec::Vec<super::ActivityChange>>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            merge: ::std::result::Result<::serde_json::Value, ::std::string::String>,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -943,8 +996,6 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     changes: Err("no value supplied for changes".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    merge: Err("no value supplied for merge".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     short_id: Err("no value supplied for short_id".to_string()),
                     trigger: Err("no value supplied for trigger".to_string()),
@@ -964,28 +1015,6 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for changes: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn merge<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::serde_json::Value>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.merge = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for merge: {e}")
                     });
                 self
             }
@@ -1045,8 +1074,6 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     changes: value.changes?,
-                    id: value.id?,
-                    merge: value.merge?,
                     name: value.name?,
                     short_id: value.short_id?,
                     trigger: value.trigger?,
@@ -1058,8 +1085,6 @@ pub mod types {
             fn from(value: super::ActivityDetail) -> Self {
                 Self {
                     changes: Ok(value.changes),
-                    id: Ok(value.id),
-                    merge: Ok(value.merge),
                     name: Ok(value.name),
                     short_id: Ok(value.short_id),
                     trigger: Ok(value.trigger),
@@ -4788,15 +4813,19 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/proper
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
 - `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
 ```ignore
 let response = client.environments_persons_properties_timeline_retrieve()
     .environment_id(environment_id)
     .id(id)
+    .actions(actions)
     .date_from(date_from)
     .date_to(date_to)
+    .events(events)
     .properties(properties)
     .send()
     .await;
@@ -4861,6 +4890,566 @@ let response = client.environments_persons_update_property_create()
         &self,
     ) -> builder::EnvironmentsPersonsUpdatePropertyCreate<'_> {
         builder::EnvironmentsPersonsUpdatePropertyCreate::new(self)
+    }
+    /**List persons
+
+Lists the project's persons, newest first (`created_at` descending, ties by UUID), `limit`
+(default 100) at a time. `next` is set whenever the page is full, so a total that is a multiple
+of `limit` ends on an empty page. The items are PostHog's `SerializedPerson` (UUID `id`,
+`type`, `is_identified`…), not the retrieve shape; `count` is only present with
+`include_total`. `format=csv` answers CSV instead (not modelled by this client).
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/`
+
+Arguments:
+- `distinct_id`: Only the person owning this distinct id (exact).
+- `email`: Only persons whose `email` property equals this (case-sensitive).
+- `include_total`: When present (with any value), adds `count`.
+- `limit`: Page size; absent, 0 or negative means 100.
+- `offset`: How many persons to skip.
+- `properties`: A JSON-encoded array of person property filters, ANDed (see PropertyFilter).
+- `search`: Case-insensitive substring over email, name, UUID and every distinct id.
+```ignore
+let response = client.legacy_persons_list()
+    .distinct_id(distinct_id)
+    .email(email)
+    .include_total(include_total)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_list(&self) -> builder::LegacyPersonsList<'_> {
+        builder::LegacyPersonsList::new(self)
+    }
+    /**The project's person activity log
+
+Activity-log entries about every person of the project, newest first.
+
+Required API key scopes: `activity_log:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/activity/`
+
+Arguments:
+- `limit`: Entries per page (default 10).
+- `page`: 1-based page number.
+```ignore
+let response = client.legacy_persons_all_activity_retrieve()
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_all_activity_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsAllActivityRetrieve<'_> {
+        builder::LegacyPersonsAllActivityRetrieve::new(self)
+    }
+    /**Persons by distinct ids
+
+Up to 200 distinct ids (more are ignored); unknown ids are left out of `results`.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/batch_by_distinct_ids/`
+
+```ignore
+let response = client.legacy_persons_batch_by_distinct_ids_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_batch_by_distinct_ids_create(
+        &self,
+    ) -> builder::LegacyPersonsBatchByDistinctIdsCreate<'_> {
+        builder::LegacyPersonsBatchByDistinctIdsCreate::new(self)
+    }
+    /**Persons by UUIDs
+
+Up to 200 person UUIDs (more are ignored); unknown ones are left out of `results`.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/batch_by_uuids/`
+
+```ignore
+let response = client.legacy_persons_batch_by_uuids_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_batch_by_uuids_create(
+        &self,
+    ) -> builder::LegacyPersonsBatchByUuidsCreate<'_> {
+        builder::LegacyPersonsBatchByUuidsCreate::new(self)
+    }
+    /**Delete up to 1000 persons
+
+By person UUIDs (`ids`) or by `distinct_ids`, not both. PostHog reads these and the flags
+from the JSON body (its spec says query parameters) and answers 202 with a summary.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/bulk_delete/`
+
+```ignore
+let response = client.legacy_persons_bulk_delete_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_bulk_delete_create(
+        &self,
+    ) -> builder::LegacyPersonsBulkDeleteCreate<'_> {
+        builder::LegacyPersonsBulkDeleteCreate::new(self)
+    }
+    /**The cohorts a person belongs to
+
+`person_id` (numeric id or UUID) is required.
+
+Required API key scopes: `person:read`, `cohort:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/cohorts/`
+
+Arguments:
+- `person_id`: The person's numeric id or UUID.
+```ignore
+let response = client.legacy_persons_cohorts_retrieve()
+    .person_id(person_id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_cohorts_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsCohortsRetrieve<'_> {
+        builder::LegacyPersonsCohortsRetrieve::new(self)
+    }
+    /**Person deletions of the project
+
+Newest first, limit/offset paginated.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/deletion_status/`
+
+Arguments:
+- `limit`: Page size (default 100).
+- `offset`: How many to skip.
+- `person_uuid`: Only this person's deletions.
+- `status`: pending, completed or all (default).
+```ignore
+let response = client.legacy_persons_deletion_status_retrieve()
+    .limit(limit)
+    .offset(offset)
+    .person_uuid(person_uuid)
+    .status(status)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_deletion_status_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsDeletionStatusRetrieve<'_> {
+        builder::LegacyPersonsDeletionStatusRetrieve::new(self)
+    }
+    /**A person's properties at a point in time
+
+Rebuilds the person's properties from the `$set` (and, with `include_set_once`, `$set_once`
+events) of its events up to `timestamp`. Errors of this endpoint are `{"error": "…"}`, not
+PostHog's usual body; 401 and 403 use the usual body.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/properties_at_time/`
+
+Arguments:
+- `debug`: Ask for debug information (ignored by the mock).
+- `distinct_id`: A distinct id of the person (or give person_id).
+- `include_set_once`: Also apply `$set_once` events.
+- `person_id`: The person's UUID (or give distinct_id).
+- `timestamp`: ISO 8601 time; UTC when it carries no offset.
+```ignore
+let response = client.legacy_persons_properties_at_time_retrieve()
+    .debug(debug)
+    .distinct_id(distinct_id)
+    .include_set_once(include_set_once)
+    .person_id(person_id)
+    .timestamp(timestamp)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_properties_at_time_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsPropertiesAtTimeRetrieve<'_> {
+        builder::LegacyPersonsPropertiesAtTimeRetrieve::new(self)
+    }
+    /**Reset a deleted person's distinct id
+
+Lets a distinct id of a deleted person be used again. 202 with an empty body, even when nothing matched.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/reset_person_distinct_id/`
+
+```ignore
+let response = client.legacy_persons_reset_person_distinct_id_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_reset_person_distinct_id_create(
+        &self,
+    ) -> builder::LegacyPersonsResetPersonDistinctIdCreate<'_> {
+        builder::LegacyPersonsResetPersonDistinctIdCreate::new(self)
+    }
+    /**Values of one person property
+
+The distinct values of property `key` across persons, most frequent first; `value` filters by case-insensitive substring.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/values/`
+
+Arguments:
+- `key`: The property key.
+- `value`: Case-insensitive substring the values must contain.
+```ignore
+let response = client.legacy_persons_values_retrieve()
+    .key(key)
+    .value(value)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_values_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsValuesRetrieve<'_> {
+        builder::LegacyPersonsValuesRetrieve::new(self)
+    }
+    /**Retrieve a person
+
+One person by numeric id or UUID.
+
+Required API key scopes: `person:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/{id}/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+```ignore
+let response = client.legacy_persons_retrieve()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_retrieve(&self) -> builder::LegacyPersonsRetrieve<'_> {
+        builder::LegacyPersonsRetrieve::new(self)
+    }
+    /**Update a person's properties
+
+Sets the given properties (nothing is removed) through an internal `$set` event.
+PostHog answers 202 with an empty body (its published spec says 200 with a Person).
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `PUT` request to `/api/person/{id}/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `body`
+```ignore
+let response = client.legacy_persons_update()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_update(&self) -> builder::LegacyPersonsUpdate<'_> {
+        builder::LegacyPersonsUpdate::new(self)
+    }
+    /**Delete a person
+
+Deletes the person and frees its distinct ids. The flags count when **present**, whatever
+their value (`?delete_events=false` still deletes events). 202 with an empty body (older
+PostHog and its spec: 204).
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `DELETE` request to `/api/person/{id}/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `delete_events`: Queue deletion of the person's events (presence counts).
+- `delete_recordings`: Queue deletion of the person's recordings (presence counts).
+- `keep_person`: Keep the person itself (presence counts).
+```ignore
+let response = client.legacy_persons_destroy()
+    .id(id)
+    .delete_events(delete_events)
+    .delete_recordings(delete_recordings)
+    .keep_person(keep_person)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_destroy(&self) -> builder::LegacyPersonsDestroy<'_> {
+        builder::LegacyPersonsDestroy::new(self)
+    }
+    /**Partially update a person's properties
+
+Same as update: PostHog treats PUT and PATCH alike and answers 202 with an empty body.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `PATCH` request to `/api/person/{id}/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `body`
+```ignore
+let response = client.legacy_persons_partial_update()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_partial_update(
+        &self,
+    ) -> builder::LegacyPersonsPartialUpdate<'_> {
+        builder::LegacyPersonsPartialUpdate::new(self)
+    }
+    /**A person's activity log
+
+Activity-log entries about one person (updated, deleted, split_person, delete_property), newest first.
+
+Required API key scopes: `activity_log:read`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/{id}/activity/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `limit`: Entries per page (default 10).
+- `page`: 1-based page number.
+```ignore
+let response = client.legacy_persons_activity_retrieve()
+    .id(id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_activity_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsActivityRetrieve<'_> {
+        builder::LegacyPersonsActivityRetrieve::new(self)
+    }
+    /**Queue deletion of a person's events
+
+Keeps the person; 202 with an empty body.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/{id}/delete_events/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+```ignore
+let response = client.legacy_persons_delete_events_create()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_delete_events_create(
+        &self,
+    ) -> builder::LegacyPersonsDeleteEventsCreate<'_> {
+        builder::LegacyPersonsDeleteEventsCreate::new(self)
+    }
+    /**Delete one person property
+
+Removes one property through an internal `$delete_person_property` event. PostHog reads
+`$unset` from the JSON body (its spec says a query parameter) and answers 201
+`{"success": true}`.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/{id}/delete_property/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `body`
+```ignore
+let response = client.legacy_persons_delete_property_create()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_delete_property_create(
+        &self,
+    ) -> builder::LegacyPersonsDeletePropertyCreate<'_> {
+        builder::LegacyPersonsDeletePropertyCreate::new(self)
+    }
+    /**Queue deletion of a person's recordings
+
+Keeps the person; 202 with an empty body.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/{id}/delete_recordings/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+```ignore
+let response = client.legacy_persons_delete_recordings_create()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_delete_recordings_create(
+        &self,
+    ) -> builder::LegacyPersonsDeleteRecordingsCreate<'_> {
+        builder::LegacyPersonsDeleteRecordingsCreate::new(self)
+    }
+    /**A person's properties over time
+
+Points where the person's properties (as stamped on its events) change for the watched
+keys, with the number of events each point covers. Personal API keys with scopes get 403:
+PostHog declares no scope for this action.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/{id}/properties_timeline/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
+- `date_from`: Start of the window (ISO 8601).
+- `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
+- `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
+```ignore
+let response = client.legacy_persons_properties_timeline_retrieve()
+    .id(id)
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .properties(properties)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_properties_timeline_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsPropertiesTimelineRetrieve<'_> {
+        builder::LegacyPersonsPropertiesTimelineRetrieve::new(self)
+    }
+    /**Split a person
+
+Moves distinct ids off the person onto persons of their own (UUIDv5 of `team:distinct_id`).
+With `main_distinct_id` (or no body) every other id moves; with `distinct_ids_to_split` only
+those. The original keeps its properties. 201 `{"success": true}`.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/{id}/split/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `body`
+```ignore
+let response = client.legacy_persons_split_create()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_split_create(&self) -> builder::LegacyPersonsSplitCreate<'_> {
+        builder::LegacyPersonsSplitCreate::new(self)
+    }
+    /**Set one person property
+
+Sets `key` to `value` (any JSON, null included) through an internal `$set` event. Body, not query; 202 with an empty body.
+
+Required API key scopes: `person:write`.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/{id}/update_property/`
+
+Arguments:
+- `id`: The person's numeric id or UUID.
+- `body`
+```ignore
+let response = client.legacy_persons_update_property_create()
+    .id(id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_update_property_create(
+        &self,
+    ) -> builder::LegacyPersonsUpdatePropertyCreate<'_> {
+        builder::LegacyPersonsUpdatePropertyCreate::new(self)
     }
     /**List persons
 
@@ -5327,15 +5916,19 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/properties_tim
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
 - `id`: The person's numeric id or UUID.
+- `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
+- `events`: JSON array of event entities (`[{"id": "$pageview"}]`; an `"id"` of null is every event) that make and count points (all events without any); their person filters are watched too.
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
 ```ignore
 let response = client.persons_properties_timeline_retrieve()
     .project_id(project_id)
     .id(id)
+    .actions(actions)
     .date_from(date_from)
     .date_to(date_to)
+    .events(events)
     .properties(properties)
     .send()
     .await;
@@ -8270,8 +8863,10 @@ pub mod builder {
         client: &'a super::Client,
         environment_id: Result<::std::string::String, String>,
         id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
         properties: Result<Option<::std::string::String>, String>,
     }
     impl<'a> EnvironmentsPersonsPropertiesTimelineRetrieve<'a> {
@@ -8280,8 +8875,10 @@ pub mod builder {
                 client: client,
                 environment_id: Err("environment_id was not initialized".to_string()),
                 id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                events: Ok(None),
                 properties: Ok(None),
             }
         }
@@ -8305,6 +8902,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
                         .to_string()
                 });
             self
@@ -8335,6 +8945,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn properties<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -8355,11 +8978,22 @@ pub mod builder {
             ResponseValue<types::PropertiesTimeline>,
             Error<types::PostHogError>,
         > {
-            let Self { client, environment_id, id, date_from, date_to, properties } = self;
+            let Self {
+                client,
+                environment_id,
+                id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                properties,
+            } = self;
             let environment_id = environment_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
             let properties = properties.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/environments/{}/persons/{}/properties_timeline/", client.baseurl,
@@ -8381,8 +9015,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("properties", &properties))
                 .headers(header_map)
                 .build()?;
@@ -8702,6 +9338,2944 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "environments_persons_update_property_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_list`]
+
+[`Client::legacy_persons_list`]: super::Client::legacy_persons_list*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsList<'a> {
+        client: &'a super::Client,
+        distinct_id: Result<Option<::std::string::String>, String>,
+        email: Result<Option<::std::string::String>, String>,
+        include_total: Result<Option<bool>, String>,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                distinct_id: Ok(None),
+                email: Ok(None),
+                include_total: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn distinct_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.distinct_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for distinct_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn email<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.email = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for email failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn include_total<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_total = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_total failed".to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PaginatedPersonList>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                distinct_id,
+                email,
+                include_total,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let distinct_id = distinct_id.map_err(Error::InvalidRequest)?;
+            let email = email.map_err(Error::InvalidRequest)?;
+            let include_total = include_total.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("distinct_id", &distinct_id))
+                .query(&progenitor_client::QueryParam::new("email", &email))
+                .query(
+                    &progenitor_client::QueryParam::new("include_total", &include_total),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_all_activity_retrieve`]
+
+[`Client::legacy_persons_all_activity_retrieve`]: super::Client::legacy_persons_all_activity_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsAllActivityRetrieve<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        page: Result<Option<i64>, String>,
+    }
+    impl<'a> LegacyPersonsAllActivityRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/person/activity/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ActivityLogPage>, Error<types::PostHogError>> {
+            let Self { client, limit, page } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/activity/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_all_activity_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_batch_by_distinct_ids_create`]
+
+[`Client::legacy_persons_batch_by_distinct_ids_create`]: super::Client::legacy_persons_batch_by_distinct_ids_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsBatchByDistinctIdsCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BatchByDistinctIdsRequest, String>,
+    }
+    impl<'a> LegacyPersonsBatchByDistinctIdsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BatchByDistinctIdsRequest>,
+            <V as std::convert::TryInto<
+                types::BatchByDistinctIdsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `BatchByDistinctIdsRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BatchByDistinctIdsRequest,
+            ) -> types::builder::BatchByDistinctIdsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/batch_by_distinct_ids/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PersonsByKey>, Error<types::PostHogError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BatchByDistinctIdsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/batch_by_distinct_ids/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_batch_by_distinct_ids_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_batch_by_uuids_create`]
+
+[`Client::legacy_persons_batch_by_uuids_create`]: super::Client::legacy_persons_batch_by_uuids_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsBatchByUuidsCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BatchByUuidsRequest, String>,
+    }
+    impl<'a> LegacyPersonsBatchByUuidsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BatchByUuidsRequest>,
+            <V as std::convert::TryInto<
+                types::BatchByUuidsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BatchByUuidsRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BatchByUuidsRequest,
+            ) -> types::builder::BatchByUuidsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/batch_by_uuids/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PersonsByKey>, Error<types::PostHogError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BatchByUuidsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/batch_by_uuids/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_batch_by_uuids_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_bulk_delete_create`]
+
+[`Client::legacy_persons_bulk_delete_create`]: super::Client::legacy_persons_bulk_delete_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsBulkDeleteCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::BulkDeleteRequest, String>,
+    }
+    impl<'a> LegacyPersonsBulkDeleteCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BulkDeleteRequest>,
+            <V as std::convert::TryInto<
+                types::BulkDeleteRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BulkDeleteRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BulkDeleteRequest,
+            ) -> types::builder::BulkDeleteRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/bulk_delete/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BulkDeleteResult>, Error<types::PostHogError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::BulkDeleteRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/bulk_delete/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_bulk_delete_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_cohorts_retrieve`]
+
+[`Client::legacy_persons_cohorts_retrieve`]: super::Client::legacy_persons_cohorts_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsCohortsRetrieve<'a> {
+        client: &'a super::Client,
+        person_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsCohortsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                person_id: Ok(None),
+            }
+        }
+        pub fn person_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.person_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for person_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/cohorts/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PersonCohorts>, Error<types::PostHogError>> {
+            let Self { client, person_id } = self;
+            let person_id = person_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/cohorts/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("person_id", &person_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_cohorts_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_deletion_status_retrieve`]
+
+[`Client::legacy_persons_deletion_status_retrieve`]: super::Client::legacy_persons_deletion_status_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsDeletionStatusRetrieve<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        offset: Result<Option<i64>, String>,
+        person_uuid: Result<Option<::std::string::String>, String>,
+        status: Result<Option<types::LegacyPersonsDeletionStatusRetrieveStatus>, String>,
+    }
+    impl<'a> LegacyPersonsDeletionStatusRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                offset: Ok(None),
+                person_uuid: Ok(None),
+                status: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+            self
+        }
+        pub fn person_uuid<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.person_uuid = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for person_uuid failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LegacyPersonsDeletionStatusRetrieveStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `LegacyPersonsDeletionStatusRetrieveStatus` for status failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/deletion_status/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::DeletionStatusPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, limit, offset, person_uuid, status } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let person_uuid = person_uuid.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/deletion_status/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("person_uuid", &person_uuid))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_deletion_status_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_properties_at_time_retrieve`]
+
+[`Client::legacy_persons_properties_at_time_retrieve`]: super::Client::legacy_persons_properties_at_time_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsPropertiesAtTimeRetrieve<'a> {
+        client: &'a super::Client,
+        debug: Result<Option<bool>, String>,
+        distinct_id: Result<Option<::std::string::String>, String>,
+        include_set_once: Result<Option<bool>, String>,
+        person_id: Result<Option<::std::string::String>, String>,
+        timestamp: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsPropertiesAtTimeRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                debug: Ok(None),
+                distinct_id: Ok(None),
+                include_set_once: Ok(None),
+                person_id: Ok(None),
+                timestamp: Ok(None),
+            }
+        }
+        pub fn debug<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.debug = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for debug failed".to_string());
+            self
+        }
+        pub fn distinct_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.distinct_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for distinct_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn include_set_once<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.include_set_once = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for include_set_once failed".to_string()
+                });
+            self
+        }
+        pub fn person_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.person_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for person_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn timestamp<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.timestamp = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for timestamp failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/properties_at_time/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+            let Self {
+                client,
+                debug,
+                distinct_id,
+                include_set_once,
+                person_id,
+                timestamp,
+            } = self;
+            let debug = debug.map_err(Error::InvalidRequest)?;
+            let distinct_id = distinct_id.map_err(Error::InvalidRequest)?;
+            let include_set_once = include_set_once.map_err(Error::InvalidRequest)?;
+            let person_id = person_id.map_err(Error::InvalidRequest)?;
+            let timestamp = timestamp.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/properties_at_time/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("debug", &debug))
+                .query(&progenitor_client::QueryParam::new("distinct_id", &distinct_id))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "include_set_once",
+                        &include_set_once,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("person_id", &person_id))
+                .query(&progenitor_client::QueryParam::new("timestamp", &timestamp))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_properties_at_time_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_reset_person_distinct_id_create`]
+
+[`Client::legacy_persons_reset_person_distinct_id_create`]: super::Client::legacy_persons_reset_person_distinct_id_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsResetPersonDistinctIdCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ResetDistinctIdRequest, String>,
+    }
+    impl<'a> LegacyPersonsResetPersonDistinctIdCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ResetDistinctIdRequest>,
+            <V as std::convert::TryInto<
+                types::ResetDistinctIdRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ResetDistinctIdRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ResetDistinctIdRequest,
+            ) -> types::builder::ResetDistinctIdRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/reset_person_distinct_id/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ResetDistinctIdRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/reset_person_distinct_id/", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_reset_person_distinct_id_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_values_retrieve`]
+
+[`Client::legacy_persons_values_retrieve`]: super::Client::legacy_persons_values_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsValuesRetrieve<'a> {
+        client: &'a super::Client,
+        key: Result<Option<::std::string::String>, String>,
+        value: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsValuesRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                key: Ok(None),
+                value: Ok(None),
+            }
+        }
+        pub fn key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for value failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/values/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PropertyValues>, Error<types::PostHogError>> {
+            let Self { client, key, value } = self;
+            let key = key.map_err(Error::InvalidRequest)?;
+            let value = value.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/values/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("key", &key))
+                .query(&progenitor_client::QueryParam::new("value", &value))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_values_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_retrieve`]
+
+[`Client::legacy_persons_retrieve`]: super::Client::legacy_persons_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsRetrieve<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+    impl<'a> LegacyPersonsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Person>, Error<types::PostHogError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_update`]
+
+[`Client::legacy_persons_update`]: super::Client::legacy_persons_update*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsUpdate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::PersonPropertiesUpdate, String>,
+    }
+    impl<'a> LegacyPersonsUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::PersonPropertiesUpdate>,
+            <V as std::convert::TryInto<
+                types::PersonPropertiesUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `PersonPropertiesUpdate` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::PersonPropertiesUpdate,
+            ) -> types::builder::PersonPropertiesUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/api/person/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::PersonPropertiesUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_destroy`]
+
+[`Client::legacy_persons_destroy`]: super::Client::legacy_persons_destroy*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsDestroy<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        delete_events: Result<Option<bool>, String>,
+        delete_recordings: Result<Option<bool>, String>,
+        keep_person: Result<Option<bool>, String>,
+    }
+    impl<'a> LegacyPersonsDestroy<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                delete_events: Ok(None),
+                delete_recordings: Ok(None),
+                keep_person: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn delete_events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.delete_events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for delete_events failed".to_string()
+                });
+            self
+        }
+        pub fn delete_recordings<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.delete_recordings = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for delete_recordings failed".to_string()
+                });
+            self
+        }
+        pub fn keep_person<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.keep_person = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for keep_person failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/api/person/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id, delete_events, delete_recordings, keep_person } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let delete_events = delete_events.map_err(Error::InvalidRequest)?;
+            let delete_recordings = delete_recordings.map_err(Error::InvalidRequest)?;
+            let keep_person = keep_person.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("delete_events", &delete_events),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "delete_recordings",
+                        &delete_recordings,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("keep_person", &keep_person))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_destroy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_partial_update`]
+
+[`Client::legacy_persons_partial_update`]: super::Client::legacy_persons_partial_update*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsPartialUpdate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::PersonPropertiesUpdate, String>,
+    }
+    impl<'a> LegacyPersonsPartialUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::PersonPropertiesUpdate>,
+            <V as std::convert::TryInto<
+                types::PersonPropertiesUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `PersonPropertiesUpdate` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::PersonPropertiesUpdate,
+            ) -> types::builder::PersonPropertiesUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/api/person/{id}/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::PersonPropertiesUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_partial_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_activity_retrieve`]
+
+[`Client::legacy_persons_activity_retrieve`]: super::Client::legacy_persons_activity_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsActivityRetrieve<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        limit: Result<Option<i64>, String>,
+        page: Result<Option<i64>, String>,
+    }
+    impl<'a> LegacyPersonsActivityRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/api/person/{id}/activity/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ActivityLogPage>, Error<types::PostHogError>> {
+            let Self { client, id, limit, page } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/activity/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_activity_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_delete_events_create`]
+
+[`Client::legacy_persons_delete_events_create`]: super::Client::legacy_persons_delete_events_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsDeleteEventsCreate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+    impl<'a> LegacyPersonsDeleteEventsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/person/{id}/delete_events/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/delete_events/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_delete_events_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_delete_property_create`]
+
+[`Client::legacy_persons_delete_property_create`]: super::Client::legacy_persons_delete_property_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsDeletePropertyCreate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::DeletePropertyRequest, String>,
+    }
+    impl<'a> LegacyPersonsDeletePropertyCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeletePropertyRequest>,
+            <V as std::convert::TryInto<
+                types::DeletePropertyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DeletePropertyRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::DeletePropertyRequest,
+            ) -> types::builder::DeletePropertyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/{id}/delete_property/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SuccessResponse>, Error<types::PostHogError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::DeletePropertyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/delete_property/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_delete_property_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_delete_recordings_create`]
+
+[`Client::legacy_persons_delete_recordings_create`]: super::Client::legacy_persons_delete_recordings_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsDeleteRecordingsCreate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+    impl<'a> LegacyPersonsDeleteRecordingsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/person/{id}/delete_recordings/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/delete_recordings/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_delete_recordings_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_properties_timeline_retrieve`]
+
+[`Client::legacy_persons_properties_timeline_retrieve`]: super::Client::legacy_persons_properties_timeline_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsPropertiesTimelineRetrieve<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsPropertiesTimelineRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                properties: Ok(None),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/{id}/properties_timeline/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::PropertiesTimeline>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, id, actions, date_from, date_to, events, properties } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/properties_timeline/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_properties_timeline_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_split_create`]
+
+[`Client::legacy_persons_split_create`]: super::Client::legacy_persons_split_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsSplitCreate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::SplitRequest, String>,
+    }
+    impl<'a> LegacyPersonsSplitCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SplitRequest>,
+            <V as std::convert::TryInto<types::SplitRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SplitRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SplitRequest,
+            ) -> types::builder::SplitRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/{id}/split/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SuccessResponse>, Error<types::PostHogError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SplitRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/split/", client.baseurl, encode_path(& id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_split_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_update_property_create`]
+
+[`Client::legacy_persons_update_property_create`]: super::Client::legacy_persons_update_property_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsUpdatePropertyCreate<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdatePropertyRequest, String>,
+    }
+    impl<'a> LegacyPersonsUpdatePropertyCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdatePropertyRequest>,
+            <V as std::convert::TryInto<
+                types::UpdatePropertyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdatePropertyRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdatePropertyRequest,
+            ) -> types::builder::UpdatePropertyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/person/{id}/update_property/`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::PostHogError>> {
+            let Self { client, id, body } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdatePropertyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/person/{}/update_property/", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_update_property_create",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -11531,8 +15105,10 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
         id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
         properties: Result<Option<::std::string::String>, String>,
     }
     impl<'a> PersonsPropertiesTimelineRetrieve<'a> {
@@ -11541,8 +15117,10 @@ pub mod builder {
                 client: client,
                 project_id: Err("project_id was not initialized".to_string()),
                 id: Err("id was not initialized".to_string()),
+                actions: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                events: Ok(None),
                 properties: Ok(None),
             }
         }
@@ -11566,6 +15144,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
                         .to_string()
                 });
             self
@@ -11596,6 +15187,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn properties<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11616,11 +15220,22 @@ pub mod builder {
             ResponseValue<types::PropertiesTimeline>,
             Error<types::PostHogError>,
         > {
-            let Self { client, project_id, id, date_from, date_to, properties } = self;
+            let Self {
+                client,
+                project_id,
+                id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                properties,
+            } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
             let properties = properties.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/api/projects/{}/persons/{}/properties_timeline/", client.baseurl,
@@ -11642,8 +15257,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("properties", &properties))
                 .headers(header_map)
                 .build()?;

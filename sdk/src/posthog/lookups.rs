@@ -19,12 +19,15 @@ pub struct ActivityPage {
     pub limit: Option<i64>,
 }
 
-/// What properties_timeline watches and over which window.
+/// What properties_timeline watches and counts, over which window.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimelineQuery {
     /// A point is emitted whenever one of these filters' keys changes value ("crucial" keys);
     /// with none, a single point comes back.
     pub watched: Option<PropertyFilters>,
+    /// The event names that make and count points (PostHog's `events` entities); empty: every
+    /// event.
+    pub events: Vec<String>,
     /// Start of the window.
     pub from: Option<DateTime<Utc>>,
     /// End of the window (now when `None`).
@@ -119,6 +122,14 @@ impl Client {
             .id(id);
         if let Some(watched) = &query.watched {
             request = request.properties(watched.to_string());
+        }
+        if !query.events.is_empty() {
+            let entities: Vec<serde_json::Value> = query
+                .events
+                .iter()
+                .map(|name| serde_json::json!({"id": name, "type": "events"}))
+                .collect();
+            request = request.events(serde_json::Value::Array(entities).to_string());
         }
         if let Some(from) = query.from {
             request = request.date_from(iso(from));

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::*;
 use crate::durable::unlogged;
-use crate::posthog::log::{DeletePerson, Event, Split, UpdatePerson};
+use crate::posthog::log::{DeletePerson, Event, Split, UpdatePerson, VerifyEventDeletions};
 
 const TEAM: i64 = 1;
 
@@ -29,6 +29,7 @@ fn delete(project: &mut Project, distinct_id: &str, keep_person: bool) {
     let entry = DeletePerson {
         distinct_id: distinct_id.to_owned(),
         keep_person,
+        delete_events: true,
         timestamp: None,
         user: None,
     };
@@ -39,6 +40,7 @@ fn split(project: &mut Project, distinct_id: &str, moved: &[&str]) {
     let entry = Split {
         distinct_id: distinct_id.to_owned(),
         distinct_ids_to_split: Some(moved.iter().map(|id| (*id).to_owned()).collect()),
+        listed: true,
         timestamp: None,
         user: None,
     };
@@ -322,6 +324,7 @@ enum Operation {
     },
     Cohort(&'static str),
     TrackLastSeen(bool),
+    VerifyDeletions,
 }
 
 fn arbitrary_operation() -> impl Strategy<Value = Operation> {
@@ -342,6 +345,7 @@ fn arbitrary_operation() -> impl Strategy<Value = Operation> {
         1 => id().prop_map(Operation::Cohort),
         1 => (id(), key(), 0..3i64).prop_map(|(d, k, v)| Operation::Update(d, k, v)),
         1 => any::<bool>().prop_map(Operation::TrackLastSeen),
+        1 => Just(Operation::VerifyDeletions),
     ]
 }
 
@@ -389,6 +393,11 @@ fn run(project: &mut Project, operation: Operation) {
         Operation::TrackLastSeen(enabled) => {
             let applied = write(project, Entry::TrackLastSeen(enabled)).unwrap();
             assert_eq!(project.tracks_last_seen(), enabled, "{applied:?}");
+        }
+        Operation::VerifyDeletions => {
+            let verify = VerifyEventDeletions { timestamp: None };
+            write(project, Entry::VerifyEventDeletions(Box::new(verify))).unwrap();
+            assert!(project.deletions().iter().all(|d| d.verified_at.is_some()));
         }
     }
 }
@@ -577,6 +586,7 @@ fn a_refused_entry_changes_nothing_and_ids_stay_in_sequence() {
     let split = Split {
         distinct_id: "nobody".into(),
         distinct_ids_to_split: None,
+        listed: false,
         timestamp: None,
         user: None,
     };
