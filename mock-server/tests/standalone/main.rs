@@ -6,4 +6,5 @@ mod admin;
 mod cli;
 mod concurrency;
 mod durability;
+mod memory;
 mod support;
