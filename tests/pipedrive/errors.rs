@@ -528,8 +528,19 @@ async fn texts_contacts_and_bodies_over_their_limits_are_400s() {
             "{path}"
         );
     }
-    let (status, _) = post("/v1/persons", serde_json::json!({"name": "é".repeat(255)})).await;
+    let (status, _, body) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/v1/persons",
+        Some(&fx.token),
+        Some(serde_json::json!({"name": "é".repeat(255)})),
+    )
+    .await;
     assert_eq!(status, 201, "255 characters fit");
+    assert!(
+        body.get("additional_data").is_none(),
+        "add answers without additional_data, as Pipedrive's spec shows: {body}"
+    );
     let (status, _, body) = raw(
         &fx,
         reqwest::Method::POST,

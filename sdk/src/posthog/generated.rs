@@ -504,6 +504,23 @@ pub mod types {
             Default::default()
         }
     }
+    ///What properties_at_time answers on failure.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum PointInTimeFailure {
+        PointInTimeError(PointInTimeError),
+        PostHogError(PostHogError),
+    }
+    impl ::std::convert::From<PointInTimeError> for PointInTimeFailure {
+        fn from(value: PointInTimeError) -> Self {
+            Self::PointInTimeError(value)
+        }
+    }
+    impl ::std::convert::From<PostHogError> for PointInTimeFailure {
+        fn from(value: PostHogError) -> Self {
+            Self::PostHogError(value)
+        }
+    }
     ///`PointInTimeMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PointInTimeMetadata {
@@ -5400,8 +5417,8 @@ let response = client.persons_update_property_create()
 What posthog-python sends: `{api_key, batch: [event…]}`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -5421,8 +5438,8 @@ let response = client.capture_batch()
 Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -5442,8 +5459,8 @@ let response = client.capture_event_legacy()
 Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -5463,8 +5480,8 @@ let response = client.capture_event_short()
 One event carrying its own `api_key`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -6702,7 +6719,10 @@ pub mod builder {
         ///Sends a `GET` request to `/api/environments/{environment_id}/persons/properties_at_time/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+        ) -> Result<
+            ResponseValue<types::PersonAtTime>,
+            Error<types::PointInTimeFailure>,
+        > {
             let Self {
                 client,
                 environment_id,
@@ -6760,6 +6780,20 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9963,7 +9997,10 @@ pub mod builder {
         ///Sends a `GET` request to `/api/projects/{project_id}/persons/properties_at_time/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+        ) -> Result<
+            ResponseValue<types::PersonAtTime>,
+            Error<types::PointInTimeFailure>,
+        > {
             let Self {
                 client,
                 project_id,
@@ -10021,6 +10058,20 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -12092,6 +12143,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12172,6 +12226,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12252,6 +12309,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -12332,6 +12392,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
