@@ -120,10 +120,10 @@ pub mod types {
         pub delete_events: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delete_recordings: ::std::option::Option<bool>,
-        ///Distinct ids (at most 1000).
+        ///Distinct ids. Limits: at most 1000 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub distinct_ids: ::std::vec::Vec<::std::string::String>,
-        ///Person UUIDs (at most 1000).
+        ///Person UUIDs. Limits: at most 1000 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4585,7 +4585,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_retrieve()
     .environment_id(environment_id)
@@ -4611,7 +4611,7 @@ Sends a `PUT` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_update()
@@ -4638,7 +4638,7 @@ Sends a `DELETE` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `delete_events`: Queue deletion of the person's events (presence counts).
 - `delete_recordings`: Queue deletion of the person's recordings (presence counts).
 - `keep_person`: Keep the person itself (presence counts).
@@ -4669,7 +4669,7 @@ Sends a `PATCH` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_partial_update()
@@ -4696,7 +4696,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/activi
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `limit`: Entries per page (default 10).
 - `page`: 1-based page number.
 ```ignore
@@ -4725,7 +4725,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_delete_events_create()
     .environment_id(environment_id)
@@ -4752,7 +4752,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_delete_property_create()
@@ -4779,7 +4779,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_delete_recordings_create()
     .environment_id(environment_id)
@@ -4804,7 +4804,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/proper
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
@@ -4837,7 +4837,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/split
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_split_create()
@@ -4864,7 +4864,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/updat
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_update_property_create()
@@ -5148,7 +5148,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_retrieve()
     .project_id(project_id)
@@ -5170,7 +5170,7 @@ Sends a `PUT` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_update()
@@ -5195,7 +5195,7 @@ Sends a `DELETE` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `delete_events`: Queue deletion of the person's events (presence counts).
 - `delete_recordings`: Queue deletion of the person's recordings (presence counts).
 - `keep_person`: Keep the person itself (presence counts).
@@ -5222,7 +5222,7 @@ Sends a `PATCH` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_partial_update()
@@ -5245,7 +5245,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/activity/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `limit`: Entries per page (default 10).
 - `page`: 1-based page number.
 ```ignore
@@ -5270,7 +5270,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_events
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_delete_events_create()
     .project_id(project_id)
@@ -5295,7 +5295,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_proper
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_delete_property_create()
@@ -5320,7 +5320,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_record
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_delete_recordings_create()
     .project_id(project_id)
@@ -5343,7 +5343,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/properties_tim
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
 - `properties`: JSON array of person property filters; their keys are the watched (crucial) keys.
@@ -5374,7 +5374,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/split/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_split_create()
@@ -5397,7 +5397,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/update_proper
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_update_property_create()
