@@ -11,7 +11,7 @@ use crate::support::{Binary, PIPEDRIVE_TOKEN, POSTHOG_KEY, POSTHOG_TOKEN, WHOP_K
 /// The peak may grow by this many times the body…
 const BODY_MULTIPLE: u64 = 6;
 /// …plus this much for what any request costs (buffers, allocator arenas, thread caches).
-const SLACK: u64 = 16 << 20;
+const SLACK: u64 = 32 << 20;
 /// The size of the text a body carries where the endpoint keeps or ignores any length.
 const BIG: usize = 8 << 20;
 
