@@ -11938,7 +11938,7 @@ Marks the persons as deleted (soft delete).
 Sends a `DELETE` request to `/persons`
 
 Arguments:
-- `ids`: Comma-separated person ids.
+- `ids`: Comma-separated person ids. Limits: matching `^ *[0-9]+ *(, *[0-9]+ *)*$`.
 ```ignore
 let response = client.delete_persons()
     .ids(ids)
