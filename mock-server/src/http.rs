@@ -85,6 +85,31 @@ impl ApiRequest {
             .map(|(_, value)| value.as_str())
     }
 
+    /// An upper bound on the number of JSON values (keys included) in the body, counted in
+    /// one pass without parsing it: every value but the first follows a `,`, `:` or `[`
+    /// outside a string. A parsed `serde_json::Value` costs tens of bytes per value whatever
+    /// its text, so a handler checks this before building one.
+    pub fn json_values_at_most(&self) -> usize {
+        let (mut count, mut in_string, mut escaped) = (1, false, false);
+        for &byte in &self.body {
+            if in_string {
+                match (escaped, byte) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match byte {
+                    b'"' => in_string = true,
+                    b',' | b':' | b'[' => count += 1,
+                    _ => {}
+                }
+            }
+        }
+        count
+    }
+
     /// The last value of query parameter `name`, as most frameworks read repeated keys.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
@@ -175,6 +200,26 @@ impl ApiResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_json_values_outside_strings() {
+        let count = |body: &str| {
+            ApiRequest::new("POST", "/")
+                .with_body(body)
+                .json_values_at_most()
+        };
+        assert_eq!(
+            count(r#"{"a":[1,2,{"b":null}]}"#),
+            6,
+            "one, plus each `:`, `[` and `,`"
+        );
+        assert_eq!(
+            count(r#"{"a":"x,y:[\",]"}"#),
+            2,
+            "commas in strings do not count"
+        );
+        assert!(count(r#"[1,2,3,4]"#) >= 5);
+    }
 
     #[test]
     fn parses_query_and_headers() {

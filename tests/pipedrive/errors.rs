@@ -481,3 +481,73 @@ async fn malformed_requests_get_pipedrive_errors() {
         }
     }
 }
+
+#[tokio::test]
+async fn texts_contacts_and_bodies_over_their_limits_are_400s() {
+    let fx = Fixture::new().await;
+    let post = |path: &'static str, body: Value| {
+        let fx = &fx;
+        async move {
+            let (status, _, body) =
+                raw(fx, reqwest::Method::POST, path, Some(&fx.token), Some(body)).await;
+            (status, body["error"].clone())
+        }
+    };
+    let emails: Vec<String> = (0..101).map(|n| format!("p{n}@example.com")).collect();
+    let cases = [
+        (
+            "/v1/persons",
+            serde_json::json!({"name": "é".repeat(256)}),
+            "\"name\" length must be less than or equal to 255 characters long",
+        ),
+        (
+            "/v1/persons",
+            serde_json::json!({"name": "Ada", "email": emails}),
+            "\"email\" must contain less than or equal to 100 items",
+        ),
+        (
+            "/v1/deals",
+            serde_json::json!({"title": "t".repeat(256)}),
+            "\"title\" length must be less than or equal to 255 characters long",
+        ),
+        (
+            "/v1/notes",
+            serde_json::json!({"content": "n".repeat(65_536), "person_id": 1}),
+            "\"content\" length must be less than or equal to 65535 characters long",
+        ),
+        (
+            "/v1/persons",
+            serde_json::json!({"name": "Ada", "label_ids": vec![1; 10_000]}),
+            "The body holds more than 10000 JSON values.",
+        ),
+    ];
+    for (path, body, message) in cases {
+        assert_eq!(
+            post(path, body).await,
+            (400, Value::from(message)),
+            "{path}"
+        );
+    }
+    let (status, _, body) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/v1/persons",
+        Some(&fx.token),
+        Some(serde_json::json!({"name": "é".repeat(255)})),
+    )
+    .await;
+    assert_eq!(status, 201, "255 characters fit");
+    assert!(
+        body.get("additional_data").is_none(),
+        "add answers without additional_data, as Pipedrive's spec shows: {body}"
+    );
+    let (status, _, body) = raw(
+        &fx,
+        reqwest::Method::POST,
+        "/api/v2/persons",
+        Some(&fx.token),
+        Some(serde_json::json!({"name": "x".repeat(256)})),
+    )
+    .await;
+    assert_eq!(status, 400, "v2 too: {body}");
+}

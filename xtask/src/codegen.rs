@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use openapiv3::OpenAPI;
 
 use crate::layout::{self, Target};
-use crate::{checks, diff, generate, handwritten, normalize, operations, spec};
+use crate::{checks, diff, generate, handwritten, limits, normalize, operations, spec};
 
 /// What to do with the regenerated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,7 @@ fn emit(root: &Path, output: &Path, code: &str, mode: Mode, stale: &mut Vec<Stri
 fn render(document: serde_json::Value, target: &Target) -> Result<String> {
     let mut document = normalize::normalize(document).context("normalising to OpenAPI 3.0")?;
     handwritten::strip(&mut document);
+    limits::document(&mut document);
     let api: OpenAPI =
         serde_json::from_value(document).context("reading the normalised document")?;
     let problems = checks::check(&api);

@@ -13,6 +13,7 @@ mod diff;
 mod generate;
 mod handwritten;
 mod layout;
+mod limits;
 mod normalize;
 mod operations;
 mod spec;

@@ -414,3 +414,45 @@ fn the_routing_check_notices_missing_routes() {
         );
     }
 }
+
+/// Every 405, of every vendor, on every path of the table, with or without credentials,
+/// carries `Allow` naming exactly the methods the specs give that path.
+#[test]
+fn every_405_carries_allow() {
+    const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "TRACE"];
+    let app = Arc::new(App::default());
+    let keys = Keys::create(&app);
+    let mut answered = 0;
+    for operation in all() {
+        let path = filled(operation.path());
+        let mut allowed: Vec<&str> = all()
+            .iter()
+            .filter(|other| filled(other.path()) == path)
+            .map(|other| other.method())
+            .collect();
+        allowed.sort_unstable();
+        for method in METHODS.iter().filter(|method| !allowed.contains(method)) {
+            for request in [
+                ApiRequest::new(method, &path),
+                keys.sign(operation.api(), ApiRequest::new(method, &path)),
+            ] {
+                let response = app.handle(&request);
+                if response.status != 405 {
+                    continue;
+                }
+                answered += 1;
+                let mut allow: Vec<&str> = response
+                    .headers
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("allow"))
+                    .unwrap_or_else(|| panic!("{method} {path}: a 405 without Allow"))
+                    .1
+                    .split(", ")
+                    .collect();
+                allow.sort_unstable();
+                assert_eq!(allow, allowed, "{method} {path}");
+            }
+        }
+    }
+    assert!(answered > 0, "some request got a 405");
+}

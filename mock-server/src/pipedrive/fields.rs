@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
 use super::model::Id;
+use super::tenant::{TEXT_CHARS, VARCHAR_CHARS, over, too_long};
 use super::time;
 
 /// The types of person field Pipedrive lets a company create (named as Pipedrive's
@@ -167,7 +168,15 @@ impl FieldDef {
         let wrong = |expected: &str| format!("custom_fields.{key}: expected {expected}");
         let canonical = match self.field_type {
             FieldType::Varchar | FieldType::VarcharAuto | FieldType::Text | FieldType::Phone => {
-                Value::String(value.as_str().ok_or_else(|| wrong("a string"))?.into())
+                let text = value.as_str().ok_or_else(|| wrong("a string"))?;
+                let max = match self.field_type {
+                    FieldType::Text => TEXT_CHARS,
+                    _ => VARCHAR_CHARS,
+                };
+                if over(text, max) {
+                    return Err(too_long(&format!("custom_fields.{key}"), max));
+                }
+                Value::String(text.into())
             }
             FieldType::Double => Value::Number(number(value).ok_or_else(|| wrong("a number"))?),
             FieldType::Org | FieldType::People | FieldType::User | FieldType::VisibleTo => {
@@ -185,6 +194,9 @@ impl FieldDef {
                     return Err(format!(
                         "custom_fields.{key}: a set cannot be empty; send null to clear it"
                     ));
+                }
+                if items.len() > self.options.len() {
+                    return Err(wrong("each option id at most once"));
                 }
                 let ids = items
                     .iter()

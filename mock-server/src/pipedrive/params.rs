@@ -232,6 +232,10 @@ pub fn path_id(segment: &str, what: &str) -> Result<Id, PipedriveError> {
         .map_err(|_| PipedriveError::not_found(format!("{what} not found")))
 }
 
+/// The most JSON values (keys included) a write body may hold: Pipedrive documents no limit;
+/// this one bounds what parsing one body costs (see docs/pipedrive.md).
+pub const MAX_BODY_VALUES: usize = 10_000;
+
 /// A JSON object body, read with `version`'s typing rules.
 pub struct Body {
     map: Map<String, Value>,
@@ -245,6 +249,13 @@ impl Body {
             return Ok(Self {
                 map: Map::new(),
                 version,
+            });
+        }
+        if request.json_values_at_most() > MAX_BODY_VALUES {
+            let message = format!("The body holds more than {MAX_BODY_VALUES} JSON values.");
+            return Err(match version {
+                Version::V1 => PipedriveError::bad_request(message),
+                Version::V2 => PipedriveError::validation(format!("body: {message}")),
             });
         }
         match serde_json::from_slice::<Value>(&request.body) {

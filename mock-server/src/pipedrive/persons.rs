@@ -10,10 +10,14 @@ use super::log::{
     PictureEntry,
 };
 use super::model::{ContactEntry, FieldChange, Follower, FollowerChange, Id, Person, Picture};
-use super::tenant::{Company, ModelError, RecordError, seconds};
+use super::tenant::{Company, ModelError, RecordError, VARCHAR_CHARS, fits, seconds};
 
 /// The visibility values Pipedrive accepts.
 pub const VISIBILITY: [u8; 4] = [1, 3, 5, 7];
+
+/// The most e-mail addresses (and, apart, phone numbers) one person keeps. Pipedrive documents
+/// no limit; this one bounds what one request can make the mock keep (see docs/pipedrive.md).
+pub const MAX_CONTACTS: usize = 100;
 
 /// The visibility of persons created without one (the company default: entire company).
 pub const DEFAULT_VISIBILITY: u8 = 3;
@@ -353,6 +357,21 @@ impl Company {
     /// Checks the references and values a person entry writes against the company, and
     /// brings its custom values to their stored form (API v2's, checked as v2 checks them).
     fn check_patch(&self, person: &mut PersonEntry) -> Result<(), RecordError> {
+        if let Some(name) = &person.name {
+            fits(name, VARCHAR_CHARS, "name")?;
+        }
+        for (contacts, field) in [(&person.emails, "email"), (&person.phones, "phone")] {
+            let contacts = contacts.as_deref().unwrap_or_default();
+            if contacts.len() > MAX_CONTACTS {
+                return Err(ModelError::Invalid(format!(
+                    "\"{field}\" must contain less than or equal to {MAX_CONTACTS} items"
+                ))
+                .at(field));
+            }
+            for contact in contacts {
+                fits(&contact.value, VARCHAR_CHARS, field)?;
+            }
+        }
         if let Some(owner) = person.owner_id {
             self.known_user(owner)
                 .map_err(|error| error.at("owner_id"))?;

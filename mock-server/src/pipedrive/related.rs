@@ -9,7 +9,9 @@ use super::log::{
     ParticipantEntry, ProductEntry,
 };
 use super::model::{Activity, Deal, DealProduct, DealStatus, File, Id, MailMessage, Note, Product};
-use super::tenant::{Company, ModelError, RecordError, named, nonzero, seconds};
+use super::tenant::{
+    Company, ModelError, RecordError, TEXT_CHARS, VARCHAR_CHARS, fits, named, nonzero, seconds,
+};
 use super::time;
 
 impl Company {
@@ -144,6 +146,12 @@ impl Company {
     /// The references a deal entry writes: an owner, an active contact, an organization, a
     /// value that is a number.
     fn check_deal_patch(&self, deal: &DealEntry) -> Result<(), RecordError> {
+        if let Some(title) = &deal.title {
+            fits(title, VARCHAR_CHARS, "title")?;
+        }
+        if let Some(currency) = &deal.currency {
+            fits(currency, VARCHAR_CHARS, "currency")?;
+        }
         if let Some(owner) = deal.owner_id {
             self.known_user(owner)
                 .map_err(|error| error.at("owner_id"))?;
@@ -257,6 +265,12 @@ impl Company {
     /// The references and values an activity entry writes: an owner, active persons, a live
     /// deal, a `YYYY-MM-DD` due date, `HH:MM` due time and duration (kept as `HH:MM`).
     fn check_activity_patch(&self, activity: &mut ActivityEntry) -> Result<(), RecordError> {
+        if let Some(subject) = &activity.subject {
+            fits(subject, VARCHAR_CHARS, "subject")?;
+        }
+        if let Some(note) = &activity.note {
+            fits(note, TEXT_CHARS, "note")?;
+        }
         if let Some(owner) = activity.owner_id {
             self.known_user(owner)
                 .map_err(|error| error.at("owner_id"))?;
@@ -405,6 +419,7 @@ impl Company {
         if content.trim().is_empty() {
             return Err(ModelError::Invalid("Content must be given.".into()).at("content"));
         }
+        fits(content, TEXT_CHARS, "content")?;
         if let Some(person) = note.person_id {
             self.active_person(person).map_err(|_| {
                 ModelError::Invalid(format!("Person with id {person} not found.")).at("person_id")

@@ -981,15 +981,26 @@ pub fn person_response(
     status: u16,
     detail: bool,
 ) -> ApiResponse {
-    let body = FullBody {
+    let body = PersonBody {
         success: true,
         data: PersonJson::of(company, person),
         additional_data: detail.then(|| DetailExtras {
             dropbox_email: cc_email(company, person),
         }),
-        related_objects: Some(RelatedObjects::of(company, &[person], detail)),
+        related_objects: RelatedObjects::of(company, &[person], detail),
     };
     ApiResponse::json(status, &body)
+}
+
+/// One person: `additional_data` only in the details of `GET /persons/{id}`; add and update
+/// answer without the key, as Pipedrive's published spec shows them.
+#[derive(Serialize)]
+struct PersonBody<'a> {
+    success: bool,
+    data: PersonJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_data: Option<DetailExtras>,
+    related_objects: RelatedObjects,
 }
 
 /// Deal `id` (deleted ones included) with `status`, or its 404.

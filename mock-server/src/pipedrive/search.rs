@@ -293,12 +293,23 @@ fn each_word(text: &str, field: SearchField, mut visit: impl FnMut(&str)) {
     }
 }
 
-/// Every 1-, 2- and 3-gram of `word`, packed.
-fn grams(word: &str) -> Vec<u64> {
-    let chars: Vec<char> = word.chars().collect();
-    (1..=3)
-        .flat_map(|length| chars.windows(length).map(pack))
-        .collect()
+/// Every 1-, 2- and 3-gram of `word`, packed (repeats included), read in one pass with no
+/// copy of the word: a long word costs no memory beyond the grams it adds to the index.
+fn grams(word: &str) -> impl Iterator<Item = u64> + '_ {
+    let mut before: [Option<char>; 2] = [None, None];
+    word.chars().flat_map(move |char| {
+        let [first, second] = before;
+        before = [second, Some(char)];
+        [
+            Some(pack(&[char])),
+            second.map(|second| pack(&[second, char])),
+            first
+                .zip(second)
+                .map(|(first, second)| pack(&[first, second, char])),
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 /// Up to three chars as one key: 21 bits each (the char + 1, so lengths differ).

@@ -380,6 +380,7 @@ impl Company {
             return Err(ModelError::Invalid(format!("Field id {id} is already used.")).at("id"));
         }
         named(&field.name, "name")?;
+        fits(&field.name, VARCHAR_CHARS, "name")?;
         let key = field
             .key
             .get_or_insert_with(|| hex_key(&format!("company {} person field {id}", self.id)));
@@ -704,6 +705,32 @@ pub(super) fn nonzero(id: Option<Id>, field: &str) -> Result<Id, RecordError> {
         Some(id) => Ok(id),
         None => Ok(0),
     }
+}
+
+/// The longest short text Pipedrive keeps (a `varchar`: names, titles, subjects, e-mail and
+/// phone values, varchar and phone custom fields), in characters.
+pub(super) const VARCHAR_CHARS: usize = 255;
+
+/// The longest long text Pipedrive keeps (note contents, activity notes, text custom fields),
+/// in characters: its "up to 65k characters".
+pub(super) const TEXT_CHARS: usize = 65_535;
+
+/// `Ok` when `text` holds at most `max` characters; else Pipedrive's validation message.
+pub(super) fn fits(text: &str, max: usize, field: &str) -> Result<(), RecordError> {
+    if over(text, max) {
+        return Err(ModelError::Invalid(too_long(field, max)).at(field));
+    }
+    Ok(())
+}
+
+/// Whether `text` holds more than `max` characters (counted only when its bytes could).
+pub(super) fn over(text: &str, max: usize) -> bool {
+    text.len() > max && text.chars().count() > max
+}
+
+/// Pipedrive's message for a text over its limit.
+pub(super) fn too_long(field: &str, max: usize) -> String {
+    format!("\"{field}\" length must be less than or equal to {max} characters long")
 }
 
 /// `Ok` when `name` is not blank.

@@ -17,6 +17,10 @@ use super::error::PostHogError;
 use super::keys::PersonalKey;
 use super::links::Url;
 use super::state::PostHogState;
+
+/// The most JSON values (keys included) a persons API body may hold. PostHog documents no
+/// limit; this one bounds what parsing one body costs (see docs/posthog.md).
+pub const MAX_BODY_VALUES: usize = 100_000;
 use super::tenant::{PersonIndex, Project};
 use super::writes::Writer;
 use super::{reads, writes};
@@ -483,6 +487,11 @@ impl Call<'_> {
             && !content_type.trim().starts_with("application/json")
         {
             return Err(PostHogError::unsupported_media_type(content_type));
+        }
+        if self.request.json_values_at_most() > MAX_BODY_VALUES {
+            return Err(PostHogError::parse_error(format_args!(
+                "the body holds more than {MAX_BODY_VALUES} JSON values"
+            )));
         }
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(map),

@@ -214,7 +214,7 @@ async fn answer_logged(app: &App, request: Request<Incoming>) -> Response<Full<B
                 parts.uri.path(),
                 parts.uri.query(),
                 &parts.headers,
-                body.to_bytes().to_vec(),
+                Vec::from(body.to_bytes()),
             );
             let response = app.handle(&request);
             if response.status == 404

@@ -120,6 +120,69 @@ const USD_PER_UNIT: [(&str, f64); 12] = [
     ("brl", 0.18),
 ];
 
+/// The longest text the mock keeps from an event body, in characters. Whop documents no limit;
+/// this one bounds what one request can make the mock keep (see docs/whop.md).
+pub const MAX_TEXT_CHARS: usize = 2048;
+
+impl CreateEventBody {
+    /// Every text of the body the mock keeps, with the parameter that names it.
+    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let context = self.context.as_ref();
+        let user = self.user.as_ref();
+        [
+            ("account_id", self.account_id.as_deref()),
+            ("event_name", self.event_name.as_deref()),
+            ("currency", self.currency.as_deref()),
+            ("event_id", self.event_id.as_deref()),
+            ("event_time", self.event_time.as_deref()),
+            ("custom_name", self.custom_name.as_deref()),
+            ("url", self.url.as_deref()),
+            (
+                "context.ad_campaign_id",
+                context.and_then(|c| c.ad_campaign_id.as_deref()),
+            ),
+            (
+                "context.ad_set_id",
+                context.and_then(|c| c.ad_set_id.as_deref()),
+            ),
+            ("context.ad_id", context.and_then(|c| c.ad_id.as_deref())),
+            (
+                "user.anonymous_id",
+                user.and_then(|u| u.anonymous_id.as_deref()),
+            ),
+            (
+                "user.external_id",
+                user.and_then(|u| u.external_id.as_deref()),
+            ),
+            ("user.user_id", user.and_then(|u| u.user_id.as_deref())),
+            ("user.email", user.and_then(|u| u.email.as_deref())),
+            ("user.phone", user.and_then(|u| u.phone.as_deref())),
+            ("user.name", user.and_then(|u| u.name.as_deref())),
+            (
+                "user.first_name",
+                user.and_then(|u| u.first_name.as_deref()),
+            ),
+            ("user.last_name", user.and_then(|u| u.last_name.as_deref())),
+        ]
+        .into_iter()
+        .filter_map(|(param, text)| Some((param, text?)))
+    }
+
+    /// `Ok` when no text is longer than [`MAX_TEXT_CHARS`].
+    fn check_lengths(&self) -> Result<(), WhopError> {
+        match self
+            .texts()
+            .find(|(_, text)| text.len() > MAX_TEXT_CHARS && text.chars().count() > MAX_TEXT_CHARS)
+        {
+            Some((param, _)) => Err(WhopError::invalid_param(
+                param,
+                format!("`{param}` must be at most {MAX_TEXT_CHARS} characters long."),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A checked `POST /events` body: the account it names and the event to record.
 #[derive(Debug)]
 pub struct EventIntake {
@@ -134,6 +197,7 @@ pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
     let body: CreateEventBody = serde_json::from_slice(body).map_err(|error| {
         WhopError::invalid_json(format!("The request body is not a valid event: {error}"))
     })?;
+    body.check_lengths()?;
     let account_id = body
         .account_id
         .filter(|id| !id.is_empty())
@@ -310,6 +374,17 @@ mod tests {
         assert_eq!(
             param(br#"{"account_id":"biz_1","event_name":"purchase","value":1e17}"#).as_deref(),
             Some("value")
+        );
+        let long = "é".repeat(MAX_TEXT_CHARS + 1);
+        let body =
+            format!(r#"{{"account_id":"biz_1","event_name":"page","user":{{"email":"{long}"}}}}"#);
+        assert_eq!(param(body.as_bytes()).as_deref(), Some("user.email"));
+        let fits = "é".repeat(MAX_TEXT_CHARS);
+        let body =
+            format!(r#"{{"account_id":"biz_1","event_name":"page","user":{{"email":"{fits}"}}}}"#);
+        assert!(
+            parse(body.as_bytes()).is_ok(),
+            "{MAX_TEXT_CHARS} characters fit"
         );
     }
 }

@@ -7,4 +7,5 @@ mod cli;
 mod concurrency;
 mod connections;
 mod durability;
+mod memory;
 mod support;

@@ -62,6 +62,28 @@ impl Binary {
         }
     }
 
+    /// The process's resident memory now and at its peak since the last
+    /// [`reset_peak_memory`](Self::reset_peak_memory), in bytes (`VmRSS`, `VmHWM` of
+    /// `/proc/PID/status`).
+    pub fn memory(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the process's status");
+        let kib = |key: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(key))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("{key} in {status}"))
+        };
+        (kib("VmRSS:") * 1024, kib("VmHWM:") * 1024)
+    }
+
+    /// Starts a new peak: the kernel sets `VmHWM` back to the current `VmRSS`.
+    pub fn reset_peak_memory(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("clear_refs of a child process");
+    }
+
     /// Everything the process printed on stdout so far.
     pub fn stdout(&self) -> String {
         self.stdout.lock().unwrap().clone()

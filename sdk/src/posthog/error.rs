@@ -43,7 +43,7 @@ impl GeneratedErrorBody for types::PostHogError {
     type Vendor = PostHog;
 }
 
-impl GeneratedErrorBody for types::PointInTimeError {
+impl GeneratedErrorBody for types::PointInTimeFailure {
     type Vendor = PostHog;
 }
 
@@ -85,7 +85,7 @@ mod tests {
             error.to_string(),
             "PostHog API error (404 Not Found): invalid_request: Not found."
         );
-        let point: types::PointInTimeError =
+        let point: types::PointInTimeFailure =
             serde_json::from_value(serde_json::json!({"error": "no person"})).unwrap();
         let error = Error::from(Generated::ErrorResponse(ResponseValue::new(
             point,
@@ -96,6 +96,20 @@ mod tests {
             matches!(error.body(), Some(ApiErrorBody::PostHog(ErrorBody::PointInTime(body))) if body.error == "no person")
         );
         assert!(error.posthog_error().is_none());
+        let unauthenticated: types::PointInTimeFailure = serde_json::from_value(serde_json::json!({
+            "type": "authentication_error", "code": "not_authenticated", "detail": "No.", "attr": null
+        }))
+        .unwrap();
+        let error = Error::from(Generated::ErrorResponse(ResponseValue::new(
+            unauthenticated,
+            StatusCode::UNAUTHORIZED,
+            HeaderMap::new(),
+        )));
+        assert_eq!(
+            error.posthog_error().unwrap().code,
+            "not_authenticated",
+            "properties_at_time's DRF errors read as the usual body"
+        );
     }
 
     #[test]

@@ -118,10 +118,10 @@ pub mod types {
         pub delete_events: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delete_recordings: ::std::option::Option<bool>,
-        ///Distinct ids (at most 1000).
+        ///Distinct ids. Limits: at most 1000 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub distinct_ids: ::std::vec::Vec<::std::string::String>,
-        ///Person UUIDs (at most 1000).
+        ///Person UUIDs. Limits: at most 1000 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub ids: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -560,6 +560,23 @@ pub mod types {
     impl PointInTimeError {
         pub fn builder() -> builder::PointInTimeError {
             Default::default()
+        }
+    }
+    ///What properties_at_time answers on failure.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum PointInTimeFailure {
+        PointInTimeError(PointInTimeError),
+        PostHogError(PostHogError),
+    }
+    impl ::std::convert::From<PointInTimeError> for PointInTimeFailure {
+        fn from(value: PointInTimeError) -> Self {
+            Self::PointInTimeError(value)
+        }
+    }
+    impl ::std::convert::From<PostHogError> for PointInTimeFailure {
+        fn from(value: PostHogError) -> Self {
+            Self::PostHogError(value)
         }
     }
     ///`PointInTimeMetadata`
@@ -4593,7 +4610,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_retrieve()
     .environment_id(environment_id)
@@ -4619,7 +4636,7 @@ Sends a `PUT` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_update()
@@ -4646,7 +4663,7 @@ Sends a `DELETE` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `delete_events`: Queue deletion of the person's events (presence counts).
 - `delete_recordings`: Queue deletion of the person's recordings (presence counts).
 - `keep_person`: Keep the person itself (presence counts).
@@ -4677,7 +4694,7 @@ Sends a `PATCH` request to `/api/environments/{environment_id}/persons/{id}/`
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_partial_update()
@@ -4704,7 +4721,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/activi
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `limit`: Entries per page (default 10).
 - `page`: 1-based page number.
 ```ignore
@@ -4733,7 +4750,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_delete_events_create()
     .environment_id(environment_id)
@@ -4760,7 +4777,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_delete_property_create()
@@ -4787,7 +4804,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/delet
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.environments_persons_delete_recordings_create()
     .environment_id(environment_id)
@@ -4812,7 +4829,7 @@ Sends a `GET` request to `/api/environments/{environment_id}/persons/{id}/proper
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
@@ -4849,7 +4866,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/split
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_split_create()
@@ -4876,7 +4893,7 @@ Sends a `POST` request to `/api/environments/{environment_id}/persons/{id}/updat
 
 Arguments:
 - `environment_id`: Numeric environment (team) id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.environments_persons_update_property_create()
@@ -5170,7 +5187,7 @@ project, as `@current` names it.
 Sends a `GET` request to `/api/person/{id}/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.legacy_persons_retrieve()
     .id(id)
@@ -5193,7 +5210,7 @@ project, as `@current` names it.
 Sends a `PUT` request to `/api/person/{id}/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.legacy_persons_update()
@@ -5219,7 +5236,7 @@ project, as `@current` names it.
 Sends a `DELETE` request to `/api/person/{id}/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `delete_events`: Queue deletion of the person's events (presence counts).
 - `delete_recordings`: Queue deletion of the person's recordings (presence counts).
 - `keep_person`: Keep the person itself (presence counts).
@@ -5247,7 +5264,7 @@ project, as `@current` names it.
 Sends a `PATCH` request to `/api/person/{id}/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.legacy_persons_partial_update()
@@ -5273,7 +5290,7 @@ project, as `@current` names it.
 Sends a `GET` request to `/api/person/{id}/activity/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `limit`: Entries per page (default 10).
 - `page`: 1-based page number.
 ```ignore
@@ -5301,7 +5318,7 @@ project, as `@current` names it.
 Sends a `POST` request to `/api/person/{id}/delete_events/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.legacy_persons_delete_events_create()
     .id(id)
@@ -5327,7 +5344,7 @@ project, as `@current` names it.
 Sends a `POST` request to `/api/person/{id}/delete_property/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.legacy_persons_delete_property_create()
@@ -5353,7 +5370,7 @@ project, as `@current` names it.
 Sends a `POST` request to `/api/person/{id}/delete_recordings/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.legacy_persons_delete_recordings_create()
     .id(id)
@@ -5377,7 +5394,7 @@ project, as `@current` names it.
 Sends a `GET` request to `/api/person/{id}/properties_timeline/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
@@ -5413,7 +5430,7 @@ project, as `@current` names it.
 Sends a `POST` request to `/api/person/{id}/split/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.legacy_persons_split_create()
@@ -5437,7 +5454,7 @@ project, as `@current` names it.
 Sends a `POST` request to `/api/person/{id}/update_property/`
 
 Arguments:
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.legacy_persons_update_property_create()
@@ -5720,7 +5737,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_retrieve()
     .project_id(project_id)
@@ -5742,7 +5759,7 @@ Sends a `PUT` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_update()
@@ -5767,7 +5784,7 @@ Sends a `DELETE` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `delete_events`: Queue deletion of the person's events (presence counts).
 - `delete_recordings`: Queue deletion of the person's recordings (presence counts).
 - `keep_person`: Keep the person itself (presence counts).
@@ -5794,7 +5811,7 @@ Sends a `PATCH` request to `/api/projects/{project_id}/persons/{id}/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_partial_update()
@@ -5817,7 +5834,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/activity/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `limit`: Entries per page (default 10).
 - `page`: 1-based page number.
 ```ignore
@@ -5842,7 +5859,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_events
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_delete_events_create()
     .project_id(project_id)
@@ -5867,7 +5884,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_proper
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_delete_property_create()
@@ -5892,7 +5909,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/delete_record
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 ```ignore
 let response = client.persons_delete_recordings_create()
     .project_id(project_id)
@@ -5915,7 +5932,7 @@ Sends a `GET` request to `/api/projects/{project_id}/persons/{id}/properties_tim
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `actions`: JSON array of action entities; the mock has no actions, so a non-empty list is a 400.
 - `date_from`: Start of the window (ISO 8601).
 - `date_to`: End of the window (ISO 8601).
@@ -5950,7 +5967,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/split/`
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_split_create()
@@ -5973,7 +5990,7 @@ Sends a `POST` request to `/api/projects/{project_id}/persons/{id}/update_proper
 
 Arguments:
 - `project_id`: Numeric project id, or `@current`.
-- `id`: The person's numeric id or UUID.
+- `id`: The person's numeric id or UUID. Limits: matching `^([+-]?[0-9]+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$`.
 - `body`
 ```ignore
 let response = client.persons_update_property_create()
@@ -5993,8 +6010,8 @@ let response = client.persons_update_property_create()
 What posthog-python sends: `{api_key, batch: [event…]}`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -6014,8 +6031,8 @@ let response = client.capture_batch()
 Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -6035,8 +6052,8 @@ let response = client.capture_event_legacy()
 Same as `/i/v0/e/`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -6056,8 +6073,8 @@ let response = client.capture_event_short()
 One event carrying its own `api_key`.
 
 Authenticated by the project token (`phc_…`) in the body, never by a personal API key. Errors
-are plain text (400 for a malformed event, 401 for a missing or malformed token), so they are
-not described here. The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
+are plain text (400 for a malformed event, 401 for a missing or malformed token, 413 for
+a payload over the size limit). The body may also be gzip-compressed (`Content-Encoding: gzip`), LZ-string
 base64 (`?compression=lz64`) or base64, or a form (`application/x-www-form-urlencoded`) whose
 `data` field holds the payload, none of which this document can express.
 
@@ -6585,6 +6602,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -6727,6 +6751,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -6863,6 +6894,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -7295,7 +7333,10 @@ pub mod builder {
         ///Sends a `GET` request to `/api/environments/{environment_id}/persons/properties_at_time/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+        ) -> Result<
+            ResponseValue<types::PersonAtTime>,
+            Error<types::PointInTimeFailure>,
+        > {
             let Self {
                 client,
                 environment_id,
@@ -7353,6 +7394,20 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -7497,6 +7552,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -7931,6 +7993,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -8269,6 +8338,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -8706,6 +8782,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -9214,6 +9297,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -9367,6 +9457,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -10458,7 +10555,10 @@ pub mod builder {
         ///Sends a `GET` request to `/api/person/properties_at_time/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+        ) -> Result<
+            ResponseValue<types::PersonAtTime>,
+            Error<types::PointInTimeFailure>,
+        > {
             let Self {
                 client,
                 debug,
@@ -12832,6 +12932,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12974,6 +13081,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -13110,6 +13224,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13537,7 +13658,10 @@ pub mod builder {
         ///Sends a `GET` request to `/api/projects/{project_id}/persons/properties_at_time/`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PersonAtTime>, Error<types::PointInTimeError>> {
+        ) -> Result<
+            ResponseValue<types::PersonAtTime>,
+            Error<types::PointInTimeFailure>,
+        > {
             let Self {
                 client,
                 project_id,
@@ -13595,6 +13719,20 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
                 400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13739,6 +13877,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14173,6 +14318,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -14511,6 +14663,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14948,6 +15107,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15456,6 +15622,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -15615,6 +15788,13 @@ pub mod builder {
                         ),
                     )
                 }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -15709,6 +15889,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -15789,6 +15972,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -15869,6 +16055,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -15949,6 +16138,9 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -107,24 +107,24 @@ pub mod types {
     ///`CreateEventRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateEventRequest {
-        ///The account (`biz_…`) the event belongs to.
+        ///The account (`biz_…`) the event belongs to. Limits: at least 1 character, at most 2048 characters.
         pub account_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action_source: ::std::option::Option<ActionSource>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub context: ::std::option::Option<EventContext>,
-        ///ISO 4217 currency code, lower case (e.g. usd). Defaults to usd.
+        ///ISO 4217 currency code, lower case (e.g. usd). Defaults to usd. Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
-        ///Custom event name when event_name is `custom`.
+        ///Custom event name when event_name is `custom`. Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub custom_name: ::std::option::Option<::std::string::String>,
-        ///Client-provided identifier for deduplication. Generated if omitted.
+        ///Client-provided identifier for deduplication. Generated if omitted. Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub event_id: ::std::option::Option<::std::string::String>,
-        ///`page`, a standard event name, or any custom name. The names `purchase` (or `payment.completed`) and `payment.failed` record payments.
+        ///`page`, a standard event name, or any custom name. The names `purchase` (or `payment.completed`) and `payment.failed` record payments. Limits: at least 1 character, at most 2048 characters.
         pub event_name: ::std::string::String,
-        ///When the event happened (RFC 3339). Defaults to now.
+        ///When the event happened (RFC 3339). Defaults to now. Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub event_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -133,6 +133,7 @@ pub mod types {
         pub product_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub referrer_url: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -160,10 +161,13 @@ pub mod types {
     ///Tracking and attribution context of an event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct EventContext {
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ad_campaign_id: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ad_id: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ad_set_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -205,7 +209,7 @@ pub mod types {
     ///Who did it. At least one identifier (anonymous_id, user_id, external_id or email) is needed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct EventUser {
-        ///The pixel visitor id (`wuid_…`, from the `_wuid` cookie).
+        ///The pixel visitor id (`wuid_…`, from the `_wuid` cookie). Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub anonymous_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -214,28 +218,35 @@ pub mod types {
         pub city: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_id: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gender: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub member_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub membership_id: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 2048 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2188,9 +2199,9 @@ Arguments:
 - `account_id`: The ID of the account, which will look like biz_*************. Optional for account API keys; required for credentials that can access multiple accounts.
 - `direction`: Sort direction. Defaults to desc.
 - `filters`: A JSON-encoded array of filters, each with field, operator, and value keys.
-- `first`: The number of people to return (default 100, max 101).
+- `first`: The number of people to return (default 100, max 101). Limits: at least 1, at most 101.
 - `from`: Start of the time range as a Unix timestamp. Defaults to 366 days before `to`.
-- `offset`: The number of people to skip, for offset pagination.
+- `offset`: The number of people to skip, for offset pagination. Limits: at least 0.
 - `sort`: Column to sort by (e.g. last_seen_at, ltv, purchase_count). Defaults to last_seen_at.
 - `to`: End of the time range as a Unix timestamp. Defaults to now.
 ```ignore

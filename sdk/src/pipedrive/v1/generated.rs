@@ -77,6 +77,7 @@ pub mod types {
         ///HH:MM
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 65535 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -85,6 +86,7 @@ pub mod types {
         pub participants: ::std::vec::Vec<ActivityParticipant>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person_id: ::std::option::Option<i64>,
+        ///Limits: at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subject: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -174,6 +176,7 @@ pub mod types {
     pub struct AddPersonFieldRequest {
         ///address, date, daterange, double, enum, monetary, org, people, phone, set, text, time, timerange, user, varchar, varchar_auto or visible_to.
         pub field_type: ::std::string::String,
+        ///Limits: at least 1 character, at most 255 characters.
         pub name: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub options: ::std::vec::Vec<FieldOptionInput>,
@@ -296,6 +299,7 @@ pub mod types {
     ///The body of add (title required) and update deal.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DealInput {
+        ///Limits: at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -307,6 +311,7 @@ pub mod types {
         ///open, won, lost or deleted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///Limits: at least 1 character, at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -403,6 +408,7 @@ pub mod types {
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<bool>,
+        ///Limits: at most 255 characters.
         pub value: ::std::string::String,
     }
     impl EmailEntry {
@@ -751,6 +757,7 @@ pub mod types {
     ///The body of add (content and one of person_id, deal_id, org_id required) and update note.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct NoteInput {
+        ///Limits: at least 1 character, at most 65535 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -988,18 +995,21 @@ pub mod types {
         ///`YYYY-MM-DD HH:MM:SS` (UTC), add only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub add_time: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 100 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub email: ::std::vec::Vec<EmailEntry>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<i64>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub label_ids: ::std::vec::Vec<i64>,
+        ///Limits: at least 1 character, at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub org_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner_id: ::std::option::Option<i64>,
+        ///Limits: at most 100 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub phone: ::std::vec::Vec<PhoneEntry>,
         ///"1", "3", "5" or "7".
@@ -1138,6 +1148,7 @@ pub mod types {
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<bool>,
+        ///Limits: at most 255 characters.
         pub value: ::std::string::String,
     }
     impl PhoneEntry {
@@ -11853,8 +11864,8 @@ let response = client.delete_note()
 Sends a `GET` request to `/personFields`
 
 Arguments:
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_fields()
     .limit(limit)
@@ -11888,9 +11899,9 @@ Sends a `GET` request to `/persons`
 
 Arguments:
 - `first_char`: Only persons whose name starts with this letter (case-insensitive).
-- `limit`: Items per page (default 100, capped at 500).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
 - `sort`: Sort fields, e.g. "name ASC, id DESC" (first-level keys only).
-- `start`: Pagination start (default 0).
+- `start`: Pagination start (default 0). Limits: at least 0.
 - `user_id`: Only persons owned by this user.
 ```ignore
 let response = client.get_persons()
@@ -11927,7 +11938,7 @@ Marks the persons as deleted (soft delete).
 Sends a `DELETE` request to `/persons`
 
 Arguments:
-- `ids`: Comma-separated person ids.
+- `ids`: Comma-separated person ids. Limits: matching `^ *[0-9]+ *(, *[0-9]+ *)*$`.
 ```ignore
 let response = client.delete_persons()
     .ids(ids)
@@ -11946,7 +11957,7 @@ Sends a `GET` request to `/persons/collection`
 Arguments:
 - `cursor`: The opaque cursor of the next page (`next_cursor` of the previous one).
 - `first_char`: Only persons whose name starts with this letter.
-- `limit`: Items per page (default 100, capped at 500).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
 - `owner_id`: Only persons owned by this user.
 - `since`: Lower bound (inclusive) on update_time, `YYYY-MM-DD HH:MM:SS`.
 - `until`: Upper bound (exclusive) on update_time, `YYYY-MM-DD HH:MM:SS`.
@@ -11974,10 +11985,10 @@ Arguments:
 - `exact_match`: Only full, case-insensitive matches.
 - `fields`: Comma-separated subset of custom_fields, email, notes, phone, name (default all).
 - `include_fields`: `person.picture` to add picture info.
-- `limit`: Items per page (default 100, capped at 500).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
 - `organization_id`: Only persons of this organization.
-- `start`: Pagination start (default 0).
-- `term`: At least 2 characters (1 with exact_match).
+- `start`: Pagination start (default 0). Limits: at least 0.
+- `term`: At least 2 characters (1 with exact_match). Limits: at least 1 character.
 ```ignore
 let response = client.search_persons()
     .exact_match(exact_match)
@@ -12052,8 +12063,8 @@ Arguments:
 - `id`: The id of the item.
 - `done`: 0 for undone, 1 for done; omitted for both.
 - `exclude`: Comma-separated activity ids to leave out.
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_activities()
     .id(id)
@@ -12076,7 +12087,7 @@ Sends a `GET` request to `/persons/{id}/changelog`
 Arguments:
 - `id`: The id of the item.
 - `cursor`: The opaque cursor of the next page (`next_cursor` of the previous one).
-- `limit`: Items per page (default 100, capped at 500).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
 ```ignore
 let response = client.get_person_changelog()
     .id(id)
@@ -12096,8 +12107,8 @@ Sends a `GET` request to `/persons/{id}/deals`
 
 Arguments:
 - `id`: The id of the item.
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 - `status`: open, won, lost, deleted or all_not_deleted (default).
 ```ignore
 let response = client.get_person_deals()
@@ -12117,8 +12128,8 @@ Sends a `GET` request to `/persons/{id}/files`
 
 Arguments:
 - `id`: The id of the item.
-- `limit`: Items per page (max 100).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (max 100). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_files()
     .id(id)
@@ -12140,8 +12151,8 @@ Arguments:
 - `id`: The id of the item.
 - `all_changes`: `1` to include custom field changes.
 - `items`: Comma-separated item types to keep (e.g. `activity,note,personChange`).
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_updates()
     .id(id)
@@ -12161,8 +12172,8 @@ Sends a `GET` request to `/persons/{id}/followers`
 
 Arguments:
 - `id`: The id of the item.
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_followers()
     .id(id)
@@ -12216,8 +12227,8 @@ Sends a `GET` request to `/persons/{id}/mailMessages`
 
 Arguments:
 - `id`: The id of the item.
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_mail_messages()
     .id(id)
@@ -12288,8 +12299,8 @@ Sends a `GET` request to `/persons/{id}/products`
 
 Arguments:
 - `id`: The id of the item.
-- `limit`: Items per page (default 100, capped at 500).
-- `start`: Pagination start (default 0).
+- `limit`: Items per page (default 100, capped at 500). Limits: at least 1.
+- `start`: Pagination start (default 0). Limits: at least 0.
 ```ignore
 let response = client.get_person_products()
     .id(id)

@@ -58,6 +58,7 @@ pub mod types {
         ///HH:MM
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<::std::string::String>,
+        ///Limits: at most 65535 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -68,6 +69,7 @@ pub mod types {
         pub participants: ::std::vec::Vec<ActivityParticipant>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person_id: ::std::option::Option<i64>,
+        ///Limits: at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subject: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -156,6 +158,7 @@ pub mod types {
     ///The body of add (title required) and update deal.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     pub struct DealInput {
+        ///Limits: at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -169,6 +172,7 @@ pub mod types {
         ///open, won or lost.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
+        ///Limits: at least 1 character, at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -199,6 +203,7 @@ pub mod types {
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<bool>,
+        ///Limits: at most 255 characters.
         pub value: ::std::string::String,
     }
     impl EmailEntry {
@@ -336,6 +341,7 @@ pub mod types {
         pub done_activities_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email_messages_count: ::std::option::Option<i64>,
+        ///Limits: at most 100 items.
         pub emails: ::std::vec::Vec<EmailEntry>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub files_count: ::std::option::Option<i64>,
@@ -372,6 +378,7 @@ pub mod types {
         pub participant_closed_deals_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub participant_open_deals_count: ::std::option::Option<i64>,
+        ///Limits: at most 100 items.
         pub phones: ::std::vec::Vec<PhoneEntry>,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub picture_id: ::std::option::Option<i64>,
@@ -405,16 +412,19 @@ pub mod types {
         pub add_time: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub custom_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Limits: at most 100 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub emails: ::std::vec::Vec<EmailEntry>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub label_ids: ::std::vec::Vec<i64>,
+        ///Limits: at least 1 character, at most 255 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub org_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner_id: ::std::option::Option<i64>,
+        ///Limits: at most 100 items.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub phones: ::std::vec::Vec<PhoneEntry>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -509,6 +519,7 @@ pub mod types {
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<bool>,
+        ///Limits: at most 255 characters.
         pub value: ::std::string::String,
     }
     impl PhoneEntry {
@@ -5019,7 +5030,7 @@ Arguments:
 - `include_fields`: Comma-separated optional fields to add (counters, smart_bcc_email…).
 - `include_labels`: Add `labels` [{id, label}].
 - `include_option_labels`: Return enum and set values as {id, label} objects.
-- `limit`: Items per page (default 100, max 500).
+- `limit`: Items per page (default 100, max 500). Limits: at least 1, at most 500.
 - `org_id`: Only persons of this organization.
 - `owner_id`: Only persons owned by this user.
 - `sort_by`: id (default), update_time or add_time.
@@ -5070,9 +5081,9 @@ Arguments:
 - `exact_match`: Only full, case-insensitive matches.
 - `fields`: Comma-separated subset of custom_fields, email, notes, phone, name.
 - `include_fields`: `person.picture`.
-- `limit`: Items per page (default 100, max 500).
+- `limit`: Items per page (default 100, max 500). Limits: at least 1, at most 500.
 - `organization_id`: Only persons of this organization.
-- `term`: At least 2 characters (1 with exact_match).
+- `term`: At least 2 characters (1 with exact_match). Limits: at least 1 character.
 ```ignore
 let response = client.search_persons()
     .cursor(cursor)
@@ -5152,7 +5163,7 @@ Sends a `GET` request to `/persons/{id}/followers`
 Arguments:
 - `id`: The id of the item.
 - `cursor`: The opaque cursor of the next page.
-- `limit`: Items per page (default 100, max 500).
+- `limit`: Items per page (default 100, max 500). Limits: at least 1, at most 500.
 ```ignore
 let response = client.get_person_followers()
     .id(id)
@@ -5188,7 +5199,7 @@ Sends a `GET` request to `/persons/{id}/followers/changelog`
 Arguments:
 - `id`: The id of the item.
 - `cursor`: The opaque cursor of the next page.
-- `limit`: Items per page (default 100, max 500).
+- `limit`: Items per page (default 100, max 500). Limits: at least 1, at most 500.
 ```ignore
 let response = client.get_person_followers_changelog()
     .id(id)
