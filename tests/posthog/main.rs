@@ -10,6 +10,8 @@ mod ingestion;
 mod list;
 mod paging;
 mod persons;
+#[path = "../common/python.rs"]
+mod python;
 mod python_client;
 mod robustness;
 mod sdk_layer;

@@ -2,45 +2,16 @@
 //! alias, with and without gzip. The pinned version is installed under the cargo target
 //! directory on first use; a failed install fails the test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use crate::support::{Fixture, PROJECT};
 
 /// The posthog-python release the test runs.
 const POSTHOG_PYTHON: &str = "posthog==7.42.0";
 
-/// The folder holding the pinned client, installed if missing.
-fn installed_client() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target
-        .join("python")
-        .join(POSTHOG_PYTHON.replace("==", "-"));
-    if dir.join("posthog").join("__init__.py").exists() {
-        return dir;
-    }
-    let status = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(&dir)
-        .arg(POSTHOG_PYTHON)
-        .status()
-        .expect("python3 runs");
-    assert!(status.success(), "pip could not install {POSTHOG_PYTHON}");
-    dir
-}
-
 #[tokio::test]
 async fn the_official_python_client_works_unmodified() {
-    let site = installed_client();
+    let site = crate::python::installed(POSTHOG_PYTHON, "posthog");
     let fixture = Fixture::new().await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/posthog/python_client.py");
     let output = tokio::process::Command::new("python3")

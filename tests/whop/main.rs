@@ -4,7 +4,10 @@ mod aggregation;
 mod errors;
 mod filters;
 mod intake;
+mod official_clients;
 mod pagination;
+#[path = "../common/python.rs"]
+mod python;
 mod sorting;
 mod support;
 mod tenancy;

@@ -122,6 +122,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/track/", id: "capture_track_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/track/", id: "capture_track_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/track/", id: "capture_track", writes: true },
+    Operation { api: Api::WhopCurrent, method: "GET", path: "/whop/api/v1/events", id: "listEvents", writes: false },
     Operation { api: Api::Whop, method: "POST", path: "/whop/api/v1/events", id: "createEvent", writes: true },
     Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people", id: "listPeople", writes: false },
     Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people/{person_id}", id: "retrievePerson", writes: false },
@@ -138,6 +139,8 @@ pub enum Api {
     Posthog,
     /// `specs/whop.yaml`.
     Whop,
+    /// `specs/whop-current.yaml`.
+    WhopCurrent,
 }
 
 impl Api {
@@ -148,6 +151,7 @@ impl Api {
             Api::PipedriveV2 => "pipedrive-v2",
             Api::Posthog => "posthog",
             Api::Whop => "whop",
+            Api::WhopCurrent => "whop-current",
         }
     }
 }
@@ -720,6 +724,13 @@ pub enum WhopOperation<'a> {
     },
 }
 
+/// An operation of `specs/whop-current.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhopCurrentOperation {
+    /// `GET /whop/api/v1/events`: `listEvents`.
+    ListEvents,
+}
+
 /// A matched operation of any API, with its path parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route<'a> {
@@ -731,6 +742,8 @@ pub enum Route<'a> {
     Posthog(PosthogOperation<'a>),
     /// An operation of `specs/whop.yaml`.
     Whop(WhopOperation<'a>),
+    /// An operation of `specs/whop-current.yaml`.
+    WhopCurrent(WhopCurrentOperation),
 }
 
 impl<'a> Route<'a> {
@@ -856,9 +869,10 @@ impl<'a> Route<'a> {
             (115, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
             (116, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
             (117, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (118, []) => Route::Whop(WhopOperation::CreateEvent),
-            (119, []) => Route::Whop(WhopOperation::ListPeople),
-            (120, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (118, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
+            (119, []) => Route::Whop(WhopOperation::CreateEvent),
+            (120, []) => Route::Whop(WhopOperation::ListPeople),
+            (121, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
+use super::profile::Profile;
 use super::timeline::{Timeline, WindowAggregate};
 use crate::Timestamp;
 use crate::durable::StorageError;
@@ -90,6 +91,11 @@ pub struct Person {
     keys: Vec<IdentityKey>,
     /// Record ids of the people merged into this one.
     absorbed_ids: Vec<String>,
+    /// The events that decide what the current API shows beyond the aggregates.
+    pub profile: Profile,
+    /// The phone numbers its events carried (a contact detail, not an identifier: the
+    /// current API retrieves by phone, but a shared phone number merges no one).
+    phones: Vec<String>,
 }
 
 /// Why an event was refused.
@@ -191,6 +197,8 @@ pub struct Account {
     wholes: Vec<Option<WindowAggregate>>,
     live_people: usize,
     identities: HashMap<IdentityKey, PersonIndex>,
+    /// Phone number → the live person whose latest event carried it.
+    phones: HashMap<String, PersonIndex>,
     record_ids: HashMap<String, PersonIndex>,
     seen_event_ids: HashMap<(String, String), String>,
     ads: HashMap<AdLevel, HashMap<String, AdEntity>>,
@@ -209,6 +217,7 @@ impl Account {
             wholes: Vec::new(),
             live_people: 0,
             identities: HashMap::new(),
+            phones: HashMap::new(),
             record_ids: HashMap::new(),
             seen_event_ids: HashMap::new(),
             ads: HashMap::new(),
@@ -313,6 +322,14 @@ impl Account {
             unreachable!("an event entry was just pushed");
         };
         self.people[person].timeline.insert(plan.log_index, stored);
+        self.people[person]
+            .profile
+            .note((stored.seconds(), plan.log_index), stored);
+        if let Some(phone) = &stored.user.phone
+            && self.phones.insert(phone.clone(), person) != Some(person)
+        {
+            self.people[person].phones.push(phone.clone());
+        }
         self.summarize(person);
         Recorded {
             event_id: plan.event_id,
@@ -378,6 +395,8 @@ impl Account {
         let absorbed = &mut self.people[index];
         let timeline = std::mem::take(&mut absorbed.timeline);
         let keys = std::mem::take(&mut absorbed.keys);
+        let profile = std::mem::take(&mut absorbed.profile);
+        let phones = std::mem::take(&mut absorbed.phones);
         let mut record_ids = std::mem::take(&mut absorbed.absorbed_ids);
         record_ids.push(absorbed.id.clone());
         absorbed.merged_into = Some(survivor);
@@ -387,10 +406,17 @@ impl Account {
         for id in &record_ids {
             self.record_ids.insert(id.clone(), survivor);
         }
+        for phone in &phones {
+            if self.phones.get(phone) == Some(&index) {
+                self.phones.insert(phone.clone(), survivor);
+            }
+        }
         let survivor = &mut self.people[survivor];
         survivor.timeline.absorb(timeline);
         survivor.keys.extend(keys);
         survivor.absorbed_ids.extend(record_ids);
+        survivor.profile.absorb(profile);
+        survivor.phones.extend(phones);
         self.live_people -= 1;
         self.spans[index] = EMPTY_SPAN;
         self.wholes[index] = None;
@@ -416,6 +442,8 @@ impl Account {
             merged_into: None,
             keys: Vec::new(),
             absorbed_ids: Vec::new(),
+            profile: Profile::default(),
+            phones: Vec::new(),
         });
         self.spans.push(EMPTY_SPAN);
         self.wholes.push(None);
@@ -436,12 +464,7 @@ impl Account {
     /// The live person a record id, person id or any identifier (visitor id, user id,
     /// external id, e-mail) points to; merged people resolve to their survivor.
     pub fn find(&self, key: &str) -> Option<&Person> {
-        let index = self.record_ids.get(key).copied().or_else(|| {
-            IdentityKey::candidates(key)
-                .iter()
-                .find_map(|candidate| self.identities.get(candidate).copied())
-        })?;
-        Some(&self.people[index])
+        Some(&self.people[self.find_index(key)?])
     }
 
     /// Every live (not merged away) person, in creation order.
@@ -461,19 +484,62 @@ impl Account {
         from: i64,
         to: i64,
     ) -> impl Iterator<Item = (&Person, WindowAggregate)> + '_ {
+        self.indexed_in_window(from, to)
+            .map(|(_, person, aggregate)| (person, aggregate))
+    }
+
+    /// [`Account::people_in_window`] with each person's index.
+    pub fn indexed_in_window(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = (PersonIndex, &Person, WindowAggregate)> + '_ {
         self.spans
             .iter()
             .zip(&self.wholes)
             .zip(&self.people)
-            .filter_map(move |((&(first, last), whole), person)| {
+            .enumerate()
+            .filter_map(move |(index, ((&(first, last), whole), person))| {
                 if first > last || last < from || first > to {
                     None
                 } else if from <= first && last <= to {
-                    Some((person, (*whole)?))
+                    Some((index, person, (*whole)?))
                 } else {
-                    Some((person, person.timeline.window(from, to)?))
+                    Some((index, person, person.timeline.window(from, to)?))
                 }
             })
+    }
+
+    /// The whole-history aggregates of the person at `index` (`None` once merged away).
+    pub fn whole(&self, index: PersonIndex) -> Option<WindowAggregate> {
+        self.wholes[index]
+    }
+
+    /// Every live person's index, in creation order.
+    pub fn live_indices(&self) -> impl Iterator<Item = PersonIndex> + '_ {
+        (0..self.people.len()).filter(|&index| self.wholes[index].is_some())
+    }
+
+    /// The person at `index`, live or merged away.
+    pub fn person(&self, index: PersonIndex) -> &Person {
+        &self.people[index]
+    }
+
+    /// The index of the live person [`Account::find`] finds.
+    pub fn find_index(&self, key: &str) -> Option<PersonIndex> {
+        self.record_ids.get(key).copied().or_else(|| {
+            IdentityKey::candidates(key)
+                .iter()
+                .find_map(|candidate| self.identities.get(candidate).copied())
+        })
+    }
+
+    /// The live person a record id, any identifier, or else a phone number points to (the
+    /// current API's retrieve); a phone number several people carried finds the one whose
+    /// event carried it last.
+    pub fn find_profile(&self, key: &str) -> Option<PersonIndex> {
+        self.find_index(key)
+            .or_else(|| self.phones.get(key).copied())
     }
 
     /// How many live people the account has.
