@@ -1,6 +1,8 @@
 //! End to end: the generated Whop SDK against the in-process Whop mock.
 
 mod aggregation;
+mod current;
+mod eras;
 mod errors;
 mod filters;
 mod intake;

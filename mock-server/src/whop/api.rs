@@ -158,12 +158,9 @@ pub(super) fn time_param(
     name: &str,
     times: TimeFormat,
 ) -> Result<Option<i64>, WhopError> {
-    match times {
-        TimeFormat::Unix => integer_param(request, name),
-        TimeFormat::Iso => param(request, name)
-            .map(|raw| TimeFormat::Iso.parse(name, raw))
-            .transpose(),
-    }
+    param(request, name)
+        .map(|raw| times.parse(name, raw))
+        .transpose()
 }
 
 /// Refuses query parameters outside `known` (an array parameter may come as `name[]`) with a
@@ -207,14 +204,17 @@ pub(super) fn param<'a>(request: &'a ApiRequest, name: &str) -> Option<&'a str> 
 
 pub(super) fn integer_param(request: &ApiRequest, name: &str) -> Result<Option<i64>, WhopError> {
     param(request, name)
-        .map(|raw| {
-            raw.trim().parse::<i64>().map_err(|error| {
-                let why = match error.kind() {
-                    IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "is out of range",
-                    _ => "must be an integer",
-                };
-                WhopError::invalid_param(name, format!("`{name}` {why}, got `{raw}`."))
-            })
-        })
+        .map(|raw| parse_integer(name, raw))
         .transpose()
+}
+
+/// The integer value `raw` of parameter `name`.
+pub(super) fn parse_integer(name: &str, raw: &str) -> Result<i64, WhopError> {
+    raw.trim().parse::<i64>().map_err(|error| {
+        let why = match error.kind() {
+            IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "is out of range",
+            _ => "must be an integer",
+        };
+        WhopError::invalid_param(name, format!("`{name}` {why}, got `{raw}`."))
+    })
 }

@@ -165,7 +165,62 @@ fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::http::ApiRequest;
+    use crate::router::App;
+
+    #[test]
+    fn the_demo_account_fills_every_current_field() {
+        let app = Arc::new(App::default());
+        load(&app.whop_at("")).unwrap();
+        let mut people = Vec::new();
+        let mut after = String::new();
+        loop {
+            let request = ApiRequest::new("GET", &format!("/whop/api/v1/people?first=100{after}"))
+                .with_header("authorization", &format!("Bearer {DEMO_KEY}"))
+                .with_header("Api-Version-Date", "2026-10-15-1");
+            let body = app.handle(&request).json_body();
+            people.extend(body["data"].as_array().unwrap().iter().cloned());
+            match body["page_info"]["end_cursor"].as_str() {
+                Some(cursor) if body["page_info"]["has_next_page"] == true => {
+                    after = format!("&after={cursor}");
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(people.len(), VISITORS);
+        for field in [
+            "device",
+            "location",
+            "last_ip",
+            "timezone",
+            "member",
+            "user",
+            "first_purchase_at",
+            "last_purchase_at",
+            "first_source",
+            "last_source",
+            "email",
+            "phone",
+            "name",
+            "ltv",
+        ] {
+            assert!(
+                people.iter().any(|person| !person[field].is_null()),
+                "no demo person has `{field}`"
+            );
+        }
+        for kind in ["ad_click", "external_ad_click", "utm", "referrer"] {
+            assert!(
+                people
+                    .iter()
+                    .any(|person| person["first_source"]["type"] == kind),
+                "no first touch of type {kind}"
+            );
+        }
+    }
 
     #[test]
     fn demo_events_are_deterministic_and_never_in_the_future() {

@@ -2,7 +2,10 @@
 //! header, and the two ways the contracts write and read times.
 
 use serde::{Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use super::api::parse_integer;
 use super::error::WhopError;
 use crate::Timestamp;
 use crate::http::ApiRequest;
@@ -96,25 +99,21 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
-    /// A time parameter: an integer in Unix seconds, or an RFC 3339 date-time (a bare date
-    /// `YYYY-MM-DD` reads as its midnight UTC).
+    /// A time parameter, in whole Unix seconds: an integer for [`TimeFormat::Unix`], an
+    /// RFC 3339 date-time of any precision and offset (or a bare `YYYY-MM-DD`, its midnight
+    /// UTC) for [`TimeFormat::Iso`].
     pub fn parse(self, name: &str, raw: &str) -> Result<i64, WhopError> {
         let raw = raw.trim();
         match self {
-            TimeFormat::Unix => raw.parse::<i64>().map_err(|_| {
-                WhopError::invalid_param(
-                    name,
-                    format!("`{name}` must be a Unix timestamp in seconds, got `{raw}`."),
-                )
-            }),
+            TimeFormat::Unix => parse_integer(name, raw),
             TimeFormat::Iso => {
                 let text = if raw.len() == 10 {
                     format!("{raw}T00:00:00Z")
                 } else {
                     raw.to_owned()
                 };
-                Timestamp::parse(&text)
-                    .map(Timestamp::unix_seconds)
+                OffsetDateTime::parse(&text, &Rfc3339)
+                    .map(OffsetDateTime::unix_timestamp)
                     .map_err(|_| {
                         WhopError::invalid_param(
                             name,

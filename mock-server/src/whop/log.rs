@@ -990,6 +990,39 @@ mod tests {
     }
 
     #[test]
+    fn rarer_details_are_written_flat_and_read_back_boxed() {
+        let entry = Event::page_view()
+            .visitor("wuid_1")
+            .user_agent("UA")
+            .location("Paris", "FR")
+            .referrer("https://a.example/")
+            .into_entries()
+            .next()
+            .unwrap();
+        let json = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"event": {
+                "event_name": "page",
+                "user": {"anonymous_id": "wuid_1", "city": "Paris", "country": "FR"},
+                "context": {"user_agent": "UA"},
+                "referrer_url": "https://a.example/"
+            }})
+        );
+        assert_eq!(serde_json::from_value::<Entry>(json).unwrap(), entry);
+        let mut blank = PixelEvent::named("page");
+        blank.context.more = Some(Box::new(ContextMore {
+            ip_address: Some(" ".into()),
+            ..ContextMore::default()
+        }));
+        blank.normalize();
+        assert_eq!(blank.context.more, None, "nothing left to box");
+        let typo =
+            serde_json::json!({"event": {"event_name": "page", "context": {"user_agnet": "x"}}});
+        assert!(serde_json::from_value::<Entry>(typo).is_err());
+    }
+
+    #[test]
     fn blanks_are_absent_and_known_names_are_shared() {
         let mut event = PixelEvent::named(String::from("lead"));
         event.event_id = Some(" ".into());
