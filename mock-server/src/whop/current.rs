@@ -309,13 +309,13 @@ impl<'a> Profiled<'a> {
 
     /// The latest Whop user id.
     pub fn user_id(&self) -> Option<&'a str> {
-        let (_, at) = self.account.person(self.index).profile.user?;
+        let (_, at) = self.account.profile(self.index).user?;
         self.account.event(at).user.user_id.as_deref()
     }
 
     /// The latest country.
     pub fn country(&self) -> Option<&'a str> {
-        let (_, at) = self.account.person(self.index).profile.location?;
+        let (_, at) = self.account.profile(self.index).location?;
         self.account.event(at).user.more().country.as_deref()
     }
 
@@ -326,7 +326,7 @@ impl<'a> Profiled<'a> {
 
     /// The touch of the first or the latest event with one.
     pub fn touch(&self, first: bool) -> Option<(i64, Touch<'a>)> {
-        let profile = &self.account.person(self.index).profile;
+        let profile = self.account.profile(self.index);
         let (time, at) = if first {
             profile.first_source
         } else {
@@ -337,7 +337,7 @@ impl<'a> Profiled<'a> {
 
     /// The value of order column `order` (an index into [`ORDERS`]).
     fn key(&self, order: usize) -> Key<'a> {
-        let profile = &self.account.person(self.index).profile;
+        let profile = self.account.profile(self.index);
         match order {
             0 => Key::Number(Some(self.whole.first_seen_at)),
             1 => Key::Number(Some(self.whole.last_seen_at)),
@@ -398,16 +398,19 @@ impl<'a> Profiled<'a> {
         if !passes {
             return false;
         }
-        let same = |wanted: &Option<String>, held: Option<&str>| {
-            wanted.as_deref().is_none_or(|wanted| held == Some(wanted))
+        // A detail is looked up only when the query names it. The query holds e-mails
+        // lower-cased and countries upper-cased.
+        let differs = |wanted: &Option<String>,
+                       held: fn(&Self) -> Option<&'a str>,
+                       fold: fn(&str) -> String| {
+            wanted
+                .as_deref()
+                .is_some_and(|wanted| held(self).is_none_or(|held| fold(held) != wanted))
         };
-        if !same(&query.user_id, self.user_id())
-            || !same(&query.phone, self.phone())
-            || !same(&query.email, self.email().map(str::to_lowercase).as_deref())
-            || !same(
-                &query.country,
-                self.country().map(str::to_uppercase).as_deref(),
-            )
+        if differs(&query.user_id, Self::user_id, str::to_owned)
+            || differs(&query.phone, Self::phone, str::to_owned)
+            || differs(&query.email, Self::email, str::to_lowercase)
+            || differs(&query.country, Self::country, str::to_uppercase)
         {
             return false;
         }

@@ -7,8 +7,10 @@ use super::log::PixelEvent;
 /// Where an event lies in a person's history: its time, then its log position.
 pub type EventKey = (i64, u32);
 
-/// The events that decide a person's profile fields, by [`EventKey`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The events that decide a person's profile fields, by [`EventKey`], and the phone numbers
+/// the person's events carried (a contact detail, not an identifier: the current API
+/// retrieves by phone, but a shared phone number merges no one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
     /// The first completed payment.
     pub first_purchase: Option<EventKey>,
@@ -28,6 +30,8 @@ pub struct Profile {
     pub member: Option<EventKey>,
     /// The latest event with a Whop user id.
     pub user: Option<EventKey>,
+    /// Phone numbers the account's phone index points at this person for.
+    pub phones: Vec<String>,
 }
 
 impl Profile {
@@ -62,6 +66,7 @@ impl Profile {
 
     /// Takes account of every event of `other` (a merged person's profile).
     pub fn absorb(&mut self, other: Profile) {
+        self.phones.extend(other.phones);
         let firsts = [
             (&mut self.first_purchase, other.first_purchase),
             (&mut self.first_source, other.first_source),

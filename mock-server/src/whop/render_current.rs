@@ -145,7 +145,7 @@ impl<'a> ProfileJson<'a> {
     /// Renders `person`.
     pub fn of(person: &Profiled<'a>) -> Self {
         let account = person.account;
-        let profile = &account.person(person.index).profile;
+        let profile = account.profile(person.index);
         let whole = &person.whole;
         let iso = |time: i64| TimeFormat::Iso.at(time);
         let event_at = |key: Option<(i64, u32)>| key.map(|(time, at)| (time, account.event(at)));

@@ -91,11 +91,6 @@ pub struct Person {
     keys: Vec<IdentityKey>,
     /// Record ids of the people merged into this one.
     absorbed_ids: Vec<String>,
-    /// The events that decide what the current API shows beyond the aggregates.
-    pub profile: Profile,
-    /// The phone numbers its events carried (a contact detail, not an identifier: the
-    /// current API retrieves by phone, but a shared phone number merges no one).
-    phones: Vec<String>,
 }
 
 /// Why an event was refused.
@@ -195,6 +190,9 @@ pub struct Account {
     /// Indexed like `people`: each person's aggregates over their whole history (`None` for
     /// a merged person), which are their window's whenever the window holds their span.
     wholes: Vec<Option<WindowAggregate>>,
+    /// Indexed like `people`: what the current API shows beyond the aggregates, kept apart
+    /// so that the columns lists read stay compact.
+    profiles: Vec<Profile>,
     live_people: usize,
     identities: HashMap<IdentityKey, PersonIndex>,
     /// Phone number → the live person whose latest event carried it.
@@ -215,6 +213,7 @@ impl Account {
             people: Vec::new(),
             spans: Vec::new(),
             wholes: Vec::new(),
+            profiles: Vec::new(),
             live_people: 0,
             identities: HashMap::new(),
             phones: HashMap::new(),
@@ -322,13 +321,12 @@ impl Account {
             unreachable!("an event entry was just pushed");
         };
         self.people[person].timeline.insert(plan.log_index, stored);
-        self.people[person]
-            .profile
-            .note((stored.seconds(), plan.log_index), stored);
+        self.profiles[person].note((stored.seconds(), plan.log_index), stored);
         if let Some(phone) = &stored.user.phone
-            && self.phones.insert(phone.clone(), person) != Some(person)
+            && self.phones.get(phone) != Some(&person)
         {
-            self.people[person].phones.push(phone.clone());
+            self.phones.insert(phone.clone(), person);
+            self.profiles[person].phones.push(phone.clone());
         }
         self.summarize(person);
         Recorded {
@@ -395,8 +393,6 @@ impl Account {
         let absorbed = &mut self.people[index];
         let timeline = std::mem::take(&mut absorbed.timeline);
         let keys = std::mem::take(&mut absorbed.keys);
-        let profile = std::mem::take(&mut absorbed.profile);
-        let phones = std::mem::take(&mut absorbed.phones);
         let mut record_ids = std::mem::take(&mut absorbed.absorbed_ids);
         record_ids.push(absorbed.id.clone());
         absorbed.merged_into = Some(survivor);
@@ -406,17 +402,17 @@ impl Account {
         for id in &record_ids {
             self.record_ids.insert(id.clone(), survivor);
         }
-        for phone in &phones {
+        let profile = std::mem::take(&mut self.profiles[index]);
+        for phone in &profile.phones {
             if self.phones.get(phone) == Some(&index) {
                 self.phones.insert(phone.clone(), survivor);
             }
         }
+        self.profiles[survivor].absorb(profile);
         let survivor = &mut self.people[survivor];
         survivor.timeline.absorb(timeline);
         survivor.keys.extend(keys);
         survivor.absorbed_ids.extend(record_ids);
-        survivor.profile.absorb(profile);
-        survivor.phones.extend(phones);
         self.live_people -= 1;
         self.spans[index] = EMPTY_SPAN;
         self.wholes[index] = None;
@@ -442,9 +438,8 @@ impl Account {
             merged_into: None,
             keys: Vec::new(),
             absorbed_ids: Vec::new(),
-            profile: Profile::default(),
-            phones: Vec::new(),
         });
+        self.profiles.push(Profile::default());
         self.spans.push(EMPTY_SPAN);
         self.wholes.push(None);
         self.live_people += 1;
@@ -518,6 +513,11 @@ impl Account {
     /// Every live person's index, in creation order.
     pub fn live_indices(&self) -> impl Iterator<Item = PersonIndex> + '_ {
         (0..self.people.len()).filter(|&index| self.wholes[index].is_some())
+    }
+
+    /// The profile of the person at `index` (empty once merged away).
+    pub fn profile(&self, index: PersonIndex) -> &Profile {
+        &self.profiles[index]
     }
 
     /// The person at `index`, live or merged away.
