@@ -304,8 +304,73 @@ pub fn country_facts(country: &str) -> Option<(&'static str, &'static str)> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::whop::log::Event;
+    use crate::whop::tenant::Account;
+
+    /// A person's profile computed the slow way, from their events.
+    fn scan(account: &Account, index: usize) -> Profile {
+        let mut profile = Profile::default();
+        for key in account
+            .person(index)
+            .timeline
+            .events_between(i64::MIN, i64::MAX)
+        {
+            profile.note(key, account.event(key.1));
+        }
+        profile
+    }
+
+    proptest! {
+        #[test]
+        fn profiles_equal_a_scan_of_each_persons_events(
+            raw in prop::collection::vec(
+                (0u8..3, 0u8..8, prop::option::of(0u8..3), 0i64..100, 0u8..16),
+                1..60,
+            ),
+        ) {
+            let mut account = Account::new("biz_p");
+            for (kind, visitor, email, time, details) in raw {
+                let mut event = match kind {
+                    0 => Event::page_view(),
+                    1 => Event::purchase(5.0),
+                    _ => Event::custom("webinar"),
+                }
+                .visitor(format!("v{visitor}"))
+                .at(time);
+                if let Some(email) = email {
+                    // Shared e-mails merge visitors.
+                    event = event.email(format!("e{email}@x.com"));
+                }
+                let has = |bit: u8| details & bit != 0;
+                if has(1) {
+                    event = event.user_agent("Mozilla/5.0 (iPhone) Safari/604.1").ip(format!("10.0.0.{visitor}"));
+                }
+                if has(2) {
+                    event = event.location("Paris", "FR").member_id(format!("mber_{visitor}"));
+                }
+                if has(4) {
+                    event = event.referrer("https://www.google.com/").user_id(format!("user_{visitor}"));
+                }
+                if has(8) {
+                    event = event.phone(format!("+1{}", visitor % 3));
+                }
+                account.record(event, 0).unwrap();
+            }
+            for index in account.live_indices() {
+                let mut held = account.profile(index).clone();
+                held.phones.clear();
+                prop_assert_eq!(held, scan(&account, index));
+            }
+            for phone in ["+10", "+11", "+12"] {
+                if let Some(index) = account.find_profile(phone) {
+                    prop_assert!(account.whole(index).is_some(), "a phone finds a live person");
+                }
+            }
+        }
+    }
 
     #[test]
     fn touches_prefer_whop_ads_then_clicks_then_utm_then_referrers() {
