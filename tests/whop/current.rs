@@ -326,6 +326,16 @@ async fn every_filter_selects_its_people() {
             vec!["dee@example.com", "x@example.com"],
         ),
         (
+            "last seen after and activity window end",
+            PeopleQuery {
+                last_seen_after: Some(at(20)),
+                event_to: Some(at(30)),
+                ..q()
+            },
+            // Active by day 30 and seen again since day 20; dee and x were last seen before.
+            vec!["bob@example.com", "ada@example.com"],
+        ),
+        (
             "last seen within",
             PeopleQuery {
                 last_seen_within_days: Some(9),

@@ -222,6 +222,22 @@ async fn malformed_versions_and_unknown_parameters_are_400s() {
             "{body}"
         );
     }
+    let (_, aliased) = get(
+        &fx,
+        &key,
+        Some(ERA_C),
+        "/people?from=2026-09-20&to=2026-09-21T12:00:00Z",
+    )
+    .await;
+    let (_, explicit) = get(
+        &fx,
+        &key,
+        Some(ERA_C),
+        "/people?event_from=2026-09-20&event_to=2026-09-21T12:00:00Z",
+    )
+    .await;
+    assert_eq!(aliased["total_count"], 1, "{aliased}");
+    assert_eq!(aliased["data"], explicit["data"], "from/to are aliases");
     let (status, _) = get(&fx, &key, Some(ERA_C), "/people/wuid_001?from=2026-01-01").await;
     assert_eq!(status, 400, "Era C's retrieve takes no window");
     let (status, body) = get(&fx, "wrong", Some(ERA_C), "/people?limit=5").await;

@@ -408,6 +408,8 @@ mod tests {
         assert!(
             code.contains("path: \"/acme/api/v2/things\", id: \"addThing\"")
                 && code.contains("Route::Acme(AcmeOperation::AddThing)")
+                && code.contains("pub enum AcmeOperation {")
+                && code.contains("Acme(AcmeOperation),")
                 && !code.contains("AcmeV2Operation::AddThing"),
             "the base spec serves an operation both contracts describe:\n{code}"
         );
