@@ -1,6 +1,7 @@
-//! The Whop HTTP facade: one match over the operations of `specs/whop.yaml`, and the query
-//! parameters they share. Free of any transport: it maps an [`ApiRequest`] to an
-//! [`ApiResponse`].
+//! The Whop HTTP facade: one match over the operations of `specs/whop.yaml` and
+//! `specs/whop-current.yaml` and the contract a request speaks (its `Api-Version-Date`), the
+//! parameters each contract takes, and the query parameters they share. Free of any
+//! transport: it maps an [`ApiRequest`] to an [`ApiResponse`].
 
 use std::num::IntErrorKind;
 use std::sync::RwLock;
