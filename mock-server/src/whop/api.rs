@@ -36,9 +36,7 @@ pub fn handle(
             reads_current::list_people_b(&read_lock(state), clock, request, era)
         }
         (WhopOperation::ListPeople, Era::C) => {
-            let known = current::parameters();
-            let known: Vec<&str> = known.iter().map(String::as_str).collect();
-            known_params(request, &known)?;
+            known_params(request, current::parameters())?;
             reads_current::list_people_c(&read_lock(state), clock, request)
         }
         (WhopOperation::RetrievePerson { person_id }, Era::A | Era::EarlyB | Era::LateB) => {

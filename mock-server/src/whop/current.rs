@@ -2,6 +2,7 @@
 //! sorted rows the cursor pages walk ([`cursor::Rows`](super::cursor::Rows)).
 
 use std::cmp::Ordering;
+use std::sync::LazyLock;
 
 use super::api::param;
 use super::cursor::Rows;
@@ -33,8 +34,19 @@ pub const ORDERS: [&str; 10] = [
 const METRICS: [&str; 4] = ["ltv", "aov", "purchase_count", "event_count"];
 const COMPARISONS: [&str; 4] = ["gt", "gte", "lt", "lte"];
 
-/// Every query parameter of Era C's `GET /people`.
-pub fn parameters() -> Vec<String> {
+/// Every query parameter of Era C's `GET /people`, worked out once.
+pub fn parameters() -> &'static [&'static str] {
+    static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        names()
+            .into_iter()
+            .map(|name| &*Box::leak(name.into_boxed_str()))
+            .collect()
+    });
+    &NAMES
+}
+
+/// The names [`parameters`] lists.
+fn names() -> Vec<String> {
     let mut names: Vec<String> = [
         "account_id",
         "first",
