@@ -345,6 +345,56 @@ mod tests {
         assert!(back.info.has_previous_page && back.info.has_next_page);
     }
 
+    /// A list whose order is `order` (row numbers; row `n`'s id is `p{n}`).
+    struct Shuffled {
+        order: Vec<u32>,
+        ids: Vec<String>,
+    }
+
+    impl Rows for Shuffled {
+        fn sorted(&self) -> Vec<u32> {
+            self.order.clone()
+        }
+        fn id(&self, row: u32) -> &str {
+            &self.ids[row as usize]
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_kept_walk_lists_each_row_once_however_the_list_changes(
+            len in 1usize..60,
+            first in 1usize..12,
+            moves in proptest::collection::vec((0usize..80, 0usize..80), 0..40),
+        ) {
+            let mut list = Shuffled {
+                order: (0..len as u32).collect(),
+                ids: (0..len + moves.len()).map(|i| format!("p{i}")).collect(),
+            };
+            let mut walks = Walks::default();
+            let mut page = walks.page("biz", 7, &request(&format!("first={first}")), &list).unwrap();
+            let mut seen = page.rows.clone();
+            let mut moves = moves.into_iter();
+            while page.info.has_next_page {
+                // Between pages, a row moves to another place and a new row arrives.
+                if let Some((from, to)) = moves.next() {
+                    let row = list.order.remove(from % list.order.len());
+                    list.order.insert(to % (list.order.len() + 1), row);
+                    let new = list.order.len() as u32;
+                    list.order.insert(to % (list.order.len() + 1), new);
+                }
+                let after = page.info.end_cursor.clone().unwrap();
+                page = walks
+                    .page("biz", 7, &request(&format!("first={first}&after={after}")), &list)
+                    .unwrap();
+                seen.extend(page.rows.iter().copied());
+            }
+            let mut sorted = seen.clone();
+            sorted.sort_unstable();
+            proptest::prop_assert_eq!(sorted, (0..len as u32).collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn a_dropped_walk_goes_on_after_the_named_row() {
         let list = letters(5);
