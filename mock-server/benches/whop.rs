@@ -1,7 +1,8 @@
 //! Whop, model level (no HTTP: requests go straight to `App::handle`, rendering included), at
-//! 10k, 100k and 1M pixel events in one account: the windowed, filtered list sorted by `ltv`,
-//! and the ingestion rate into a loaded account. Loading each size prints its memory per
-//! stored event.
+//! 10k, 100k and 1M pixel events in one account: the windowed, filtered list sorted by `ltv`
+//! (Era A) and the current contract's filtered list ordered by `ltv` (Era C), and the
+//! ingestion rate into a loaded account; and a whole cursor walk (Era C, pages of 100) over
+//! accounts of 10k and 100k people. Loading each size prints its memory per stored event.
 //!
 //! `cargo bench -p persons-mock --bench whop` (append `-- <filter>` to pick benchmarks).
 
@@ -11,6 +12,7 @@ use divan::Bencher;
 use divan::counter::ItemsCount;
 use persons_mock::internals::whop::{self as data, ACCOUNT, KEY, Visitors, WhopTenant};
 use persons_mock::internals::{DAY, NOW, SEED};
+use persons_mock::whop::Event;
 
 use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
 
@@ -23,6 +25,31 @@ static TENANTS: Tenants<WhopTenant> = Tenants::new();
 fn loaded(events: usize) -> &'static Loaded<WhopTenant> {
     TENANTS.get("whop", events, |handles, events| {
         data::load(&handles.whop, events).expect("synthetic events are valid")
+    })
+}
+
+/// Accounts of one page view per person, for the cursor walks.
+static WALKERS: Tenants<usize> = Tenants::new();
+
+/// People in the walked accounts.
+const WALK_PEOPLE: [usize; 2] = [10_000, 100_000];
+
+/// The current contract's version header.
+const ERA_C: &str = "2026-10-15-1";
+
+/// The app whose account holds `people` people of one event each.
+fn walkers(people: usize) -> &'static Loaded<usize> {
+    WALKERS.get("whop walk", people, |handles, people| {
+        handles.whop.add_account_key(ACCOUNT, KEY);
+        let events = (0..people).map(|i| {
+            Event::page_view()
+                .visitor(format!("wuid_{i}"))
+                .at(NOW - i as i64)
+        });
+        handles
+            .whop
+            .ingest_all(ACCOUNT, events)
+            .expect("page views are valid")
     })
 }
 
@@ -77,6 +104,56 @@ mod read {
             "{body}"
         );
         bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+}
+
+/// The current contract (`Api-Version-Date: 2026-10-15-1`).
+mod current {
+    use super::*;
+
+    /// An Era C request for `path_and_query` with the synthetic key.
+    fn era_c(path_and_query: &str) -> persons_mock::ApiRequest {
+        get(path_and_query, "authorization", &format!("Bearer {KEY}"))
+            .with_header("Api-Version-Date", ERA_C)
+    }
+
+    /// `GET /people?order=ltv&has_purchased=true&event_within_days=90&first=20`: the first
+    /// page of a filtered walk (it sorts every match once and keeps the order).
+    #[divan::bench(args = sizes())]
+    fn list_by_ltv_filtered(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        let request =
+            era_c("/whop/api/v1/people?order=ltv&has_purchased=true&event_within_days=90&first=20");
+        let body = answer(&loaded.app, &request).json_body();
+        let matched = body["total_count"].as_u64().unwrap_or_default();
+        assert!(
+            matched > 0 && matched < loaded.tenant.people as u64,
+            "the filters select some of the people: {matched}"
+        );
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// Every page of `GET /people?first=100`, following `end_cursor`: one sort for the walk,
+    /// then a slice per page (the total grows as n log n, not n² / 100).
+    #[divan::bench(args = WALK_PEOPLE, sample_count = 10, sample_size = 1)]
+    fn walk_every_page(bencher: Bencher, people: usize) {
+        let loaded = walkers(people);
+        let walk = || {
+            let (mut seen, mut after) = (0, String::new());
+            loop {
+                let request = era_c(&format!("/whop/api/v1/people?first=100{after}"));
+                let body = answer(&loaded.app, &request).json_body();
+                seen += body["data"].as_array().map_or(0, Vec::len);
+                match body["page_info"]["end_cursor"].as_str() {
+                    Some(cursor) if body["page_info"]["has_next_page"] == true => {
+                        after = format!("&after={cursor}");
+                    }
+                    _ => return seen,
+                }
+            }
+        };
+        assert_eq!(walk(), people);
+        bencher.counter(ItemsCount::new(people)).bench_local(walk);
     }
 }
 

@@ -370,7 +370,7 @@ mod tests {
         let report = journal.unmatched_report().unwrap();
         assert!(report.contains("1 request(s)"), "{report}");
         assert!(
-            report.contains("nearest known: GET /whop/api/v1/people (listPeople)"),
+            report.contains("nearest known: GET /whop/api/v1/events (listEvents), GET /whop/api/v1/people (listPeople)"),
             "{report}"
         );
         let panic = std::panic::catch_unwind(|| journal.assert_no_unmatched()).unwrap_err();

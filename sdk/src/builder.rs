@@ -43,6 +43,12 @@ pub trait Vendor: Sized {
 
     /// `body` parsed as one of the vendor's error bodies, or `None` when it is none of them.
     fn parse_error_body(body: &[u8]) -> Option<ApiErrorBody>;
+
+    /// Headers sent with every request besides the credential, as `(lower-case name, value)`
+    /// (Whop's current contract: its `api-version-date`). By default none.
+    fn fixed_headers() -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
 }
 
 /// Configuration of a vendor's client: `persons_sdk::whop::ClientBuilder` is
@@ -221,7 +227,14 @@ impl<V: Vendor> Settings<V> {
     /// sends the credential as `auth` says, and its [`Transport`]: the retry policy, and the
     /// credential when `auth` puts it in the query.
     pub(crate) fn transport_with(&self, auth: Auth) -> Result<(reqwest::Client, Transport), Error> {
-        let client = self.http.build_client(auth.headers(&self.credential)?)?;
+        let mut headers = auth.headers(&self.credential)?;
+        for (name, value) in V::fixed_headers() {
+            headers.insert(
+                reqwest::header::HeaderName::from_static(name),
+                reqwest::header::HeaderValue::from_static(value),
+            );
+        }
+        let client = self.http.build_client(headers)?;
         let transport = Transport {
             retry: self.retry.clone(),
             query_credential: auth.query(&self.credential),

@@ -52,7 +52,7 @@ async fn unmatched_requests_are_kept_and_listed() {
         "{message}"
     );
     assert!(
-        message.contains("GET /whop/api/v1/peeple → 404 (no spec operation); nearest known: GET /whop/api/v1/people (listPeople)"),
+        message.contains("GET /whop/api/v1/peeple → 404 (no spec operation); nearest known: GET /whop/api/v1/events (listEvents), GET /whop/api/v1/people (listPeople)"),
         "{message}"
     );
     mock.journal().clear();

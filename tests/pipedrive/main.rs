@@ -4,9 +4,9 @@ mod counters;
 mod errors;
 mod history;
 mod official_client;
-#[path = "../shared/official_clients.rs"]
-mod official_clients;
 mod paging;
 mod persons;
+#[path = "../shared/official_clients.rs"]
+mod provision;
 mod records;
 mod support;

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::official_clients;
+use crate::provision;
 use crate::support::Fixture;
 
 /// The pinned version of the npm package.
@@ -13,7 +13,7 @@ const PIPEDRIVE_NPM: &str = "pipedrive@33.7.0";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_official_npm_client_works_unmodified() {
-    let Some(node_modules) = official_clients::npm_package(PIPEDRIVE_NPM, "pipedrive") else {
+    let Some(node_modules) = provision::npm_package(PIPEDRIVE_NPM, "pipedrive") else {
         return;
     };
     let fx = Fixture::new().await;

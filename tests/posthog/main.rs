@@ -9,10 +9,10 @@ mod golden;
 mod ingestion;
 mod legacy;
 mod list;
-#[path = "../shared/official_clients.rs"]
-mod official_clients;
 mod paging;
 mod persons;
+#[path = "../shared/official_clients.rs"]
+mod provision;
 mod python_client;
 mod robustness;
 mod sdk_layer;

@@ -1,10 +1,10 @@
 //! The official posthog-python client, unmodified, against the mock: capture, set, set_once,
 //! alias, with and without gzip. The pinned version is installed under the cargo target
-//! directory on first use (see `official_clients` for when the test skips instead).
+//! directory on first use (see `provision` for when the test skips instead).
 
 use std::path::Path;
 
-use crate::official_clients;
+use crate::provision;
 use crate::support::{Fixture, PROJECT};
 
 /// The posthog-python release the test runs.
@@ -12,7 +12,7 @@ const POSTHOG_PYTHON: &str = "posthog==7.42.0";
 
 #[tokio::test]
 async fn the_official_python_client_works_unmodified() {
-    let Some(site) = official_clients::python_package(POSTHOG_PYTHON, "posthog") else {
+    let Some(site) = provision::python_package(POSTHOG_PYTHON, "posthog") else {
         return;
     };
     let fixture = Fixture::new().await;

@@ -102,12 +102,19 @@ pub fn collect(api: &str, document: &Value) -> Result<Vec<Operation>> {
 /// The generated module: the table of `operations`, one row per line (the module is
 /// `rustfmt::skip`), sorted by path then method; the `Api` enum; one enum per API; and
 /// `Route::new`. Fails when two operations share a method and path (two specs mounted at the
-/// same place) or an API has two operations with the same variant name.
+/// same place) or an API has two operations with the same variant name — except one operation
+/// (same method, path and `operationId`) that a vendor's base spec and a later contract of the
+/// same vendor both describe (`whop.yaml` and `whop-current.yaml`): the base spec's row serves
+/// it, and its facade tells the contracts apart by what the request says.
 pub fn render(operations: &[Operation]) -> Result<String> {
     let mut sorted: BTreeMap<(&str, &str), &Operation> = BTreeMap::new();
     for operation in operations {
         let key = (operation.path.as_str(), operation.method.as_str());
         if let Some(earlier) = sorted.insert(key, operation) {
+            if let Some(base) = shared_by_contracts(earlier, operation) {
+                sorted.insert(key, base);
+                continue;
+            }
             bail!(
                 "{} {} is served by both `{}` ({}) and `{}` ({})",
                 operation.method,
@@ -148,6 +155,21 @@ pub fn render(operations: &[Operation]) -> Result<String> {
     Ok(code)
 }
 
+/// The base spec's row when `a` and `b` are one operation of a vendor described by its base
+/// spec (named like the vendor) and by another of its contracts.
+fn shared_by_contracts<'o>(a: &'o Operation, b: &'o Operation) -> Option<&'o Operation> {
+    let vendor = |op: &Operation| mount_prefix(&op.api);
+    if a.id != b.id || a.writes != b.writes || vendor(a) != vendor(b) {
+        return None;
+    }
+    let is_base = |op: &Operation| format!("/{}", op.api) == vendor(op);
+    match (is_base(a), is_base(b)) {
+        (true, false) => Some(a),
+        (false, true) => Some(b),
+        _ => None,
+    }
+}
+
 /// `pipedrive-v1` → `PipedriveV1`.
 fn api_variant(api: &str) -> String {
     api.to_upper_camel_case()
@@ -156,6 +178,16 @@ fn api_variant(api: &str) -> String {
 /// `pipedrive-v1` → `PipedriveV1Operation`.
 fn operation_enum(api: &str) -> String {
     format!("{}Operation", api_variant(api))
+}
+
+/// The operation enum of `api` as a type: with the lifetime of its path parameters, when any
+/// of its operations has one.
+fn operation_type(api: &str, rows: &[&Operation]) -> String {
+    let borrows = rows
+        .iter()
+        .any(|op| op.api == api && !op.params().is_empty());
+    let name = operation_enum(api);
+    if borrows { format!("{name}<'a>") } else { name }
 }
 
 fn render_api_enum(code: &mut String, apis: &BTreeSet<&str>) -> Result<()> {
@@ -190,8 +222,8 @@ fn render_operation_enum(code: &mut String, api: &str, rows: &[&Operation]) -> R
         "\n/// An operation of `specs/{api}.yaml`, with its path parameters as the request spelled \
          them (still percent-encoded).\n\
          #[derive(Clone, Copy, Debug, PartialEq, Eq)]\n\
-         pub enum {}<'a> {{",
-        operation_enum(api)
+         pub enum {} {{",
+        operation_type(api, rows)
     )?;
     for op in rows.iter().filter(|op| op.api == api) {
         let variant = op.variant();
@@ -227,9 +259,9 @@ fn render_route(code: &mut String, apis: &BTreeSet<&str>, rows: &[&Operation]) -
     for api in apis {
         writeln!(
             code,
-            "    /// An operation of `specs/{api}.yaml`.\n    {}({}<'a>),",
+            "    /// An operation of `specs/{api}.yaml`.\n    {}({}),",
             api_variant(api),
-            operation_enum(api)
+            operation_type(api, rows)
         )?;
     }
     code.push_str(
@@ -365,6 +397,21 @@ mod tests {
         assert!(
             error.contains("POST /acme/api/v2/things is served by both `acme-v2` (addThing) and `acme-v3` (addThing)"),
             "{error}"
+        );
+
+        let mut contracts = operations.clone();
+        contracts.push(Operation {
+            api: "acme".into(),
+            ..operations[0].clone()
+        });
+        let code = render(&contracts).unwrap();
+        assert!(
+            code.contains("path: \"/acme/api/v2/things\", id: \"addThing\"")
+                && code.contains("Route::Acme(AcmeOperation::AddThing)")
+                && code.contains("pub enum AcmeOperation {")
+                && code.contains("Acme(AcmeOperation),")
+                && !code.contains("AcmeV2Operation::AddThing"),
+            "the base spec serves an operation both contracts describe:\n{code}"
         );
 
         let mut twins = operations.clone();

@@ -144,6 +144,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/track/", id: "capture_track_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/track/", id: "capture_track_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/track/", id: "capture_track", writes: true },
+    Operation { api: Api::WhopCurrent, method: "GET", path: "/whop/api/v1/events", id: "listEvents", writes: false },
     Operation { api: Api::Whop, method: "POST", path: "/whop/api/v1/events", id: "createEvent", writes: true },
     Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people", id: "listPeople", writes: false },
     Operation { api: Api::Whop, method: "GET", path: "/whop/api/v1/people/{person_id}", id: "retrievePerson", writes: false },
@@ -160,6 +161,8 @@ pub enum Api {
     Posthog,
     /// `specs/whop.yaml`.
     Whop,
+    /// `specs/whop-current.yaml`.
+    WhopCurrent,
 }
 
 impl Api {
@@ -170,6 +173,7 @@ impl Api {
             Api::PipedriveV2 => "pipedrive-v2",
             Api::Posthog => "posthog",
             Api::Whop => "whop",
+            Api::WhopCurrent => "whop-current",
         }
     }
 }
@@ -819,6 +823,13 @@ pub enum WhopOperation<'a> {
     },
 }
 
+/// An operation of `specs/whop-current.yaml`, with its path parameters as the request spelled them (still percent-encoded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhopCurrentOperation {
+    /// `GET /whop/api/v1/events`: `listEvents`.
+    ListEvents,
+}
+
 /// A matched operation of any API, with its path parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route<'a> {
@@ -830,6 +841,8 @@ pub enum Route<'a> {
     Posthog(PosthogOperation<'a>),
     /// An operation of `specs/whop.yaml`.
     Whop(WhopOperation<'a>),
+    /// An operation of `specs/whop-current.yaml`.
+    WhopCurrent(WhopCurrentOperation),
 }
 
 impl<'a> Route<'a> {
@@ -977,9 +990,10 @@ impl<'a> Route<'a> {
             (137, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
             (138, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
             (139, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (140, []) => Route::Whop(WhopOperation::CreateEvent),
-            (141, []) => Route::Whop(WhopOperation::ListPeople),
-            (142, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (140, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
+            (141, []) => Route::Whop(WhopOperation::CreateEvent),
+            (142, []) => Route::Whop(WhopOperation::ListPeople),
+            (143, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use generated::{
-    Api, PipedriveV1Operation, PipedriveV2Operation, PosthogOperation, Route, WhopOperation,
+    Api, PipedriveV1Operation, PipedriveV2Operation, PosthogOperation, Route, WhopCurrentOperation,
+    WhopOperation,
 };
 
 /// Where the mock serves an API at a second path besides its spec's server path, as

@@ -145,6 +145,9 @@ impl App {
                     Route::Whop(operation) => {
                         whop::api::handle(&self.whop, &clock, request, operation)
                     }
+                    Route::WhopCurrent(operation) => {
+                        whop::api::handle_current(&self.whop, request, operation)
+                    }
                     Route::Posthog(operation) => {
                         posthog::api::handle(&self.posthog, &clock, request, operation)
                     }

@@ -22,6 +22,20 @@ const LAST_NAMES: [&str; 10] = [
     "Perlman", "Allen",
 ];
 const PRICES: [f64; 4] = [19.0, 49.0, 99.0, 199.0];
+const USER_AGENTS: [&str; 4] = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+];
+const PLACES: [(&str, &str); 6] = [
+    ("New York", "US"),
+    ("Austin", "US"),
+    ("London", "GB"),
+    ("Berlin", "DE"),
+    ("Toronto", "CA"),
+    ("Sydney", "AU"),
+];
 
 /// One ad with its ad set and campaign.
 pub(crate) struct AdPath {
@@ -83,9 +97,20 @@ fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
             time = (time + rng.i64(60..5 * DAY)).min(now);
             time
         };
-        events.push(attribute(
-            Event::page_view().visitor(&anonymous_id).at(first_visit),
-        ));
+        let (city, country) = PLACES[visitor % PLACES.len()];
+        let landing = Event::page_view()
+            .visitor(&anonymous_id)
+            .at(first_visit)
+            .user_agent(USER_AGENTS[visitor % USER_AGENTS.len()])
+            .ip(format!("203.0.113.{}", visitor % 250))
+            .location(city, country);
+        let landing = match visitor % 4 {
+            0 => landing.referrer("https://www.google.com/search?q=whop"),
+            1 => landing.utm("newsletter", Some("email"), Some("spring")),
+            2 => landing.click_id("fbclid", format!("fb.{visitor}")),
+            _ => landing,
+        };
+        events.push(attribute(landing));
         for _ in 0..rng.usize(0..6) {
             events.push(Event::page_view().visitor(&anonymous_id).at(tick(rng)));
         }
@@ -101,6 +126,8 @@ fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
         );
         let mut lead = Event::standard(StandardEvent::Lead)
             .visitor(&anonymous_id)
+            .user_id(format!("user_demo{visitor:04}"))
+            .username(format!("{}{visitor}", first.to_lowercase()))
             .email(&email)
             .name(format!("{first} {last}"))
             .at(tick(rng));
@@ -122,7 +149,10 @@ fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
             for _ in 0..rng.usize(1..5) {
                 let price = PRICES[rng.usize(0..PRICES.len())];
                 events.push(attribute(
-                    Event::purchase(price).email(&email).at(tick(rng)),
+                    Event::purchase(price)
+                        .email(&email)
+                        .member_id(format!("mber_demo{visitor:04}"))
+                        .at(tick(rng)),
                 ));
             }
         }
@@ -135,7 +165,62 @@ fn generate(now: i64, rng: &mut Rng) -> Vec<Event> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::http::ApiRequest;
+    use crate::router::App;
+
+    #[test]
+    fn the_demo_account_fills_every_current_field() {
+        let app = Arc::new(App::default());
+        load(&app.whop_at("")).unwrap();
+        let mut people = Vec::new();
+        let mut after = String::new();
+        loop {
+            let request = ApiRequest::new("GET", &format!("/whop/api/v1/people?first=100{after}"))
+                .with_header("authorization", &format!("Bearer {DEMO_KEY}"))
+                .with_header("Api-Version-Date", "2026-10-15-1");
+            let body = app.handle(&request).json_body();
+            people.extend(body["data"].as_array().unwrap().iter().cloned());
+            match body["page_info"]["end_cursor"].as_str() {
+                Some(cursor) if body["page_info"]["has_next_page"] == true => {
+                    after = format!("&after={cursor}");
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(people.len(), VISITORS);
+        for field in [
+            "device",
+            "location",
+            "last_ip",
+            "timezone",
+            "member",
+            "user",
+            "first_purchase_at",
+            "last_purchase_at",
+            "first_source",
+            "last_source",
+            "email",
+            "phone",
+            "name",
+            "ltv",
+        ] {
+            assert!(
+                people.iter().any(|person| !person[field].is_null()),
+                "no demo person has `{field}`"
+            );
+        }
+        for kind in ["ad_click", "external_ad_click", "utm", "referrer"] {
+            assert!(
+                people
+                    .iter()
+                    .any(|person| person["first_source"]["type"] == kind),
+                "no first touch of type {kind}"
+            );
+        }
+    }
 
     #[test]
     fn demo_events_are_deterministic_and_never_in_the_future() {

@@ -64,30 +64,108 @@ pub struct PixelEvent {
     /// The page URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The referring page's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer_url: Option<String>,
 }
 
-/// The `user` of an event: identifiers and contact details.
+/// The `user` of an event: identifiers and contact details. What few events carry (user
+/// name, member id, location) is boxed in [`UserMore`], so an event without it costs one
+/// pointer; seeds and bodies write every field flat.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "UserWire", into = "UserWire")]
 pub struct User {
     /// Pixel visitor id (`wuid_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anonymous_id: Option<String>,
     /// Whop user id (`user_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The account's own id for the person.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// E-mail: an identifier (case-insensitive) and a contact detail.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Full name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The rarer details, when any is set.
+    pub more: Option<Box<UserMore>>,
+}
+
+/// The details of an event's `user` that few events carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserMore {
+    /// Whop username.
+    pub username: Option<String>,
+    /// Whop member id (`mber_…`).
+    pub member_id: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Country, ISO 3166-1 alpha-2 (`US`).
+    pub country: Option<String>,
+}
+
+/// [`User`] as seeds and the data directory write it: every field flat.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    anonymous_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    member_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    country: Option<String>,
+}
+
+impl From<UserWire> for User {
+    fn from(wire: UserWire) -> Self {
+        let more = UserMore {
+            username: wire.username,
+            member_id: wire.member_id,
+            city: wire.city,
+            country: wire.country,
+        };
+        Self {
+            anonymous_id: wire.anonymous_id,
+            user_id: wire.user_id,
+            external_id: wire.external_id,
+            email: wire.email,
+            name: wire.name,
+            phone: wire.phone,
+            more: boxed_unless_default(more),
+        }
+    }
+}
+
+impl From<User> for UserWire {
+    fn from(user: User) -> Self {
+        let more = user.more.map(|more| *more).unwrap_or_default();
+        Self {
+            anonymous_id: user.anonymous_id,
+            user_id: user.user_id,
+            external_id: user.external_id,
+            email: user.email,
+            name: user.name,
+            phone: user.phone,
+            username: more.username,
+            member_id: more.member_id,
+            city: more.city,
+            country: more.country,
+        }
+    }
 }
 
 impl User {
@@ -95,27 +173,166 @@ impl User {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// The rarer details (all absent when none was sent).
+    pub fn more(&self) -> &UserMore {
+        self.more.as_deref().unwrap_or(&NO_USER_MORE)
+    }
 }
 
-/// The `context` of an event: its ad attribution.
+/// The details of a user without any of them.
+static NO_USER_MORE: UserMore = UserMore {
+    username: None,
+    member_id: None,
+    city: None,
+    country: None,
+};
+
+/// The `context` of an event: its ad attribution, and (boxed in [`ContextMore`], written flat)
+/// what the pixel or a server adds: IP address, user agent, UTM fields and ad-platform click
+/// ids.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "ContextWire", into = "ContextWire")]
 pub struct Context {
     /// Campaign id (`adcamp_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
     /// Ad set id (`adgrp_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_set_id: Option<String>,
     /// Ad id (`ad_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
+    /// The rarer details, when any is set.
+    pub more: Option<Box<ContextMore>>,
+}
+
+/// The details of an event's `context` besides Whop's ad ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContextMore {
+    /// The visitor's IP address.
+    pub ip_address: Option<String>,
+    /// The browser's `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `utm_source`.
+    pub utm_source: Option<String>,
+    /// `utm_medium`.
+    pub utm_medium: Option<String>,
+    /// `utm_campaign`.
+    pub utm_campaign: Option<String>,
+    /// `utm_content`.
+    pub utm_content: Option<String>,
+    /// `utm_term`.
+    pub utm_term: Option<String>,
+    /// Meta's click id.
+    pub fbclid: Option<String>,
+    /// Google's click id.
+    pub gclid: Option<String>,
+    /// TikTok's click id.
+    pub ttclid: Option<String>,
+}
+
+/// [`Context`] as seeds and the data directory write it: every field flat.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ad_campaign_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ad_set_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ad_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    utm_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    utm_medium: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    utm_campaign: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    utm_content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    utm_term: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fbclid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gclid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttclid: Option<String>,
+}
+
+impl From<ContextWire> for Context {
+    fn from(wire: ContextWire) -> Self {
+        let more = ContextMore {
+            ip_address: wire.ip_address,
+            user_agent: wire.user_agent,
+            utm_source: wire.utm_source,
+            utm_medium: wire.utm_medium,
+            utm_campaign: wire.utm_campaign,
+            utm_content: wire.utm_content,
+            utm_term: wire.utm_term,
+            fbclid: wire.fbclid,
+            gclid: wire.gclid,
+            ttclid: wire.ttclid,
+        };
+        Self {
+            ad_campaign_id: wire.ad_campaign_id,
+            ad_set_id: wire.ad_set_id,
+            ad_id: wire.ad_id,
+            more: boxed_unless_default(more),
+        }
+    }
+}
+
+impl From<Context> for ContextWire {
+    fn from(context: Context) -> Self {
+        let more = context.more.map(|more| *more).unwrap_or_default();
+        Self {
+            ad_campaign_id: context.ad_campaign_id,
+            ad_set_id: context.ad_set_id,
+            ad_id: context.ad_id,
+            ip_address: more.ip_address,
+            user_agent: more.user_agent,
+            utm_source: more.utm_source,
+            utm_medium: more.utm_medium,
+            utm_campaign: more.utm_campaign,
+            utm_content: more.utm_content,
+            utm_term: more.utm_term,
+            fbclid: more.fbclid,
+            gclid: more.gclid,
+            ttclid: more.ttclid,
+        }
+    }
+}
+
+/// The details of a context without any of them.
+static NO_CONTEXT_MORE: ContextMore = ContextMore {
+    ip_address: None,
+    user_agent: None,
+    utm_source: None,
+    utm_medium: None,
+    utm_campaign: None,
+    utm_content: None,
+    utm_term: None,
+    fbclid: None,
+    gclid: None,
+    ttclid: None,
+};
+
+/// `Some(boxed)` unless `value` is all defaults.
+fn boxed_unless_default<T: Default + PartialEq>(value: T) -> Option<Box<T>> {
+    (value != T::default()).then(|| Box::new(value))
 }
 
 impl Context {
     /// Whether no field is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The rarer details (all absent when none was sent).
+    pub fn more(&self) -> &ContextMore {
+        self.more.as_deref().unwrap_or(&NO_CONTEXT_MORE)
     }
 
     /// The `(level, id)` pairs present.
@@ -262,6 +479,7 @@ impl PixelEvent {
             user: User::default(),
             context: Context::default(),
             url: None,
+            referrer_url: None,
         }
     }
 
@@ -286,6 +504,11 @@ impl PixelEvent {
         }
     }
 
+    /// Whether it is a completed payment.
+    pub fn is_purchase(&self) -> bool {
+        matches!(self.kind(), EventKind::Purchase { .. })
+    }
+
     /// The name deduplication compares: what Whop reports as its `event_name`.
     pub fn reported_name(&self) -> &str {
         match self.kind() {
@@ -307,11 +530,13 @@ impl PixelEvent {
             email,
             name,
             phone,
+            more: user_more,
         } = &mut self.user;
         let Context {
             ad_campaign_id,
             ad_set_id,
             ad_id,
+            more: context_more,
         } = &mut self.context;
         for value in [
             &mut self.id,
@@ -327,14 +552,65 @@ impl PixelEvent {
             ad_set_id,
             ad_id,
             &mut self.url,
+            &mut self.referrer_url,
         ] {
-            if value.as_deref().is_some_and(|text| text.trim().is_empty()) {
-                *value = None;
-            }
+            clear_blank(value);
+        }
+        if let Some(more) = user_more {
+            let UserMore {
+                username,
+                member_id,
+                city,
+                country,
+            } = &mut **more;
+            [username, member_id, city, country]
+                .into_iter()
+                .for_each(clear_blank);
+        }
+        if user_more.as_deref() == Some(&NO_USER_MORE) {
+            *user_more = None;
+        }
+        if let Some(more) = context_more {
+            let ContextMore {
+                ip_address,
+                user_agent,
+                utm_source,
+                utm_medium,
+                utm_campaign,
+                utm_content,
+                utm_term,
+                fbclid,
+                gclid,
+                ttclid,
+            } = &mut **more;
+            [
+                ip_address,
+                user_agent,
+                utm_source,
+                utm_medium,
+                utm_campaign,
+                utm_content,
+                utm_term,
+                fbclid,
+                gclid,
+                ttclid,
+            ]
+            .into_iter()
+            .for_each(clear_blank);
+        }
+        if context_more.as_deref() == Some(&NO_CONTEXT_MORE) {
+            *context_more = None;
         }
         if let Some(known) = KNOWN_NAMES.iter().find(|known| **known == self.event_name) {
             self.event_name = Cow::Borrowed(known);
         }
+    }
+}
+
+/// Makes a blank string (empty or white space) absent.
+fn clear_blank(value: &mut Option<String>) {
+    if value.as_deref().is_some_and(|text| text.trim().is_empty()) {
+        *value = None;
     }
 }
 
@@ -477,6 +753,80 @@ impl Event {
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.event.url = Some(url.into());
         self
+    }
+
+    /// The referring page's URL (`referrer_url`).
+    pub fn referrer(mut self, url: impl Into<String>) -> Self {
+        self.event.referrer_url = Some(url.into());
+        self
+    }
+
+    /// The browser's `User-Agent` (`context.user_agent`), read as browser, OS and device.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.context_more().user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The visitor's IP address (`context.ip_address`).
+    pub fn ip(mut self, ip_address: impl Into<String>) -> Self {
+        self.context_more().ip_address = Some(ip_address.into());
+        self
+    }
+
+    /// The UTM source (`context.utm_source`), and optionally its medium and campaign.
+    pub fn utm(
+        mut self,
+        source: impl Into<String>,
+        medium: Option<&str>,
+        campaign: Option<&str>,
+    ) -> Self {
+        let more = self.context_more();
+        more.utm_source = Some(source.into());
+        more.utm_medium = medium.map(str::to_owned);
+        more.utm_campaign = campaign.map(str::to_owned);
+        self
+    }
+
+    /// An ad platform's click id: `fbclid` (Meta), `gclid` (Google) or `ttclid` (TikTok);
+    /// any other parameter name is ignored.
+    pub fn click_id(mut self, parameter: &str, id: impl Into<String>) -> Self {
+        let more = self.context_more();
+        let slot = match parameter {
+            "fbclid" => &mut more.fbclid,
+            "gclid" => &mut more.gclid,
+            "ttclid" => &mut more.ttclid,
+            _ => return self,
+        };
+        *slot = Some(id.into());
+        self
+    }
+
+    /// Where the visitor is: city and country (ISO 3166-1 alpha-2).
+    pub fn location(mut self, city: impl Into<String>, country: impl Into<String>) -> Self {
+        let more = self.user_more();
+        more.city = Some(city.into());
+        more.country = Some(country.into());
+        self
+    }
+
+    /// The Whop username.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.user_more().username = Some(username.into());
+        self
+    }
+
+    /// The Whop member id (`mber_…`).
+    pub fn member_id(mut self, member_id: impl Into<String>) -> Self {
+        self.user_more().member_id = Some(member_id.into());
+        self
+    }
+
+    fn context_more(&mut self) -> &mut ContextMore {
+        self.event.context.more.get_or_insert_with(Box::default)
+    }
+
+    fn user_more(&mut self) -> &mut UserMore {
+        self.event.user.more.get_or_insert_with(Box::default)
     }
 
     /// Attributes the event to an ad campaign.
@@ -637,6 +987,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("non-negative"), "{error}");
+    }
+
+    #[test]
+    fn rarer_details_are_written_flat_and_read_back_boxed() {
+        let entry = Event::page_view()
+            .visitor("wuid_1")
+            .user_agent("UA")
+            .location("Paris", "FR")
+            .referrer("https://a.example/")
+            .into_entries()
+            .next()
+            .unwrap();
+        let json = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"event": {
+                "event_name": "page",
+                "user": {"anonymous_id": "wuid_1", "city": "Paris", "country": "FR"},
+                "context": {"user_agent": "UA"},
+                "referrer_url": "https://a.example/"
+            }})
+        );
+        assert_eq!(serde_json::from_value::<Entry>(json).unwrap(), entry);
+        let mut blank = PixelEvent::named("page");
+        blank.context.more = Some(Box::new(ContextMore {
+            ip_address: Some(" ".into()),
+            ..ContextMore::default()
+        }));
+        blank.normalize();
+        assert_eq!(blank.context.more, None, "nothing left to box");
+        let typo =
+            serde_json::json!({"event": {"event_name": "page", "context": {"user_agnet": "x"}}});
+        assert!(serde_json::from_value::<Entry>(typo).is_err());
     }
 
     #[test]

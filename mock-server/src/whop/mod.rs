@@ -8,15 +8,21 @@
 //! accounts with their logs, plus the keys.
 
 pub(crate) mod api;
+pub(crate) mod current;
+pub(crate) mod cursor;
 pub(crate) mod demo;
+pub(crate) mod era;
 pub(crate) mod error;
 pub(crate) mod field;
 pub(crate) mod filter;
 pub(crate) mod keys;
 pub mod log;
+pub(crate) mod profile;
 pub(crate) mod query;
 pub(crate) mod reads;
+pub(crate) mod reads_current;
 pub(crate) mod render;
+pub(crate) mod render_current;
 pub(crate) mod seed;
 pub(crate) mod state;
 pub(crate) mod tenant;

@@ -91,6 +91,27 @@ pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
     }
 }
 
+/// Every match of `query` (its `first` and `offset` aside) as person indices, in list order:
+/// the order a cursor walk keeps.
+pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
+    let mut rows: Vec<(PersonView<'_>, u32)> = account
+        .indexed_in_window(query.from, query.to)
+        .map(|(index, person, aggregate)| {
+            let view = PersonView {
+                account,
+                person,
+                aggregate,
+                from: query.from,
+                to: query.to,
+            };
+            (view, index as u32)
+        })
+        .filter(|(view, _)| query.filters.is_empty() || query.filters.matches(view))
+        .collect();
+    rows.sort_unstable_by(|a, b| compare(&a.0, &b.0, query.sort, query.direction));
+    rows.into_iter().map(|(_, index)| index).collect()
+}
+
 /// A row ordered as the list shows it, so the heap's top is the last row kept.
 struct Ranked<'a> {
     view: PersonView<'a>,

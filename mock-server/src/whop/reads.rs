@@ -1,6 +1,7 @@
 //! The Whop reads: listing people through a window, and retrieving one person.
 
-use super::api::{integer_param, param, window};
+use super::api::{account_of, integer_param, param, window};
+use super::era::TimeFormat;
 use super::error::WhopError;
 use super::field::{PersonField, PersonView};
 use super::filter::Filters;
@@ -11,7 +12,7 @@ use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
 
 /// The default list window: 366 days before `to`.
-const DEFAULT_WINDOW_SECONDS: i64 = 366 * 24 * 60 * 60;
+pub(super) const DEFAULT_WINDOW_SECONDS: i64 = 366 * 24 * 60 * 60;
 
 /// `first` when omitted, and its largest accepted value.
 const DEFAULT_FIRST: i64 = 100;
@@ -23,10 +24,13 @@ pub fn list_people(
     clock: &Clock,
     request: &ApiRequest,
 ) -> Result<ApiResponse, WhopError> {
-    let account_id = state
-        .keys
-        .authorize(request.bearer_token(), param(request, "account_id"))?;
-    let (from, to) = window(request, clock, Some(DEFAULT_WINDOW_SECONDS))?;
+    let account_id = account_of(state, request)?;
+    let (from, to) = window(
+        request,
+        clock,
+        Some(DEFAULT_WINDOW_SECONDS),
+        TimeFormat::Unix,
+    )?;
     let first = integer_param(request, "first")?.unwrap_or(DEFAULT_FIRST);
     if !(1..=MAX_FIRST).contains(&first) {
         return Err(WhopError::invalid_param(
@@ -41,6 +45,39 @@ pub fn list_people(
             format!("`offset` must be 0 or more, got {offset}."),
         ));
     }
+    let (sort, direction, filters) = ordering(request)?;
+    let Some(account) = state.account(&account_id) else {
+        let empty = ListPeopleBody {
+            data: Vec::new(),
+            total_count: 0,
+        };
+        return Ok(ApiResponse::json(200, &empty));
+    };
+    let query = ListQuery {
+        from,
+        to,
+        sort,
+        direction,
+        filters,
+        first: usize::try_from(first).unwrap_or(usize::MAX),
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+    };
+    let page = query::list(account, &query);
+    let body = ListPeopleBody {
+        data: page
+            .people
+            .iter()
+            .map(|view| PersonJson::of(view, TimeFormat::Unix))
+            .collect(),
+        total_count: page.total_count,
+    };
+    Ok(ApiResponse::json(200, &body))
+}
+
+/// `sort`, `direction` and `filters` of Era A's list (and Era B's).
+pub(super) fn ordering(
+    request: &ApiRequest,
+) -> Result<(PersonField, Direction, Filters), WhopError> {
     let sort = match param(request, "sort") {
         None => PersonField::LastSeenAt,
         Some(name) => PersonField::parse(name)
@@ -71,41 +108,19 @@ pub fn list_people(
             Filters::parse(json).map_err(|why| WhopError::invalid_param("filters", why))?
         }
     };
-    let Some(account) = state.account(&account_id) else {
-        let empty = ListPeopleBody {
-            data: Vec::new(),
-            total_count: 0,
-        };
-        return Ok(ApiResponse::json(200, &empty));
-    };
-    let query = ListQuery {
-        from,
-        to,
-        sort,
-        direction,
-        filters,
-        first: usize::try_from(first).unwrap_or(usize::MAX),
-        offset: usize::try_from(offset).unwrap_or(usize::MAX),
-    };
-    let page = query::list(account, &query);
-    let body = ListPeopleBody {
-        data: page.people.iter().map(PersonJson::of).collect(),
-        total_count: page.total_count,
-    };
-    Ok(ApiResponse::json(200, &body))
+    Ok((sort, direction, filters))
 }
 
-/// `GET /people/{id}`: one person by record id, person id or any identifier.
+/// `GET /people/{id}` in Eras A and B (their times written `times`): one person by record id, person id or any identifier.
 pub fn retrieve_person(
     state: &WhopState,
     clock: &Clock,
     request: &ApiRequest,
     raw_id: &str,
+    times: TimeFormat,
 ) -> Result<ApiResponse, WhopError> {
-    let account_id = state
-        .keys
-        .authorize(request.bearer_token(), param(request, "account_id"))?;
-    let (from, to) = window(request, clock, None)?;
+    let account_id = account_of(state, request)?;
+    let (from, to) = window(request, clock, None, times)?;
     let id = decode_segment(raw_id).ok_or_else(|| WhopError::not_found("Person not found."))?;
     let not_found = || WhopError::not_found(format!("Person `{id}` not found."));
     let account = state.account(&account_id).ok_or_else(not_found)?;
@@ -125,7 +140,7 @@ pub fn retrieve_person(
     Ok(ApiResponse::json(
         200,
         &DataBody {
-            data: PersonJson::of(&view),
+            data: PersonJson::of(&view, times),
         },
     ))
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::era::{Time, TimeFormat};
 use super::field::PersonView;
 use super::log::AdLevel;
 
@@ -37,8 +38,8 @@ pub struct PersonJson<'a> {
     name: Option<&'a str>,
     email: Option<&'a str>,
     phone: Option<&'a str>,
-    first_seen_at: i64,
-    last_seen_at: i64,
+    first_seen_at: Time,
+    last_seen_at: Time,
     purchase_count: u32,
     has_failed_payment: bool,
     ltv: f64,
@@ -57,8 +58,8 @@ struct AdRefJson<'a> {
 }
 
 impl<'a> PersonJson<'a> {
-    /// Renders `view`.
-    pub fn of(view: &PersonView<'a>) -> Self {
+    /// Renders `view`, writing times `times`.
+    pub fn of(view: &PersonView<'a>, times: TimeFormat) -> Self {
         let aggregate = &view.aggregate;
         let ad_refs = |level: AdLevel| -> Vec<AdRefJson<'a>> {
             view.ads(level)
@@ -80,8 +81,8 @@ impl<'a> PersonJson<'a> {
             name: view.name(),
             email: view.email(),
             phone: view.phone(),
-            first_seen_at: aggregate.first_seen_at,
-            last_seen_at: aggregate.last_seen_at,
+            first_seen_at: times.at(aggregate.first_seen_at),
+            last_seen_at: times.at(aggregate.last_seen_at),
             purchase_count: aggregate.purchase_count,
             has_failed_payment: aggregate.has_failed_payment,
             ltv: cents_to_dollars(aggregate.ltv_cents),

@@ -1,6 +1,9 @@
 //! Everything the Whop mock holds: accounts and keys, and the one write path into them.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use super::cursor::Walks;
 
 use super::keys::{KeyRing, KeyScope};
 use super::log::{Entry, Event};
@@ -20,6 +23,8 @@ pub struct WhopState {
     pub keys: KeyRing,
     key_ids: IdGenerator,
     durable: Durable,
+    /// The kept orders of cursor-paged lists.
+    pub walks: Mutex<Walks>,
 }
 
 impl Default for WhopState {
@@ -36,6 +41,7 @@ impl WhopState {
             keys: KeyRing::default(),
             key_ids: IdGenerator::seeded("whop-keys"),
             durable,
+            walks: Mutex::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
+use super::profile::Profile;
 use super::timeline::{Timeline, WindowAggregate};
 use crate::Timestamp;
 use crate::durable::StorageError;
@@ -189,8 +190,13 @@ pub struct Account {
     /// Indexed like `people`: each person's aggregates over their whole history (`None` for
     /// a merged person), which are their window's whenever the window holds their span.
     wholes: Vec<Option<WindowAggregate>>,
+    /// Indexed like `people`: what the current API shows beyond the aggregates, kept apart
+    /// so that the columns lists read stay compact.
+    profiles: Vec<Profile>,
     live_people: usize,
     identities: HashMap<IdentityKey, PersonIndex>,
+    /// Phone number → the live person whose latest event carried it.
+    phones: HashMap<String, PersonIndex>,
     record_ids: HashMap<String, PersonIndex>,
     seen_event_ids: HashMap<(String, String), String>,
     ads: HashMap<AdLevel, HashMap<String, AdEntity>>,
@@ -207,8 +213,10 @@ impl Account {
             people: Vec::new(),
             spans: Vec::new(),
             wholes: Vec::new(),
+            profiles: Vec::new(),
             live_people: 0,
             identities: HashMap::new(),
+            phones: HashMap::new(),
             record_ids: HashMap::new(),
             seen_event_ids: HashMap::new(),
             ads: HashMap::new(),
@@ -313,6 +321,13 @@ impl Account {
             unreachable!("an event entry was just pushed");
         };
         self.people[person].timeline.insert(plan.log_index, stored);
+        self.profiles[person].note((stored.seconds(), plan.log_index), stored);
+        if let Some(phone) = &stored.user.phone
+            && self.phones.get(phone) != Some(&person)
+        {
+            self.phones.insert(phone.clone(), person);
+            self.profiles[person].phones.push(phone.clone());
+        }
         self.summarize(person);
         Recorded {
             event_id: plan.event_id,
@@ -387,6 +402,13 @@ impl Account {
         for id in &record_ids {
             self.record_ids.insert(id.clone(), survivor);
         }
+        let profile = std::mem::take(&mut self.profiles[index]);
+        for phone in &profile.phones {
+            if self.phones.get(phone) == Some(&index) {
+                self.phones.insert(phone.clone(), survivor);
+            }
+        }
+        self.profiles[survivor].absorb(profile);
         let survivor = &mut self.people[survivor];
         survivor.timeline.absorb(timeline);
         survivor.keys.extend(keys);
@@ -417,6 +439,7 @@ impl Account {
             keys: Vec::new(),
             absorbed_ids: Vec::new(),
         });
+        self.profiles.push(Profile::default());
         self.spans.push(EMPTY_SPAN);
         self.wholes.push(None);
         self.live_people += 1;
@@ -431,12 +454,7 @@ impl Account {
     /// The live person a record id, person id or any identifier (visitor id, user id,
     /// external id, e-mail) points to; merged people resolve to their survivor.
     pub fn find(&self, key: &str) -> Option<&Person> {
-        let index = self.record_ids.get(key).copied().or_else(|| {
-            IdentityKey::candidates(key)
-                .iter()
-                .find_map(|candidate| self.identities.get(candidate).copied())
-        })?;
-        Some(&self.people[index])
+        Some(&self.people[self.find_index(key)?])
     }
 
     /// Every live (not merged away) person, in creation order.
@@ -457,19 +475,67 @@ impl Account {
         from: i64,
         to: i64,
     ) -> impl Iterator<Item = (&Person, WindowAggregate)> + '_ {
+        self.indexed_in_window(from, to)
+            .map(|(_, person, aggregate)| (person, aggregate))
+    }
+
+    /// [`Account::people_in_window`] with each person's index.
+    pub fn indexed_in_window(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = (PersonIndex, &Person, WindowAggregate)> + '_ {
         self.spans
             .iter()
             .zip(&self.wholes)
             .zip(&self.people)
-            .filter_map(move |((&(first, last), whole), person)| {
+            .enumerate()
+            .filter_map(move |(index, ((&(first, last), whole), person))| {
                 if first > last || last < from || first > to {
                     None
                 } else if from <= first && last <= to {
-                    Some((person, (*whole)?))
+                    Some((index, person, (*whole)?))
                 } else {
-                    Some((person, person.timeline.window(from, to)?))
+                    Some((index, person, person.timeline.window(from, to)?))
                 }
             })
+    }
+
+    /// The whole-history aggregates of the person at `index` (`None` once merged away).
+    pub fn whole(&self, index: PersonIndex) -> Option<WindowAggregate> {
+        self.wholes[index]
+    }
+
+    /// Every live person's index, in creation order.
+    pub fn live_indices(&self) -> impl Iterator<Item = PersonIndex> + '_ {
+        (0..self.people.len()).filter(|&index| self.wholes[index].is_some())
+    }
+
+    /// The profile of the person at `index` (empty once merged away).
+    pub fn profile(&self, index: PersonIndex) -> &Profile {
+        &self.profiles[index]
+    }
+
+    /// The person at `index`, live or merged away.
+    pub fn person(&self, index: PersonIndex) -> &Person {
+        &self.people[index]
+    }
+
+    /// The index of the live person [`Account::find`] finds.
+    pub fn find_index(&self, key: &str) -> Option<PersonIndex> {
+        self.record_ids.get(key).copied().or_else(|| {
+            IdentityKey::candidates(key)
+                .iter()
+                .find_map(|candidate| self.identities.get(candidate).copied())
+        })
+    }
+
+    /// The live person a record id, any identifier, or else a phone number points to (the
+    /// current API's retrieve); a phone number several people carried finds the one whose
+    /// event carried it last.
+    pub fn find_profile(&self, key: &str) -> Option<PersonIndex> {
+        self.find_index(key)
+            .or_else(|| self.phones.get(key).copied())
     }
 
     /// How many live people the account has.

@@ -130,9 +130,19 @@ impl WindowAggregate {
 
 impl Timeline {
     /// How many events the person has.
-    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The `(time, log position)` of every event with `from <= time <= to`, in time order.
+    pub fn events_between(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> impl DoubleEndedIterator<Item = (i64, u32)> + '_ {
+        let lo = self.entries.partition_point(|entry| entry.time < from);
+        let hi = self.entries.partition_point(|entry| entry.time <= to);
+        self.entries[lo..hi.max(lo)].iter().map(Entry::key)
     }
 
     /// Adds `event`, stored at `log_index` in the account log. Appending in time order costs

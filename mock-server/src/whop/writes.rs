@@ -7,7 +7,9 @@ use std::sync::RwLock;
 use serde::Deserialize;
 
 use super::error::WhopError;
-use super::log::{Context, Entry, EventKind, PixelEvent, User, dollars_to_cents};
+use super::log::{
+    Context, ContextMore, Entry, EventKind, PixelEvent, User, UserMore, dollars_to_cents,
+};
 use super::render::CreatedEventBody;
 use super::state::WhopState;
 use super::tenant::{Applied, MAX_PAYMENT_CENTS, RecordError};
@@ -66,6 +68,7 @@ struct CreateEventBody {
     event_time: Option<String>,
     custom_name: Option<String>,
     url: Option<String>,
+    referrer_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +76,16 @@ struct BodyContext {
     ad_campaign_id: Option<String>,
     ad_set_id: Option<String>,
     ad_id: Option<String>,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    utm_source: Option<String>,
+    utm_medium: Option<String>,
+    utm_campaign: Option<String>,
+    utm_content: Option<String>,
+    utm_term: Option<String>,
+    fbclid: Option<String>,
+    gclid: Option<String>,
+    ttclid: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,6 +98,10 @@ struct BodyUser {
     name: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
+    username: Option<String>,
+    member_id: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
 }
 
 impl BodyUser {
@@ -238,13 +255,32 @@ pub fn parse(body: &[u8]) -> Result<EventIntake, WhopError> {
             email: user.email,
             name,
             phone: user.phone,
+            more: Some(Box::new(UserMore {
+                username: user.username,
+                member_id: user.member_id,
+                city: user.city,
+                country: user.country,
+            })),
         },
         context: Context {
             ad_campaign_id: context.ad_campaign_id,
             ad_set_id: context.ad_set_id,
             ad_id: context.ad_id,
+            more: Some(Box::new(ContextMore {
+                ip_address: context.ip_address,
+                user_agent: context.user_agent,
+                utm_source: context.utm_source,
+                utm_medium: context.utm_medium,
+                utm_campaign: context.utm_campaign,
+                utm_content: context.utm_content,
+                utm_term: context.utm_term,
+                fbclid: context.fbclid,
+                gclid: context.gclid,
+                ttclid: context.ttclid,
+            })),
         },
         url: body.url,
+        referrer_url: body.referrer_url,
     };
     if matches!(event.kind(), EventKind::Purchase { .. }) {
         event.usd_cents = usd_cents;

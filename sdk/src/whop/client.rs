@@ -2,8 +2,6 @@
 
 use super::generated;
 use crate::Error;
-use crate::auth::Auth;
-use crate::error::ApiErrorBody;
 
 /// Whop's production API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.whop.com/api/v1";
@@ -17,70 +15,93 @@ pub const BASE_URL_VAR: &str = "WHOP_BASE_URL";
 #[derive(Clone, Copy, Debug)]
 pub enum Whop {}
 
-impl crate::Vendor for Whop {
-    type Options = ();
-    const DEFAULT_BASE_URL: &'static str = DEFAULT_BASE_URL;
-    const CREDENTIAL_VAR: &'static str = API_KEY_VAR;
-    const BASE_URL_VAR: &'static str = BASE_URL_VAR;
-    const CREDENTIAL: &'static str = "an API key (ClientBuilder::api_key)";
+/// The client of a Whop contract, in the module that invokes it (beside its `generated`
+/// module, with `crate::Error` in scope): `$vendor`'s [`crate::Vendor`] impl (bearer key,
+/// Whop's error body, `headers` on every request), `ClientBuilder` (the crate's one builder
+/// over it), `Client` wrapping the generated client with `builder`, `from_env` and
+/// `generated`, and the builder's `api_key` and `build`. Both Whop contracts share it.
+macro_rules! whop_client {
+    ($vendor:ident, $what:literal, headers: $headers:expr) => {
+        impl $crate::Vendor for $vendor {
+            type Options = ();
+            const DEFAULT_BASE_URL: &'static str = $crate::whop::DEFAULT_BASE_URL;
+            const CREDENTIAL_VAR: &'static str = $crate::whop::API_KEY_VAR;
+            const BASE_URL_VAR: &'static str = $crate::whop::BASE_URL_VAR;
+            const CREDENTIAL: &'static str = "an API key (ClientBuilder::api_key)";
 
-    fn auth(_options: &()) -> Auth {
-        Auth::Bearer
-    }
+            fn auth(_options: &()) -> $crate::auth::Auth {
+                $crate::auth::Auth::Bearer
+            }
 
-    fn parse_error_body(body: &[u8]) -> Option<ApiErrorBody> {
-        serde_json::from_slice(body).ok().map(ApiErrorBody::Whop)
-    }
+            fn parse_error_body(body: &[u8]) -> Option<$crate::error::ApiErrorBody> {
+                serde_json::from_slice(body)
+                    .ok()
+                    .map($crate::error::ApiErrorBody::Whop)
+            }
+
+            fn fixed_headers() -> &'static [(&'static str, &'static str)] {
+                $headers
+            }
+        }
+
+        /// Configuration of a [`Client`]: the crate's one builder, with Whop's defaults.
+        pub type ClientBuilder = $crate::ClientBuilder<$vendor>;
+
+        #[doc = concat!("A client of ", $what, ": the generated client plus auth, retries and the")]
+        /// convenience methods of this module. Cheap to clone (the connection pool is shared).
+        #[derive(Clone, Debug)]
+        pub struct Client {
+            /// The generated client, configured with auth and the retry policy.
+            generated: generated::Client,
+        }
+
+        impl Client {
+            /// A builder with Whop's defaults; only [`ClientBuilder::api_key`] is required.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::default()
+            }
+
+            /// A client configured from `WHOP_API_KEY` (required) and `WHOP_BASE_URL`
+            /// (optional, default `https://api.whop.com/api/v1`).
+            pub fn from_env() -> Result<Self, Error> {
+                ClientBuilder::from_env()?.build()
+            }
+
+            /// The generated client, for operations this layer does not wrap. Its calls carry
+            /// the same auth and retry policy.
+            pub fn generated(&self) -> &generated::Client {
+                &self.generated
+            }
+        }
+
+        impl $crate::ClientBuilder<$vendor> {
+            /// Sets the API key, sent as `Authorization: Bearer <key>`.
+            pub fn api_key(self, api_key: impl Into<String>) -> Self {
+                self.credential(api_key.into())
+            }
+
+            /// Builds the client.
+            ///
+            /// Fails with [`Error::Config`](crate::Error::Config) when no API key was given,
+            /// when the key cannot be sent as a header, or when the base URL is not an
+            /// absolute URL.
+            pub fn build(self) -> Result<Client, Error> {
+                let settings = self.settings()?;
+                let (http, transport) = settings.transport()?;
+                Ok(Client {
+                    generated: generated::Client::new_with_client(
+                        settings.base_url(),
+                        http,
+                        transport,
+                    ),
+                })
+            }
+        }
+    };
 }
+pub(crate) use whop_client;
 
-/// Configuration of a [`Client`]: the crate's one builder, with Whop's defaults.
-pub type ClientBuilder = crate::ClientBuilder<Whop>;
-
-/// A Whop API client: the generated client plus auth, retries and the convenience methods of
-/// this module. Cheap to clone (the connection pool is shared).
-#[derive(Clone, Debug)]
-pub struct Client {
-    /// The generated client, configured with auth and the retry policy.
-    generated: generated::Client,
-}
-
-impl Client {
-    /// A builder with Whop's defaults; only [`ClientBuilder::api_key`] is required.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client configured from `WHOP_API_KEY` (required) and `WHOP_BASE_URL` (optional,
-    /// default [`DEFAULT_BASE_URL`]).
-    pub fn from_env() -> Result<Self, Error> {
-        ClientBuilder::from_env()?.build()
-    }
-
-    /// The generated client, for operations this layer does not wrap. Its calls carry the same
-    /// auth and retry policy.
-    pub fn generated(&self) -> &generated::Client {
-        &self.generated
-    }
-}
-
-impl crate::ClientBuilder<Whop> {
-    /// Sets the API key, sent as `Authorization: Bearer <key>`.
-    pub fn api_key(self, api_key: impl Into<String>) -> Self {
-        self.credential(api_key.into())
-    }
-
-    /// Builds the Whop client.
-    ///
-    /// Fails with [`Error::Config`] when no API key was given, when the key cannot be sent as a
-    /// header, or when the base URL is not an absolute URL.
-    pub fn build(self) -> Result<Client, Error> {
-        let settings = self.settings()?;
-        let (http, transport) = settings.transport()?;
-        Ok(Client {
-            generated: generated::Client::new_with_client(settings.base_url(), http, transport),
-        })
-    }
-}
+whop_client!(Whop, "the seed's contract of Whop's People API", headers: &[]);
 
 #[cfg(test)]
 mod tests {

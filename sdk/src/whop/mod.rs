@@ -25,7 +25,8 @@
 //! `error.rs` (the error body), `pages.rs` (lists and their streams), `persons.rs` (one
 //! person), `filters.rs` (typed filters), `generated.rs`, `tests.rs`; and `events.rs` (intake).
 
-mod client;
+pub(crate) mod client;
+pub mod current;
 mod error;
 mod events;
 mod filters;
