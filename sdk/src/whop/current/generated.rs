@@ -4923,7 +4923,7 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Whop API
+/**Client for Whop API (current contract)
 
 Whop's v1 People endpoints in the contract Whop's SDKs speak since API version 2026-07-23 ("Era C": identity profiles, cursor pages, explicit filters), sent with `Api-Version-Date: 2026-10-15-1`, and the Events API (intake and a person's events). Written by the persons project from Whop's SDKs; see specs/README.md and docs/whop.md.
 
