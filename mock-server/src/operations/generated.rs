@@ -60,6 +60,13 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}/picture", id: "deletePersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons/{id}/picture", id: "addPersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/products", id: "getPersonProducts", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/", id: "environments_feature_flags_list", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/feature_flags/", id: "environments_feature_flags_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/local_evaluation/", id: "environments_feature_flags_local_evaluation", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_update", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons.csv/", id: "environments_persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/", id: "environments_persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/activity/", id: "environments_persons_all_activity_retrieve", writes: false },
@@ -82,6 +89,14 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/feature_flag/local_evaluation/", id: "legacy_local_evaluation", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/", id: "feature_flags_list", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/feature_flags/", id: "feature_flags_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/local_evaluation/", id: "feature_flags_local_evaluation", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_update", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv/", id: "persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve", writes: false },
@@ -110,12 +125,17 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/capture/", id: "capture_event_legacy_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/capture/", id: "capture_event_legacy_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/capture/", id: "capture_event_legacy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/decide/", id: "decide_config", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/decide/", id: "decide_evaluate", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/e/", id: "capture_event_short_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/e/", id: "capture_event_short_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/e/", id: "capture_event_short", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/engage/", id: "capture_engage_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/engage/", id: "capture_engage_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/engage/", id: "capture_engage", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/flags/", id: "flags_config", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/flags/", id: "flags_evaluate", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/flags/definitions/", id: "flags_definitions", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/i/v0/e/", id: "capture_event_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/i/v0/e/", id: "capture_event_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/i/v0/e/", id: "capture_event", writes: true },
@@ -404,6 +424,49 @@ pub enum PipedriveV2Operation<'a> {
 /// An operation of `specs/posthog.yaml`, with its path parameters as the request spelled them (still percent-encoded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PosthogOperation<'a> {
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/`: `environments_feature_flags_list`.
+    EnvironmentsFeatureFlagsList {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/feature_flags/`: `environments_feature_flags_create`.
+    EnvironmentsFeatureFlagsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/local_evaluation/`: `environments_feature_flags_local_evaluation`.
+    EnvironmentsFeatureFlagsLocalEvaluation {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `DELETE /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_destroy`.
+    EnvironmentsFeatureFlagsDestroy {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_retrieve`.
+    EnvironmentsFeatureFlagsRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_partial_update`.
+    EnvironmentsFeatureFlagsPartialUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_update`.
+    EnvironmentsFeatureFlagsUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
     /// `GET /posthog/api/environments/{environment_id}/persons.csv/`: `environments_persons_list_csv`.
     EnvironmentsPersonsListCsv {
         /// `{environment_id}`.
@@ -533,6 +596,51 @@ pub enum PosthogOperation<'a> {
     EnvironmentsPersonsUpdatePropertyCreate {
         /// `{environment_id}`.
         environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/feature_flag/local_evaluation/`: `legacy_local_evaluation`.
+    LegacyLocalEvaluation,
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/`: `feature_flags_list`.
+    FeatureFlagsList {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/feature_flags/`: `feature_flags_create`.
+    FeatureFlagsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/local_evaluation/`: `feature_flags_local_evaluation`.
+    FeatureFlagsLocalEvaluation {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `DELETE /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_destroy`.
+    FeatureFlagsDestroy {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_retrieve`.
+    FeatureFlagsRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_partial_update`.
+    FeatureFlagsPartialUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_update`.
+    FeatureFlagsUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
         /// `{id}`.
         id: &'a str,
     },
@@ -680,6 +788,10 @@ pub enum PosthogOperation<'a> {
     CaptureEventLegacyOptions,
     /// `POST /posthog/capture/`: `capture_event_legacy`.
     CaptureEventLegacy,
+    /// `GET /posthog/decide/`: `decide_config`.
+    DecideConfig,
+    /// `POST /posthog/decide/`: `decide_evaluate`.
+    DecideEvaluate,
     /// `GET /posthog/e/`: `capture_event_short_get`.
     CaptureEventShortGet,
     /// `OPTIONS /posthog/e/`: `capture_event_short_options`.
@@ -692,6 +804,12 @@ pub enum PosthogOperation<'a> {
     CaptureEngageOptions,
     /// `POST /posthog/engage/`: `capture_engage`.
     CaptureEngage,
+    /// `GET /posthog/flags/`: `flags_config`.
+    FlagsConfig,
+    /// `POST /posthog/flags/`: `flags_evaluate`.
+    FlagsEvaluate,
+    /// `GET /posthog/flags/definitions/`: `flags_definitions`.
+    FlagsDefinitions,
     /// `GET /posthog/i/v0/e/`: `capture_event_get`.
     CaptureEventGet,
     /// `OPTIONS /posthog/i/v0/e/`: `capture_event_options`.
@@ -794,71 +912,91 @@ impl<'a> Route<'a> {
             (53, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeletePersonPicture { id }),
             (54, [id]) => Route::PipedriveV1(PipedriveV1Operation::AddPersonPicture { id }),
             (55, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonProducts { id }),
-            (56, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsListCsv { environment_id }),
-            (57, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsList { environment_id }),
-            (58, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsAllActivityRetrieve { environment_id }),
-            (59, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByDistinctIdsCreate { environment_id }),
-            (60, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByUuidsCreate { environment_id }),
-            (61, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
-            (62, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
-            (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
-            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
-            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
-            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
-            (67, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
-            (68, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
-            (69, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
-            (70, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
-            (71, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
-            (72, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
-            (73, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
-            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
-            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
-            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
-            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
-            (78, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
-            (79, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
-            (80, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
-            (81, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
-            (82, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
-            (83, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
-            (84, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
-            (85, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
-            (86, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
-            (87, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
-            (88, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
-            (89, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
-            (90, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
-            (91, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
-            (92, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
-            (93, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
-            (94, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
-            (95, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
-            (96, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
-            (97, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
-            (98, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
-            (99, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
-            (100, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
-            (101, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
-            (102, []) => Route::Posthog(PosthogOperation::CaptureBatch),
-            (103, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
-            (104, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
-            (105, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
-            (106, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
-            (107, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
-            (108, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
-            (109, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
-            (110, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
-            (111, []) => Route::Posthog(PosthogOperation::CaptureEngage),
-            (112, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
-            (113, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
-            (114, []) => Route::Posthog(PosthogOperation::CaptureEvent),
-            (115, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
-            (116, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
-            (117, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (118, []) => Route::Whop(WhopOperation::CreateEvent),
-            (119, []) => Route::Whop(WhopOperation::ListPeople),
-            (120, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (56, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsList { environment_id }),
+            (57, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsCreate { environment_id }),
+            (58, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsLocalEvaluation { environment_id }),
+            (59, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsDestroy { environment_id, id }),
+            (60, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsRetrieve { environment_id, id }),
+            (61, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsPartialUpdate { environment_id, id }),
+            (62, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsUpdate { environment_id, id }),
+            (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsListCsv { environment_id }),
+            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsList { environment_id }),
+            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsAllActivityRetrieve { environment_id }),
+            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByDistinctIdsCreate { environment_id }),
+            (67, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByUuidsCreate { environment_id }),
+            (68, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
+            (69, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
+            (70, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
+            (71, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
+            (72, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
+            (73, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
+            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
+            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
+            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
+            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
+            (78, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
+            (79, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
+            (80, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
+            (81, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
+            (82, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
+            (83, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
+            (84, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
+            (85, []) => Route::Posthog(PosthogOperation::LegacyLocalEvaluation),
+            (86, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsList { project_id }),
+            (87, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsCreate { project_id }),
+            (88, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsLocalEvaluation { project_id }),
+            (89, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsDestroy { project_id, id }),
+            (90, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsRetrieve { project_id, id }),
+            (91, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsPartialUpdate { project_id, id }),
+            (92, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsUpdate { project_id, id }),
+            (93, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (94, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (95, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (96, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (97, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (98, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (99, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (100, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (101, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (102, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (103, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (104, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (105, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (106, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (107, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (108, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (109, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (110, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (111, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (112, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (113, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (114, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (115, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (116, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (117, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (118, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (119, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (120, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (121, []) => Route::Posthog(PosthogOperation::DecideConfig),
+            (122, []) => Route::Posthog(PosthogOperation::DecideEvaluate),
+            (123, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (124, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (125, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (126, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (127, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (128, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (129, []) => Route::Posthog(PosthogOperation::FlagsConfig),
+            (130, []) => Route::Posthog(PosthogOperation::FlagsEvaluate),
+            (131, []) => Route::Posthog(PosthogOperation::FlagsDefinitions),
+            (132, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (133, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (134, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (135, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (136, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (137, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (138, []) => Route::Whop(WhopOperation::CreateEvent),
+            (139, []) => Route::Whop(WhopOperation::ListPeople),
+            (140, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

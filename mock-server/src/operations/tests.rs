@@ -304,7 +304,10 @@ fn is_route_miss(api: &str, response: &ApiResponse) -> bool {
         }
         // PostHog routes paths before it authenticates, so the anonymous request already
         // proved the path (its `Not found.` would be ambiguous with an unknown person here).
-        "posthog" => response.status == 405,
+        // A wrong method carries `Allow`; a flag's refused DELETE (PostHog's bare 405) does not.
+        "posthog" => {
+            response.status == 405 && response.headers.iter().any(|(name, _)| name == "allow")
+        }
         _ => {
             response.status == 404
                 && body["error"]

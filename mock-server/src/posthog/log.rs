@@ -42,6 +42,8 @@ pub enum Entry {
     Cohort(Box<NewCohort>),
     /// PostHog's team-level `last_seen_at` switch turned on (`true`) or off.
     TrackLastSeen(bool),
+    /// A feature flag created or changed (its whole state after the write).
+    Flag(Box<super::flags::FlagWrite>),
 }
 
 /// A captured event, as ingestion keeps it: top-level `$set`/`$set_once` belong inside
@@ -185,6 +187,7 @@ impl Entry {
             Entry::Split(_) => "split",
             Entry::Cohort(_) => "cohort",
             Entry::TrackLastSeen(_) => "track_last_seen",
+            Entry::Flag(_) => "flag",
         }
     }
 
@@ -212,7 +215,9 @@ impl Entry {
                 &mut split.timestamp,
                 &mut split.user,
             ),
-            Entry::Capture(_) | Entry::Cohort(_) | Entry::TrackLastSeen(_) => return None,
+            Entry::Capture(_) | Entry::Cohort(_) | Entry::TrackLastSeen(_) | Entry::Flag(_) => {
+                return None;
+            }
         };
         Some(PersonWrite {
             distinct_id,
@@ -230,7 +235,8 @@ impl Entry {
             Entry::DeletePerson(_)
             | Entry::Split(_)
             | Entry::Cohort(_)
-            | Entry::TrackLastSeen(_) => None,
+            | Entry::TrackLastSeen(_)
+            | Entry::Flag(_) => None,
         }
     }
 }

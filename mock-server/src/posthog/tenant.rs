@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
+use super::flags::Flags;
 use super::log::{CapturedEvent, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros};
 use super::person::{Person, is_illegal_merge_id, person_uuid};
 use super::search::Search;
@@ -63,6 +64,9 @@ pub enum RecordError {
     /// The data directory could not log the entry.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A flag write PostHog's serializer refuses.
+    #[error("invalid flag: {0}")]
+    InvalidFlag(super::flags::definition::FlagError),
 }
 
 /// What applying an entry did.
@@ -77,6 +81,8 @@ pub enum Applied {
     /// The entry would change nothing (the `last_seen_at` switch already in that state), so
     /// it was neither logged nor kept.
     Unchanged,
+    /// A flag was created or changed; its id.
+    Flag(i64),
 }
 
 /// A cohort (static membership).
@@ -123,6 +129,8 @@ pub struct Project {
     cohorts: Vec<Cohort>,
     /// Whether ingestion sets `last_seen_at` (PostHog's team-level switch, off by default).
     tracks_last_seen: bool,
+    /// Feature flags.
+    flags: Flags,
 }
 
 impl Project {
@@ -141,6 +149,7 @@ impl Project {
             deletions: Vec::new(),
             cohorts: Vec::new(),
             tracks_last_seen: false,
+            flags: Flags::default(),
         }
     }
 
@@ -161,6 +170,17 @@ impl Project {
             .ok()
             .filter(|position| *position < u32::MAX)
             .ok_or(RecordError::LogFull)?;
+        if let Entry::Flag(write) = &mut entry {
+            let flag = self
+                .flags
+                .prepare(write, now, |id| self.cohort(id).is_some())
+                .map_err(RecordError::InvalidFlag)?;
+            log(&entry)?;
+            let id = flag.id;
+            self.flags.insert(flag);
+            self.log.push(entry);
+            return Ok(Applied::Flag(id));
+        }
         let person = self.complete(&mut entry, now)?;
         if entry == Entry::TrackLastSeen(self.tracks_last_seen) {
             return Ok(Applied::Unchanged);
@@ -309,6 +329,7 @@ impl Project {
                 self.tracks_last_seen = *enabled;
                 Applied::Written
             }
+            (Entry::Flag(_), _) => unreachable!("a flag entry is applied before completion"),
             (
                 Entry::UpdatePerson(_)
                 | Entry::DeleteProperty(_)
@@ -490,6 +511,11 @@ impl Project {
     /// Person deletions, oldest first.
     pub fn deletions(&self) -> &[Deletion] {
         &self.deletions
+    }
+
+    /// The feature flags.
+    pub fn flags(&self) -> &Flags {
+        &self.flags
     }
 
     /// The cohorts.
@@ -811,6 +837,7 @@ impl Project {
                 }
                 Entry::Cohort(_) => cohorts += 1,
                 Entry::TrackLastSeen(enabled) => tracks_last_seen = *enabled,
+                Entry::Flag(_) => {}
             }
         }
         if events != self.events {
