@@ -73,7 +73,7 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl FlagWrite {
-    /// A new flag `key` with `filters`.
+    /// A new flag `key` with `filters` (PostHog's JSON: `groups`, `multivariate`, `payloads`).
     pub fn new(key: &str, filters: Value) -> Self {
         Self {
             id: None,
@@ -89,6 +89,28 @@ impl FlagWrite {
             timestamp: None,
             user: None,
         }
+    }
+
+    /// A boolean flag `key`, on for `rollout_percentage` percent of everyone.
+    pub fn rollout(key: &str, rollout_percentage: f64) -> Self {
+        Self::new(
+            key,
+            serde_json::json!({"groups": [{"properties": [], "rollout_percentage": rollout_percentage}]}),
+        )
+    }
+
+    /// The flag with this description (PostHog's `name`).
+    #[must_use]
+    pub fn named(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.name);
+        self
+    }
+
+    /// The flag, inactive.
+    #[must_use]
+    pub fn inactive(mut self) -> Self {
+        self.active = false;
+        self
     }
 }
 

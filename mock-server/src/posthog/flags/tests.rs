@@ -545,3 +545,69 @@ fn definitions_need_a_flag_scoped_key_and_answer_304_to_their_etag() {
         "a write changes the ETag"
     );
 }
+
+/// Flags are log entries: an export carries them, and loading it answers the same.
+#[test]
+fn an_exported_seed_brings_the_flags_back() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    send(
+        &app,
+        "POST",
+        base,
+        Some("phx_all"),
+        Some(json!({"key": "kept", "filters": {"groups": [{"rollout_percentage": 30}]}})),
+    );
+    send(
+        &app,
+        "POST",
+        base,
+        Some("phx_all"),
+        Some(json!({"key": "gone"})),
+    );
+    send(
+        &app,
+        "PATCH",
+        &format!("{base}2/"),
+        Some("phx_all"),
+        Some(json!({"deleted": true})),
+    );
+    let seed = app.export_seed();
+    let text = serde_norway::to_string(&seed).expect("yaml");
+    assert!(text.contains("flag:"), "{text}");
+    let copy = App::default();
+    copy.load_seed(&serde_norway::from_str(&text).expect("seed"))
+        .expect("loads");
+    let (_, before, _) = send(&app, "GET", base, Some("phx_all"), None);
+    let (_, after, _) = send(&copy, "GET", base, Some("phx_all"), None);
+    assert_eq!(before, after);
+    let (status, third, _) = send(
+        &copy,
+        "POST",
+        base,
+        Some("phx_all"),
+        Some(json!({"key": "third"})),
+    );
+    assert_eq!((status, third["id"].clone()), (201, json!(3)));
+}
+
+/// A hand-written seed's flag is checked as the API checks it, naming the entry.
+#[test]
+fn a_seed_with_an_invalid_flag_names_it() {
+    let seed = r#"
+posthog:
+  projects:
+    - id: 1
+      log:
+        - flag: {key: "bad key"}
+"#;
+    let error = App::default()
+        .load_seed(&serde_norway::from_str(seed).expect("seed"))
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("posthog.projects[0].log[0].flag.key"),
+        "{error}"
+    );
+}
