@@ -5,6 +5,7 @@ mod auth;
 mod capture;
 mod environments;
 mod errors;
+mod flags;
 mod flags_clients;
 mod golden;
 mod ingestion;
