@@ -67,11 +67,7 @@ pub fn create(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     let key = match body.get("key") {
         Some(Value::String(key)) => key.clone(),
         Some(_) => {
-            return Err(PostHogError::invalid_code(
-                "key",
-                "invalid",
-                "Not a valid string.",
-            ));
+            return Err(PostHogError::invalid_attr("key", "Not a valid string."));
         }
         None => {
             return Err(PostHogError::invalid_code(
@@ -118,7 +114,7 @@ pub fn update(writer: &mut Writer<'_>, call: &Call<'_>, id: &str) -> Result<ApiR
     if let Some(key) = body.get("key") {
         write.key = key
             .as_str()
-            .ok_or_else(|| PostHogError::invalid_code("key", "invalid", "Not a valid string."))?
+            .ok_or_else(|| PostHogError::invalid_attr("key", "Not a valid string."))?
             .to_owned();
     }
     apply_fields(&mut write, &body)?;
@@ -149,11 +145,7 @@ fn apply_fields(write: &mut FlagWrite, body: &Map<String, Value>) -> Result<()> 
         match body.get(name) {
             None => Ok(None),
             Some(Value::Bool(value)) => Ok(Some(*value)),
-            Some(_) => Err(PostHogError::invalid_code(
-                name,
-                "invalid",
-                "Must be a valid boolean.",
-            )),
+            Some(_) => Err(PostHogError::invalid_attr(name, "Must be a valid boolean.")),
         }
     };
     let text = |name: &str| -> Result<Option<Option<String>>> {
@@ -161,11 +153,7 @@ fn apply_fields(write: &mut FlagWrite, body: &Map<String, Value>) -> Result<()> 
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(value)) => Ok(Some(Some(value.clone()))),
-            Some(_) => Err(PostHogError::invalid_code(
-                name,
-                "invalid",
-                "Not a valid string.",
-            )),
+            Some(_) => Err(PostHogError::invalid_attr(name, "Not a valid string.")),
         }
     };
     if let Some(name) = text("name")? {

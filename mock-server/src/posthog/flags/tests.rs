@@ -611,3 +611,81 @@ posthog:
         "{error}"
     );
 }
+
+/// The example seed file's flag loads and evaluates.
+#[test]
+fn the_example_seed_files_flag_evaluates() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/posthog.yaml");
+    let app = App::default();
+    app.load_seed(&crate::Seed::from_file(&path).expect("seed file"))
+        .expect("loads");
+    let body = json!({"token": "phc_shop_project_token", "distinct_id": "someone",
+                      "person_properties": {"plan": "pro"}});
+    let (status, answer, _) = send(&app, "POST", "/posthog/flags/?v=1", None, Some(body));
+    assert_eq!(status, 200);
+    assert_eq!(answer["featureFlags"], json!({"new-checkout": true}));
+    assert_eq!(
+        answer["featureFlagPayloads"],
+        json!({"new-checkout": "{\"button\": \"green\"}"})
+    );
+}
+
+/// Each route and version answers its own shape (§2.1 of the reference).
+#[test]
+fn shapes_follow_the_endpoint_and_version() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    for body in [
+        json!({"key": "on", "filters": {"groups": [{}]}}),
+        json!({"key": "never", "filters": {"groups": [{"rollout_percentage": 0}]}}),
+    ] {
+        assert_eq!(send(&app, "POST", base, Some("phx_all"), Some(body)).0, 201);
+    }
+    let ask = |path: &str, body: Value| send(&app, "POST", path, None, Some(body)).1;
+    let who = json!({"token": "phc_one", "distinct_id": "u"});
+    let keys = ask("/posthog/decide/", who.clone());
+    assert_eq!(keys["featureFlags"], json!(["on"]));
+    assert_eq!(
+        keys["supportedCompression"],
+        json!(["gzip", "gzip-js"]),
+        "config via decide"
+    );
+    assert_eq!(
+        ask("/posthog/decide/?v=2", who.clone())["featureFlags"],
+        json!({"on": true})
+    );
+    let legacy = ask("/posthog/decide/?v=3", who.clone());
+    assert_eq!(legacy["featureFlags"], json!({"on": true, "never": false}));
+    let detailed = ask("/posthog/decide/?v=4", who.clone());
+    assert_eq!(
+        detailed["flags"]["never"]["reason"]["code"],
+        json!("out_of_rollout_bound")
+    );
+    let default = ask("/posthog/flags", who.clone());
+    assert!(
+        default["flags"].is_object() && default["config"].is_object(),
+        "{default}"
+    );
+    let plain = ask("/posthog/flags/?v=2", who.clone());
+    assert!(plain.get("config").is_none(), "{plain}");
+    let only = ask(
+        "/posthog/flags/?v=2",
+        json!({"token": "phc_one", "distinct_id": 42, "flag_keys_to_evaluate": ["never"]}),
+    );
+    assert_eq!(only["flags"].as_object().map(|flags| flags.len()), Some(1));
+    let (status, config, _) = send(&app, "GET", "/posthog/flags/?v=2", None, None);
+    assert_eq!((status, config["flags"].clone()), (200, json!({})));
+    let (status, _, text) = send(&app, "POST", "/posthog/flags/", None, None);
+    assert_eq!(status, 400, "{text}");
+    let (status, _, text) = send(
+        &app,
+        "POST",
+        "/posthog/flags/",
+        None,
+        Some(json!({"token": "phc_nope", "distinct_id": "u"})),
+    );
+    assert_eq!(
+        (status, text.starts_with("The provided API key is invalid")),
+        (401, true)
+    );
+}
