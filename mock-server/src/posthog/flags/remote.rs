@@ -1,5 +1,6 @@
-//! Remote evaluation: `POST /flags/` and the legacy `/decide/` (§2 of the reference). The
-//! project token in the body authenticates; the request's distinct id, person properties and
+//! Remote evaluation: `POST /flags/` and the legacy `/decide/` (§2 of the reference). The body
+//! is JSON, or encoded as capture's are (posthog-js sends base64 in a `data=` form; gzip and
+//! LZ-string too). The project token in the body authenticates; the request's distinct id, person properties and
 //! device id make the [`Subject`]; the answer's shape follows `?v=` and the endpoint.
 
 use serde_json::{Map, Value, json};
@@ -8,11 +9,15 @@ use uuid::Uuid;
 use super::evaluate::{Evaluator, Outcome, Subject};
 use super::{Flag, render};
 use crate::http::{ApiRequest, ApiResponse};
+use crate::posthog::capture::payload;
 use crate::posthog::state::PostHogState;
 use crate::posthog::tenant::Project;
 
 /// Namespace of the request ids the mock derives.
 const REQUEST_NAMESPACE: Uuid = Uuid::from_u128(0x8c1d_34e2_77a0_4b19_a5f3_2e6d_90b4_c158);
+
+/// Largest body (decoded) the mock reads.
+const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
 /// Longest distinct id the flags service keeps (in Unicode scalar values).
 const MAX_DISTINCT_ID_CHARS: usize = 200;
@@ -98,7 +103,8 @@ pub fn evaluate(
     endpoint: Endpoint,
     now_micros: i64,
 ) -> ApiResponse {
-    let body = match serde_json::from_slice::<Value>(&request.body) {
+    let text = payload::decode(request, MAX_BODY_BYTES, true).unwrap_or_default();
+    let body = match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(body)) => body,
         _ => {
             return ApiResponse::text(

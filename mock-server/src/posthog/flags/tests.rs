@@ -688,4 +688,20 @@ fn shapes_follow_the_endpoint_and_version() {
         (status, text.starts_with("The provided API key is invalid")),
         (401, true)
     );
+    let encoded = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        json!({"token": "phc_one", "distinct_id": "u"}).to_string(),
+    );
+    let form = ApiRequest::new("POST", "/posthog/flags/?v=2&config=true&compression=base64")
+        .with_header("content-type", "application/x-www-form-urlencoded")
+        .with_body(format!(
+            "data={}",
+            encoded.replace('+', "%2B").replace('=', "%3D")
+        ));
+    let answer = app.handle(&form).json_body();
+    assert_eq!(
+        answer["flags"]["on"]["enabled"],
+        json!(true),
+        "posthog-js's form: {answer}"
+    );
 }
