@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
 use super::flags::Flags;
+use super::flags::groups::Groups;
 use super::log::{CapturedEvent, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros};
 use super::person::{Person, is_illegal_merge_id, person_uuid};
 use super::search::Search;
@@ -131,6 +132,8 @@ pub struct Project {
     tracks_last_seen: bool,
     /// Feature flags.
     flags: Flags,
+    /// Group types and group properties, for flags.
+    groups: Groups,
 }
 
 impl Project {
@@ -150,6 +153,7 @@ impl Project {
             cohorts: Vec::new(),
             tracks_last_seen: false,
             flags: Flags::default(),
+            groups: Groups::default(),
         }
     }
 
@@ -284,6 +288,9 @@ impl Project {
                     .uuid
                     .unwrap_or_else(|| derived_event_uuid(self.id, self.events));
                 self.events += 1;
+                if self.groups.ingest(&event.event, &event.properties) {
+                    self.flags.forget_definitions();
+                }
                 let person =
                     (!is_personless(event)).then(|| self.update_persons(&event.logged(), uuid));
                 Applied::Captured(person)
@@ -516,6 +523,11 @@ impl Project {
     /// The feature flags.
     pub fn flags(&self) -> &Flags {
         &self.flags
+    }
+
+    /// The group types and group properties flags read.
+    pub fn groups(&self) -> &Groups {
+        &self.groups
     }
 
     /// The cohorts.

@@ -228,7 +228,9 @@ fn live_flag<'p>(project: &'p Project, id: &str) -> Result<&'p super::Flag> {
 /// The project's definitions, with PostHog's caching headers: 304 when `If-None-Match` holds
 /// the current ETag.
 pub fn local_evaluation(project: &Project, request: &ApiRequest) -> ApiResponse {
-    let definitions = project.flags().definitions(project.id);
+    let definitions = project
+        .flags()
+        .definitions(project.id, project.groups().types());
     let cached = request
         .header("if-none-match")
         .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == definitions.etag));

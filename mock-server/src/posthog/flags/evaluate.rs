@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use super::definition::{Condition, PropertyFilter, Rules, Target};
+use super::groups::{Groups, group_key};
 use super::hash::{holdout_hash, rollout_hash, variant_hash};
 use super::operator::{Operator, matches};
 use super::{Flag, Flags};
@@ -63,11 +64,47 @@ pub struct Subject<'a> {
     pub device_id: Option<&'a str>,
     /// Whether the person is in a cohort (by id).
     pub in_cohort: &'a dyn Fn(i64) -> bool,
+    /// The request's `groups` (group type name → group key).
+    pub groups: &'a Map<String, Value>,
+    /// The request's `group_properties` (group type name → properties; they win).
+    pub group_properties: &'a Map<String, Value>,
+    /// The project's group types and stored group properties.
+    pub stored_groups: &'a Groups,
     /// Now, in Unix seconds (relative dates).
     pub now: i64,
 }
 
+/// The group a group-aggregated condition is about.
+struct Group<'g> {
+    /// Its type's index.
+    index: usize,
+    /// Its type's name.
+    name: &'g str,
+    /// Its key (what the rollout hashes).
+    key: String,
+}
+
 impl Subject<'_> {
+    /// The group of type `index` the request names, if the type exists and the request has it.
+    fn group(&self, index: i64) -> Option<Group<'_>> {
+        let index = usize::try_from(index).ok()?;
+        let name = self.stored_groups.types().get(index)?;
+        let key = group_key(self.groups.get(name)?)?;
+        Some(Group { index, name, key })
+    }
+
+    /// Property `key` of `group`: the request's, else the stored one.
+    fn group_property(&self, group: &Group<'_>, key: &str) -> Option<&Value> {
+        self.group_properties
+            .get(group.name)
+            .and_then(|properties| properties.get(key))
+            .or_else(|| {
+                self.stored_groups
+                    .properties(group.index, &group.key)
+                    .and_then(|properties| properties.get(key))
+            })
+    }
+
     /// Property `key` as a condition sees it.
     pub fn property(&self, key: &str) -> Option<&Value> {
         if let Some(value) = self.overrides.get(key) {
@@ -242,7 +279,23 @@ impl<'a> Evaluator<'a> {
         }
         let mut best = (Reason::NoGroupType, None);
         for (index, condition) in rules.conditions.iter().enumerate() {
-            let seen = match self.condition(flag, condition, identifier) {
+            let group = match condition.aggregation {
+                Some(group_index) => match self.subject.group(group_index) {
+                    Some(group) => Some(group),
+                    None => {
+                        if best.0 <= Reason::NoGroupType {
+                            best = (Reason::NoGroupType, Some(index));
+                        }
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let identifier = match &group {
+                Some(group) => Some(group.key.as_str()),
+                None => identifier,
+            };
+            let seen = match self.condition(flag, condition, identifier, group.as_ref()) {
                 Ok(None) => return self.matched(flag, condition, index, identifier),
                 Ok(Some(reason)) => reason,
                 Err(Missing) => return Outcome::off(Reason::MissingDependency, None),
@@ -272,12 +325,10 @@ impl<'a> Evaluator<'a> {
         flag: &Flag,
         condition: &Condition,
         identifier: Option<&str>,
+        group: Option<&Group<'_>>,
     ) -> Result<Option<Reason>, Missing> {
-        if condition.aggregation.is_some() {
-            return Ok(Some(Reason::NoGroupType));
-        }
         for filter in &condition.properties {
-            if !self.filter(filter)? {
+            if !self.filter(filter, group)? {
                 return Ok(Some(Reason::NoConditionMatch));
             }
         }
@@ -307,10 +358,20 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn filter(&mut self, filter: &PropertyFilter) -> Result<bool, Missing> {
+    fn filter(
+        &mut self,
+        filter: &PropertyFilter,
+        group: Option<&Group<'_>>,
+    ) -> Result<bool, Missing> {
         let matched = match &filter.target {
             Target::Person => matches(filter, self.subject.property(&filter.key), self.subject.now),
-            Target::Group(_) => false,
+            Target::Group(_) => group.is_some_and(|group| {
+                matches(
+                    filter,
+                    self.subject.group_property(group, &filter.key),
+                    self.subject.now,
+                )
+            }),
             Target::Cohort(id) => {
                 let member = (self.subject.in_cohort)(*id);
                 let wanted = filter.operator != Operator::NotIn;

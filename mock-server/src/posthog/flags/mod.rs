@@ -6,6 +6,7 @@ pub(crate) mod api;
 pub(crate) mod definition;
 pub(crate) mod entry;
 pub(crate) mod evaluate;
+pub(crate) mod groups;
 pub(crate) mod hash;
 pub(crate) mod operator;
 pub(crate) mod remote;
@@ -113,10 +114,16 @@ impl Flags {
         self.list[position] = flag;
     }
 
-    /// The local-evaluation definitions, built on the first read after a change.
-    pub fn definitions(&self, project_id: i64) -> Arc<render::Definitions> {
+    /// Drops the cached definitions (the group types changed).
+    pub fn forget_definitions(&mut self) {
+        self.definitions = OnceLock::new();
+    }
+
+    /// The local-evaluation definitions with the project's `group_types`, built on the first
+    /// read after a change.
+    pub fn definitions(&self, project_id: i64, group_types: &[String]) -> Arc<render::Definitions> {
         self.definitions
-            .get_or_init(|| Arc::new(render::Definitions::build(self, project_id)))
+            .get_or_init(|| Arc::new(render::Definitions::build(self, project_id, group_types)))
             .clone()
     }
 }

@@ -163,7 +163,16 @@ pub fn evaluate(
                 .is_some_and(|cohort| cohort.members.contains(&index))
         })
     };
+    let groups = field(&["groups", "$groups"])
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let group_properties = field(&["group_properties", "$group_properties"])
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let subject = Subject {
+        groups,
+        group_properties,
+        stored_groups: project.groups(),
         distinct_id: &distinct_id,
         distinct_id_value: Value::String(distinct_id.clone()),
         overrides,

@@ -58,9 +58,9 @@ pub struct Definitions {
 
 impl Definitions {
     /// The definitions of `flags`: every flag not deleted (inactive ones too), no cohorts (the
-    /// mock's cohorts are static, which PostHog leaves out so the SDKs ask `/flags`), no
-    /// group types.
-    pub fn build(flags: &Flags, project_id: i64) -> Self {
+    /// mock's cohorts are static, which PostHog leaves out so the SDKs ask `/flags`), the
+    /// group type mapping.
+    pub fn build(flags: &Flags, project_id: i64, group_types: &[String]) -> Self {
         let list: Vec<Value> = flags
             .iter()
             .filter(|flag| !flag.deleted)
@@ -82,7 +82,12 @@ impl Definitions {
                 })
             })
             .collect();
-        let body = json!({"flags": list, "group_type_mapping": {}, "cohorts": {}}).to_string();
+        let mapping: Map<String, Value> = group_types
+            .iter()
+            .enumerate()
+            .map(|(index, name)| (index.to_string(), Value::String(name.clone())))
+            .collect();
+        let body = json!({"flags": list, "group_type_mapping": mapping, "cohorts": {}}).to_string();
         let mut sha1 = sha1_smol::Sha1::new();
         sha1.update(body.as_bytes());
         Self {

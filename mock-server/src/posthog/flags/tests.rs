@@ -60,7 +60,12 @@ fn flags_of(writes: Vec<FlagWrite>) -> Flags {
 fn outcome(flags: &Flags, key: &str, distinct_id: &str, overrides: &Value) -> Outcome {
     let overrides = overrides.as_object().cloned().unwrap_or_default();
     let in_cohort = |_| false;
+    let empty = serde_json::Map::new();
+    let groups = super::groups::Groups::default();
     let subject = Subject {
+        groups: &empty,
+        group_properties: &empty,
+        stored_groups: &groups,
         distinct_id,
         distinct_id_value: Value::String(distinct_id.to_owned()),
         overrides: &overrides,
@@ -703,5 +708,70 @@ fn shapes_follow_the_endpoint_and_version() {
         answer["flags"]["on"]["enabled"],
         json!(true),
         "posthog-js's form: {answer}"
+    );
+}
+
+/// Group flags: the group type mapping comes from `$groupidentify`, the rollout hashes the
+/// group key (the corpus's `org-dashboard.42` = 0.5997…, so 60 % admits it and 59 % does
+/// not), group properties are stored ones under the request's.
+#[test]
+fn group_flags_hash_the_group_key() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    for (key, rollout) in [("org-dashboard", 60), ("org-dashboard-59", 59)] {
+        let body = json!({"key": key, "filters": {"aggregation_group_type_index": 0, "groups": [{
+            "properties": [{"key": "plan", "type": "group", "group_type_index": 0, "value": "enterprise"}],
+            "rollout_percentage": rollout}]}});
+        assert_eq!(send(&app, "POST", base, Some("phx_all"), Some(body)).0, 201);
+    }
+    let definitions = |app: &App| {
+        send(
+            app,
+            "GET",
+            "/posthog/flags/definitions?token=phc_one",
+            Some("phx_all"),
+            None,
+        )
+        .1
+    };
+    assert_eq!(definitions(&app)["group_type_mapping"], json!({}));
+    app.posthog_at("")
+        .capture(
+            1,
+            crate::posthog::Event::new("$groupidentify", "user-1")
+                .property("$group_type", "organization")
+                .property("$group_key", "42")
+                .property("$group_set", json!({"plan": "enterprise"})),
+        )
+        .expect("captured");
+    assert_eq!(
+        definitions(&app)["group_type_mapping"],
+        json!({"0": "organization"})
+    );
+    let ask = |body: Value| send(&app, "POST", "/posthog/flags/?v=2", None, Some(body)).1;
+    let answer =
+        ask(json!({"token": "phc_one", "distinct_id": "anyone", "groups": {"organization": 42}}));
+    assert_eq!(
+        answer["flags"]["org-dashboard"]["enabled"],
+        json!(true),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["flags"]["org-dashboard-59"]["reason"]["code"],
+        json!("out_of_rollout_bound")
+    );
+    let answer = ask(json!({"token": "phc_one", "distinct_id": "anyone"}));
+    let reason = &answer["flags"]["org-dashboard"]["reason"];
+    assert_eq!(
+        (reason["code"].clone(), reason["condition_index"].clone()),
+        (json!("no_group_type"), json!(0))
+    );
+    let answer = ask(
+        json!({"token": "phc_one", "distinct_id": "anyone", "groups": {"organization": "42"},
+                            "group_properties": {"organization": {"plan": "free"}}}),
+    );
+    assert_eq!(
+        answer["flags"]["org-dashboard"]["reason"]["code"],
+        json!("no_condition_match")
     );
 }
