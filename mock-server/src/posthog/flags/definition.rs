@@ -121,8 +121,6 @@ pub struct Rules {
     pub variants: Vec<Variant>,
     /// Payload texts by `"true"` or variant key.
     pub payloads: Map<String, Value>,
-    /// The group type the flag aggregates by.
-    pub aggregation: Option<i64>,
     /// A holdout applied before the conditions.
     pub holdout: Option<Holdout>,
     /// Whether `$feature_enrollment/{key}` decides first (early access).
@@ -249,7 +247,6 @@ pub fn compile(filters: &Value, cohort_exists: impl Fn(i64) -> bool) -> Result<R
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default(),
-        aggregation,
         holdout,
         feature_enrollment: object.get("feature_enrollment") == Some(&Value::Bool(true)),
         early_exit: object.get("early_exit") == Some(&Value::Bool(true)),
