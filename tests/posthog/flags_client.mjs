@@ -30,6 +30,12 @@ async function answers(client, local) {
     payload: (await client.getFeatureFlagPayload('pro-only', 'someone', undefined, pro)) ?? null,
     all: await client.getAllFlags('distinct_id_0', pro),
     inactive: Boolean(await client.getFeatureFlag('retired', 'someone', options)),
+    org:
+      (await client.getFeatureFlag('org-dashboard', 'someone', {
+        groups: { organization: '42' },
+        groupProperties: { organization: { plan: 'enterprise' } },
+        ...options,
+      })) ?? null,
   }
 }
 

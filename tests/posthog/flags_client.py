@@ -36,6 +36,13 @@ def answers(client, local):
         ),
         "all": client.get_all_flags("distinct_id_0", person_properties=pro, **extra),
         "inactive": bool(client.get_feature_flag("retired", "someone", **extra)),
+        "org": client.get_feature_flag(
+            "org-dashboard",
+            "someone",
+            groups={"organization": "42"},
+            group_properties={"organization": {"plan": "enterprise"}},
+            **extra,
+        ),
     }
 
 

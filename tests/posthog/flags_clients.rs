@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use persons_mock::posthog::FlagWrite;
+use persons_mock::posthog::{Event, FlagWrite};
 use serde_json::{Value, json};
 
 use crate::official_clients;
@@ -27,8 +27,8 @@ const SIMPLE_FLAG: &str = "01101001010110100011010010110001111000000110110001100
 /// answers: the variant's ordinal (first … fifth), `-` when off.
 const MULTIVARIATE_FLAG: &str = "221--21---13-121--41-3---1111113-321-3--12-112-1--11121-22321-124-111-12-3------15-212-33----3--11-3";
 
-/// The flags PostHog's SDK tests define, a person-property flag with a payload and an
-/// inactive one.
+/// The flags PostHog's SDK tests define, a person-property flag with a payload, an inactive
+/// one and a group flag (its group type made by a `$groupidentify`).
 async fn fixture() -> Fixture {
     let fixture = Fixture::new().await;
     let variants: Vec<Value> = [
@@ -54,6 +54,12 @@ async fn fixture() -> Fixture {
                    "payloads": {"true": {"tier": 1}}}),
         ),
         FlagWrite::rollout("retired", 100.0).inactive(),
+        FlagWrite::new(
+            "org-dashboard",
+            json!({"aggregation_group_type_index": 0, "groups": [{
+                "properties": [{"key": "plan", "type": "group", "group_type_index": 0, "value": "enterprise"}],
+                "rollout_percentage": 60}]}),
+        ),
     ];
     for flag in flags {
         fixture
@@ -61,6 +67,9 @@ async fn fixture() -> Fixture {
             .create_flag(PROJECT, flag)
             .expect("valid flag");
     }
+    fixture.seed([Event::new("$groupidentify", "someone")
+        .property("$group_type", "organization")
+        .property("$group_key", "42")]);
     fixture
 }
 
@@ -102,6 +111,11 @@ fn check(sdk: &str, answers: &Value) {
             answers["inactive"],
             json!(false),
             "{sdk} {mode} inactive flag"
+        );
+        assert_eq!(
+            answers["org"],
+            json!(true),
+            "{sdk} {mode} group flag (the flags service's org-dashboard.42 vector)"
         );
         let enabled: serde_json::Map<String, Value> = answers["all"]
             .as_object()
