@@ -71,6 +71,8 @@ pub struct PostHogProject {
     pub persons: usize,
     /// Events in its log.
     pub events: usize,
+    /// The keys of its live feature flags, in creation order.
+    pub flags: Vec<String>,
 }
 
 /// One PostHog personal API key.
@@ -179,6 +181,12 @@ fn posthog(app: &App) -> PostHogDirectory {
                 tokens: own,
                 persons: project.person_count(),
                 events: project.event_count(),
+                flags: project
+                    .flags()
+                    .iter()
+                    .filter(|flag| !flag.deleted)
+                    .map(|flag| flag.key.clone())
+                    .collect(),
             }
         })
         .collect();
@@ -244,6 +252,11 @@ mod tests {
         assert_eq!(directory["whop"]["keys"][0]["token"], "whop_key_one");
         assert_eq!(directory["whop"]["keys"][0]["kind"], "account");
         assert_eq!(directory["posthog"]["projects"][0]["id"], 7);
+        posthog
+            .create_flag(7, crate::posthog::FlagWrite::rollout("beta", 10.0))
+            .unwrap();
+        let directory = serde_json::to_value(list(&app)).unwrap();
+        assert_eq!(directory["posthog"]["projects"][0]["flags"][0], "beta");
         assert_eq!(
             directory["posthog"]["projects"][0]["tokens"][0],
             project_token.as_str()

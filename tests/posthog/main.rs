@@ -5,6 +5,8 @@ mod auth;
 mod capture;
 mod environments;
 mod errors;
+mod flags;
+mod flags_clients;
 mod golden;
 mod ingestion;
 mod legacy;

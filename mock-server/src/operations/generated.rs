@@ -60,6 +60,13 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::PipedriveV1, method: "DELETE", path: "/pipedrive/v1/persons/{id}/picture", id: "deletePersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "POST", path: "/pipedrive/v1/persons/{id}/picture", id: "addPersonPicture", writes: true },
     Operation { api: Api::PipedriveV1, method: "GET", path: "/pipedrive/v1/persons/{id}/products", id: "getPersonProducts", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/", id: "environments_feature_flags_list", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/feature_flags/", id: "environments_feature_flags_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/local_evaluation/", id: "environments_feature_flags_local_evaluation", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/environments/{environment_id}/feature_flags/{id}/", id: "environments_feature_flags_update", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons.csv/", id: "environments_persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/", id: "environments_persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/activity/", id: "environments_persons_all_activity_retrieve", writes: false },
@@ -82,6 +89,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/feature_flag/local_evaluation/", id: "legacy_local_evaluation", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person.csv/", id: "legacy_persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/", id: "legacy_persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/activity/", id: "legacy_persons_all_activity_retrieve", writes: false },
@@ -104,6 +112,13 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/properties_timeline/", id: "legacy_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/split/", id: "legacy_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/{id}/update_property/", id: "legacy_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/", id: "feature_flags_list", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/feature_flags/", id: "feature_flags_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/local_evaluation/", id: "feature_flags_local_evaluation", writes: false },
+    Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_destroy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "PATCH", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_partial_update", writes: true },
+    Operation { api: Api::Posthog, method: "PUT", path: "/posthog/api/projects/{project_id}/feature_flags/{id}/", id: "feature_flags_update", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons.csv/", id: "persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/", id: "persons_list", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/activity/", id: "persons_all_activity_retrieve", writes: false },
@@ -132,12 +147,17 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/capture/", id: "capture_event_legacy_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/capture/", id: "capture_event_legacy_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/capture/", id: "capture_event_legacy", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/decide/", id: "decide_config", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/decide/", id: "decide_evaluate", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/e/", id: "capture_event_short_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/e/", id: "capture_event_short_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/e/", id: "capture_event_short", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/engage/", id: "capture_engage_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/engage/", id: "capture_engage_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/engage/", id: "capture_engage", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/flags/", id: "flags_config", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/flags/", id: "flags_evaluate", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/flags/definitions/", id: "flags_definitions", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/i/v0/e/", id: "capture_event_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/i/v0/e/", id: "capture_event_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/i/v0/e/", id: "capture_event", writes: true },
@@ -430,6 +450,49 @@ pub enum PipedriveV2Operation<'a> {
 /// An operation of `specs/posthog.yaml`, with its path parameters as the request spelled them (still percent-encoded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PosthogOperation<'a> {
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/`: `environments_feature_flags_list`.
+    EnvironmentsFeatureFlagsList {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/feature_flags/`: `environments_feature_flags_create`.
+    EnvironmentsFeatureFlagsCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/local_evaluation/`: `environments_feature_flags_local_evaluation`.
+    EnvironmentsFeatureFlagsLocalEvaluation {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `DELETE /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_destroy`.
+    EnvironmentsFeatureFlagsDestroy {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_retrieve`.
+    EnvironmentsFeatureFlagsRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_partial_update`.
+    EnvironmentsFeatureFlagsPartialUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/environments/{environment_id}/feature_flags/{id}/`: `environments_feature_flags_update`.
+    EnvironmentsFeatureFlagsUpdate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
     /// `GET /posthog/api/environments/{environment_id}/persons.csv/`: `environments_persons_list_csv`.
     EnvironmentsPersonsListCsv {
         /// `{environment_id}`.
@@ -562,6 +625,8 @@ pub enum PosthogOperation<'a> {
         /// `{id}`.
         id: &'a str,
     },
+    /// `GET /posthog/api/feature_flag/local_evaluation/`: `legacy_local_evaluation`.
+    LegacyLocalEvaluation,
     /// `GET /posthog/api/person.csv/`: `legacy_persons_list_csv`.
     LegacyPersonsListCsv,
     /// `GET /posthog/api/person/`: `legacy_persons_list`.
@@ -636,6 +701,49 @@ pub enum PosthogOperation<'a> {
     },
     /// `POST /posthog/api/person/{id}/update_property/`: `legacy_persons_update_property_create`.
     LegacyPersonsUpdatePropertyCreate {
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/`: `feature_flags_list`.
+    FeatureFlagsList {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/feature_flags/`: `feature_flags_create`.
+    FeatureFlagsCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/local_evaluation/`: `feature_flags_local_evaluation`.
+    FeatureFlagsLocalEvaluation {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `DELETE /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_destroy`.
+    FeatureFlagsDestroy {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_retrieve`.
+    FeatureFlagsRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PATCH /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_partial_update`.
+    FeatureFlagsPartialUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
+        /// `{id}`.
+        id: &'a str,
+    },
+    /// `PUT /posthog/api/projects/{project_id}/feature_flags/{id}/`: `feature_flags_update`.
+    FeatureFlagsUpdate {
+        /// `{project_id}`.
+        project_id: &'a str,
         /// `{id}`.
         id: &'a str,
     },
@@ -783,6 +891,10 @@ pub enum PosthogOperation<'a> {
     CaptureEventLegacyOptions,
     /// `POST /posthog/capture/`: `capture_event_legacy`.
     CaptureEventLegacy,
+    /// `GET /posthog/decide/`: `decide_config`.
+    DecideConfig,
+    /// `POST /posthog/decide/`: `decide_evaluate`.
+    DecideEvaluate,
     /// `GET /posthog/e/`: `capture_event_short_get`.
     CaptureEventShortGet,
     /// `OPTIONS /posthog/e/`: `capture_event_short_options`.
@@ -795,6 +907,12 @@ pub enum PosthogOperation<'a> {
     CaptureEngageOptions,
     /// `POST /posthog/engage/`: `capture_engage`.
     CaptureEngage,
+    /// `GET /posthog/flags/`: `flags_config`.
+    FlagsConfig,
+    /// `POST /posthog/flags/`: `flags_evaluate`.
+    FlagsEvaluate,
+    /// `GET /posthog/flags/definitions/`: `flags_definitions`.
+    FlagsDefinitions,
     /// `GET /posthog/i/v0/e/`: `capture_event_get`.
     CaptureEventGet,
     /// `OPTIONS /posthog/i/v0/e/`: `capture_event_options`.
@@ -906,94 +1024,114 @@ impl<'a> Route<'a> {
             (53, [id]) => Route::PipedriveV1(PipedriveV1Operation::DeletePersonPicture { id }),
             (54, [id]) => Route::PipedriveV1(PipedriveV1Operation::AddPersonPicture { id }),
             (55, [id]) => Route::PipedriveV1(PipedriveV1Operation::GetPersonProducts { id }),
-            (56, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsListCsv { environment_id }),
-            (57, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsList { environment_id }),
-            (58, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsAllActivityRetrieve { environment_id }),
-            (59, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByDistinctIdsCreate { environment_id }),
-            (60, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByUuidsCreate { environment_id }),
-            (61, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
-            (62, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
-            (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
-            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
-            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
-            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
-            (67, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
-            (68, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
-            (69, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
-            (70, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
-            (71, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
-            (72, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
-            (73, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
-            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
-            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
-            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
-            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
-            (78, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
-            (79, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
-            (80, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
-            (81, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
-            (82, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
-            (83, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
-            (84, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
-            (85, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
-            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
-            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
-            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
-            (89, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
-            (90, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
-            (91, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
-            (92, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
-            (93, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
-            (94, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
-            (95, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
-            (96, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
-            (97, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
-            (98, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
-            (99, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
-            (100, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
-            (101, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
-            (102, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
-            (103, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
-            (104, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
-            (105, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
-            (106, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
-            (107, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
-            (108, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
-            (109, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
-            (110, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
-            (111, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
-            (112, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
-            (113, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
-            (114, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
-            (115, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
-            (116, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
-            (117, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
-            (118, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
-            (119, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
-            (120, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
-            (121, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
-            (122, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
-            (123, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
-            (124, []) => Route::Posthog(PosthogOperation::CaptureBatch),
-            (125, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
-            (126, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
-            (127, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
-            (128, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
-            (129, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
-            (130, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
-            (131, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
-            (132, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
-            (133, []) => Route::Posthog(PosthogOperation::CaptureEngage),
-            (134, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
-            (135, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
-            (136, []) => Route::Posthog(PosthogOperation::CaptureEvent),
-            (137, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
-            (138, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
-            (139, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (140, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
-            (141, []) => Route::Whop(WhopOperation::CreateEvent),
-            (142, []) => Route::Whop(WhopOperation::ListPeople),
-            (143, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (56, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsList { environment_id }),
+            (57, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsCreate { environment_id }),
+            (58, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsLocalEvaluation { environment_id }),
+            (59, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsDestroy { environment_id, id }),
+            (60, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsRetrieve { environment_id, id }),
+            (61, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsPartialUpdate { environment_id, id }),
+            (62, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsFeatureFlagsUpdate { environment_id, id }),
+            (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsListCsv { environment_id }),
+            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsList { environment_id }),
+            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsAllActivityRetrieve { environment_id }),
+            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByDistinctIdsCreate { environment_id }),
+            (67, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBatchByUuidsCreate { environment_id }),
+            (68, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
+            (69, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
+            (70, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
+            (71, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
+            (72, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
+            (73, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
+            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
+            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
+            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
+            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
+            (78, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
+            (79, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
+            (80, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
+            (81, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
+            (82, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
+            (83, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
+            (84, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
+            (85, []) => Route::Posthog(PosthogOperation::LegacyLocalEvaluation),
+            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
+            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
+            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
+            (89, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
+            (90, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
+            (91, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
+            (92, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
+            (93, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
+            (94, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
+            (95, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
+            (96, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
+            (97, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
+            (98, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
+            (99, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
+            (100, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
+            (101, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
+            (102, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
+            (103, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
+            (104, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
+            (105, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
+            (106, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
+            (107, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
+            (108, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsList { project_id }),
+            (109, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsCreate { project_id }),
+            (110, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsLocalEvaluation { project_id }),
+            (111, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsDestroy { project_id, id }),
+            (112, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsRetrieve { project_id, id }),
+            (113, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsPartialUpdate { project_id, id }),
+            (114, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsUpdate { project_id, id }),
+            (115, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (116, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (117, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (118, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (119, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (120, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (121, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (122, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (123, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (124, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (125, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (126, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (127, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (128, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (129, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (130, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (131, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (132, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (133, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (134, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (135, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (136, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (137, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (138, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (139, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (140, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (141, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (142, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (143, []) => Route::Posthog(PosthogOperation::DecideConfig),
+            (144, []) => Route::Posthog(PosthogOperation::DecideEvaluate),
+            (145, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (146, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (147, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (148, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (149, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (150, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (151, []) => Route::Posthog(PosthogOperation::FlagsConfig),
+            (152, []) => Route::Posthog(PosthogOperation::FlagsEvaluate),
+            (153, []) => Route::Posthog(PosthogOperation::FlagsDefinitions),
+            (154, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (155, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (156, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (157, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (158, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (159, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (160, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
+            (161, []) => Route::Whop(WhopOperation::CreateEvent),
+            (162, []) => Route::Whop(WhopOperation::ListPeople),
+            (163, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

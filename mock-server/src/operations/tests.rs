@@ -306,8 +306,9 @@ fn filled(template: &str) -> String {
         .join("/")
 }
 
-/// Whether `response` is the vendor's answer to a path or method it has no route for.
-fn is_route_miss(api: &str, response: &ApiResponse) -> bool {
+/// Whether `response` is the vendor's answer to a `method` request on a path or method it has
+/// no route for.
+fn is_route_miss(api: &str, method: &str, response: &ApiResponse) -> bool {
     let body = response.json_body();
     match api {
         "whop" => {
@@ -318,7 +319,14 @@ fn is_route_miss(api: &str, response: &ApiResponse) -> bool {
         }
         // PostHog routes paths before it authenticates, so the anonymous request already
         // proved the path (its `Not found.` would be ambiguous with an unknown person here).
-        "posthog" => response.status == 405,
+        // A wrong method's `Allow` leaves the method out; a handler's own 405 (a flag's refused
+        // DELETE) lists it.
+        "posthog" => {
+            response.status == 405
+                && response.headers.iter().any(|(name, allowed)| {
+                    name == "allow" && !allowed.split(", ").any(|allowed| allowed == method)
+                })
+        }
         _ => {
             response.status == 404
                 && body["error"]
@@ -383,7 +391,7 @@ fn routing_problem(app: &App, keys: &Keys, route: Row) -> Option<String> {
     let authorised = app.handle(&keys.sign(api, request));
     let (case, response) = if anonymous.status == 404 {
         ("without credentials", anonymous)
-    } else if is_route_miss(api, &authorised) {
+    } else if is_route_miss(api, method, &authorised) {
         ("with credentials", authorised)
     } else {
         return None;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::activity::Actor;
 use super::capture::{self, Endpoint};
 use super::error::PostHogError;
+use super::flags::remote::Endpoint as Remote;
 use super::keys::PersonalKey;
 use super::links::Url;
 use super::state::PostHogState;
@@ -23,7 +24,7 @@ use super::state::PostHogState;
 pub const MAX_BODY_VALUES: usize = 100_000;
 use super::tenant::{PersonIndex, Project};
 use super::writes::Writer;
-use super::{reads, writes};
+use super::{flags, reads, writes};
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
 use crate::operations::PosthogOperation;
@@ -51,6 +52,8 @@ const READ: Scopes = Scopes::All(&["person:read"]);
 const WRITE: Scopes = Scopes::All(&["person:write"]);
 const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
 const COHORTS: Scopes = Scopes::All(&["person:read", "cohort:read"]);
+const FLAG_READ: Scopes = Scopes::All(&["feature_flag:read"]);
+const FLAG_WRITE: Scopes = Scopes::All(&["feature_flag:write"]);
 
 /// Answers a request for `operation`.
 pub fn handle(
@@ -193,6 +196,53 @@ pub fn handle(
             Scopes::Undeclared,
             reads::properties_timeline,
         ),
+        Op::FeatureFlagsList { project_id }
+        | Op::EnvironmentsFeatureFlagsList {
+            environment_id: project_id,
+        } => persons.read(project_id, None, FLAG_READ, flags::api::list),
+        Op::FeatureFlagsRetrieve { project_id, id }
+        | Op::EnvironmentsFeatureFlagsRetrieve {
+            environment_id: project_id,
+            id,
+        } => persons.read(project_id, None, FLAG_READ, |project, _| {
+            flags::api::retrieve(project, id)
+        }),
+        Op::FeatureFlagsLocalEvaluation { project_id }
+        | Op::EnvironmentsFeatureFlagsLocalEvaluation {
+            environment_id: project_id,
+        } => persons.read(project_id, None, FLAG_READ, |project, call| {
+            Ok(flags::api::local_evaluation(project, call.request))
+        }),
+        Op::FeatureFlagsCreate { project_id }
+        | Op::EnvironmentsFeatureFlagsCreate {
+            environment_id: project_id,
+        } => persons.write_with(project_id, None, FLAG_WRITE, flags::api::create),
+        Op::FeatureFlagsUpdate { project_id, id }
+        | Op::FeatureFlagsPartialUpdate { project_id, id }
+        | Op::EnvironmentsFeatureFlagsUpdate {
+            environment_id: project_id,
+            id,
+        }
+        | Op::EnvironmentsFeatureFlagsPartialUpdate {
+            environment_id: project_id,
+            id,
+        } => persons.write_with(project_id, None, FLAG_WRITE, |writer, call| {
+            flags::api::update(writer, call, id)
+        }),
+        Op::FeatureFlagsDestroy { project_id, .. }
+        | Op::EnvironmentsFeatureFlagsDestroy {
+            environment_id: project_id,
+            ..
+        } => persons.write_with(project_id, None, FLAG_WRITE, |_, _| {
+            Ok(flags::api::destroy())
+        }),
+        Op::FlagsEvaluate => flags_evaluate(state, clock, request, Remote::Flags),
+        Op::DecideEvaluate => flags_evaluate(state, clock, request, Remote::Decide),
+        Op::FlagsConfig => flags::remote::config_only(Remote::Flags, request),
+        Op::DecideConfig => flags::remote::config_only(Remote::Decide, request),
+        Op::FlagsDefinitions | Op::LegacyLocalEvaluation => {
+            flags::api::definitions(&read_lock(state), request)
+        }
         legacy => match on_current_project(legacy) {
             Some(operation) => handle(state, clock, request, operation),
             None => route_not_found(request),
@@ -322,6 +372,16 @@ fn capture(
     ApiResponse::json(200, &CaptureOk { status: "Ok" })
 }
 
+/// `POST /flags/` or `/decide/`, evaluated under the read lock.
+fn flags_evaluate(
+    state: &RwLock<PostHogState>,
+    clock: &Clock,
+    request: &ApiRequest,
+    endpoint: Remote,
+) -> ApiResponse {
+    flags::remote::evaluate(&read_lock(state), request, endpoint, clock.now_micros())
+}
+
 /// A request to the persons API, for the actions to run on.
 struct Persons<'a> {
     state: &'a RwLock<PostHogState>,
@@ -357,9 +417,20 @@ impl Persons<'_> {
         person: Option<&str>,
         action: impl FnOnce(&mut Writer<'_>, &Call<'_>) -> Result<ApiResponse, PostHogError>,
     ) -> ApiResponse {
+        self.write_with(project, person, WRITE, action)
+    }
+
+    /// Runs the write `action` on the project the path names, once the key has `scopes` on it.
+    fn write_with(
+        &self,
+        project: &str,
+        person: Option<&str>,
+        scopes: Scopes,
+        action: impl FnOnce(&mut Writer<'_>, &Call<'_>) -> Result<ApiResponse, PostHogError>,
+    ) -> ApiResponse {
         let mut state = write_lock(self.state);
         let result = self
-            .call(&state, project, person, WRITE)
+            .call(&state, project, person, scopes)
             .and_then(|(call, project_id)| {
                 let mut writer = Writer::new(&mut state, project_id, self.clock.timestamp());
                 action(&mut writer, &call)

@@ -1,7 +1,9 @@
 //! The built-in demo project: a few hundred persons built through real captured events
 //! (anonymous visits, identifies, aliases, property changes over time), deterministic.
 
-use super::{Event, PersonalKey, PostHog, RecordError};
+use serde_json::json;
+
+use super::{Event, FlagWrite, PersonalKey, PostHog, RecordError};
 
 /// The demo project's id.
 pub const DEMO_PROJECT: i64 = 1;
@@ -28,7 +30,41 @@ pub fn load(posthog: &PostHog) -> Result<usize, RecordError> {
     key.email = "demo@posthog.local".to_owned();
     posthog.add_personal_key(DEMO_PERSONAL_KEY, key);
     posthog.track_last_seen(DEMO_PROJECT, true);
-    posthog.capture_all(DEMO_PROJECT, events())
+    let captured = posthog.capture_all(DEMO_PROJECT, events())?;
+    for flag in flags() {
+        posthog.create_flag(DEMO_PROJECT, flag)?;
+    }
+    Ok(captured)
+}
+
+/// The demo's feature flags: one of each kind (rollout, person property, multivariate with
+/// payloads, inactive).
+fn flags() -> [FlagWrite; 4] {
+    [
+        FlagWrite::rollout("new-checkout", 50.0).named("Half of everyone"),
+        FlagWrite::new(
+            "paid-dashboard",
+            json!({"groups": [{"properties": [
+                {"key": "plan", "type": "person", "operator": "exact", "value": ["pro", "team"]}
+            ]}]}),
+        )
+        .named("Paying plans"),
+        FlagWrite::new(
+            "pricing-page",
+            json!({
+                "groups": [{"properties": [], "rollout_percentage": 100}],
+                "multivariate": {"variants": [
+                    {"key": "control", "rollout_percentage": 50},
+                    {"key": "annual-first", "rollout_percentage": 50}
+                ]},
+                "payloads": {"annual-first": {"discount": 20}}
+            }),
+        )
+        .named("Pricing experiment"),
+        FlagWrite::rollout("old-banner", 100.0)
+            .named("Retired")
+            .inactive(),
+    ]
 }
 
 /// Every demo event, in time order per visitor.
@@ -113,5 +149,15 @@ mod tests {
             "the demo tracks last_seen_at"
         );
         posthog.check_invariants(DEMO_PROJECT).unwrap();
+        let flags = mock.posthog().flag_keys(DEMO_PROJECT);
+        assert_eq!(
+            flags,
+            [
+                "new-checkout",
+                "paid-dashboard",
+                "pricing-page",
+                "old-banner"
+            ]
+        );
     }
 }

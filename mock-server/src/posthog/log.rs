@@ -49,6 +49,8 @@ pub enum Entry {
     /// PostHog's weekly batch ran: every queued event deletion is verified at this time
     /// (deletion_status then reports it `completed`).
     VerifyEventDeletions(Box<VerifyEventDeletions>),
+    /// A feature flag created or changed (its whole state after the write).
+    Flag(Box<super::flags::FlagWrite>),
 }
 
 /// A captured event, as ingestion keeps it: top-level `$set`/`$set_once` belong inside
@@ -213,6 +215,7 @@ impl Entry {
             Entry::TrackLastSeen(_) => "track_last_seen",
             Entry::PersonDisplayNameProperties(_) => "person_display_name_properties",
             Entry::VerifyEventDeletions(_) => "verify_event_deletions",
+            Entry::Flag(_) => "flag",
         }
     }
 
@@ -244,7 +247,8 @@ impl Entry {
             | Entry::Cohort(_)
             | Entry::TrackLastSeen(_)
             | Entry::PersonDisplayNameProperties(_)
-            | Entry::VerifyEventDeletions(_) => return None,
+            | Entry::VerifyEventDeletions(_)
+            | Entry::Flag(_) => return None,
         };
         Some(PersonWrite {
             distinct_id,
@@ -264,7 +268,8 @@ impl Entry {
             | Entry::Cohort(_)
             | Entry::TrackLastSeen(_)
             | Entry::PersonDisplayNameProperties(_)
-            | Entry::VerifyEventDeletions(_) => None,
+            | Entry::VerifyEventDeletions(_)
+            | Entry::Flag(_) => None,
         }
     }
 }

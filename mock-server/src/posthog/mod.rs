@@ -17,6 +17,7 @@ pub(crate) mod capture;
 pub(crate) mod demo;
 pub(crate) mod error;
 pub(crate) mod filter;
+pub(crate) mod flags;
 pub(crate) mod keys;
 pub(crate) mod links;
 pub mod log;
@@ -38,6 +39,8 @@ pub(crate) mod writes;
 use std::sync::{Arc, RwLock};
 
 pub use demo::{DEMO_PERSONAL_KEY, DEMO_PROJECT, DEMO_PROJECT_TOKEN};
+pub use flags::FlagWrite;
+pub use flags::definition::FlagError;
 pub use keys::PersonalKey;
 pub use log::Event;
 pub use seed::{PersonalKeySeed, PostHogSeed, ProjectSeed};
@@ -204,6 +207,31 @@ impl PostHog {
             Ok(other) => unreachable!("a cohort entry applies as a cohort: {other:?}"),
             Err(error) => panic!("the cohort was refused: {error}"),
         }
+    }
+
+    /// Creates (or, with the `id` of an existing flag, changes) a feature flag in `project_id`
+    /// (created if needed), checked as PostHog's REST API checks it; returns its id.
+    pub fn create_flag(&self, project_id: i64, flag: FlagWrite) -> Result<i64, RecordError> {
+        let now = self.handle.clock.timestamp();
+        let mut state = self.handle.write();
+        state.ensure_project(project_id);
+        match state.apply(project_id, Entry::Flag(Box::new(flag)), now)? {
+            Applied::Flag(id) => Ok(id),
+            other => unreachable!("a flag entry applies as a flag: {other:?}"),
+        }
+    }
+
+    /// The keys of `project_id`'s live flags, in creation order.
+    pub fn flag_keys(&self, project_id: i64) -> Vec<String> {
+        let state = self.handle.read();
+        state.project(project_id).map_or_else(Vec::new, |project| {
+            project
+                .flags()
+                .iter()
+                .filter(|flag| !flag.deleted)
+                .map(|flag| flag.key.clone())
+                .collect()
+        })
     }
 
     /// The person owning `distinct_id` in `project_id`.

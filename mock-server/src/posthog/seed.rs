@@ -360,6 +360,8 @@ fn refusal(path: &str, error: RecordError) -> SeedError {
         RecordError::NullProperties => ".properties",
         RecordError::NotOnPerson(_) => ".distinct_ids_to_split",
         RecordError::PersonlessMerge(_) | RecordError::LogFull | RecordError::Storage(_) => "",
+        RecordError::InvalidFlag(ref flag) if flag.attr == "key" => ".key",
+        RecordError::InvalidFlag(_) => ".filters",
     };
     SeedError::new(format!("{path}{field}"), error.to_string())
 }

@@ -16,6 +16,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
+use super::flags::Flags;
+use super::flags::groups::Groups;
 use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
@@ -68,6 +70,9 @@ pub enum RecordError {
     /// The data directory could not log the entry.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A flag write PostHog's serializer refuses.
+    #[error("invalid flag: {0}")]
+    InvalidFlag(super::flags::definition::FlagError),
 }
 
 /// What applying an entry did.
@@ -83,6 +88,8 @@ pub enum Applied {
     /// keeps its person and queues nothing, a verification with nothing pending), so it was
     /// neither logged nor kept.
     Unchanged,
+    /// A flag was created or changed; its id.
+    Flag(i64),
 }
 
 /// A cohort (static membership).
@@ -137,6 +144,10 @@ pub struct Project {
     tracks_last_seen: bool,
     /// The project setting `person_display_name_properties` (empty: PostHog's default).
     display_name_properties: Vec<String>,
+    /// Feature flags.
+    flags: Flags,
+    /// Group types and group properties, for flags.
+    groups: Groups,
 }
 
 impl Project {
@@ -157,6 +168,8 @@ impl Project {
             cohorts: Vec::new(),
             tracks_last_seen: false,
             display_name_properties: Vec::new(),
+            flags: Flags::default(),
+            groups: Groups::default(),
         }
     }
 
@@ -177,6 +190,17 @@ impl Project {
             .ok()
             .filter(|position| *position < u32::MAX)
             .ok_or(RecordError::LogFull)?;
+        if let Entry::Flag(write) = &mut entry {
+            let flag = self
+                .flags
+                .prepare(write, now, |id| self.cohort(id).is_some())
+                .map_err(RecordError::InvalidFlag)?;
+            log(&entry)?;
+            let id = flag.id;
+            self.flags.insert(flag);
+            self.log.push(entry);
+            return Ok(Applied::Flag(id));
+        }
         let person = self.complete(&mut entry, now)?;
         if self.changes_nothing(&entry) {
             return Ok(Applied::Unchanged);
@@ -306,6 +330,9 @@ impl Project {
                     .uuid
                     .unwrap_or_else(|| derived_event_uuid(self.id, self.events));
                 self.events += 1;
+                if self.groups.ingest(&event.event, &event.properties) {
+                    self.flags.forget_definitions();
+                }
                 let person =
                     (!is_personless(event)).then(|| self.update_persons(&event.logged(), uuid));
                 Applied::Captured(person)
@@ -361,6 +388,7 @@ impl Project {
                 }
                 Applied::Written
             }
+            (Entry::Flag(_), _) => unreachable!("a flag entry is applied before completion"),
             (
                 Entry::UpdatePerson(_)
                 | Entry::DeleteProperty(_)
@@ -547,6 +575,16 @@ impl Project {
     /// Queued event deletions, oldest first.
     pub fn deletions(&self) -> &[Deletion] {
         &self.deletions
+    }
+
+    /// The feature flags.
+    pub fn flags(&self) -> &Flags {
+        &self.flags
+    }
+
+    /// The group types and group properties flags read.
+    pub fn groups(&self) -> &Groups {
+        &self.groups
     }
 
     /// The cohorts.
@@ -904,6 +942,7 @@ impl Project {
                 Entry::TrackLastSeen(enabled) => tracks_last_seen = *enabled,
                 Entry::PersonDisplayNameProperties(keys) => display_name_properties = keys,
                 Entry::VerifyEventDeletions(_) => {}
+                Entry::Flag(_) => {}
             }
         }
         if events != self.events {

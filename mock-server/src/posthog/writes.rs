@@ -53,6 +53,7 @@ impl<'a> Writer<'a> {
             .apply(self.project_id, entry, self.now)
             .map_err(|error| match error {
                 RecordError::Storage(error) => PostHogError::storage(error),
+                RecordError::InvalidFlag(error) => error.into(),
                 _ => PostHogError::server_error(),
             })
     }

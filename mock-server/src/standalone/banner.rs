@@ -78,6 +78,10 @@ fn posthog(text: &mut String, directory: &Directory, host: &str) {
             list(&keys),
             list(&tokens)
         );
+        if !project.flags.is_empty() {
+            let flags: Vec<&str> = project.flags.iter().map(String::as_str).collect();
+            let _ = writeln!(text, "{INDENT}  feature flags {}", list(&flags));
+        }
         if let (false, Some(key)) = (tried, keys.first()) {
             let _ = writeln!(
                 text,

@@ -168,7 +168,7 @@ struct SingleBody<'a> {
 pub struct CaptureClient {
     http: reqwest::Client,
     host: String,
-    project_token: String,
+    pub(super) project_token: String,
     gzip: bool,
 }
 
@@ -193,7 +193,7 @@ impl CaptureClient {
             api_key: &self.project_token,
             event: &event,
         };
-        self.post("/i/v0/e/", &body).await
+        self.post("/i/v0/e/", &body, self.gzip).await.map(drop)
     }
 
     /// Captures several events in one request (`POST /batch/`), as posthog-python does.
@@ -205,17 +205,24 @@ impl CaptureClient {
             historical_migration: false,
             sent_at: sent_at.to_rfc3339_opts(SecondsFormat::Micros, true),
         };
-        self.post("/batch/", &body).await
+        self.post("/batch/", &body, self.gzip).await.map(drop)
     }
 
-    async fn post(&self, path: &str, body: &impl Serialize) -> Result<(), Error> {
+    /// POSTs `body` as JSON to `path` (`gzip`: compressed); the body of a success, or the
+    /// plain-text error capture and `/flags` answer with.
+    pub(super) async fn post(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        gzip_body: bool,
+    ) -> Result<bytes::Bytes, Error> {
         let json = serde_json::to_vec(body)
-            .map_err(|error| Error::InvalidRequest(format!("cannot encode the events: {error}")))?;
+            .map_err(|error| Error::InvalidRequest(format!("cannot encode the body: {error}")))?;
         let mut request = self
             .http
             .post(format!("{}{path}", self.host))
             .header(CONTENT_TYPE, "application/json");
-        request = if self.gzip {
+        request = if gzip_body {
             request.header(CONTENT_ENCODING, "gzip").body(gzip(&json)?)
         } else {
             request.body(json)
@@ -224,7 +231,7 @@ impl CaptureClient {
         let response = self.http.execute(request).await.map_err(Error::Transport)?;
         let status = response.status();
         if status.is_success() {
-            return Ok(());
+            return response.bytes().await.map_err(Error::Transport);
         }
         let message = response.text().await.map_err(Error::Transport)?;
         Err(Error::Api {

@@ -33,13 +33,15 @@
 //! Files, as in every vendor module: `client.rs` (the client and its [`PostHog`] vendor),
 //! `error.rs` (the error bodies), `pages.rs` (lists and their streams), `persons.rs` (one
 //! person), `filters.rs` (typed filters), `generated.rs`, `tests.rs`; and `capture.rs`,
-//! `lookups.rs` (values, cohorts, activity, timelines), `deletion.rs`.
+//! `lookups.rs` (values, cohorts, activity, timelines), `deletion.rs`, `flags.rs` (remote flag
+//! evaluation with the project token, on the capture client).
 
 mod capture;
 mod client;
 mod deletion;
 mod error;
 mod filters;
+mod flags;
 mod lookups;
 mod pages;
 mod persons;
@@ -59,6 +61,7 @@ pub use client::{
 pub use deletion::{BulkDelete, BulkDeleteTarget, DeletionQuery, DeletionState};
 pub use error::ErrorBody;
 pub use filters::{PropertyFilter, PropertyFilters};
+pub use flags::{FlagDetail, FlagMetadata, FlagReason, FlagValues, FlagsQuery};
 pub use generated::types;
 pub use lookups::{ActivityPage, TimelineQuery};
 pub use pages::PersonsQuery;

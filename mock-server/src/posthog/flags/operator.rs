@@ -1,0 +1,575 @@
+//! Property operators, matched the way PostHog's flags service matches them (§3.5 of the
+//! reference): missing keys, case rules, numeric parsing, dates and semantic versions.
+
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+use super::definition::{PropertyFilter, value_text};
+
+/// A property filter's operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Operator {
+    Exact,
+    IsNot,
+    IsSet,
+    IsNotSet,
+    Icontains,
+    NotIcontains,
+    StartsWith,
+    NotStartsWith,
+    EndsWith,
+    NotEndsWith,
+    IcontainsMulti,
+    NotIcontainsMulti,
+    Regex,
+    NotRegex,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Between,
+    NotBetween,
+    IsDateBefore,
+    IsDateAfter,
+    IsDateExact,
+    SemverEq,
+    SemverNeq,
+    SemverGt,
+    SemverGte,
+    SemverLt,
+    SemverLte,
+    SemverTilde,
+    SemverCaret,
+    SemverWildcard,
+    In,
+    NotIn,
+    FlagEvaluatesTo,
+}
+
+impl Operator {
+    /// The operator PostHog names `name` (case-sensitive, as its serializer checks).
+    pub fn parse(name: &str) -> Option<Self> {
+        use Operator as O;
+        Some(match name {
+            "exact" => O::Exact,
+            "is_not" => O::IsNot,
+            "is_set" => O::IsSet,
+            "is_not_set" => O::IsNotSet,
+            "icontains" => O::Icontains,
+            "not_icontains" => O::NotIcontains,
+            "starts_with" => O::StartsWith,
+            "not_starts_with" => O::NotStartsWith,
+            "ends_with" => O::EndsWith,
+            "not_ends_with" => O::NotEndsWith,
+            "icontains_multi" => O::IcontainsMulti,
+            "not_icontains_multi" => O::NotIcontainsMulti,
+            "regex" => O::Regex,
+            "not_regex" => O::NotRegex,
+            "gt" => O::Gt,
+            "gte" => O::Gte,
+            "lt" => O::Lt,
+            "lte" => O::Lte,
+            "between" => O::Between,
+            "not_between" => O::NotBetween,
+            "is_date_before" => O::IsDateBefore,
+            "is_date_after" => O::IsDateAfter,
+            "is_date_exact" => O::IsDateExact,
+            "semver_eq" => O::SemverEq,
+            "semver_neq" => O::SemverNeq,
+            "semver_gt" => O::SemverGt,
+            "semver_gte" => O::SemverGte,
+            "semver_lt" => O::SemverLt,
+            "semver_lte" => O::SemverLte,
+            "semver_tilde" => O::SemverTilde,
+            "semver_caret" => O::SemverCaret,
+            "semver_wildcard" => O::SemverWildcard,
+            "in" => O::In,
+            "not_in" => O::NotIn,
+            "flag_evaluates_to" => O::FlagEvaluatesTo,
+            _ => return None,
+        })
+    }
+
+    /// Operators PostHog's serializer refuses a list value for.
+    pub fn refuses_lists(self) -> bool {
+        use Operator as O;
+        matches!(
+            self,
+            O::Regex
+                | O::NotRegex
+                | O::Icontains
+                | O::NotIcontains
+                | O::Gt
+                | O::Gte
+                | O::Lt
+                | O::Lte
+        )
+    }
+
+    /// The date operators (their value must parse as a date).
+    pub fn is_date(self) -> bool {
+        matches!(
+            self,
+            Operator::IsDateBefore | Operator::IsDateAfter | Operator::IsDateExact
+        )
+    }
+
+    /// What a missing key gives: the negative operators match, the others do not.
+    fn matches_missing(self) -> bool {
+        use Operator as O;
+        matches!(
+            self,
+            O::IsNot
+                | O::IsNotSet
+                | O::NotIcontains
+                | O::NotStartsWith
+                | O::NotEndsWith
+                | O::NotIcontainsMulti
+                | O::NotRegex
+                | O::NotBetween
+        )
+    }
+}
+
+/// Whether `filter` matches the property value `value` (`None`: the key is missing) at
+/// `now` (Unix seconds, for relative dates).
+pub fn matches(filter: &PropertyFilter, value: Option<&Value>, now: i64) -> bool {
+    use Operator as O;
+    let Some(value) = value else {
+        return filter.operator.matches_missing();
+    };
+    match filter.operator {
+        O::Exact => exact(filter, value),
+        O::IsNot => !exact(filter, value),
+        O::IsSet => true,
+        O::IsNotSet => false,
+        O::Icontains => contains(filter, value, |text, needle| text.contains(needle)),
+        O::NotIcontains => !contains(filter, value, |text, needle| text.contains(needle)),
+        O::StartsWith => contains(filter, value, |text, needle| text.starts_with(needle)),
+        O::NotStartsWith => !contains(filter, value, |text, needle| text.starts_with(needle)),
+        O::EndsWith => contains(filter, value, |text, needle| text.ends_with(needle)),
+        O::NotEndsWith => !contains(filter, value, |text, needle| text.ends_with(needle)),
+        O::IcontainsMulti => contains(filter, value, |text, needle| text.contains(needle)),
+        O::NotIcontainsMulti => !contains(filter, value, |text, needle| text.contains(needle)),
+        O::Regex => filter
+            .regex
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(&value_text(value))),
+        O::NotRegex => filter
+            .regex
+            .as_ref()
+            .is_some_and(|regex| !regex.is_match(&value_text(value))),
+        O::Gt | O::Gte | O::Lt | O::Lte => compare(filter.operator, &filter.value, value),
+        O::Between => between(&filter.value, value) == Some(true),
+        O::NotBetween => between(&filter.value, value) == Some(false),
+        O::IsDateBefore | O::IsDateAfter | O::IsDateExact => date(filter, value, now),
+        O::SemverEq
+        | O::SemverNeq
+        | O::SemverGt
+        | O::SemverGte
+        | O::SemverLt
+        | O::SemverLte
+        | O::SemverTilde
+        | O::SemverCaret
+        | O::SemverWildcard => semver(filter, value),
+        O::In | O::NotIn | O::FlagEvaluatesTo => false,
+    }
+}
+
+/// A boolean as `exact` reads it: `true`/`false` or their text in any case.
+fn truthiness(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(flag) => Some(*flag),
+        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn exact(filter: &PropertyFilter, value: &Value) -> bool {
+    let candidates: &[Value] = match &filter.value {
+        Value::Array(items) => items,
+        scalar => std::slice::from_ref(scalar),
+    };
+    if candidates
+        .iter()
+        .all(|candidate| truthiness(candidate).is_some())
+    {
+        let person = truthiness(value);
+        if candidates.is_empty() {
+            return person == Some(true);
+        }
+        return candidates
+            .iter()
+            .any(|candidate| person.is_some() && truthiness(candidate) == person);
+    }
+    let text = value_text(value).to_lowercase();
+    filter.lowered.contains(&text)
+}
+
+fn contains(filter: &PropertyFilter, value: &Value, test: impl Fn(&str, &str) -> bool) -> bool {
+    let text = value_text(value).to_ascii_lowercase();
+    filter
+        .lowered
+        .iter()
+        .any(|needle| test(&text, &needle.to_ascii_lowercase()))
+}
+
+/// A number, or text that parses as one.
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(number) => number.as_f64(),
+        Value::String(text) => text.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        _ => None,
+    }
+}
+
+fn compare(operator: Operator, filter: &Value, value: &Value) -> bool {
+    let (Some(person), Some(bound)) = (number(value), number(filter)) else {
+        return false;
+    };
+    match operator {
+        Operator::Gt => person > bound,
+        Operator::Gte => person >= bound,
+        Operator::Lt => person < bound,
+        _ => person <= bound,
+    }
+}
+
+/// Whether `value` lies in the filter's inclusive `[min, max]`; `None` when either is not a
+/// number.
+fn between(filter: &Value, value: &Value) -> Option<bool> {
+    let bounds = filter.as_array().filter(|bounds| bounds.len() == 2)?;
+    let (min, max) = (number(&bounds[0])?, number(&bounds[1])?);
+    let person = number(value)?;
+    Some(min <= person && person <= max)
+}
+
+/// A filter date as Unix seconds: ISO date-time, bare date (midnight UTC), or relative to
+/// `now` (`-7d`, `-1h`, `-2w`, `-3m` as 30 days, `-1y` as 365 days).
+pub fn parse_filter_date(text: &str, now: i64) -> Option<i64> {
+    let text = text.trim();
+    if let Some(relative) = relative_seconds(text) {
+        return Some(now - relative);
+    }
+    parse_date(text)
+}
+
+fn relative_seconds(text: &str) -> Option<i64> {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let unit = body.chars().last()?;
+    let amount: i64 = body[..body.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match unit {
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        'm' => 30 * 86_400,
+        'y' => 365 * 86_400,
+        _ => return None,
+    };
+    amount.checked_mul(seconds)
+}
+
+fn parse_date(text: &str) -> Option<i64> {
+    if let Ok(moment) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(moment.unix_timestamp());
+    }
+    let naive = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let spaced = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    if let Ok(moment) =
+        PrimitiveDateTime::parse(text, naive).or_else(|_| PrimitiveDateTime::parse(text, spaced))
+    {
+        return Some(moment.assume_utc().unix_timestamp());
+    }
+    let day = format_description!("[year]-[month]-[day]");
+    Date::parse(text, day)
+        .ok()
+        .map(|date| date.midnight().assume_utc().unix_timestamp())
+}
+
+fn date(filter: &PropertyFilter, value: &Value, now: i64) -> bool {
+    let Some(bound) = filter
+        .value
+        .as_str()
+        .and_then(|text| parse_filter_date(text, now))
+    else {
+        return false;
+    };
+    let person = match value {
+        Value::Number(seconds) => seconds.as_f64().map(|seconds| seconds as i64),
+        Value::String(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|seconds| seconds as i64)
+            .or_else(|| parse_date(text.trim())),
+        _ => None,
+    };
+    let Some(person) = person else {
+        return false;
+    };
+    match filter.operator {
+        Operator::IsDateBefore => person < bound,
+        Operator::IsDateAfter => person > bound,
+        _ => person == bound,
+    }
+}
+
+/// `(major, minor, patch)`.
+type Version = (u64, u64, u64);
+
+/// A semantic version as `(major, minor, patch)`: `v` prefix stripped, missing parts 0,
+/// pre-release and build suffixes ignored.
+fn version(text: &str) -> Option<Version> {
+    let text = text.trim();
+    let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+    let core = text.split(['-', '+']).next()?;
+    let mut parts = core.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().map_or(Some(0), |part| part.parse().ok())?;
+    let patch = parts.next().map_or(Some(0), |part| part.parse().ok())?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
+}
+
+fn semver(filter: &PropertyFilter, value: &Value) -> bool {
+    let Some(person) = version(&value_text(value)) else {
+        return false;
+    };
+    let text = value_text(&filter.value);
+    let range = match filter.operator {
+        Operator::SemverTilde => {
+            version(text.trim().trim_start_matches('~')).map(|low| (low, (low.0, low.1 + 1, 0)))
+        }
+        Operator::SemverCaret => version(text.trim().trim_start_matches('^')).map(|low| {
+            let high = match low {
+                (0, 0, patch) => (0, 0, patch + 1),
+                (0, minor, _) => (0, minor + 1, 0),
+                (major, _, _) => (major + 1, 0, 0),
+            };
+            (low, high)
+        }),
+        Operator::SemverWildcard => wildcard(&text),
+        _ => {
+            let Some(bound) = version(&text) else {
+                return false;
+            };
+            return match filter.operator {
+                Operator::SemverEq => person == bound,
+                Operator::SemverNeq => person != bound,
+                Operator::SemverGt => person > bound,
+                Operator::SemverGte => person >= bound,
+                Operator::SemverLt => person < bound,
+                _ => person <= bound,
+            };
+        }
+    };
+    range.is_some_and(|(low, high)| low <= person && person < high)
+}
+
+/// `1.2.*` → `[1.2.0, 1.3.0)`; `1.*` → `[1.0.0, 2.0.0)`.
+fn wildcard(text: &str) -> Option<(Version, Version)> {
+    let text = text.trim();
+    let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+    let fixed: Vec<u64> = text
+        .split('.')
+        .take_while(|part| *part != "*")
+        .map(|part| part.parse().ok())
+        .collect::<Option<_>>()?;
+    match fixed[..] {
+        [major] => Some(((major, 0, 0), (major + 1, 0, 0))),
+        [major, minor] => Some(((major, minor, 0), (major, minor + 1, 0))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::definition::compile;
+    use super::matches;
+
+    /// The first filter of a flag whose one condition holds `filter`.
+    fn check(filter: Value, value: Option<Value>) -> bool {
+        let filters = json!({"groups": [{"properties": [filter]}]});
+        let rules = compile(&filters, |_| true).expect("valid filters");
+        matches(
+            &rules.conditions[0].properties[0],
+            value.as_ref(),
+            1_700_000_000,
+        )
+    }
+
+    fn prop(value: Value, operator: &str) -> Value {
+        json!({"key": "key", "value": value, "operator": operator, "type": "person"})
+    }
+
+    /// posthog-python `TestMatchProperties.test_match_properties_exact`.
+    #[test]
+    fn exact() {
+        let filter = prop(json!("value"), "exact");
+        assert!(check(filter.clone(), Some(json!("value"))));
+        assert!(
+            check(filter.clone(), Some(json!("VALUE"))),
+            "case-insensitive"
+        );
+        assert!(!check(filter.clone(), Some(json!("value2"))));
+        assert!(!check(filter.clone(), Some(json!(""))));
+        assert!(!check(filter.clone(), Some(Value::Null)));
+        assert!(!check(filter, None));
+        let list = prop(json!(["value1", "value2", "value3"]), "exact");
+        assert!(check(list.clone(), Some(json!("value2"))));
+        assert!(!check(list, Some(json!("value4"))));
+        let boolean = prop(json!(true), "exact");
+        assert!(check(boolean.clone(), Some(json!("TRUE"))));
+        assert!(!check(boolean, Some(json!(false))));
+        assert!(check(prop(json!("123"), "exact"), Some(json!(123))));
+    }
+
+    /// posthog-python `test_match_properties_not_in` (is_not); the server's missing-key rule.
+    #[test]
+    fn is_not() {
+        let list = prop(json!(["value1", "value2", "value3"]), "is_not");
+        assert!(check(list.clone(), Some(json!("value4"))));
+        assert!(check(list.clone(), Some(json!(""))));
+        assert!(check(list.clone(), Some(Value::Null)));
+        assert!(!check(list.clone(), Some(json!("value2"))));
+        assert!(
+            check(list, None),
+            "a missing key matches is_not on the server"
+        );
+    }
+
+    #[test]
+    fn is_set_and_is_not_set() {
+        assert!(check(prop(json!("is_set"), "is_set"), Some(json!(""))));
+        assert!(check(prop(json!("is_set"), "is_set"), Some(Value::Null)));
+        assert!(!check(prop(json!("is_set"), "is_set"), None));
+        assert!(check(prop(json!("is_not_set"), "is_not_set"), None));
+        assert!(!check(
+            prop(json!("is_not_set"), "is_not_set"),
+            Some(json!(1))
+        ));
+    }
+
+    /// posthog-python `test_match_properties_icontains` and
+    /// `test_match_properties_starts_with_and_ends_with`.
+    #[test]
+    fn string_operators() {
+        let filter = prop(json!("valUe"), "icontains");
+        for yes in ["value", "value2", "vaLue4", "343tfvalue5"] {
+            assert!(check(filter.clone(), Some(json!(yes))), "{yes}");
+        }
+        assert!(!check(filter.clone(), Some(json!("Alakazam"))));
+        assert!(!check(filter, Some(json!(123))));
+        assert!(check(prop(json!("3"), "icontains"), Some(json!(323))));
+        assert!(check(prop(json!("nu"), "icontains"), Some(Value::Null)));
+        assert!(check(prop(json!("x"), "not_icontains"), None));
+        let starts = prop(json!("Val"), "starts_with");
+        assert!(check(starts.clone(), Some(json!("VALUE"))));
+        assert!(!check(starts.clone(), Some(json!("prevalue"))));
+        assert!(check(
+            prop(json!("Val"), "not_starts_with"),
+            Some(json!("prevalue"))
+        ));
+        assert!(check(prop(json!("3"), "ends_with"), Some(json!(13))));
+        assert!(!check(prop(json!("3"), "ends_with"), Some(json!(321))));
+        let multi = prop(json!(["abc", "xyz"]), "icontains_multi");
+        assert!(check(multi.clone(), Some(json!("..XYZ.."))));
+        assert!(!check(multi, Some(json!("nope"))));
+    }
+
+    /// posthog-python `test_match_properties_regex`; an invalid pattern is false both ways.
+    #[test]
+    fn regex() {
+        let filter = prop(json!(r"\.com$"), "regex");
+        assert!(check(filter.clone(), Some(json!("value.com"))));
+        assert!(!check(filter.clone(), Some(json!("value2com"))));
+        assert!(!check(filter.clone(), Some(json!(".com343tfvalue5"))));
+        assert!(!check(filter, Some(json!(123))));
+        assert!(check(prop(json!("3"), "regex"), Some(json!(323))));
+        assert!(check(prop(json!(4), "regex"), Some(json!(4))));
+        assert!(!check(prop(json!("?*"), "regex"), Some(json!("value"))));
+        assert!(!check(prop(json!("?*"), "not_regex"), Some(json!("value"))));
+        assert!(check(prop(json!("x"), "not_regex"), None));
+    }
+
+    /// posthog-python `test_match_properties_math_operators`, with the server's numeric rule
+    /// (`"100" < "30"` is false; non-numeric text never matches).
+    #[test]
+    fn numeric() {
+        let gt = prop(json!(1), "gt");
+        assert!(check(gt.clone(), Some(json!(2))));
+        assert!(!check(gt.clone(), Some(json!(0))));
+        assert!(check(gt, Some(json!("23"))));
+        let lt = prop(json!(1), "lt");
+        assert!(check(lt.clone(), Some(json!(-1))));
+        assert!(!check(lt.clone(), Some(json!(1))));
+        assert!(!check(lt, Some(json!("3"))));
+        assert!(check(prop(json!(1), "gte"), Some(json!(1))));
+        assert!(check(prop(json!(1), "lte"), Some(json!("1"))));
+        assert!(!check(prop(json!("30"), "lt"), Some(json!("100"))));
+        assert!(!check(prop(json!(1), "gt"), Some(json!("123aloha"))));
+        assert!(check(prop(json!([1, 5]), "between"), Some(json!(5))));
+        assert!(!check(prop(json!([1, 5]), "between"), Some(json!(6))));
+        assert!(check(prop(json!([1, 5]), "not_between"), Some(json!(6))));
+    }
+
+    #[test]
+    fn dates() {
+        let before = prop(json!("2024-01-02"), "is_date_before");
+        assert!(check(before.clone(), Some(json!("2024-01-01T23:59:59Z"))));
+        assert!(!check(before.clone(), Some(json!("2024-01-02T00:00:01Z"))));
+        assert!(check(before, Some(json!(1_704_067_200))), "epoch seconds");
+        let after = prop(json!("-7d"), "is_date_after");
+        assert!(check(after.clone(), Some(json!(1_700_000_000 - 3_600))));
+        assert!(!check(after, Some(json!(1_700_000_000 - 8 * 86_400))));
+    }
+
+    #[test]
+    fn semantic_versions() {
+        assert!(check(
+            prop(json!("1.2.3"), "semver_eq"),
+            Some(json!("v1.2.3"))
+        ));
+        assert!(check(prop(json!("1.2"), "semver_eq"), Some(json!("1.2.0"))));
+        assert!(check(
+            prop(json!("1.2.3"), "semver_gt"),
+            Some(json!("1.10.0"))
+        ));
+        assert!(!check(
+            prop(json!("1.2.3"), "semver_lt"),
+            Some(json!("nope"))
+        ));
+        assert!(check(
+            prop(json!("~1.2.3"), "semver_tilde"),
+            Some(json!("1.2.9"))
+        ));
+        assert!(!check(
+            prop(json!("~1.2.3"), "semver_tilde"),
+            Some(json!("1.3.0"))
+        ));
+        assert!(check(
+            prop(json!("^1.2.3"), "semver_caret"),
+            Some(json!("1.9.0"))
+        ));
+        assert!(!check(
+            prop(json!("^0.2.3"), "semver_caret"),
+            Some(json!("0.3.0"))
+        ));
+        assert!(check(
+            prop(json!("1.2.*"), "semver_wildcard"),
+            Some(json!("1.2.7"))
+        ));
+        assert!(!check(
+            prop(json!("1.2.*"), "semver_wildcard"),
+            Some(json!("1.3.0"))
+        ));
+    }
+}
