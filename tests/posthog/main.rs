@@ -7,6 +7,7 @@ mod environments;
 mod errors;
 mod golden;
 mod ingestion;
+mod insights;
 mod legacy;
 mod list;
 #[path = "../shared/official_clients.rs"]

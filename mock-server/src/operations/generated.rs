@@ -68,8 +68,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/bulk_delete/", id: "environments_persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/cohorts/", id: "environments_persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/deletion_status/", id: "environments_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/funnel/", id: "environments_persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/funnel/", id: "environments_persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/funnel/correlation/", id: "environments_persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/funnel/correlation/", id: "environments_persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/lifecycle/", id: "environments_persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/properties_at_time/", id: "environments_persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/", id: "environments_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/stickiness/", id: "environments_persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/trends/", id: "environments_persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/values/", id: "environments_persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_retrieve", writes: false },
@@ -90,8 +97,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/bulk_delete/", id: "legacy_persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/cohorts/", id: "legacy_persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/deletion_status/", id: "legacy_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/funnel/", id: "legacy_persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/funnel/", id: "legacy_persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/funnel/correlation/", id: "legacy_persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/funnel/correlation/", id: "legacy_persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/lifecycle/", id: "legacy_persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/properties_at_time/", id: "legacy_persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/reset_person_distinct_id/", id: "legacy_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/stickiness/", id: "legacy_persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/trends/", id: "legacy_persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/values/", id: "legacy_persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/person/{id}/", id: "legacy_persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/", id: "legacy_persons_retrieve", writes: false },
@@ -112,8 +126,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/bulk_delete/", id: "persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/cohorts/", id: "persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/deletion_status/", id: "persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/funnel/", id: "persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/funnel/", id: "persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/funnel/correlation/", id: "persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/funnel/correlation/", id: "persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/lifecycle/", id: "persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/properties_at_time/", id: "persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/reset_person_distinct_id/", id: "persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/stickiness/", id: "persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/trends/", id: "persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/values/", id: "persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_retrieve", writes: false },
@@ -466,6 +487,31 @@ pub enum PosthogOperation<'a> {
         /// `{environment_id}`.
         environment_id: &'a str,
     },
+    /// `GET /posthog/api/environments/{environment_id}/persons/funnel/`: `environments_persons_funnel_retrieve`.
+    EnvironmentsPersonsFunnelRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/funnel/`: `environments_persons_funnel_create`.
+    EnvironmentsPersonsFunnelCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/funnel/correlation/`: `environments_persons_funnel_correlation_retrieve`.
+    EnvironmentsPersonsFunnelCorrelationRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/funnel/correlation/`: `environments_persons_funnel_correlation_create`.
+    EnvironmentsPersonsFunnelCorrelationCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/lifecycle/`: `environments_persons_lifecycle_retrieve`.
+    EnvironmentsPersonsLifecycleRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
     /// `GET /posthog/api/environments/{environment_id}/persons/properties_at_time/`: `environments_persons_properties_at_time_retrieve`.
     EnvironmentsPersonsPropertiesAtTimeRetrieve {
         /// `{environment_id}`.
@@ -473,6 +519,16 @@ pub enum PosthogOperation<'a> {
     },
     /// `POST /posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/`: `environments_persons_reset_person_distinct_id_create`.
     EnvironmentsPersonsResetPersonDistinctIdCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/stickiness/`: `environments_persons_stickiness_retrieve`.
+    EnvironmentsPersonsStickinessRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/trends/`: `environments_persons_trends_retrieve`.
+    EnvironmentsPersonsTrendsRetrieve {
         /// `{environment_id}`.
         environment_id: &'a str,
     },
@@ -574,10 +630,24 @@ pub enum PosthogOperation<'a> {
     LegacyPersonsCohortsRetrieve,
     /// `GET /posthog/api/person/deletion_status/`: `legacy_persons_deletion_status_retrieve`.
     LegacyPersonsDeletionStatusRetrieve,
+    /// `GET /posthog/api/person/funnel/`: `legacy_persons_funnel_retrieve`.
+    LegacyPersonsFunnelRetrieve,
+    /// `POST /posthog/api/person/funnel/`: `legacy_persons_funnel_create`.
+    LegacyPersonsFunnelCreate,
+    /// `GET /posthog/api/person/funnel/correlation/`: `legacy_persons_funnel_correlation_retrieve`.
+    LegacyPersonsFunnelCorrelationRetrieve,
+    /// `POST /posthog/api/person/funnel/correlation/`: `legacy_persons_funnel_correlation_create`.
+    LegacyPersonsFunnelCorrelationCreate,
+    /// `GET /posthog/api/person/lifecycle/`: `legacy_persons_lifecycle_retrieve`.
+    LegacyPersonsLifecycleRetrieve,
     /// `GET /posthog/api/person/properties_at_time/`: `legacy_persons_properties_at_time_retrieve`.
     LegacyPersonsPropertiesAtTimeRetrieve,
     /// `POST /posthog/api/person/reset_person_distinct_id/`: `legacy_persons_reset_person_distinct_id_create`.
     LegacyPersonsResetPersonDistinctIdCreate,
+    /// `GET /posthog/api/person/stickiness/`: `legacy_persons_stickiness_retrieve`.
+    LegacyPersonsStickinessRetrieve,
+    /// `GET /posthog/api/person/trends/`: `legacy_persons_trends_retrieve`.
+    LegacyPersonsTrendsRetrieve,
     /// `GET /posthog/api/person/values/`: `legacy_persons_values_retrieve`.
     LegacyPersonsValuesRetrieve,
     /// `DELETE /posthog/api/person/{id}/`: `legacy_persons_destroy`.
@@ -675,6 +745,31 @@ pub enum PosthogOperation<'a> {
         /// `{project_id}`.
         project_id: &'a str,
     },
+    /// `GET /posthog/api/projects/{project_id}/persons/funnel/`: `persons_funnel_retrieve`.
+    PersonsFunnelRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/funnel/`: `persons_funnel_create`.
+    PersonsFunnelCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/funnel/correlation/`: `persons_funnel_correlation_retrieve`.
+    PersonsFunnelCorrelationRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/funnel/correlation/`: `persons_funnel_correlation_create`.
+    PersonsFunnelCorrelationCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/lifecycle/`: `persons_lifecycle_retrieve`.
+    PersonsLifecycleRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
     /// `GET /posthog/api/projects/{project_id}/persons/properties_at_time/`: `persons_properties_at_time_retrieve`.
     PersonsPropertiesAtTimeRetrieve {
         /// `{project_id}`.
@@ -682,6 +777,16 @@ pub enum PosthogOperation<'a> {
     },
     /// `POST /posthog/api/projects/{project_id}/persons/reset_person_distinct_id/`: `persons_reset_person_distinct_id_create`.
     PersonsResetPersonDistinctIdCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/stickiness/`: `persons_stickiness_retrieve`.
+    PersonsStickinessRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/trends/`: `persons_trends_retrieve`.
+    PersonsTrendsRetrieve {
         /// `{project_id}`.
         project_id: &'a str,
     },
@@ -901,85 +1006,106 @@ impl<'a> Route<'a> {
             (61, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
             (62, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
             (63, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
-            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
-            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
-            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
-            (67, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
-            (68, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
-            (69, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
-            (70, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
-            (71, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
-            (72, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
-            (73, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
-            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
-            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
-            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
-            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
-            (78, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
-            (79, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
-            (80, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
-            (81, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
-            (82, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
-            (83, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
-            (84, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
-            (85, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
-            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
-            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
-            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
-            (89, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
-            (90, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
-            (91, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
-            (92, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
-            (93, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
-            (94, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
-            (95, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
-            (96, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
-            (97, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
-            (98, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
-            (99, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
-            (100, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
-            (101, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
-            (102, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
-            (103, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
-            (104, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
-            (105, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
-            (106, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
-            (107, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
-            (108, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
-            (109, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
-            (110, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
-            (111, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
-            (112, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
-            (113, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
-            (114, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
-            (115, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
-            (116, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
-            (117, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
-            (118, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
-            (119, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
-            (120, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
-            (121, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
-            (122, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
-            (123, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
-            (124, []) => Route::Posthog(PosthogOperation::CaptureBatch),
-            (125, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
-            (126, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
-            (127, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
-            (128, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
-            (129, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
-            (130, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
-            (131, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
-            (132, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
-            (133, []) => Route::Posthog(PosthogOperation::CaptureEngage),
-            (134, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
-            (135, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
-            (136, []) => Route::Posthog(PosthogOperation::CaptureEvent),
-            (137, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
-            (138, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
-            (139, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (140, []) => Route::Whop(WhopOperation::CreateEvent),
-            (141, []) => Route::Whop(WhopOperation::ListPeople),
-            (142, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (64, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelRetrieve { environment_id }),
+            (65, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCreate { environment_id }),
+            (66, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCorrelationRetrieve { environment_id }),
+            (67, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCorrelationCreate { environment_id }),
+            (68, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsLifecycleRetrieve { environment_id }),
+            (69, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
+            (70, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
+            (71, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsStickinessRetrieve { environment_id }),
+            (72, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsTrendsRetrieve { environment_id }),
+            (73, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
+            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
+            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
+            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
+            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
+            (78, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
+            (79, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
+            (80, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
+            (81, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
+            (82, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
+            (83, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
+            (84, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
+            (85, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
+            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
+            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
+            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
+            (89, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
+            (90, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
+            (91, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
+            (92, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
+            (93, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelRetrieve),
+            (94, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCreate),
+            (95, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCorrelationRetrieve),
+            (96, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCorrelationCreate),
+            (97, []) => Route::Posthog(PosthogOperation::LegacyPersonsLifecycleRetrieve),
+            (98, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
+            (99, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
+            (100, []) => Route::Posthog(PosthogOperation::LegacyPersonsStickinessRetrieve),
+            (101, []) => Route::Posthog(PosthogOperation::LegacyPersonsTrendsRetrieve),
+            (102, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
+            (103, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
+            (104, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
+            (105, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
+            (106, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
+            (107, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
+            (108, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
+            (109, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
+            (110, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
+            (111, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
+            (112, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
+            (113, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
+            (114, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (115, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (116, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (117, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (118, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (119, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (120, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (121, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (122, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelRetrieve { project_id }),
+            (123, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCreate { project_id }),
+            (124, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCorrelationRetrieve { project_id }),
+            (125, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCorrelationCreate { project_id }),
+            (126, [project_id]) => Route::Posthog(PosthogOperation::PersonsLifecycleRetrieve { project_id }),
+            (127, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (128, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (129, [project_id]) => Route::Posthog(PosthogOperation::PersonsStickinessRetrieve { project_id }),
+            (130, [project_id]) => Route::Posthog(PosthogOperation::PersonsTrendsRetrieve { project_id }),
+            (131, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (132, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (133, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (134, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (135, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (136, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (137, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (138, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (139, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (140, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (141, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (142, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (143, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (144, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (145, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (146, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (147, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (148, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (149, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (150, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (151, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (152, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (153, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (154, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (155, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (156, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (157, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (158, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (159, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (160, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (161, []) => Route::Whop(WhopOperation::CreateEvent),
+            (162, []) => Route::Whop(WhopOperation::ListPeople),
+            (163, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::activity::Actor;
 use super::capture::{self, Endpoint};
 use super::error::PostHogError;
+use super::insights::{correlation, funnel_persons, lifecycle, trends};
 use super::keys::PersonalKey;
 use super::links::Url;
 use super::state::PostHogState;
@@ -189,6 +190,42 @@ pub fn handle(
             Scopes::Undeclared,
             reads::properties_timeline,
         ),
+        Op::PersonsFunnelRetrieve { project_id }
+        | Op::EnvironmentsPersonsFunnelRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            funnel_persons::persons(project, call, false)
+        }),
+        Op::PersonsFunnelCreate { project_id }
+        | Op::EnvironmentsPersonsFunnelCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            funnel_persons::persons(project, call, true)
+        }),
+        Op::PersonsFunnelCorrelationRetrieve { project_id }
+        | Op::EnvironmentsPersonsFunnelCorrelationRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            correlation::persons(project, call, false)
+        }),
+        Op::PersonsFunnelCorrelationCreate { project_id }
+        | Op::EnvironmentsPersonsFunnelCorrelationCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            correlation::persons(project, call, true)
+        }),
+        Op::PersonsTrendsRetrieve { project_id }
+        | Op::EnvironmentsPersonsTrendsRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, trends::persons),
+        Op::PersonsLifecycleRetrieve { project_id }
+        | Op::EnvironmentsPersonsLifecycleRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, lifecycle::persons),
+        Op::PersonsStickinessRetrieve { project_id }
+        | Op::EnvironmentsPersonsStickinessRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, trends::stickiness),
         legacy => match on_current_project(legacy) {
             Some(operation) => handle(state, clock, request, operation),
             None => route_not_found(request),
@@ -244,6 +281,17 @@ fn on_current_project(operation: PosthogOperation<'_>) -> Option<PosthogOperatio
         Op::LegacyPersonsUpdatePropertyCreate { id } => {
             Op::PersonsUpdatePropertyCreate { project_id, id }
         }
+        Op::LegacyPersonsFunnelRetrieve => Op::PersonsFunnelRetrieve { project_id },
+        Op::LegacyPersonsFunnelCreate => Op::PersonsFunnelCreate { project_id },
+        Op::LegacyPersonsFunnelCorrelationRetrieve => {
+            Op::PersonsFunnelCorrelationRetrieve { project_id }
+        }
+        Op::LegacyPersonsFunnelCorrelationCreate => {
+            Op::PersonsFunnelCorrelationCreate { project_id }
+        }
+        Op::LegacyPersonsTrendsRetrieve => Op::PersonsTrendsRetrieve { project_id },
+        Op::LegacyPersonsLifecycleRetrieve => Op::PersonsLifecycleRetrieve { project_id },
+        Op::LegacyPersonsStickinessRetrieve => Op::PersonsStickinessRetrieve { project_id },
         _ => return None,
     };
     Some(operation)

@@ -17,6 +17,7 @@ pub(crate) mod capture;
 pub(crate) mod demo;
 pub(crate) mod error;
 pub(crate) mod filter;
+pub(crate) mod insights;
 pub(crate) mod keys;
 pub(crate) mod links;
 pub mod log;
