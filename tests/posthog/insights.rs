@@ -1066,3 +1066,47 @@ async fn s12_correlation_persons_page_by_their_own_parameters() {
         "{body}"
     );
 }
+
+/// Funnel trends actors (`funnel_trends_persons.py`): who entered in the period at
+/// `entrance_period_start` and converted (or, with `drop_off`, did not), with its errors.
+#[tokio::test]
+async fn funnel_trends_entrance_period_and_drop_off() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let trends = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![("funnel_viz_type", "trends".to_owned())];
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        s1_query(&pairs)
+    };
+    let entered = ("entrance_period_start", "2021-05-01 00:00:00");
+    assert_eq!(
+        count(&fixture, &trends(&[entered, ("drop_off", "false")])).await,
+        5
+    );
+    assert_eq!(
+        count(&fixture, &trends(&[entered, ("drop_off", "True")])).await,
+        30
+    );
+    let to_two = [entered, ("drop_off", "false"), ("funnel_to_step", "1")];
+    assert_eq!(count(&fixture, &trends(&to_two)).await, 15);
+    let later = [
+        ("entrance_period_start", "2021-05-02"),
+        ("drop_off", "false"),
+    ];
+    assert_eq!(count(&fixture, &trends(&later)).await, 0);
+    let errors = [
+        (
+            vec![entered],
+            "Filter parameter drop_off must be provided and a bool for funnel trends persons!",
+        ),
+        (
+            vec![("drop_off", "false")],
+            "Filter parameter entrance_period_start must be provided and a datetime for funnel trends persons!",
+        ),
+    ];
+    for (pairs, detail) in errors {
+        let (status, body) = fixture.raw(Method::GET, &trends(&pairs), None).await;
+        assert_eq!(status, 400);
+        assert!(body.contains(detail), "{body}");
+    }
+}

@@ -907,6 +907,7 @@ impl Project {
             }
         }
         let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
         let (mut events, mut writes, mut queued, mut cohorts) = (0, 0, 0, 0);
         let mut tracks_last_seen = false;
         let mut display_name_properties: &[String] = &[];
@@ -915,6 +916,7 @@ impl Project {
             if let Some(event) = entry.event() {
                 events += 1;
                 rebuilt.entry(event.distinct_id).or_default().push(position);
+                by_name.entry(event.name).or_default().push(position);
             }
             match entry {
                 Entry::Capture(event) if event.uuid.is_none() || event.timestamp.is_none() => {
@@ -945,6 +947,14 @@ impl Project {
             .collect();
         if rebuilt != maintained {
             return Err("the per-distinct-id event index drifted from the log".to_owned());
+        }
+        let maintained: HashMap<&str, Vec<u32>> = self
+            .events_by_name
+            .iter()
+            .map(|(name, positions)| (&**name, positions.clone()))
+            .collect();
+        if by_name != maintained {
+            return Err("the per-name event index drifted from the log".to_owned());
         }
         let counted = [
             ("activity entries", self.activity.len(), writes),
