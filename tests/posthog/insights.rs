@@ -1110,3 +1110,174 @@ async fn funnel_trends_entrance_period_and_drop_off() {
         assert!(body.contains(detail), "{body}");
     }
 }
+
+/// POSTs an ActorsQuery to `/query/`, expecting 200; the body and the rows' distinct ids
+/// (from the `actor` column when it is the first), sorted.
+async fn query(fixture: &Fixture, prefix: &str, query: Value) -> (Value, Vec<String>) {
+    let (status, text) = fixture
+        .raw(
+            Method::POST,
+            &format!("{prefix}/query/"),
+            Some(json!({"query": query})),
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let mut ids: Vec<String> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| Some(row[0]["distinct_ids"][0].as_str()?.to_owned()))
+        .collect();
+    ids.sort();
+    (body, ids)
+}
+
+/// The legacy endpoints and `/query/` (`personsModalLogic.ts`'s ActorsQuery) give the same
+/// persons: S1's funnel steps, S13's lifecycle buckets, S16's trends data points.
+#[tokio::test]
+async fn query_actors_query_matches_the_legacy_endpoints() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let funnel = |step: i64| {
+        json!({"kind": "ActorsQuery", "select": ["actor", "created_at"], "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": step, "source": {
+                "kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "step one"}, {"kind": "EventsNode", "event": "step two"}, {"kind": "EventsNode", "event": "step three"}],
+                "dateRange": {"date_from": "2021-05-01 00:00:00", "date_to": "2021-05-07 00:00:00"},
+                "funnelsFilter": {"funnelWindowInterval": 7, "funnelWindowIntervalUnit": "day"}}}})
+    };
+    for step in [1, 2, 3, -2, -3] {
+        let legacy = people(&fixture, &s1_query(&[("funnel_step", step.to_string())]))
+            .await
+            .1;
+        let (body, ids) = query(&fixture, "/api/projects/1", funnel(step)).await;
+        assert_eq!(ids, legacy, "funnelStep {step}");
+        assert_eq!(body["columns"], json!(["actor", "created_at"]));
+        assert_eq!(body["hasMore"], false);
+    }
+    let mut paged = funnel(1);
+    paged["limit"] = json!(20);
+    paged["offset"] = json!(20);
+    let (body, ids) = query(&fixture, "/api/environments/1", paged).await;
+    assert_eq!(
+        (ids.len(), &body["hasMore"], &body["offset"]),
+        (15, &json!(false), &json!(20))
+    );
+    paged = funnel(1);
+    paged["limit"] = json!(20);
+    let (body, _) = query(&fixture, "/api/projects/1", paged).await;
+    assert_eq!(body["hasMore"], true);
+
+    let lifecycle_fixture = self::fixture().await;
+    s13(&lifecycle_fixture);
+    for (status, day, expected) in [
+        ("dormant", "2020-01-16", vec!["p1", "p4"]),
+        ("resurrecting", "2020-01-12", vec!["p2"]),
+    ] {
+        let q = json!({"kind": "ActorsQuery", "select": ["actor"], "source": {
+            "kind": "InsightActorsQuery", "day": day, "status": status, "source": {
+                "kind": "LifecycleQuery", "series": [{"kind": "EventsNode", "event": "$pageview"}],
+                "dateRange": {"date_from": "2020-01-12T00:00:00Z", "date_to": "2020-01-19T00:00:00Z"}, "interval": "day"}}});
+        assert_eq!(
+            query(&lifecycle_fixture, "/api/projects/1", q).await.1,
+            expected,
+            "{status} {day}"
+        );
+    }
+
+    let trends_fixture = self::fixture().await;
+    trends_fixture.seed([
+        Event::new("sign up", "person1").at(at("2020-01-04T14:10:00Z")),
+        Event::new("sign up", "person2").at(at("2020-01-04T16:30:00Z")),
+        Event::new("sign up", "person2").at(at("2020-01-04T16:40:00Z")),
+        Event::new("sign up", "person3").at(at("2020-01-04T16:50:00Z")),
+    ]);
+    let q = json!({"kind": "ActorsQuery", "select": ["actor", "event_count"], "source": {
+        "kind": "InsightActorsQuery", "series": 0, "day": "2020-01-04T16:00:00Z", "source": {
+            "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "sign up", "math": "total"}],
+            "dateRange": {"date_from": "2020-01-04", "date_to": "2020-01-04"}, "interval": "hour"}}});
+    let (body, ids) = query(&trends_fixture, "/api/projects/1", q).await;
+    assert_eq!(ids, ["person2", "person3"]);
+    assert_eq!(body["results"][0][1], 2, "event_count descending: {body}");
+}
+
+#[tokio::test]
+async fn query_persons_list_search_and_errors() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("x", "ben")
+            .set("email", "ben@example.com")
+            .at(at("2020-01-01T00:00:00Z")),
+        Event::new("x", "ann")
+            .set("email", "ann@example.com")
+            .at(at("2020-01-02T00:00:00Z")),
+        Event::new("x", "bob")
+            .set("email", "bob@other.com")
+            .at(at("2020-01-03T00:00:00Z")),
+    ]);
+    let (body, _) = query(
+        &fixture,
+        "/api/projects/1",
+        json!({"kind": "ActorsQuery", "select": ["id", "created_at"]}),
+    )
+    .await;
+    let created: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[1].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "2020-01-03T00:00:00Z",
+            "2020-01-02T00:00:00Z",
+            "2020-01-01T00:00:00Z"
+        ],
+        "created_at DESC when selected"
+    );
+    let (_, ids) = query(
+        &fixture,
+        "/api/projects/1",
+        json!({"kind": "ActorsQuery", "search": "example"}),
+    )
+    .await;
+    assert_eq!(ids, ["ann", "ben"]);
+    let (body, _) = query(
+        &fixture,
+        "/api/projects/1",
+        json!({"kind": "ActorsQuery", "orderBy": ["person"], "limit": 2}),
+    )
+    .await;
+    let first = body["results"][0][0]["properties"]["email"]
+        .as_str()
+        .unwrap();
+    assert_eq!((first, &body["hasMore"]), ("ann@example.com", &json!(true)));
+    let (status, text) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"query": {"kind": "HogQLQuery", "query": "select 1"}})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        text.contains("The mock runs ActorsQuery only") && text.contains("HogQLQuery"),
+        "{text}"
+    );
+    let scoped = fixture
+        .posthog
+        .create_personal_key(PersonalKey::all_access(PROJECT).with_scopes(["person:read"]));
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/api/projects/1/query/",
+            fixture.posthog.base_url()
+        ))
+        .bearer_auth(scoped)
+        .json(&json!({"query": {"kind": "ActorsQuery"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403, "query:read is required");
+}

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::activity::Actor;
 use super::capture::{self, Endpoint};
 use super::error::PostHogError;
-use super::insights::{correlation, funnel_persons, lifecycle, trends};
+use super::insights::{correlation, funnel_persons, lifecycle, query, trends};
 use super::keys::PersonalKey;
 use super::links::Url;
 use super::state::PostHogState;
@@ -47,6 +47,7 @@ enum Scopes {
 const READ: Scopes = Scopes::All(&["person:read"]);
 const WRITE: Scopes = Scopes::All(&["person:write"]);
 const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
+const QUERY: Scopes = Scopes::All(&["query:read"]);
 const COHORTS: Scopes = Scopes::All(&["person:read", "cohort:read"]);
 
 /// Answers a request for `operation`.
@@ -202,6 +203,10 @@ pub fn handle(
         } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
             funnel_persons::persons(project, call, true)
         }),
+        Op::QueryCreate { project_id }
+        | Op::EnvironmentsQueryCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, QUERY, query::run),
         Op::PersonsFunnelCorrelationRetrieve { project_id }
         | Op::EnvironmentsPersonsFunnelCorrelationRetrieve {
             environment_id: project_id,

@@ -91,6 +91,29 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ActorsQueryResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActorsQueryResponse {
+        pub columns: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "hasMore")]
+        pub has_more: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_cached: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_refresh: ::std::option::Option<::std::string::String>,
+        pub limit: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub missing_actors_count: ::std::option::Option<i64>,
+        pub offset: i64,
+        pub results: ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timezone: ::std::option::Option<::std::string::String>,
+    }
+    impl ActorsQueryResponse {
+        pub fn builder() -> builder::ActorsQueryResponse {
+            Default::default()
+        }
+    }
     ///`BatchByDistinctIdsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BatchByDistinctIdsRequest {
@@ -853,6 +876,23 @@ pub mod types {
             Default::default()
         }
     }
+    ///`QueryRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct QueryRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_query_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The query, `{"kind": "ActorsQuery", …}`.
+        pub query: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh: ::std::option::Option<::std::string::String>,
+    }
+    impl QueryRequest {
+        pub fn builder() -> builder::QueryRequest {
+            Default::default()
+        }
+    }
     ///`ResetDistinctIdRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ResetDistinctIdRequest {
@@ -1465,6 +1505,199 @@ pub mod types {
                     email: Ok(value.email),
                     first_name: Ok(value.first_name),
                     is_system: Ok(value.is_system),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActorsQueryResponse {
+            columns: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            is_cached: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_refresh: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<i64, ::std::string::String>,
+            missing_actors_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            offset: ::std::result::Result<i64, ::std::string::String>,
+            results: ::std::result::Result<
+                ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActorsQueryResponse {
+            fn default() -> Self {
+                Self {
+                    columns: Err("no value supplied for columns".to_string()),
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    is_cached: Ok(Default::default()),
+                    last_refresh: Ok(Default::default()),
+                    limit: Err("no value supplied for limit".to_string()),
+                    missing_actors_count: Ok(Default::default()),
+                    offset: Err("no value supplied for offset".to_string()),
+                    results: Err("no value supplied for results".to_string()),
+                    timezone: Ok(Default::default()),
+                }
+            }
+        }
+        impl ActorsQueryResponse {
+            pub fn columns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.columns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for columns: {e}")
+                    });
+                self
+            }
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn is_cached<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_cached = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_cached: {e}")
+                    });
+                self
+            }
+            pub fn last_refresh<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_refresh = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_refresh: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn missing_actors_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.missing_actors_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for missing_actors_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offset: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timezone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActorsQueryResponse>
+        for super::ActorsQueryResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActorsQueryResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    columns: value.columns?,
+                    has_more: value.has_more?,
+                    is_cached: value.is_cached?,
+                    last_refresh: value.last_refresh?,
+                    limit: value.limit?,
+                    missing_actors_count: value.missing_actors_count?,
+                    offset: value.offset?,
+                    results: value.results?,
+                    timezone: value.timezone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActorsQueryResponse> for ActorsQueryResponse {
+            fn from(value: super::ActorsQueryResponse) -> Self {
+                Self {
+                    columns: Ok(value.columns),
+                    has_more: Ok(value.has_more),
+                    is_cached: Ok(value.is_cached),
+                    last_refresh: Ok(value.last_refresh),
+                    limit: Ok(value.limit),
+                    missing_actors_count: Ok(value.missing_actors_count),
+                    offset: Ok(value.offset),
+                    results: Ok(value.results),
+                    timezone: Ok(value.timezone),
                 }
             }
         }
@@ -4022,6 +4255,112 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct QueryRequest {
+            client_query_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            refresh: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRequest {
+            fn default() -> Self {
+                Self {
+                    client_query_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                    refresh: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRequest {
+            pub fn client_query_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_query_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for client_query_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for query: {e}")
+                    });
+                self
+            }
+            pub fn refresh<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRequest> for super::QueryRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_query_id: value.client_query_id?,
+                    name: value.name?,
+                    query: value.query?,
+                    refresh: value.refresh?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryRequest> for QueryRequest {
+            fn from(value: super::QueryRequest) -> Self {
+                Self {
+                    client_query_id: Ok(value.client_query_id),
+                    name: Ok(value.name),
+                    query: Ok(value.query),
+                    refresh: Ok(value.refresh),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResetDistinctIdRequest {
             distinct_id: ::std::result::Result<
                 ::std::string::String,
@@ -5582,6 +5921,30 @@ let response = client.environments_persons_update_property_create()
         &self,
     ) -> builder::EnvironmentsPersonsUpdatePropertyCreate<'_> {
         builder::EnvironmentsPersonsUpdatePropertyCreate::new(self)
+    }
+    /**Run a query (the mock answers ActorsQuery)
+
+`{"query": {"kind": "ActorsQuery", …}}`: the persons list (no `source`) or the persons
+behind an insight (`source` FunnelsActorsQuery, InsightActorsQuery over TrendsQuery or
+LifecycleQuery, StickinessActorsQuery), as rows of the `select` columns. Any other kind
+is a 400 naming what the mock supports.
+
+Required API key scopes: `query:read`.
+
+Sends a `POST` request to `/api/environments/{environment_id}/query/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `body`
+```ignore
+let response = client.environments_query_create()
+    .environment_id(environment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn environments_query_create(&self) -> builder::EnvironmentsQueryCreate<'_> {
+        builder::EnvironmentsQueryCreate::new(self)
     }
     /**List persons
 
@@ -7518,6 +7881,30 @@ let response = client.persons_update_property_create()
         &self,
     ) -> builder::PersonsUpdatePropertyCreate<'_> {
         builder::PersonsUpdatePropertyCreate::new(self)
+    }
+    /**Run a query (the mock answers ActorsQuery)
+
+`{"query": {"kind": "ActorsQuery", …}}`: the persons list (no `source`) or the persons
+behind an insight (`source` FunnelsActorsQuery, InsightActorsQuery over TrendsQuery or
+LifecycleQuery, StickinessActorsQuery), as rows of the `select` columns. Any other kind
+is a 400 naming what the mock supports.
+
+Required API key scopes: `query:read`.
+
+Sends a `POST` request to `/api/projects/{project_id}/query/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `body`
+```ignore
+let response = client.query_create()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn query_create(&self) -> builder::QueryCreate<'_> {
+        builder::QueryCreate::new(self)
     }
     /**Capture a batch of events
 
@@ -14440,6 +14827,142 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_query_create`]
+
+[`Client::environments_query_create`]: super::Client::environments_query_create*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsQueryCreate<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        body: Result<types::builder::QueryRequest, String>,
+    }
+    impl<'a> EnvironmentsQueryCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::QueryRequest>,
+            <V as std::convert::TryInto<types::QueryRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `QueryRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::QueryRequest,
+            ) -> types::builder::QueryRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/environments/{environment_id}/query/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ActorsQueryResponse>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, environment_id, body } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::QueryRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/query/", client.baseurl, encode_path(&
+                environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_query_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -27619,6 +28142,142 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::query_create`]
+
+[`Client::query_create`]: super::Client::query_create*/
+    #[derive(Debug, Clone)]
+    pub struct QueryCreate<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::QueryRequest, String>,
+    }
+    impl<'a> QueryCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::QueryRequest>,
+            <V as std::convert::TryInto<types::QueryRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `QueryRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::QueryRequest,
+            ) -> types::builder::QueryRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/projects/{project_id}/query/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ActorsQueryResponse>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::QueryRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/query/", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "query_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

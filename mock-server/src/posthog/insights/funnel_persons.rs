@@ -27,11 +27,16 @@ pub fn persons(
     body: bool,
 ) -> Result<ApiResponse, PostHogError> {
     let params = Params::of(call, body)?;
-    let query = FunnelQuery::parse(&params, call.now)?;
-    let selection = Selection::parse(&params, query.funnel.steps, call.now)?;
-    let actors = query.actors(project, &selection);
+    let actors = actors(project, &params, call.now)?;
     let paging = params.paging("limit", "offset")?;
     Ok(page::respond(project, call, actors, paging, Envelope::Full))
+}
+
+/// The funnel persons `params` select.
+pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let query = FunnelQuery::parse(params, now)?;
+    let selection = Selection::parse(params, query.funnel.steps, now)?;
+    Ok(query.actors(project, &selection))
 }
 
 /// A parsed funnel: steps, shape, range, global filters and breakdown.

@@ -76,39 +76,28 @@ fn missing(detail: &'static str) -> ApiResponse {
     )
 }
 
-/// Answers `/persons/lifecycle/` from the query string.
-pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
-    let params = Params::of(call, false)?;
-    let target = match params.text("target_date") {
-        None => return Ok(missing("Must include specified date")),
-        Some(text) if text.is_empty() => {
-            return Err(PostHogError::invalid("Must include specified target date"));
-        }
-        Some(text) => text.into_owned(),
-    };
-    let Some(wanted) = params.text("lifecycle_type").map(|text| text.into_owned()) else {
-        return Ok(missing("Must include lifecycle type"));
-    };
-    let steps = entities(&params, call.now)?;
-    let (interval, range) = params.range(call.now)?;
-    let global = Global::parse(&params, call.now)?;
-    let paging = params.paging("limit", "offset")?;
-    let (Some(entity), Some(status)) = (steps.first(), Status::parse(&wanted)) else {
-        return Ok(page::respond(
-            project,
-            call,
-            Vec::new(),
-            paging,
-            Envelope::Bare,
-        ));
+/// The persons with status `wanted` in the period holding `target` (none for an unknown
+/// status), by the series, range and filters of `params`.
+pub fn actors(
+    project: &Project,
+    params: &Params,
+    target: &str,
+    wanted: &str,
+    now: i64,
+) -> Result<Vec<Actor>, PostHogError> {
+    let steps = entities(params, now)?;
+    let (interval, range) = params.range(now)?;
+    let global = Global::parse(params, now)?;
+    let (Some(entity), Some(status)) = (steps.first(), Status::parse(wanted)) else {
+        return Ok(Vec::new());
     };
     let (first, last) = (interval.start(range.from), interval.start(range.to));
     let fetched = Range {
         from: interval.previous(first),
         to: interval.next(last) - 1,
     };
-    let period = interval.start(moment(&target, call.now));
-    let actors: Vec<Actor> = candidates(project, &[entity], fetched)
+    let period = interval.start(moment(target, now));
+    Ok(candidates(project, &[entity], fetched)
         .into_iter()
         .filter_map(|index| {
             let person = project.person(index)?;
@@ -132,7 +121,24 @@ pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHo
                 .any(|(at, found)| found == status && at == period && first <= at && at <= last);
             hit.then_some((index, None))
         })
-        .collect();
+        .collect())
+}
+
+/// Answers `/persons/lifecycle/` from the query string.
+pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
+    let params = Params::of(call, false)?;
+    let target = match params.text("target_date") {
+        None => return Ok(missing("Must include specified date")),
+        Some(text) if text.is_empty() => {
+            return Err(PostHogError::invalid("Must include specified target date"));
+        }
+        Some(text) => text.into_owned(),
+    };
+    let Some(wanted) = params.text("lifecycle_type").map(|text| text.into_owned()) else {
+        return Ok(missing("Must include lifecycle type"));
+    };
+    let paging = params.paging("limit", "offset")?;
+    let actors = actors(project, &params, &target, &wanted, call.now)?;
     Ok(page::respond(project, call, actors, paging, Envelope::Bare))
 }
 

@@ -37,6 +37,11 @@ impl Params {
         Ok(Self { map })
     }
 
+    /// Parameters given as a map (a `/query/` source translated to the legacy names).
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Self { map }
+    }
+
     /// Parameter `name` as text (a number or boolean spelt out); `None` when absent or null.
     pub fn text(&self, name: &str) -> Option<Cow<'_, str>> {
         match self.map.get(name)? {

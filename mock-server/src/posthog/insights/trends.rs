@@ -182,27 +182,38 @@ impl Series {
 /// event count as `value_at_data_point`.
 pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
     let params = Params::of(call, false)?;
-    let series = Series::parse(&params, call.now)?;
     let paging = params.paging("limit", "offset")?;
-    let actors: Vec<Actor> = series
+    let actors = actors(project, &params, call.now)?;
+    Ok(page::respond(project, call, actors, paging, Envelope::Full))
+}
+
+/// The trends persons of `params`, each with its matching-event count.
+pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let series = Series::parse(params, now)?;
+    Ok(series
         .matches(project)
         .into_iter()
         .map(|(index, times)| (index, Some(i64::try_from(times.len()).unwrap_or(i64::MAX))))
-        .collect();
-    Ok(page::respond(project, call, actors, paging, Envelope::Full))
+        .collect())
 }
 
 /// Answers `/persons/stickiness/`: persons active in exactly `stickiness_days` (or
 /// `selected_interval`) distinct intervals of the range.
 pub fn stickiness(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
     let params = Params::of(call, false)?;
-    let series = Series::parse(&params, call.now)?;
     let paging = params.paging("limit", "offset")?;
+    let actors = sticky(project, &params, call.now)?;
+    Ok(page::respond(project, call, actors, paging, Envelope::Bare))
+}
+
+/// The stickiness persons of `params`.
+pub fn sticky(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let series = Series::parse(params, now)?;
     let wanted = match params.int("stickiness_days")? {
         Some(days) => Some(days),
         None => params.int("selected_interval")?,
     };
-    let actors: Vec<Actor> = series
+    Ok(series
         .matches(project)
         .into_iter()
         .filter(|(_, times)| {
@@ -212,6 +223,5 @@ pub fn stickiness(project: &Project, call: &Call<'_>) -> Result<ApiResponse, Pos
             wanted == i64::try_from(periods.len()).ok()
         })
         .map(|(index, _)| (index, None))
-        .collect();
-    Ok(page::respond(project, call, actors, paging, Envelope::Bare))
+        .collect())
 }
