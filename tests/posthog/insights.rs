@@ -1034,6 +1034,7 @@ async fn s12_correlation_persons_page_by_their_own_parameters() {
     }
     assert_eq!(sizes, [4, 4, 2]);
     assert_eq!(all.len(), 10);
+    all.sort();
     assert_eq!(
         people(
             &fixture,
@@ -1047,6 +1048,29 @@ async fn s12_correlation_persons_page_by_their_own_parameters() {
         people(&fixture, &query(&[])).await.1.len(),
         11,
         "converted or not"
+    );
+    let correlation = |converted: bool| {
+        json!({"kind": "ActorsQuery", "source": {
+            "kind": "FunnelCorrelationActorsQuery",
+            "funnelCorrelationPersonConverted": converted,
+            "funnelCorrelationPersonEntity": {"kind": "EventsNode", "event": "positively_related"},
+            "source": {"kind": "FunnelCorrelationQuery", "funnelCorrelationType": "events", "source": {
+                "kind": "FunnelsActorsQuery", "source": {"kind": "FunnelsQuery",
+                    "series": [{"kind": "EventsNode", "event": "user signed up"}, {"kind": "EventsNode", "event": "paid"}],
+                    "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-14"}}}}}})
+    };
+    assert_eq!(
+        self::query(&fixture, "/api/projects/1", correlation(true))
+            .await
+            .1,
+        all,
+        "the same persons through /query/"
+    );
+    assert_eq!(
+        self::query(&fixture, "/api/projects/1", correlation(false))
+            .await
+            .1,
+        ["dropper"]
     );
     let (status, body) = fixture
         .raw(

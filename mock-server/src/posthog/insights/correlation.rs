@@ -8,7 +8,7 @@ use super::super::api::Call;
 use super::super::error::PostHogError;
 use super::super::tenant::Project;
 use super::funnel_persons::{FunnelQuery, Selection};
-use super::page::{self, Envelope};
+use super::page::{self, Actor, Envelope};
 use super::params::{Conditions, Entity, Params};
 use crate::http::ApiResponse;
 
@@ -27,17 +27,33 @@ pub fn persons(
     body: bool,
 ) -> Result<ApiResponse, PostHogError> {
     let params = Params::of(call, body)?;
-    let query = FunnelQuery::parse(&params, call.now)?;
+    let actors = actors(project, &params, call.now)?;
+    let paging = params.paging(
+        "funnel_correlation_person_limit",
+        "funnel_correlation_person_offset",
+    )?;
+    Ok(page::respond(
+        project,
+        call,
+        actors,
+        paging,
+        Envelope::Correlation,
+    ))
+}
+
+/// The correlation persons `params` select (all of them; paging is the caller's).
+pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let query = FunnelQuery::parse(params, now)?;
     let selection =
         if params.text("funnel_step").is_some() || params.text("funnel_custom_steps").is_some() {
-            Selection::parse(&params, query.funnel.steps, call.now)?
+            Selection::parse(params, query.funnel.steps, now)?
         } else {
             Selection::Completed(1)
         };
     let target = match params.text("funnel_correlation_type").as_deref() {
         Some("properties") => match params.json("funnel_correlation_property_values") {
             Some(Value::Array(values)) if !values.is_empty() => {
-                Target::Properties(Conditions::parse(Some(&Value::Array(values)), call.now)?)
+                Target::Properties(Conditions::parse(Some(&Value::Array(values)), now)?)
             }
             _ => {
                 return Err(PostHogError::invalid(
@@ -46,7 +62,7 @@ pub fn persons(
             }
         },
         _ => match params.json("funnel_correlation_person_entity") {
-            Some(entity @ Value::Object(_)) => Target::Event(Entity::parse(&entity, call.now)?),
+            Some(entity @ Value::Object(_)) => Target::Event(Entity::parse(&entity, now)?),
             _ => return Err(PostHogError::invalid("No entity for persons specified")),
         },
     };
@@ -62,7 +78,7 @@ pub fn persons(
         .iter()
         .filter_map(|step| step.id.as_deref())
         .collect();
-    let actors = query.scan(project, |person, events, progress, entry| {
+    Ok(query.scan(project, |person, events, progress, entry| {
         let done = progress.level == steps;
         if !selection.admits(progress.level, entry)
             || converted.is_some_and(|wanted| wanted != done)
@@ -90,16 +106,5 @@ pub fn persons(
                     })
             }
         }
-    });
-    let paging = params.paging(
-        "funnel_correlation_person_limit",
-        "funnel_correlation_person_offset",
-    )?;
-    Ok(page::respond(
-        project,
-        call,
-        actors,
-        paging,
-        Envelope::Correlation,
-    ))
+    }))
 }

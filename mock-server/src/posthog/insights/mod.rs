@@ -1,9 +1,8 @@
-//! PostHog's insight actors: the persons behind a funnel step (`/persons/funnel/`), a trends
-//! data point (`/persons/trends/`), a funnel correlation (`/persons/funnel/correlation/`), a
-//! lifecycle bucket (`/persons/lifecycle/`) and a
-//! stickiness bucket (`/persons/stickiness/`), also asked through `POST /query/` (`ActorsQuery`),
-//! computed from each candidate person's events
-//! (the per-name event index finds the candidates, the per-person index their events).
+//! PostHog's insight actors: the persons behind a funnel step (`/persons/funnel/`), a funnel
+//! correlation (`/persons/funnel/correlation/`), a trends data point (`/persons/trends/`), a
+//! lifecycle bucket (`/persons/lifecycle/`) and a stickiness bucket (`/persons/stickiness/`),
+//! also asked through `POST /query/` (`ActorsQuery`); computed from each candidate person's
+//! events (the per-name event index finds the candidates, the per-person index their events).
 
 pub(crate) mod correlation;
 pub(crate) mod dates;

@@ -1,6 +1,7 @@
 //! `POST /query/` with an `ActorsQuery` (reference §10): the persons list (no `source`) or an
 //! insight's persons (`FunnelsActorsQuery`, `InsightActorsQuery` over `TrendsQuery`,
-//! `LifecycleQuery` or `StickinessQuery`, `StickinessActorsQuery`), translated to the legacy
+//! `LifecycleQuery` or `StickinessQuery`, `StickinessActorsQuery`,
+//! `FunnelCorrelationActorsQuery`), translated to the legacy
 //! parameters the actor endpoints read, then ordered, paged and rendered as rows of the
 //! `select` columns.
 
@@ -15,7 +16,7 @@ use super::super::time;
 use super::dates::{Interval, moment};
 use super::page::Actor;
 use super::params::{Global, Params, no_actions};
-use super::{funnel_persons, lifecycle, trends};
+use super::{correlation, funnel_persons, lifecycle, trends};
 use crate::http::ApiResponse;
 
 /// The most rows a page holds (PostHog's default HogQL limit).
@@ -136,7 +137,7 @@ struct QueryJson {
 /// The 400 for a query the mock does not run.
 fn unsupported(kind: &str) -> PostHogError {
     PostHogError::invalid(format!(
-        "The mock runs ActorsQuery only (without a source, or with a FunnelsActorsQuery, an InsightActorsQuery over a TrendsQuery, LifecycleQuery or StickinessQuery, or a StickinessActorsQuery); got {}.",
+        "The mock runs ActorsQuery only (without a source, or with a FunnelsActorsQuery, an InsightActorsQuery over a TrendsQuery, LifecycleQuery or StickinessQuery, a StickinessActorsQuery or a FunnelCorrelationActorsQuery); got {}.",
         if kind.is_empty() { "no kind" } else { kind }
     ))
 }
@@ -254,18 +255,43 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
         .unwrap_or_default();
     match (kind, inner_kind) {
         ("FunnelsActorsQuery", "FunnelsQuery") => {
-            let mut map = legacy(&inner, None)?;
-            funnel_filter(&inner, &mut map);
-            for (from, to) in [
-                ("funnelStep", "funnel_step"),
-                ("funnelCustomSteps", "funnel_custom_steps"),
-                ("funnelStepBreakdown", "funnel_step_breakdown"),
-                ("funnelTrendsDropOff", "drop_off"),
-                ("funnelTrendsEntrancePeriodStart", "entrance_period_start"),
-            ] {
-                copy(source, from, &mut map, to);
+            funnel_persons::actors(project, &Params::from_map(funnel(source, &inner)?), now)
+        }
+        ("FunnelCorrelationActorsQuery", "FunnelCorrelationQuery") => {
+            let actors = inner.get("source").cloned().unwrap_or(Value::Null);
+            let funnels = actors.get("source").cloned().unwrap_or(Value::Null);
+            let mut map = funnel(&actors, &funnels)?;
+            copy(
+                &inner,
+                "funnelCorrelationType",
+                &mut map,
+                "funnel_correlation_type",
+            );
+            copy(
+                source,
+                "funnelCorrelationPropertyValues",
+                &mut map,
+                "funnel_correlation_property_values",
+            );
+            if let Some(converted) = source
+                .get("funnelCorrelationPersonConverted")
+                .and_then(Value::as_bool)
+            {
+                map.insert(
+                    "funnel_correlation_person_converted".to_owned(),
+                    json!(converted.to_string()),
+                );
             }
-            funnel_persons::actors(project, &Params::from_map(map), now)
+            if let Some(node) = source
+                .get("funnelCorrelationPersonEntity")
+                .filter(|node| !node.is_null())
+            {
+                map.insert(
+                    "funnel_correlation_person_entity".to_owned(),
+                    entity(node, 0)?,
+                );
+            }
+            correlation::actors(project, &Params::from_map(map), now)
         }
         ("InsightActorsQuery", "TrendsQuery") => {
             let index = source.get("series").and_then(Value::as_u64).unwrap_or(0);
@@ -316,6 +342,23 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
         }
         _ => Err(unsupported(&format!("{kind} over {inner_kind}"))),
     }
+}
+
+/// A `FunnelsActorsQuery` (`actors`) over its `FunnelsQuery` (`query`) under the legacy
+/// funnel names.
+fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
+    let mut map = legacy(query, None)?;
+    funnel_filter(query, &mut map);
+    for (from, to) in [
+        ("funnelStep", "funnel_step"),
+        ("funnelCustomSteps", "funnel_custom_steps"),
+        ("funnelStepBreakdown", "funnel_step_breakdown"),
+        ("funnelTrendsDropOff", "drop_off"),
+        ("funnelTrendsEntrancePeriodStart", "entrance_period_start"),
+    ] {
+        copy(actors, from, &mut map, to);
+    }
+    Ok(map)
 }
 
 /// Copies `source[from]` to `map[to]` when present.
