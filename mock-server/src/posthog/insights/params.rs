@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use rustc_hash::FxHashSet;
 use serde_json::{Map, Value};
 
 use super::super::api::Call;
@@ -314,12 +315,18 @@ pub fn candidates(project: &Project, entities: &[&Entity], range: Range) -> Vec<
     let mut persons: Vec<PersonIndex> = if entities.iter().any(|entity| entity.id.is_none()) {
         project.newest_first().collect()
     } else {
+        // The log interns distinct ids, so one address (and length) stands for one id: each is
+        // resolved once, however many of its events are in range.
+        let mut seen: FxHashSet<(*const u8, usize)> = FxHashSet::default();
         entities
             .iter()
             .filter_map(|entity| entity.id.as_deref())
             .flat_map(|name| project.positions_named(name))
             .filter_map(|position| project.event_at(*position))
-            .filter(|event| range.contains(event.timestamp))
+            .filter(|event| {
+                range.contains(event.timestamp)
+                    && seen.insert((event.distinct_id.as_ptr(), event.distinct_id.len()))
+            })
             .filter_map(|event| project.by_distinct_id(event.distinct_id))
             .collect()
     };
