@@ -1,7 +1,8 @@
 //! PostHog, model level (no HTTP: requests go straight to `App::handle`, rendering included),
 //! at 10k, 100k and 1M captured events in one project: the persons list with a `properties`
-//! filter (one the value index serves, one it cannot) and with `search`, the capture rate into
-//! a loaded project, and the `$identify` merge rate. Loading each size prints its memory per
+//! filter (one the value index serves, one it cannot) and with `search`, the insight actors
+//! (a funnel step, a lifecycle bucket, a trends data point), the capture rate into a loaded
+//! project, and the `$identify` merge rate. Loading each size prints its memory per
 //! stored event.
 //!
 //! `cargo bench -p persons-mock --bench posthog` (append `-- <filter>` to pick benchmarks).
@@ -78,6 +79,62 @@ mod read {
         let (loaded, request) = list(events, &format!("search={}", user_id("", identified / 2)));
         let body = answer(&loaded.app, &request).json_body();
         assert_eq!(body["results"].as_array().map(Vec::len), Some(1), "{body}");
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+}
+
+/// Insight actors over the synthetic project (its events span the 90 days before
+/// 2026-01-01), with an unscoped key as these endpoints require.
+mod insights {
+    use super::*;
+    use persons_mock::posthog::PersonalKey;
+
+    /// `GET /api/projects/2/persons/<endpoint>/?<query>` with a new unscoped key.
+    fn insight(
+        events: usize,
+        endpoint: &str,
+        query: &str,
+    ) -> (&'static Loaded<PostHogTenant>, persons_mock::ApiRequest) {
+        let loaded = loaded(events);
+        let key = loaded
+            .handles
+            .posthog
+            .create_personal_key(PersonalKey::all_access(PROJECT).unscoped());
+        let request = get(
+            &format!("/posthog/api/projects/{PROJECT}/persons/{endpoint}/?{query}"),
+            "authorization",
+            &format!("Bearer {key}"),
+        );
+        (loaded, request)
+    }
+
+    /// A 3-step ordered funnel's `funnel_step=2` over 30 days.
+    #[divan::bench(args = sizes())]
+    fn funnel_step_2(bencher: Bencher, events: usize) {
+        let steps = encode(
+            r#"[{"id":"$pageview","order":0},{"id":"viewed_pricing","order":1},{"id":"clicked_signup","order":2}]"#,
+        );
+        let query = format!("events={steps}&date_from=2025-12-01&date_to=2025-12-30&funnel_step=2");
+        let (loaded, request) = insight(events, "funnel", &query);
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// The persons returning on one day.
+    #[divan::bench(args = sizes())]
+    fn lifecycle_bucket(bencher: Bencher, events: usize) {
+        let series = encode(r#"[{"id":"$pageview","type":"events"}]"#);
+        let query = format!(
+            "events={series}&date_from=2025-12-01&date_to=2025-12-30&target_date=2025-12-15&lifecycle_type=returning"
+        );
+        let (loaded, request) = insight(events, "lifecycle", &query);
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// One day's `$pageview` persons, by count.
+    #[divan::bench(args = sizes())]
+    fn trends_data_point(bencher: Bencher, events: usize) {
+        let query = "entity_id=%24pageview&date_from=2025-12-15&date_to=2025-12-15";
+        let (loaded, request) = insight(events, "trends", query);
         bencher.bench_local(|| answer(&loaded.app, &request));
     }
 }

@@ -9,6 +9,7 @@ mod flags;
 mod flags_clients;
 mod golden;
 mod ingestion;
+mod insights;
 mod legacy;
 mod list;
 mod paging;

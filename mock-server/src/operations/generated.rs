@@ -75,8 +75,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/bulk_delete/", id: "environments_persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/cohorts/", id: "environments_persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/deletion_status/", id: "environments_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/funnel/", id: "environments_persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/funnel/", id: "environments_persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/funnel/correlation/", id: "environments_persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/funnel/correlation/", id: "environments_persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/lifecycle/", id: "environments_persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/properties_at_time/", id: "environments_persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/", id: "environments_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/stickiness/", id: "environments_persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/trends/", id: "environments_persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/values/", id: "environments_persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/", id: "environments_persons_retrieve", writes: false },
@@ -89,6 +96,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/environments/{environment_id}/persons/{id}/properties_timeline/", id: "environments_persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/split/", id: "environments_persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/persons/{id}/update_property/", id: "environments_persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/environments/{environment_id}/query/", id: "environments_query_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/feature_flag/local_evaluation/", id: "legacy_local_evaluation", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person.csv/", id: "legacy_persons_list_csv", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/", id: "legacy_persons_list", writes: false },
@@ -98,8 +106,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/bulk_delete/", id: "legacy_persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/cohorts/", id: "legacy_persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/deletion_status/", id: "legacy_persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/funnel/", id: "legacy_persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/funnel/", id: "legacy_persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/funnel/correlation/", id: "legacy_persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/funnel/correlation/", id: "legacy_persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/lifecycle/", id: "legacy_persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/properties_at_time/", id: "legacy_persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/person/reset_person_distinct_id/", id: "legacy_persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/stickiness/", id: "legacy_persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/trends/", id: "legacy_persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/values/", id: "legacy_persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/person/{id}/", id: "legacy_persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/person/{id}/", id: "legacy_persons_retrieve", writes: false },
@@ -127,8 +142,15 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/bulk_delete/", id: "persons_bulk_delete_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/cohorts/", id: "persons_cohorts_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/deletion_status/", id: "persons_deletion_status_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/funnel/", id: "persons_funnel_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/funnel/", id: "persons_funnel_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/funnel/correlation/", id: "persons_funnel_correlation_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/funnel/correlation/", id: "persons_funnel_correlation_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/lifecycle/", id: "persons_lifecycle_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/properties_at_time/", id: "persons_properties_at_time_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/reset_person_distinct_id/", id: "persons_reset_person_distinct_id_create", writes: true },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/stickiness/", id: "persons_stickiness_retrieve", writes: false },
+    Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/trends/", id: "persons_trends_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/values/", id: "persons_values_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "DELETE", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_destroy", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/", id: "persons_retrieve", writes: false },
@@ -141,6 +163,7 @@ pub(super) static OPERATIONS: &[Operation] = &[
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/api/projects/{project_id}/persons/{id}/properties_timeline/", id: "persons_properties_timeline_retrieve", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/split/", id: "persons_split_create", writes: true },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/persons/{id}/update_property/", id: "persons_update_property_create", writes: true },
+    Operation { api: Api::Posthog, method: "POST", path: "/posthog/api/projects/{project_id}/query/", id: "query_create", writes: true },
     Operation { api: Api::Posthog, method: "GET", path: "/posthog/batch/", id: "capture_batch_get", writes: true },
     Operation { api: Api::Posthog, method: "OPTIONS", path: "/posthog/batch/", id: "capture_batch_options", writes: false },
     Operation { api: Api::Posthog, method: "POST", path: "/posthog/batch/", id: "capture_batch", writes: true },
@@ -533,6 +556,31 @@ pub enum PosthogOperation<'a> {
         /// `{environment_id}`.
         environment_id: &'a str,
     },
+    /// `GET /posthog/api/environments/{environment_id}/persons/funnel/`: `environments_persons_funnel_retrieve`.
+    EnvironmentsPersonsFunnelRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/funnel/`: `environments_persons_funnel_create`.
+    EnvironmentsPersonsFunnelCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/funnel/correlation/`: `environments_persons_funnel_correlation_retrieve`.
+    EnvironmentsPersonsFunnelCorrelationRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `POST /posthog/api/environments/{environment_id}/persons/funnel/correlation/`: `environments_persons_funnel_correlation_create`.
+    EnvironmentsPersonsFunnelCorrelationCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/lifecycle/`: `environments_persons_lifecycle_retrieve`.
+    EnvironmentsPersonsLifecycleRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
     /// `GET /posthog/api/environments/{environment_id}/persons/properties_at_time/`: `environments_persons_properties_at_time_retrieve`.
     EnvironmentsPersonsPropertiesAtTimeRetrieve {
         /// `{environment_id}`.
@@ -540,6 +588,16 @@ pub enum PosthogOperation<'a> {
     },
     /// `POST /posthog/api/environments/{environment_id}/persons/reset_person_distinct_id/`: `environments_persons_reset_person_distinct_id_create`.
     EnvironmentsPersonsResetPersonDistinctIdCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/stickiness/`: `environments_persons_stickiness_retrieve`.
+    EnvironmentsPersonsStickinessRetrieve {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
+    /// `GET /posthog/api/environments/{environment_id}/persons/trends/`: `environments_persons_trends_retrieve`.
+    EnvironmentsPersonsTrendsRetrieve {
         /// `{environment_id}`.
         environment_id: &'a str,
     },
@@ -625,6 +683,11 @@ pub enum PosthogOperation<'a> {
         /// `{id}`.
         id: &'a str,
     },
+    /// `POST /posthog/api/environments/{environment_id}/query/`: `environments_query_create`.
+    EnvironmentsQueryCreate {
+        /// `{environment_id}`.
+        environment_id: &'a str,
+    },
     /// `GET /posthog/api/feature_flag/local_evaluation/`: `legacy_local_evaluation`.
     LegacyLocalEvaluation,
     /// `GET /posthog/api/person.csv/`: `legacy_persons_list_csv`.
@@ -643,10 +706,24 @@ pub enum PosthogOperation<'a> {
     LegacyPersonsCohortsRetrieve,
     /// `GET /posthog/api/person/deletion_status/`: `legacy_persons_deletion_status_retrieve`.
     LegacyPersonsDeletionStatusRetrieve,
+    /// `GET /posthog/api/person/funnel/`: `legacy_persons_funnel_retrieve`.
+    LegacyPersonsFunnelRetrieve,
+    /// `POST /posthog/api/person/funnel/`: `legacy_persons_funnel_create`.
+    LegacyPersonsFunnelCreate,
+    /// `GET /posthog/api/person/funnel/correlation/`: `legacy_persons_funnel_correlation_retrieve`.
+    LegacyPersonsFunnelCorrelationRetrieve,
+    /// `POST /posthog/api/person/funnel/correlation/`: `legacy_persons_funnel_correlation_create`.
+    LegacyPersonsFunnelCorrelationCreate,
+    /// `GET /posthog/api/person/lifecycle/`: `legacy_persons_lifecycle_retrieve`.
+    LegacyPersonsLifecycleRetrieve,
     /// `GET /posthog/api/person/properties_at_time/`: `legacy_persons_properties_at_time_retrieve`.
     LegacyPersonsPropertiesAtTimeRetrieve,
     /// `POST /posthog/api/person/reset_person_distinct_id/`: `legacy_persons_reset_person_distinct_id_create`.
     LegacyPersonsResetPersonDistinctIdCreate,
+    /// `GET /posthog/api/person/stickiness/`: `legacy_persons_stickiness_retrieve`.
+    LegacyPersonsStickinessRetrieve,
+    /// `GET /posthog/api/person/trends/`: `legacy_persons_trends_retrieve`.
+    LegacyPersonsTrendsRetrieve,
     /// `GET /posthog/api/person/values/`: `legacy_persons_values_retrieve`.
     LegacyPersonsValuesRetrieve,
     /// `DELETE /posthog/api/person/{id}/`: `legacy_persons_destroy`.
@@ -787,6 +864,31 @@ pub enum PosthogOperation<'a> {
         /// `{project_id}`.
         project_id: &'a str,
     },
+    /// `GET /posthog/api/projects/{project_id}/persons/funnel/`: `persons_funnel_retrieve`.
+    PersonsFunnelRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/funnel/`: `persons_funnel_create`.
+    PersonsFunnelCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/funnel/correlation/`: `persons_funnel_correlation_retrieve`.
+    PersonsFunnelCorrelationRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/persons/funnel/correlation/`: `persons_funnel_correlation_create`.
+    PersonsFunnelCorrelationCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/lifecycle/`: `persons_lifecycle_retrieve`.
+    PersonsLifecycleRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
     /// `GET /posthog/api/projects/{project_id}/persons/properties_at_time/`: `persons_properties_at_time_retrieve`.
     PersonsPropertiesAtTimeRetrieve {
         /// `{project_id}`.
@@ -794,6 +896,16 @@ pub enum PosthogOperation<'a> {
     },
     /// `POST /posthog/api/projects/{project_id}/persons/reset_person_distinct_id/`: `persons_reset_person_distinct_id_create`.
     PersonsResetPersonDistinctIdCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/stickiness/`: `persons_stickiness_retrieve`.
+    PersonsStickinessRetrieve {
+        /// `{project_id}`.
+        project_id: &'a str,
+    },
+    /// `GET /posthog/api/projects/{project_id}/persons/trends/`: `persons_trends_retrieve`.
+    PersonsTrendsRetrieve {
         /// `{project_id}`.
         project_id: &'a str,
     },
@@ -878,6 +990,11 @@ pub enum PosthogOperation<'a> {
         project_id: &'a str,
         /// `{id}`.
         id: &'a str,
+    },
+    /// `POST /posthog/api/projects/{project_id}/query/`: `query_create`.
+    QueryCreate {
+        /// `{project_id}`.
+        project_id: &'a str,
     },
     /// `GET /posthog/batch/`: `capture_batch_get`.
     CaptureBatchGet,
@@ -1039,99 +1156,122 @@ impl<'a> Route<'a> {
             (68, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsBulkDeleteCreate { environment_id }),
             (69, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsCohortsRetrieve { environment_id }),
             (70, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletionStatusRetrieve { environment_id }),
-            (71, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
-            (72, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
-            (73, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
-            (74, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
-            (75, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
-            (76, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
-            (77, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
-            (78, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
-            (79, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
-            (80, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
-            (81, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
-            (82, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
-            (83, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
-            (84, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
-            (85, []) => Route::Posthog(PosthogOperation::LegacyLocalEvaluation),
-            (86, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
-            (87, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
-            (88, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
-            (89, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
-            (90, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
-            (91, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
-            (92, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
-            (93, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
-            (94, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
-            (95, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
-            (96, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
-            (97, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
-            (98, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
-            (99, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
-            (100, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
-            (101, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
-            (102, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
-            (103, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
-            (104, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
-            (105, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
-            (106, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
-            (107, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
-            (108, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsList { project_id }),
-            (109, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsCreate { project_id }),
-            (110, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsLocalEvaluation { project_id }),
-            (111, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsDestroy { project_id, id }),
-            (112, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsRetrieve { project_id, id }),
-            (113, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsPartialUpdate { project_id, id }),
-            (114, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsUpdate { project_id, id }),
-            (115, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
-            (116, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
-            (117, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
-            (118, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
-            (119, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
-            (120, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
-            (121, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
-            (122, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
-            (123, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
-            (124, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
-            (125, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
-            (126, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
-            (127, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
-            (128, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
-            (129, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
-            (130, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
-            (131, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
-            (132, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
-            (133, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
-            (134, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
-            (135, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
-            (136, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
-            (137, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
-            (138, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
-            (139, []) => Route::Posthog(PosthogOperation::CaptureBatch),
-            (140, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
-            (141, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
-            (142, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
-            (143, []) => Route::Posthog(PosthogOperation::DecideConfig),
-            (144, []) => Route::Posthog(PosthogOperation::DecideEvaluate),
-            (145, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
-            (146, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
-            (147, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
-            (148, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
-            (149, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
-            (150, []) => Route::Posthog(PosthogOperation::CaptureEngage),
-            (151, []) => Route::Posthog(PosthogOperation::FlagsConfig),
-            (152, []) => Route::Posthog(PosthogOperation::FlagsEvaluate),
-            (153, []) => Route::Posthog(PosthogOperation::FlagsDefinitions),
-            (154, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
-            (155, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
-            (156, []) => Route::Posthog(PosthogOperation::CaptureEvent),
-            (157, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
-            (158, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
-            (159, []) => Route::Posthog(PosthogOperation::CaptureTrack),
-            (160, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
-            (161, []) => Route::Whop(WhopOperation::CreateEvent),
-            (162, []) => Route::Whop(WhopOperation::ListPeople),
-            (163, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
+            (71, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelRetrieve { environment_id }),
+            (72, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCreate { environment_id }),
+            (73, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCorrelationRetrieve { environment_id }),
+            (74, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsFunnelCorrelationCreate { environment_id }),
+            (75, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsLifecycleRetrieve { environment_id }),
+            (76, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesAtTimeRetrieve { environment_id }),
+            (77, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsResetPersonDistinctIdCreate { environment_id }),
+            (78, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsStickinessRetrieve { environment_id }),
+            (79, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsTrendsRetrieve { environment_id }),
+            (80, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsValuesRetrieve { environment_id }),
+            (81, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDestroy { environment_id, id }),
+            (82, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsRetrieve { environment_id, id }),
+            (83, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPartialUpdate { environment_id, id }),
+            (84, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdate { environment_id, id }),
+            (85, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsActivityRetrieve { environment_id, id }),
+            (86, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteEventsCreate { environment_id, id }),
+            (87, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeletePropertyCreate { environment_id, id }),
+            (88, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsDeleteRecordingsCreate { environment_id, id }),
+            (89, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsPropertiesTimelineRetrieve { environment_id, id }),
+            (90, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsSplitCreate { environment_id, id }),
+            (91, [environment_id, id]) => Route::Posthog(PosthogOperation::EnvironmentsPersonsUpdatePropertyCreate { environment_id, id }),
+            (92, [environment_id]) => Route::Posthog(PosthogOperation::EnvironmentsQueryCreate { environment_id }),
+            (93, []) => Route::Posthog(PosthogOperation::LegacyLocalEvaluation),
+            (94, []) => Route::Posthog(PosthogOperation::LegacyPersonsListCsv),
+            (95, []) => Route::Posthog(PosthogOperation::LegacyPersonsList),
+            (96, []) => Route::Posthog(PosthogOperation::LegacyPersonsAllActivityRetrieve),
+            (97, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByDistinctIdsCreate),
+            (98, []) => Route::Posthog(PosthogOperation::LegacyPersonsBatchByUuidsCreate),
+            (99, []) => Route::Posthog(PosthogOperation::LegacyPersonsBulkDeleteCreate),
+            (100, []) => Route::Posthog(PosthogOperation::LegacyPersonsCohortsRetrieve),
+            (101, []) => Route::Posthog(PosthogOperation::LegacyPersonsDeletionStatusRetrieve),
+            (102, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelRetrieve),
+            (103, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCreate),
+            (104, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCorrelationRetrieve),
+            (105, []) => Route::Posthog(PosthogOperation::LegacyPersonsFunnelCorrelationCreate),
+            (106, []) => Route::Posthog(PosthogOperation::LegacyPersonsLifecycleRetrieve),
+            (107, []) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesAtTimeRetrieve),
+            (108, []) => Route::Posthog(PosthogOperation::LegacyPersonsResetPersonDistinctIdCreate),
+            (109, []) => Route::Posthog(PosthogOperation::LegacyPersonsStickinessRetrieve),
+            (110, []) => Route::Posthog(PosthogOperation::LegacyPersonsTrendsRetrieve),
+            (111, []) => Route::Posthog(PosthogOperation::LegacyPersonsValuesRetrieve),
+            (112, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDestroy { id }),
+            (113, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsRetrieve { id }),
+            (114, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPartialUpdate { id }),
+            (115, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdate { id }),
+            (116, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsActivityRetrieve { id }),
+            (117, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteEventsCreate { id }),
+            (118, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeletePropertyCreate { id }),
+            (119, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsDeleteRecordingsCreate { id }),
+            (120, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsPropertiesTimelineRetrieve { id }),
+            (121, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsSplitCreate { id }),
+            (122, [id]) => Route::Posthog(PosthogOperation::LegacyPersonsUpdatePropertyCreate { id }),
+            (123, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsList { project_id }),
+            (124, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsCreate { project_id }),
+            (125, [project_id]) => Route::Posthog(PosthogOperation::FeatureFlagsLocalEvaluation { project_id }),
+            (126, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsDestroy { project_id, id }),
+            (127, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsRetrieve { project_id, id }),
+            (128, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsPartialUpdate { project_id, id }),
+            (129, [project_id, id]) => Route::Posthog(PosthogOperation::FeatureFlagsUpdate { project_id, id }),
+            (130, [project_id]) => Route::Posthog(PosthogOperation::PersonsListCsv { project_id }),
+            (131, [project_id]) => Route::Posthog(PosthogOperation::PersonsList { project_id }),
+            (132, [project_id]) => Route::Posthog(PosthogOperation::PersonsAllActivityRetrieve { project_id }),
+            (133, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByDistinctIdsCreate { project_id }),
+            (134, [project_id]) => Route::Posthog(PosthogOperation::PersonsBatchByUuidsCreate { project_id }),
+            (135, [project_id]) => Route::Posthog(PosthogOperation::PersonsBulkDeleteCreate { project_id }),
+            (136, [project_id]) => Route::Posthog(PosthogOperation::PersonsCohortsRetrieve { project_id }),
+            (137, [project_id]) => Route::Posthog(PosthogOperation::PersonsDeletionStatusRetrieve { project_id }),
+            (138, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelRetrieve { project_id }),
+            (139, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCreate { project_id }),
+            (140, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCorrelationRetrieve { project_id }),
+            (141, [project_id]) => Route::Posthog(PosthogOperation::PersonsFunnelCorrelationCreate { project_id }),
+            (142, [project_id]) => Route::Posthog(PosthogOperation::PersonsLifecycleRetrieve { project_id }),
+            (143, [project_id]) => Route::Posthog(PosthogOperation::PersonsPropertiesAtTimeRetrieve { project_id }),
+            (144, [project_id]) => Route::Posthog(PosthogOperation::PersonsResetPersonDistinctIdCreate { project_id }),
+            (145, [project_id]) => Route::Posthog(PosthogOperation::PersonsStickinessRetrieve { project_id }),
+            (146, [project_id]) => Route::Posthog(PosthogOperation::PersonsTrendsRetrieve { project_id }),
+            (147, [project_id]) => Route::Posthog(PosthogOperation::PersonsValuesRetrieve { project_id }),
+            (148, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDestroy { project_id, id }),
+            (149, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsRetrieve { project_id, id }),
+            (150, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPartialUpdate { project_id, id }),
+            (151, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdate { project_id, id }),
+            (152, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsActivityRetrieve { project_id, id }),
+            (153, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteEventsCreate { project_id, id }),
+            (154, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeletePropertyCreate { project_id, id }),
+            (155, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsDeleteRecordingsCreate { project_id, id }),
+            (156, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsPropertiesTimelineRetrieve { project_id, id }),
+            (157, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsSplitCreate { project_id, id }),
+            (158, [project_id, id]) => Route::Posthog(PosthogOperation::PersonsUpdatePropertyCreate { project_id, id }),
+            (159, [project_id]) => Route::Posthog(PosthogOperation::QueryCreate { project_id }),
+            (160, []) => Route::Posthog(PosthogOperation::CaptureBatchGet),
+            (161, []) => Route::Posthog(PosthogOperation::CaptureBatchOptions),
+            (162, []) => Route::Posthog(PosthogOperation::CaptureBatch),
+            (163, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyGet),
+            (164, []) => Route::Posthog(PosthogOperation::CaptureEventLegacyOptions),
+            (165, []) => Route::Posthog(PosthogOperation::CaptureEventLegacy),
+            (166, []) => Route::Posthog(PosthogOperation::DecideConfig),
+            (167, []) => Route::Posthog(PosthogOperation::DecideEvaluate),
+            (168, []) => Route::Posthog(PosthogOperation::CaptureEventShortGet),
+            (169, []) => Route::Posthog(PosthogOperation::CaptureEventShortOptions),
+            (170, []) => Route::Posthog(PosthogOperation::CaptureEventShort),
+            (171, []) => Route::Posthog(PosthogOperation::CaptureEngageGet),
+            (172, []) => Route::Posthog(PosthogOperation::CaptureEngageOptions),
+            (173, []) => Route::Posthog(PosthogOperation::CaptureEngage),
+            (174, []) => Route::Posthog(PosthogOperation::FlagsConfig),
+            (175, []) => Route::Posthog(PosthogOperation::FlagsEvaluate),
+            (176, []) => Route::Posthog(PosthogOperation::FlagsDefinitions),
+            (177, []) => Route::Posthog(PosthogOperation::CaptureEventGet),
+            (178, []) => Route::Posthog(PosthogOperation::CaptureEventOptions),
+            (179, []) => Route::Posthog(PosthogOperation::CaptureEvent),
+            (180, []) => Route::Posthog(PosthogOperation::CaptureTrackGet),
+            (181, []) => Route::Posthog(PosthogOperation::CaptureTrackOptions),
+            (182, []) => Route::Posthog(PosthogOperation::CaptureTrack),
+            (183, []) => Route::WhopCurrent(WhopCurrentOperation::ListEvents),
+            (184, []) => Route::Whop(WhopOperation::CreateEvent),
+            (185, []) => Route::Whop(WhopOperation::ListPeople),
+            (186, [person_id]) => Route::Whop(WhopOperation::RetrievePerson { person_id }),
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ use super::activity::Actor;
 use super::capture::{self, Endpoint};
 use super::error::PostHogError;
 use super::flags::remote::Endpoint as Remote;
+use super::insights::{correlation, funnel_persons, lifecycle, query, trends};
 use super::keys::PersonalKey;
 use super::links::Url;
 use super::state::PostHogState;
@@ -51,6 +52,7 @@ enum Scopes {
 const READ: Scopes = Scopes::All(&["person:read"]);
 const WRITE: Scopes = Scopes::All(&["person:write"]);
 const ACTIVITY: Scopes = Scopes::All(&["activity_log:read"]);
+const QUERY: Scopes = Scopes::All(&["query:read"]);
 const COHORTS: Scopes = Scopes::All(&["person:read", "cohort:read"]);
 const FLAG_READ: Scopes = Scopes::All(&["feature_flag:read"]);
 const FLAG_WRITE: Scopes = Scopes::All(&["feature_flag:write"]);
@@ -243,6 +245,46 @@ pub fn handle(
         Op::FlagsDefinitions | Op::LegacyLocalEvaluation => {
             flags::api::definitions(&read_lock(state), request)
         }
+        Op::PersonsFunnelRetrieve { project_id }
+        | Op::EnvironmentsPersonsFunnelRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            funnel_persons::persons(project, call, false)
+        }),
+        Op::PersonsFunnelCreate { project_id }
+        | Op::EnvironmentsPersonsFunnelCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            funnel_persons::persons(project, call, true)
+        }),
+        Op::QueryCreate { project_id }
+        | Op::EnvironmentsQueryCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, QUERY, query::run),
+        Op::PersonsFunnelCorrelationRetrieve { project_id }
+        | Op::EnvironmentsPersonsFunnelCorrelationRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            correlation::persons(project, call, false)
+        }),
+        Op::PersonsFunnelCorrelationCreate { project_id }
+        | Op::EnvironmentsPersonsFunnelCorrelationCreate {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+            correlation::persons(project, call, true)
+        }),
+        Op::PersonsTrendsRetrieve { project_id }
+        | Op::EnvironmentsPersonsTrendsRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, trends::persons),
+        Op::PersonsLifecycleRetrieve { project_id }
+        | Op::EnvironmentsPersonsLifecycleRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, lifecycle::persons),
+        Op::PersonsStickinessRetrieve { project_id }
+        | Op::EnvironmentsPersonsStickinessRetrieve {
+            environment_id: project_id,
+        } => persons.read(project_id, None, Scopes::Undeclared, trends::stickiness),
         legacy => match on_current_project(legacy) {
             Some(operation) => handle(state, clock, request, operation),
             None => route_not_found(request),
@@ -298,6 +340,17 @@ fn on_current_project(operation: PosthogOperation<'_>) -> Option<PosthogOperatio
         Op::LegacyPersonsUpdatePropertyCreate { id } => {
             Op::PersonsUpdatePropertyCreate { project_id, id }
         }
+        Op::LegacyPersonsFunnelRetrieve => Op::PersonsFunnelRetrieve { project_id },
+        Op::LegacyPersonsFunnelCreate => Op::PersonsFunnelCreate { project_id },
+        Op::LegacyPersonsFunnelCorrelationRetrieve => {
+            Op::PersonsFunnelCorrelationRetrieve { project_id }
+        }
+        Op::LegacyPersonsFunnelCorrelationCreate => {
+            Op::PersonsFunnelCorrelationCreate { project_id }
+        }
+        Op::LegacyPersonsTrendsRetrieve => Op::PersonsTrendsRetrieve { project_id },
+        Op::LegacyPersonsLifecycleRetrieve => Op::PersonsLifecycleRetrieve { project_id },
+        Op::LegacyPersonsStickinessRetrieve => Op::PersonsStickinessRetrieve { project_id },
         _ => return None,
     };
     Some(operation)

@@ -200,6 +200,47 @@ fn parse_filter(item: &Value, now: i64) -> Result<Option<Filter>, PostHogError> 
     }))
 }
 
+/// One property filter's key and comparison, for callers that evaluate it against a map of
+/// their own (the insights' event and person properties).
+#[derive(Clone, Debug)]
+pub struct PropertyTest {
+    /// The property key.
+    pub key: String,
+    test: Test,
+}
+
+impl PropertyTest {
+    /// Parses a filter object's `key`, `operator` (default `exact`) and `value`; `None` when
+    /// it has no string key or its operator needs a value it lacks.
+    pub fn parse(item: &Value, now: i64) -> Result<Option<Self>, PostHogError> {
+        let Some(object) = item.as_object() else {
+            return Ok(None);
+        };
+        let Some(key) = object.get("key").and_then(Value::as_str) else {
+            return Ok(None);
+        };
+        if lacks_value(item) {
+            return Ok(None);
+        }
+        let operator = object
+            .get("operator")
+            .and_then(Value::as_str)
+            .unwrap_or("exact");
+        let value = object.get("value").cloned().unwrap_or(Value::Null);
+        let test = parse_test(operator, value, now)?;
+        Ok(Some(Self {
+            key: key.to_owned(),
+            test,
+        }))
+    }
+
+    /// Whether `properties` passes (a null value counts as missing).
+    pub fn matches(&self, properties: &serde_json::Map<String, Value>) -> bool {
+        let value = properties.get(&self.key).filter(|value| !value.is_null());
+        self.test.matches(value)
+    }
+}
+
 fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogError> {
     let list = |value: Value| match value {
         Value::Array(items) => items,

@@ -18,6 +18,7 @@ pub(crate) mod demo;
 pub(crate) mod error;
 pub(crate) mod filter;
 pub(crate) mod flags;
+pub(crate) mod insights;
 pub(crate) mod keys;
 pub(crate) mod links;
 pub mod log;

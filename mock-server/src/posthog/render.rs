@@ -87,6 +87,14 @@ impl<'a> SerializedPersonJson<'a> {
             value_at_data_point: None,
         }
     }
+
+    /// The same with `value_at_data_point` set (trends actors).
+    pub fn with_value(self, value: Value) -> Self {
+        Self {
+            value_at_data_point: Some(value),
+            ..self
+        }
+    }
 }
 
 /// The list body.

@@ -130,6 +130,9 @@ pub struct Project {
     /// Log positions of the entries that are or emit each distinct id's events, in log order;
     /// the keys are the texts the captures share.
     events_by_distinct_id: FxHashMap<SharedStr, Vec<u32>>,
+    /// Log positions of the entries that are or emit each event name's events, in log order
+    /// (the insights' candidate persons).
+    events_by_name: FxHashMap<SharedStr, Vec<u32>>,
     pks: PersonIds,
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
@@ -160,6 +163,7 @@ impl Project {
             names: FxHashSet::default(),
             store: PersonStore::default(),
             events_by_distinct_id: FxHashMap::default(),
+            events_by_name: FxHashMap::default(),
             pks: PersonIds::new(pks),
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
@@ -415,6 +419,7 @@ impl Project {
         self.events += 1;
         self.update_persons(event, uuid);
         self.index_event(&SharedStr::from(event.distinct_id), position);
+        self.index_name(&SharedStr::from(event.name), position);
         if let Some((pk, uuid)) = identity {
             let actor = user.clone().unwrap_or_else(Actor::mock);
             self.log_activity(activity, pk, uuid, &actor, after, event.timestamp);
@@ -432,6 +437,17 @@ impl Project {
         }
         if let Some(known) = self.index_event(&event.distinct_id, position) {
             event.distinct_id = known;
+        }
+        self.index_name(&event.event, position);
+    }
+
+    /// Adds log `position` to the events named `name`.
+    fn index_name(&mut self, name: &SharedStr, position: u32) {
+        match self.events_by_name.get_mut(&**name) {
+            Some(positions) => positions.push(position),
+            None => {
+                self.events_by_name.insert(name.clone(), vec![position]);
+            }
         }
     }
 
@@ -555,6 +571,16 @@ impl Project {
             .collect();
         events.sort_by_key(|event| event.timestamp);
         events
+    }
+
+    /// Log positions of the events named `name` (captured or emitted), in log order.
+    pub(crate) fn positions_named(&self, name: &str) -> &[u32] {
+        self.events_by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The event the entry at log `position` is or emits.
+    pub(crate) fn event_at(&self, position: u32) -> Option<LoggedEvent<'_>> {
+        self.log.get(usize::try_from(position).ok()?)?.event()
     }
 
     /// The activity log, oldest first.
@@ -919,6 +945,7 @@ impl Project {
             }
         }
         let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
         let (mut events, mut writes, mut queued, mut cohorts) = (0, 0, 0, 0);
         let mut tracks_last_seen = false;
         let mut display_name_properties: &[String] = &[];
@@ -927,6 +954,7 @@ impl Project {
             if let Some(event) = entry.event() {
                 events += 1;
                 rebuilt.entry(event.distinct_id).or_default().push(position);
+                by_name.entry(event.name).or_default().push(position);
             }
             match entry {
                 Entry::Capture(event) if event.uuid.is_none() || event.timestamp.is_none() => {
@@ -958,6 +986,14 @@ impl Project {
             .collect();
         if rebuilt != maintained {
             return Err("the per-distinct-id event index drifted from the log".to_owned());
+        }
+        let maintained: HashMap<&str, Vec<u32>> = self
+            .events_by_name
+            .iter()
+            .map(|(name, positions)| (&**name, positions.clone()))
+            .collect();
+        if by_name != maintained {
+            return Err("the per-name event index drifted from the log".to_owned());
         }
         let counted = [
             ("activity entries", self.activity.len(), writes),

@@ -91,6 +91,29 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ActorsQueryResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActorsQueryResponse {
+        pub columns: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "hasMore")]
+        pub has_more: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_cached: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_refresh: ::std::option::Option<::std::string::String>,
+        pub limit: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub missing_actors_count: ::std::option::Option<i64>,
+        pub offset: i64,
+        pub results: ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub timezone: ::std::option::Option<::std::string::String>,
+    }
+    impl ActorsQueryResponse {
+        pub fn builder() -> builder::ActorsQueryResponse {
+            Default::default()
+        }
+    }
     ///`BatchByDistinctIdsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct BatchByDistinctIdsRequest {
@@ -373,6 +396,72 @@ pub mod types {
     impl FeatureFlagWrite {
         pub fn builder() -> builder::FeatureFlagWrite {
             Default::default()
+        }
+    }
+    ///`InsightActors`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InsightActors {
+        pub count: i64,
+        pub people: ::std::vec::Vec<SerializedPerson>,
+    }
+    impl InsightActors {
+        pub fn builder() -> builder::InsightActors {
+            Default::default()
+        }
+    }
+    ///One page of an insight's persons; `count` is the page length, not the total.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct InsightActorsPage {
+        ///The request URL (funnel, correlation and trends only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub initial: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_cached: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_refresh: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///Actors on this page without a stored person (funnel, correlation, trends).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub missing_persons: ::std::option::Option<i64>,
+        ///Set whenever the page is full; absolute on the first page, relative after.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub next: ::std::option::Option<::std::string::String>,
+        ///Always one element.
+        pub results: ::std::vec::Vec<InsightActors>,
+    }
+    impl InsightActorsPage {
+        pub fn builder() -> builder::InsightActorsPage {
+            Default::default()
+        }
+    }
+    ///An insight filter in PostHog's legacy form (the query parameters as JSON).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct InsightFilter(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for InsightFilter {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<InsightFilter>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: InsightFilter) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for InsightFilter {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
         }
     }
     ///`LegacyPersonsDeletionStatusRetrieveStatus`
@@ -873,6 +962,23 @@ pub mod types {
     }
     impl PropertyValues {
         pub fn builder() -> builder::PropertyValues {
+            Default::default()
+        }
+    }
+    ///`QueryRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct QueryRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub client_query_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///The query, `{"kind": "ActorsQuery", …}`.
+        pub query: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh: ::std::option::Option<::std::string::String>,
+    }
+    impl QueryRequest {
+        pub fn builder() -> builder::QueryRequest {
             Default::default()
         }
     }
@@ -1488,6 +1594,199 @@ pub mod types {
                     email: Ok(value.email),
                     first_name: Ok(value.first_name),
                     is_system: Ok(value.is_system),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActorsQueryResponse {
+            columns: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            is_cached: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_refresh: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            limit: ::std::result::Result<i64, ::std::string::String>,
+            missing_actors_count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            offset: ::std::result::Result<i64, ::std::string::String>,
+            results: ::std::result::Result<
+                ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            timezone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActorsQueryResponse {
+            fn default() -> Self {
+                Self {
+                    columns: Err("no value supplied for columns".to_string()),
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    is_cached: Ok(Default::default()),
+                    last_refresh: Ok(Default::default()),
+                    limit: Err("no value supplied for limit".to_string()),
+                    missing_actors_count: Ok(Default::default()),
+                    offset: Err("no value supplied for offset".to_string()),
+                    results: Err("no value supplied for results".to_string()),
+                    timezone: Ok(Default::default()),
+                }
+            }
+        }
+        impl ActorsQueryResponse {
+            pub fn columns<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.columns = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for columns: {e}")
+                    });
+                self
+            }
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn is_cached<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_cached = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_cached: {e}")
+                    });
+                self
+            }
+            pub fn last_refresh<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_refresh = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_refresh: {e}")
+                    });
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
+                self
+            }
+            pub fn missing_actors_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.missing_actors_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for missing_actors_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn offset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offset: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+            pub fn timezone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timezone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timezone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActorsQueryResponse>
+        for super::ActorsQueryResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActorsQueryResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    columns: value.columns?,
+                    has_more: value.has_more?,
+                    is_cached: value.is_cached?,
+                    last_refresh: value.last_refresh?,
+                    limit: value.limit?,
+                    missing_actors_count: value.missing_actors_count?,
+                    offset: value.offset?,
+                    results: value.results?,
+                    timezone: value.timezone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ActorsQueryResponse> for ActorsQueryResponse {
+            fn from(value: super::ActorsQueryResponse) -> Self {
+                Self {
+                    columns: Ok(value.columns),
+                    has_more: Ok(value.has_more),
+                    is_cached: Ok(value.is_cached),
+                    last_refresh: Ok(value.last_refresh),
+                    limit: Ok(value.limit),
+                    missing_actors_count: Ok(value.missing_actors_count),
+                    offset: Ok(value.offset),
+                    results: Ok(value.results),
+                    timezone: Ok(value.timezone),
                 }
             }
         }
@@ -2901,6 +3200,211 @@ pub mod types {
                     key: Ok(value.key),
                     name: Ok(value.name),
                     tags: Ok(value.tags),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InsightActors {
+            count: ::std::result::Result<i64, ::std::string::String>,
+            people: ::std::result::Result<
+                ::std::vec::Vec<super::SerializedPerson>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InsightActors {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    people: Err("no value supplied for people".to_string()),
+                }
+            }
+        }
+        impl InsightActors {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn people<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SerializedPerson>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.people = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for people: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InsightActors> for super::InsightActors {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InsightActors,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    people: value.people?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InsightActors> for InsightActors {
+            fn from(value: super::InsightActors) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    people: Ok(value.people),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InsightActorsPage {
+            initial: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_cached: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_refresh: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            missing_persons: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            next: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            results: ::std::result::Result<
+                ::std::vec::Vec<super::InsightActors>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for InsightActorsPage {
+            fn default() -> Self {
+                Self {
+                    initial: Ok(Default::default()),
+                    is_cached: Ok(Default::default()),
+                    last_refresh: Ok(Default::default()),
+                    missing_persons: Ok(Default::default()),
+                    next: Err("no value supplied for next".to_string()),
+                    results: Err("no value supplied for results".to_string()),
+                }
+            }
+        }
+        impl InsightActorsPage {
+            pub fn initial<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for initial: {e}")
+                    });
+                self
+            }
+            pub fn is_cached<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_cached = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_cached: {e}")
+                    });
+                self
+            }
+            pub fn last_refresh<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_refresh = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_refresh: {e}")
+                    });
+                self
+            }
+            pub fn missing_persons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.missing_persons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for missing_persons: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn next<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next: {e}")
+                    });
+                self
+            }
+            pub fn results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::InsightActors>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for results: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InsightActorsPage> for super::InsightActorsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InsightActorsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    initial: value.initial?,
+                    is_cached: value.is_cached?,
+                    last_refresh: value.last_refresh?,
+                    missing_persons: value.missing_persons?,
+                    next: value.next?,
+                    results: value.results?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InsightActorsPage> for InsightActorsPage {
+            fn from(value: super::InsightActorsPage) -> Self {
+                Self {
+                    initial: Ok(value.initial),
+                    is_cached: Ok(value.is_cached),
+                    last_refresh: Ok(value.last_refresh),
+                    missing_persons: Ok(value.missing_persons),
+                    next: Ok(value.next),
+                    results: Ok(value.results),
                 }
             }
         }
@@ -4407,6 +4911,112 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct QueryRequest {
+            client_query_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            refresh: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for QueryRequest {
+            fn default() -> Self {
+                Self {
+                    client_query_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    query: Err("no value supplied for query".to_string()),
+                    refresh: Ok(Default::default()),
+                }
+            }
+        }
+        impl QueryRequest {
+            pub fn client_query_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_query_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for client_query_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for query: {e}")
+                    });
+                self
+            }
+            pub fn refresh<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<QueryRequest> for super::QueryRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: QueryRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_query_id: value.client_query_id?,
+                    name: value.name?,
+                    query: value.query?,
+                    refresh: value.refresh?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::QueryRequest> for QueryRequest {
+            fn from(value: super::QueryRequest) -> Self {
+                Self {
+                    client_query_id: Ok(value.client_query_id),
+                    name: Ok(value.name),
+                    query: Ok(value.query),
+                    refresh: Ok(value.refresh),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResetDistinctIdRequest {
             distinct_id: ::std::result::Result<
                 ::std::string::String,
@@ -5275,6 +5885,329 @@ let response = client.environments_persons_deletion_status_retrieve()
     ) -> builder::EnvironmentsPersonsDeletionStatusRetrieve<'_> {
         builder::EnvironmentsPersonsDeletionStatusRetrieve::new(self)
     }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/environments/{environment_id}/persons/funnel/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.environments_persons_funnel_retrieve()
+    .environment_id(environment_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_funnel_retrieve(
+        &self,
+    ) -> builder::EnvironmentsPersonsFunnelRetrieve<'_> {
+        builder::EnvironmentsPersonsFunnelRetrieve::new(self)
+    }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `POST` request to `/api/environments/{environment_id}/persons/funnel/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.environments_persons_funnel_create()
+    .environment_id(environment_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_funnel_create(
+        &self,
+    ) -> builder::EnvironmentsPersonsFunnelCreate<'_> {
+        builder::EnvironmentsPersonsFunnelCreate::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/environments/{environment_id}/persons/funnel/correlation/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.environments_persons_funnel_correlation_retrieve()
+    .environment_id(environment_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_funnel_correlation_retrieve(
+        &self,
+    ) -> builder::EnvironmentsPersonsFunnelCorrelationRetrieve<'_> {
+        builder::EnvironmentsPersonsFunnelCorrelationRetrieve::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `POST` request to `/api/environments/{environment_id}/persons/funnel/correlation/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.environments_persons_funnel_correlation_create()
+    .environment_id(environment_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_funnel_correlation_create(
+        &self,
+    ) -> builder::EnvironmentsPersonsFunnelCorrelationCreate<'_> {
+        builder::EnvironmentsPersonsFunnelCorrelationCreate::new(self)
+    }
+    /**The persons in a lifecycle bucket
+
+Persons new, returning, resurrecting or dormant in the period containing target_date. Reads the query string only; its missing-parameter errors are `{message, detail}`.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/environments/{environment_id}/persons/lifecycle/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `lifecycle_type`: new, returning, resurrecting or dormant (required).
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `target_date`: Any moment inside the period asked for (required).
+```ignore
+let response = client.environments_persons_lifecycle_retrieve()
+    .environment_id(environment_id)
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .interval(interval)
+    .lifecycle_type(lifecycle_type)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .target_date(target_date)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_lifecycle_retrieve(
+        &self,
+    ) -> builder::EnvironmentsPersonsLifecycleRetrieve<'_> {
+        builder::EnvironmentsPersonsLifecycleRetrieve::new(self)
+    }
     /**A person's properties at a point in time
 
 Rebuilds the person's properties from the `$set` (and, with `include_set_once`, `$set_once`
@@ -5334,6 +6267,104 @@ let response = client.environments_persons_reset_person_distinct_id_create()
         &self,
     ) -> builder::EnvironmentsPersonsResetPersonDistinctIdCreate<'_> {
         builder::EnvironmentsPersonsResetPersonDistinctIdCreate::new(self)
+    }
+    /**The persons active in exactly K intervals
+
+Stickiness actors (PostHog up to late 2025).
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/environments/{environment_id}/persons/stickiness/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `stickiness_days`: K: persons active in exactly K intervals.
+```ignore
+let response = client.environments_persons_stickiness_retrieve()
+    .environment_id(environment_id)
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .stickiness_days(stickiness_days)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_stickiness_retrieve(
+        &self,
+    ) -> builder::EnvironmentsPersonsStickinessRetrieve<'_> {
+        builder::EnvironmentsPersonsStickinessRetrieve::new(self)
+    }
+    /**The persons behind a trends data point
+
+Persons with at least one matching event in the window, by value (their event count) descending.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/environments/{environment_id}/persons/trends/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_type`: event (default), person or cohort.
+- `breakdown_value`: The bucket to list; empty for the none bucket.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.environments_persons_trends_retrieve()
+    .environment_id(environment_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_type(breakdown_type)
+    .breakdown_value(breakdown_value)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn environments_persons_trends_retrieve(
+        &self,
+    ) -> builder::EnvironmentsPersonsTrendsRetrieve<'_> {
+        builder::EnvironmentsPersonsTrendsRetrieve::new(self)
     }
     /**Values of one person property
 
@@ -5672,6 +6703,30 @@ let response = client.environments_persons_update_property_create()
     ) -> builder::EnvironmentsPersonsUpdatePropertyCreate<'_> {
         builder::EnvironmentsPersonsUpdatePropertyCreate::new(self)
     }
+    /**Run a query (the mock answers ActorsQuery)
+
+`{"query": {"kind": "ActorsQuery", …}}`: the persons list (no `source`) or the persons
+behind an insight (`source` FunnelsActorsQuery, InsightActorsQuery over TrendsQuery or
+LifecycleQuery, StickinessActorsQuery), as rows of the `select` columns. Any other kind
+is a 400 naming what the mock supports.
+
+Required API key scopes: `query:read`.
+
+Sends a `POST` request to `/api/environments/{environment_id}/query/`
+
+Arguments:
+- `environment_id`: Numeric environment (team) id, or `@current`.
+- `body`
+```ignore
+let response = client.environments_query_create()
+    .environment_id(environment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn environments_query_create(&self) -> builder::EnvironmentsQueryCreate<'_> {
+        builder::EnvironmentsQueryCreate::new(self)
+    }
     /**List persons
 
 Lists the project's persons, newest first (`created_at` descending, ties by UUID), `limit`
@@ -5857,6 +6912,334 @@ let response = client.legacy_persons_deletion_status_retrieve()
     ) -> builder::LegacyPersonsDeletionStatusRetrieve<'_> {
         builder::LegacyPersonsDeletionStatusRetrieve::new(self)
     }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/funnel/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.legacy_persons_funnel_retrieve()
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_funnel_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsFunnelRetrieve<'_> {
+        builder::LegacyPersonsFunnelRetrieve::new(self)
+    }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/funnel/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.legacy_persons_funnel_create()
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_funnel_create(
+        &self,
+    ) -> builder::LegacyPersonsFunnelCreate<'_> {
+        builder::LegacyPersonsFunnelCreate::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/funnel/correlation/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.legacy_persons_funnel_correlation_retrieve()
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_funnel_correlation_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsFunnelCorrelationRetrieve<'_> {
+        builder::LegacyPersonsFunnelCorrelationRetrieve::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `POST` request to `/api/person/funnel/correlation/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.legacy_persons_funnel_correlation_create()
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_funnel_correlation_create(
+        &self,
+    ) -> builder::LegacyPersonsFunnelCorrelationCreate<'_> {
+        builder::LegacyPersonsFunnelCorrelationCreate::new(self)
+    }
+    /**The persons in a lifecycle bucket
+
+Persons new, returning, resurrecting or dormant in the period containing target_date. Reads the query string only; its missing-parameter errors are `{message, detail}`.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/lifecycle/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `lifecycle_type`: new, returning, resurrecting or dormant (required).
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `target_date`: Any moment inside the period asked for (required).
+```ignore
+let response = client.legacy_persons_lifecycle_retrieve()
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .interval(interval)
+    .lifecycle_type(lifecycle_type)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .target_date(target_date)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_lifecycle_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsLifecycleRetrieve<'_> {
+        builder::LegacyPersonsLifecycleRetrieve::new(self)
+    }
     /**A person's properties at a point in time
 
 Rebuilds the person's properties from the `$set` (and, with `include_set_once`, `$set_once`
@@ -5912,6 +7295,106 @@ let response = client.legacy_persons_reset_person_distinct_id_create()
         &self,
     ) -> builder::LegacyPersonsResetPersonDistinctIdCreate<'_> {
         builder::LegacyPersonsResetPersonDistinctIdCreate::new(self)
+    }
+    /**The persons active in exactly K intervals
+
+Stickiness actors (PostHog up to late 2025).
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/stickiness/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `stickiness_days`: K: persons active in exactly K intervals.
+```ignore
+let response = client.legacy_persons_stickiness_retrieve()
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .stickiness_days(stickiness_days)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_stickiness_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsStickinessRetrieve<'_> {
+        builder::LegacyPersonsStickinessRetrieve::new(self)
+    }
+    /**The persons behind a trends data point
+
+Persons with at least one matching event in the window, by value (their event count) descending.
+
+No API key scope: a scoped personal API key gets 403.
+
+PostHog's legacy prefix without a project (`LegacyPersonViewSet`): the key's current
+project, as `@current` names it.
+
+Sends a `GET` request to `/api/person/trends/`
+
+Arguments:
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_type`: event (default), person or cohort.
+- `breakdown_value`: The bucket to list; empty for the none bucket.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.legacy_persons_trends_retrieve()
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_type(breakdown_type)
+    .breakdown_value(breakdown_value)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn legacy_persons_trends_retrieve(
+        &self,
+    ) -> builder::LegacyPersonsTrendsRetrieve<'_> {
+        builder::LegacyPersonsTrendsRetrieve::new(self)
     }
     /**Values of one person property
 
@@ -6529,6 +8012,323 @@ let response = client.persons_deletion_status_retrieve()
     ) -> builder::PersonsDeletionStatusRetrieve<'_> {
         builder::PersonsDeletionStatusRetrieve::new(self)
     }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/projects/{project_id}/persons/funnel/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.persons_funnel_retrieve()
+    .project_id(project_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn persons_funnel_retrieve(&self) -> builder::PersonsFunnelRetrieve<'_> {
+        builder::PersonsFunnelRetrieve::new(self)
+    }
+    /**The persons at a funnel step
+
+Persons who completed (or dropped off at) a step of a funnel, PostHog's per-person step algorithm. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `POST` request to `/api/projects/{project_id}/persons/funnel/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.persons_funnel_create()
+    .project_id(project_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn persons_funnel_create(&self) -> builder::PersonsFunnelCreate<'_> {
+        builder::PersonsFunnelCreate::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/projects/{project_id}/persons/funnel/correlation/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.persons_funnel_correlation_retrieve()
+    .project_id(project_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn persons_funnel_correlation_retrieve(
+        &self,
+    ) -> builder::PersonsFunnelCorrelationRetrieve<'_> {
+        builder::PersonsFunnelCorrelationRetrieve::new(self)
+    }
+    /**The persons behind a funnel correlation
+
+Funnel entrants who did a correlated event (or have correlated properties), converted or not; paged by funnel_correlation_person_limit/_offset. The body's parameters win over the query string's; `next` is built from the URL only.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `POST` request to `/api/projects/{project_id}/persons/funnel/correlation/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_attribution_type`: first_touch (default), last_touch, all_events or step.
+- `breakdown_attribution_value`: The 0-based step of the step attribution.
+- `breakdown_type`: event (default) or person.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
+- `funnel_correlation_person_entity`: JSON entity whose events the persons did.
+- `funnel_correlation_person_limit`: Page size (default 100).
+- `funnel_correlation_person_offset`: How many persons to skip.
+- `funnel_correlation_property_values`: JSON property filters (properties correlation).
+- `funnel_correlation_type`: events (default), event_with_properties or properties.
+- `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_order_type`: ordered (default), strict or unordered.
+- `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
+- `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_window_days`: Conversion window in days (wins over the interval form).
+- `funnel_window_interval`: Conversion window length (default 14).
+- `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `body`
+```ignore
+let response = client.persons_funnel_correlation_create()
+    .project_id(project_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_attribution_type(breakdown_attribution_type)
+    .breakdown_attribution_value(breakdown_attribution_value)
+    .breakdown_type(breakdown_type)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .exclusions(exclusions)
+    .funnel_correlation_person_converted(funnel_correlation_person_converted)
+    .funnel_correlation_person_entity(funnel_correlation_person_entity)
+    .funnel_correlation_person_limit(funnel_correlation_person_limit)
+    .funnel_correlation_person_offset(funnel_correlation_person_offset)
+    .funnel_correlation_property_values(funnel_correlation_property_values)
+    .funnel_correlation_type(funnel_correlation_type)
+    .funnel_custom_steps(funnel_custom_steps)
+    .funnel_order_type(funnel_order_type)
+    .funnel_step(funnel_step)
+    .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_window_days(funnel_window_days)
+    .funnel_window_interval(funnel_window_interval)
+    .funnel_window_interval_unit(funnel_window_interval_unit)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn persons_funnel_correlation_create(
+        &self,
+    ) -> builder::PersonsFunnelCorrelationCreate<'_> {
+        builder::PersonsFunnelCorrelationCreate::new(self)
+    }
+    /**The persons in a lifecycle bucket
+
+Persons new, returning, resurrecting or dormant in the period containing target_date. Reads the query string only; its missing-parameter errors are `{message, detail}`.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/projects/{project_id}/persons/lifecycle/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `lifecycle_type`: new, returning, resurrecting or dormant (required).
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `target_date`: Any moment inside the period asked for (required).
+```ignore
+let response = client.persons_lifecycle_retrieve()
+    .project_id(project_id)
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .events(events)
+    .interval(interval)
+    .lifecycle_type(lifecycle_type)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .target_date(target_date)
+    .send()
+    .await;
+```*/
+    pub fn persons_lifecycle_retrieve(&self) -> builder::PersonsLifecycleRetrieve<'_> {
+        builder::PersonsLifecycleRetrieve::new(self)
+    }
     /**A person's properties at a point in time
 
 Rebuilds the person's properties from the `$set` (and, with `include_set_once`, `$set_once`
@@ -6584,6 +8384,100 @@ let response = client.persons_reset_person_distinct_id_create()
         &self,
     ) -> builder::PersonsResetPersonDistinctIdCreate<'_> {
         builder::PersonsResetPersonDistinctIdCreate::new(self)
+    }
+    /**The persons active in exactly K intervals
+
+Stickiness actors (PostHog up to late 2025).
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/projects/{project_id}/persons/stickiness/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+- `stickiness_days`: K: persons active in exactly K intervals.
+```ignore
+let response = client.persons_stickiness_retrieve()
+    .project_id(project_id)
+    .actions(actions)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .stickiness_days(stickiness_days)
+    .send()
+    .await;
+```*/
+    pub fn persons_stickiness_retrieve(&self) -> builder::PersonsStickinessRetrieve<'_> {
+        builder::PersonsStickinessRetrieve::new(self)
+    }
+    /**The persons behind a trends data point
+
+Persons with at least one matching event in the window, by value (their event count) descending.
+
+No API key scope: a scoped personal API key gets 403.
+
+Sends a `GET` request to `/api/projects/{project_id}/persons/trends/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `actions`: JSON array of action entities (the mock has no actions: 400).
+- `breakdown`: Breakdown property.
+- `breakdown_type`: event (default), person or cohort.
+- `breakdown_value`: The bucket to list; empty for the none bucket.
+- `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
+- `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
+- `entity_type`: events (default) or actions.
+- `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `interval`: hour, day (default), week or month.
+- `limit`: Page size (default 100).
+- `offset`: How many persons to skip.
+- `properties`: Global property filters (JSON array or AND/OR group).
+- `search`: Free text over person email and name and the event distinct id.
+```ignore
+let response = client.persons_trends_retrieve()
+    .project_id(project_id)
+    .actions(actions)
+    .breakdown(breakdown)
+    .breakdown_type(breakdown_type)
+    .breakdown_value(breakdown_value)
+    .date_from(date_from)
+    .date_to(date_to)
+    .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
+    .entity_type(entity_type)
+    .events(events)
+    .interval(interval)
+    .limit(limit)
+    .offset(offset)
+    .properties(properties)
+    .search(search)
+    .send()
+    .await;
+```*/
+    pub fn persons_trends_retrieve(&self) -> builder::PersonsTrendsRetrieve<'_> {
+        builder::PersonsTrendsRetrieve::new(self)
     }
     /**Values of one person property
 
@@ -6885,6 +8779,30 @@ let response = client.persons_update_property_create()
         &self,
     ) -> builder::PersonsUpdatePropertyCreate<'_> {
         builder::PersonsUpdatePropertyCreate::new(self)
+    }
+    /**Run a query (the mock answers ActorsQuery)
+
+`{"query": {"kind": "ActorsQuery", …}}`: the persons list (no `source`) or the persons
+behind an insight (`source` FunnelsActorsQuery, InsightActorsQuery over TrendsQuery or
+LifecycleQuery, StickinessActorsQuery), as rows of the `select` columns. Any other kind
+is a 400 naming what the mock supports.
+
+Required API key scopes: `query:read`.
+
+Sends a `POST` request to `/api/projects/{project_id}/query/`
+
+Arguments:
+- `project_id`: Numeric project id, or `@current`.
+- `body`
+```ignore
+let response = client.query_create()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn query_create(&self) -> builder::QueryCreate<'_> {
+        builder::QueryCreate::new(self)
     }
     /**Capture a batch of events
 
@@ -8826,6 +10744,2802 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::environments_persons_funnel_retrieve`]
+
+[`Client::environments_persons_funnel_retrieve`]: super::Client::environments_persons_funnel_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsFunnelRetrieve<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> EnvironmentsPersonsFunnelRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/environments/{environment_id}/persons/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/funnel/", client.baseurl, encode_path(&
+                environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_funnel_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_funnel_create`]
+
+[`Client::environments_persons_funnel_create`]: super::Client::environments_persons_funnel_create*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsFunnelCreate<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> EnvironmentsPersonsFunnelCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/environments/{environment_id}/persons/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/funnel/", client.baseurl, encode_path(&
+                environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_funnel_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_funnel_correlation_retrieve`]
+
+[`Client::environments_persons_funnel_correlation_retrieve`]: super::Client::environments_persons_funnel_correlation_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsFunnelCorrelationRetrieve<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> EnvironmentsPersonsFunnelCorrelationRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/environments/{environment_id}/persons/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/funnel/correlation/", client.baseurl,
+                encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_funnel_correlation_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_funnel_correlation_create`]
+
+[`Client::environments_persons_funnel_correlation_create`]: super::Client::environments_persons_funnel_correlation_create*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsFunnelCorrelationCreate<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> EnvironmentsPersonsFunnelCorrelationCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/environments/{environment_id}/persons/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/funnel/correlation/", client.baseurl,
+                encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_funnel_correlation_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_lifecycle_retrieve`]
+
+[`Client::environments_persons_lifecycle_retrieve`]: super::Client::environments_persons_lifecycle_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsLifecycleRetrieve<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        lifecycle_type: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        target_date: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> EnvironmentsPersonsLifecycleRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                lifecycle_type: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                target_date: Ok(None),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn lifecycle_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.lifecycle_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for lifecycle_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn target_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.target_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for target_date failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/environments/{environment_id}/persons/lifecycle/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                interval,
+                lifecycle_type,
+                limit,
+                offset,
+                properties,
+                search,
+                target_date,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let target_date = target_date.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/lifecycle/", client.baseurl,
+                encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "lifecycle_type",
+                        &lifecycle_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("target_date", &target_date))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_lifecycle_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::environments_persons_properties_at_time_retrieve`]
 
 [`Client::environments_persons_properties_at_time_retrieve`]: super::Client::environments_persons_properties_at_time_retrieve*/
@@ -9160,6 +13874,745 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_stickiness_retrieve`]
+
+[`Client::environments_persons_stickiness_retrieve`]: super::Client::environments_persons_stickiness_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsStickinessRetrieve<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        stickiness_days: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> EnvironmentsPersonsStickinessRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                stickiness_days: Ok(None),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stickiness_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stickiness_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stickiness_days failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/environments/{environment_id}/persons/stickiness/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                date_from,
+                date_to,
+                entity_id,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                stickiness_days,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let stickiness_days = stickiness_days.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/stickiness/", client.baseurl,
+                encode_path(& environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "stickiness_days",
+                        &stickiness_days,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_stickiness_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::environments_persons_trends_retrieve`]
+
+[`Client::environments_persons_trends_retrieve`]: super::Client::environments_persons_trends_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsPersonsTrendsRetrieve<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        breakdown_value: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> EnvironmentsPersonsTrendsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_type: Ok(None),
+                breakdown_value: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/environments/{environment_id}/persons/trends/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                environment_id,
+                actions,
+                breakdown,
+                breakdown_type,
+                breakdown_value,
+                date_from,
+                date_to,
+                entity_id,
+                entity_math,
+                entity_order,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let breakdown_value = breakdown_value.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/persons/trends/", client.baseurl, encode_path(&
+                environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_value",
+                        &breakdown_value,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_persons_trends_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -11082,6 +16535,142 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::environments_query_create`]
+
+[`Client::environments_query_create`]: super::Client::environments_query_create*/
+    #[derive(Debug, Clone)]
+    pub struct EnvironmentsQueryCreate<'a> {
+        client: &'a super::Client,
+        environment_id: Result<::std::string::String, String>,
+        body: Result<types::builder::QueryRequest, String>,
+    }
+    impl<'a> EnvironmentsQueryCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                environment_id: Err("environment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn environment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.environment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for environment_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::QueryRequest>,
+            <V as std::convert::TryInto<types::QueryRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `QueryRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::QueryRequest,
+            ) -> types::builder::QueryRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/environments/{environment_id}/query/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ActorsQueryResponse>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, environment_id, body } = self;
+            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::QueryRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/environments/{}/query/", client.baseurl, encode_path(&
+                environment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "environments_query_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::legacy_persons_list`]
 
 [`Client::legacy_persons_list`]: super::Client::legacy_persons_list*/
@@ -12083,6 +17672,2707 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::legacy_persons_funnel_retrieve`]
+
+[`Client::legacy_persons_funnel_retrieve`]: super::Client::legacy_persons_funnel_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsFunnelRetrieve<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsFunnelRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/funnel/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_funnel_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_funnel_create`]
+
+[`Client::legacy_persons_funnel_create`]: super::Client::legacy_persons_funnel_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsFunnelCreate<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> LegacyPersonsFunnelCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/person/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/funnel/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_funnel_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_funnel_correlation_retrieve`]
+
+[`Client::legacy_persons_funnel_correlation_retrieve`]: super::Client::legacy_persons_funnel_correlation_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsFunnelCorrelationRetrieve<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsFunnelCorrelationRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/funnel/correlation/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_funnel_correlation_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_funnel_correlation_create`]
+
+[`Client::legacy_persons_funnel_correlation_create`]: super::Client::legacy_persons_funnel_correlation_create*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsFunnelCorrelationCreate<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> LegacyPersonsFunnelCorrelationCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/person/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/funnel/correlation/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_funnel_correlation_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_lifecycle_retrieve`]
+
+[`Client::legacy_persons_lifecycle_retrieve`]: super::Client::legacy_persons_lifecycle_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsLifecycleRetrieve<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        lifecycle_type: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        target_date: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsLifecycleRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                lifecycle_type: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                target_date: Ok(None),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn lifecycle_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.lifecycle_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for lifecycle_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn target_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.target_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for target_date failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/lifecycle/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                date_from,
+                date_to,
+                events,
+                interval,
+                lifecycle_type,
+                limit,
+                offset,
+                properties,
+                search,
+                target_date,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let target_date = target_date.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/lifecycle/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "lifecycle_type",
+                        &lifecycle_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("target_date", &target_date))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_lifecycle_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::legacy_persons_properties_at_time_retrieve`]
 
 [`Client::legacy_persons_properties_at_time_retrieve`]: super::Client::legacy_persons_properties_at_time_retrieve*/
@@ -12382,6 +20672,707 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_stickiness_retrieve`]
+
+[`Client::legacy_persons_stickiness_retrieve`]: super::Client::legacy_persons_stickiness_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsStickinessRetrieve<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        stickiness_days: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsStickinessRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                stickiness_days: Ok(None),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stickiness_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stickiness_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stickiness_days failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/stickiness/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                date_from,
+                date_to,
+                entity_id,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                stickiness_days,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let stickiness_days = stickiness_days.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/stickiness/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "stickiness_days",
+                        &stickiness_days,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_stickiness_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::legacy_persons_trends_retrieve`]
+
+[`Client::legacy_persons_trends_retrieve`]: super::Client::legacy_persons_trends_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct LegacyPersonsTrendsRetrieve<'a> {
+        client: &'a super::Client,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        breakdown_value: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> LegacyPersonsTrendsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_type: Ok(None),
+                breakdown_value: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/person/trends/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                actions,
+                breakdown,
+                breakdown_type,
+                breakdown_value,
+                date_from,
+                date_to,
+                entity_id,
+                entity_math,
+                entity_order,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let breakdown_value = breakdown_value.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/person/trends/", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_value",
+                        &breakdown_value,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "legacy_persons_trends_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15941,6 +24932,2802 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::persons_funnel_retrieve`]
+
+[`Client::persons_funnel_retrieve`]: super::Client::persons_funnel_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsFunnelRetrieve<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PersonsFunnelRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/projects/{project_id}/persons/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/funnel/", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_funnel_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_funnel_create`]
+
+[`Client::persons_funnel_create`]: super::Client::persons_funnel_create*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsFunnelCreate<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> PersonsFunnelCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/projects/{project_id}/persons/funnel/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/funnel/", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_funnel_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_funnel_correlation_retrieve`]
+
+[`Client::persons_funnel_correlation_retrieve`]: super::Client::persons_funnel_correlation_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsFunnelCorrelationRetrieve<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PersonsFunnelCorrelationRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/projects/{project_id}/persons/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/funnel/correlation/", client.baseurl,
+                encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_funnel_correlation_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_funnel_correlation_create`]
+
+[`Client::persons_funnel_correlation_create`]: super::Client::persons_funnel_correlation_create*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsFunnelCorrelationCreate<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_type: Result<Option<::std::string::String>, String>,
+        breakdown_attribution_value: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        exclusions: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_converted: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_person_entity: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_limit: Result<Option<::std::string::String>, String>,
+        funnel_correlation_person_offset: Result<Option<::std::string::String>, String>,
+        funnel_correlation_property_values: Result<
+            Option<::std::string::String>,
+            String,
+        >,
+        funnel_correlation_type: Result<Option<::std::string::String>, String>,
+        funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_order_type: Result<Option<::std::string::String>, String>,
+        funnel_step: Result<Option<::std::string::String>, String>,
+        funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_window_days: Result<Option<::std::string::String>, String>,
+        funnel_window_interval: Result<Option<::std::string::String>, String>,
+        funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        body: Result<types::InsightFilter, String>,
+    }
+    impl<'a> PersonsFunnelCorrelationCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_attribution_type: Ok(None),
+                breakdown_attribution_value: Ok(None),
+                breakdown_type: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                exclusions: Ok(None),
+                funnel_correlation_person_converted: Ok(None),
+                funnel_correlation_person_entity: Ok(None),
+                funnel_correlation_person_limit: Ok(None),
+                funnel_correlation_person_offset: Ok(None),
+                funnel_correlation_property_values: Ok(None),
+                funnel_correlation_type: Ok(None),
+                funnel_custom_steps: Ok(None),
+                funnel_order_type: Ok(None),
+                funnel_step: Ok(None),
+                funnel_step_breakdown: Ok(None),
+                funnel_window_days: Ok(None),
+                funnel_window_interval: Ok(None),
+                funnel_window_interval_unit: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_attribution_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_attribution_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_attribution_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn exclusions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.exclusions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for exclusions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_converted<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_converted = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_converted failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_entity<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_entity = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_entity failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_person_offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_person_offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_person_offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_property_values<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_property_values = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_property_values failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_correlation_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_correlation_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_correlation_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_custom_steps<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_custom_steps = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_order_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_order_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_order_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_step_breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_step_breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_days failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_window_interval_unit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_window_interval_unit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_window_interval_unit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::InsightFilter>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `InsightFilter` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/projects/{project_id}/persons/funnel/correlation/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                breakdown,
+                breakdown_attribution_type,
+                breakdown_attribution_value,
+                breakdown_type,
+                date_from,
+                date_to,
+                events,
+                exclusions,
+                funnel_correlation_person_converted,
+                funnel_correlation_person_entity,
+                funnel_correlation_person_limit,
+                funnel_correlation_person_offset,
+                funnel_correlation_property_values,
+                funnel_correlation_type,
+                funnel_custom_steps,
+                funnel_order_type,
+                funnel_step,
+                funnel_step_breakdown,
+                funnel_window_days,
+                funnel_window_interval,
+                funnel_window_interval_unit,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_type = breakdown_attribution_type
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_attribution_value = breakdown_attribution_value
+                .map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_converted = funnel_correlation_person_converted
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_entity = funnel_correlation_person_entity
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_limit = funnel_correlation_person_limit
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_person_offset = funnel_correlation_person_offset
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_property_values = funnel_correlation_property_values
+                .map_err(Error::InvalidRequest)?;
+            let funnel_correlation_type = funnel_correlation_type
+                .map_err(Error::InvalidRequest)?;
+            let funnel_custom_steps = funnel_custom_steps
+                .map_err(Error::InvalidRequest)?;
+            let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
+            let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
+            let funnel_step_breakdown = funnel_step_breakdown
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
+            let funnel_window_interval = funnel_window_interval
+                .map_err(Error::InvalidRequest)?;
+            let funnel_window_interval_unit = funnel_window_interval_unit
+                .map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/funnel/correlation/", client.baseurl,
+                encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_type",
+                        &breakdown_attribution_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_attribution_value",
+                        &breakdown_attribution_value,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_converted",
+                        &funnel_correlation_person_converted,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_entity",
+                        &funnel_correlation_person_entity,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_limit",
+                        &funnel_correlation_person_limit,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_person_offset",
+                        &funnel_correlation_person_offset,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_property_values",
+                        &funnel_correlation_property_values,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_correlation_type",
+                        &funnel_correlation_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_custom_steps",
+                        &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_order_type",
+                        &funnel_order_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("funnel_step", &funnel_step))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_step_breakdown",
+                        &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_days",
+                        &funnel_window_days,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval",
+                        &funnel_window_interval,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_window_interval_unit",
+                        &funnel_window_interval_unit,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_funnel_correlation_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_lifecycle_retrieve`]
+
+[`Client::persons_lifecycle_retrieve`]: super::Client::persons_lifecycle_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsLifecycleRetrieve<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        lifecycle_type: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        target_date: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PersonsLifecycleRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                lifecycle_type: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                target_date: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn lifecycle_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.lifecycle_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for lifecycle_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn target_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.target_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for target_date failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/projects/{project_id}/persons/lifecycle/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                date_from,
+                date_to,
+                events,
+                interval,
+                lifecycle_type,
+                limit,
+                offset,
+                properties,
+                search,
+                target_date,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let target_date = target_date.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/lifecycle/", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "lifecycle_type",
+                        &lifecycle_type,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("target_date", &target_date))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_lifecycle_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::persons_properties_at_time_retrieve`]
 
 [`Client::persons_properties_at_time_retrieve`]: super::Client::persons_properties_at_time_retrieve*/
@@ -16275,6 +28062,745 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_stickiness_retrieve`]
+
+[`Client::persons_stickiness_retrieve`]: super::Client::persons_stickiness_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsStickinessRetrieve<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+        stickiness_days: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PersonsStickinessRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+                stickiness_days: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn stickiness_days<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.stickiness_days = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for stickiness_days failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/projects/{project_id}/persons/stickiness/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                date_from,
+                date_to,
+                entity_id,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+                stickiness_days,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let stickiness_days = stickiness_days.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/stickiness/", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "stickiness_days",
+                        &stickiness_days,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_stickiness_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::persons_trends_retrieve`]
+
+[`Client::persons_trends_retrieve`]: super::Client::persons_trends_retrieve*/
+    #[derive(Debug, Clone)]
+    pub struct PersonsTrendsRetrieve<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        actions: Result<Option<::std::string::String>, String>,
+        breakdown: Result<Option<::std::string::String>, String>,
+        breakdown_type: Result<Option<::std::string::String>, String>,
+        breakdown_value: Result<Option<::std::string::String>, String>,
+        date_from: Result<Option<::std::string::String>, String>,
+        date_to: Result<Option<::std::string::String>, String>,
+        entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
+        entity_type: Result<Option<::std::string::String>, String>,
+        events: Result<Option<::std::string::String>, String>,
+        interval: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<::std::string::String>, String>,
+        properties: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> PersonsTrendsRetrieve<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                actions: Ok(None),
+                breakdown: Ok(None),
+                breakdown_type: Ok(None),
+                breakdown_value: Ok(None),
+                date_from: Ok(None),
+                date_to: Ok(None),
+                entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
+                entity_type: Ok(None),
+                events: Ok(None),
+                interval: Ok(None),
+                limit: Ok(None),
+                offset: Ok(None),
+                properties: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn actions<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.actions = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for actions failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn breakdown_value<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.breakdown_value = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for breakdown_value failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_from failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn date_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.date_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_type failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn events<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.events = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for events failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn interval<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.interval = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for interval failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offset<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offset = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offset failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn properties<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.properties = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for properties failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/projects/{project_id}/persons/trends/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::InsightActorsPage>,
+            Error<types::PostHogError>,
+        > {
+            let Self {
+                client,
+                project_id,
+                actions,
+                breakdown,
+                breakdown_type,
+                breakdown_value,
+                date_from,
+                date_to,
+                entity_id,
+                entity_math,
+                entity_order,
+                entity_type,
+                events,
+                interval,
+                limit,
+                offset,
+                properties,
+                search,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let actions = actions.map_err(Error::InvalidRequest)?;
+            let breakdown = breakdown.map_err(Error::InvalidRequest)?;
+            let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
+            let breakdown_value = breakdown_value.map_err(Error::InvalidRequest)?;
+            let date_from = date_from.map_err(Error::InvalidRequest)?;
+            let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
+            let entity_type = entity_type.map_err(Error::InvalidRequest)?;
+            let events = events.map_err(Error::InvalidRequest)?;
+            let interval = interval.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let offset = offset.map_err(Error::InvalidRequest)?;
+            let properties = properties.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/persons/trends/", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("actions", &actions))
+                .query(&progenitor_client::QueryParam::new("breakdown", &breakdown))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_type",
+                        &breakdown_type,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "breakdown_value",
+                        &breakdown_value,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("date_from", &date_from))
+                .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
+                .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
+                .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(&progenitor_client::QueryParam::new("interval", &interval))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("properties", &properties))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "persons_trends_retrieve",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -18180,6 +30706,142 @@ pub mod builder {
                     )
                 }
                 429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::query_create`]
+
+[`Client::query_create`]: super::Client::query_create*/
+    #[derive(Debug, Clone)]
+    pub struct QueryCreate<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::QueryRequest, String>,
+    }
+    impl<'a> QueryCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::QueryRequest>,
+            <V as std::convert::TryInto<types::QueryRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `QueryRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::QueryRequest,
+            ) -> types::builder::QueryRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/projects/{project_id}/query/`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::ActorsQueryResponse>,
+            Error<types::PostHogError>,
+        > {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::QueryRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/projects/{}/query/", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "query_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

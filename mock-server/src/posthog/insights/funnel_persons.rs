@@ -1,0 +1,512 @@
+//! `GET|POST /persons/funnel/` (reference §5): the funnel filter, its validation errors, each
+//! candidate person's stream through [`Funnel::level`], and the persons a `funnel_step` (or
+//! `funnel_custom_steps`, a breakdown bucket, a funnel-trends entry period) selects.
+
+use serde_json::Value;
+
+use super::super::api::Call;
+use super::super::error::PostHogError;
+use super::super::log::LoggedEvent;
+use super::super::person::Person;
+use super::super::tenant::{Project, value_text};
+use super::dates::{Interval, MICROS_PER_DAY, Range, moment};
+use super::funnel::{Event, Exclusion, Funnel, Order, Progress};
+use super::page::{self, Actor, Envelope};
+use super::params::{Entity, Global, Params, entities};
+use crate::http::ApiResponse;
+
+/// The default conversion window: 14 days.
+const DEFAULT_WINDOW_DAYS: i64 = 14;
+/// The most steps (and exclusions) a funnel may have, one bit each.
+const MAX_STEPS: usize = 64;
+
+/// Answers `/persons/funnel/`; `body`: whether the JSON body's parameters count (POST).
+pub fn persons(
+    project: &Project,
+    call: &Call<'_>,
+    body: bool,
+) -> Result<ApiResponse, PostHogError> {
+    let params = Params::of(call, body)?;
+    let actors = actors(project, &params, call.now)?;
+    let paging = params.paging("limit", "offset")?;
+    Ok(page::respond(project, call, actors, paging, Envelope::Full))
+}
+
+/// The funnel persons `params` select.
+pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let query = FunnelQuery::parse(params, now)?;
+    let selection = Selection::parse(params, query.funnel.steps, now)?;
+    Ok(query.actors(project, &selection))
+}
+
+/// A parsed funnel: steps, shape, range, global filters and breakdown.
+#[derive(Debug)]
+pub struct FunnelQuery {
+    /// The steps, in order.
+    pub steps: Vec<Entity>,
+    /// The exclusion entities, parallel to `funnel.exclusions`.
+    exclusions: Vec<Entity>,
+    /// The shape the scan runs.
+    pub funnel: Funnel,
+    /// The time range.
+    pub range: Range,
+    /// Global filters and search.
+    pub global: Global,
+    /// The breakdown, when one is asked for.
+    breakdown: Option<Breakdown>,
+}
+
+/// The breakdown a bucket is asked of.
+#[derive(Debug)]
+struct Breakdown {
+    key: String,
+    person: bool,
+    attribution: Attribution,
+    /// `funnel_step_breakdown`, flattened to texts; `None`: every bucket.
+    wanted: Option<Vec<String>>,
+}
+
+/// How a person's events give its bucket (reference §5.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Attribution {
+    FirstTouch,
+    LastTouch,
+    AllEvents,
+    Step(usize),
+}
+
+/// Which persons a request lists.
+#[derive(Debug)]
+pub enum Selection {
+    /// `funnel_step=N`: completed step N (N ≥ 1).
+    Completed(usize),
+    /// `funnel_step=-N`: reached step N−1, not step N.
+    DroppedBefore(usize),
+    /// `funnel_custom_steps`: the furthest step is one of these.
+    Custom(Vec<usize>),
+    /// Funnel trends: entered in the period starting at `entered`, converted to step
+    /// `target` (1-based) or, with `dropped`, not.
+    Trends {
+        entered: i64,
+        interval: Interval,
+        target: usize,
+        dropped: bool,
+    },
+}
+
+impl Selection {
+    /// Reads `funnel_custom_steps` (which wins), `funnel_step`, or the funnel-trends
+    /// parameters; PostHog's 500s for a missing, zero or `-1` step.
+    pub fn parse(params: &Params, steps: usize, now: i64) -> Result<Self, PostHogError> {
+        if params.text("funnel_viz_type").as_deref() == Some("trends") {
+            return Self::trends(params, steps, now);
+        }
+        if let Some(Value::Array(custom)) = params.json("funnel_custom_steps")
+            && !custom.is_empty()
+        {
+            let levels = custom
+                .iter()
+                .map(|step| {
+                    step.as_u64()
+                        .and_then(|step| usize::try_from(step).ok())
+                        .ok_or_else(PostHogError::server_error)
+                })
+                .collect::<Result<_, _>>()?;
+            return Ok(Selection::Custom(levels));
+        }
+        match params.int("funnel_step")? {
+            None | Some(0 | -1) => Err(PostHogError::server_error()),
+            Some(step) if step > 0 => Ok(Selection::Completed(to_usize(step))),
+            Some(step) => Ok(Selection::DroppedBefore(to_usize(-step))),
+        }
+    }
+
+    fn trends(params: &Params, steps: usize, now: i64) -> Result<Self, PostHogError> {
+        let dropped = params
+            .text("drop_off")
+            .map(|text| text.to_ascii_lowercase())
+            .ok_or_else(|| {
+                PostHogError::invalid(
+                    "Filter parameter drop_off must be provided and a bool for funnel trends persons!",
+                )
+            })?;
+        let entered = params.text("entrance_period_start").ok_or_else(|| {
+            PostHogError::invalid(
+                "Filter parameter entrance_period_start must be provided and a datetime for funnel trends persons!",
+            )
+        })?;
+        let interval = Interval::parse(params.text("interval").as_deref())?;
+        let target = match params.int("funnel_to_step")? {
+            Some(step) => to_usize(step) + 1,
+            None => steps,
+        };
+        Ok(Selection::Trends {
+            entered: interval.start(moment(&entered, now)),
+            interval,
+            target,
+            dropped: matches!(dropped.as_str(), "y" | "yes" | "t" | "true" | "on" | "1"),
+        })
+    }
+
+    /// Whether a person at `level` (who entered at `entered`) is selected.
+    pub fn admits(&self, level: usize, first_entry: Option<i64>) -> bool {
+        match self {
+            Selection::Completed(step) => level >= *step,
+            Selection::DroppedBefore(step) => level + 1 == *step,
+            Selection::Custom(levels) => levels.contains(&level),
+            Selection::Trends {
+                entered,
+                interval,
+                target,
+                dropped,
+            } => {
+                let in_period =
+                    first_entry.is_some_and(|at| *entered <= at && at < interval.next(*entered));
+                in_period && (level >= *target) != *dropped
+            }
+        }
+    }
+}
+
+fn to_usize(value: i64) -> usize {
+    usize::try_from(value).unwrap_or(usize::MAX)
+}
+
+impl FunnelQuery {
+    /// Parses and validates the funnel filter.
+    pub fn parse(params: &Params, now: i64) -> Result<Self, PostHogError> {
+        let steps = entities(params, now)?;
+        if steps.is_empty() {
+            return Err(PostHogError::invalid("Funnels require at least two steps."));
+        }
+        if steps.len() > MAX_STEPS {
+            return Err(PostHogError::invalid(
+                "The mock runs funnels of at most 64 steps.",
+            ));
+        }
+        let order = match params.text("funnel_order_type").as_deref() {
+            Some("strict") => Order::Strict,
+            Some("unordered") => Order::Unordered,
+            _ => Order::Ordered,
+        };
+        let (exclusions, ranges) = parse_exclusions(params, &steps, order, now)?;
+        let (_, range) = params.range(now)?;
+        Ok(Self {
+            funnel: Funnel {
+                steps: steps.len(),
+                order,
+                window: window(params)?,
+                exclusions: ranges,
+            },
+            steps,
+            exclusions,
+            range,
+            global: Global::parse(params, now)?,
+            breakdown: Breakdown::parse(params)?,
+        })
+    }
+
+    /// The selected persons of the project.
+    pub fn actors(&self, project: &Project, selection: &Selection) -> Vec<Actor> {
+        self.scan(project, |_, _, progress, entry| {
+            selection.admits(progress.level, entry)
+        })
+    }
+
+    /// The persons in the funnel that `keep` keeps, given each one's events (all time), its
+    /// progress and first entry time.
+    pub fn scan(
+        &self,
+        project: &Project,
+        mut keep: impl FnMut(&Person, &[LoggedEvent<'_>], Progress, Option<i64>) -> bool,
+    ) -> Vec<Actor> {
+        let starters: Vec<&Entity> = match self.funnel.order {
+            Order::Unordered => self.steps.iter().collect(),
+            Order::Ordered | Order::Strict => vec![&self.steps[0]],
+        };
+        super::params::candidates(project, &starters, self.range)
+            .into_iter()
+            .filter_map(|index| {
+                let person = project.person(index)?;
+                if !self.global.admits(project, index, person) {
+                    return None;
+                }
+                let events = project.events_of(person);
+                let (progress, entry) = self.progress(person, &events)?;
+                keep(person, &events, progress, entry).then_some((index, None))
+            })
+            .collect()
+    }
+
+    /// The person's progress and first entry time in the funnel, in its breakdown bucket if
+    /// one is asked for; `None` when it is not in the funnel (or not in the bucket).
+    fn progress(
+        &self,
+        person: &Person,
+        events: &[LoggedEvent<'_>],
+    ) -> Option<(Progress, Option<i64>)> {
+        let firsts = self.first_times(person, events);
+        let mut stream: Vec<(Event, &LoggedEvent<'_>)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| {
+                self.range.contains(event.timestamp) && self.global.conditions.matches_event(event)
+            })
+            .filter_map(|(position, event)| {
+                let steps = self.mask(&self.steps, person, event, |step| {
+                    firsts[step].is_none_or(|first| first == Some(position))
+                });
+                let exclusions = self.mask(&self.exclusions, person, event, |_| true);
+                let kept = steps != 0 || exclusions != 0 || self.funnel.order == Order::Strict;
+                kept.then_some((
+                    Event {
+                        timestamp: event.timestamp,
+                        steps,
+                        exclusions,
+                    },
+                    event,
+                ))
+            })
+            .collect();
+        if let Some(breakdown) = &self.breakdown
+            && let Some(wanted) = &breakdown.wanted
+        {
+            if breakdown.attribution == Attribution::AllEvents && !breakdown.person {
+                stream.retain(|(_, event)| {
+                    let value = event.properties.get(&breakdown.key);
+                    *wanted == vec![bucket_text(value)]
+                });
+            } else if breakdown.bucket(person, &stream) != *wanted {
+                return None;
+            }
+        }
+        let scan: Vec<Event> = stream.iter().map(|(event, _)| *event).collect();
+        let progress = self.funnel.progress(&scan);
+        let entry = scan
+            .iter()
+            .find(|event| event.steps & 1 != 0)
+            .map(|event| event.timestamp);
+        (progress.level > 0).then_some((progress, entry))
+    }
+
+    /// For each step, `None` when any matching event counts, or `Some(position)` of the
+    /// person's first-ever matching event when its math is `first_time_for_user` (`Some(None)`:
+    /// it has none).
+    fn first_times(
+        &self,
+        person: &Person,
+        events: &[LoggedEvent<'_>],
+    ) -> Vec<Option<Option<usize>>> {
+        self.steps
+            .iter()
+            .map(|step| {
+                (step.math.as_deref() == Some("first_time_for_user"))
+                    .then(|| events.iter().position(|event| step.matches(event, person)))
+            })
+            .collect()
+    }
+
+    /// The bits of the `entities` that `event` matches and `allowed` lets count.
+    fn mask(
+        &self,
+        entities: &[Entity],
+        person: &Person,
+        event: &LoggedEvent<'_>,
+        allowed: impl Fn(usize) -> bool,
+    ) -> u64 {
+        entities
+            .iter()
+            .enumerate()
+            .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
+            .fold(0, |mask, (index, _)| mask | (1 << index))
+    }
+}
+
+/// The conversion window in microseconds (§2.4): `funnel_window_days` first, else
+/// `funnel_window_interval` in `funnel_window_interval_unit`; 14 days by default or when not
+/// positive; an unknown unit is PostHog's literal `{interval} not supported`.
+fn window(params: &Params) -> Result<i64, PostHogError> {
+    if let Some(days) = params.int("funnel_window_days")?.filter(|days| *days != 0) {
+        let days = if days > 0 { days } else { DEFAULT_WINDOW_DAYS };
+        return Ok(days.saturating_mul(MICROS_PER_DAY));
+    }
+    let unit = match params
+        .text("funnel_window_interval_unit")
+        .map(|unit| unit.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("day") => MICROS_PER_DAY,
+        Some("second") => 1_000_000,
+        Some("minute") => 60_000_000,
+        Some("hour") => MICROS_PER_DAY / 24,
+        Some("week") => 7 * MICROS_PER_DAY,
+        Some("month") => 31 * MICROS_PER_DAY,
+        Some(_) => return Err(PostHogError::invalid("{interval} not supported")),
+    };
+    match params.int("funnel_window_interval")? {
+        Some(interval) if interval > 0 => Ok(interval.saturating_mul(unit)),
+        _ => Ok(DEFAULT_WINDOW_DAYS * MICROS_PER_DAY),
+    }
+}
+
+/// The `exclusions` with PostHog's validation errors (§4).
+fn parse_exclusions(
+    params: &Params,
+    steps: &[Entity],
+    order: Order,
+    now: i64,
+) -> Result<(Vec<Entity>, Vec<Exclusion>), PostHogError> {
+    let raw = match params.json("exclusions") {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    if raw.len() > MAX_STEPS {
+        return Err(PostHogError::invalid(
+            "The mock runs funnels of at most 64 exclusions.",
+        ));
+    }
+    let last = steps.len() - 1;
+    let mut entities = Vec::new();
+    let mut ranges = Vec::new();
+    for item in &raw {
+        let entity = Entity::parse(item, now)?;
+        let bound = |name: &str| {
+            entity
+                .raw
+                .get(name)
+                .and_then(Value::as_u64)
+                .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+        };
+        let (Some(from), Some(to)) = (bound("funnel_from_step"), bound("funnel_to_step")) else {
+            return Err(PostHogError::invalid(
+                "Exclusion event needs to define funnel steps",
+            ));
+        };
+        let invalid =
+            |why: &str| PostHogError::invalid(format!("Exclusion event range is invalid. {why}"));
+        if from >= to {
+            return Err(invalid("End of range should be greater than start."));
+        }
+        if from >= last {
+            return Err(invalid("Start of range is greater than number of steps."));
+        }
+        if to > last {
+            return Err(invalid("End of range is greater than number of steps."));
+        }
+        if steps[from..=to].iter().any(|step| covers(&entity, step)) {
+            return Err(PostHogError::invalid(
+                "Exclusion steps cannot contain an event that's part of funnel steps.",
+            ));
+        }
+        if order == Order::Unordered && (from != 0 || to != last) {
+            return Err(PostHogError::invalid(
+                "Partial Exclusions not allowed in unordered funnels",
+            ));
+        }
+        entities.push(entity);
+        ranges.push(Exclusion { from, to });
+    }
+    Ok((entities, ranges))
+}
+
+/// Whether `exclusion` matches every event `step` matches: the same event (or all events)
+/// with no filters of its own, or the very same filters.
+fn covers(exclusion: &Entity, step: &Entity) -> bool {
+    let same_event = exclusion.id.is_none() || exclusion.id == step.id;
+    let filters = |entity: &Entity| entity.raw.get("properties").cloned().unwrap_or(Value::Null);
+    let exclusion_filters = filters(exclusion);
+    let unfiltered = match &exclusion_filters {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    };
+    same_event && (unfiltered || exclusion_filters == filters(step))
+}
+
+impl Breakdown {
+    /// `breakdown` (a property name, or a JSON list whose first name counts),
+    /// `breakdown_type` (event or person), the attribution and `funnel_step_breakdown`.
+    fn parse(params: &Params) -> Result<Option<Self>, PostHogError> {
+        let key = match params.json("breakdown") {
+            None => return Ok(None),
+            Some(Value::Array(items)) => match items.first() {
+                Some(first) => value_text(first).into_owned(),
+                None => return Ok(None),
+            },
+            Some(Value::String(key)) if key.is_empty() => return Ok(None),
+            Some(other) => value_text(&other).into_owned(),
+        };
+        let person = match params.text("breakdown_type").as_deref() {
+            None | Some("event") => false,
+            Some("person") => true,
+            Some(other) => {
+                return Err(PostHogError::invalid(format!(
+                    "The mock breaks funnels down by event or person properties, not {other}."
+                )));
+            }
+        };
+        let attribution = match params.text("breakdown_attribution_type").as_deref() {
+            None | Some("first_touch") => Attribution::FirstTouch,
+            Some("last_touch") => Attribution::LastTouch,
+            Some("all_events") => Attribution::AllEvents,
+            Some("step") => match params.int("breakdown_attribution_value")? {
+                Some(step) if step >= 0 => Attribution::Step(to_usize(step)),
+                _ => return Err(PostHogError::server_error()),
+            },
+            Some(_) => Attribution::FirstTouch,
+        };
+        let wanted = params.json("funnel_step_breakdown").map(|value| {
+            let mut texts = Vec::new();
+            flatten_texts(&value, &mut texts);
+            texts
+        });
+        Ok(Some(Self {
+            key,
+            person,
+            attribution,
+            wanted,
+        }))
+    }
+
+    /// The person's bucket, as texts: the person property, or the value on the event its
+    /// attribution picks among the stream's step events (`""`: none carries one).
+    fn bucket(&self, person: &Person, stream: &[(Event, &LoggedEvent<'_>)]) -> Vec<String> {
+        if self.person {
+            return vec![bucket_text(person.properties.get(&self.key))];
+        }
+        let valued = |(event, logged): &&(Event, &LoggedEvent<'_>)| {
+            let wanted_step = match self.attribution {
+                Attribution::Step(step) => event.steps & (1 << step.min(63)) != 0,
+                _ => event.steps != 0,
+            };
+            wanted_step
+                && logged
+                    .properties
+                    .get(&self.key)
+                    .is_some_and(|value| !value.is_null())
+        };
+        let chosen = match self.attribution {
+            Attribution::LastTouch => stream.iter().rev().find(valued),
+            _ => stream.iter().find(valued),
+        };
+        vec![bucket_text(
+            chosen.and_then(|(_, event)| event.properties.get(&self.key)),
+        )]
+    }
+}
+
+/// A breakdown value's text; `""` when missing or null.
+fn bucket_text(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(value) => value_text(value).into_owned(),
+    }
+}
+
+/// Flattens nested arrays of `value` into texts (`Chrome` and `["Chrome"]` alike).
+fn flatten_texts(value: &Value, texts: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| flatten_texts(item, texts)),
+        other => texts.push(bucket_text(Some(other))),
+    }
+}

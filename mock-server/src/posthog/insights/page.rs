@@ -1,0 +1,124 @@
+//! One page of an insight's persons (reference §3): membership by person UUID ascending,
+//! each page re-sorted by `created_at` descending (trends then by value descending), the
+//! envelope with `next`/`initial` built as PostHog builds them.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::super::api::Call;
+use super::super::render::SerializedPersonJson;
+use super::super::tenant::{PersonIndex, Project};
+use super::super::time;
+use crate::http::ApiResponse;
+
+/// A matched person and, for trends, its value at the data point.
+pub type Actor = (PersonIndex, Option<i64>);
+
+/// Which envelope an endpoint answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// funnel and trends: `next` by `format_paginated_url`, `initial`, `missing_persons`,
+    /// cache fields.
+    Full,
+    /// lifecycle and stickiness: `results` and `next` only.
+    Bare,
+    /// funnel/correlation: the full envelope, `next` rewriting
+    /// `funnel_correlation_person_offset` on an absolute URL.
+    Correlation,
+}
+
+#[derive(Serialize)]
+struct ActorsJson<'a> {
+    people: Vec<SerializedPersonJson<'a>>,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct PageJson<'a> {
+    results: [ActorsJson<'a>; 1],
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    initial: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing_persons: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_cached: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_refresh: Option<String>,
+}
+
+/// Answers the page of `actors` at `offset`/`limit`.
+pub fn respond(
+    project: &Project,
+    call: &Call<'_>,
+    mut actors: Vec<Actor>,
+    (limit, offset): (usize, usize),
+    envelope: Envelope,
+) -> ApiResponse {
+    let uuid = |index: PersonIndex| project.person(index).map(|person| person.uuid);
+    actors.sort_by_key(|(index, _)| uuid(*index));
+    let page: Vec<Actor> = actors.into_iter().skip(offset).take(limit).collect();
+    let full = page.len() >= limit;
+    let names = project.display_name_properties();
+    let mut people: Vec<(&_, Option<i64>)> = page
+        .iter()
+        .filter_map(|(index, value)| Some((project.person(*index)?, *value)))
+        .collect();
+    people.sort_by(|(a, _), (b, _)| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
+    people.sort_by(|(_, a), (_, b)| b.cmp(a));
+    let people: Vec<SerializedPersonJson<'_>> = people
+        .into_iter()
+        .map(|(person, value)| {
+            let json = SerializedPersonJson::of(person, names);
+            match value {
+                Some(value) => json.with_value(Value::from(value)),
+                None => json,
+            }
+        })
+        .collect();
+    let base = call.base_url();
+    let url = call.url(&base);
+    let next = full.then(|| match envelope {
+        Envelope::Correlation => url.posthog(&[(
+            "funnel_correlation_person_offset",
+            offset.saturating_add(limit),
+        )]),
+        Envelope::Full | Envelope::Bare => {
+            paginated(call, &base, offset, offset.saturating_add(limit))
+        }
+    });
+    let full_envelope = envelope != Envelope::Bare;
+    let body = PageJson {
+        results: [ActorsJson {
+            count: people.len(),
+            people,
+        }],
+        next,
+        initial: full_envelope.then(|| url.posthog(&[])),
+        missing_persons: full_envelope.then_some(0),
+        is_cached: full_envelope.then_some(false),
+        last_refresh: full_envelope.then(|| time::render(call.now)),
+    };
+    ApiResponse::json(200, &body)
+}
+
+/// PostHog's `format_paginated_url`: when the request's path and query contain `offset`
+/// anywhere, that text without its leading `/` (a relative URL) with every `offset=<offset>`
+/// made `offset=<offset + limit>` (nothing changes when the offset came from the body); else
+/// the absolute URL with `offset=<offset + limit>` appended.
+fn paginated(call: &Call<'_>, base: &str, offset: usize, next: usize) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&call.request.query)
+        .finish();
+    let full = if query.is_empty() {
+        call.request.path.clone()
+    } else {
+        format!("{}?{query}", call.request.path)
+    };
+    if !full.contains("offset") {
+        let separator = if query.is_empty() { '?' } else { '&' };
+        return format!("{base}{full}{separator}offset={next}");
+    }
+    let relative = full.strip_prefix('/').unwrap_or(&full);
+    relative.replace(&format!("offset={offset}"), &format!("offset={next}"))
+}

@@ -1,0 +1,450 @@
+//! `POST /query/` with an `ActorsQuery` (reference §10): the persons list (no `source`) or an
+//! insight's persons (`FunnelsActorsQuery`, `InsightActorsQuery` over `TrendsQuery`,
+//! `LifecycleQuery` or `StickinessQuery`, `StickinessActorsQuery`,
+//! `FunnelCorrelationActorsQuery`), translated to the legacy
+//! parameters the actor endpoints read, then ordered, paged and rendered as rows of the
+//! `select` columns.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::super::api::Call;
+use super::super::error::PostHogError;
+use super::super::person::Person;
+use super::super::tenant::Project;
+use super::super::time;
+use super::dates::{Interval, moment};
+use super::page::Actor;
+use super::params::{Global, Params, no_actions};
+use super::{correlation, funnel_persons, lifecycle, trends};
+use crate::http::ApiResponse;
+
+/// The most rows a page holds (PostHog's default HogQL limit).
+const MAX_LIMIT: u64 = 50_000;
+/// The columns the mock can select.
+const COLUMNS: &[&str] = &[
+    "actor",
+    "person",
+    "id",
+    "created_at",
+    "event_count",
+    "matched_recordings",
+];
+
+/// Runs the body's query.
+pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
+    let body = call.body()?;
+    let query = body
+        .get("query")
+        .and_then(Value::as_object)
+        .ok_or_else(|| PostHogError::invalid_attr("query", "This field is required."))?;
+    let kind = query
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if kind != "ActorsQuery" {
+        return Err(unsupported(kind));
+    }
+    let select: Vec<String> = match query.get("select") {
+        Some(Value::Array(columns)) if !columns.is_empty() => columns
+            .iter()
+            .map(|column| column.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| PostHogError::invalid("select must be a list of column names."))?,
+        _ => vec!["actor".to_owned()],
+    };
+    if let Some(unknown) = select
+        .iter()
+        .find(|column| !COLUMNS.contains(&column.as_str()))
+    {
+        return Err(PostHogError::invalid(format!(
+            "The mock selects {} only, not {unknown}.",
+            COLUMNS.join(", ")
+        )));
+    }
+    let now = call.now;
+    let mut actors = match query.get("source") {
+        None | Some(Value::Null) => project.newest_first().map(|index| (index, None)).collect(),
+        Some(source) => from_source(project, source, now)?,
+    };
+    let mut own = Map::new();
+    for (from, to) in [("properties", "properties"), ("search", "search")] {
+        if let Some(value) = query.get(from) {
+            own.insert(to.to_owned(), value.clone());
+        }
+    }
+    let global = Global::parse(&Params::from_map(own), now)?;
+    actors.retain(|(index, _)| {
+        project
+            .person(*index)
+            .is_some_and(|person| global.admits(project, *index, person))
+    });
+    let order = Order::parse(query.get("orderBy"), &select)?;
+    order.sort(project, &mut actors);
+    let number = |name: &str| query.get(name).and_then(Value::as_u64);
+    let limit = number("limit")
+        .filter(|limit| *limit > 0)
+        .unwrap_or(100)
+        .min(MAX_LIMIT);
+    let offset = number("offset").unwrap_or(0);
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(limit).unwrap_or(usize::MAX);
+    let has_more = actors.len() > skip.saturating_add(take);
+    let results: Vec<Vec<Value>> = actors
+        .iter()
+        .skip(skip)
+        .take(take)
+        .filter_map(|(index, value)| {
+            let person = project.person(*index)?;
+            Some(
+                select
+                    .iter()
+                    .map(|column| cell(person, *value, column))
+                    .collect(),
+            )
+        })
+        .collect();
+    let response = QueryJson {
+        results,
+        columns: select,
+        has_more,
+        limit,
+        offset,
+        missing_actors_count: 0,
+        is_cached: false,
+        last_refresh: time::render(now),
+        timezone: "UTC",
+        query_status: None,
+    };
+    Ok(ApiResponse::json(200, &response))
+}
+
+#[derive(Serialize)]
+struct QueryJson {
+    results: Vec<Vec<Value>>,
+    columns: Vec<String>,
+    #[serde(rename = "hasMore")]
+    has_more: bool,
+    limit: u64,
+    offset: u64,
+    missing_actors_count: usize,
+    is_cached: bool,
+    last_refresh: String,
+    timezone: &'static str,
+    query_status: Option<Value>,
+}
+
+/// The 400 for a query the mock does not run.
+fn unsupported(kind: &str) -> PostHogError {
+    PostHogError::invalid(format!(
+        "The mock runs ActorsQuery only (without a source, or with a FunnelsActorsQuery, an InsightActorsQuery over a TrendsQuery, LifecycleQuery or StickinessQuery, a StickinessActorsQuery or a FunnelCorrelationActorsQuery); got {}.",
+        if kind.is_empty() { "no kind" } else { kind }
+    ))
+}
+
+/// One cell of `column` for `person` (`value`: its event count, when the source has one).
+fn cell(person: &Person, value: Option<i64>, column: &str) -> Value {
+    match column {
+        "id" => Value::String(person.uuid.to_string()),
+        "created_at" => Value::String(time::render(person.created_at)),
+        "event_count" => value.map_or(Value::Null, Value::from),
+        "matched_recordings" => Value::Array(Vec::new()),
+        _ => json!({
+            "id": person.uuid.to_string(),
+            "distinct_ids": person.stored_distinct_ids().collect::<Vec<_>>(),
+            "properties": person.properties,
+            "is_identified": person.is_identified,
+            "created_at": time::render(person.created_at),
+        }),
+    }
+}
+
+/// The sort key an `orderBy` entry names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    CreatedAt,
+    EventCount,
+    Email,
+    Id,
+}
+
+/// The rows' order: keys with their direction (descending when true), UUID ascending last.
+struct Order(Vec<(Key, bool)>);
+
+impl Order {
+    /// `orderBy` if given; else `event_count` descending if selected, else `created_at`
+    /// descending if selected, else the first column ascending.
+    fn parse(raw: Option<&Value>, select: &[String]) -> Result<Self, PostHogError> {
+        let entries: Vec<&str> = match raw {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if entries.is_empty() {
+            let selected = |name: &str| select.iter().any(|column| column == name);
+            let default = if selected("event_count") {
+                (Key::EventCount, true)
+            } else if selected("created_at") {
+                (Key::CreatedAt, true)
+            } else {
+                (Key::Id, false)
+            };
+            return Ok(Order(vec![default]));
+        }
+        entries
+            .iter()
+            .map(|entry| {
+                let mut words = entry.split_whitespace();
+                let column = words.next().unwrap_or_default();
+                let descending = words
+                    .next()
+                    .is_some_and(|dir| dir.eq_ignore_ascii_case("desc"));
+                let key = match column {
+                    "created_at" => Key::CreatedAt,
+                    "event_count" | "count()" => Key::EventCount,
+                    "person" => Key::Email,
+                    "id" | "actor" => Key::Id,
+                    other => {
+                        return Err(PostHogError::invalid(format!(
+                            "The mock orders by created_at, event_count, person or id, not {other}."
+                        )));
+                    }
+                };
+                Ok((key, descending))
+            })
+            .collect::<Result<_, _>>()
+            .map(Order)
+    }
+
+    fn sort(&self, project: &Project, actors: &mut [Actor]) {
+        actors.sort_by(|(a, va), (b, vb)| {
+            let (Some(pa), Some(pb)) = (project.person(*a), project.person(*b)) else {
+                return std::cmp::Ordering::Equal;
+            };
+            let email = |person: &Person| person.properties.get("email").map(Value::to_string);
+            self.0
+                .iter()
+                .map(|(key, descending)| {
+                    let ordering = match key {
+                        Key::CreatedAt => pa.created_at.cmp(&pb.created_at),
+                        Key::EventCount => va.cmp(vb),
+                        Key::Email => email(pa).cmp(&email(pb)),
+                        Key::Id => pa.uuid.cmp(&pb.uuid),
+                    };
+                    if *descending {
+                        ordering.reverse()
+                    } else {
+                        ordering
+                    }
+                })
+                .find(|ordering| ordering.is_ne())
+                .unwrap_or_else(|| pa.uuid.cmp(&pb.uuid))
+        });
+    }
+}
+
+/// The persons of an actors source.
+fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let kind = source
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let inner = source.get("source").cloned().unwrap_or(Value::Null);
+    let inner_kind = inner
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match (kind, inner_kind) {
+        ("FunnelsActorsQuery", "FunnelsQuery") => {
+            funnel_persons::actors(project, &Params::from_map(funnel(source, &inner)?), now)
+        }
+        ("FunnelCorrelationActorsQuery", "FunnelCorrelationQuery") => {
+            let actors = inner.get("source").cloned().unwrap_or(Value::Null);
+            let funnels = actors.get("source").cloned().unwrap_or(Value::Null);
+            let mut map = funnel(&actors, &funnels)?;
+            copy(
+                &inner,
+                "funnelCorrelationType",
+                &mut map,
+                "funnel_correlation_type",
+            );
+            copy(
+                source,
+                "funnelCorrelationPropertyValues",
+                &mut map,
+                "funnel_correlation_property_values",
+            );
+            if let Some(converted) = source
+                .get("funnelCorrelationPersonConverted")
+                .and_then(Value::as_bool)
+            {
+                map.insert(
+                    "funnel_correlation_person_converted".to_owned(),
+                    json!(converted.to_string()),
+                );
+            }
+            if let Some(node) = source
+                .get("funnelCorrelationPersonEntity")
+                .filter(|node| !node.is_null())
+            {
+                map.insert(
+                    "funnel_correlation_person_entity".to_owned(),
+                    entity(node, 0)?,
+                );
+            }
+            correlation::actors(project, &Params::from_map(map), now)
+        }
+        ("InsightActorsQuery", "TrendsQuery") => {
+            let index = source.get("series").and_then(Value::as_u64).unwrap_or(0);
+            let mut map = legacy(&inner, Some(index))?;
+            map.insert("entity_order".to_owned(), json!("0"));
+            let math = map["events"][0]
+                .get("math")
+                .cloned()
+                .unwrap_or(json!("total"));
+            map.insert("entity_math".to_owned(), math);
+            if let Some(day) = source.get("day").and_then(Value::as_str) {
+                let interval = Interval::parse(map.get("interval").and_then(Value::as_str))?;
+                let start = interval.start(moment(day, now));
+                map.insert("date_from".to_owned(), json!(time::render(start)));
+                map.insert(
+                    "date_to".to_owned(),
+                    json!(time::render(interval.next(start) - 1)),
+                );
+                map.insert("explicit_date".to_owned(), json!(true));
+            }
+            match source.get("breakdown") {
+                None => {}
+                Some(Value::Null) => {
+                    map.insert("breakdown_value".to_owned(), json!(""));
+                }
+                Some(value) => {
+                    map.insert("breakdown_value".to_owned(), value.clone());
+                }
+            }
+            trends::actors(project, &Params::from_map(map), now)
+        }
+        ("InsightActorsQuery", "LifecycleQuery") => {
+            let map = legacy(&inner, None)?;
+            let text = |name: &str| source.get(name).and_then(Value::as_str);
+            let (Some(day), Some(status)) = (text("day"), text("status")) else {
+                return Err(PostHogError::invalid(
+                    "An InsightActorsQuery over a LifecycleQuery needs day and status.",
+                ));
+            };
+            lifecycle::actors(project, &Params::from_map(map), day, status, now)
+        }
+        ("InsightActorsQuery" | "StickinessActorsQuery", "StickinessQuery") => {
+            let index = source.get("series").and_then(Value::as_u64).unwrap_or(0);
+            let mut map = legacy(&inner, Some(index))?;
+            map.insert("entity_order".to_owned(), json!("0"));
+            copy(source, "day", &mut map, "stickiness_days");
+            trends::sticky(project, &Params::from_map(map), now)
+        }
+        _ => Err(unsupported(&format!("{kind} over {inner_kind}"))),
+    }
+}
+
+/// A `FunnelsActorsQuery` (`actors`) over its `FunnelsQuery` (`query`) under the legacy
+/// funnel names.
+fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
+    let mut map = legacy(query, None)?;
+    funnel_filter(query, &mut map);
+    for (from, to) in [
+        ("funnelStep", "funnel_step"),
+        ("funnelCustomSteps", "funnel_custom_steps"),
+        ("funnelStepBreakdown", "funnel_step_breakdown"),
+        ("funnelTrendsDropOff", "drop_off"),
+        ("funnelTrendsEntrancePeriodStart", "entrance_period_start"),
+    ] {
+        copy(actors, from, &mut map, to);
+    }
+    Ok(map)
+}
+
+/// Copies `source[from]` to `map[to]` when present.
+fn copy(source: &Value, from: &str, map: &mut Map<String, Value>, to: &str) {
+    if let Some(value) = source.get(from).filter(|value| !value.is_null()) {
+        map.insert(to.to_owned(), value.clone());
+    }
+}
+
+/// An insight query's series (all, or the one at `series`), range, interval, properties and
+/// breakdown under their legacy names.
+fn legacy(query: &Value, series: Option<u64>) -> Result<Map<String, Value>, PostHogError> {
+    let nodes = query
+        .get("series")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let events = nodes
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| series.is_none_or(|wanted| u64::try_from(*index).ok() == Some(wanted)))
+        .map(|(order, node)| entity(node, order))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut map = Map::new();
+    map.insert("events".to_owned(), Value::Array(events));
+    if let Some(range) = query.get("dateRange") {
+        copy(range, "date_from", &mut map, "date_from");
+        copy(range, "date_to", &mut map, "date_to");
+        copy(range, "explicitDate", &mut map, "explicit_date");
+    }
+    copy(query, "interval", &mut map, "interval");
+    copy(query, "properties", &mut map, "properties");
+    if let Some(breakdown) = query.get("breakdownFilter") {
+        copy(breakdown, "breakdown", &mut map, "breakdown");
+        copy(breakdown, "breakdown_type", &mut map, "breakdown_type");
+    }
+    Ok(map)
+}
+
+/// A series node as a legacy entity: `EventsNode` → `{id, type, order, properties, math}`.
+fn entity(node: &Value, order: usize) -> Result<Value, PostHogError> {
+    match node.get("kind").and_then(Value::as_str) {
+        Some("EventsNode") => Ok(json!({
+            "id": node.get("event").cloned().unwrap_or(Value::Null),
+            "type": "events",
+            "order": order,
+            "properties": node.get("properties").cloned().unwrap_or(json!([])),
+            "math": node.get("math").cloned().unwrap_or(Value::Null),
+        })),
+        Some("ActionsNode") => Err(no_actions()),
+        other => Err(PostHogError::invalid(format!(
+            "The mock reads EventsNode series only, not {}.",
+            other.unwrap_or("a node without kind")
+        ))),
+    }
+}
+
+/// `funnelsFilter` under the legacy funnel names.
+fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
+    let Some(filter) = query.get("funnelsFilter") else {
+        return;
+    };
+    for (from, to) in [
+        ("funnelOrderType", "funnel_order_type"),
+        ("funnelVizType", "funnel_viz_type"),
+        ("funnelWindowInterval", "funnel_window_interval"),
+        ("funnelWindowIntervalUnit", "funnel_window_interval_unit"),
+        ("breakdownAttributionType", "breakdown_attribution_type"),
+        ("breakdownAttributionValue", "breakdown_attribution_value"),
+        ("funnelToStep", "funnel_to_step"),
+    ] {
+        copy(filter, from, map, to);
+    }
+    if let Some(Value::Array(exclusions)) = filter.get("exclusions") {
+        let legacy: Vec<Value> = exclusions
+            .iter()
+            .map(|node| {
+                json!({
+                    "id": node.get("event").cloned().unwrap_or(Value::Null),
+                    "type": "events",
+                    "properties": node.get("properties").cloned().unwrap_or(json!([])),
+                    "funnel_from_step": node.get("funnelFromStep").cloned().unwrap_or(Value::Null),
+                    "funnel_to_step": node.get("funnelToStep").cloned().unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        map.insert("exclusions".to_owned(), Value::Array(legacy));
+    }
+}
