@@ -369,12 +369,17 @@ pub fn wrong_method(
     let Some(api) = request.path.strip_prefix("/posthog/api/") else {
         return ApiResponse::empty(405).with_header("allow", &allow);
     };
-    let (project, persons) = match api.strip_prefix("person") {
-        Some(legacy) => (CURRENT, legacy),
-        None => {
-            let mut segments = api.splitn(3, '/');
-            let project = segments.nth(1).unwrap_or_default();
-            (project, segments.next().unwrap_or_default())
+    let in_project = api
+        .strip_prefix("projects/")
+        .or_else(|| api.strip_prefix("environments/"));
+    let (project, persons) = match (api.strip_prefix("person"), in_project) {
+        (Some(legacy), _) => (CURRENT, legacy),
+        (None, Some(rest)) => rest.split_once('/').unwrap_or((rest, "")),
+        // Outside a project (the flags definitions): no project to authorise against.
+        (None, None) => {
+            return PostHogError::method_not_allowed(&request.method)
+                .into_response()
+                .with_header("allow", &allow);
         }
     };
     let persons = persons.strip_prefix("persons").unwrap_or(persons);

@@ -402,6 +402,26 @@ mod tests {
     use crate::durable::DurableOptions;
 
     #[test]
+    fn a_wrong_method_outside_a_posthog_project_is_a_405_with_allow() {
+        let app = App::default();
+        for path in [
+            "/posthog/api/feature_flag/local_evaluation/",
+            "/posthog/flags/definitions/",
+        ] {
+            let response = app.handle(&ApiRequest::new("TRACE", path));
+            assert_eq!(response.status, 405, "{path}: {:?}", response.json_body());
+            assert!(
+                response
+                    .headers
+                    .iter()
+                    .any(|(name, value)| name == "allow" && value == "GET"),
+                "{path}: {:?}",
+                response.headers
+            );
+        }
+    }
+
+    #[test]
     fn routes_by_prefix_and_404s_elsewhere() {
         let app = App::default();
         let whop = app.handle(&ApiRequest::new("GET", "/whop/api/v1/people"));
