@@ -10,7 +10,7 @@ use crate::support::{Fixture, PROJECT, client};
 
 /// The usual fixture with an unscoped key: insight actors declare no scope, so scoped
 /// personal API keys are refused.
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let mut fixture = Fixture::new().await;
     fixture.key = fixture
         .posthog
@@ -45,7 +45,7 @@ fn assert_in_order(raw: &str, parts: &[&str]) {
 }
 
 /// Unix seconds of an RFC 3339 time.
-fn at(text: &str) -> i64 {
+pub(crate) fn at(text: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(text)
         .expect("an RFC 3339 time")
         .timestamp()
@@ -93,7 +93,7 @@ fn page(body: &str) -> (Value, Vec<String>) {
     (body, ids)
 }
 
-fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
+pub(crate) fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
     let mut names: Vec<String> = range.map(|i| format!("{prefix}{i}")).collect();
     names.sort();
     names
@@ -101,7 +101,7 @@ fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
 
 /// S1 (`test_funnel_persons.py::_create_sample_data_multiple_dropoffs`): u0–u4 do all three
 /// steps, u5–u14 two, u15–u34 one.
-fn s1(fixture: &Fixture, middle: Option<&str>) {
+pub(crate) fn s1(fixture: &Fixture, middle: Option<&str>) {
     let mut events = Vec::new();
     for i in 0..35 {
         let user = format!("u{i}");
@@ -671,7 +671,7 @@ async fn merged_persons_combine_and_deleted_persons_vanish() {
 }
 
 /// S13 (`test_lifecycle_query_runner.py`, the legacy API on the same data).
-fn s13(fixture: &Fixture) {
+pub(crate) fn s13(fixture: &Fixture) {
     let mut events = Vec::new();
     for (person, days) in [
         ("p1", &[11, 12, 13, 15, 17, 19][..]),

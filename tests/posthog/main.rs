@@ -10,6 +10,7 @@ mod flags_clients;
 mod golden;
 mod ingestion;
 mod insights;
+mod insights_csv;
 mod legacy;
 mod list;
 mod paging;

@@ -18,6 +18,7 @@ use super::flags::remote::Endpoint as Remote;
 use super::insights::{correlation, funnel_persons, lifecycle, query, trends};
 use super::keys::PersonalKey;
 use super::links::Url;
+use super::negotiate::{Format, csv_error};
 use super::state::PostHogState;
 
 /// The most JSON values (keys included) a persons API body may hold. PostHog documents no
@@ -93,15 +94,11 @@ pub fn handle(
         Op::PersonsList { project_id }
         | Op::EnvironmentsPersonsList {
             environment_id: project_id,
-        } => persons.read(project_id, None, READ, |project, call| {
-            reads::list(project, call, false)
-        }),
+        } => persons.rendered(project_id, READ, false, reads::list),
         Op::PersonsListCsv { project_id }
         | Op::EnvironmentsPersonsListCsv {
             environment_id: project_id,
-        } => persons.read(project_id, None, READ, |project, call| {
-            reads::list(project, call, true)
-        }),
+        } => persons.rendered(project_id, READ, true, reads::list),
         Op::PersonsAllActivityRetrieve { project_id }
         | Op::EnvironmentsPersonsAllActivityRetrieve {
             environment_id: project_id,
@@ -248,13 +245,13 @@ pub fn handle(
         Op::PersonsFunnelRetrieve { project_id }
         | Op::EnvironmentsPersonsFunnelRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+        } => persons.actors(project_id, |project, call| {
             funnel_persons::persons(project, call, false)
         }),
         Op::PersonsFunnelCreate { project_id }
         | Op::EnvironmentsPersonsFunnelCreate {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+        } => persons.actors(project_id, |project, call| {
             funnel_persons::persons(project, call, true)
         }),
         Op::QueryCreate { project_id }
@@ -264,27 +261,27 @@ pub fn handle(
         Op::PersonsFunnelCorrelationRetrieve { project_id }
         | Op::EnvironmentsPersonsFunnelCorrelationRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+        } => persons.actors(project_id, |project, call| {
             correlation::persons(project, call, false)
         }),
         Op::PersonsFunnelCorrelationCreate { project_id }
         | Op::EnvironmentsPersonsFunnelCorrelationCreate {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, |project, call| {
+        } => persons.actors(project_id, |project, call| {
             correlation::persons(project, call, true)
         }),
         Op::PersonsTrendsRetrieve { project_id }
         | Op::EnvironmentsPersonsTrendsRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, trends::persons),
+        } => persons.actors(project_id, trends::persons),
         Op::PersonsLifecycleRetrieve { project_id }
         | Op::EnvironmentsPersonsLifecycleRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, lifecycle::persons),
+        } => persons.actors(project_id, lifecycle::persons),
         Op::PersonsStickinessRetrieve { project_id }
         | Op::EnvironmentsPersonsStickinessRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, Scopes::Undeclared, trends::stickiness),
+        } => persons.actors(project_id, trends::stickiness),
         legacy => match on_current_project(legacy) {
             Some(operation) => handle(state, clock, request, operation),
             None => route_not_found(request),
@@ -465,6 +462,42 @@ impl Persons<'_> {
                 action(project, &call)
             });
         result.unwrap_or_else(PostHogError::into_response)
+    }
+
+    /// Runs a read whose answer DRF renders with the renderer negotiated first
+    /// ([`Format::negotiate`]; `csv_suffix` for `persons.csv`): a format it cannot serve is
+    /// refused before anything else (404, 406, as JSON), and an error answered as CSV keeps its
+    /// status with an empty body ([`csv_error`]).
+    fn rendered(
+        &self,
+        project: &str,
+        scopes: Scopes,
+        csv_suffix: bool,
+        action: impl FnOnce(&Project, &Call<'_>, Format) -> Result<ApiResponse, PostHogError>,
+    ) -> ApiResponse {
+        let format = match Format::negotiate(self.request, csv_suffix) {
+            Ok(format) => format,
+            Err(error) => return error.into_response(),
+        };
+        let response = self.read(project, None, scopes, |project, call| {
+            action(project, call, format)
+        });
+        match format {
+            Format::Json => response,
+            Format::Csv => csv_error(response),
+        }
+    }
+
+    /// An insight actors endpoint: a read without declared scopes, rendered as JSON or CSV
+    /// (its page knows which from [`Format::negotiate`]).
+    fn actors(
+        &self,
+        project: &str,
+        action: impl FnOnce(&Project, &Call<'_>) -> Result<ApiResponse, PostHogError>,
+    ) -> ApiResponse {
+        self.rendered(project, Scopes::Undeclared, false, |project, call, _| {
+            action(project, call)
+        })
     }
 
     /// Runs the write `action` on the project the path names, once the key has `person:write`

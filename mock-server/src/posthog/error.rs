@@ -115,6 +115,16 @@ impl PostHogError {
         Self::new(404, "invalid_request", "not_found", detail)
     }
 
+    /// 406 `not_acceptable`: DRF's answer when no renderer satisfies the `Accept` header.
+    pub fn not_acceptable() -> Self {
+        Self::new(
+            406,
+            "invalid_request",
+            "not_acceptable",
+            "Could not satisfy the request Accept header.",
+        )
+    }
+
     /// 405 for a method the route does not take.
     pub fn method_not_allowed(method: &str) -> Self {
         Self::new(

@@ -22,6 +22,7 @@ pub(crate) mod insights;
 pub(crate) mod keys;
 pub(crate) mod links;
 pub mod log;
+pub(crate) mod negotiate;
 pub(crate) mod person;
 pub(crate) mod query;
 pub(crate) mod reads;

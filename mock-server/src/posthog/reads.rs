@@ -8,6 +8,7 @@ use super::api::{Call, PersonId, path_person};
 use super::error::{PostHogError, point_in_time_error};
 use super::filter::Filters;
 use super::links;
+use super::negotiate::{CSV_CONTENT_TYPE, Format};
 use super::person::Person;
 use super::query::{self, ListQuery};
 use super::render::{
@@ -34,8 +35,8 @@ const DEFAULT_ACTIVITY_LIMIT: usize = 10;
 
 type Result<T> = std::result::Result<T, PostHogError>;
 
-/// `GET /persons/` (`persons.csv` with `csv_suffix`): JSON pages, or CSV of every match.
-pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiResponse> {
+/// `GET /persons/` (and `persons.csv`): JSON pages, or CSV of every match in `format`.
+pub fn list(project: &Project, call: &Call<'_>, format: Format) -> Result<ApiResponse> {
     let filters = match call.param("properties") {
         Some(json) => Filters::parse(json, call.now)?,
         None => Filters::default(),
@@ -51,17 +52,11 @@ pub fn list(project: &Project, call: &Call<'_>, csv_suffix: bool) -> Result<ApiR
         offset: call.offset_param(),
         count_total: call.has_param("include_total"),
     };
-    let wants_csv = csv_suffix
-        || call.param("format") == Some("csv")
-        || call
-            .request
-            .header("accept")
-            .is_some_and(|accept| accept.contains("text/csv"));
-    if wants_csv {
+    if format == Format::Csv {
         let persons = query::export(project, &query, CSV_EXPORT_LIMIT);
         return Ok(ApiResponse::new(
             200,
-            "text/csv; charset=utf-8",
+            CSV_CONTENT_TYPE,
             persons_csv(&persons, project.display_name_properties()),
         ));
     }

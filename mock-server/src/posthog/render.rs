@@ -230,20 +230,33 @@ pub struct DeletionJson {
     pub delete_verified_at: Option<String>,
 }
 
-/// The list as CSV, as djangorestframework-csv renders it: one header row of the sorted,
-/// flattened keys (`properties.email`, `distinct_ids.0`), Python-style booleans; `names` is
-/// the project's `person_display_name_properties`.
+/// The list as CSV (see [`csv`]); `names` is the project's `person_display_name_properties`.
 pub fn persons_csv(persons: &[&Person], names: &[String]) -> String {
-    let rows: Vec<Vec<(String, String)>> = persons
+    let items: Vec<Value> = persons
         .iter()
-        .map(|person| {
+        .filter_map(|person| serde_json::to_value(SerializedPersonJson::of(person, names)).ok())
+        .collect();
+    csv(&items)
+}
+
+/// `items` as djangorestframework-csv renders them: each item flattened into dotted columns
+/// (`properties.email`, `distinct_ids.0`; an empty list or object gives no column), one
+/// header row of every column sorted, then one row per item (a column it lacks is empty),
+/// Python's `str` of each value (`True`, `1.0`, `1e+16`, null empty), cells quoted only
+/// when they hold a comma, quote or line break, lines ended by CRLF; nothing at all for no
+/// items.
+pub fn csv(items: &[Value]) -> String {
+    let rows: Vec<Vec<(String, String)>> = items
+        .iter()
+        .map(|item| {
             let mut row = Vec::new();
-            if let Ok(value) = serde_json::to_value(SerializedPersonJson::of(person, names)) {
-                flatten("", &value, &mut row);
-            }
+            flatten("", item, &mut row);
             row
         })
         .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
     let mut header: Vec<&str> = rows.iter().flatten().map(|(key, _)| key.as_str()).collect();
     header.sort_unstable();
     header.dedup();
@@ -280,7 +293,33 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
             if *flag { "True" } else { "False" }.to_owned(),
         )),
         Value::String(text) => out.push((prefix.to_owned(), text.clone())),
-        Value::Number(number) => out.push((prefix.to_owned(), number.to_string())),
+        Value::Number(number) => out.push((
+            prefix.to_owned(),
+            match number.as_f64().filter(|_| number.is_f64()) {
+                Some(float) => python_float(float),
+                None => number.to_string(),
+            },
+        )),
+    }
+}
+
+/// Python's `repr` of a float: the shortest digits that read back, positional for exponents
+/// from -4 to 15 (always with a fraction, `1.0`), else scientific with a signed exponent of
+/// at least two digits (`1e+16`, `1.5e-07`).
+fn python_float(value: f64) -> String {
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..16).contains(&exponent) {
+        let positional = value.to_string();
+        if positional.contains('.') {
+            positional
+        } else {
+            format!("{positional}.0")
+        }
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
     }
 }
 
@@ -295,4 +334,41 @@ fn csv_line<'a>(cells: impl Iterator<Item = &'a str>) -> String {
         })
         .collect();
     format!("{}\r\n", cells.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn floats_read_as_pythons_repr() {
+        for (value, text) in [
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (-0.25, "-0.25"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (123_456_789_012_345.0, "123456789012345.0"),
+            (1e16, "1e+16"),
+            (2.5e300, "2.5e+300"),
+        ] {
+            assert_eq!(python_float(value), text);
+        }
+    }
+
+    #[test]
+    fn csv_flattens_sorts_and_quotes_like_djangorestframework_csv() {
+        let items = [
+            json!({"b": [true, null], "a": {"x": "1,2", "y": "say \"hi\""}, "n": 2.0, "e": []}),
+            json!({"a": {"x": "line\nbreak"}, "z": 7}),
+        ];
+        assert_eq!(
+            csv(&items),
+            "a.x,a.y,b.0,b.1,n,z\r\n\"1,2\",\"say \"\"hi\"\"\",True,,2.0,\r\n\"line\nbreak\",,,,,7\r\n"
+        );
+        assert_eq!(csv(&[]), "");
+    }
 }

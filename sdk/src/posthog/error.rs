@@ -13,17 +13,22 @@ pub enum ErrorBody {
     Standard(types::PostHogError),
     /// The body of `properties_at_time`'s 400, 404 and 500, `{"error": "…"}`.
     PointInTime(types::PointInTimeError),
+    /// lifecycle's raw 400 for a missing parameter, `{"message": "Missing parameter",
+    /// "detail": …}`.
+    MissingParameter(types::MissingParameter),
     /// Capture's plain-text reason.
     Capture(String),
 }
 
 impl ErrorBody {
-    /// `body` as PostHog's usual error body, or as properties_at_time's; `None` when it is
-    /// neither. (Capture answers plain text; the capture client reads it itself.)
+    /// `body` as PostHog's usual error body, properties_at_time's or lifecycle's missing
+    /// parameter; `None` when it is none of them. (Capture answers plain text; the capture
+    /// client reads it itself.)
     pub(crate) fn parse(body: &[u8]) -> Option<Self> {
         serde_json::from_slice(body)
             .map(ErrorBody::Standard)
             .or_else(|_| serde_json::from_slice(body).map(ErrorBody::PointInTime))
+            .or_else(|_| serde_json::from_slice(body).map(ErrorBody::MissingParameter))
             .ok()
     }
 }
@@ -34,6 +39,7 @@ impl fmt::Display for ErrorBody {
         match self {
             ErrorBody::Standard(body) => write!(f, "{}: {}", body.type_, body.detail),
             ErrorBody::PointInTime(body) => f.write_str(&body.error),
+            ErrorBody::MissingParameter(body) => write!(f, "{}: {}", body.message, body.detail),
             ErrorBody::Capture(message) => f.write_str(message),
         }
     }
@@ -44,6 +50,10 @@ impl GeneratedErrorBody for types::PostHogError {
 }
 
 impl GeneratedErrorBody for types::PointInTimeFailure {
+    type Vendor = PostHog;
+}
+
+impl GeneratedErrorBody for types::LifecycleFailure {
     type Vendor = PostHog;
 }
 
@@ -130,6 +140,19 @@ mod tests {
             matches!(point.body(), Some(ApiErrorBody::PostHog(ErrorBody::PointInTime(body))) if body.error == "x")
         );
         assert_eq!(point.to_string(), "PostHog API error (400 Bad Request): x");
+        let missing = Error::api::<PostHog>(
+            StatusCode::BAD_REQUEST,
+            Bytes::from_static(
+                br#"{"message":"Missing parameter","detail":"Must include lifecycle type"}"#,
+            ),
+        );
+        assert!(
+            matches!(missing.body(), Some(ApiErrorBody::PostHog(ErrorBody::MissingParameter(body))) if body.detail == "Must include lifecycle type")
+        );
+        assert_eq!(
+            missing.to_string(),
+            "PostHog API error (400 Bad Request): Missing parameter: Must include lifecycle type"
+        );
         let raw = Error::api::<PostHog>(StatusCode::BAD_GATEWAY, Bytes::from_static(b"oops"));
         assert!(
             matches!(&raw, Error::Api { status: StatusCode::BAD_GATEWAY, body: ApiErrorBody::Raw(body) } if body.as_ref() == b"oops")

@@ -524,6 +524,34 @@ pub mod types {
             value.parse()
         }
     }
+    ///What lifecycle answers on failure.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum LifecycleFailure {
+        MissingParameter(MissingParameter),
+        PostHogError(PostHogError),
+    }
+    impl ::std::convert::From<MissingParameter> for LifecycleFailure {
+        fn from(value: MissingParameter) -> Self {
+            Self::MissingParameter(value)
+        }
+    }
+    impl ::std::convert::From<PostHogError> for LifecycleFailure {
+        fn from(value: PostHogError) -> Self {
+            Self::PostHogError(value)
+        }
+    }
+    ///lifecycle's raw 400 for a missing `target_date` or `lifecycle_type`, `{"message": "Missing parameter", "detail": …}`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct MissingParameter {
+        pub detail: ::std::string::String,
+        pub message: ::std::string::String,
+    }
+    impl MissingParameter {
+        pub fn builder() -> builder::MissingParameter {
+            Default::default()
+        }
+    }
     ///`PaginatedFeatureFlagList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct PaginatedFeatureFlagList {
@@ -980,6 +1008,61 @@ pub mod types {
     impl QueryRequest {
         pub fn builder() -> builder::QueryRequest {
             Default::default()
+        }
+    }
+    ///How the persons viewset renders its answer.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum RenderFormat {
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "csv")]
+        Csv,
+    }
+    impl ::std::fmt::Display for RenderFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Json => f.write_str("json"),
+                Self::Csv => f.write_str("csv"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RenderFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "json" => Ok(Self::Json),
+                "csv" => Ok(Self::Csv),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RenderFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RenderFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`ResetDistinctIdRequest`
@@ -3405,6 +3488,64 @@ pub mod types {
                     missing_persons: Ok(value.missing_persons),
                     next: Ok(value.next),
                     results: Ok(value.results),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MissingParameter {
+            detail: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for MissingParameter {
+            fn default() -> Self {
+                Self {
+                    detail: Err("no value supplied for detail".to_string()),
+                    message: Err("no value supplied for message".to_string()),
+                }
+            }
+        }
+        impl MissingParameter {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MissingParameter> for super::MissingParameter {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MissingParameter,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    detail: value.detail?,
+                    message: value.message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MissingParameter> for MissingParameter {
+            fn from(value: super::MissingParameter) -> Self {
+                Self {
+                    detail: Ok(value.detail),
+                    message: Ok(value.message),
                 }
             }
         }
@@ -5904,6 +6045,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -5928,6 +6071,8 @@ let response = client.environments_persons_funnel_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -5967,6 +6112,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -5992,6 +6139,8 @@ let response = client.environments_persons_funnel_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -6032,6 +6181,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -6062,6 +6213,8 @@ let response = client.environments_persons_funnel_correlation_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -6107,6 +6260,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -6138,6 +6293,8 @@ let response = client.environments_persons_funnel_correlation_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -6179,6 +6336,8 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -6193,6 +6352,8 @@ let response = client.environments_persons_lifecycle_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .lifecycle_type(lifecycle_type)
     .limit(limit)
@@ -6282,8 +6443,12 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -6297,8 +6462,12 @@ let response = client.environments_persons_stickiness_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -6334,6 +6503,8 @@ Arguments:
 - `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -6353,6 +6524,8 @@ let response = client.environments_persons_trends_retrieve()
     .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -6933,6 +7106,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -6956,6 +7131,8 @@ let response = client.legacy_persons_funnel_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -6997,6 +7174,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -7021,6 +7200,8 @@ let response = client.legacy_persons_funnel_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -7063,6 +7244,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -7092,6 +7275,8 @@ let response = client.legacy_persons_funnel_correlation_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -7139,6 +7324,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -7169,6 +7356,8 @@ let response = client.legacy_persons_funnel_correlation_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -7212,6 +7401,8 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -7225,6 +7416,8 @@ let response = client.legacy_persons_lifecycle_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .lifecycle_type(lifecycle_type)
     .limit(limit)
@@ -7312,8 +7505,12 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -7326,8 +7523,12 @@ let response = client.legacy_persons_stickiness_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -7365,6 +7566,8 @@ Arguments:
 - `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -7383,6 +7586,8 @@ let response = client.legacy_persons_trends_retrieve()
     .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -8031,6 +8236,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -8055,6 +8262,8 @@ let response = client.persons_funnel_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -8092,6 +8301,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -8117,6 +8328,8 @@ let response = client.persons_funnel_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_custom_steps(funnel_custom_steps)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
@@ -8155,6 +8368,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -8185,6 +8400,8 @@ let response = client.persons_funnel_correlation_retrieve()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -8230,6 +8447,8 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -8261,6 +8480,8 @@ let response = client.persons_funnel_correlation_create()
     .date_to(date_to)
     .events(events)
     .exclusions(exclusions)
+    .explicit_date(explicit_date)
+    .format(format)
     .funnel_correlation_person_converted(funnel_correlation_person_converted)
     .funnel_correlation_person_entity(funnel_correlation_person_entity)
     .funnel_correlation_person_limit(funnel_correlation_person_limit)
@@ -8302,6 +8523,8 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -8316,6 +8539,8 @@ let response = client.persons_lifecycle_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .lifecycle_type(lifecycle_type)
     .limit(limit)
@@ -8399,8 +8624,12 @@ Arguments:
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `entity_id`: The target series' event name.
+- `entity_math`: The target series' math (default total).
+- `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -8414,8 +8643,12 @@ let response = client.persons_stickiness_retrieve()
     .date_from(date_from)
     .date_to(date_to)
     .entity_id(entity_id)
+    .entity_math(entity_math)
+    .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -8449,6 +8682,8 @@ Arguments:
 - `entity_order`: The index of the target series in events.
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
+- `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -8468,6 +8703,8 @@ let response = client.persons_trends_retrieve()
     .entity_order(entity_order)
     .entity_type(entity_type)
     .events(events)
+    .explicit_date(explicit_date)
+    .format(format)
     .interval(interval)
     .limit(limit)
     .offset(offset)
@@ -10760,6 +10997,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -10787,6 +11026,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -10927,6 +11168,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -11105,6 +11371,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -11130,6 +11398,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -11190,6 +11460,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -11271,6 +11545,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11298,6 +11579,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -11326,6 +11609,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -11467,6 +11752,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -11656,6 +11966,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -11682,6 +11994,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -11744,6 +12058,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -11825,6 +12143,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -11852,6 +12177,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -11891,6 +12218,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -12037,6 +12366,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -12293,6 +12647,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -12324,6 +12680,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -12396,6 +12754,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -12513,6 +12875,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -12540,6 +12909,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -12580,6 +12951,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -12727,6 +13100,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -12994,6 +13392,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -13026,6 +13426,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -13100,6 +13502,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -13217,6 +13623,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -13239,6 +13652,8 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         lifecycle_type: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
@@ -13256,6 +13671,8 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 lifecycle_type: Ok(None),
                 limit: Ok(None),
@@ -13326,6 +13743,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -13425,7 +13867,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::InsightActorsPage>,
-            Error<types::PostHogError>,
+            Error<types::LifecycleFailure>,
         > {
             let Self {
                 client,
@@ -13434,6 +13876,8 @@ pub mod builder {
                 date_from,
                 date_to,
                 events,
+                explicit_date,
+                format,
                 interval,
                 lifecycle_type,
                 limit,
@@ -13447,6 +13891,8 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -13478,6 +13924,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -13523,6 +13973,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13902,8 +14359,12 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -13920,8 +14381,12 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -13994,6 +14459,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn entity_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -14017,6 +14508,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -14112,8 +14628,12 @@ pub mod builder {
                 date_from,
                 date_to,
                 entity_id,
+                entity_math,
+                entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -14126,8 +14646,12 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -14158,8 +14682,16 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -14210,6 +14742,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -14239,6 +14778,8 @@ pub mod builder {
         entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -14261,6 +14802,8 @@ pub mod builder {
                 entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -14423,6 +14966,31 @@ pub mod builder {
                 });
             self
         }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
+                });
+            self
+        }
         pub fn interval<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -14509,6 +15077,8 @@ pub mod builder {
                 entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -14527,6 +15097,8 @@ pub mod builder {
             let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -14575,6 +15147,10 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -14613,6 +15189,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -17687,6 +18270,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -17713,6 +18298,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -17841,6 +18428,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -18018,6 +18630,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -18042,6 +18656,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -18099,6 +18715,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -18180,6 +18800,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -18206,6 +18833,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -18233,6 +18862,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -18362,6 +18993,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -18550,6 +19206,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -18575,6 +19233,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -18634,6 +19294,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -18715,6 +19379,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -18741,6 +19412,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -18779,6 +19452,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -18913,6 +19588,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -19168,6 +19868,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -19198,6 +19900,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -19267,6 +19971,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -19384,6 +20092,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -19410,6 +20125,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -19449,6 +20166,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -19584,6 +20303,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -19850,6 +20594,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -19881,6 +20627,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -19952,6 +20700,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -20069,6 +20821,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -20090,6 +20849,8 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         lifecycle_type: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
@@ -20106,6 +20867,8 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 lifecycle_type: Ok(None),
                 limit: Ok(None),
@@ -20164,6 +20927,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -20263,7 +21051,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::InsightActorsPage>,
-            Error<types::PostHogError>,
+            Error<types::LifecycleFailure>,
         > {
             let Self {
                 client,
@@ -20271,6 +21059,8 @@ pub mod builder {
                 date_from,
                 date_to,
                 events,
+                explicit_date,
+                format,
                 interval,
                 lifecycle_type,
                 limit,
@@ -20283,6 +21073,8 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -20311,6 +21103,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -20356,6 +21152,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -20699,8 +21502,12 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -20716,8 +21523,12 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -20778,6 +21589,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn entity_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -20801,6 +21638,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -20895,8 +21757,12 @@ pub mod builder {
                 date_from,
                 date_to,
                 entity_id,
+                entity_math,
+                entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -20908,8 +21774,12 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -20937,8 +21807,16 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -20989,6 +21867,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -21017,6 +21902,8 @@ pub mod builder {
         entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -21038,6 +21925,8 @@ pub mod builder {
                 entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -21188,6 +22077,31 @@ pub mod builder {
                 });
             self
         }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
+                });
+            self
+        }
         pub fn interval<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -21273,6 +22187,8 @@ pub mod builder {
                 entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -21290,6 +22206,8 @@ pub mod builder {
             let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -21335,6 +22253,10 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -21373,6 +22295,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -24948,6 +25877,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -24975,6 +25906,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -25115,6 +26048,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -25293,6 +26251,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -25318,6 +26278,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -25378,6 +26340,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -25459,6 +26425,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -25486,6 +26459,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
@@ -25514,6 +26489,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_custom_steps: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
@@ -25655,6 +26632,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -25844,6 +26846,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_custom_steps,
                 funnel_order_type,
                 funnel_step,
@@ -25870,6 +26874,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
@@ -25932,6 +26938,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
@@ -26013,6 +27023,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -26040,6 +27057,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -26079,6 +27098,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -26225,6 +27246,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -26481,6 +27527,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -26512,6 +27560,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -26584,6 +27634,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -26701,6 +27755,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -26728,6 +27789,8 @@ pub mod builder {
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         funnel_correlation_person_converted: Result<
             Option<::std::string::String>,
             String,
@@ -26768,6 +27831,8 @@ pub mod builder {
                 date_to: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 funnel_correlation_person_converted: Ok(None),
                 funnel_correlation_person_entity: Ok(None),
                 funnel_correlation_person_limit: Ok(None),
@@ -26915,6 +27980,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for exclusions failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -27182,6 +28272,8 @@ pub mod builder {
                 date_to,
                 events,
                 exclusions,
+                explicit_date,
+                format,
                 funnel_correlation_person_converted,
                 funnel_correlation_person_entity,
                 funnel_correlation_person_limit,
@@ -27214,6 +28306,8 @@ pub mod builder {
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_converted = funnel_correlation_person_converted
                 .map_err(Error::InvalidRequest)?;
             let funnel_correlation_person_entity = funnel_correlation_person_entity
@@ -27288,6 +28382,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "funnel_correlation_person_converted",
@@ -27405,6 +28503,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -27427,6 +28532,8 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         lifecycle_type: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
@@ -27444,6 +28551,8 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 lifecycle_type: Ok(None),
                 limit: Ok(None),
@@ -27514,6 +28623,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -27613,7 +28747,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::InsightActorsPage>,
-            Error<types::PostHogError>,
+            Error<types::LifecycleFailure>,
         > {
             let Self {
                 client,
@@ -27622,6 +28756,8 @@ pub mod builder {
                 date_from,
                 date_to,
                 events,
+                explicit_date,
+                format,
                 interval,
                 lifecycle_type,
                 limit,
@@ -27635,6 +28771,8 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let lifecycle_type = lifecycle_type.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -27666,6 +28804,10 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -27711,6 +28853,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -28090,8 +29239,12 @@ pub mod builder {
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
         entity_id: Result<Option<::std::string::String>, String>,
+        entity_math: Result<Option<::std::string::String>, String>,
+        entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -28108,8 +29261,12 @@ pub mod builder {
                 date_from: Ok(None),
                 date_to: Ok(None),
                 entity_id: Ok(None),
+                entity_math: Ok(None),
+                entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -28182,6 +29339,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn entity_math<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_math = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_math failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entity_order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entity_order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entity_order failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn entity_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -28205,6 +29388,31 @@ pub mod builder {
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for events failed"
                         .to_string()
+                });
+            self
+        }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
                 });
             self
         }
@@ -28300,8 +29508,12 @@ pub mod builder {
                 date_from,
                 date_to,
                 entity_id,
+                entity_math,
+                entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -28314,8 +29526,12 @@ pub mod builder {
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
             let entity_id = entity_id.map_err(Error::InvalidRequest)?;
+            let entity_math = entity_math.map_err(Error::InvalidRequest)?;
+            let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -28346,8 +29562,16 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
                 .query(&progenitor_client::QueryParam::new("entity_id", &entity_id))
+                .query(&progenitor_client::QueryParam::new("entity_math", &entity_math))
+                .query(
+                    &progenitor_client::QueryParam::new("entity_order", &entity_order),
+                )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -28398,6 +29622,13 @@ pub mod builder {
                         ),
                     )
                 }
+                406u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -28427,6 +29658,8 @@ pub mod builder {
         entity_order: Result<Option<::std::string::String>, String>,
         entity_type: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
+        explicit_date: Result<Option<::std::string::String>, String>,
+        format: Result<Option<types::RenderFormat>, String>,
         interval: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::string::String>, String>,
         offset: Result<Option<::std::string::String>, String>,
@@ -28449,6 +29682,8 @@ pub mod builder {
                 entity_order: Ok(None),
                 entity_type: Ok(None),
                 events: Ok(None),
+                explicit_date: Ok(None),
+                format: Ok(None),
                 interval: Ok(None),
                 limit: Ok(None),
                 offset: Ok(None),
@@ -28611,6 +29846,31 @@ pub mod builder {
                 });
             self
         }
+        pub fn explicit_date<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.explicit_date = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for explicit_date failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn format<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RenderFormat>,
+        {
+            self.format = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `RenderFormat` for format failed".to_string()
+                });
+            self
+        }
         pub fn interval<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -28697,6 +29957,8 @@ pub mod builder {
                 entity_order,
                 entity_type,
                 events,
+                explicit_date,
+                format,
                 interval,
                 limit,
                 offset,
@@ -28715,6 +29977,8 @@ pub mod builder {
             let entity_order = entity_order.map_err(Error::InvalidRequest)?;
             let entity_type = entity_type.map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
+            let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
+            let format = format.map_err(Error::InvalidRequest)?;
             let interval = interval.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let offset = offset.map_err(Error::InvalidRequest)?;
@@ -28763,6 +30027,10 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("entity_type", &entity_type))
                 .query(&progenitor_client::QueryParam::new("events", &events))
+                .query(
+                    &progenitor_client::QueryParam::new("explicit_date", &explicit_date),
+                )
+                .query(&progenitor_client::QueryParam::new("format", &format))
                 .query(&progenitor_client::QueryParam::new("interval", &interval))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("offset", &offset))
@@ -28801,6 +30069,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                406u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

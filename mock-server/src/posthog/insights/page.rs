@@ -1,12 +1,15 @@
 //! One page of an insight's persons (reference §3): membership by person UUID ascending,
 //! each page re-sorted by `created_at` descending (trends then by value descending), the
-//! envelope with `next`/`initial` built as PostHog builds them.
+//! envelope with `next`/`initial` built as PostHog builds them; or, asked for CSV, the page's
+//! one `results` element as one CSV row (no `next`: djangorestframework-csv renders only
+//! `results`).
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::super::api::Call;
-use super::super::render::SerializedPersonJson;
+use super::super::negotiate::{CSV_CONTENT_TYPE, Format};
+use super::super::render::{self, SerializedPersonJson};
 use super::super::tenant::{PersonIndex, Project};
 use super::super::time;
 use crate::http::ApiResponse;
@@ -76,6 +79,14 @@ pub fn respond(
             }
         })
         .collect();
+    let results = ActorsJson {
+        count: people.len(),
+        people,
+    };
+    if Format::negotiate(call.request, false) == Ok(Format::Csv) {
+        let item = serde_json::to_value(&results).unwrap_or(Value::Null);
+        return ApiResponse::new(200, CSV_CONTENT_TYPE, render::csv(&[item]));
+    }
     let base = call.base_url();
     let url = call.url(&base);
     let next = full.then(|| match envelope {
@@ -89,10 +100,7 @@ pub fn respond(
     });
     let full_envelope = envelope != Envelope::Bare;
     let body = PageJson {
-        results: [ActorsJson {
-            count: people.len(),
-            people,
-        }],
+        results: [results],
         next,
         initial: full_envelope.then(|| url.posthog(&[])),
         missing_persons: full_envelope.then_some(0),
