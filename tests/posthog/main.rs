@@ -11,6 +11,7 @@ mod golden;
 mod ingestion;
 mod insights;
 mod insights_csv;
+mod insights_sdk;
 mod legacy;
 mod list;
 mod paging;

@@ -34,14 +34,18 @@
 //! `error.rs` (the error bodies), `pages.rs` (lists and their streams), `persons.rs` (one
 //! person), `filters.rs` (typed filters), `generated.rs`, `tests.rs`; and `capture.rs`,
 //! `lookups.rs` (values, cohorts, activity, timelines), `deletion.rs`, `flags.rs` (remote flag
-//! evaluation with the project token, on the capture client).
+//! evaluation with the project token, on the capture client), `insights.rs` (the typed
+//! [`InsightActors`] question: funnel, trends, lifecycle, stickiness) and `actors.rs` (asking
+//! it of the legacy actor endpoints or of `/query/`, one page or a stream).
 
+mod actors;
 mod capture;
 mod client;
 mod deletion;
 mod error;
 mod filters;
 mod flags;
+mod insights;
 mod lookups;
 mod pages;
 mod persons;
@@ -53,6 +57,7 @@ mod tests;
 #[allow(missing_docs)]
 pub mod generated;
 
+pub use actors::Actor;
 pub use capture::{CaptureClient, CaptureClientBuilder, DEFAULT_CAPTURE_HOST, Event};
 pub use client::{
     Client, ClientBuilder, ClientOptions, DEFAULT_HOST, HOST_VAR, PERSONAL_API_KEY_VAR,
@@ -63,6 +68,11 @@ pub use error::ErrorBody;
 pub use filters::{PropertyFilter, PropertyFilters};
 pub use flags::{FlagDetail, FlagMetadata, FlagReason, FlagValues, FlagsQuery};
 pub use generated::types;
+pub use insights::{
+    Breakdown, BreakdownType, ConversionWindow, DateRange, Endpoint, Exclusion, Funnel, FunnelStep,
+    Insight, InsightActors, Interval, Lifecycle, LifecycleType, Math, OrderType, Step, Stickiness,
+    Trends, WindowUnit,
+};
 pub use lookups::{ActivityPage, TimelineQuery};
 pub use pages::PersonsQuery;
 
