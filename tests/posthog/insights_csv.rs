@@ -342,3 +342,26 @@ async fn errors_asked_as_csv_keep_their_status_with_an_empty_body() {
         assert_eq!(body, "", "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_generated_client_asking_csv_gets_drfs_406_as_a_typed_error() {
+    let fixture = fixture().await;
+    let error = fixture
+        .client
+        .generated()
+        .persons_trends_retrieve()
+        .project_id("1")
+        .entity_id("buy")
+        .format(persons_sdk::posthog::types::RenderFormat::Csv)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(persons_sdk::Error::from)
+        .unwrap_err();
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(406));
+    assert_eq!(
+        error.posthog_error().map(|body| body.code.as_str()),
+        Some("not_acceptable"),
+        "it sends Accept: application/json, which the CSV renderer cannot satisfy"
+    );
+}

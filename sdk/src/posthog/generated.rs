@@ -6046,7 +6046,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -6113,7 +6113,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -6182,7 +6182,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -6261,7 +6261,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -6337,7 +6337,7 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -6448,7 +6448,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -6504,7 +6504,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -7107,7 +7107,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -7175,7 +7175,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -7245,7 +7245,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -7325,7 +7325,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -7402,7 +7402,7 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -7510,7 +7510,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -7567,7 +7567,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -8237,7 +8237,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -8302,7 +8302,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
@@ -8369,7 +8369,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -8448,7 +8448,7 @@ Arguments:
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_correlation_person_converted`: true: converted persons only; other: not converted.
 - `funnel_correlation_person_entity`: JSON entity whose events the persons did.
 - `funnel_correlation_person_limit`: Page size (default 100).
@@ -8524,7 +8524,7 @@ Arguments:
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
@@ -8629,7 +8629,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
@@ -8683,7 +8683,7 @@ Arguments:
 - `entity_type`: events (default) or actions.
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
-- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given.
+- `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
