@@ -7,7 +7,10 @@
 //! * more than one distinct success body, or error body, per operation (progenitor panics with
 //!   `assertion failed: response_types.len() <= 1`; a 2xx with a body plus a 2xx without counts);
 //! * a request body with several media types (progenitor panics with `not yet implemented`);
-//! * a JSON media type with an `encoding` or without a `schema` (progenitor panics).
+//! * a JSON media type with an `encoding` or without a `schema` (progenitor panics);
+//! * a `*/` in any text progenitor turns into a doc comment (`description`, `summary`, `title`):
+//!   a multi-line doc is printed as a `/** … */` block, which the `*/` ends early, and the
+//!   generated file silently loses what follows.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -50,7 +53,47 @@ pub fn check(spec: &OpenAPI) -> Vec<Problem> {
         check_responses(spec, op, &mut problems);
         check_request_body(spec, op, &mut problems);
     }
+    check_doc_text(spec, &mut problems);
     problems
+}
+
+/// Reports every documentation text of `spec` containing `*/`, named by its JSON pointer.
+fn check_doc_text(spec: &OpenAPI, problems: &mut Vec<Problem>) {
+    /// Walks `value`, whose JSON pointer is `at`.
+    fn walk(value: &serde_json::Value, at: &str, problems: &mut Vec<Problem>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, field) in fields {
+                    let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let is_doc = matches!(key.as_str(), "description" | "summary" | "title");
+                    match field {
+                        serde_json::Value::String(text) if is_doc && text.contains("*/") => {
+                            problems.push(Problem {
+                                operation: here,
+                                detail: "the text contains `*/`, which ends progenitor's \
+                                         `/** */` doc comment early and drops the code after it"
+                                    .into(),
+                            });
+                        }
+                        _ => walk(field, &here, problems),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}/{index}"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+    match serde_json::to_value(spec) {
+        Ok(document) => walk(&document, "#", problems),
+        Err(error) => problems.push(Problem {
+            operation: "#".into(),
+            detail: format!("the document cannot be re-serialised to look for `*/`: {error}"),
+        }),
+    }
 }
 
 /// The operations of `spec`; path items given as `$ref` (which progenitor rejects) are reported.
@@ -376,6 +419,22 @@ mod tests {
 
         }));
         assert_eq!(problems, vec![]);
+    }
+
+    #[test]
+    fn a_comment_terminator_in_a_description_is_reported_with_its_pointer() {
+        let problems = check(&spec(json!({"/a/{b}": {"get": {
+            "operationId": "getA",
+            "parameters": [{"name": "b", "in": "path", "required": true,
+                            "description": "Accept: */* works", "schema": {"type": "string"}}],
+            "responses": {"200": json_response("A")}
+        }}})));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].operation,
+            "#/paths/~1a~1{b}/get/parameters/0/description"
+        );
+        assert!(problems[0].detail.contains("`*/`"));
     }
 
     #[test]
