@@ -73,6 +73,7 @@ fn outcome(flags: &Flags, key: &str, distinct_id: &str, overrides: &Value) -> Ou
         device_id: None,
         in_cohort: &in_cohort,
         now: 0,
+        continuity: super::continuity::Continuity::default(),
     };
     let flag = flags.live(key).expect("flag");
     Evaluator::new(flags, &subject).evaluate(flag)
@@ -202,7 +203,7 @@ fn dependencies_read_the_other_flags_value() {
     );
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     let app = App::default();
     let posthog = app.posthog_at("");
     posthog.add_project_token(1, "phc_one");
@@ -215,7 +216,7 @@ fn app() -> App {
     app
 }
 
-fn send(
+pub(super) fn send(
     app: &App,
     method: &str,
     path: &str,
