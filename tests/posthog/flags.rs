@@ -290,6 +290,13 @@ async fn overrides_go_with_a_deleted_person() {
         continuity_values(&fixture, identified).await,
         (false, "second-variant".to_owned())
     );
+    assert_eq!(
+        fixture
+            .posthog
+            .hash_key_overrides(PROJECT, "user-del")
+            .len(),
+        2
+    );
     fixture
         .client
         .delete_person(&fixture.pk("user-del"), false)

@@ -97,6 +97,9 @@ impl Flag {
     /// variant (one whose range starts below 100 % and is not empty). The flags service looks
     /// overrides up (and writes them) only when a flag it evaluates needs them.
     pub fn needs_hash_key_override(&self) -> bool {
+        if !self.has_experience_continuity() {
+            return false;
+        }
         let partial = self
             .rules
             .conditions
@@ -110,7 +113,7 @@ impl Flag {
             }
             before += variant.rollout;
         }
-        self.has_experience_continuity() && (partial || reachable > 1)
+        partial || reachable > 1
     }
 }
 

@@ -287,6 +287,7 @@ fn overrides_follow_merged_persons() {
 fn overrides_go_with_their_person() {
     let (app, posthog) = experience_app();
     assert!(user_enabled(&app, Some("true_eval_user")));
+    assert!(!posthog.hash_key_overrides(1, "false_eval_user").is_empty());
     let pk = posthog.person(1, "false_eval_user").expect("person").pk;
     let path = format!("/posthog/api/projects/1/persons/{pk}/");
     assert_eq!(send(&app, "DELETE", &path, Some("phx_all"), None).0, 202);
