@@ -1,8 +1,10 @@
 //! The official SDKs' feature-flag calls, unmodified, against the mock: posthog-python and
 //! posthog-node each ask the same questions in remote evaluation (`POST /flags`) and in local
 //! evaluation (the definitions endpoint with a personal key), and both modes of both SDKs must
-//! give PostHog's own expected answers. The pinned packages are installed under the cargo target
-//! directory on first use (see `provision` for when the tests skip instead).
+//! give PostHog's own expected answers; with experience continuity, both keep the anonymous
+//! id's variant (passed as `person_properties.$anon_distinct_id`, as server SDKs do) and fall
+//! back from local evaluation to `/flags`. The pinned packages are installed under the cargo
+//! target directory on first use (see `provision` for when the tests skip instead).
 
 use std::path::{Path, PathBuf};
 
@@ -205,4 +207,60 @@ async fn posthog_node_evaluates_flags_remotely_and_locally_as_posthog_does() {
         fixture.posthog.person(PROJECT, "caller").is_some(),
         "$feature_flag_called arrived through capture and made a person, as in PostHog"
     );
+}
+
+/// Django's continuity flags with two identified users: `other_id` (from `example_id`) and
+/// `user-js-2` (from `anon-js-1`), each hashing to `third-variant` on its own and to
+/// `first-variant` through the anonymous id.
+async fn continuity_fixture() -> Fixture {
+    let fixture = Fixture::new().await;
+    crate::flags::continuity_flags(&fixture).await;
+    fixture.seed([
+        Event::identify("other_id", "example_id"),
+        Event::identify("user-js-2", "anon-js-1"),
+    ]);
+    fixture
+}
+
+/// Checks one SDK's continuity answers and the overrides they left.
+fn check_continuity(sdk: &str, fixture: &Fixture, answers: &Value) {
+    assert_eq!(
+        answers,
+        &json!({
+            "remote": {"identified": "first-variant", "later": "first-variant"},
+            "local": {"only_locally": null, "fallback": "first-variant", "later": "first-variant"}
+        }),
+        "{sdk}: the anonymous id's variant, remotely and through local mode's fallback"
+    );
+    for (distinct_id, anon_distinct_id) in [("other_id", "example_id"), ("user-js-2", "anon-js-1")]
+    {
+        let stored = fixture.posthog.hash_key_overrides(PROJECT, distinct_id);
+        assert_eq!(
+            stored.get("multivariate-flag").map(String::as_str),
+            Some(anon_distinct_id),
+            "{sdk}: {stored:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posthog_python_keeps_experience_continuity() {
+    let Some(site) = provision::python_package(POSTHOG_PYTHON, "posthog") else {
+        return;
+    };
+    let fixture = continuity_fixture().await;
+    let script = "tests/posthog/flags_continuity.py";
+    let answers = run(&fixture, "python3", script, "PYTHONPATH", site).await;
+    check_continuity("posthog-python", &fixture, &answers);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posthog_node_keeps_experience_continuity() {
+    let Some(modules) = provision::npm_package(POSTHOG_NODE, "posthog-node") else {
+        return;
+    };
+    let fixture = continuity_fixture().await;
+    let script = "tests/posthog/flags_continuity.mjs";
+    let answers = run(&fixture, "node", script, "NODE_PATH", modules).await;
+    check_continuity("posthog-node", &fixture, &answers);
 }

@@ -427,14 +427,35 @@ fn capture(
     ApiResponse::json(200, &CaptureOk { status: "Ok" })
 }
 
-/// `POST /flags/` or `/decide/`, evaluated under the read lock.
+/// `POST /flags/` or `/decide/`: evaluated under the read lock, unless the request writes
+/// hash-key overrides (experience continuity), which go through the project's `apply` under
+/// the write lock before the answer is evaluated.
 fn flags_evaluate(
     state: &RwLock<PostHogState>,
     clock: &Clock,
     request: &ApiRequest,
     endpoint: Remote,
 ) -> ApiResponse {
-    flags::remote::evaluate(&read_lock(state), request, endpoint, clock.now_micros())
+    let now = clock.now_micros();
+    let (parsed, write) = {
+        let state = read_lock(state);
+        let parsed = match flags::remote::parse(&state, request) {
+            Ok(parsed) => parsed,
+            Err(refusal) => return refusal,
+        };
+        match flags::remote::planned_write(&state, &parsed) {
+            Some(write) => (parsed, write),
+            None => return flags::remote::answer(&state, &parsed, request, endpoint, now),
+        }
+    };
+    let mut state = write_lock(state);
+    let entry = super::log::Entry::HashKeyOverrides(Box::new(write));
+    if let Err(super::tenant::RecordError::Storage(error)) =
+        state.apply(parsed.project_id(), entry, clock.timestamp())
+    {
+        return error.into_response();
+    }
+    flags::remote::answer(&state, &parsed, request, endpoint, now)
 }
 
 /// A request to the persons API, for the actions to run on.

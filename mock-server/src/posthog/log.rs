@@ -51,6 +51,9 @@ pub enum Entry {
     VerifyEventDeletions(Box<VerifyEventDeletions>),
     /// A feature flag created or changed (its whole state after the write).
     Flag(Box<super::flags::FlagWrite>),
+    /// Hash-key overrides of experience continuity, written by a `/flags` request carrying
+    /// `$anon_distinct_id`.
+    HashKeyOverrides(Box<super::flags::HashKeyOverrides>),
 }
 
 /// A captured event, as ingestion keeps it: top-level `$set`/`$set_once` belong inside
@@ -216,6 +219,7 @@ impl Entry {
             Entry::PersonDisplayNameProperties(_) => "person_display_name_properties",
             Entry::VerifyEventDeletions(_) => "verify_event_deletions",
             Entry::Flag(_) => "flag",
+            Entry::HashKeyOverrides(_) => "hash_key_overrides",
         }
     }
 
@@ -248,7 +252,8 @@ impl Entry {
             | Entry::TrackLastSeen(_)
             | Entry::PersonDisplayNameProperties(_)
             | Entry::VerifyEventDeletions(_)
-            | Entry::Flag(_) => return None,
+            | Entry::Flag(_)
+            | Entry::HashKeyOverrides(_) => return None,
         };
         Some(PersonWrite {
             distinct_id,
@@ -269,7 +274,8 @@ impl Entry {
             | Entry::TrackLastSeen(_)
             | Entry::PersonDisplayNameProperties(_)
             | Entry::VerifyEventDeletions(_)
-            | Entry::Flag(_) => None,
+            | Entry::Flag(_)
+            | Entry::HashKeyOverrides(_) => None,
         }
     }
 }

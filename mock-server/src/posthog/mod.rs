@@ -236,6 +236,22 @@ impl PostHog {
         })
     }
 
+    /// The experience-continuity hash-key overrides of the person owning `distinct_id` in
+    /// `project_id` (flag key → the hash key its flag hashes instead of the distinct id),
+    /// written by `/flags` requests carrying `$anon_distinct_id`; empty for an unknown id.
+    pub fn hash_key_overrides(
+        &self,
+        project_id: i64,
+        distinct_id: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        let state = self.handle.read();
+        state
+            .project(project_id)
+            .and_then(|project| project.hash_keys().of(project.by_distinct_id(distinct_id)?))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The person owning `distinct_id` in `project_id`.
     pub fn person(&self, project_id: i64, distinct_id: &str) -> Option<PersonSnapshot> {
         let state = self.handle.read();

@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
-use super::flags::Flags;
+use super::flags::continuity::{self, HashKeys};
 use super::flags::groups::Groups;
+use super::flags::{Flags, HashKeyOverrides};
 use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
@@ -151,6 +152,8 @@ pub struct Project {
     flags: Flags,
     /// Group types and group properties, for flags.
     groups: Groups,
+    /// The hash-key overrides of experience continuity.
+    hash_keys: HashKeys,
 }
 
 impl Project {
@@ -174,6 +177,7 @@ impl Project {
             display_name_properties: Vec::new(),
             flags: Flags::default(),
             groups: Groups::default(),
+            hash_keys: HashKeys::default(),
         }
     }
 
@@ -226,6 +230,7 @@ impl Project {
                 .deletions
                 .last()
                 .is_none_or(|last| last.verified_at.is_some()),
+            Entry::HashKeyOverrides(write) => self.missing_overrides(write).is_empty(),
             _ => false,
         }
     }
@@ -392,6 +397,11 @@ impl Project {
                 }
                 Applied::Written
             }
+            (Entry::HashKeyOverrides(write), _) => {
+                let pairs = self.missing_overrides(write);
+                self.hash_keys.insert(pairs, &write.hash_key);
+                Applied::Written
+            }
             (Entry::Flag(_), _) => unreachable!("a flag entry is applied before completion"),
             (
                 Entry::UpdatePerson(_)
@@ -401,6 +411,15 @@ impl Project {
                 None,
             ) => unreachable!("a completed persons-API write names its person"),
         }
+    }
+
+    /// The (person, flag key) pairs `write` gives an override: each person owning one of its
+    /// distinct ids, for each active continuity flag it has none for.
+    fn missing_overrides(&self, write: &HashKeyOverrides) -> Vec<(PersonIndex, String)> {
+        let ids: Vec<&str> = write.distinct_ids.iter().map(String::as_str).collect();
+        let persons = continuity::persons(self, &ids);
+        self.hash_keys
+            .missing(&persons, &self.flags.continuity_keys())
     }
 
     /// Ingests `event`, the internal event of a persons-API write on person `index` at log
@@ -613,6 +632,11 @@ impl Project {
         &self.groups
     }
 
+    /// The hash-key overrides of experience continuity.
+    pub fn hash_keys(&self) -> &HashKeys {
+        &self.hash_keys
+    }
+
     /// The cohorts.
     pub fn cohorts(&self) -> &[Cohort] {
         &self.cohorts
@@ -784,7 +808,8 @@ impl Project {
     }
 
     /// Moves everything of `absorbed` onto `kept` and deletes `absorbed`: properties (kept's
-    /// win), the earlier `created_at`, distinct ids (in row order), cohort memberships.
+    /// win), the earlier `created_at`, distinct ids (in row order), hash-key overrides (kept's
+    /// win), cohort memberships.
     fn absorb(&mut self, kept: PersonIndex, absorbed: PersonIndex) {
         let Some(gone) = self.store.remove(absorbed) else {
             return;
@@ -796,6 +821,7 @@ impl Project {
             *created_at = (*created_at).min(gone.created_at);
         });
         self.store.adopt_distinct_ids(kept, &gone);
+        self.hash_keys.absorb(kept, absorbed);
         for cohort in &mut self.cohorts {
             if cohort.members.remove(&absorbed) {
                 cohort.members.insert(kept);
@@ -827,7 +853,7 @@ impl Project {
     }
 
     /// Deletes person `index` as `delete` says: unless `keep_person`, frees its distinct ids,
-    /// drops it from cohorts and logs the `deleted` activity; with `delete_events`, queues the
+    /// drops it from cohorts and its hash-key overrides and logs the `deleted` activity; with `delete_events`, queues the
     /// deletion of its events (once per person, as PostHog's unique `AsyncDeletion` rows).
     fn delete_person(&mut self, index: PersonIndex, delete: &DeletePerson) {
         let Some((pk, uuid)) = self.identity(index) else {
@@ -843,6 +869,7 @@ impl Project {
         }
         if !delete.keep_person {
             self.store.remove(index);
+            self.hash_keys.forget(index);
             for cohort in &mut self.cohorts {
                 cohort.members.remove(&index);
             }
@@ -921,7 +948,8 @@ impl Project {
 
     /// Checks every projection against the persons and the log: the store's indexes rebuilt
     /// from scratch (see [`PersonStore::check`]), every live person owning a distinct id (the
-    /// log names persons by one), cohorts holding only live persons; and against the log:
+    /// log names persons by one), cohorts and hash-key overrides held only by live persons; and
+    /// against the log:
     /// every capture completed (UUID and time), the event count and the per-distinct-id event
     /// index rebuilt from the entries that are or emit events, one activity entry per
     /// persons-API write, one deletion per deletion that did not keep its person, one cohort
@@ -934,6 +962,13 @@ impl Project {
                 .is_none_or(|person| person.distinct_ids.is_empty())
         }) {
             return Err(format!("live person {index} owns no distinct id"));
+        }
+        if let Some(dead) = self
+            .hash_keys
+            .persons()
+            .find(|index| self.person(*index).is_none())
+        {
+            return Err(format!("dead person {dead} holds hash-key overrides"));
         }
         for cohort in &self.cohorts {
             if let Some(dead) = cohort
@@ -969,8 +1004,7 @@ impl Project {
                 Entry::Cohort(_) => cohorts += 1,
                 Entry::TrackLastSeen(enabled) => tracks_last_seen = *enabled,
                 Entry::PersonDisplayNameProperties(keys) => display_name_properties = keys,
-                Entry::VerifyEventDeletions(_) => {}
-                Entry::Flag(_) => {}
+                Entry::VerifyEventDeletions(_) | Entry::Flag(_) | Entry::HashKeyOverrides(_) => {}
             }
         }
         if events != self.events {

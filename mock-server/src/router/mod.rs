@@ -606,6 +606,54 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// A `/flags` request is a write only when it stores experience-continuity overrides: that
+    /// one logs its `hash_key_overrides` entry (not the request) and a restart keeps them; a
+    /// plain evaluation logs nothing.
+    #[test]
+    fn a_durable_flags_request_logs_only_the_overrides_it_writes() {
+        let dir = temp_data_dir("flags");
+        let mut app = App::new(Clock::frozen_at(1_769_860_800)).with_seeder(Arc::new(|app| {
+            let posthog = app.posthog_at("");
+            posthog.add_project_token(1, "phc_secret_token");
+            let flag = posthog::FlagWrite {
+                ensure_experience_continuity: true,
+                ..posthog::FlagWrite::rollout("experience-flag-test", 50.0)
+            };
+            posthog
+                .create_flag(1, flag)
+                .map_err(|error| error.to_string())?;
+            posthog
+                .capture(1, posthog::Event::new("$pageview", "false_eval_user"))
+                .map_err(|error| error.to_string())?;
+            Ok(())
+        }));
+        app.open_data_dir(&dir, DurableOptions::default()).unwrap();
+        app.seed().unwrap();
+        let flags = |app: &App, body: &str| {
+            let request = ApiRequest::new("POST", "/posthog/flags/?v=2").with_body(body);
+            let response = app.handle(&request);
+            assert_eq!(response.status, 200);
+            response.json_body()["flags"]["experience-flag-test"]["enabled"].clone()
+        };
+        let plain = r#"{"token":"phc_secret_token","distinct_id":"false_eval_user"}"#;
+        assert_eq!(flags(&app, plain), false);
+        assert_eq!(wal_text(&dir), "", "a plain evaluation writes nothing");
+        let identified = r#"{"token":"phc_secret_token","distinct_id":"false_eval_user","$anon_distinct_id":"true_eval_user"}"#;
+        assert_eq!(flags(&app, identified), true);
+        let bytes = wal_text(&dir);
+        let logged = r#""hash_key_overrides":{"distinct_ids":["false_eval_user","true_eval_user"],"hash_key":"true_eval_user"}"#;
+        assert!(bytes.contains(logged), "{bytes}");
+        assert_absent(&bytes, &["phc_secret_token"]);
+        assert_eq!(flags(&app, identified), true);
+        assert_eq!(wal_text(&dir), bytes, "an override is written once");
+
+        drop(app);
+        let (restarted, replayed) = restart(&dir);
+        assert_eq!(replayed, 1);
+        assert_eq!(flags(&restarted, plain), true, "the override survives");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[test]
     fn a_durable_pipedrive_write_logs_its_entry_not_the_request_and_replays_from_it() {
         let dir = temp_data_dir("pipedrive-entries");

@@ -21,6 +21,8 @@ pub struct FlagsQuery {
     groups: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     flag_keys_to_evaluate: Option<Vec<String>>,
+    #[serde(rename = "$anon_distinct_id", skip_serializing_if = "Option::is_none")]
+    anon_distinct_id: Option<String>,
 }
 
 impl FlagsQuery {
@@ -43,6 +45,15 @@ impl FlagsQuery {
     #[must_use]
     pub fn group(mut self, group_type: &str, group_key: impl Into<Value>) -> Self {
         self.groups.insert(group_type.to_owned(), group_key.into());
+        self
+    }
+
+    /// The anonymous id the distinct id was identified from (`$anon_distinct_id`, as
+    /// posthog-js sends it after `identify`): flags with experience continuity keep hashing
+    /// it, and PostHog stores it as the person's hash key for them.
+    #[must_use]
+    pub fn anon_distinct_id(mut self, anon_distinct_id: impl Into<String>) -> Self {
+        self.anon_distinct_id = Some(anon_distinct_id.into());
         self
     }
 
@@ -204,13 +215,14 @@ mod tests {
             token: "phc_x",
             query: &FlagsQuery::new("u")
                 .person_property("plan", "pro")
-                .only(["multi"]),
+                .only(["multi"])
+                .anon_distinct_id("anon-u"),
         })
         .unwrap();
         assert_eq!(
             body,
             json!({"token": "phc_x", "distinct_id": "u", "person_properties": {"plan": "pro"},
-                   "flag_keys_to_evaluate": ["multi"]})
+                   "flag_keys_to_evaluate": ["multi"], "$anon_distinct_id": "anon-u"})
         );
     }
 }

@@ -127,6 +127,8 @@ pub struct Rules {
     pub feature_enrollment: bool,
     /// Whether a condition whose properties match but whose rollout misses ends evaluation.
     pub early_exit: bool,
+    /// The flag-level group type it aggregates by (`None`: persons).
+    pub aggregation: Option<i64>,
 }
 
 /// Checks a flag key: PostHog's characters and length.
@@ -250,6 +252,7 @@ pub fn compile(filters: &Value, cohort_exists: impl Fn(i64) -> bool) -> Result<R
         holdout,
         feature_enrollment: object.get("feature_enrollment") == Some(&Value::Bool(true)),
         early_exit: object.get("early_exit") == Some(&Value::Bool(true)),
+        aggregation,
     })
 }
 

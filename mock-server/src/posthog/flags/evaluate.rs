@@ -7,6 +7,7 @@
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use super::continuity::Continuity;
 use super::definition::{Condition, PropertyFilter, Rules, Target};
 use super::groups::{Groups, group_key};
 use super::hash::{holdout_hash, rollout_hash, variant_hash};
@@ -72,6 +73,8 @@ pub struct Subject<'a> {
     pub stored_groups: &'a Groups,
     /// Now, in Unix seconds (relative dates).
     pub now: i64,
+    /// What flags with experience continuity hash.
+    pub continuity: Continuity<'a>,
 }
 
 /// The group a group-aggregated condition is about.
@@ -265,9 +268,8 @@ impl<'a> Evaluator<'a> {
                 condition_index: Some(0),
             };
         }
-        let identifier = self.identifier(flag);
         if let Some(holdout) = rules.holdout {
-            let id = identifier.unwrap_or_default();
+            let id = self.holdout_identifier(flag);
             if holdout.percentage >= 100.0 || holdout_hash(id) <= holdout.percentage / 100.0 {
                 return Outcome {
                     enabled: true,
@@ -277,6 +279,7 @@ impl<'a> Evaluator<'a> {
                 };
             }
         }
+        let identifier = self.identifier(flag);
         let mut best = (Reason::NoGroupType, None);
         for (index, condition) in rules.conditions.iter().enumerate() {
             let group = match condition.aggregation {
@@ -310,13 +313,28 @@ impl<'a> Evaluator<'a> {
         Outcome::off(best.0, best.1)
     }
 
-    /// What the flag hashes: the device id for device bucketing, else the distinct id.
+    /// What the person conditions of `flag` hash (the flags service's `hashed_identifier`):
+    /// the device id for device bucketing (none without one, which fails their rollout), the
+    /// continuity identifier for a flag with experience continuity, else the distinct id.
     fn identifier(&self, flag: &Flag) -> Option<&'a str> {
+        let subject = self.subject;
         if flag.bucketing_identifier.as_deref() == Some("device_id") {
-            self.subject.device_id
-        } else {
-            Some(self.subject.distinct_id)
+            return subject.device_id.filter(|id| !id.is_empty());
         }
+        if flag.has_experience_continuity() {
+            return Some(subject.continuity.identifier(flag, subject.distinct_id));
+        }
+        Some(subject.distinct_id)
+    }
+
+    /// What the holdout of `flag` hashes: as its conditions, but never a stored override, and
+    /// the distinct id when device bucketing has no device id.
+    fn holdout_identifier(&self, flag: &Flag) -> &'a str {
+        let subject = self.subject;
+        if flag.has_experience_continuity() {
+            return subject.continuity.holdout_identifier(subject.distinct_id);
+        }
+        self.identifier(flag).unwrap_or(subject.distinct_id)
     }
 
     /// `None` when `condition` matches, else the reason it does not.

@@ -1,8 +1,10 @@
 //! PostHog feature flags: a project's flag definitions (a projection of its `flag` log
-//! entries), PostHog's evaluation of them for a person, the REST API that defines them, remote
-//! evaluation (`/flags`, `/decide`) and the local-evaluation definitions the SDKs poll.
+//! entries), PostHog's evaluation of them for a person, the hash-key overrides of experience
+//! continuity, the REST API that defines them, remote evaluation (`/flags`, `/decide`) and the
+//! local-evaluation definitions the SDKs poll.
 
 pub(crate) mod api;
+pub(crate) mod continuity;
 pub(crate) mod definition;
 pub(crate) mod entry;
 pub(crate) mod evaluate;
@@ -22,6 +24,7 @@ use serde_json::Value;
 
 use crate::Timestamp;
 use crate::posthog::activity::Actor;
+pub use continuity::HashKeyOverrides;
 use definition::Rules;
 pub use entry::FlagWrite;
 

@@ -1,11 +1,14 @@
 //! Remote evaluation: `POST /flags/` and the legacy `/decide/` (§2 of the reference). The body
 //! is JSON, or encoded as capture's are (posthog-js sends base64 in a `data=` form; gzip and
-//! LZ-string too). The project token in the body authenticates; the request's distinct id, person properties and
-//! device id make the [`Subject`]; the answer's shape follows `?v=` and the endpoint.
+//! LZ-string too). The project token in the body authenticates; the request's distinct id, person properties,
+//! device id and `$anon_distinct_id` make the [`Subject`]; the answer's shape follows `?v=`
+//! and the endpoint. A request whose `$anon_distinct_id` calls for hash-key overrides is
+//! answered after they are written ([`planned_write`]), as the flags service answers it.
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::continuity::{self, Continuity, HashKeyOverrides, lookup_needed};
 use super::evaluate::{Evaluator, Outcome, Subject};
 use super::{Flag, render};
 use crate::http::{ApiRequest, ApiResponse};
@@ -95,63 +98,135 @@ fn version(request: &ApiRequest) -> Option<i64> {
         .map(|raw| raw.trim().parse().unwrap_or(1))
 }
 
-/// `POST /flags/` or `/decide/`: evaluates the project's active flags for the request's
+/// A `POST /flags/` or `/decide/` whose body decoded, with a known project token and a
 /// distinct id.
-pub fn evaluate(
-    state: &PostHogState,
-    request: &ApiRequest,
-    endpoint: Endpoint,
-    now_micros: i64,
-) -> ApiResponse {
+#[derive(Debug)]
+pub struct FlagsRequest {
+    /// The project the token names.
+    project_id: i64,
+    /// The distinct id, cut to 200 characters.
+    distinct_id: String,
+    /// The decoded body.
+    body: Map<String, Value>,
+}
+
+impl FlagsRequest {
+    /// The project the token names.
+    pub fn project_id(&self) -> i64 {
+        self.project_id
+    }
+
+    /// The first of the fields `names` (a name and its aliases) the body has.
+    fn field(&self, names: &[&str]) -> Option<&Value> {
+        names.iter().find_map(|name| self.body.get(*name))
+    }
+
+    /// The request's `person_properties`.
+    fn person_properties(&self) -> Option<&Map<String, Value>> {
+        self.field(&["person_properties", "$properties"])
+            .and_then(Value::as_object)
+    }
+
+    /// The experience-continuity hash key: the top-level `$anon_distinct_id` (posthog-js
+    /// sends it after identify), else `person_properties.$anon_distinct_id` (how server SDKs
+    /// pass it).
+    fn anon_distinct_id(&self) -> Option<&str> {
+        self.field(&["$anon_distinct_id", "anon_distinct_id"])
+            .and_then(Value::as_str)
+            .or_else(|| {
+                self.person_properties()?
+                    .get("$anon_distinct_id")
+                    .and_then(Value::as_str)
+            })
+    }
+
+    /// `flag_keys_to_evaluate`, when given.
+    fn only(&self) -> Option<Vec<&str>> {
+        self.field(&["flag_keys_to_evaluate", "flag_keys"])
+            .and_then(Value::as_array)
+            .map(|keys| keys.iter().filter_map(Value::as_str).collect())
+    }
+
+    /// Whether `disable_flags` turns evaluation off.
+    fn disabled(&self) -> bool {
+        self.field(&["disable_flags"]) == Some(&Value::Bool(true))
+    }
+}
+
+/// Decodes a `POST /flags/` or `/decide/` and checks its token and distinct id, answering
+/// PostHog's plain-text errors.
+pub fn parse(state: &PostHogState, request: &ApiRequest) -> Result<FlagsRequest, ApiResponse> {
     let text = payload::decode(request, MAX_BODY_BYTES, true).unwrap_or_default();
-    let body = match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(body)) => body,
-        _ => {
-            return ApiResponse::text(
-                400,
-                "Failed to decode request: invalid JSON. Please check your request format and try again.",
-            );
-        }
+    let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&text) else {
+        return Err(ApiResponse::text(
+            400,
+            "Failed to decode request: invalid JSON. Please check your request format and try again.",
+        ));
     };
     let field = |names: &[&str]| names.iter().find_map(|name| body.get(*name));
     let Some(token) = field(&["token", "$token", "api_key"])
         .and_then(Value::as_str)
         .filter(|token| !token.is_empty())
     else {
-        return ApiResponse::text(
+        return Err(ApiResponse::text(
             401,
             "No API token provided. Please include a valid API token in your request.",
-        );
+        ));
     };
-    let Some(project) = state
-        .project_for_token(token)
-        .and_then(|project_id| state.project(project_id))
-    else {
-        return invalid_token();
+    let Some(project_id) = state.project_for_token(token) else {
+        return Err(invalid_token());
     };
     let distinct_id = match field(&["distinct_id", "$distinct_id"]) {
         Some(Value::String(id)) => id.chars().take(MAX_DISTINCT_ID_CHARS).collect(),
         Some(Value::Number(id)) => id.to_string(),
         _ => {
-            return ApiResponse::text(
+            return Err(ApiResponse::text(
                 400,
                 "The distinct_id field is missing from the request. Please include a valid identifier.",
-            );
+            ));
         }
     };
+    Ok(FlagsRequest {
+        project_id,
+        distinct_id,
+        body,
+    })
+}
+
+/// The hash-key overrides `request` writes before it is answered, if any: with
+/// `$anon_distinct_id`, when a flag it evaluates needs overrides and the persons of its ids
+/// lack one (see [`continuity::planned_write`]).
+pub fn planned_write(state: &PostHogState, request: &FlagsRequest) -> Option<HashKeyOverrides> {
+    let project = state.project(request.project_id)?;
+    let anon_distinct_id = request.anon_distinct_id()?;
+    let lookup = !request.disabled() && lookup_needed(project.flags(), request.only().as_deref());
+    lookup
+        .then(|| continuity::planned_write(project, &request.distinct_id, anon_distinct_id))
+        .flatten()
+}
+
+/// Evaluates the project's active flags for `parsed` (whose overrides are written), shaped
+/// for `endpoint` and `request`'s `v`.
+pub fn answer(
+    state: &PostHogState,
+    parsed: &FlagsRequest,
+    request: &ApiRequest,
+    endpoint: Endpoint,
+    now_micros: i64,
+) -> ApiResponse {
+    let Some(project) = state.project(parsed.project_id) else {
+        return invalid_token();
+    };
+    let distinct_id = parsed.distinct_id.as_str();
     let empty = Map::new();
-    let overrides = field(&["person_properties", "$properties"])
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let device_id = field(&["device_id", "$device_id"])
+    let overrides = parsed.person_properties().unwrap_or(&empty);
+    let device_id = parsed
+        .field(&["device_id", "$device_id"])
         .or_else(|| overrides.get("$device_id"))
         .and_then(Value::as_str);
-    let only: Option<Vec<&str>> = field(&["flag_keys_to_evaluate", "flag_keys"])
-        .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(Value::as_str).collect());
-    let disabled = field(&["disable_flags"]) == Some(&Value::Bool(true));
+    let only = parsed.only();
     let only_overrides = request.query_param("only_use_override_person_properties") == Some("true");
-    let person = project.by_distinct_id(&distinct_id);
+    let person = project.by_distinct_id(distinct_id);
     let stored = person
         .filter(|_| !only_overrides)
         .and_then(|index| project.person(index))
@@ -163,25 +238,29 @@ pub fn evaluate(
                 .is_some_and(|cohort| cohort.members.contains(&index))
         })
     };
-    let groups = field(&["groups", "$groups"])
+    let groups = parsed
+        .field(&["groups", "$groups"])
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let group_properties = field(&["group_properties", "$group_properties"])
+    let group_properties = parsed
+        .field(&["group_properties", "$group_properties"])
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    let lookup = lookup_needed(project.flags(), only.as_deref());
     let subject = Subject {
         groups,
         group_properties,
         stored_groups: project.groups(),
-        distinct_id: &distinct_id,
-        distinct_id_value: Value::String(distinct_id.clone()),
+        distinct_id,
+        distinct_id_value: Value::String(distinct_id.to_owned()),
         overrides,
         stored,
         device_id,
         in_cohort: &in_cohort,
         now: now_micros.div_euclid(1_000_000),
+        continuity: Continuity::of(project, distinct_id, parsed.anon_distinct_id(), lookup),
     };
-    let evaluated = if disabled {
+    let evaluated = if parsed.disabled() {
         Vec::new()
     } else {
         evaluate_all(project, &subject, only.as_deref())

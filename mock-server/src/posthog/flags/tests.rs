@@ -73,6 +73,7 @@ fn outcome(flags: &Flags, key: &str, distinct_id: &str, overrides: &Value) -> Ou
         device_id: None,
         in_cohort: &in_cohort,
         now: 0,
+        continuity: super::continuity::Continuity::default(),
     };
     let flag = flags.live(key).expect("flag");
     Evaluator::new(flags, &subject).evaluate(flag)
@@ -202,7 +203,7 @@ fn dependencies_read_the_other_flags_value() {
     );
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     let app = App::default();
     let posthog = app.posthog_at("");
     posthog.add_project_token(1, "phc_one");
@@ -215,7 +216,7 @@ fn app() -> App {
     app
 }
 
-fn send(
+pub(super) fn send(
     app: &App,
     method: &str,
     path: &str,
@@ -774,4 +775,48 @@ fn group_flags_hash_the_group_key() {
         answer["flags"]["org-dashboard"]["reason"]["code"],
         json!("no_condition_match")
     );
+}
+
+/// The flags service's device bucketing without a device id (an absent or empty `$device_id`):
+/// person conditions are skipped as out of rollout, and the holdout hashes the distinct id
+/// (its `hashed_identifier` falls through; `holdout-user-31` is the corpus vector 0.0195).
+#[test]
+fn device_bucketing_without_a_device_id() {
+    let app = app();
+    let posthog = app.posthog_at("");
+    let device = |key: &str, filters: Value| FlagWrite {
+        bucketing_identifier: Some("device_id".to_owned()),
+        ..FlagWrite::new(key, filters)
+    };
+    let flags = [
+        device(
+            "by-device",
+            json!({"groups": [{"rollout_percentage": 100}]}),
+        ),
+        device(
+            "held-out",
+            json!({"groups": [{"rollout_percentage": 100}],
+                   "holdout": {"id": 7, "exclusion_percentage": 50}}),
+        ),
+    ];
+    for flag in flags {
+        posthog.create_flag(1, flag).expect("valid flag");
+    }
+    for device_id in [None, Some("")] {
+        let mut body = json!({"token": "phc_one", "distinct_id": "user-31"});
+        if let Some(device_id) = device_id {
+            body["$device_id"] = json!(device_id);
+        }
+        let (_, answer, _) = send(&app, "POST", "/posthog/flags/?v=2", None, Some(body));
+        let record = &answer["flags"]["by-device"];
+        assert_eq!(
+            (&record["enabled"], &record["reason"]["code"]),
+            (&json!(false), &json!("out_of_rollout_bound")),
+            "{device_id:?}"
+        );
+        assert_eq!(
+            answer["flags"]["held-out"]["variant"], "holdout-7",
+            "{device_id:?}"
+        );
+    }
 }

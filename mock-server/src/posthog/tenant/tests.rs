@@ -325,6 +325,8 @@ enum Operation {
     Cohort(&'static str),
     TrackLastSeen(bool),
     VerifyDeletions,
+    /// A `/flags` request for the first id with the second as `$anon_distinct_id`.
+    HashKeys(&'static str, &'static str),
 }
 
 fn arbitrary_operation() -> impl Strategy<Value = Operation> {
@@ -346,6 +348,7 @@ fn arbitrary_operation() -> impl Strategy<Value = Operation> {
         1 => (id(), key(), 0..3i64).prop_map(|(d, k, v)| Operation::Update(d, k, v)),
         1 => any::<bool>().prop_map(Operation::TrackLastSeen),
         1 => Just(Operation::VerifyDeletions),
+        1 => (id(), id()).prop_map(|(d, anon)| Operation::HashKeys(d, anon)),
     ]
 }
 
@@ -398,6 +401,26 @@ fn run(project: &mut Project, operation: Operation) {
             let verify = VerifyEventDeletions { timestamp: None };
             write(project, Entry::VerifyEventDeletions(Box::new(verify))).unwrap();
             assert!(project.deletions().iter().all(|d| d.verified_at.is_some()));
+        }
+        Operation::HashKeys(distinct_id, anon_distinct_id) => {
+            if project.flags().live("eec").is_none() {
+                let flag = crate::posthog::FlagWrite {
+                    ensure_experience_continuity: true,
+                    ..crate::posthog::FlagWrite::rollout("eec", 50.0)
+                };
+                write(project, Entry::Flag(Box::new(flag))).unwrap();
+            }
+            let overrides = crate::posthog::flags::HashKeyOverrides {
+                distinct_ids: vec![distinct_id.to_owned(), anon_distinct_id.to_owned()],
+                hash_key: anon_distinct_id.to_owned(),
+            };
+            write(project, Entry::HashKeyOverrides(Box::new(overrides))).unwrap();
+            for id in [distinct_id, anon_distinct_id] {
+                if let Some(person) = project.by_distinct_id(id) {
+                    let held = project.hash_keys().of(person);
+                    assert!(held.is_some_and(|held| held.contains_key("eec")), "{id}");
+                }
+            }
         }
     }
 }
