@@ -4,6 +4,8 @@
 //! of records into a loaded company. Loading each size prints its memory per stored record.
 //!
 //! `cargo bench -p persons-mock --bench pipedrive` (append `-- <filter>` to pick benchmarks).
+//! With `PERSONS_BENCH_BREAKDOWN=1` it benchmarks nothing: it loads each size, frees the
+//! company part by part and prints the bytes per record each part held.
 
 mod common;
 
@@ -12,7 +14,7 @@ use divan::counter::ItemsCount;
 use persons_mock::internals::SEED;
 use persons_mock::internals::pipedrive::{self as data, Blocks, PipedriveTenant, TOKEN};
 
-use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
+use common::{Counting, Loaded, Tenants, answer, encode, get, live_bytes, sizes};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -27,10 +29,29 @@ fn loaded(records: usize) -> &'static Loaded<PipedriveTenant> {
 }
 
 fn main() {
+    if std::env::var_os("PERSONS_BENCH_BREAKDOWN").is_some() {
+        sizes().into_iter().for_each(breakdown);
+        return;
+    }
     common::preload(|size| {
         loaded(size);
     });
     divan::main();
+}
+
+/// Loads `records` records, then prints the bytes per record each part of the company held.
+fn breakdown(records: usize) {
+    let loaded = loaded(records);
+    let mut before = live_bytes();
+    eprintln!("[pipedrive] {records} records, bytes per record by part:");
+    data::dismantle(&loaded.handles.pipedrive, |part| {
+        let now = live_bytes();
+        eprintln!(
+            "{:>8.1}  {part}",
+            before.saturating_sub(now) as f64 / records as f64
+        );
+        before = now;
+    });
 }
 
 /// Reads. Divan runs benchmarks in name order, so these see the companies exactly as loaded,

@@ -143,6 +143,27 @@ impl SearchIndex {
             .map(|(_, text)| &**text)
     }
 
+    /// Frees the index part by part, calling `dropped` after each (see
+    /// `Company::dismantle`).
+    #[cfg(feature = "internals")]
+    pub fn dismantle(self, dropped: &mut dyn FnMut(&'static str)) {
+        let Self { texts, words } = self;
+        drop(texts);
+        dropped("search: texts per person and field");
+        let Words {
+            ids,
+            entries,
+            free,
+            grams,
+        } = words;
+        drop(grams);
+        dropped("search: n-gram bitmaps");
+        drop(entries);
+        dropped("search: words and their holders");
+        drop((ids, free));
+        dropped("search: word ids");
+    }
+
     /// Persons with a word containing `fragment` (lower-cased) in any field.
     pub fn candidates(&self, fragment: &str) -> BTreeSet<Id> {
         self.words

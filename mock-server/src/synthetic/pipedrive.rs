@@ -102,6 +102,14 @@ pub fn load(pipedrive: &Pipedrive, records: usize) -> Result<PipedriveTenant, Re
     })
 }
 
+/// Takes the synthetic company out of `pipedrive` and frees it part by part, calling
+/// `dropped` with each part's name right after it is freed (the benchmark's memory
+/// breakdown; the company is gone afterwards).
+#[cfg(feature = "internals")]
+pub fn dismantle(pipedrive: &Pipedrive, mut dropped: impl FnMut(&'static str)) {
+    pipedrive.dismantle(COMPANY, &mut dropped);
+}
+
 /// The custom person fields: a `Tier` enum and a `Lead source` text.
 fn add_fields(pipedrive: &Pipedrive) -> Result<(), RecordError> {
     let field = |name: &str, key: &str, field_type, labels: &[&str]| FieldEntry {
