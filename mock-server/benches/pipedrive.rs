@@ -1,6 +1,7 @@
 //! Pipedrive, model level (no HTTP: requests go straight to `App::handle`, rendering
 //! included), at 10k, 100k and 1M records in one company: `GET /v1/persons/{id}` with every
-//! counter, `GET /api/v2/persons` with `include_fields` naming the counters, and the write rate
+//! counter, the first 20-person pages of `GET /v1/persons` and `GET /api/v2/persons`,
+//! `GET /api/v2/persons` with `include_fields` naming the counters, and the write rate
 //! of records into a loaded company. Loading each size prints its memory per stored record.
 //!
 //! `cargo bench -p persons-mock --bench pipedrive` (append `-- <filter>` to pick benchmarks).
@@ -80,6 +81,24 @@ mod read {
             "x-api-token",
             TOKEN,
         );
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `GET /v1/persons?limit=20`: the first page, every field of 20 persons (what the load
+    /// benchmark drives), so rendering is most of it.
+    #[divan::bench(args = sizes())]
+    fn list_v1(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let request = get("/pipedrive/v1/persons?limit=20", "x-api-token", TOKEN);
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `GET /api/v2/persons?limit=20`: the first page of 20 persons (what the load benchmark
+    /// drives).
+    #[divan::bench(args = sizes())]
+    fn list_v2(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let request = get("/pipedrive/api/v2/persons?limit=20", "x-api-token", TOKEN);
         bencher.bench_local(|| answer(&loaded.app, &request));
     }
 

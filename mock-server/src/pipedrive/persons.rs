@@ -12,6 +12,7 @@ use super::log::{
 use super::model::{
     ContactEntry, CustomSlots, FieldChange, Follower, FollowerChange, Id, Person, Picture,
 };
+use super::search::SearchField;
 use super::table::{SortedVec, Table};
 use super::tenant::{Company, ModelError, RecordError, VARCHAR_CHARS, fits, seconds};
 
@@ -423,6 +424,7 @@ impl Company {
 
     /// Writes a checked entry's fields into person `id` and refreshes what depends on them.
     fn apply_patch(&mut self, id: Id, patch: PersonEntry, now: i64) {
+        let texts_before = self.own_search_texts(id);
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
@@ -459,12 +461,25 @@ impl Company {
             self.count_in_org(old_org, Sign::Remove);
             self.count_in_org(new_org, Sign::Add);
         }
-        self.reindex_person(id);
+        let texts_after = self.own_search_texts(id);
+        if texts_after != texts_before {
+            self.count_search_texts(id, &texts_before, Sign::Remove);
+            self.count_search_texts(id, &texts_after, Sign::Add);
+        }
     }
 
     /// Soft-deletes person `id` and takes it out of its organization's head count and the
     /// search index.
     fn retire(&mut self, id: Id, now: i64) {
+        let mut texts = self.own_search_texts(id);
+        if let Some(person) = self.persons.get(&id) {
+            let notes = self.search_texts(person, SearchField::Notes);
+            let notes = notes
+                .into_iter()
+                .map(|note| (SearchField::Notes, note.into_owned()));
+            texts.extend(notes);
+        }
+        self.count_search_texts(id, &texts, Sign::Remove);
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
@@ -472,7 +487,6 @@ impl Company {
         person.update_time = now;
         let org = person.org_id;
         self.count_in_org(org, Sign::Remove);
-        self.search.remove(id);
     }
 
     /// Re-points every record linked to `from` at `into`, moving the counters with them.

@@ -21,14 +21,15 @@ const CHUNK: usize = 1024;
 #[derive(Clone, Debug)]
 pub struct Table<T> {
     chunks: Vec<Vec<(Id, T)>>,
-    len: usize,
+    /// The first id of each chunk (what a look-up searches, without touching the chunks).
+    firsts: Vec<Id>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Self {
             chunks: Vec::new(),
-            len: 0,
+            firsts: Vec::new(),
         }
     }
 }
@@ -40,13 +41,9 @@ impl<T> Table<T> {
     }
 
     /// How many records it holds.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.chunks.iter().map(Vec::len).sum()
     }
 
     /// The chunk `id` belongs in: the last one starting at or below it (the first chunk for
@@ -55,14 +52,22 @@ impl<T> Table<T> {
         if self.chunks.is_empty() {
             return None;
         }
-        let after = self.chunks.partition_point(|chunk| chunk[0].0 <= id);
+        let after = self.firsts.partition_point(|first| *first <= id);
         Some(after.saturating_sub(1))
     }
 
-    /// Where record `id` is (`Ok((chunk, at))`) or would be inserted (`Err`).
+    /// Where record `id` is (`Ok((chunk, at))`) or would be inserted (`Err`). Ids without
+    /// gaps are found at their offset from the chunk's first id, without a search.
     fn find(&self, id: Id) -> Result<(usize, usize), Option<(usize, usize)>> {
         let chunk = self.chunk_of(id).ok_or(None)?;
-        self.chunks[chunk]
+        let records = &self.chunks[chunk];
+        let offset = id
+            .checked_sub(self.firsts[chunk])
+            .and_then(|offset| usize::try_from(offset).ok());
+        if let Some(at) = offset.filter(|at| records.get(*at).is_some_and(|(key, _)| *key == id)) {
+            return Ok((chunk, at));
+        }
+        records
             .binary_search_by_key(&id, |(key, _)| *key)
             .map(|at| (chunk, at))
             .map_err(|at| Some((chunk, at)))
@@ -90,16 +95,19 @@ impl<T> Table<T> {
         match self.find(id) {
             Ok((chunk, at)) => Some(std::mem::replace(&mut self.chunks[chunk][at].1, record)),
             Err(place) => {
-                self.len += 1;
                 match place {
                     Some((chunk, at))
                         if at < self.chunks[chunk].len() || chunk + 1 < self.chunks.len() =>
                     {
                         self.chunks[chunk].insert(at, (id, record));
+                        self.firsts[chunk] = self.chunks[chunk][0].0;
                     }
                     _ => match self.chunks.last_mut() {
                         Some(last) if last.len() < CHUNK => last.push((id, record)),
-                        _ => self.chunks.push(vec![(id, record)]),
+                        _ => {
+                            self.chunks.push(vec![(id, record)]);
+                            self.firsts.push(id);
+                        }
                     },
                 }
                 None
@@ -122,10 +130,13 @@ impl<T> Table<T> {
     pub fn remove(&mut self, id: &Id) -> Option<T> {
         let (chunk, at) = self.find(*id).ok()?;
         let (_, record) = self.chunks[chunk].remove(at);
-        if self.chunks[chunk].is_empty() {
-            self.chunks.remove(chunk);
+        match self.chunks[chunk].first() {
+            Some((first, _)) => self.firsts[chunk] = *first,
+            None => {
+                self.chunks.remove(chunk);
+                self.firsts.remove(chunk);
+            }
         }
-        self.len -= 1;
         Some(record)
     }
 
@@ -150,6 +161,7 @@ impl<T> Table<T> {
     }
 
     /// Every id, in order.
+    #[cfg(test)]
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Id> {
         self.iter().map(|(id, _)| id)
     }
@@ -160,6 +172,7 @@ impl<T> Table<T> {
     }
 
     /// Every record, to change, in id order.
+    #[cfg(feature = "internals")]
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.chunks.iter_mut().flatten().map(|(_, record)| record)
     }

@@ -8,6 +8,7 @@
 //! projections of each kind of entry live in [`super::persons`] (persons, pictures,
 //! followers) and [`super::related`] (deals, activities, notes, files, mail, products).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::counters::Sign;
@@ -667,9 +668,8 @@ impl Company {
             person.counters.apply_note(sign);
         }
         if self.persons.get(&person_id).is_some_and(Person::is_active) {
-            let text = (sign == Sign::Add).then_some(note.content.as_str());
             self.search
-                .put(person_id, SearchField::Notes, note.id, text);
+                .count(person_id, SearchField::Notes, &note.content, sign);
         }
     }
 
@@ -707,59 +707,59 @@ impl Company {
         }
     }
 
-    /// Re-indexes a person's own searchable fields.
-    pub(super) fn reindex_person(&mut self, person_id: Id) {
-        let Some(person) = self.persons.get(&person_id) else {
-            return;
+    /// The texts `person` is searched by in `field`, in order (for notes, the contents of
+    /// its live notes while it is active).
+    pub fn search_texts<'a>(&'a self, person: &'a Person, field: SearchField) -> Vec<Cow<'a, str>> {
+        let texts: Vec<Cow<'a, str>> = match field {
+            SearchField::Name => vec![Cow::Borrowed(person.name.as_str())],
+            SearchField::Email => contact_values(&person.emails).map(Cow::Borrowed).collect(),
+            SearchField::Phone => contact_values(&person.phones).map(Cow::Borrowed).collect(),
+            SearchField::CustomFields => self
+                .fields
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, field)| {
+                    let value = person.custom.get(slot)?;
+                    field.search_text(value).map(Cow::Owned)
+                })
+                .collect(),
+            SearchField::Notes if person.is_active() => {
+                linked(&self.links.notes, &self.notes, person.id)
+                    .map(|note| Cow::Borrowed(note.content.as_str()))
+                    .collect()
+            }
+            SearchField::Notes => Vec::new(),
         };
-        if !person.is_active() {
-            self.search.remove(person_id);
-            return;
-        }
-        let custom: Vec<String> = self
-            .fields
-            .iter()
-            .enumerate()
-            .filter_map(|(slot, field)| {
-                person
-                    .custom
-                    .get(slot)
-                    .and_then(|value| field.search_text(value))
-            })
-            .collect();
-        let search = &mut self.search;
-        search.set(person_id, SearchField::Name, [person.name.as_str()]);
-        search.set(
-            person_id,
-            SearchField::Email,
-            contact_values(&person.emails),
-        );
-        search.set(
-            person_id,
-            SearchField::Phone,
-            contact_values(&person.phones),
-        );
-        search.set(
-            person_id,
-            SearchField::CustomFields,
-            custom.iter().map(String::as_str),
-        );
-        self.reindex_notes(person_id);
+        texts.into_iter().filter(|text| !text.is_empty()).collect()
     }
 
-    /// Makes the index hold the contents of the person's live notes (none when the person is
-    /// not active); unchanged notes are not re-indexed.
-    fn reindex_notes(&mut self, person_id: Id) {
-        let active = self.persons.get(&person_id).is_some_and(Person::is_active);
-        let notes = self
-            .links
-            .notes
-            .get(&person_id)
+    /// The texts of person `id`'s own fields (every field but notes) as the search counts
+    /// them; none when the person is not active.
+    pub(super) fn own_search_texts(&self, id: Id) -> Vec<(SearchField, String)> {
+        let Some(person) = self.persons.get(&id).filter(|person| person.is_active()) else {
+            return Vec::new();
+        };
+        SearchField::ALL
             .into_iter()
-            .flatten()
-            .filter(|_| active)
-            .filter_map(|id| Some((*id, self.notes.get(id)?.content.as_str())));
-        self.search.sync(person_id, SearchField::Notes, notes);
+            .filter(|field| *field != SearchField::Notes)
+            .flat_map(|field| {
+                self.search_texts(person, field)
+                    .into_iter()
+                    .map(move |text| (field, text.into_owned()))
+            })
+            .collect()
+    }
+
+    /// Counts `texts` of person `id` into or out of the search index.
+    pub(super) fn count_search_texts(
+        &mut self,
+        id: Id,
+        texts: &[(SearchField, String)],
+        sign: Sign,
+    ) {
+        for (field, text) in texts {
+            self.search.count(id, *field, text, sign);
+        }
     }
 }
 
@@ -936,7 +936,7 @@ mod tests {
         );
         assert!(company.apply(mail(), now(), &mut unlogged).is_err());
         assert_eq!(company.log_len(), 1);
-        assert!(company.persons.is_empty() && company.mails.is_empty());
+        assert!(company.persons.len() == 0 && company.mails.len() == 0);
         let mut fresh = self::company();
         for target in [&mut company, &mut fresh] {
             assert_eq!(target.apply(person("Ada"), now(), &mut unlogged), Ok(1));

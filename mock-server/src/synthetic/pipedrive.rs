@@ -138,7 +138,7 @@ pub fn write(
 ) -> Result<Written, RecordError> {
     let known = pipedrive.with_company(COMPANY, |company| Known {
         users: company.users.keys().copied().collect(),
-        latest_org: company.orgs.keys().next_back().copied(),
+        latest_org: company.orgs.iter().next_back().map(|(id, _)| *id),
         tier: company.field(&hex_key(TIER_FIELD)).map(|tier| {
             let options = tier.options.iter().map(|option| option.id).collect();
             (tier.key.clone(), options)
