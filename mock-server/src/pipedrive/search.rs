@@ -96,6 +96,18 @@ impl SearchIndex {
         dropped("search: word ids");
     }
 
+    /// Every word with its holders and their counts, by word (what two indexes of the same
+    /// texts agree on, whatever order they were counted in).
+    #[cfg(test)]
+    pub fn held_words(&self) -> std::collections::BTreeMap<&str, &[(Id, u32)]> {
+        self.words
+            .entries
+            .iter()
+            .filter(|word| !word.holders.is_empty())
+            .map(|word| (&*word.text, word.holders.as_slice()))
+            .collect()
+    }
+
     /// A superset of the persons with a text containing `fragment` (compared lower-cased):
     /// the holders of the words containing its rarest run of letters and digits. `None` when
     /// the fragment has no such run (every person is a candidate).
