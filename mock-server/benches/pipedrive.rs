@@ -1,9 +1,12 @@
 //! Pipedrive, model level (no HTTP: requests go straight to `App::handle`, rendering
 //! included), at 10k, 100k and 1M records in one company: `GET /v1/persons/{id}` with every
-//! counter, `GET /api/v2/persons` with `include_fields` naming the counters, and the write rate
+//! counter, the first 20-person pages of `GET /v1/persons` and `GET /api/v2/persons`,
+//! `GET /api/v2/persons` with `include_fields` naming the counters, and the write rate
 //! of records into a loaded company. Loading each size prints its memory per stored record.
 //!
 //! `cargo bench -p persons-mock --bench pipedrive` (append `-- <filter>` to pick benchmarks).
+//! With `PERSONS_BENCH_BREAKDOWN=1` it benchmarks nothing: it loads each size, frees the
+//! company part by part and prints the bytes per record each part held.
 
 mod common;
 
@@ -12,7 +15,7 @@ use divan::counter::ItemsCount;
 use persons_mock::internals::SEED;
 use persons_mock::internals::pipedrive::{self as data, Blocks, PipedriveTenant, TOKEN};
 
-use common::{Counting, Loaded, Tenants, answer, encode, get, sizes};
+use common::{Counting, Loaded, Tenants, answer, encode, get, live_bytes, sizes};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -27,10 +30,29 @@ fn loaded(records: usize) -> &'static Loaded<PipedriveTenant> {
 }
 
 fn main() {
+    if std::env::var_os("PERSONS_BENCH_BREAKDOWN").is_some() {
+        sizes().into_iter().for_each(breakdown);
+        return;
+    }
     common::preload(|size| {
         loaded(size);
     });
     divan::main();
+}
+
+/// Loads `records` records, then prints the bytes per record each part of the company held.
+fn breakdown(records: usize) {
+    let loaded = loaded(records);
+    let mut before = live_bytes();
+    eprintln!("[pipedrive] {records} records, bytes per record by part:");
+    data::dismantle(&loaded.handles.pipedrive, |part| {
+        let now = live_bytes();
+        eprintln!(
+            "{:>8.1}  {part}",
+            before.saturating_sub(now) as f64 / records as f64
+        );
+        before = now;
+    });
 }
 
 /// Reads. Divan runs benchmarks in name order, so these see the companies exactly as loaded,
@@ -59,6 +81,24 @@ mod read {
             "x-api-token",
             TOKEN,
         );
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `GET /v1/persons?limit=20`: the first page, every field of 20 persons (what the load
+    /// benchmark drives), so rendering is most of it.
+    #[divan::bench(args = sizes())]
+    fn list_v1(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let request = get("/pipedrive/v1/persons?limit=20", "x-api-token", TOKEN);
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// `GET /api/v2/persons?limit=20`: the first page of 20 persons (what the load benchmark
+    /// drives).
+    #[divan::bench(args = sizes())]
+    fn list_v2(bencher: Bencher, records: usize) {
+        let loaded = loaded(records);
+        let request = get("/pipedrive/api/v2/persons?limit=20", "x-api-token", TOKEN);
         bencher.bench_local(|| answer(&loaded.app, &request));
     }
 

@@ -37,6 +37,12 @@ pub fn sizes() -> Vec<usize> {
 /// Bytes currently allocated through [`Counting`].
 static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
 
+/// Bytes currently allocated through [`Counting`].
+#[allow(dead_code, reason = "only some benchmarks break their memory down")]
+pub fn live_bytes() -> usize {
+    LIVE_BYTES.load(Ordering::Relaxed)
+}
+
 /// The system allocator, counting the bytes it holds.
 pub struct Counting;
 

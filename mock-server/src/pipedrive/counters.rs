@@ -3,10 +3,9 @@
 //! same contribution when it stops (edit, delete, merge), so reads never scan deals,
 //! activities or mail.
 
-use std::collections::BTreeSet;
-
 use super::model::{Activity, Deal, DealStatus, Id, MailMessage};
 pub use super::model::{Counters, StatusCounts};
+use super::table::SortedVec;
 
 /// Whether a contribution is added or taken back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +135,7 @@ fn bump(slot: &mut u64, sign: Sign) {
     };
 }
 
-fn set_apply<T: Ord>(set: &mut BTreeSet<T>, key: T, sign: Sign) {
+fn set_apply<T: Ord>(set: &mut SortedVec<T>, key: T, sign: Sign) {
     match sign {
         Sign::Add => set.insert(key),
         Sign::Remove => set.remove(&key),

@@ -22,12 +22,20 @@ use super::model::Id;
 pub use super::model::{ContactEntry, DealStatus};
 use crate::Timestamp;
 
-/// A company's log: its entries in the order they were applied, kept in chunks of at most
-/// [`Log::CHUNK`] entries, so that a long log neither holds up to as much again in spare
-/// capacity nor copies itself whole as it grows.
+/// A company's log: its entries in the order they were applied, each kept as its JSON text
+/// (a seed's own encoding of it, a fifth of the memory of the decoded entry with its
+/// strings), in chunks of at most [`Log::CHUNK`] entries, so that a long log neither holds up
+/// to as much again in spare capacity nor copies itself whole as it grows. Reading decodes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Log {
-    chunks: Vec<Vec<Entry>>,
+    chunks: Vec<Chunk>,
+}
+
+/// Consecutive entries of a [`Log`]: their JSON texts back to back, and where each ends.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Chunk {
+    text: Vec<u8>,
+    ends: Vec<u32>,
 }
 
 impl Log {
@@ -35,23 +43,38 @@ impl Log {
     pub const CHUNK: usize = 4096;
 
     /// Appends `entry`.
-    pub fn push(&mut self, entry: Entry) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(entry),
-            _ => self.chunks.push(vec![entry]),
-        }
+    pub fn push(&mut self, entry: &Entry) {
+        let chunk = match self.chunks.last_mut() {
+            Some(chunk) if chunk.ends.len() < Self::CHUNK => chunk,
+            _ => {
+                if let Some(full) = self.chunks.last_mut() {
+                    full.text.shrink_to_fit();
+                }
+                self.chunks.push(Chunk::default());
+                self.chunks.last_mut().expect("just pushed")
+            }
+        };
+        serde_json::to_writer(&mut chunk.text, entry).expect("an entry encodes as JSON");
+        let end = u32::try_from(chunk.text.len()).expect("a chunk's text stays under 4 GiB");
+        chunk.ends.push(end);
     }
 
     /// How many entries it holds.
     pub fn len(&self) -> usize {
-        self.chunks
-            .last()
-            .map_or(0, |last| (self.chunks.len() - 1) * Self::CHUNK + last.len())
+        self.chunks.last().map_or(0, |last| {
+            (self.chunks.len() - 1) * Self::CHUNK + last.ends.len()
+        })
     }
 
     /// Every entry, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.chunks.iter().flatten()
+    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.chunks.iter().flat_map(|chunk| {
+            let starts = std::iter::once(0).chain(chunk.ends.iter().copied());
+            starts.zip(&chunk.ends).map(|(start, &end)| {
+                serde_json::from_slice(&chunk.text[start as usize..end as usize])
+                    .expect("the log decodes the entries it encoded")
+            })
+        })
     }
 }
 

@@ -30,6 +30,7 @@ pub(crate) mod render_v2;
 pub(crate) mod search;
 pub(crate) mod seed;
 pub(crate) mod state;
+pub(crate) mod table;
 pub(crate) mod tenant;
 pub(crate) mod time;
 pub(crate) mod writes;
@@ -236,6 +237,16 @@ impl Pipedrive {
     ) -> Option<T> {
         let state = self.handle.read();
         state.company(company).map(read)
+    }
+
+    /// Takes `company` out of the mock and frees it part by part, calling `dropped` with each
+    /// part's name right after it is freed (see [`tenant::Company::dismantle`]).
+    #[cfg(feature = "internals")]
+    pub(crate) fn dismantle(&self, company: Id, dropped: &mut dyn FnMut(&'static str)) {
+        let taken = self.handle.write().take_company(company);
+        if let Some(taken) = taken {
+            taken.dismantle(dropped);
+        }
     }
 
     /// The clock the mock reads.

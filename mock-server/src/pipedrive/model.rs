@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::table::SortedVec;
+
 /// Every Pipedrive id: company-scoped, auto-incremented, starting at 1.
 pub type Id = u64;
 
@@ -76,8 +78,8 @@ pub struct Person {
     pub visible_to: u8,
     /// Label ids (options of the `label` field).
     pub label_ids: Vec<Id>,
-    /// Custom field values in their canonical (API v2) form, by field key.
-    pub custom: BTreeMap<String, Value>,
+    /// Custom field values in their canonical (API v2) form.
+    pub custom: CustomSlots,
     /// Creation time.
     pub add_time: i64,
     /// Last write time.
@@ -125,6 +127,48 @@ impl Person {
     }
 }
 
+/// A person's custom field values, each under its field's slot: the field's position in the
+/// company's fields (fields are never removed, so a slot keeps naming the same field), in
+/// slot order. Slots rather than the fields' 40-character keys, and a vector of exactly its
+/// length rather than a map: a person holds a few values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomSlots(Vec<(u32, Value)>);
+
+impl CustomSlots {
+    /// The value in `slot`.
+    pub fn get(&self, slot: usize) -> Option<&Value> {
+        let at = self.find(slot).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    /// Puts `value` in `slot` (`None` empties it).
+    pub fn set(&mut self, slot: usize, value: Option<Value>) {
+        match (self.find(slot), value) {
+            (Ok(at), Some(value)) => self.0[at].1 = value,
+            (Ok(at), None) => {
+                self.0.remove(at);
+                self.0.shrink_to_fit();
+            }
+            (Err(at), Some(value)) => {
+                let slot = u32::try_from(slot).expect("fewer than 2^32 custom fields");
+                self.0.reserve_exact(1);
+                self.0.insert(at, (slot, value));
+            }
+            (Err(_), None) => {}
+        }
+    }
+
+    /// Every `(slot, value)`, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Value)> {
+        self.0.iter().map(|(slot, value)| (*slot as usize, value))
+    }
+
+    fn find(&self, slot: usize) -> Result<usize, usize> {
+        self.0
+            .binary_search_by_key(&slot, |(held, _)| *held as usize)
+    }
+}
+
 /// The value of the primary entry of `entries`, else of the first one.
 pub fn primary(entries: &[ContactEntry]) -> Option<&str> {
     entries
@@ -155,9 +199,9 @@ pub struct Counters {
     /// Deals where the person is a participant.
     pub participant_deals: StatusCounts,
     /// Undone activities as `(due_date, due_time, id)`: the first is the next activity.
-    pub undone_activities: BTreeSet<(String, String, Id)>,
+    pub undone_activities: SortedVec<(String, String, Id)>,
     /// Done activities as `(due_date, id)`: the last is the last activity.
-    pub done_activities: BTreeSet<(String, Id)>,
+    pub done_activities: SortedVec<(String, Id)>,
     /// Notes attached.
     pub notes: u64,
     /// Files attached.
@@ -165,9 +209,9 @@ pub struct Counters {
     /// Followers.
     pub followers: u64,
     /// Received mail as `(message_time, id)`.
-    pub incoming_mail: BTreeSet<(i64, Id)>,
+    pub incoming_mail: SortedVec<(i64, Id)>,
     /// Sent mail as `(message_time, id)`.
-    pub outgoing_mail: BTreeSet<(i64, Id)>,
+    pub outgoing_mail: SortedVec<(i64, Id)>,
 }
 
 /// A deal's status (`open`, `won`, `lost` in log entries, as in the API).

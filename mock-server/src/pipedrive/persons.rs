@@ -2,14 +2,18 @@
 //! (and completed) before it is logged, then projected: the person record, its organization's
 //! head count, the search index, the changelog and the followers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::counters::{Counters, Sign};
 use super::log::{
     CustomValues, FollowerEntry, MergeEntry, PersonDeleteEntry, PersonEntry, PictureDeleteEntry,
     PictureEntry,
 };
-use super::model::{ContactEntry, FieldChange, Follower, FollowerChange, Id, Person, Picture};
+use super::model::{
+    ContactEntry, CustomSlots, FieldChange, Follower, FollowerChange, Id, Person, Picture,
+};
+use super::search::SearchField;
+use super::table::{SortedVec, Table};
 use super::tenant::{Company, ModelError, RecordError, VARCHAR_CHARS, fits, seconds};
 
 /// The visibility values Pipedrive accepts.
@@ -53,7 +57,7 @@ impl Company {
             phones: Vec::new(),
             visible_to: DEFAULT_VISIBILITY,
             label_ids: Vec::new(),
-            custom: BTreeMap::new(),
+            custom: CustomSlots::default(),
             add_time: entry.add_time.map_or(now, |time| time.unix_seconds()),
             update_time: now,
             delete_time: None,
@@ -155,7 +159,7 @@ impl Company {
             return;
         };
         self.move_related(from, into, now);
-        let patch = fill_gaps(&survivor, &merged);
+        let patch = fill_gaps(self, &survivor, &merged);
         self.retire(from, now);
         self.apply_patch(into, patch, now);
         self.record_changes(&survivor, merge.actor_user_id.unwrap_or_default(), now);
@@ -310,8 +314,8 @@ impl Company {
         built_in
             .into_iter()
             .map(|(key, text)| (key.to_owned(), text))
-            .chain(self.fields.iter().map(|field| {
-                let text = person.custom.get(&field.key).and_then(value_text);
+            .chain(self.fields.iter().enumerate().map(|(slot, field)| {
+                let text = person.custom.get(slot).and_then(value_text);
                 (field.key.clone(), text)
             }))
             .collect()
@@ -420,6 +424,7 @@ impl Company {
 
     /// Writes a checked entry's fields into person `id` and refreshes what depends on them.
     fn apply_patch(&mut self, id: Id, patch: PersonEntry, now: i64) {
+        let texts_before = self.own_search_texts(id);
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
@@ -446,10 +451,9 @@ impl Company {
             person.label_ids = labels;
         }
         for (key, value) in patch.custom_fields.0 {
-            match value {
-                Some(value) => person.custom.insert(key, value),
-                None => person.custom.remove(&key),
-            };
+            if let Some(slot) = self.fields.iter().position(|field| field.key == key) {
+                person.custom.set(slot, value);
+            }
         }
         person.update_time = now;
         let new_org = person.org_id;
@@ -457,12 +461,25 @@ impl Company {
             self.count_in_org(old_org, Sign::Remove);
             self.count_in_org(new_org, Sign::Add);
         }
-        self.reindex_person(id);
+        let texts_after = self.own_search_texts(id);
+        if texts_after != texts_before {
+            self.count_search_texts(id, &texts_before, Sign::Remove);
+            self.count_search_texts(id, &texts_after, Sign::Add);
+        }
     }
 
     /// Soft-deletes person `id` and takes it out of its organization's head count and the
     /// search index.
     fn retire(&mut self, id: Id, now: i64) {
+        let mut texts = self.own_search_texts(id);
+        if let Some(person) = self.persons.get(&id) {
+            let notes = self.search_texts(person, SearchField::Notes);
+            let notes = notes
+                .into_iter()
+                .map(|note| (SearchField::Notes, note.into_owned()));
+            texts.extend(notes);
+        }
+        self.count_search_texts(id, &texts, Sign::Remove);
         let Some(person) = self.persons.get_mut(&id) else {
             return;
         };
@@ -470,12 +487,11 @@ impl Company {
         person.update_time = now;
         let org = person.org_id;
         self.count_in_org(org, Sign::Remove);
-        self.search.remove(id);
     }
 
     /// Re-points every record linked to `from` at `into`, moving the counters with them.
     fn move_related(&mut self, from: Id, into: Id, now: i64) {
-        let linked = |index: &BTreeMap<Id, BTreeSet<Id>>| -> Vec<Id> {
+        let linked = |index: &Table<SortedVec<Id>>| -> Vec<Id> {
             index.get(&from).into_iter().flatten().copied().collect()
         };
         let (deals, activities) = (linked(&self.links.deals), linked(&self.links.activities));
@@ -562,7 +578,7 @@ impl Company {
         &mut self,
         ids: Vec<Id>,
         swap: Swap,
-        table: fn(&mut Company) -> &mut BTreeMap<Id, T>,
+        table: fn(&mut Company) -> &mut Table<T>,
         count: fn(&mut Company, &T, Sign),
         edit: impl Fn(&mut T, Swap),
     ) {
@@ -601,7 +617,7 @@ impl Swap {
 }
 
 /// The patch that fills `survivor`'s empty values from `merged`.
-fn fill_gaps(survivor: &Person, merged: &Person) -> PersonEntry {
+fn fill_gaps(company: &Company, survivor: &Person, merged: &Person) -> PersonEntry {
     let combine = |ours: &[ContactEntry], theirs: &[ContactEntry]| -> Option<Vec<ContactEntry>> {
         let extra: Vec<ContactEntry> = theirs
             .iter()
@@ -629,8 +645,8 @@ fn fill_gaps(survivor: &Person, merged: &Person) -> PersonEntry {
             merged
                 .custom
                 .iter()
-                .filter(|(key, _)| !survivor.custom.contains_key(*key))
-                .map(|(key, value)| (key.clone(), Some(value.clone())))
+                .filter(|(slot, _)| survivor.custom.get(*slot).is_none())
+                .map(|(slot, value)| (company.fields[slot].key.clone(), Some(value.clone())))
                 .collect(),
         ),
         ..PersonEntry::default()

@@ -4,6 +4,8 @@
 //! [`super::feed`]. Each handler checks the caller's scope, then reads the caller's company
 //! under a read lock and renders with its version's renderer.
 
+use std::borrow::Cow;
+
 use super::context::Caller;
 use super::error::PipedriveError;
 use super::model::Person;
@@ -52,14 +54,21 @@ fn search_hits(
             })?,
     };
     let organization = params::int_param(request, "organization_id", version)?;
-    let mut candidates = company.search.candidates(&search::lookup_fragment(term));
     let digits: String = term.chars().filter(char::is_ascii_digit).collect();
-    if fields.contains(&SearchField::Phone) && digits.len() >= minimum {
-        candidates.extend(company.search.candidates(&digits));
-    }
+    let by_digits = fields.contains(&SearchField::Phone) && digits.len() >= minimum;
+    let candidates = match (company.search.candidates(term), by_digits) {
+        (Some(mut candidates), true) => company
+            .search
+            .candidates(&digits)
+            .map(|more| candidates.extend(more))
+            .map(|()| candidates),
+        (candidates, _) => candidates,
+    };
+    let candidates: Box<dyn Iterator<Item = &Person>> = match candidates {
+        Some(ids) => Box::new(ids.into_iter().filter_map(|id| company.persons.get(&id))),
+        None => Box::new(company.persons.values()),
+    };
     let mut hits: Vec<SearchItemJson> = candidates
-        .into_iter()
-        .filter_map(|id| company.persons.get(&id))
         .filter(|person| person.is_active() && company.can_see(person, &caller.user))
         .filter(|person| organization.is_none_or(|org| person.org_id == Some(org)))
         .filter_map(|person| hit(company, person, term, &fields, exact))
@@ -82,8 +91,8 @@ fn hit(
     let mut best: Option<f64> = None;
     let mut matched = |field: SearchField| -> Vec<String> {
         company
-            .search
-            .texts(person.id, field)
+            .search_texts(person, field)
+            .into_iter()
             .filter(|text| {
                 let score = search::score(text, term, field, exact);
                 if let Some(score) = score {
@@ -91,7 +100,7 @@ fn hit(
                 }
                 score.is_some()
             })
-            .map(str::to_owned)
+            .map(Cow::into_owned)
             .collect()
     };
     let mut custom_fields = Vec::new();

@@ -134,7 +134,7 @@ impl Company {
     /// Rewrites deal `id` with `edit`, moving its contribution from the old version to the
     /// new one.
     fn rewrite_deal(&mut self, id: Id, edit: impl FnOnce(&mut Deal)) {
-        let Some(mut deal) = self.deals.remove(&id) else {
+        let Some(mut deal) = self.deals.get(&id).cloned() else {
             return;
         };
         self.count_deal(&deal, Sign::Remove);
@@ -253,7 +253,7 @@ impl Company {
     /// Rewrites activity `id` with `edit`, moving its contribution from the old version to
     /// the new one.
     fn rewrite_activity(&mut self, id: Id, edit: impl FnOnce(&mut Activity)) {
-        let Some(mut activity) = self.activities.remove(&id) else {
+        let Some(mut activity) = self.activities.get(&id).cloned() else {
             return;
         };
         self.count_activity(&activity, Sign::Remove);
@@ -399,7 +399,7 @@ impl Company {
     /// Rewrites note `id` with `edit`, moving its contribution from the old version to the
     /// new one.
     fn rewrite_note(&mut self, id: Id, edit: impl FnOnce(&mut Note)) {
-        let Some(mut note) = self.notes.remove(&id) else {
+        let Some(mut note) = self.notes.get(&id).cloned() else {
             return;
         };
         self.count_note(&note, Sign::Remove);
@@ -588,8 +588,7 @@ impl Company {
         self.ids.observe("deal_product", id);
         self.links
             .deal_products
-            .entry(entry.deal_id)
-            .or_default()
+            .get_or_insert_default(entry.deal_id)
             .insert(id);
         self.deal_products.insert(
             id,

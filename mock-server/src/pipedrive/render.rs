@@ -2,13 +2,12 @@
 //! pagination, `{id}`, a picture's URLs, and the search hit (the search service answers both
 //! versions alike). Depends on neither version's renderer.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::error::PipedriveError;
 
 use super::model::{Id, Person, Picture};
+use super::table::Table;
 use super::tenant::Company;
 use crate::http::ApiResponse;
 
@@ -34,7 +33,7 @@ impl<T> DataBody<T> {
 /// Record `id` of `table` (deleted ones included) as `json` renders it, with `status`; `what`
 /// names the record in the 404.
 pub fn record_response<T, J: Serialize>(
-    table: &BTreeMap<Id, T>,
+    table: &Table<T>,
     id: Id,
     what: &str,
     status: u16,

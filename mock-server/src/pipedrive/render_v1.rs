@@ -495,7 +495,8 @@ impl<'a> PersonJson<'a> {
             custom: company
                 .fields
                 .iter()
-                .flat_map(|field| field.render_v1(person.custom.get(&field.key)))
+                .enumerate()
+                .flat_map(|(slot, field)| field.render_v1(person.custom.get(slot)))
                 .collect(),
         }
     }

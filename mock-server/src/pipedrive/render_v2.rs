@@ -114,16 +114,17 @@ impl PersonJson {
         let custom_fields = company
             .fields
             .iter()
-            .filter(|field| {
+            .enumerate()
+            .filter(|(_, field)| {
                 shape
                     .custom_fields
                     .as_ref()
                     .is_none_or(|keys| keys.contains(&field.key))
             })
-            .map(|field| {
+            .map(|(slot, field)| {
                 (
                     field.key.clone(),
-                    field.render_v2(person.custom.get(&field.key), shape.option_labels),
+                    field.render_v2(person.custom.get(slot), shape.option_labels),
                 )
             })
             .collect();

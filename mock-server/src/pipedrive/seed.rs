@@ -130,7 +130,7 @@ impl PipedriveState {
                 oauth_tokens.sort_by(|a, b| (a.user_id, &a.token).cmp(&(b.user_id, &b.token)));
                 CompanySeed {
                     id: Some(company.id),
-                    log: company.log().iter().cloned().collect(),
+                    log: company.log().iter().collect(),
                     api_tokens,
                     oauth_tokens,
                 }

@@ -52,6 +52,12 @@ impl PipedriveState {
         self.companies.insert(company.id, company);
     }
 
+    /// Takes company `id` out of the state (the benchmarks' memory breakdown).
+    #[cfg(feature = "internals")]
+    pub(super) fn take_company(&mut self, id: Id) -> Option<Company> {
+        self.companies.remove(&id)
+    }
+
     /// The highest user id of any company (user ids are unique across companies, as
     /// Pipedrive's are; a new user without one gets the next).
     pub fn last_user_id(&self) -> Id {

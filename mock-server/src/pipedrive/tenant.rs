@@ -8,6 +8,7 @@
 //! projections of each kind of entry live in [`super::persons`] (persons, pictures,
 //! followers) and [`super::related`] (deals, activities, notes, files, mail, products).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::counters::Sign;
@@ -18,6 +19,7 @@ use super::model::{
     MailMessage, Note, Organization, Person, Product, User,
 };
 use super::search::{SearchField, SearchIndex};
+use super::table::{SortedVec, Table};
 use crate::Timestamp;
 use crate::durable::StorageError;
 
@@ -75,17 +77,17 @@ impl From<StorageError> for RecordError {
 #[derive(Clone, Debug, Default)]
 pub struct Links {
     /// Deals where the person is primary contact or participant (deleted ones included).
-    pub deals: BTreeMap<Id, BTreeSet<Id>>,
+    pub deals: Table<SortedVec<Id>>,
     /// Activities linked to the person (deleted ones excluded).
-    pub activities: BTreeMap<Id, BTreeSet<Id>>,
+    pub activities: Table<SortedVec<Id>>,
     /// Notes attached to the person.
-    pub notes: BTreeMap<Id, BTreeSet<Id>>,
+    pub notes: Table<SortedVec<Id>>,
     /// Files attached to the person.
-    pub files: BTreeMap<Id, BTreeSet<Id>>,
+    pub files: Table<SortedVec<Id>>,
     /// Mail messages linked to the person.
-    pub mails: BTreeMap<Id, BTreeSet<Id>>,
+    pub mails: Table<SortedVec<Id>>,
     /// Products attached to each deal (by deal id).
-    pub deal_products: BTreeMap<Id, BTreeSet<Id>>,
+    pub deal_products: Table<SortedVec<Id>>,
 }
 
 /// Auto-increment sequences, one per kind of id. Replaying a log draws the same ids again,
@@ -138,19 +140,19 @@ pub struct Company {
     /// Users.
     pub users: BTreeMap<Id, User>,
     /// Organizations.
-    pub orgs: BTreeMap<Id, Organization>,
+    pub orgs: Table<Organization>,
     /// Persons, deleted ones included.
-    pub persons: BTreeMap<Id, Person>,
+    pub persons: Table<Person>,
     /// Deals, deleted ones included.
-    pub deals: BTreeMap<Id, Deal>,
+    pub deals: Table<Deal>,
     /// Activities, deleted ones included.
-    pub activities: BTreeMap<Id, Activity>,
+    pub activities: Table<Activity>,
     /// Notes, deleted ones included.
-    pub notes: BTreeMap<Id, Note>,
+    pub notes: Table<Note>,
     /// Files.
-    pub files: BTreeMap<Id, File>,
+    pub files: Table<File>,
     /// Mail messages.
-    pub mails: BTreeMap<Id, MailMessage>,
+    pub mails: Table<MailMessage>,
     /// Followers per person, by user id.
     pub followers: BTreeMap<Id, BTreeMap<Id, Follower>>,
     /// Follower changes per person, oldest first.
@@ -158,9 +160,9 @@ pub struct Company {
     /// Field changes per person, oldest first (the changelog).
     pub person_changes: BTreeMap<Id, Vec<FieldChange>>,
     /// The product catalogue.
-    pub products: BTreeMap<Id, Product>,
+    pub products: Table<Product>,
     /// Products attached to deals.
-    pub deal_products: BTreeMap<Id, DealProduct>,
+    pub deal_products: Table<DealProduct>,
     /// Custom person fields.
     pub fields: Vec<FieldDef>,
     /// Options of the built-in `label` field.
@@ -188,18 +190,18 @@ impl Company {
             id,
             log: Log::default(),
             users: BTreeMap::new(),
-            orgs: BTreeMap::new(),
-            persons: BTreeMap::new(),
-            deals: BTreeMap::new(),
-            activities: BTreeMap::new(),
-            notes: BTreeMap::new(),
-            files: BTreeMap::new(),
-            mails: BTreeMap::new(),
+            orgs: Table::new(),
+            persons: Table::new(),
+            deals: Table::new(),
+            activities: Table::new(),
+            notes: Table::new(),
+            files: Table::new(),
+            mails: Table::new(),
             followers: BTreeMap::new(),
             follower_changes: BTreeMap::new(),
             person_changes: BTreeMap::new(),
-            products: BTreeMap::new(),
-            deal_products: BTreeMap::new(),
+            products: Table::new(),
+            deal_products: Table::new(),
             fields: Vec::new(),
             labels,
             links: Links::default(),
@@ -211,7 +213,7 @@ impl Company {
     /// Applies one write: checks `entry` against the company and completes it (the record's
     /// id, `now` as its time when it has none, to the second, the company's first user as
     /// the acting user when it names none), hands the completed entry to `log`, then updates
-    /// every projection (which take the entry's values; the log keeps an exact copy). Nothing changes when it is refused, by the checks or by `log`.
+    /// every projection (which take the entry's values; the log keeps it encoded). Nothing changes when it is refused, by the checks or by `log`.
     /// Returns the id of the record the entry created or changed (the first person of a
     /// `person_delete`, the relation of a `follower` or `deal_participant`).
     ///
@@ -230,10 +232,78 @@ impl Company {
         }
         let id = self.check(&mut entry)?;
         log(&entry)?;
-        let logged = entry.clone();
+        self.log.push(&entry);
         self.project(entry);
-        self.log.push(logged);
         Ok(id)
+    }
+
+    /// Frees the company part by part, calling `dropped` with each part's name right after
+    /// it is freed, so a counting allocator tells how its bytes divide (the benchmarks'
+    /// memory breakdown).
+    #[cfg(feature = "internals")]
+    pub fn dismantle(mut self, dropped: &mut dyn FnMut(&'static str)) {
+        use std::mem::take;
+        drop(take(&mut self.log));
+        dropped("log");
+        take(&mut self.search).dismantle(dropped);
+        let mut persons = take(&mut self.persons);
+        type Part = (&'static str, fn(&mut Person));
+        let parts: [Part; 4] = [
+            ("persons: custom values", |person| {
+                drop(take(&mut person.custom))
+            }),
+            ("persons: e-mails and phones", |person| {
+                drop((take(&mut person.emails), take(&mut person.phones)));
+            }),
+            ("persons: activity and mail sets", |person| {
+                let counters = &mut person.counters;
+                drop(take(&mut counters.undone_activities));
+                drop(take(&mut counters.done_activities));
+                drop(take(&mut counters.incoming_mail));
+                drop(take(&mut counters.outgoing_mail));
+            }),
+            ("persons: names and labels", |person| {
+                drop((take(&mut person.name), take(&mut person.label_ids)));
+            }),
+        ];
+        for (name, part) in parts {
+            persons.values_mut().for_each(part);
+            dropped(name);
+        }
+        drop(persons);
+        dropped("persons: records and map");
+        for deal in self.deals.values_mut() {
+            drop((take(&mut deal.title), take(&mut deal.currency)));
+            drop((take(&mut deal.participants), deal.lost_reason.take()));
+        }
+        dropped("deals: texts");
+        drop(take(&mut self.deals));
+        dropped("deals: records and map");
+        for activity in self.activities.values_mut() {
+            drop((take(&mut activity.subject), take(&mut activity.kind)));
+            drop((take(&mut activity.due_date), take(&mut activity.due_time)));
+            drop((take(&mut activity.duration), activity.note.take()));
+            drop(take(&mut activity.participants));
+        }
+        dropped("activities: texts");
+        drop(take(&mut self.activities));
+        dropped("activities: records and map");
+        self.notes
+            .values_mut()
+            .for_each(|note| drop(take(&mut note.content)));
+        dropped("notes: contents");
+        drop(take(&mut self.notes));
+        dropped("notes: records and map");
+        drop(take(&mut self.links));
+        dropped("links (per-person record ids)");
+        drop((take(&mut self.followers), take(&mut self.follower_changes)));
+        dropped("followers and their changelog");
+        drop(take(&mut self.person_changes));
+        dropped("person changelog");
+        drop(take(&mut self.orgs));
+        dropped("organizations");
+        drop(self);
+        dropped("the rest");
     }
 
     /// Checks `entry` and completes it; returns the id [`Company::apply`] answers.
@@ -549,7 +619,7 @@ impl Company {
         &self,
         kind: &str,
         wanted: Option<Id>,
-        table: &BTreeMap<Id, T>,
+        table: &Table<T>,
         what: &str,
     ) -> Result<Id, RecordError> {
         let id = self.ids.candidate(kind, nonzero(wanted, "id")?);
@@ -598,9 +668,8 @@ impl Company {
             person.counters.apply_note(sign);
         }
         if self.persons.get(&person_id).is_some_and(Person::is_active) {
-            let text = (sign == Sign::Add).then_some(note.content.as_str());
             self.search
-                .put(person_id, SearchField::Notes, note.id, text);
+                .count(person_id, SearchField::Notes, &note.content, sign);
         }
     }
 
@@ -638,58 +707,59 @@ impl Company {
         }
     }
 
-    /// Re-indexes a person's own searchable fields.
-    pub(super) fn reindex_person(&mut self, person_id: Id) {
-        let Some(person) = self.persons.get(&person_id) else {
-            return;
+    /// The texts `person` is searched by in `field`, in order (for notes, the contents of
+    /// its live notes while it is active).
+    pub fn search_texts<'a>(&'a self, person: &'a Person, field: SearchField) -> Vec<Cow<'a, str>> {
+        let texts: Vec<Cow<'a, str>> = match field {
+            SearchField::Name => vec![Cow::Borrowed(person.name.as_str())],
+            SearchField::Email => contact_values(&person.emails).map(Cow::Borrowed).collect(),
+            SearchField::Phone => contact_values(&person.phones).map(Cow::Borrowed).collect(),
+            SearchField::CustomFields => self
+                .fields
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, field)| {
+                    let value = person.custom.get(slot)?;
+                    field.search_text(value).map(Cow::Owned)
+                })
+                .collect(),
+            SearchField::Notes if person.is_active() => {
+                linked(&self.links.notes, &self.notes, person.id)
+                    .map(|note| Cow::Borrowed(note.content.as_str()))
+                    .collect()
+            }
+            SearchField::Notes => Vec::new(),
         };
-        if !person.is_active() {
-            self.search.remove(person_id);
-            return;
-        }
-        let custom: Vec<String> = self
-            .fields
-            .iter()
-            .filter_map(|field| {
-                person
-                    .custom
-                    .get(&field.key)
-                    .and_then(|value| field.search_text(value))
-            })
-            .collect();
-        let search = &mut self.search;
-        search.set(person_id, SearchField::Name, [person.name.as_str()]);
-        search.set(
-            person_id,
-            SearchField::Email,
-            contact_values(&person.emails),
-        );
-        search.set(
-            person_id,
-            SearchField::Phone,
-            contact_values(&person.phones),
-        );
-        search.set(
-            person_id,
-            SearchField::CustomFields,
-            custom.iter().map(String::as_str),
-        );
-        self.reindex_notes(person_id);
+        texts.into_iter().filter(|text| !text.is_empty()).collect()
     }
 
-    /// Makes the index hold the contents of the person's live notes (none when the person is
-    /// not active); unchanged notes are not re-indexed.
-    fn reindex_notes(&mut self, person_id: Id) {
-        let active = self.persons.get(&person_id).is_some_and(Person::is_active);
-        let notes = self
-            .links
-            .notes
-            .get(&person_id)
+    /// The texts of person `id`'s own fields (every field but notes) as the search counts
+    /// them; none when the person is not active.
+    pub(super) fn own_search_texts(&self, id: Id) -> Vec<(SearchField, String)> {
+        let Some(person) = self.persons.get(&id).filter(|person| person.is_active()) else {
+            return Vec::new();
+        };
+        SearchField::ALL
             .into_iter()
-            .flatten()
-            .filter(|_| active)
-            .filter_map(|id| Some((*id, self.notes.get(id)?.content.as_str())));
-        self.search.sync(person_id, SearchField::Notes, notes);
+            .filter(|field| *field != SearchField::Notes)
+            .flat_map(|field| {
+                self.search_texts(person, field)
+                    .into_iter()
+                    .map(move |text| (field, text.into_owned()))
+            })
+            .collect()
+    }
+
+    /// Counts `texts` of person `id` into or out of the search index.
+    pub(super) fn count_search_texts(
+        &mut self,
+        id: Id,
+        texts: &[(SearchField, String)],
+        sign: Sign,
+    ) {
+        for (field, text) in texts {
+            self.search.count(id, *field, text, sign);
+        }
     }
 }
 
@@ -756,8 +826,8 @@ fn contact_values(entries: &[ContactEntry]) -> impl Iterator<Item = &str> {
 
 /// The records of `table` that `index` links to `person` (or deal), in id order.
 pub fn linked<'a, T>(
-    index: &'a BTreeMap<Id, BTreeSet<Id>>,
-    table: &'a BTreeMap<Id, T>,
+    index: &'a Table<SortedVec<Id>>,
+    table: &'a Table<T>,
     person: Id,
 ) -> impl Iterator<Item = &'a T> + 'a {
     index
@@ -768,10 +838,10 @@ pub fn linked<'a, T>(
 }
 
 /// Adds `id` to (or removes it from) `person`'s set in `index`.
-fn link(index: &mut BTreeMap<Id, BTreeSet<Id>>, person: Id, id: Id, sign: Sign) {
+fn link(index: &mut Table<SortedVec<Id>>, person: Id, id: Id, sign: Sign) {
     match sign {
         Sign::Add => {
-            index.entry(person).or_default().insert(id);
+            index.get_or_insert_default(person).insert(id);
         }
         Sign::Remove => {
             if let Some(ids) = index.get_mut(&person) {
@@ -866,7 +936,7 @@ mod tests {
         );
         assert!(company.apply(mail(), now(), &mut unlogged).is_err());
         assert_eq!(company.log_len(), 1);
-        assert!(company.persons.is_empty() && company.mails.is_empty());
+        assert!(company.persons.len() == 0 && company.mails.len() == 0);
         let mut fresh = self::company();
         for target in [&mut company, &mut fresh] {
             assert_eq!(target.apply(person("Ada"), now(), &mut unlogged), Ok(1));

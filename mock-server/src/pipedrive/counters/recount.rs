@@ -1,6 +1,6 @@
-//! Every person's counters, kept incrementally as entries apply, equal a recount from the
-//! company's records after every kind of write (through the one write path, so the API's
-//! handlers, which build the same entries, are covered too).
+//! Every person's counters and the search index, kept incrementally as entries apply, equal a
+//! recount from the company's records after every kind of write (through the one write path,
+//! so the API's handlers, which build the same entries, are covered too).
 
 use super::StatusCounts;
 use crate::Timestamp;
@@ -11,6 +11,7 @@ use crate::pipedrive::log::{
     MergeEntry, NoteEntry, ParticipantEntry, PersonDeleteEntry, PersonEntry, PictureEntry,
 };
 use crate::pipedrive::model::{Deal, DealStatus, Person};
+use crate::pipedrive::search::{SearchField, SearchIndex};
 use crate::pipedrive::tenant::Company;
 use crate::pipedrive::{NewMail, Pipedrive};
 use crate::router::App;
@@ -299,30 +300,49 @@ fn churn(pipedrive: &Pipedrive) {
     }));
 }
 
-#[test]
-fn incremental_counters_equal_a_recount_after_every_kind_of_write() {
+/// Runs `check` on the demo company after [`churn`].
+fn after_churn(check: impl FnOnce(&Company)) {
     let app = App::new(Clock::frozen_at(NOW));
     let pipedrive = app.pipedrive_at("");
     demo::load(&pipedrive).unwrap();
     churn(&pipedrive);
-    pipedrive
-        .with_company(DEMO_COMPANY, |company| {
-            for person in company.persons.values() {
-                assert_eq!(
-                    kept(person),
-                    recount(company, person.id),
-                    "person {}",
-                    person.id
-                );
+    pipedrive.with_company(DEMO_COMPANY, check).unwrap();
+}
+
+#[test]
+fn incremental_counters_equal_a_recount_after_every_kind_of_write() {
+    after_churn(|company| {
+        for person in company.persons.values() {
+            assert_eq!(
+                kept(person),
+                recount(company, person.id),
+                "person {}",
+                person.id
+            );
+        }
+        for org in company.orgs.values() {
+            let members = company
+                .persons
+                .values()
+                .filter(|person| person.is_active() && person.org_id == Some(org.id))
+                .count() as u64;
+            assert_eq!(org.people_count, members, "org {}", org.id);
+        }
+    });
+}
+
+#[test]
+fn the_search_index_equals_one_rebuilt_from_the_records_after_every_kind_of_write() {
+    after_churn(|company| {
+        let mut rebuilt = SearchIndex::default();
+        for person in company.persons.values().filter(|person| person.is_active()) {
+            for field in SearchField::ALL {
+                for text in company.search_texts(person, field) {
+                    rebuilt.count(person.id, field, &text, super::Sign::Add);
+                }
             }
-            for org in company.orgs.values() {
-                let members = company
-                    .persons
-                    .values()
-                    .filter(|person| person.is_active() && person.org_id == Some(org.id))
-                    .count() as u64;
-                assert_eq!(org.people_count, members, "org {}", org.id);
-            }
-        })
-        .unwrap();
+        }
+        assert!(!rebuilt.held_words().is_empty());
+        assert_eq!(company.search.held_words(), rebuilt.held_words());
+    });
 }
