@@ -6,13 +6,12 @@ use serde_json::Value;
 
 use super::super::api::Call;
 use super::super::error::PostHogError;
-use super::super::log::LoggedEvent;
 use super::super::person::Person;
-use super::super::tenant::{Project, value_text};
+use super::super::tenant::{PersonIndex, Project, value_text};
 use super::dates::{Interval, MICROS_PER_DAY, Range, moment};
 use super::funnel::{Event, Exclusion, Funnel, Order, Progress};
 use super::page::{self, Actor, Envelope};
-use super::params::{Entity, Global, Params, entities};
+use super::params::{Entity, Global, Lazy, Matcher, Params, entities, events_of};
 use crate::http::ApiResponse;
 
 /// The default conversion window: 14 days.
@@ -213,16 +212,25 @@ impl FunnelQuery {
         })
     }
 
-    /// The persons in the funnel that `keep` keeps, given each one's events (all time), its
+    /// The persons in the funnel that `keep` keeps, given each one (index and person), its
     /// progress and first entry time.
     pub fn scan(
         &self,
         project: &Project,
-        mut keep: impl FnMut(&Person, &[LoggedEvent<'_>], Progress, Option<i64>) -> bool,
+        mut keep: impl FnMut(PersonIndex, &Person, Progress, Option<i64>) -> bool,
     ) -> Vec<Actor> {
+        let steps: Vec<Matcher<'_>> = self.steps.iter().map(|s| s.resolve(project)).collect();
+        let exclusions: Vec<Matcher<'_>> =
+            self.exclusions.iter().map(|e| e.resolve(project)).collect();
         let starters: Vec<&Entity> = match self.funnel.order {
             Order::Unordered => self.steps.iter().collect(),
             Order::Ordered | Order::Strict => vec![&self.steps[0]],
+        };
+        // Only a first-time-for-user step needs the events before the range.
+        let (from, to) = if self.steps.iter().any(first_time_for_user) {
+            (i64::MIN, i64::MAX)
+        } else {
+            (self.range.from, self.range.to)
         };
         super::params::candidates(project, &starters, self.range)
             .into_iter()
@@ -231,9 +239,9 @@ impl FunnelQuery {
                 if !self.global.admits(project, index, person) {
                     return None;
                 }
-                let events = project.events_of(person);
-                let (progress, entry) = self.progress(person, &events)?;
-                keep(person, &events, progress, entry).then_some((index, None))
+                let events = events_of(project, index, from, to);
+                let (progress, entry) = self.progress(person, &events, &steps, &exclusions)?;
+                keep(index, person, progress, entry).then_some((index, None))
             })
             .collect()
     }
@@ -243,24 +251,27 @@ impl FunnelQuery {
     fn progress(
         &self,
         person: &Person,
-        events: &[LoggedEvent<'_>],
+        events: &[Lazy<'_>],
+        steps: &[Matcher<'_>],
+        exclusions: &[Matcher<'_>],
     ) -> Option<(Progress, Option<i64>)> {
-        let firsts = self.first_times(person, events);
-        let mut stream: Vec<(Event, &LoggedEvent<'_>)> = events
+        let firsts = first_times(steps, person, events);
+        let mut stream: Vec<(Event, &Lazy<'_>)> = events
             .iter()
             .enumerate()
             .filter(|(_, event)| {
-                self.range.contains(event.timestamp) && self.global.conditions.matches_event(event)
+                self.range.contains(event.at.timestamp)
+                    && self.global.conditions.matches_lazy(event)
             })
             .filter_map(|(position, event)| {
-                let steps = self.mask(&self.steps, person, event, |step| {
+                let steps = mask(steps, person, event, |step| {
                     firsts[step].is_none_or(|first| first == Some(position))
                 });
-                let exclusions = self.mask(&self.exclusions, person, event, |_| true);
+                let exclusions = mask(exclusions, person, event, |_| true);
                 let kept = steps != 0 || exclusions != 0 || self.funnel.order == Order::Strict;
                 kept.then_some((
                     Event {
-                        timestamp: event.timestamp,
+                        timestamp: event.at.timestamp,
                         steps,
                         exclusions,
                     },
@@ -273,8 +284,7 @@ impl FunnelQuery {
         {
             if breakdown.attribution == Attribution::AllEvents && !breakdown.person {
                 stream.retain(|(_, event)| {
-                    let value = event.properties.get(&breakdown.key);
-                    *wanted == vec![bucket_text(value)]
+                    *wanted == vec![bucket_text(event.property(&breakdown.key).as_ref())]
                 });
             } else if breakdown.bucket(person, &stream) != *wanted {
                 return None;
@@ -288,38 +298,42 @@ impl FunnelQuery {
             .map(|event| event.timestamp);
         (progress.level > 0).then_some((progress, entry))
     }
+}
 
-    /// For each step, `None` when any matching event counts, or `Some(position)` of the
-    /// person's first-ever matching event when its math is `first_time_for_user` (`Some(None)`:
-    /// it has none).
-    fn first_times(
-        &self,
-        person: &Person,
-        events: &[LoggedEvent<'_>],
-    ) -> Vec<Option<Option<usize>>> {
-        self.steps
-            .iter()
-            .map(|step| {
-                (step.math.as_deref() == Some("first_time_for_user"))
-                    .then(|| events.iter().position(|event| step.matches(event, person)))
-            })
-            .collect()
-    }
+/// Whether `step` counts only the person's first-ever matching event.
+fn first_time_for_user(step: &Entity) -> bool {
+    step.math.as_deref() == Some("first_time_for_user")
+}
 
-    /// The bits of the `entities` that `event` matches and `allowed` lets count.
-    fn mask(
-        &self,
-        entities: &[Entity],
-        person: &Person,
-        event: &LoggedEvent<'_>,
-        allowed: impl Fn(usize) -> bool,
-    ) -> u64 {
-        entities
-            .iter()
-            .enumerate()
-            .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
-            .fold(0, |mask, (index, _)| mask | (1 << index))
-    }
+/// For each step, `None` when any matching event counts, or `Some(position)` in `events` (all
+/// of the person's) of its first-ever matching event when its math is `first_time_for_user`
+/// (`Some(None)`: it has none).
+fn first_times(
+    steps: &[Matcher<'_>],
+    person: &Person,
+    events: &[Lazy<'_>],
+) -> Vec<Option<Option<usize>>> {
+    steps
+        .iter()
+        .map(|step| {
+            first_time_for_user(step.entity())
+                .then(|| events.iter().position(|event| step.matches(event, person)))
+        })
+        .collect()
+}
+
+/// The bits of the `entities` that `event` matches and `allowed` lets count.
+fn mask(
+    entities: &[Matcher<'_>],
+    person: &Person,
+    event: &Lazy<'_>,
+    allowed: impl Fn(usize) -> bool,
+) -> u64 {
+    entities
+        .iter()
+        .enumerate()
+        .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
+        .fold(0, |mask, (index, _)| mask | (1 << index))
 }
 
 /// The conversion window in microseconds (§2.4): `funnel_window_days` first, else
@@ -470,19 +484,18 @@ impl Breakdown {
 
     /// The person's bucket, as texts: the person property, or the value on the event its
     /// attribution picks among the stream's step events (`""`: none carries one).
-    fn bucket(&self, person: &Person, stream: &[(Event, &LoggedEvent<'_>)]) -> Vec<String> {
+    fn bucket(&self, person: &Person, stream: &[(Event, &Lazy<'_>)]) -> Vec<String> {
         if self.person {
             return vec![bucket_text(person.properties.get(&self.key))];
         }
-        let valued = |(event, logged): &&(Event, &LoggedEvent<'_>)| {
+        let valued = |(event, lazy): &&(Event, &Lazy<'_>)| {
             let wanted_step = match self.attribution {
                 Attribution::Step(step) => event.steps & (1 << step.min(63)) != 0,
                 _ => event.steps != 0,
             };
             wanted_step
-                && logged
-                    .properties
-                    .get(&self.key)
+                && lazy
+                    .property(&self.key)
                     .is_some_and(|value| !value.is_null())
         };
         let chosen = match self.attribution {
@@ -490,7 +503,9 @@ impl Breakdown {
             _ => stream.iter().find(valued),
         };
         vec![bucket_text(
-            chosen.and_then(|(_, event)| event.properties.get(&self.key)),
+            chosen
+                .and_then(|(_, event)| event.property(&self.key))
+                .as_ref(),
         )]
     }
 }
