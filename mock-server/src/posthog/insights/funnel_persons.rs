@@ -147,6 +147,17 @@ impl Selection {
         })
     }
 
+    /// The least level a selected person has (at least 1: everyone in a funnel entered it).
+    pub fn least_level(&self) -> usize {
+        let least = match self {
+            Selection::Completed(step) => *step,
+            Selection::DroppedBefore(step) => step.saturating_sub(1),
+            Selection::Custom(levels) => levels.iter().copied().min().unwrap_or(1),
+            Selection::Trends { .. } => 1,
+        };
+        least.max(1)
+    }
+
     /// Whether a person at `level` (who entered at `entered`) is selected.
     pub fn admits(&self, level: usize, first_entry: Option<i64>) -> bool {
         match self {
@@ -207,24 +218,39 @@ impl FunnelQuery {
 
     /// The selected persons of the project.
     pub fn actors(&self, project: &Project, selection: &Selection) -> Vec<Actor> {
-        self.scan(project, |_, _, progress, entry| {
+        self.scan(project, selection.least_level(), |_, _, progress, entry| {
             selection.admits(progress.level, entry)
         })
     }
 
     /// The persons in the funnel that `keep` keeps, given each one (index and person), its
-    /// progress and first entry time.
+    /// progress and first entry time; `keep` wants none below level `least`.
     pub fn scan(
         &self,
         project: &Project,
+        least: usize,
         mut keep: impl FnMut(PersonIndex, &Person, Progress, Option<i64>) -> bool,
     ) -> Vec<Actor> {
         let steps: Vec<Matcher<'_>> = self.steps.iter().map(|s| s.resolve(project)).collect();
         let exclusions: Vec<Matcher<'_>> =
             self.exclusions.iter().map(|e| e.resolve(project)).collect();
-        let starters: Vec<&Entity> = match self.funnel.order {
-            Order::Unordered => self.steps.iter().collect(),
-            Order::Ordered | Order::Strict => vec![&self.steps[0]],
+        let candidates = match self.funnel.order {
+            Order::Unordered => {
+                let steps: Vec<&Entity> = self.steps.iter().collect();
+                super::params::candidates(project, &steps, self.range)
+            }
+            // Reaching level `least` takes an event of each of the first `least` steps in
+            // the range.
+            Order::Ordered | Order::Strict => {
+                let mut steps = self.steps.iter().take(least.max(1));
+                let first = steps.next().map(|step| vec![step]).unwrap_or_default();
+                let mut candidates = super::params::candidates(project, &first, self.range);
+                for step in steps {
+                    let more = super::params::candidates(project, &[step], self.range);
+                    candidates.retain(|index| more.binary_search(index).is_ok());
+                }
+                candidates
+            }
         };
         // Only a first-time-for-user step needs the events before the range.
         let (from, to) = if self.steps.iter().any(first_time_for_user) {
@@ -232,7 +258,7 @@ impl FunnelQuery {
         } else {
             (self.range.from, self.range.to)
         };
-        super::params::candidates(project, &starters, self.range)
+        candidates
             .into_iter()
             .filter_map(|index| {
                 let person = project.person(index)?;
