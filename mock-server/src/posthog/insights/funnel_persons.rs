@@ -551,3 +551,101 @@ fn flatten_texts(value: &Value, texts: &mut Vec<String>) {
         other => texts.push(bucket_text(Some(other))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::Timestamp;
+    use crate::posthog::log::{DeletePerson, Entry, Event as Captured};
+
+    const DAY: i64 = 86_400;
+
+    /// An event of a step (or not) at some time over four days, an identify merging two
+    /// ids, or a deletion.
+    fn entry() -> impl Strategy<Value = Entry> {
+        let id = || prop::sample::select(vec!["a", "b", "c", "d"]);
+        let name = prop::sample::select(vec!["s1", "s2", "s3", "other"]);
+        prop_oneof![
+            6 => (name, id(), 0..4 * DAY)
+                .prop_map(|(name, d, at)| Captured::new(name, d).at(at).into_entry()),
+            2 => (id(), id(), 0..4 * DAY)
+                .prop_map(|(target, other, at)| Captured::identify(target, other).at(at).into_entry()),
+            1 => id().prop_map(|d| Entry::DeletePerson(Box::new(DeletePerson {
+                distinct_id: d.to_owned(),
+                keep_person: false,
+                delete_events: false,
+                timestamp: None,
+                user: None,
+            }))),
+        ]
+    }
+
+    proptest! {
+        /// The engine's persons for a step of an ordered 3-step funnel equal a brute force
+        /// that reads the whole log, resolves each event's distinct id to its owner now and
+        /// runs the scan on every live person's events in range.
+        #[test]
+        fn funnel_persons_equal_a_brute_force_over_the_log(
+            entries in prop::collection::vec(entry(), 1..50),
+            step in prop::sample::select(vec![-3i64, -2, 1, 2, 3]),
+        ) {
+            let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
+            for entry in entries {
+                let _ = project.apply(entry, Timestamp::from_unix_seconds(0), &mut crate::durable::unlogged);
+            }
+            let params = Params::from_map(json!({
+                "events": [{"id": "s1", "order": 0}, {"id": "s2", "order": 1}, {"id": "s3", "order": 2}],
+                "date_from": "1970-01-02T00:00:00Z",
+                "date_to": "1970-01-04T00:00:00Z",
+                "explicit_date": "true",
+                "funnel_window_days": 1,
+                "funnel_step": step,
+            }).as_object().cloned().unwrap_or_default());
+            let mut got: Vec<PersonIndex> = actors(&project, &params, 0)
+                .unwrap()
+                .into_iter()
+                .map(|(index, _)| index)
+                .collect();
+            got.sort_unstable();
+            let (from, to) = (DAY * 1_000_000, 3 * DAY * 1_000_000);
+            let funnel = Funnel { steps: 3, order: Order::Ordered, window: DAY * 1_000_000, exclusions: Vec::new() };
+            let mut expected = Vec::new();
+            for index in project.newest_first() {
+                let mut stream: Vec<(i64, usize, u64)> = project
+                    .log()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(position, entry)| Some((position, entry.event()?)))
+                    .filter(|(_, event)| project.by_distinct_id(event.distinct_id) == Some(index))
+                    .filter(|(_, event)| from <= event.timestamp && event.timestamp <= to)
+                    .filter_map(|(position, event)| {
+                        let bit = ["s1", "s2", "s3"].iter().position(|name| *name == event.name)?;
+                        Some((event.timestamp, position, 1u64 << bit))
+                    })
+                    .collect();
+                stream.sort_unstable();
+                let scan: Vec<Event> = stream
+                    .iter()
+                    .map(|(timestamp, _, steps)| Event { timestamp: *timestamp, steps: *steps, exclusions: 0 })
+                    .collect();
+                let level = funnel.progress(&scan).level;
+                let selected = if step > 0 {
+                    level >= step.unsigned_abs() as usize
+                } else {
+                    level > 0 && level + 1 == step.unsigned_abs() as usize
+                };
+                if selected {
+                    expected.push(index);
+                }
+            }
+            expected.sort_unstable();
+            prop_assert_eq!(got, expected);
+        }
+    }
+}
