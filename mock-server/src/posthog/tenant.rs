@@ -1,7 +1,6 @@
 //! One PostHog project: its log of [`Entry`]s and the one write path into it,
 //! [`Project::apply`]; the persons ingestion builds from the log's events (kept with their
-//! indexes in a [`PersonStore`]), the log positions of each distinct id's events, and the
-//! activity log, deletions and cohorts the persons-API writes leave; the person ids the project
+//! indexes in a [`PersonStore`]), the index of its events ([`events`]), and the activity log, deletions and cohorts the persons-API writes leave; the person ids the project
 //! drew ([`person_ids`]), so an export can name them.
 
 pub mod events;
@@ -933,8 +932,8 @@ impl Project {
     /// Checks every projection against the persons and the log: the store's indexes rebuilt
     /// from scratch (see [`PersonStore::check`]), every live person owning a distinct id (the
     /// log names persons by one), cohorts holding only live persons; and against the log:
-    /// every capture completed (UUID and time), the event count and the per-distinct-id event
-    /// index rebuilt from the entries that are or emit events, one activity entry per
+    /// every capture completed (UUID and time), the event count and the event index (with
+    /// its distinct ids' owners) rebuilt from the entries that are or emit events, one activity entry per
     /// persons-API write, one deletion per deletion that did not keep its person, one cohort
     /// per cohort entry, and the `last_seen_at` switch as the last entry turning it left it.
     /// For tests.
