@@ -33,6 +33,8 @@ pub struct PersonStore {
     /// Trigrams of e-mail, name, UUID and distinct ids → persons.
     search: SearchIndex,
     next_row_id: u64,
+    /// The distinct ids whose owner changed since [`PersonStore::take_moved`] last took them.
+    moved: Vec<String>,
 }
 
 impl PersonStore {
@@ -107,6 +109,7 @@ impl PersonStore {
                 .push((self.next_row_id, distinct_id.to_owned()));
             self.next_row_id += 1;
             self.by_distinct_id.insert(distinct_id.to_owned(), index);
+            self.moved.push(distinct_id.to_owned());
             self.search.add(index, text_trigrams(distinct_id));
         }
     }
@@ -120,6 +123,7 @@ impl PersonStore {
         if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
             person.distinct_ids.retain(|(_, id)| id != distinct_id);
             self.by_distinct_id.remove(distinct_id);
+            self.moved.push(distinct_id.to_owned());
         }
         self.reindex_search(index, &before);
     }
@@ -184,6 +188,7 @@ impl PersonStore {
         self.by_pk.remove(&person.pk);
         for (_, distinct_id) in &person.distinct_ids {
             self.by_distinct_id.remove(distinct_id);
+            self.moved.push(distinct_id.clone());
         }
         self.values.remove_all(index, &person.properties);
         self.search.remove(index, person_trigrams(&person));
@@ -201,8 +206,14 @@ impl PersonStore {
         person.distinct_ids.sort_by_key(|(row, _)| *row);
         for (_, distinct_id) in &from.distinct_ids {
             self.by_distinct_id.insert(distinct_id.clone(), to);
+            self.moved.push(distinct_id.clone());
             self.search.add(to, text_trigrams(distinct_id));
         }
+    }
+
+    /// The distinct ids whose owner changed (given, freed or moved) since the last call.
+    pub fn take_moved(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.moved)
     }
 
     /// Marks person `index` identified.

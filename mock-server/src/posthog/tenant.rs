@@ -1,9 +1,9 @@
 //! One PostHog project: its log of [`Entry`]s and the one write path into it,
 //! [`Project::apply`]; the persons ingestion builds from the log's events (kept with their
-//! indexes in a [`PersonStore`]), the log positions of each distinct id's events, and the
-//! activity log, deletions and cohorts the persons-API writes leave; the person ids the project
+//! indexes in a [`PersonStore`]), the index of its events ([`events`]), and the activity log, deletions and cohorts the persons-API writes leave; the person ids the project
 //! drew ([`person_ids`]), so an export can name them.
 
+pub mod events;
 pub mod person_ids;
 
 use std::collections::{BTreeSet, HashMap};
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use roaring::RoaringBitmap;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -30,6 +30,7 @@ use super::time::MICROS_PER_HOUR;
 use super::updates::{PropertyUpdates, only_filtered, replace_nul};
 use crate::Timestamp;
 use crate::durable::StorageError;
+use events::{EventIndex, Indexed};
 use person_ids::PersonIds;
 
 /// The namespace of event UUIDs the mock derives for events sent without one.
@@ -124,16 +125,10 @@ pub struct Project {
     log: Vec<Entry>,
     /// How many entries of the log are or emit an event (numbering derived event UUIDs).
     events: u32,
-    /// The event names the log's captures share (an unkeyed hash: names are short, and looked
-    /// up once per event).
-    names: FxHashSet<SharedStr>,
     store: PersonStore,
-    /// Log positions of the entries that are or emit each distinct id's events, in log order;
-    /// the keys are the texts the captures share.
-    events_by_distinct_id: FxHashMap<SharedStr, Vec<u32>>,
-    /// Log positions of the entries that are or emit each event name's events, in log order
-    /// (the insights' candidate persons).
-    events_by_name: FxHashMap<SharedStr, Vec<u32>>,
+    /// The events of the log by distinct id (in time order) and by name and day; its texts
+    /// are the ones the captures share.
+    event_index: EventIndex,
     pks: PersonIds,
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
@@ -163,10 +158,8 @@ impl Project {
             id,
             log: Vec::new(),
             events: 0,
-            names: FxHashSet::default(),
             store: PersonStore::default(),
-            events_by_distinct_id: FxHashMap::default(),
-            events_by_name: FxHashMap::default(),
+            event_index: EventIndex::default(),
             pks: PersonIds::new(pks),
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
@@ -215,6 +208,7 @@ impl Project {
         }
         log(&entry)?;
         let applied = self.project(&mut entry, position, person);
+        self.settle_owners();
         self.log.push(entry);
         Ok(applied)
     }
@@ -437,54 +431,42 @@ impl Project {
         let uuid = derived_event_uuid(self.id, self.events);
         self.events += 1;
         self.update_persons(event, uuid);
-        self.index_event(&SharedStr::from(event.distinct_id), position);
-        self.index_name(&SharedStr::from(event.name), position);
+        self.event_index.add(
+            &SharedStr::from(event.name),
+            &SharedStr::from(event.distinct_id),
+            event.timestamp,
+            position,
+        );
         if let Some((pk, uuid)) = identity {
             let actor = user.clone().unwrap_or_else(Actor::mock);
             self.log_activity(activity, pk, uuid, &actor, after, event.timestamp);
         }
     }
 
+    /// Tells the event index who owns the distinct ids the entry just applied moved or
+    /// brought.
+    fn settle_owners(&mut self) {
+        for distinct_id in self.store.take_moved() {
+            let owner = self.by_distinct_id(&distinct_id);
+            self.event_index.set_owner(&distinct_id, owner);
+        }
+        for distinct_id in self.event_index.take_fresh() {
+            let owner = self.by_distinct_id(&distinct_id);
+            self.event_index.set_owner(&distinct_id, owner);
+        }
+    }
+
     /// Shares `event`'s name and distinct id with the log's earlier captures, and indexes it
-    /// under its distinct id at log `position`.
+    /// at log `position`.
     fn intern(&mut self, event: &mut CapturedEvent, position: u32) {
-        match self.names.get(&*event.event) {
-            Some(known) => event.event = known.clone(),
-            None => {
-                self.names.insert(event.event.clone());
-            }
-        }
-        if let Some(known) = self.index_event(&event.distinct_id, position) {
-            event.distinct_id = known;
-        }
-        self.index_name(&event.event, position);
-    }
-
-    /// Adds log `position` to the events named `name`.
-    fn index_name(&mut self, name: &SharedStr, position: u32) {
-        match self.events_by_name.get_mut(&**name) {
-            Some(positions) => positions.push(position),
-            None => {
-                self.events_by_name.insert(name.clone(), vec![position]);
-            }
-        }
-    }
-
-    /// Adds log `position` to `distinct_id`'s events; returns the index's own copy of the id
-    /// when it had one already (else it keeps a copy of `distinct_id`).
-    fn index_event(&mut self, distinct_id: &SharedStr, position: u32) -> Option<SharedStr> {
-        let known = self
-            .events_by_distinct_id
-            .get_key_value(&**distinct_id)
-            .map(|(known, _)| known.clone());
-        match self.events_by_distinct_id.get_mut(&**distinct_id) {
-            Some(positions) => positions.push(position),
-            None => {
-                self.events_by_distinct_id
-                    .insert(distinct_id.clone(), vec![position]);
-            }
-        }
-        known
+        let (name, distinct_id) = self.event_index.add(
+            &event.event,
+            &event.distinct_id,
+            micros(event.timestamp),
+            position,
+        );
+        event.event = name;
+        event.distinct_id = distinct_id;
     }
 
     /// PostHog's team-level `last_seen_at` switch (§3.7): whether ingestion sets it.
@@ -577,24 +559,52 @@ impl Project {
     /// persons-API writes included, oldest first (by timestamp, then log order), as
     /// PostHog's point-in-time queries select them.
     pub(crate) fn events_of(&self, person: &Person) -> Vec<LoggedEvent<'_>> {
-        let mut positions: Vec<u32> = person
+        let Some(index) = person
             .stored_distinct_ids()
-            .filter_map(|distinct_id| self.events_by_distinct_id.get(distinct_id))
-            .flatten()
-            .copied()
-            .collect();
-        positions.sort_unstable();
-        let mut events: Vec<LoggedEvent<'_>> = positions
+            .next()
+            .and_then(|distinct_id| self.by_distinct_id(distinct_id))
+        else {
+            return Vec::new();
+        };
+        self.indexed_events(index, i64::MIN, i64::MAX)
             .into_iter()
-            .filter_map(|position| self.log.get(usize::try_from(position).ok()?)?.event())
-            .collect();
-        events.sort_by_key(|event| event.timestamp);
+            .filter_map(|indexed| self.event_at(indexed.position))
+            .collect()
+    }
+
+    /// The events of person `index` (sent by a distinct id it owns now) from `from` to `to`,
+    /// both inclusive, as the index keeps them, oldest first (by timestamp, then log order):
+    /// a binary search per distinct id, never the person's whole history.
+    pub(crate) fn indexed_events(&self, index: PersonIndex, from: i64, to: i64) -> Vec<Indexed> {
+        let owned = self.event_index.owned(index);
+        let mut events = Vec::new();
+        for number in owned {
+            events.extend_from_slice(self.event_index.events(*number, from, to));
+        }
+        if owned.len() > 1 {
+            events.sort_unstable();
+        }
         events
     }
 
-    /// Log positions of the events named `name` (captured or emitted), in log order.
-    pub(crate) fn positions_named(&self, name: &str) -> &[u32] {
-        self.events_by_name.get(name).map_or(&[], Vec::as_slice)
+    /// The number of event name `name`, if some event has it ([`Indexed::name`]).
+    pub(crate) fn event_name_id(&self, name: &str) -> Option<u32> {
+        self.event_index.name_id(name)
+    }
+
+    /// The live persons owning a distinct id that sent an event named one of `names` (by
+    /// number) on a UTC day `from..=to` touches: a superset of those with such an event in
+    /// the range, ascending.
+    pub(crate) fn active_persons(&self, names: &[u32], from: i64, to: i64) -> Vec<PersonIndex> {
+        let mut persons: Vec<PersonIndex> = self
+            .event_index
+            .active(names, from, to)
+            .iter()
+            .filter_map(|number| self.event_index.owner(number))
+            .collect();
+        persons.sort_unstable();
+        persons.dedup();
+        persons
     }
 
     /// The event the entry at log `position` is or emits.
@@ -949,9 +959,9 @@ impl Project {
     /// Checks every projection against the persons and the log: the store's indexes rebuilt
     /// from scratch (see [`PersonStore::check`]), every live person owning a distinct id (the
     /// log names persons by one), cohorts and hash-key overrides held only by live persons; and
-    /// against the log:
-    /// every capture completed (UUID and time), the event count and the per-distinct-id event
-    /// index rebuilt from the entries that are or emit events, one activity entry per
+    /// against the log: every capture completed (UUID and time), the event count and the event
+    /// index (with its distinct ids' owners) rebuilt from the entries that are or emit events,
+    /// one activity entry per
     /// persons-API write, one deletion per deletion that did not keep its person, one cohort
     /// per cohort entry, and the `last_seen_at` switch as the last entry turning it left it.
     /// For tests.
@@ -979,17 +989,13 @@ impl Project {
                 return Err(format!("cohort {} holds dead person {dead}", cohort.id));
             }
         }
-        let mut rebuilt: HashMap<&str, Vec<u32>> = HashMap::new();
-        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::new();
         let (mut events, mut writes, mut queued, mut cohorts) = (0, 0, 0, 0);
         let mut tracks_last_seen = false;
         let mut display_name_properties: &[String] = &[];
         for (position, entry) in self.log.iter().enumerate() {
             let position = u32::try_from(position).map_err(|error| error.to_string())?;
-            if let Some(event) = entry.event() {
+            if entry.event().is_some() {
                 events += 1;
-                rebuilt.entry(event.distinct_id).or_default().push(position);
-                by_name.entry(event.name).or_default().push(position);
             }
             match entry {
                 Entry::Capture(event) if event.uuid.is_none() || event.timestamp.is_none() => {
@@ -1013,22 +1019,14 @@ impl Project {
                 self.events
             ));
         }
-        let maintained: HashMap<&str, Vec<u32>> = self
-            .events_by_distinct_id
-            .iter()
-            .map(|(id, positions)| (&**id, positions.clone()))
-            .collect();
-        if rebuilt != maintained {
-            return Err("the per-distinct-id event index drifted from the log".to_owned());
-        }
-        let maintained: HashMap<&str, Vec<u32>> = self
-            .events_by_name
-            .iter()
-            .map(|(name, positions)| (&**name, positions.clone()))
-            .collect();
-        if by_name != maintained {
-            return Err("the per-name event index drifted from the log".to_owned());
-        }
+        self.event_index.check(
+            self.log.iter().enumerate().filter_map(|(position, entry)| {
+                let event = entry.event()?;
+                let position = u32::try_from(position).ok()?;
+                Some((event.name, event.distinct_id, event.timestamp, position))
+            }),
+            |distinct_id| self.by_distinct_id(distinct_id),
+        )?;
         let counted = [
             ("activity entries", self.activity.len(), writes),
             ("cohorts", self.cohorts.len(), cohorts),

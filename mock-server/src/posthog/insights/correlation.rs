@@ -9,7 +9,7 @@ use super::super::error::PostHogError;
 use super::super::tenant::Project;
 use super::funnel_persons::{FunnelQuery, Selection};
 use super::page::{self, Actor, Envelope};
-use super::params::{Conditions, Entity, Params};
+use super::params::{Conditions, Entity, Params, events_of};
 use crate::http::ApiResponse;
 
 /// What the entrants must show.
@@ -78,33 +78,41 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
         .iter()
         .filter_map(|step| step.id.as_deref())
         .collect();
-    Ok(query.scan(project, |person, events, progress, entry| {
-        let done = progress.level == steps;
-        if !selection.admits(progress.level, entry)
-            || converted.is_some_and(|wanted| wanted != done)
-        {
-            return false;
-        }
-        match &target {
-            Target::Properties(conditions) => conditions.matches_person(person),
-            Target::Event(entity) => {
-                let until = if done {
-                    progress.end
-                } else {
-                    progress.start.saturating_add(window)
-                };
-                !entity
-                    .id
-                    .as_deref()
-                    .is_some_and(|id| step_names.contains(&id))
-                    && events.iter().any(|event| {
-                        range.from <= event.timestamp
-                            && event.timestamp < range.to
-                            && progress.start < event.timestamp
-                            && event.timestamp < until
-                            && entity.matches(event, person)
-                    })
+    let correlated = match &target {
+        Target::Event(entity) => Some(entity.resolve(project)),
+        Target::Properties(_) => None,
+    };
+    Ok(query.scan(
+        project,
+        selection.least_level(),
+        |index, person, progress, entry| {
+            let done = progress.level == steps;
+            if !selection.admits(progress.level, entry)
+                || converted.is_some_and(|wanted| wanted != done)
+            {
+                return false;
             }
-        }
-    }))
+            match &target {
+                Target::Properties(conditions) => conditions.matches_person(person),
+                Target::Event(entity) => {
+                    let until = if done {
+                        progress.end
+                    } else {
+                        progress.start.saturating_add(window)
+                    };
+                    let from = range.from.max(progress.start.saturating_add(1));
+                    let to = range.to.min(until).saturating_sub(1);
+                    !entity
+                        .id
+                        .as_deref()
+                        .is_some_and(|id| step_names.contains(&id))
+                        && correlated.is_some_and(|correlated| {
+                            events_of(project, index, from, to)
+                                .iter()
+                                .any(|event| correlated.matches(event, person))
+                        })
+                }
+            }
+        },
+    ))
 }

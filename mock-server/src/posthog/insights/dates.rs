@@ -38,19 +38,27 @@ impl Interval {
 
     /// The start of the interval holding `micros`.
     pub fn start(self, micros: i64) -> i64 {
-        let Some(at) = at(micros) else {
+        if !(MIN_MICROS..=MAX_MICROS).contains(&micros) {
             return micros;
-        };
-        let date = at.date();
-        let start = match self {
-            Interval::Hour => return micros - micros.rem_euclid(MICROS_PER_HOUR),
-            Interval::Day => date,
-            Interval::Week => {
-                date - Duration::days(i64::from(date.weekday().number_days_from_sunday()))
+        }
+        // UTC hours and days are whole multiples of their length since the epoch.
+        let unit = match self {
+            Interval::Hour => MICROS_PER_HOUR,
+            Interval::Day => MICROS_PER_DAY,
+            Interval::Week | Interval::Month => {
+                let Some(date) = at(micros).map(|at| at.date()) else {
+                    return micros;
+                };
+                let start = match self {
+                    Interval::Week => {
+                        date - Duration::days(i64::from(date.weekday().number_days_from_sunday()))
+                    }
+                    _ => date.replace_day(1).unwrap_or(date),
+                };
+                return micros_of(start);
             }
-            Interval::Month => date.replace_day(1).unwrap_or(date),
         };
-        micros_of(start)
+        micros - micros.rem_euclid(unit)
     }
 
     /// The start of the interval after the one starting at `start`.
@@ -152,6 +160,10 @@ fn relative_unit(text: &str) -> Option<char> {
         .next()
 }
 
+/// The first and last microsecond the calendar (years −9999 to 9999) can tell the date of.
+const MIN_MICROS: i64 = -377_705_116_800_000_000;
+const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
 fn at(micros: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).ok()
 }
@@ -164,6 +176,15 @@ fn micros_of(date: Date) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_calendar_bounds_are_the_time_crates() {
+        assert!(at(MIN_MICROS).is_some() && at(MIN_MICROS - 1).is_none());
+        assert!(at(MAX_MICROS).is_some() && at(MAX_MICROS + 1).is_none());
+        let day = 1_700_000_000_123_456;
+        assert_eq!(Interval::Day.start(day), micros_of(at(day).unwrap().date()));
+        assert_eq!(Interval::Day.start(-1), -MICROS_PER_DAY);
+    }
 
     fn t(text: &str) -> i64 {
         posthog_time::parse(text).unwrap_or_default()

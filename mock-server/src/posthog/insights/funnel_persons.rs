@@ -6,13 +6,12 @@ use serde_json::Value;
 
 use super::super::api::Call;
 use super::super::error::PostHogError;
-use super::super::log::LoggedEvent;
 use super::super::person::Person;
-use super::super::tenant::{Project, value_text};
+use super::super::tenant::{PersonIndex, Project, value_text};
 use super::dates::{Interval, MICROS_PER_DAY, Range, moment};
 use super::funnel::{Event, Exclusion, Funnel, Order, Progress};
 use super::page::{self, Actor, Envelope};
-use super::params::{Entity, Global, Params, entities};
+use super::params::{Entity, Global, Lazy, Matcher, Params, entities, events_of};
 use crate::http::ApiResponse;
 
 /// The default conversion window: 14 days.
@@ -148,6 +147,17 @@ impl Selection {
         })
     }
 
+    /// The least level a selected person has (at least 1: everyone in a funnel entered it).
+    pub fn least_level(&self) -> usize {
+        let least = match self {
+            Selection::Completed(step) => *step,
+            Selection::DroppedBefore(step) => step.saturating_sub(1),
+            Selection::Custom(levels) => levels.iter().copied().min().unwrap_or(1),
+            Selection::Trends { .. } => 1,
+        };
+        least.max(1)
+    }
+
     /// Whether a person at `level` (who entered at `entered`) is selected.
     pub fn admits(&self, level: usize, first_entry: Option<i64>) -> bool {
         match self {
@@ -208,32 +218,56 @@ impl FunnelQuery {
 
     /// The selected persons of the project.
     pub fn actors(&self, project: &Project, selection: &Selection) -> Vec<Actor> {
-        self.scan(project, |_, _, progress, entry| {
+        self.scan(project, selection.least_level(), |_, _, progress, entry| {
             selection.admits(progress.level, entry)
         })
     }
 
-    /// The persons in the funnel that `keep` keeps, given each one's events (all time), its
-    /// progress and first entry time.
+    /// The persons in the funnel that `keep` keeps, given each one (index and person), its
+    /// progress and first entry time; `keep` wants none below level `least`.
     pub fn scan(
         &self,
         project: &Project,
-        mut keep: impl FnMut(&Person, &[LoggedEvent<'_>], Progress, Option<i64>) -> bool,
+        least: usize,
+        mut keep: impl FnMut(PersonIndex, &Person, Progress, Option<i64>) -> bool,
     ) -> Vec<Actor> {
-        let starters: Vec<&Entity> = match self.funnel.order {
-            Order::Unordered => self.steps.iter().collect(),
-            Order::Ordered | Order::Strict => vec![&self.steps[0]],
+        let steps: Vec<Matcher<'_>> = self.steps.iter().map(|s| s.resolve(project)).collect();
+        let exclusions: Vec<Matcher<'_>> =
+            self.exclusions.iter().map(|e| e.resolve(project)).collect();
+        let candidates = match self.funnel.order {
+            Order::Unordered => {
+                let steps: Vec<&Entity> = self.steps.iter().collect();
+                super::params::candidates(project, &steps, self.range)
+            }
+            // Reaching level `least` takes an event of each of the first `least` steps in
+            // the range.
+            Order::Ordered | Order::Strict => {
+                let mut steps = self.steps.iter().take(least.max(1));
+                let first = steps.next().map(|step| vec![step]).unwrap_or_default();
+                let mut candidates = super::params::candidates(project, &first, self.range);
+                for step in steps {
+                    let more = super::params::candidates(project, &[step], self.range);
+                    candidates.retain(|index| more.binary_search(index).is_ok());
+                }
+                candidates
+            }
         };
-        super::params::candidates(project, &starters, self.range)
+        // Only a first-time-for-user step needs the events before the range.
+        let (from, to) = if self.steps.iter().any(first_time_for_user) {
+            (i64::MIN, i64::MAX)
+        } else {
+            (self.range.from, self.range.to)
+        };
+        candidates
             .into_iter()
             .filter_map(|index| {
                 let person = project.person(index)?;
                 if !self.global.admits(project, index, person) {
                     return None;
                 }
-                let events = project.events_of(person);
-                let (progress, entry) = self.progress(person, &events)?;
-                keep(person, &events, progress, entry).then_some((index, None))
+                let events = events_of(project, index, from, to);
+                let (progress, entry) = self.progress(person, &events, &steps, &exclusions)?;
+                keep(index, person, progress, entry).then_some((index, None))
             })
             .collect()
     }
@@ -243,24 +277,27 @@ impl FunnelQuery {
     fn progress(
         &self,
         person: &Person,
-        events: &[LoggedEvent<'_>],
+        events: &[Lazy<'_>],
+        steps: &[Matcher<'_>],
+        exclusions: &[Matcher<'_>],
     ) -> Option<(Progress, Option<i64>)> {
-        let firsts = self.first_times(person, events);
-        let mut stream: Vec<(Event, &LoggedEvent<'_>)> = events
+        let firsts = first_times(steps, person, events);
+        let mut stream: Vec<(Event, &Lazy<'_>)> = events
             .iter()
             .enumerate()
             .filter(|(_, event)| {
-                self.range.contains(event.timestamp) && self.global.conditions.matches_event(event)
+                self.range.contains(event.at.timestamp)
+                    && self.global.conditions.matches_lazy(event)
             })
             .filter_map(|(position, event)| {
-                let steps = self.mask(&self.steps, person, event, |step| {
+                let steps = mask(steps, person, event, |step| {
                     firsts[step].is_none_or(|first| first == Some(position))
                 });
-                let exclusions = self.mask(&self.exclusions, person, event, |_| true);
+                let exclusions = mask(exclusions, person, event, |_| true);
                 let kept = steps != 0 || exclusions != 0 || self.funnel.order == Order::Strict;
                 kept.then_some((
                     Event {
-                        timestamp: event.timestamp,
+                        timestamp: event.at.timestamp,
                         steps,
                         exclusions,
                     },
@@ -273,8 +310,7 @@ impl FunnelQuery {
         {
             if breakdown.attribution == Attribution::AllEvents && !breakdown.person {
                 stream.retain(|(_, event)| {
-                    let value = event.properties.get(&breakdown.key);
-                    *wanted == vec![bucket_text(value)]
+                    *wanted == vec![bucket_text(event.property(&breakdown.key).as_ref())]
                 });
             } else if breakdown.bucket(person, &stream) != *wanted {
                 return None;
@@ -288,38 +324,42 @@ impl FunnelQuery {
             .map(|event| event.timestamp);
         (progress.level > 0).then_some((progress, entry))
     }
+}
 
-    /// For each step, `None` when any matching event counts, or `Some(position)` of the
-    /// person's first-ever matching event when its math is `first_time_for_user` (`Some(None)`:
-    /// it has none).
-    fn first_times(
-        &self,
-        person: &Person,
-        events: &[LoggedEvent<'_>],
-    ) -> Vec<Option<Option<usize>>> {
-        self.steps
-            .iter()
-            .map(|step| {
-                (step.math.as_deref() == Some("first_time_for_user"))
-                    .then(|| events.iter().position(|event| step.matches(event, person)))
-            })
-            .collect()
-    }
+/// Whether `step` counts only the person's first-ever matching event.
+fn first_time_for_user(step: &Entity) -> bool {
+    step.math.as_deref() == Some("first_time_for_user")
+}
 
-    /// The bits of the `entities` that `event` matches and `allowed` lets count.
-    fn mask(
-        &self,
-        entities: &[Entity],
-        person: &Person,
-        event: &LoggedEvent<'_>,
-        allowed: impl Fn(usize) -> bool,
-    ) -> u64 {
-        entities
-            .iter()
-            .enumerate()
-            .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
-            .fold(0, |mask, (index, _)| mask | (1 << index))
-    }
+/// For each step, `None` when any matching event counts, or `Some(position)` in `events` (all
+/// of the person's) of its first-ever matching event when its math is `first_time_for_user`
+/// (`Some(None)`: it has none).
+fn first_times(
+    steps: &[Matcher<'_>],
+    person: &Person,
+    events: &[Lazy<'_>],
+) -> Vec<Option<Option<usize>>> {
+    steps
+        .iter()
+        .map(|step| {
+            first_time_for_user(step.entity())
+                .then(|| events.iter().position(|event| step.matches(event, person)))
+        })
+        .collect()
+}
+
+/// The bits of the `entities` that `event` matches and `allowed` lets count.
+fn mask(
+    entities: &[Matcher<'_>],
+    person: &Person,
+    event: &Lazy<'_>,
+    allowed: impl Fn(usize) -> bool,
+) -> u64 {
+    entities
+        .iter()
+        .enumerate()
+        .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
+        .fold(0, |mask, (index, _)| mask | (1 << index))
 }
 
 /// The conversion window in microseconds (§2.4): `funnel_window_days` first, else
@@ -470,19 +510,18 @@ impl Breakdown {
 
     /// The person's bucket, as texts: the person property, or the value on the event its
     /// attribution picks among the stream's step events (`""`: none carries one).
-    fn bucket(&self, person: &Person, stream: &[(Event, &LoggedEvent<'_>)]) -> Vec<String> {
+    fn bucket(&self, person: &Person, stream: &[(Event, &Lazy<'_>)]) -> Vec<String> {
         if self.person {
             return vec![bucket_text(person.properties.get(&self.key))];
         }
-        let valued = |(event, logged): &&(Event, &LoggedEvent<'_>)| {
+        let valued = |(event, lazy): &&(Event, &Lazy<'_>)| {
             let wanted_step = match self.attribution {
                 Attribution::Step(step) => event.steps & (1 << step.min(63)) != 0,
                 _ => event.steps != 0,
             };
             wanted_step
-                && logged
-                    .properties
-                    .get(&self.key)
+                && lazy
+                    .property(&self.key)
                     .is_some_and(|value| !value.is_null())
         };
         let chosen = match self.attribution {
@@ -490,7 +529,9 @@ impl Breakdown {
             _ => stream.iter().find(valued),
         };
         vec![bucket_text(
-            chosen.and_then(|(_, event)| event.properties.get(&self.key)),
+            chosen
+                .and_then(|(_, event)| event.property(&self.key))
+                .as_ref(),
         )]
     }
 }
@@ -508,5 +549,103 @@ fn flatten_texts(value: &Value, texts: &mut Vec<String>) {
     match value {
         Value::Array(items) => items.iter().for_each(|item| flatten_texts(item, texts)),
         other => texts.push(bucket_text(Some(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::Timestamp;
+    use crate::posthog::log::{DeletePerson, Entry, Event as Captured};
+
+    const DAY: i64 = 86_400;
+
+    /// An event of a step (or not) at some time over four days, an identify merging two
+    /// ids, or a deletion.
+    fn entry() -> impl Strategy<Value = Entry> {
+        let id = || prop::sample::select(vec!["a", "b", "c", "d"]);
+        let name = prop::sample::select(vec!["s1", "s2", "s3", "other"]);
+        prop_oneof![
+            6 => (name, id(), 0..4 * DAY)
+                .prop_map(|(name, d, at)| Captured::new(name, d).at(at).into_entry()),
+            2 => (id(), id(), 0..4 * DAY)
+                .prop_map(|(target, other, at)| Captured::identify(target, other).at(at).into_entry()),
+            1 => id().prop_map(|d| Entry::DeletePerson(Box::new(DeletePerson {
+                distinct_id: d.to_owned(),
+                keep_person: false,
+                delete_events: false,
+                timestamp: None,
+                user: None,
+            }))),
+        ]
+    }
+
+    proptest! {
+        /// The engine's persons for a step of an ordered 3-step funnel equal a brute force
+        /// that reads the whole log, resolves each event's distinct id to its owner now and
+        /// runs the scan on every live person's events in range.
+        #[test]
+        fn funnel_persons_equal_a_brute_force_over_the_log(
+            entries in prop::collection::vec(entry(), 1..50),
+            step in prop::sample::select(vec![-3i64, -2, 1, 2, 3]),
+        ) {
+            let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
+            for entry in entries {
+                let _ = project.apply(entry, Timestamp::from_unix_seconds(0), &mut crate::durable::unlogged);
+            }
+            let params = Params::from_map(json!({
+                "events": [{"id": "s1", "order": 0}, {"id": "s2", "order": 1}, {"id": "s3", "order": 2}],
+                "date_from": "1970-01-02T00:00:00Z",
+                "date_to": "1970-01-04T00:00:00Z",
+                "explicit_date": "true",
+                "funnel_window_days": 1,
+                "funnel_step": step,
+            }).as_object().cloned().unwrap_or_default());
+            let mut got: Vec<PersonIndex> = actors(&project, &params, 0)
+                .unwrap()
+                .into_iter()
+                .map(|(index, _)| index)
+                .collect();
+            got.sort_unstable();
+            let (from, to) = (DAY * 1_000_000, 3 * DAY * 1_000_000);
+            let funnel = Funnel { steps: 3, order: Order::Ordered, window: DAY * 1_000_000, exclusions: Vec::new() };
+            let mut expected = Vec::new();
+            for index in project.newest_first() {
+                let mut stream: Vec<(i64, usize, u64)> = project
+                    .log()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(position, entry)| Some((position, entry.event()?)))
+                    .filter(|(_, event)| project.by_distinct_id(event.distinct_id) == Some(index))
+                    .filter(|(_, event)| from <= event.timestamp && event.timestamp <= to)
+                    .filter_map(|(position, event)| {
+                        let bit = ["s1", "s2", "s3"].iter().position(|name| *name == event.name)?;
+                        Some((event.timestamp, position, 1u64 << bit))
+                    })
+                    .collect();
+                stream.sort_unstable();
+                let scan: Vec<Event> = stream
+                    .iter()
+                    .map(|(timestamp, _, steps)| Event { timestamp: *timestamp, steps: *steps, exclusions: 0 })
+                    .collect();
+                let level = funnel.progress(&scan).level;
+                let selected = if step > 0 {
+                    level >= step.unsigned_abs() as usize
+                } else {
+                    level > 0 && level + 1 == step.unsigned_abs() as usize
+                };
+                if selected {
+                    expected.push(index);
+                }
+            }
+            expected.sort_unstable();
+            prop_assert_eq!(got, expected);
+        }
     }
 }

@@ -8,7 +8,7 @@ use super::super::error::PostHogError;
 use super::super::tenant::Project;
 use super::dates::{Interval, Range, moment};
 use super::page::{self, Actor, Envelope};
-use super::params::{Global, Params, candidates, entities};
+use super::params::{Global, Params, candidates, entities, events_of};
 use crate::http::ApiResponse;
 
 /// A lifecycle status.
@@ -97,28 +97,34 @@ pub fn actors(
         to: interval.next(last) - 1,
     };
     let period = interval.start(moment(target, now));
-    Ok(candidates(project, &[entity], fetched)
+    if period < first || last < period {
+        return Ok(Vec::new());
+    }
+    // Only a person active in the target period or the one before has a status in it.
+    let near = Range {
+        from: interval.previous(period),
+        to: interval.next(period) - 1,
+    };
+    let matcher = entity.resolve(project);
+    Ok(candidates(project, &[entity], near)
         .into_iter()
         .filter_map(|index| {
             let person = project.person(index)?;
             if !global.admits(project, index, person) {
                 return None;
             }
-            let mut active: Vec<i64> = project
-                .events_of(person)
+            let mut active: Vec<i64> = events_of(project, index, fetched.from, fetched.to)
                 .iter()
                 .filter(|event| {
-                    fetched.contains(event.timestamp)
-                        && entity.matches(event, person)
-                        && global.conditions.matches_event(event)
+                    matcher.matches(event, person) && global.conditions.matches_lazy(event)
                 })
-                .map(|event| interval.start(event.timestamp))
+                .map(|event| interval.start(event.at.timestamp))
                 .collect();
             active.dedup();
             let created = interval.start(person.created_at);
             let hit = statuses(&active, created, interval)
                 .into_iter()
-                .any(|(at, found)| found == status && at == period && first <= at && at <= last);
+                .any(|(at, found)| found == status && at == period);
             hit.then_some((index, None))
         })
         .collect())

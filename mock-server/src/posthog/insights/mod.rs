@@ -2,7 +2,8 @@
 //! correlation (`/persons/funnel/correlation/`), a trends data point (`/persons/trends/`), a
 //! lifecycle bucket (`/persons/lifecycle/`) and a stickiness bucket (`/persons/stickiness/`),
 //! also asked through `POST /query/` (`ActorsQuery`); computed from each candidate person's
-//! events (the per-name event index finds the candidates, the per-person index their events).
+//! events (the event index's daily activity sets find the candidates, its per-distinct-id
+//! lists their events in range).
 
 pub(crate) mod correlation;
 pub(crate) mod dates;

@@ -58,8 +58,7 @@ pub fn respond(
     (limit, offset): (usize, usize),
     envelope: Envelope,
 ) -> ApiResponse {
-    let uuid = |index: PersonIndex| project.person(index).map(|person| person.uuid);
-    actors.sort_by_key(|(index, _)| uuid(*index));
+    actors.sort_by_cached_key(|(index, _)| project.person(*index).map(|person| person.uuid));
     let page: Vec<Actor> = actors.into_iter().skip(offset).take(limit).collect();
     let full = page.len() >= limit;
     let names = project.display_name_properties();

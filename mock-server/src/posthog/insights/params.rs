@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 
-use rustc_hash::FxHashSet;
 use serde_json::{Map, Value};
 
 use super::super::api::Call;
@@ -13,6 +12,7 @@ use super::super::filter::{Filters, PropertyTest};
 use super::super::log::LoggedEvent;
 use super::super::person::Person;
 use super::super::search::Search;
+use super::super::tenant::events::Indexed;
 use super::super::tenant::{PersonIndex, Project};
 use super::dates::{Interval, Range};
 
@@ -146,12 +146,88 @@ impl Entity {
         })
     }
 
-    /// Whether `event` of `person` is one of this entity's.
-    pub fn matches(&self, event: &LoggedEvent<'_>, person: &Person) -> bool {
-        self.id.as_deref().is_none_or(|id| id == event.name)
-            && self.conditions.matches_event(event)
-            && self.conditions.matches_person(person)
+    /// The entity with its event name looked up in `project`'s index, to match the events
+    /// the index gives.
+    pub fn resolve(&self, project: &Project) -> Matcher<'_> {
+        let name = match &self.id {
+            None => Name::Any,
+            Some(id) => project.event_name_id(id).map_or(Name::Unknown, Name::Is),
+        };
+        Matcher { entity: self, name }
     }
+}
+
+/// Which event names an entity takes, as numbers of the project's index.
+#[derive(Clone, Copy, Debug)]
+enum Name {
+    /// "All events".
+    Any,
+    /// The events of this name.
+    Is(u32),
+    /// A name no event has.
+    Unknown,
+}
+
+/// An [`Entity`] resolved against one project ([`Entity::resolve`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Matcher<'e> {
+    entity: &'e Entity,
+    name: Name,
+}
+
+impl Matcher<'_> {
+    /// Whether `event` of `person` is one of the entity's: its name first, so the event's
+    /// properties are read only when the entity filters on them.
+    pub fn matches(&self, event: &Lazy<'_>, person: &Person) -> bool {
+        let named = match self.name {
+            Name::Any => true,
+            Name::Is(name) => name == event.at.name,
+            Name::Unknown => false,
+        };
+        named
+            && self.entity.conditions.matches_lazy(event)
+            && self.entity.conditions.matches_person(person)
+    }
+
+    /// The entity.
+    pub fn entity(&self) -> &Entity {
+        self.entity
+    }
+}
+
+/// An event as the project's index gives it (time, log position, name): its log entry, for
+/// its properties, is read only when a filter or breakdown asks.
+#[derive(Clone, Copy, Debug)]
+pub struct Lazy<'p> {
+    project: &'p Project,
+    /// Its time, log position and name.
+    pub at: Indexed,
+}
+
+impl<'p> Lazy<'p> {
+    /// The event at `at` of `project`.
+    pub fn new(project: &'p Project, at: Indexed) -> Self {
+        Self { project, at }
+    }
+
+    /// The whole event, read from the log.
+    pub fn event(&self) -> Option<LoggedEvent<'p>> {
+        self.project.event_at(self.at.position)
+    }
+
+    /// Property `key` of the event.
+    pub fn property(&self, key: &str) -> Option<Value> {
+        self.event()?.properties.get(key).cloned()
+    }
+}
+
+/// The events of person `index` from `from` to `to` (inclusive), oldest first, unread.
+pub fn events_of(project: &Project, index: PersonIndex, from: i64, to: i64) -> Vec<Lazy<'_>> {
+    project
+        .indexed_events(index, from, to)
+        .into_iter()
+        .map(|at| Lazy::new(project, at))
+        .collect()
 }
 
 /// The `events` entities in PostHog's order (stable by `order`, a missing or 0 order as −1);
@@ -235,6 +311,15 @@ impl Conditions {
             .all(|test| test.matches(&event.properties))
     }
 
+    /// Whether `event`'s properties pass the event filters, reading them only if there are
+    /// any.
+    pub fn matches_lazy(&self, event: &Lazy<'_>) -> bool {
+        self.event.is_empty()
+            || event
+                .event()
+                .is_some_and(|event| self.matches_event(&event))
+    }
+
     /// Whether `person`'s properties pass the person filters (not cohorts).
     pub fn matches_person(&self, person: &Person) -> bool {
         self.person_tests
@@ -309,28 +394,20 @@ impl Global {
     }
 }
 
-/// The live persons owning an event of `entities` within `range` (any event, all persons,
-/// when one entity is "All events"): read from the per-name event index, never the whole log.
+/// The live persons that may own an event of `entities` within `range` (all persons when one
+/// entity is "All events"), ascending: from the per-name daily activity sets, never the log.
+/// A superset: each caller checks the person's own events.
 pub fn candidates(project: &Project, entities: &[&Entity], range: Range) -> Vec<PersonIndex> {
-    let mut persons: Vec<PersonIndex> = if entities.iter().any(|entity| entity.id.is_none()) {
-        project.newest_first().collect()
-    } else {
-        // The log interns distinct ids, so one address (and length) stands for one id: each is
-        // resolved once, however many of its events are in range.
-        let mut seen: FxHashSet<(*const u8, usize)> = FxHashSet::default();
-        entities
-            .iter()
-            .filter_map(|entity| entity.id.as_deref())
-            .flat_map(|name| project.positions_named(name))
-            .filter_map(|position| project.event_at(*position))
-            .filter(|event| {
-                range.contains(event.timestamp)
-                    && seen.insert((event.distinct_id.as_ptr(), event.distinct_id.len()))
-            })
-            .filter_map(|event| project.by_distinct_id(event.distinct_id))
-            .collect()
-    };
-    persons.sort_unstable();
-    persons.dedup();
-    persons
+    let mut names = Vec::with_capacity(entities.len());
+    for entity in entities {
+        match &entity.id {
+            None => {
+                let mut persons: Vec<PersonIndex> = project.newest_first().collect();
+                persons.sort_unstable();
+                return persons;
+            }
+            Some(id) => names.extend(project.event_name_id(id)),
+        }
+    }
+    project.active_persons(&names, range.from, range.to)
 }

@@ -6,12 +6,11 @@ use serde_json::Value;
 
 use super::super::api::Call;
 use super::super::error::PostHogError;
-use super::super::log::LoggedEvent;
 use super::super::person::Person;
 use super::super::tenant::{PersonIndex, Project, value_text};
 use super::dates::{Interval, MICROS_PER_DAY, Range};
 use super::page::{self, Actor, Envelope};
-use super::params::{Entity, Global, Params, candidates, entities, no_actions};
+use super::params::{Entity, Global, Lazy, Params, candidates, entities, events_of, no_actions};
 use crate::http::ApiResponse;
 
 /// The series the request targets: `entity_order`'s entity, else the first `events` entity
@@ -101,9 +100,9 @@ impl Bucket {
         }
     }
 
-    fn admits_event(&self, event: &LoggedEvent<'_>) -> bool {
+    fn admits_event(&self, event: &Lazy<'_>) -> bool {
         match self {
-            Bucket::Event(key, value) => equals(event.properties.get(key), value),
+            Bucket::Event(key, value) => equals(event.property(key).as_ref(), value),
             _ => true,
         }
     }
@@ -149,6 +148,7 @@ impl Series {
 
     /// Each admitted person with the times of its matching events in the window.
     fn matches(&self, project: &Project) -> Vec<(PersonIndex, Vec<i64>)> {
+        let matcher = self.entity.resolve(project);
         candidates(project, &[&self.entity], self.range)
             .into_iter()
             .filter_map(|index| {
@@ -161,16 +161,14 @@ impl Series {
                 if !admitted {
                     return None;
                 }
-                let times: Vec<i64> = project
-                    .events_of(person)
+                let times: Vec<i64> = events_of(project, index, self.range.from, self.range.to)
                     .iter()
                     .filter(|event| {
-                        self.range.contains(event.timestamp)
-                            && self.entity.matches(event, person)
-                            && self.global.conditions.matches_event(event)
+                        matcher.matches(event, person)
+                            && self.global.conditions.matches_lazy(event)
                             && self.bucket.as_ref().is_none_or(|b| b.admits_event(event))
                     })
-                    .map(|event| event.timestamp)
+                    .map(|event| event.at.timestamp)
                     .collect();
                 (!times.is_empty()).then_some((index, times))
             })

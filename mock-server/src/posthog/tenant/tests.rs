@@ -641,3 +641,85 @@ fn a_refused_entry_changes_nothing_and_ids_stay_in_sequence() {
     );
     project.check_invariants().unwrap();
 }
+
+/// An operation whose events carry a time within three days (and some without one, at the
+/// epoch), so ranges cut through persons' histories and the daily activity sets.
+fn timed_operation() -> impl Strategy<Value = Operation> {
+    let day = 86_400i64;
+    let at = prop::option::of(0..3 * day);
+    let name = prop::sample::select(vec!["$pageview", "signup", "$set"]);
+    prop_oneof![
+        2 => (name, distinct_id(), at.clone()).prop_map(|(name, d, at)| {
+            let event = Event::new(name, d);
+            Operation::Ingest(match at { Some(at) => event.at(at), None => event })
+        }),
+        1 => (arbitrary_event(), at).prop_map(|(event, at)| {
+            Operation::Ingest(match at { Some(at) => event.at(at), None => event })
+        }),
+        1 => arbitrary_operation(),
+    ]
+}
+
+proptest! {
+    /// After any merges, splits and deletions, a person's indexed events in a range are
+    /// exactly the log's events whose distinct id the person owns now, in that range, in
+    /// time then log order; and the persons active under a name include every person with
+    /// such an event in the range.
+    #[test]
+    fn indexed_events_equal_a_scan_of_the_log(
+        operations in prop::collection::vec(timed_operation(), 1..60),
+        from in 0..3 * 86_400_000_000i64,
+        span in 0..2 * 86_400_000_000i64,
+    ) {
+        let mut project = project();
+        for operation in operations {
+            run(&mut project, operation);
+        }
+        prop_assert!(project.check_invariants().is_ok(), "{:?}", project.check_invariants());
+        let to = from + span;
+        let events: Vec<(u32, LoggedEvent<'_>)> = project
+            .log()
+            .iter()
+            .enumerate()
+            .filter_map(|(position, entry)| Some((u32::try_from(position).ok()?, entry.event()?)))
+            .collect();
+        for index in project.newest_first() {
+            let person = project.person(index).unwrap();
+            let mut expected: Vec<(i64, u32)> = events
+                .iter()
+                .filter(|(_, event)| project.by_distinct_id(event.distinct_id) == Some(index))
+                .filter(|(_, event)| from <= event.timestamp && event.timestamp <= to)
+                .map(|(position, event)| (event.timestamp, *position))
+                .collect();
+            expected.sort_unstable();
+            let got: Vec<(i64, u32)> = project
+                .indexed_events(index, from, to)
+                .iter()
+                .map(|event| (event.timestamp, event.position))
+                .collect();
+            prop_assert_eq!(got, expected);
+            let all = project.indexed_events(index, i64::MIN, i64::MAX);
+            prop_assert_eq!(
+                project.events_of(person).iter().map(|event| event.timestamp).collect::<Vec<_>>(),
+                all.iter().map(|event| event.timestamp).collect::<Vec<_>>()
+            );
+        }
+        for name in ["$pageview", "signup", "$set"] {
+            let active: Vec<PersonIndex> = project
+                .event_name_id(name)
+                .map(|id| project.active_persons(&[id], from, to))
+                .unwrap_or_default();
+            let mut owners: Vec<PersonIndex> = events
+                .iter()
+                .filter(|(_, event)| event.name == name && from <= event.timestamp && event.timestamp <= to)
+                .filter_map(|(_, event)| project.by_distinct_id(event.distinct_id))
+                .collect();
+            owners.sort_unstable();
+            owners.dedup();
+            prop_assert!(
+                owners.iter().all(|owner| active.binary_search(owner).is_ok()),
+                "{} active {:?}, owners {:?}", name, active, owners
+            );
+        }
+    }
+}
