@@ -197,6 +197,14 @@ impl<'a> PersonView<'a> {
         event.user.phone.as_deref()
     }
 
+    /// Whether the window holds every event of the person.
+    pub fn holds_whole_history(&self) -> bool {
+        self.person
+            .timeline
+            .span()
+            .is_some_and(|(first, last)| self.from <= first && last <= self.to)
+    }
+
     /// Ids of the ad entities of `level` that touched the person in the window.
     pub fn ads(&self, level: AdLevel) -> Vec<&'a str> {
         self.person

@@ -23,6 +23,7 @@ pub(crate) mod reads;
 pub(crate) mod reads_current;
 pub(crate) mod render;
 pub(crate) mod render_current;
+pub(crate) mod rendered;
 pub(crate) mod seed;
 pub(crate) mod state;
 pub(crate) mod tenant;

@@ -66,11 +66,7 @@ pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
         .filter(|view| query.filters.is_empty() || query.filters.matches(view));
     for view in views {
         total_count += 1;
-        let row = Ranked {
-            view,
-            sort: query.sort,
-            direction: query.direction,
-        };
+        let row = Ranked::new(view, query.sort, query.direction);
         if kept.len() < end {
             kept.push(row);
         } else if let Some(mut last) = kept.peek_mut()
@@ -94,7 +90,7 @@ pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
 /// Every match of `query` (its `first` and `offset` aside) as person indices, in list order:
 /// the order a cursor walk keeps.
 pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
-    let mut rows: Vec<(PersonView<'_>, u32)> = account
+    let mut rows: Vec<(Ranked<'_>, u32)> = account
         .indexed_in_window(query.from, query.to)
         .map(|(index, person, aggregate)| {
             let view = PersonView {
@@ -107,21 +103,58 @@ pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
             (view, index as u32)
         })
         .filter(|(view, _)| query.filters.is_empty() || query.filters.matches(view))
+        .map(|(view, index)| (Ranked::new(view, query.sort, query.direction), index))
         .collect();
-    rows.sort_unstable_by(|a, b| compare(&a.0, &b.0, query.sort, query.direction));
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     rows.into_iter().map(|(_, index)| index).collect()
 }
 
-/// A row ordered as the list shows it, so the heap's top is the last row kept.
+/// A row's value in the sort column, read once per row: text (nulls apart), or a number
+/// (counts, times, cents, booleans as 0 and 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SortKey<'a> {
+    Text(Option<&'a str>),
+    Number(i64),
+}
+
+/// A row ordered as the list shows it (so the heap's top is the last row kept): by `sort` in
+/// `direction`, nulls last either way, ties broken by record id in the same direction so
+/// that paging is stable.
 struct Ranked<'a> {
     view: PersonView<'a>,
-    sort: PersonField,
+    key: SortKey<'a>,
     direction: Direction,
+}
+
+impl<'a> Ranked<'a> {
+    fn new(view: PersonView<'a>, sort: PersonField, direction: Direction) -> Self {
+        let key = match view.value(sort) {
+            FieldValue::Text(text) => SortKey::Text(text),
+            FieldValue::Integer(number) => SortKey::Number(number),
+            FieldValue::Boolean(flag) => SortKey::Number(i64::from(flag)),
+            FieldValue::IdList(_) => SortKey::Number(0),
+        };
+        Self {
+            view,
+            key,
+            direction,
+        }
+    }
 }
 
 impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare(&self.view, &other.view, self.sort, self.direction)
+        let directed = |ordering: Ordering| match self.direction {
+            Direction::Asc => ordering,
+            Direction::Desc => ordering.reverse(),
+        };
+        let by_column = match (self.key, other.key) {
+            (SortKey::Text(Some(x)), SortKey::Text(Some(y))) => directed(x.cmp(y)),
+            (SortKey::Text(x), SortKey::Text(y)) => x.is_none().cmp(&y.is_none()),
+            (SortKey::Number(x), SortKey::Number(y)) => directed(x.cmp(&y)),
+            _ => Ordering::Equal,
+        };
+        by_column.then_with(|| directed(self.view.person.id.cmp(&other.view.person.id)))
     }
 }
 
@@ -138,28 +171,6 @@ impl PartialEq for Ranked<'_> {
 }
 
 impl Eq for Ranked<'_> {}
-
-/// Orders two people by `sort` in `direction`, nulls last either way, ties broken by record
-/// id in the same direction so that paging is stable.
-fn compare(
-    a: &PersonView<'_>,
-    b: &PersonView<'_>,
-    sort: PersonField,
-    direction: Direction,
-) -> Ordering {
-    let directed = |ordering: Ordering| match direction {
-        Direction::Asc => ordering,
-        Direction::Desc => ordering.reverse(),
-    };
-    let by_column = match (a.value(sort), b.value(sort)) {
-        (FieldValue::Text(Some(x)), FieldValue::Text(Some(y))) => directed(x.cmp(y)),
-        (FieldValue::Text(x), FieldValue::Text(y)) => x.is_none().cmp(&y.is_none()),
-        (FieldValue::Integer(x), FieldValue::Integer(y)) => directed(x.cmp(&y)),
-        (FieldValue::Boolean(x), FieldValue::Boolean(y)) => directed(x.cmp(&y)),
-        _ => Ordering::Equal,
-    };
-    by_column.then_with(|| directed(a.person.id.cmp(&b.person.id)))
-}
 
 #[cfg(test)]
 mod tests {
@@ -250,7 +261,10 @@ mod tests {
             })
             .filter(|view| query.filters.matches(view))
             .collect();
-        rows.sort_by(|a, b| compare(a, b, query.sort, query.direction));
+        rows.sort_by(|a, b| {
+            let rank = |view: &PersonView<'a>| Ranked::new(*view, query.sort, query.direction);
+            rank(a).cmp(&rank(b))
+        });
         let total = rows.len();
         let page = rows
             .into_iter()

@@ -6,7 +6,7 @@ use super::error::WhopError;
 use super::field::{PersonField, PersonView};
 use super::filter::Filters;
 use super::query::{self, Direction, ListQuery};
-use super::render::{DataBody, ListPeopleBody, PersonJson};
+use super::render::{DataBody, PersonJson, TotalCount, page_body};
 use super::state::WhopState;
 use crate::clock::Clock;
 use crate::http::{ApiRequest, ApiResponse, decode_segment};
@@ -47,11 +47,8 @@ pub fn list_people(
     }
     let (sort, direction, filters) = ordering(request)?;
     let Some(account) = state.account(&account_id) else {
-        let empty = ListPeopleBody {
-            data: Vec::new(),
-            total_count: 0,
-        };
-        return Ok(ApiResponse::json(200, &empty));
+        let empty = page_body([], |(), _| {}, &TotalCount { total_count: 0 });
+        return Ok(ApiResponse::new(200, "application/json", empty));
     };
     let query = ListQuery {
         from,
@@ -63,15 +60,14 @@ pub fn list_people(
         offset: usize::try_from(offset).unwrap_or(usize::MAX),
     };
     let page = query::list(account, &query);
-    let body = ListPeopleBody {
-        data: page
-            .people
-            .iter()
-            .map(|view| PersonJson::of(view, TimeFormat::Unix))
-            .collect(),
-        total_count: page.total_count,
-    };
-    Ok(ApiResponse::json(200, &body))
+    let body = page_body(
+        &page.people,
+        |view, out| PersonJson::write(view, TimeFormat::Unix, out),
+        &TotalCount {
+            total_count: page.total_count,
+        },
+    );
+    Ok(ApiResponse::new(200, "application/json", body))
 }
 
 /// `sort`, `direction` and `filters` of Era A's list (and Era B's).

@@ -12,8 +12,8 @@ use super::error::WhopError;
 use super::field::PersonView;
 use super::query::{self, ListQuery};
 use super::reads::{DEFAULT_WINDOW_SECONDS, ordering};
-use super::render::PersonJson;
-use super::render_current::{CursorPage, EventJson, ProfileDetailJson, ProfileJson};
+use super::render::{PersonJson, page_body, write_json};
+use super::render_current::{EventJson, PageTail, ProfileDetailJson, ProfileJson};
 use super::state::WhopState;
 use super::tenant::Account;
 use crate::clock::Clock;
@@ -47,21 +47,27 @@ impl Rows for WindowRows<'_> {
     }
 }
 
+/// A cursor page of the items `write` renders, then `tail`.
+fn cursor_page<T>(
+    items: impl IntoIterator<Item = T>,
+    write: impl FnMut(T, &mut Vec<u8>),
+    tail: &PageTail,
+) -> ApiResponse {
+    ApiResponse::new(200, "application/json", page_body(items, write, tail))
+}
+
 /// An empty cursor page.
-fn empty_page<T: serde::Serialize>(total: bool) -> ApiResponse {
-    ApiResponse::json(
-        200,
-        &CursorPage::<T> {
-            data: Vec::new(),
-            page_info: PageInfo {
-                end_cursor: None,
-                start_cursor: None,
-                has_next_page: false,
-                has_previous_page: false,
-            },
-            total_count: total.then_some(0),
+fn empty_page(total: bool) -> ApiResponse {
+    let tail = PageTail {
+        page_info: PageInfo {
+            end_cursor: None,
+            start_cursor: None,
+            has_next_page: false,
+            has_previous_page: false,
         },
-    )
+        total_count: total.then_some(0),
+    };
+    cursor_page([], |(), _| {}, &tail)
 }
 
 /// The page `page` of `rows`, through the kept walks.
@@ -91,7 +97,7 @@ pub fn list_people_b(
     let page = PageRequest::parse(request)?;
     let (sort, direction, filters) = ordering(request)?;
     let Some(account) = state.account(&account_id) else {
-        return Ok(empty_page::<()>(false));
+        return Ok(empty_page(false));
     };
     let rows = WindowRows {
         account,
@@ -112,28 +118,25 @@ pub fn list_people_b(
         &page,
         &rows,
     )?;
-    let data = found
-        .rows
-        .iter()
-        .filter_map(|&row| {
-            let person = account.person(row as usize);
-            let view = PersonView {
-                account,
-                person,
-                aggregate: person.timeline.window(from, to)?,
-                from,
-                to,
-            };
-            (person.merged_into.is_none()).then(|| PersonJson::of(&view, era.times()))
-        })
-        .collect();
-    Ok(ApiResponse::json(
-        200,
-        &CursorPage {
-            data,
-            page_info: found.info,
-            total_count: None,
-        },
+    let views = found.rows.iter().filter_map(|&row| {
+        let person = account.person(row as usize);
+        let view = PersonView {
+            account,
+            person,
+            aggregate: person.timeline.window(from, to)?,
+            from,
+            to,
+        };
+        person.merged_into.is_none().then_some(view)
+    });
+    let tail = PageTail {
+        page_info: found.info,
+        total_count: None,
+    };
+    Ok(cursor_page(
+        views,
+        |view, out| PersonJson::write(&view, era.times(), out),
+        &tail,
     ))
 }
 
@@ -148,7 +151,7 @@ pub fn list_people_c(
     let page = PageRequest::parse(request)?;
     let query = PeopleQuery::parse(request, clock.now())?;
     let Some(account) = state.account(&account_id) else {
-        return Ok(empty_page::<()>(true));
+        return Ok(empty_page(true));
     };
     let rows = CurrentRows {
         account,
@@ -166,14 +169,11 @@ pub fn list_people_c(
         .iter()
         .filter_map(|&row| Profiled::of(account, row as usize))
         .collect();
-    Ok(ApiResponse::json(
-        200,
-        &CursorPage {
-            data: people.iter().map(ProfileJson::of).collect(),
-            page_info: found.info,
-            total_count: Some(found.total),
-        },
-    ))
+    let tail = PageTail {
+        page_info: found.info,
+        total_count: Some(found.total),
+    };
+    Ok(cursor_page(&people, ProfileJson::write, &tail))
 }
 
 /// Era C's `GET /people/{id}`: the bare person with its detail, by record id, any identifier
@@ -269,17 +269,19 @@ pub fn list_events(
         has_next_page,
         has_previous_page,
     };
-    let data = keys
-        .iter()
-        .map(|&(_, at)| EventJson::of(account.event(at), &person.id, era.times()))
-        .collect();
-    Ok(ApiResponse::json(
-        200,
-        &CursorPage {
-            data,
-            page_info,
-            total_count: None,
+    let tail = PageTail {
+        page_info,
+        total_count: None,
+    };
+    Ok(cursor_page(
+        &keys,
+        |&(_, at), out| {
+            write_json(
+                out,
+                &EventJson::of(account.event(at), &person.id, era.times()),
+            );
         },
+        &tail,
     ))
 }
 

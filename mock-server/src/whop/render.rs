@@ -1,18 +1,57 @@
-//! The Whop `Person` JSON object, rendered from a person seen through a window.
+//! The Whop `Person` JSON object, rendered from a person seen through a window, and list
+//! pages assembled from rendered people.
 
 use serde::Serialize;
 
 use super::era::{Time, TimeFormat};
 use super::field::PersonView;
 use super::log::AdLevel;
+use super::rendered::Form;
 
-/// The body of `GET /people`.
+/// What follows Era A's page in `GET /people`'s body.
 #[derive(Debug, Serialize)]
-pub struct ListPeopleBody<'a> {
-    /// The page.
-    pub data: Vec<PersonJson<'a>>,
+pub struct TotalCount {
     /// How many people match across all pages.
     pub total_count: usize,
+}
+
+/// A page's body, `{"data":[…],…}`: each item written as JSON by `write` (a kept rendering
+/// or a fresh one), then the fields of `rest`, a struct, as a derived body would put them
+/// after `data`.
+pub fn page_body<T>(
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(T, &mut Vec<u8>),
+    rest: &impl Serialize,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 * 1024);
+    out.extend_from_slice(b"{\"data\":[");
+    for (position, item) in items.into_iter().enumerate() {
+        if position > 0 {
+            out.push(b',');
+        }
+        write(item, &mut out);
+    }
+    out.push(b']');
+    let mut rest_json = Vec::new();
+    write_json(&mut rest_json, rest);
+    match rest_json.strip_prefix(b"{") {
+        Some(fields) if fields != b"}" => {
+            out.push(b',');
+            out.extend_from_slice(fields);
+        }
+        _ => out.push(b'}'),
+    }
+    out
+}
+
+/// Appends `value` as JSON to `out`. The bodies written this way have no map keys that are
+/// not text, so serde_json cannot refuse them; if it did, the value is written as `null`.
+pub fn write_json(out: &mut Vec<u8>, value: &impl Serialize) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
 }
 
 /// A body that wraps one object in `data` (`GET /people/{id}`).
@@ -58,6 +97,25 @@ struct AdRefJson<'a> {
 }
 
 impl<'a> PersonJson<'a> {
+    /// Appends `view` as JSON with times `times` to `out`: the person's kept rendering when
+    /// the window holds their whole history (the same for every such window), else rendered
+    /// for this window.
+    pub fn write(view: &PersonView<'a>, times: TimeFormat, out: &mut Vec<u8>) {
+        if !view.holds_whole_history() {
+            write_json(out, &Self::of(view, times));
+            return;
+        }
+        let form = match times {
+            TimeFormat::Unix => Form::WholeUnix,
+            TimeFormat::Iso => Form::WholeIso,
+        };
+        view.person.rendered().write(form, out, || {
+            let mut bytes = Vec::new();
+            write_json(&mut bytes, &Self::of(view, times));
+            bytes
+        });
+    }
+
     /// Renders `view`, writing times `times`.
     pub fn of(view: &PersonView<'a>, times: TimeFormat) -> Self {
         let aggregate = &view.aggregate;

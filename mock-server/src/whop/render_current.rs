@@ -10,13 +10,14 @@ use super::cursor::PageInfo;
 use super::era::{Time, TimeFormat};
 use super::log::{AdLevel, EventKind, PixelEvent};
 use super::profile::{Device, Touch, country_facts, domain_of};
+use super::render::write_json;
+use super::rendered::Form;
 use super::tenant::Account;
 
-/// A cursor page: `{data, page_info, total_count?}`.
+/// What follows a cursor page's `data` (see [`page_body`](super::render::page_body)):
+/// `{data, page_info, total_count?}`.
 #[derive(Debug, Serialize)]
-pub struct CursorPage<T> {
-    /// The page.
-    pub data: Vec<T>,
+pub struct PageTail {
     /// Where it lies.
     pub page_info: PageInfo,
     /// How many items the whole list has (Era C's people).
@@ -142,6 +143,17 @@ pub struct ProfileJson<'a> {
 }
 
 impl<'a> ProfileJson<'a> {
+    /// Appends `person` as JSON to `out`: their kept rendering (it shows lifetime values
+    /// only, so no request or clock changes it), made the first time it is asked for.
+    pub fn write(person: &Profiled<'a>, out: &mut Vec<u8>) {
+        let rendered = person.account.person(person.index).rendered();
+        rendered.write(Form::Current, out, || {
+            let mut bytes = Vec::new();
+            write_json(&mut bytes, &Self::of(person));
+            bytes
+        });
+    }
+
     /// Renders `person`.
     pub fn of(person: &Profiled<'a>) -> Self {
         let account = person.account;

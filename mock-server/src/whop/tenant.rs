@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
 use super::profile::Profile;
+use super::rendered::Rendered;
 use super::timeline::{Timeline, WindowAggregate};
 use crate::Timestamp;
 use crate::durable::StorageError;
@@ -91,6 +92,15 @@ pub struct Person {
     keys: Vec<IdentityKey>,
     /// Record ids of the people merged into this one.
     absorbed_ids: Vec<String>,
+    /// Their kept renderings, cleared by every write that could change them.
+    rendered: Rendered,
+}
+
+impl Person {
+    /// Their kept renderings.
+    pub fn rendered(&self) -> &Rendered {
+        &self.rendered
+    }
 }
 
 /// Why an event was refused.
@@ -362,6 +372,10 @@ impl Account {
             describe_ad(&mut self.ads, ad);
         }
         self.log.push(entry);
+        // Any person touched by the entity shows its display data.
+        for person in &mut self.people {
+            person.rendered.clear();
+        }
     }
 
     /// The live people any of `keys` points to, oldest first.
@@ -396,6 +410,7 @@ impl Account {
         let mut record_ids = std::mem::take(&mut absorbed.absorbed_ids);
         record_ids.push(absorbed.id.clone());
         absorbed.merged_into = Some(survivor);
+        absorbed.rendered.clear();
         for key in &keys {
             self.identities.insert(key.clone(), survivor);
         }
@@ -419,8 +434,10 @@ impl Account {
         self.summarize(survivor_index);
     }
 
-    /// Refreshes the span and whole-history aggregates of person `index` from their timeline.
+    /// Refreshes the span and whole-history aggregates of person `index` from their timeline,
+    /// and drops their kept renderings.
     fn summarize(&mut self, index: PersonIndex) {
+        self.people[index].rendered.clear();
         let whole = self.people[index].timeline.whole();
         self.spans[index] = whole.map_or(EMPTY_SPAN, |whole| {
             (whole.first_seen_at, whole.last_seen_at)
@@ -438,6 +455,7 @@ impl Account {
             merged_into: None,
             keys: Vec::new(),
             absorbed_ids: Vec::new(),
+            rendered: Rendered::default(),
         });
         self.profiles.push(Profile::default());
         self.spans.push(EMPTY_SPAN);

@@ -208,6 +208,11 @@ impl Timeline {
         self.aggregate(lo, hi)
     }
 
+    /// The times of the first and last events, if any.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((self.entries.first()?.time, self.entries.last()?.time))
+    }
+
     /// The aggregates of every event: the window of any `[from, to]` that holds the whole
     /// history, without a search. `None` if there are no events.
     pub fn whole(&self) -> Option<WindowAggregate> {
