@@ -358,8 +358,41 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
     assert_eq!(status, 200);
     let (_, list, _) = send(&app, "GET", base, Some("phx_all"), None);
     assert_eq!(list["count"], json!(0));
-    let (status, _, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
-    assert_eq!(status, 404);
+    // PostHog filters deleted flags out of the list only: retrieve and PATCH still reach them.
+    let (status, deleted, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
+    assert_eq!((status, deleted["deleted"].clone()), (200, json!(true)));
+    let (status, renamed, _) = send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"name": "still deleted"})),
+    );
+    assert_eq!(
+        (
+            status,
+            renamed["deleted"].clone(),
+            renamed["version"].clone()
+        ),
+        (200, json!(true), json!(4))
+    );
+    let (status, restored, _) = send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"deleted": false})),
+    );
+    assert_eq!((status, restored["deleted"].clone()), (200, json!(false)));
+    let (_, list, _) = send(&app, "GET", base, Some("phx_all"), None);
+    assert_eq!(list["count"], json!(1), "a restored flag is listed again");
+    send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"deleted": true})),
+    );
     let (status, again, _) = send(
         &app,
         "POST",
@@ -372,6 +405,10 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
         (201, json!(2)),
         "a deleted flag's key is free again"
     );
+    // Creating a key a soft-deleted flag holds first hard-deletes that flag, as PostHog's
+    // serializer does.
+    let (status, _, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
+    assert_eq!(status, 404);
 }
 
 #[test]
