@@ -432,7 +432,7 @@ fn property(
             ),
         ));
     }
-    if operator.refuses_lists() && value.is_array() {
+    if operator.needs_string() && !value.is_string() {
         return Err(FlagError::filters(
             "invalid_value",
             format!(
@@ -507,6 +507,13 @@ fn python_repr(value: &Value) -> String {
         Value::Array(items) => {
             let items: Vec<String> = items.iter().map(python_repr).collect();
             format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(key, value)| format!("'{key}': {}", python_repr(value)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
         }
         Value::Bool(true) => "True".to_owned(),
         Value::Bool(false) => "False".to_owned(),

@@ -93,8 +93,8 @@ impl Operator {
         })
     }
 
-    /// Operators PostHog's serializer refuses a list value for.
-    pub fn refuses_lists(self) -> bool {
+    /// Operators whose value PostHog's serializer requires to be a string.
+    pub fn needs_string(self) -> bool {
         use Operator as O;
         matches!(
             self,
@@ -494,28 +494,29 @@ mod tests {
         assert!(!check(filter.clone(), Some(json!(".com343tfvalue5"))));
         assert!(!check(filter, Some(json!(123))));
         assert!(check(prop(json!("3"), "regex"), Some(json!(323))));
-        assert!(check(prop(json!(4), "regex"), Some(json!(4))));
+        assert!(check(prop(json!("4"), "regex"), Some(json!(4))));
         assert!(!check(prop(json!("?*"), "regex"), Some(json!("value"))));
         assert!(!check(prop(json!("?*"), "not_regex"), Some(json!("value"))));
         assert!(check(prop(json!("x"), "not_regex"), None));
     }
 
-    /// posthog-python `test_match_properties_math_operators`, with the server's numeric rule
-    /// (`"100" < "30"` is false; non-numeric text never matches).
+    /// posthog-python `test_match_properties_math_operators` (with string values, which
+    /// PostHog's serializer requires), with the server's numeric rule (`"100" < "30"` is false;
+    /// non-numeric text never matches).
     #[test]
     fn numeric() {
-        let gt = prop(json!(1), "gt");
+        let gt = prop(json!("1"), "gt");
         assert!(check(gt.clone(), Some(json!(2))));
         assert!(!check(gt.clone(), Some(json!(0))));
         assert!(check(gt, Some(json!("23"))));
-        let lt = prop(json!(1), "lt");
+        let lt = prop(json!("1"), "lt");
         assert!(check(lt.clone(), Some(json!(-1))));
         assert!(!check(lt.clone(), Some(json!(1))));
         assert!(!check(lt, Some(json!("3"))));
-        assert!(check(prop(json!(1), "gte"), Some(json!(1))));
-        assert!(check(prop(json!(1), "lte"), Some(json!("1"))));
+        assert!(check(prop(json!("1"), "gte"), Some(json!(1))));
+        assert!(check(prop(json!("1"), "lte"), Some(json!("1"))));
         assert!(!check(prop(json!("30"), "lt"), Some(json!("100"))));
-        assert!(!check(prop(json!(1), "gt"), Some(json!("123aloha"))));
+        assert!(!check(prop(json!("1"), "gt"), Some(json!("123aloha"))));
         assert!(check(prop(json!([1, 5]), "between"), Some(json!(5))));
         assert!(!check(prop(json!([1, 5]), "between"), Some(json!(6))));
         assert!(check(prop(json!([1, 5]), "not_between"), Some(json!(6))));

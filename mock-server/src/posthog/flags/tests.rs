@@ -300,6 +300,25 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
             "cohort_does_not_exist",
             "Cohort with id 7 does not exist",
         ),
+        // PostHog's serializer wants a string for regex, icontains, gt, … (not just a scalar).
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "seats", "operator": "gte", "value": 5}]}]}}),
+            "invalid_value",
+            "Invalid value for operator gte: 5",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "beta", "operator": "not_icontains", "value": true}]}]}}),
+            "invalid_value",
+            "Invalid value for operator not_icontains: True",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "email", "operator": "regex", "value": ["a", 1]}]}]}}),
+            "invalid_value",
+            "Invalid value for operator regex: ['a', 1]",
+        ),
     ];
     for (body, code, detail) in refusals {
         let (status, error, _) = send(&app, "POST", base, Some("phx_all"), Some(body.clone()));
