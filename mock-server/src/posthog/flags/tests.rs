@@ -203,6 +203,75 @@ fn dependencies_read_the_other_flags_value() {
     );
 }
 
+/// A filter on flag `id` evaluating to true.
+fn on(id: i64) -> Value {
+    json!({"key": id.to_string(), "type": "flag", "operator": "flag_evaluates_to", "value": true})
+}
+
+/// The `(key, dependency_chain)` of each flag filter of `key` in the definitions of `flags`.
+fn chains(flags: &Flags, key: &str) -> Vec<(Value, Value)> {
+    let definitions = super::render::Definitions::build(flags, 1, &[]);
+    let body: Value = serde_json::from_slice(&definitions.body).expect("json");
+    let flag = body["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .find(|flag| flag["key"] == key)
+        .expect("flag")
+        .clone();
+    flag["filters"]["groups"][0]["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .filter(|property| property["type"] == "flag")
+        .map(|property| {
+            (
+                property["key"].clone(),
+                property["dependency_chain"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// PostHog's `TestFeatureFlagDependencyTransformation` (local_evaluation): flag filters name
+/// their target by key, with the chain of what to evaluate first.
+#[test]
+fn definitions_carry_dependency_chains() {
+    let rule = |properties: Vec<Value>| json!({"groups": [{"properties": properties}]});
+    let flags = flags_of(vec![
+        FlagWrite::new("flag-a", rule(vec![])),
+        FlagWrite::new("flag-b", rule(vec![])),
+        FlagWrite::new("flag-c", rule(vec![on(1), on(2)])),
+        FlagWrite::new("flag-d", rule(vec![on(3)])),
+        FlagWrite::new("dangling", rule(vec![on(99)])),
+    ]);
+    // test_flag_dependency_transformation_multiple_dependencies
+    assert_eq!(
+        chains(&flags, "flag-c"),
+        vec![
+            (json!("flag-a"), json!(["flag-a"])),
+            (json!("flag-b"), json!(["flag-b"]))
+        ]
+    );
+    assert_eq!(
+        chains(&flags, "flag-d"),
+        vec![(json!("flag-c"), json!(["flag-a", "flag-b", "flag-c"]))]
+    );
+    // test_flag_dependency_transformation_missing_dependency
+    assert_eq!(chains(&flags, "dangling"), vec![(json!("99"), json!([]))]);
+    // test_flag_dependency_transformation_circular_dependency (written past the API's check)
+    let mut cyclic = FlagWrite::new("flag-a", rule(vec![on(4)]));
+    cyclic.id = Some(1);
+    let mut flags = flags;
+    let flag = flags
+        .prepare(&mut cyclic, Timestamp::from_unix_seconds(0), |_| false)
+        .expect("valid flag");
+    flags.insert(flag);
+    assert_eq!(chains(&flags, "flag-a"), vec![(json!("flag-d"), json!([]))]);
+    assert_eq!(chains(&flags, "flag-c")[0], (json!("flag-a"), json!([])));
+    assert_eq!(chains(&flags, "flag-d"), vec![(json!("flag-c"), json!([]))]);
+}
+
 pub(super) fn app() -> App {
     let app = App::default();
     let posthog = app.posthog_at("");
