@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::definition::{FlagError, has_groups};
+use super::dependency::{check_references, check_toggle};
 use super::entry::FlagWrite;
 use super::render;
 use crate::http::{ApiRequest, ApiResponse};
@@ -90,6 +91,9 @@ pub fn create(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     }
     let mut write = FlagWrite::new(&key, Value::Object(Map::new()));
     apply_fields(&mut write, &body)?;
+    if body.contains_key("filters") {
+        check_references(writer.project()?.flags(), &key, &write.filters)?;
+    }
     write.user = Some(call.actor());
     save(writer, write, 201)
 }
@@ -120,6 +124,11 @@ pub fn update(writer: &mut Writer<'_>, call: &Call<'_>, id: &str) -> Result<ApiR
             .to_owned();
     }
     apply_fields(&mut write, &body)?;
+    let flags = writer.project()?.flags();
+    if body.contains_key("filters") {
+        check_references(flags, &flag.key, &write.filters)?;
+    }
+    check_toggle(flags, flag, &body)?;
     save(writer, write, 200)
 }
 

@@ -6,6 +6,7 @@
 pub(crate) mod api;
 pub(crate) mod continuity;
 pub(crate) mod definition;
+pub(crate) mod dependency;
 pub(crate) mod entry;
 pub(crate) mod evaluate;
 pub(crate) mod groups;

@@ -306,6 +306,88 @@ pub(super) fn send(
     (response.status, response.json_body(), text)
 }
 
+/// PostHog's `_check_flag_circular_dependencies` and `TestFeatureFlagDependencyDisabling`:
+/// references are ids of live, active flags; no self-reference or cycle; a flag others depend
+/// on cannot be disabled or deleted, nor a flag enabled while it depends on a disabled one.
+#[test]
+fn flag_dependencies_are_checked_on_write() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    let post = |body: Value| send(&app, "POST", base, Some("phx_all"), Some(body));
+    let patch = |id: i64, body: Value| {
+        send(
+            &app,
+            "PATCH",
+            &format!("{base}{id}/"),
+            Some("phx_all"),
+            Some(body),
+        )
+    };
+    let on = |reference: Value| {
+        json!({"groups": [{"properties": [
+            {"key": reference, "type": "flag", "operator": "flag_evaluates_to", "value": true}]}]})
+    };
+    let refused = |(status, error, _): (u16, Value, String)| {
+        assert_eq!(status, 400, "{error}");
+        (
+            error["attr"].clone(),
+            error["detail"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(
+        post(json!({"key": "a", "filters": {"groups": [{}]}})).0,
+        201
+    );
+    assert_eq!(post(json!({"key": "b", "filters": on(json!("1"))})).0, 201);
+    let filters = json!("filters");
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!("a"))}))),
+        (filters.clone(), "Flag dependencies must reference flag IDs (integers), not flag keys. Invalid reference: 'a'".to_owned())
+    );
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!("99"))}))),
+        (
+            filters.clone(),
+            "Flag dependency references non-existent flag with ID 99".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(patch(1, json!({"filters": on(json!("1"))}))),
+        (
+            filters.clone(),
+            "Feature flag 'a' cannot depend on itself".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(patch(1, json!({"filters": on(json!("2"))}))),
+        (
+            filters.clone(),
+            "Circular dependency detected: a → b → a".to_owned()
+        )
+    );
+    // test_cannot_disable_flag_with_active_dependents; deletion is refused the same way.
+    assert_eq!(
+        refused(patch(1, json!({"active": false}))),
+        (Value::Null, "Cannot disable this feature flag because other flags depend on it: b (ID: 2). Please update or disable the dependent flags first.".to_owned())
+    );
+    assert_eq!(
+        refused(patch(1, json!({"deleted": true}))),
+        (Value::Null, "Cannot delete this feature flag because other flags depend on it: b (ID: 2). Please update or delete the dependent flags first.".to_owned())
+    );
+    // test_cannot_enable_dependent_flag_when_dependency_disabled
+    assert_eq!(patch(2, json!({"active": false})).0, 200);
+    assert_eq!(patch(1, json!({"active": false})).0, 200);
+    assert_eq!(
+        refused(patch(2, json!({"active": true}))),
+        (Value::Null, "Cannot enable this feature flag because it depends on disabled flags: a (ID: 1). Please enable the dependency flags first.".to_owned())
+    );
+    // test_cannot_create_dependency_on_disabled_flag
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!(1))}))),
+        (filters, "Cannot create dependency on disabled flag 'a' (ID: 1). Flag dependencies must reference active flags only.".to_owned())
+    );
+}
+
 #[test]
 fn the_rest_api_creates_updates_lists_and_soft_deletes() {
     let app = app();
