@@ -73,7 +73,8 @@ pub struct PropertyFilter {
     pub operator: Operator,
     /// The filter's value, as stored.
     pub value: Value,
-    /// The value's text, lower-cased (string operators compare against it).
+    /// The value's text (each item's for a list), lower-cased: as Unicode does for `exact` and
+    /// `is_not`, ASCII only for the string operators.
     pub lowered: Vec<String>,
     /// The compiled pattern of a `regex`/`not_regex` filter (`None` when invalid).
     pub regex: Option<Regex>,
@@ -450,12 +451,17 @@ fn property(
             format!("Invalid date value: {}", python_repr(&value)),
         ));
     }
+    // `exact` lower-cases as Unicode does, the string operators ASCII only (as the server).
+    let lower = |text: String| {
+        if matches!(operator, Operator::Exact | Operator::IsNot) {
+            text.to_lowercase()
+        } else {
+            text.to_ascii_lowercase()
+        }
+    };
     let lowered = match &value {
-        Value::Array(items) => items
-            .iter()
-            .map(|item| value_text(item).to_lowercase())
-            .collect(),
-        scalar => vec![value_text(scalar).to_lowercase()],
+        Value::Array(items) => items.iter().map(|item| lower(value_text(item))).collect(),
+        scalar => vec![lower(value_text(scalar))],
     };
     let regex = if matches!(operator, Operator::Regex | Operator::NotRegex) {
         regex::RegexBuilder::new(&value_text(&value))

@@ -203,6 +203,31 @@ fn dependencies_read_the_other_flags_value() {
     );
 }
 
+/// The flags service's `populate_missing_initial_properties` list, screen sizes, the raw user
+/// agent and the newer click ids included: a missing `$initial_X` reads `X`.
+#[test]
+fn missing_initial_properties_read_the_current_ones() {
+    let keys = [
+        "$screen_width",
+        "$raw_user_agent",
+        "qclid",
+        "sccid",
+        "irclid",
+        "_kx",
+        "utm_source",
+    ];
+    for key in keys {
+        let flags = flags_of(vec![FlagWrite::new(
+            "initial",
+            json!({"groups": [{"properties": [{"key": format!("$initial_{key}"), "value": "1920"}]}]}),
+        )]);
+        assert!(
+            outcome(&flags, "initial", "u", &json!({key: "1920"})).enabled,
+            "{key}"
+        );
+    }
+}
+
 /// A filter on flag `id` evaluating to true.
 fn on(id: i64) -> Value {
     json!({"key": id.to_string(), "type": "flag", "operator": "flag_evaluates_to", "value": true})
