@@ -5,10 +5,13 @@
 
 use std::fmt;
 
-use regex::Regex;
+use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
 use super::operator::Operator;
+
+/// The flags service's backtrack limit for regex filters (a match that needs more steps fails).
+const REGEX_BACKTRACK_LIMIT: usize = 10_000;
 
 /// Longest key PostHog stores.
 const MAX_KEY_CHARS: usize = 400;
@@ -76,7 +79,9 @@ pub struct PropertyFilter {
     /// The value's text (each item's for a list), lower-cased: as Unicode does for `exact` and
     /// `is_not`, ASCII only for the string operators.
     pub lowered: Vec<String>,
-    /// The compiled pattern of a `regex`/`not_regex` filter (`None` when invalid).
+    /// The compiled pattern of a `regex`/`not_regex` filter (`None` when invalid): a
+    /// `fancy_regex` one, as the flags service compiles (lookaround and backreferences work),
+    /// with its backtrack limit.
     pub regex: Option<Regex>,
     /// A cohort or flag filter's `negation`.
     pub negation: bool,
@@ -464,8 +469,9 @@ fn property(
         scalar => vec![lower(value_text(scalar))],
     };
     let regex = if matches!(operator, Operator::Regex | Operator::NotRegex) {
-        regex::RegexBuilder::new(&value_text(&value))
-            .size_limit(1 << 20)
+        fancy_regex::RegexBuilder::new(&value_text(&value))
+            .backtrack_limit(REGEX_BACKTRACK_LIMIT)
+            .delegate_size_limit(1 << 20)
             .build()
             .ok()
     } else {

@@ -155,14 +155,8 @@ pub fn matches(filter: &PropertyFilter, value: Option<&Value>, now: i64) -> bool
         O::NotEndsWith => !contains(filter, value, |text, needle| text.ends_with(needle)),
         O::IcontainsMulti => contains(filter, value, |text, needle| text.contains(needle)),
         O::NotIcontainsMulti => !contains(filter, value, |text, needle| text.contains(needle)),
-        O::Regex => filter
-            .regex
-            .as_ref()
-            .is_some_and(|regex| regex.is_match(&value_text(value))),
-        O::NotRegex => filter
-            .regex
-            .as_ref()
-            .is_some_and(|regex| !regex.is_match(&value_text(value))),
+        O::Regex => regex(filter, value) == Some(true),
+        O::NotRegex => regex(filter, value) == Some(false),
         O::Gt | O::Gte | O::Lt | O::Lte => compare(filter.operator, &filter.value, value),
         O::Between => between(&filter.value, value) == Some(true),
         O::NotBetween => between(&filter.value, value) == Some(false),
@@ -178,6 +172,16 @@ pub fn matches(filter: &PropertyFilter, value: Option<&Value>, now: i64) -> bool
         | O::SemverWildcard => semver(filter, value),
         O::In | O::NotIn | O::FlagEvaluatesTo => false,
     }
+}
+
+/// Whether the filter's pattern finds a match in `value`'s text; `None` when the pattern is
+/// invalid or the search passes the backtrack limit (neither `regex` nor `not_regex` matches).
+fn regex(filter: &PropertyFilter, value: &Value) -> Option<bool> {
+    let regex = filter.regex.as_ref()?;
+    regex
+        .find(&value_text(value))
+        .ok()
+        .map(|found| found.is_some())
 }
 
 /// Whether `value` reads as a boolean to `exact`: `true`/`false`, their text in any case, or
@@ -496,6 +500,20 @@ mod tests {
         assert!(!check(prop(json!("?*"), "regex"), Some(json!("value"))));
         assert!(!check(prop(json!("?*"), "not_regex"), Some(json!("value"))));
         assert!(check(prop(json!("x"), "not_regex"), None));
+        // fancy_regex, as the flags service: lookaround works.
+        assert!(check(
+            prop(json!(r"^(?!test)"), "regex"),
+            Some(json!("prod"))
+        ));
+        assert!(!check(
+            prop(json!(r"^(?!test)"), "regex"),
+            Some(json!("tester"))
+        ));
+        assert!(check(prop(json!(r"(\w)\1"), "regex"), Some(json!("aa"))));
+        // Past the backtrack limit neither operator matches.
+        let input = Some(json!(format!("{}b", "a".repeat(60))));
+        assert!(!check(prop(json!(r"^(a|aa)+\1$"), "regex"), input.clone()));
+        assert!(!check(prop(json!(r"^(a|aa)+\1$"), "not_regex"), input));
     }
 
     /// posthog-python `test_match_properties_math_operators` (with string values, which
