@@ -228,6 +228,40 @@ fn missing_initial_properties_read_the_current_ones() {
     }
 }
 
+/// The flags service's router (reference §2.1): OPTIONS is a 204 pre-flight listing its
+/// methods, HEAD an empty 200, on both endpoints with or without the slash.
+#[test]
+fn flags_and_decide_answer_options_and_head() {
+    let app = app();
+    for path in [
+        "/posthog/flags/",
+        "/posthog/flags",
+        "/posthog/decide/",
+        "/posthog/decide",
+    ] {
+        let response = app.handle(&ApiRequest::new("OPTIONS", path));
+        let header = |name: &str| {
+            response
+                .headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.as_str())
+        };
+        assert_eq!(
+            (
+                response.status,
+                header("allow"),
+                header("access-control-allow-origin"),
+                response.body.is_empty()
+            ),
+            (204, Some("GET, POST, OPTIONS, HEAD"), Some("*"), true),
+            "{path}"
+        );
+        let response = app.handle(&ApiRequest::new("HEAD", path));
+        assert_eq!((response.status, response.body.len()), (200, 0), "{path}");
+    }
+}
+
 /// A filter on flag `id` evaluating to true.
 fn on(id: i64) -> Value {
     json!({"key": id.to_string(), "type": "flag", "operator": "flag_evaluates_to", "value": true})
