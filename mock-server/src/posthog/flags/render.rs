@@ -200,7 +200,8 @@ fn flag_id(key: &Value) -> Option<i64> {
     }
 }
 
-/// One flag's record in the detailed (`v>=2`) shape.
+/// One flag's record in the detailed (`v>=2`) shape (`has_experiment` is false: the mock has
+/// no experiments).
 pub fn detailed(flag: &Flag, outcome: &Outcome) -> Value {
     json!({
         "key": flag.key,
@@ -216,6 +217,7 @@ pub fn detailed(flag: &Flag, outcome: &Outcome) -> Value {
             "version": flag.version,
             "description": null,
             "payload": outcome.payload(flag),
+            "has_experiment": false,
         },
     })
 }
