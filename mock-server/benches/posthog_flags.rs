@@ -34,7 +34,7 @@ fn app() -> App {
                 &format!("plan-{n}"),
                 json!({"groups": [{"properties": [
                     {"key": "plan", "type": "person", "value": ["pro", "team"]},
-                    {"key": "seats", "type": "person", "operator": "gte", "value": n}
+                    {"key": "seats", "type": "person", "operator": "gte", "value": n.to_string()}
                 ], "rollout_percentage": 80}]}),
             ),
             2 => FlagWrite::new(

@@ -30,6 +30,9 @@ async function answers(client, local) {
     payload: (await client.getFeatureFlagPayload('pro-only', 'someone', undefined, pro)) ?? null,
     all: await client.getAllFlags('distinct_id_0', pro),
     inactive: Boolean(await client.getFeatureFlag('retired', 'someone', options)),
+    dependent: (await client.getFeatureFlag('pro-beta', 'someone', pro)) ?? null,
+    dependentFree:
+      (await client.getFeatureFlag('pro-beta', 'someone', { personProperties: { plan: 'free' }, ...options })) ?? null,
     org:
       (await client.getFeatureFlag('org-dashboard', 'someone', {
         groups: { organization: '42' },

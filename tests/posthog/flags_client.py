@@ -36,6 +36,10 @@ def answers(client, local):
         ),
         "all": client.get_all_flags("distinct_id_0", person_properties=pro, **extra),
         "inactive": bool(client.get_feature_flag("retired", "someone", **extra)),
+        "dependent": client.get_feature_flag("pro-beta", "someone", person_properties=pro, **extra),
+        "dependentFree": client.get_feature_flag(
+            "pro-beta", "someone", person_properties={"plan": "free"}, **extra
+        ),
         "org": client.get_feature_flag(
             "org-dashboard",
             "someone",

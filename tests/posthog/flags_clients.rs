@@ -30,7 +30,8 @@ const SIMPLE_FLAG: &str = "01101001010110100011010010110001111000000110110001100
 const MULTIVARIATE_FLAG: &str = "221--21---13-121--41-3---1111113-321-3--12-112-1--11121-22321-124-111-12-3------15-212-33----3--11-3";
 
 /// The flags PostHog's SDK tests define, a person-property flag with a payload, an inactive
-/// one and a group flag (its group type made by a `$groupidentify`).
+/// one, a group flag (its group type made by a `$groupidentify`) and a flag depending on
+/// another.
 async fn fixture() -> Fixture {
     let fixture = Fixture::new().await;
     let variants: Vec<Value> = [
@@ -61,6 +62,13 @@ async fn fixture() -> Fixture {
             json!({"aggregation_group_type_index": 0, "groups": [{
                 "properties": [{"key": "plan", "type": "group", "group_type_index": 0, "value": "enterprise"}],
                 "rollout_percentage": 60}]}),
+        ),
+        // Depends on `pro-only` (id 3): local evaluation needs the definitions' target key
+        // and `dependency_chain` (posthog-python refuses a dependency without one).
+        FlagWrite::new(
+            "pro-beta",
+            json!({"groups": [{"properties": [
+                {"key": "3", "type": "flag", "operator": "flag_evaluates_to", "value": true}]}]}),
         ),
     ];
     for flag in flags {
@@ -115,6 +123,11 @@ fn check(sdk: &str, answers: &Value) {
             "{sdk} {mode} inactive flag"
         );
         assert_eq!(
+            (&answers["dependent"], &answers["dependentFree"]),
+            (&json!(true), &json!(false)),
+            "{sdk} {mode} a flag depending on another"
+        );
+        assert_eq!(
             answers["org"],
             json!(true),
             "{sdk} {mode} group flag (the flags service's org-dashboard.42 vector)"
@@ -128,7 +141,7 @@ fn check(sdk: &str, answers: &Value) {
             .collect();
         assert_eq!(
             Value::Object(enabled),
-            json!({"multivariate-flag": "second-variant", "pro-only": true}),
+            json!({"multivariate-flag": "second-variant", "pro-only": true, "pro-beta": true}),
             "{sdk} {mode} all flags"
         );
     }

@@ -88,9 +88,7 @@ pub fn handle(
         | Op::CaptureEngageOptions
         | Op::CaptureEventShortOptions
         | Op::CaptureEventLegacyOptions
-        | Op::CaptureTrackOptions => ApiResponse::empty(200)
-            .with_header("access-control-allow-origin", "*")
-            .with_header("access-control-allow-methods", "GET, POST, OPTIONS"),
+        | Op::CaptureTrackOptions => preflight(200),
         Op::PersonsList { project_id }
         | Op::EnvironmentsPersonsList {
             environment_id: project_id,
@@ -239,6 +237,10 @@ pub fn handle(
         Op::DecideEvaluate => flags_evaluate(state, clock, request, Remote::Decide),
         Op::FlagsConfig => flags::remote::config_only(Remote::Flags, request),
         Op::DecideConfig => flags::remote::config_only(Remote::Decide, request),
+        Op::FlagsHead | Op::DecideHead => ApiResponse::empty(200),
+        Op::FlagsOptions | Op::DecideOptions => {
+            preflight(204).with_header("allow", "GET, POST, OPTIONS, HEAD")
+        }
         Op::FlagsDefinitions | Op::LegacyLocalEvaluation => {
             flags::api::definitions(&read_lock(state), request)
         }
@@ -766,6 +768,13 @@ pub fn path_person(project: &Project, call: &Call<'_>) -> Result<PersonIndex, Po
 /// An empty `202 Accepted`.
 pub fn accepted() -> ApiResponse {
     ApiResponse::empty(202)
+}
+
+/// A CORS pre-flight answer with `status`, as capture and the flags service send it.
+fn preflight(status: u16) -> ApiResponse {
+    ApiResponse::empty(status)
+        .with_header("access-control-allow-origin", "*")
+        .with_header("access-control-allow-methods", "GET, POST, OPTIONS")
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::definition::{FlagError, has_groups};
+use super::dependency::{check_references, check_toggle};
 use super::entry::FlagWrite;
 use super::render;
 use crate::http::{ApiRequest, ApiResponse};
@@ -55,9 +56,10 @@ pub fn list(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     ))
 }
 
-/// `GET …/feature_flags/{id}/`: one live flag.
+/// `GET …/feature_flags/{id}/`: one flag, soft-deleted ones too (PostHog leaves them out of
+/// the list only).
 pub fn retrieve(project: &Project, id: &str) -> Result<ApiResponse> {
-    let flag = live_flag(project, id)?;
+    let flag = stored_flag(project, id)?;
     Ok(ApiResponse::json(200, &render::flag(flag)))
 }
 
@@ -89,21 +91,25 @@ pub fn create(writer: &mut Writer<'_>, call: &Call<'_>) -> Result<ApiResponse> {
     }
     let mut write = FlagWrite::new(&key, Value::Object(Map::new()));
     apply_fields(&mut write, &body)?;
+    if body.contains_key("filters") {
+        check_references(writer.project()?.flags(), &key, &write.filters)?;
+    }
     write.user = Some(call.actor());
     save(writer, write, 201)
 }
 
-/// `PATCH`/`PUT …/feature_flags/{id}/`: the fields given change; `deleted: true` soft-deletes.
+/// `PATCH`/`PUT …/feature_flags/{id}/`: the fields given change; `deleted: true` soft-deletes,
+/// `deleted: false` restores.
 pub fn update(writer: &mut Writer<'_>, call: &Call<'_>, id: &str) -> Result<ApiResponse> {
     let body = call.body()?;
-    let flag = live_flag(writer.project()?, id)?;
+    let flag = stored_flag(writer.project()?, id)?;
     let mut write = FlagWrite {
         id: Some(flag.id),
         key: flag.key.clone(),
         name: flag.name.clone(),
         filters: flag.filters.clone(),
         active: flag.active,
-        deleted: false,
+        deleted: flag.deleted,
         ensure_experience_continuity: flag.ensure_experience_continuity,
         evaluation_runtime: Some(flag.evaluation_runtime.clone()),
         bucketing_identifier: flag.bucketing_identifier.clone(),
@@ -118,6 +124,11 @@ pub fn update(writer: &mut Writer<'_>, call: &Call<'_>, id: &str) -> Result<ApiR
             .to_owned();
     }
     apply_fields(&mut write, &body)?;
+    let flags = writer.project()?.flags();
+    if body.contains_key("filters") {
+        check_references(flags, &flag.key, &write.filters)?;
+    }
+    check_toggle(flags, flag, &body)?;
     save(writer, write, 200)
 }
 
@@ -217,12 +228,11 @@ fn apply_fields(write: &mut FlagWrite, body: &Map<String, Value>) -> Result<()> 
     Ok(())
 }
 
-/// The live flag the `{id}` segment names: 404 otherwise.
-fn live_flag<'p>(project: &'p Project, id: &str) -> Result<&'p super::Flag> {
+/// The flag the `{id}` segment names, deleted or not: 404 otherwise.
+fn stored_flag<'p>(project: &'p Project, id: &str) -> Result<&'p super::Flag> {
     id.parse::<i64>()
         .ok()
         .and_then(|id| project.flags().by_id(id))
-        .filter(|flag| !flag.deleted)
         .ok_or_else(PostHogError::not_found)
 }
 

@@ -5,10 +5,13 @@
 
 use std::fmt;
 
-use regex::Regex;
+use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
 use super::operator::Operator;
+
+/// The flags service's backtrack limit for regex filters (a match that needs more steps fails).
+const REGEX_BACKTRACK_LIMIT: usize = 10_000;
 
 /// Longest key PostHog stores.
 const MAX_KEY_CHARS: usize = 400;
@@ -73,9 +76,12 @@ pub struct PropertyFilter {
     pub operator: Operator,
     /// The filter's value, as stored.
     pub value: Value,
-    /// The value's text, lower-cased (string operators compare against it).
+    /// The value's text (each item's for a list), lower-cased: as Unicode does for `exact` and
+    /// `is_not`, ASCII only for the string operators.
     pub lowered: Vec<String>,
-    /// The compiled pattern of a `regex`/`not_regex` filter (`None` when invalid).
+    /// The compiled pattern of a `regex`/`not_regex` filter (`None` when invalid): a
+    /// `fancy_regex` one, as the flags service compiles (lookaround and backreferences work),
+    /// with its backtrack limit.
     pub regex: Option<Regex>,
     /// A cohort or flag filter's `negation`.
     pub negation: bool,
@@ -432,7 +438,7 @@ fn property(
             ),
         ));
     }
-    if operator.refuses_lists() && value.is_array() {
+    if operator.needs_string() && !value.is_string() {
         return Err(FlagError::filters(
             "invalid_value",
             format!(
@@ -450,16 +456,22 @@ fn property(
             format!("Invalid date value: {}", python_repr(&value)),
         ));
     }
+    // `exact` lower-cases as Unicode does, the string operators ASCII only (as the server).
+    let lower = |text: String| {
+        if matches!(operator, Operator::Exact | Operator::IsNot) {
+            text.to_lowercase()
+        } else {
+            text.to_ascii_lowercase()
+        }
+    };
     let lowered = match &value {
-        Value::Array(items) => items
-            .iter()
-            .map(|item| value_text(item).to_lowercase())
-            .collect(),
-        scalar => vec![value_text(scalar).to_lowercase()],
+        Value::Array(items) => items.iter().map(|item| lower(value_text(item))).collect(),
+        scalar => vec![lower(value_text(scalar))],
     };
     let regex = if matches!(operator, Operator::Regex | Operator::NotRegex) {
-        regex::RegexBuilder::new(&value_text(&value))
-            .size_limit(1 << 20)
+        fancy_regex::RegexBuilder::new(&value_text(&value))
+            .backtrack_limit(REGEX_BACKTRACK_LIMIT)
+            .delegate_size_limit(1 << 20)
             .build()
             .ok()
     } else {
@@ -507,6 +519,13 @@ fn python_repr(value: &Value) -> String {
         Value::Array(items) => {
             let items: Vec<String> = items.iter().map(python_repr).collect();
             format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(key, value)| format!("'{key}': {}", python_repr(value)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
         }
         Value::Bool(true) => "True".to_owned(),
         Value::Bool(false) => "False".to_owned(),

@@ -15,7 +15,7 @@ use super::operator::{Operator, matches};
 use super::{Flag, Flags};
 
 /// Keys whose `$initial_` twin is filled from them when missing.
-const INITIAL_KEYS: [&str; 33] = [
+const INITIAL_KEYS: [&str; 42] = [
     "$browser",
     "$browser_version",
     "$os",
@@ -29,6 +29,11 @@ const INITIAL_KEYS: [&str; 33] = [
     "$app_name",
     "$app_namespace",
     "$app_version",
+    "$screen_height",
+    "$screen_width",
+    "$viewport_height",
+    "$viewport_width",
+    "$raw_user_agent",
     "utm_source",
     "utm_medium",
     "utm_campaign",
@@ -49,6 +54,10 @@ const INITIAL_KEYS: [&str; 33] = [
     "ttclid",
     "rdt_cid",
     "epik",
+    "qclid",
+    "sccid",
+    "irclid",
+    "_kx",
 ];
 
 /// Who a flag is evaluated for.

@@ -6,6 +6,7 @@
 pub(crate) mod api;
 pub(crate) mod continuity;
 pub(crate) mod definition;
+pub(crate) mod dependency;
 pub(crate) mod entry;
 pub(crate) mod evaluate;
 pub(crate) mod groups;
@@ -79,7 +80,7 @@ impl Flags {
         self.list.iter().map(|flag| flag.id).max().unwrap_or(0) + 1
     }
 
-    /// Flag `id`, deleted or not.
+    /// Flag `id`, deleted or not (soft-deleted flags stay until a new flag takes their key).
     pub fn by_id(&self, id: i64) -> Option<&Flag> {
         self.by_id.get(&id).map(|&position| &self.list[position])
     }
@@ -106,6 +107,7 @@ impl Flags {
                 position
             }
             None => {
+                self.purge_deleted(&flag.key);
                 self.list.push(flag.clone());
                 self.by_id.insert(flag.id, self.list.len() - 1);
                 self.list.len() - 1
@@ -115,6 +117,29 @@ impl Flags {
             self.by_key.insert(flag.key.clone(), position);
         }
         self.list[position] = flag;
+    }
+
+    /// Removes the soft-deleted flags holding `key`: PostHog hard-deletes them before it creates
+    /// a flag with that key.
+    fn purge_deleted(&mut self, key: &str) {
+        let before = self.list.len();
+        self.list.retain(|flag| !(flag.deleted && flag.key == key));
+        if self.list.len() == before {
+            return;
+        }
+        self.by_id = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(position, flag)| (flag.id, position))
+            .collect();
+        self.by_key = self
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(_, flag)| !flag.deleted)
+            .map(|(position, flag)| (flag.key.clone(), position))
+            .collect();
     }
 
     /// Drops the cached definitions (the group types changed).

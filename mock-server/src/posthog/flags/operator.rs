@@ -1,6 +1,7 @@
 //! Property operators, matched the way PostHog's flags service matches them (§3.5 of the
 //! reference): missing keys, case rules, numeric parsing, dates and semantic versions.
 
+use semver::{Version, VersionReq};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -93,8 +94,8 @@ impl Operator {
         })
     }
 
-    /// Operators PostHog's serializer refuses a list value for.
-    pub fn refuses_lists(self) -> bool {
+    /// Operators whose value PostHog's serializer requires to be a string.
+    pub fn needs_string(self) -> bool {
         use Operator as O;
         matches!(
             self,
@@ -154,14 +155,8 @@ pub fn matches(filter: &PropertyFilter, value: Option<&Value>, now: i64) -> bool
         O::NotEndsWith => !contains(filter, value, |text, needle| text.ends_with(needle)),
         O::IcontainsMulti => contains(filter, value, |text, needle| text.contains(needle)),
         O::NotIcontainsMulti => !contains(filter, value, |text, needle| text.contains(needle)),
-        O::Regex => filter
-            .regex
-            .as_ref()
-            .is_some_and(|regex| regex.is_match(&value_text(value))),
-        O::NotRegex => filter
-            .regex
-            .as_ref()
-            .is_some_and(|regex| !regex.is_match(&value_text(value))),
+        O::Regex => regex(filter, value) == Some(true),
+        O::NotRegex => regex(filter, value) == Some(false),
         O::Gt | O::Gte | O::Lt | O::Lte => compare(filter.operator, &filter.value, value),
         O::Between => between(&filter.value, value) == Some(true),
         O::NotBetween => between(&filter.value, value) == Some(false),
@@ -179,43 +174,55 @@ pub fn matches(filter: &PropertyFilter, value: Option<&Value>, now: i64) -> bool
     }
 }
 
-/// A boolean as `exact` reads it: `true`/`false` or their text in any case.
-fn truthiness(value: &Value) -> Option<bool> {
+/// Whether the filter's pattern finds a match in `value`'s text; `None` when the pattern is
+/// invalid or the search passes the backtrack limit (neither `regex` nor `not_regex` matches).
+fn regex(filter: &PropertyFilter, value: &Value) -> Option<bool> {
+    let regex = filter.regex.as_ref()?;
+    regex
+        .find(&value_text(value))
+        .ok()
+        .map(|found| found.is_some())
+}
+
+/// Whether `value` reads as a boolean to `exact`: `true`/`false`, their text in any case, or
+/// a list of only those (the empty list too).
+fn truthy_or_falsy(value: &Value) -> bool {
     match value {
-        Value::Bool(flag) => Some(*flag),
-        Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
-        Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
+        Value::Bool(_) => true,
+        Value::String(text) => {
+            text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false")
+        }
+        Value::Array(items) => items.iter().all(truthy_or_falsy),
+        _ => false,
     }
 }
 
+/// The flags service's truthiness: `true`, `"true"` in any case, or a list of only those;
+/// anything else (numbers, null, objects) is false.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Bool(flag) => *flag,
+        Value::String(text) => text.eq_ignore_ascii_case("true"),
+        Value::Array(items) => items.iter().all(truthy),
+        _ => false,
+    }
+}
+
+/// `exact`: a boolean filter compares truthiness (a list of booleans by the truthiness of the
+/// whole list, as the server does), any other compares lower-cased text with the value or
+/// one of the list's.
 fn exact(filter: &PropertyFilter, value: &Value) -> bool {
-    let candidates: &[Value] = match &filter.value {
-        Value::Array(items) => items,
-        scalar => std::slice::from_ref(scalar),
-    };
-    if candidates
-        .iter()
-        .all(|candidate| truthiness(candidate).is_some())
-    {
-        let person = truthiness(value);
-        if candidates.is_empty() {
-            return person == Some(true);
-        }
-        return candidates
-            .iter()
-            .any(|candidate| person.is_some() && truthiness(candidate) == person);
+    if truthy_or_falsy(&filter.value) {
+        return truthy(&filter.value) == truthy(value);
     }
     let text = value_text(value).to_lowercase();
     filter.lowered.contains(&text)
 }
 
+/// The string operators: ASCII-lower-cased text against the filter's ASCII-lower-cased values.
 fn contains(filter: &PropertyFilter, value: &Value, test: impl Fn(&str, &str) -> bool) -> bool {
     let text = value_text(value).to_ascii_lowercase();
-    filter
-        .lowered
-        .iter()
-        .any(|needle| test(&text, &needle.to_ascii_lowercase()))
+    filter.lowered.iter().any(|needle| test(&text, needle))
 }
 
 /// A number, or text that parses as one.
@@ -318,23 +325,37 @@ fn date(filter: &PropertyFilter, value: &Value, now: i64) -> bool {
     }
 }
 
-/// `(major, minor, patch)`.
-type Version = (u64, u64, u64);
-
-/// A semantic version as `(major, minor, patch)`: `v` prefix stripped, missing parts 0,
-/// pre-release and build suffixes ignored.
+/// A semantic version as the flags service reads one: a leading `v` stripped, then spaces;
+/// the numeric core's leading zeros stripped and a missing minor or patch padded with 0,
+/// pre-release and build suffixes kept (so `1.2.3-rc.1` sorts before `1.2.3`).
 fn version(text: &str) -> Option<Version> {
-    let text = text.trim();
-    let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
-    let core = text.split(['-', '+']).next()?;
-    let mut parts = core.split('.');
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next().map_or(Some(0), |part| part.parse().ok())?;
-    let patch = parts.next().map_or(Some(0), |part| part.parse().ok())?;
-    if parts.next().is_some() {
-        return None;
+    Version::parse(&canonical_version(normalise_version(text))).ok()
+}
+
+/// `text` without a leading `v`, trimmed.
+fn normalise_version(text: &str) -> &str {
+    text.strip_prefix('v').unwrap_or(text).trim()
+}
+
+/// An all-digit component without leading zeros (`08` → `8`, `000` → `0`); others unchanged.
+fn strip_zeros(part: &str) -> &str {
+    if part.is_empty() || !part.bytes().all(|byte| byte.is_ascii_digit()) {
+        return part;
     }
-    Some((major, minor, patch))
+    match part.trim_start_matches('0') {
+        "" => "0",
+        trimmed => trimmed,
+    }
+}
+
+/// `MAJOR.MINOR.PATCH` with the suffix: `3.08` → `3.8.0`, `1-rc` → `1.0.0-rc`.
+fn canonical_version(text: &str) -> String {
+    let (core, suffix) = text.split_at(text.find(['-', '+']).unwrap_or(text.len()));
+    let mut parts: Vec<&str> = core.split('.').map(strip_zeros).collect();
+    while parts.len() < 3 {
+        parts.push("0");
+    }
+    format!("{}{suffix}", parts.join("."))
 }
 
 fn semver(filter: &PropertyFilter, value: &Value) -> bool {
@@ -342,19 +363,16 @@ fn semver(filter: &PropertyFilter, value: &Value) -> bool {
         return false;
     };
     let text = value_text(&filter.value);
-    let range = match filter.operator {
-        Operator::SemverTilde => {
-            version(text.trim().trim_start_matches('~')).map(|low| (low, (low.0, low.1 + 1, 0)))
-        }
-        Operator::SemverCaret => version(text.trim().trim_start_matches('^')).map(|low| {
-            let high = match low {
-                (0, 0, patch) => (0, 0, patch + 1),
-                (0, minor, _) => (0, minor + 1, 0),
-                (major, _, _) => (major + 1, 0, 0),
-            };
-            (low, high)
-        }),
-        Operator::SemverWildcard => wildcard(&text),
+    let bound = normalise_version(&text);
+    let requirement = match filter.operator {
+        Operator::SemverTilde => format!("~{}", canonical_version(bound)),
+        Operator::SemverCaret => format!("^{}", canonical_version(bound)),
+        Operator::SemverWildcard => bound
+            .split('.')
+            .map(strip_zeros)
+            .collect::<Vec<_>>()
+            .join(".")
+            .replace('*', "x"),
         _ => {
             let Some(bound) = version(&text) else {
                 return false;
@@ -369,23 +387,7 @@ fn semver(filter: &PropertyFilter, value: &Value) -> bool {
             };
         }
     };
-    range.is_some_and(|(low, high)| low <= person && person < high)
-}
-
-/// `1.2.*` → `[1.2.0, 1.3.0)`; `1.*` → `[1.0.0, 2.0.0)`.
-fn wildcard(text: &str) -> Option<(Version, Version)> {
-    let text = text.trim();
-    let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
-    let fixed: Vec<u64> = text
-        .split('.')
-        .take_while(|part| *part != "*")
-        .map(|part| part.parse().ok())
-        .collect::<Option<_>>()?;
-    match fixed[..] {
-        [major] => Some(((major, 0, 0), (major + 1, 0, 0))),
-        [major, minor] => Some(((major, minor, 0), (major, minor + 1, 0))),
-        _ => None,
-    }
+    VersionReq::parse(&requirement).is_ok_and(|requirement| requirement.matches(&person))
 }
 
 #[cfg(test)]
@@ -494,28 +496,43 @@ mod tests {
         assert!(!check(filter.clone(), Some(json!(".com343tfvalue5"))));
         assert!(!check(filter, Some(json!(123))));
         assert!(check(prop(json!("3"), "regex"), Some(json!(323))));
-        assert!(check(prop(json!(4), "regex"), Some(json!(4))));
+        assert!(check(prop(json!("4"), "regex"), Some(json!(4))));
         assert!(!check(prop(json!("?*"), "regex"), Some(json!("value"))));
         assert!(!check(prop(json!("?*"), "not_regex"), Some(json!("value"))));
         assert!(check(prop(json!("x"), "not_regex"), None));
+        // fancy_regex, as the flags service: lookaround works.
+        assert!(check(
+            prop(json!(r"^(?!test)"), "regex"),
+            Some(json!("prod"))
+        ));
+        assert!(!check(
+            prop(json!(r"^(?!test)"), "regex"),
+            Some(json!("tester"))
+        ));
+        assert!(check(prop(json!(r"(\w)\1"), "regex"), Some(json!("aa"))));
+        // Past the backtrack limit neither operator matches.
+        let input = Some(json!(format!("{}b", "a".repeat(60))));
+        assert!(!check(prop(json!(r"^(a|aa)+\1$"), "regex"), input.clone()));
+        assert!(!check(prop(json!(r"^(a|aa)+\1$"), "not_regex"), input));
     }
 
-    /// posthog-python `test_match_properties_math_operators`, with the server's numeric rule
-    /// (`"100" < "30"` is false; non-numeric text never matches).
+    /// posthog-python `test_match_properties_math_operators` (with string values, which
+    /// PostHog's serializer requires), with the server's numeric rule (`"100" < "30"` is false;
+    /// non-numeric text never matches).
     #[test]
     fn numeric() {
-        let gt = prop(json!(1), "gt");
+        let gt = prop(json!("1"), "gt");
         assert!(check(gt.clone(), Some(json!(2))));
         assert!(!check(gt.clone(), Some(json!(0))));
         assert!(check(gt, Some(json!("23"))));
-        let lt = prop(json!(1), "lt");
+        let lt = prop(json!("1"), "lt");
         assert!(check(lt.clone(), Some(json!(-1))));
         assert!(!check(lt.clone(), Some(json!(1))));
         assert!(!check(lt, Some(json!("3"))));
-        assert!(check(prop(json!(1), "gte"), Some(json!(1))));
-        assert!(check(prop(json!(1), "lte"), Some(json!("1"))));
+        assert!(check(prop(json!("1"), "gte"), Some(json!(1))));
+        assert!(check(prop(json!("1"), "lte"), Some(json!("1"))));
         assert!(!check(prop(json!("30"), "lt"), Some(json!("100"))));
-        assert!(!check(prop(json!(1), "gt"), Some(json!("123aloha"))));
+        assert!(!check(prop(json!("1"), "gt"), Some(json!("123aloha"))));
         assert!(check(prop(json!([1, 5]), "between"), Some(json!(5))));
         assert!(!check(prop(json!([1, 5]), "between"), Some(json!(6))));
         assert!(check(prop(json!([1, 5]), "not_between"), Some(json!(6))));
@@ -530,6 +547,81 @@ mod tests {
         let after = prop(json!("-7d"), "is_date_after");
         assert!(check(after.clone(), Some(json!(1_700_000_000 - 3_600))));
         assert!(!check(after, Some(json!(1_700_000_000 - 8 * 86_400))));
+    }
+
+    /// The flags service's `is_truthy_property_value`: a boolean filter compares truthiness,
+    /// so a number reads as false and a list of booleans as the truthiness of all of them.
+    #[test]
+    fn exact_with_a_boolean_filter_compares_truthiness() {
+        assert!(check(prop(json!(false), "exact"), Some(json!(123))));
+        assert!(check(prop(json!("False"), "exact"), Some(Value::Null)));
+        assert!(!check(prop(json!(false), "is_not"), Some(json!(0))));
+        let both = prop(json!([true, false]), "exact");
+        assert!(!check(both.clone(), Some(json!(true))));
+        assert!(check(both, Some(json!("nope"))));
+        assert!(check(prop(json!([]), "exact"), Some(json!("TRUE"))));
+    }
+
+    /// The string operators lower-case ASCII only, on both sides; `exact` lower-cases Unicode.
+    #[test]
+    fn string_operators_lower_case_ascii_only() {
+        assert!(check(prop(json!("É"), "icontains"), Some(json!("xÉy"))));
+        assert!(!check(prop(json!("É"), "icontains"), Some(json!("xéy"))));
+        assert!(check(
+            prop(json!(["Ü"]), "icontains_multi"),
+            Some(json!("Ü"))
+        ));
+        assert!(check(
+            prop(json!("Év"), "starts_with"),
+            Some(json!("Évent"))
+        ));
+        assert!(check(prop(json!("É"), "exact"), Some(json!("é"))));
+    }
+
+    /// The flags service's `test_semver_with_prerelease`, `test_semver_invalid_versions` and
+    /// `test_semver_with_v_prefix`: real semver ordering, canonicalised cores.
+    #[test]
+    fn semantic_versions_order_pre_releases() {
+        let gt = prop(json!("1.0.0"), "semver_gt");
+        assert!(!check(gt.clone(), Some(json!("1.0.0-alpha.1"))));
+        assert!(check(gt.clone(), Some(json!("1.0.1-beta.2"))));
+        assert!(check(
+            prop(json!("1.0.0-alpha.1"), "semver_lt"),
+            Some(json!("1.0.0-alpha.0"))
+        ));
+        assert!(check(
+            prop(json!("1.2.3"), "semver_lt"),
+            Some(json!("1.2.3-rc"))
+        ));
+        for yes in [" 1.2.3", "1.2.3 ", "01.02.03", "3.07", "3.7", "v1.0.1"] {
+            assert!(check(gt.clone(), Some(json!(yes))), "{yes}");
+        }
+        for no in [
+            "not-a-version",
+            "1.2.abc",
+            "1.2.3.4",
+            "1..2.3",
+            ".1.2.3",
+            "1.-2.3",
+        ] {
+            assert!(!check(gt.clone(), Some(json!(no))), "{no}");
+        }
+        let cases = [
+            ("v1.0.0", "semver_gt", "1.0.1", true),
+            ("1.*.3", "semver_wildcard", "1.2.3", false),
+            ("3.08.*", "semver_wildcard", "3.8.4", true),
+            ("1.*.*", "semver_wildcard", "1.9.0", true),
+            ("1.2.*", "semver_wildcard", "1.2.0-rc", false),
+            // The server adds the operator itself: a value carrying one is invalid.
+            ("~1.2.3", "semver_tilde", "1.2.3", false),
+        ];
+        for (filter, operator, person, expected) in cases {
+            assert_eq!(
+                check(prop(json!(filter), operator), Some(json!(person))),
+                expected,
+                "{filter} {operator} {person}"
+            );
+        }
     }
 
     #[test]
@@ -548,19 +640,19 @@ mod tests {
             Some(json!("nope"))
         ));
         assert!(check(
-            prop(json!("~1.2.3"), "semver_tilde"),
+            prop(json!("1.2.3"), "semver_tilde"),
             Some(json!("1.2.9"))
         ));
         assert!(!check(
-            prop(json!("~1.2.3"), "semver_tilde"),
+            prop(json!("1.2.3"), "semver_tilde"),
             Some(json!("1.3.0"))
         ));
         assert!(check(
-            prop(json!("^1.2.3"), "semver_caret"),
+            prop(json!("1.2.3"), "semver_caret"),
             Some(json!("1.9.0"))
         ));
         assert!(!check(
-            prop(json!("^0.2.3"), "semver_caret"),
+            prop(json!("0.2.3"), "semver_caret"),
             Some(json!("0.3.0"))
         ));
         assert!(check(

@@ -127,7 +127,9 @@ fn multivariate_flag_consistency() {
 }
 
 /// posthog-python `test_feature_flag_with_variant_overrides` and the conformance corpus's
-/// `invalid_variant_override_uses_hash`: conditions in stored order, an override wins.
+/// posthog-python's `beta-feature` cases (reference §7): conditions in stored order, a valid
+/// override wins over the hash. (The corpus's `invalid_variant_override_uses_hash` cannot
+/// arise here: every write, seeds included, refuses an override naming no variant.)
 #[test]
 fn variant_overrides_in_stored_order() {
     let flags = flags_of(vec![FlagWrite::new(
@@ -203,6 +205,134 @@ fn dependencies_read_the_other_flags_value() {
     );
 }
 
+/// The flags service's `populate_missing_initial_properties` list, screen sizes, the raw user
+/// agent and the newer click ids included: a missing `$initial_X` reads `X`.
+#[test]
+fn missing_initial_properties_read_the_current_ones() {
+    let keys = [
+        "$screen_width",
+        "$raw_user_agent",
+        "qclid",
+        "sccid",
+        "irclid",
+        "_kx",
+        "utm_source",
+    ];
+    for key in keys {
+        let flags = flags_of(vec![FlagWrite::new(
+            "initial",
+            json!({"groups": [{"properties": [{"key": format!("$initial_{key}"), "value": "1920"}]}]}),
+        )]);
+        assert!(
+            outcome(&flags, "initial", "u", &json!({key: "1920"})).enabled,
+            "{key}"
+        );
+    }
+}
+
+/// The flags service's router (reference §2.1): OPTIONS is a 204 pre-flight listing its
+/// methods, HEAD an empty 200, on both endpoints with or without the slash.
+#[test]
+fn flags_and_decide_answer_options_and_head() {
+    let app = app();
+    for path in [
+        "/posthog/flags/",
+        "/posthog/flags",
+        "/posthog/decide/",
+        "/posthog/decide",
+    ] {
+        let response = app.handle(&ApiRequest::new("OPTIONS", path));
+        let header = |name: &str| {
+            response
+                .headers
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.as_str())
+        };
+        assert_eq!(
+            (
+                response.status,
+                header("allow"),
+                header("access-control-allow-origin"),
+                response.body.is_empty()
+            ),
+            (204, Some("GET, POST, OPTIONS, HEAD"), Some("*"), true),
+            "{path}"
+        );
+        let response = app.handle(&ApiRequest::new("HEAD", path));
+        assert_eq!((response.status, response.body.len()), (200, 0), "{path}");
+    }
+}
+
+/// A filter on flag `id` evaluating to true.
+fn on(id: i64) -> Value {
+    json!({"key": id.to_string(), "type": "flag", "operator": "flag_evaluates_to", "value": true})
+}
+
+/// The `(key, dependency_chain)` of each flag filter of `key` in the definitions of `flags`.
+fn chains(flags: &Flags, key: &str) -> Vec<(Value, Value)> {
+    let definitions = super::render::Definitions::build(flags, 1, &[]);
+    let body: Value = serde_json::from_slice(&definitions.body).expect("json");
+    let flag = body["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .find(|flag| flag["key"] == key)
+        .expect("flag")
+        .clone();
+    flag["filters"]["groups"][0]["properties"]
+        .as_array()
+        .expect("properties")
+        .iter()
+        .filter(|property| property["type"] == "flag")
+        .map(|property| {
+            (
+                property["key"].clone(),
+                property["dependency_chain"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// PostHog's `TestFeatureFlagDependencyTransformation` (local_evaluation): flag filters name
+/// their target by key, with the chain of what to evaluate first.
+#[test]
+fn definitions_carry_dependency_chains() {
+    let rule = |properties: Vec<Value>| json!({"groups": [{"properties": properties}]});
+    let flags = flags_of(vec![
+        FlagWrite::new("flag-a", rule(vec![])),
+        FlagWrite::new("flag-b", rule(vec![])),
+        FlagWrite::new("flag-c", rule(vec![on(1), on(2)])),
+        FlagWrite::new("flag-d", rule(vec![on(3)])),
+        FlagWrite::new("dangling", rule(vec![on(99)])),
+    ]);
+    // test_flag_dependency_transformation_multiple_dependencies
+    assert_eq!(
+        chains(&flags, "flag-c"),
+        vec![
+            (json!("flag-a"), json!(["flag-a"])),
+            (json!("flag-b"), json!(["flag-b"]))
+        ]
+    );
+    assert_eq!(
+        chains(&flags, "flag-d"),
+        vec![(json!("flag-c"), json!(["flag-a", "flag-b", "flag-c"]))]
+    );
+    // test_flag_dependency_transformation_missing_dependency
+    assert_eq!(chains(&flags, "dangling"), vec![(json!("99"), json!([]))]);
+    // test_flag_dependency_transformation_circular_dependency (written past the API's check)
+    let mut cyclic = FlagWrite::new("flag-a", rule(vec![on(4)]));
+    cyclic.id = Some(1);
+    let mut flags = flags;
+    let flag = flags
+        .prepare(&mut cyclic, Timestamp::from_unix_seconds(0), |_| false)
+        .expect("valid flag");
+    flags.insert(flag);
+    assert_eq!(chains(&flags, "flag-a"), vec![(json!("flag-d"), json!([]))]);
+    assert_eq!(chains(&flags, "flag-c")[0], (json!("flag-a"), json!([])));
+    assert_eq!(chains(&flags, "flag-d"), vec![(json!("flag-c"), json!([]))]);
+}
+
 pub(super) fn app() -> App {
     let app = App::default();
     let posthog = app.posthog_at("");
@@ -235,6 +365,88 @@ pub(super) fn send(
     let response = app.handle(&request);
     let text = String::from_utf8_lossy(&response.body).into_owned();
     (response.status, response.json_body(), text)
+}
+
+/// PostHog's `_check_flag_circular_dependencies` and `TestFeatureFlagDependencyDisabling`:
+/// references are ids of live, active flags; no self-reference or cycle; a flag others depend
+/// on cannot be disabled or deleted, nor a flag enabled while it depends on a disabled one.
+#[test]
+fn flag_dependencies_are_checked_on_write() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    let post = |body: Value| send(&app, "POST", base, Some("phx_all"), Some(body));
+    let patch = |id: i64, body: Value| {
+        send(
+            &app,
+            "PATCH",
+            &format!("{base}{id}/"),
+            Some("phx_all"),
+            Some(body),
+        )
+    };
+    let on = |reference: Value| {
+        json!({"groups": [{"properties": [
+            {"key": reference, "type": "flag", "operator": "flag_evaluates_to", "value": true}]}]})
+    };
+    let refused = |(status, error, _): (u16, Value, String)| {
+        assert_eq!(status, 400, "{error}");
+        (
+            error["attr"].clone(),
+            error["detail"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(
+        post(json!({"key": "a", "filters": {"groups": [{}]}})).0,
+        201
+    );
+    assert_eq!(post(json!({"key": "b", "filters": on(json!("1"))})).0, 201);
+    let filters = json!("filters");
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!("a"))}))),
+        (filters.clone(), "Flag dependencies must reference flag IDs (integers), not flag keys. Invalid reference: 'a'".to_owned())
+    );
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!("99"))}))),
+        (
+            filters.clone(),
+            "Flag dependency references non-existent flag with ID 99".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(patch(1, json!({"filters": on(json!("1"))}))),
+        (
+            filters.clone(),
+            "Feature flag 'a' cannot depend on itself".to_owned()
+        )
+    );
+    assert_eq!(
+        refused(patch(1, json!({"filters": on(json!("2"))}))),
+        (
+            filters.clone(),
+            "Circular dependency detected: a → b → a".to_owned()
+        )
+    );
+    // test_cannot_disable_flag_with_active_dependents; deletion is refused the same way.
+    assert_eq!(
+        refused(patch(1, json!({"active": false}))),
+        (Value::Null, "Cannot disable this feature flag because other flags depend on it: b (ID: 2). Please update or disable the dependent flags first.".to_owned())
+    );
+    assert_eq!(
+        refused(patch(1, json!({"deleted": true}))),
+        (Value::Null, "Cannot delete this feature flag because other flags depend on it: b (ID: 2). Please update or delete the dependent flags first.".to_owned())
+    );
+    // test_cannot_enable_dependent_flag_when_dependency_disabled
+    assert_eq!(patch(2, json!({"active": false})).0, 200);
+    assert_eq!(patch(1, json!({"active": false})).0, 200);
+    assert_eq!(
+        refused(patch(2, json!({"active": true}))),
+        (Value::Null, "Cannot enable this feature flag because it depends on disabled flags: a (ID: 1). Please enable the dependency flags first.".to_owned())
+    );
+    // test_cannot_create_dependency_on_disabled_flag
+    assert_eq!(
+        refused(post(json!({"key": "c", "filters": on(json!(1))}))),
+        (filters, "Cannot create dependency on disabled flag 'a' (ID: 1). Flag dependencies must reference active flags only.".to_owned())
+    );
 }
 
 #[test]
@@ -300,6 +512,25 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
             "cohort_does_not_exist",
             "Cohort with id 7 does not exist",
         ),
+        // PostHog's serializer wants a string for regex, icontains, gt, … (not just a scalar).
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "seats", "operator": "gte", "value": 5}]}]}}),
+            "invalid_value",
+            "Invalid value for operator gte: 5",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "beta", "operator": "not_icontains", "value": true}]}]}}),
+            "invalid_value",
+            "Invalid value for operator not_icontains: True",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "email", "operator": "regex", "value": ["a", 1]}]}]}}),
+            "invalid_value",
+            "Invalid value for operator regex: ['a', 1]",
+        ),
     ];
     for (body, code, detail) in refusals {
         let (status, error, _) = send(&app, "POST", base, Some("phx_all"), Some(body.clone()));
@@ -358,8 +589,41 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
     assert_eq!(status, 200);
     let (_, list, _) = send(&app, "GET", base, Some("phx_all"), None);
     assert_eq!(list["count"], json!(0));
-    let (status, _, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
-    assert_eq!(status, 404);
+    // PostHog filters deleted flags out of the list only: retrieve and PATCH still reach them.
+    let (status, deleted, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
+    assert_eq!((status, deleted["deleted"].clone()), (200, json!(true)));
+    let (status, renamed, _) = send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"name": "still deleted"})),
+    );
+    assert_eq!(
+        (
+            status,
+            renamed["deleted"].clone(),
+            renamed["version"].clone()
+        ),
+        (200, json!(true), json!(4))
+    );
+    let (status, restored, _) = send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"deleted": false})),
+    );
+    assert_eq!((status, restored["deleted"].clone()), (200, json!(false)));
+    let (_, list, _) = send(&app, "GET", base, Some("phx_all"), None);
+    assert_eq!(list["count"], json!(1), "a restored flag is listed again");
+    send(
+        &app,
+        "PATCH",
+        &format!("{base}1/"),
+        Some("phx_all"),
+        Some(json!({"deleted": true})),
+    );
     let (status, again, _) = send(
         &app,
         "POST",
@@ -372,6 +636,10 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
         (201, json!(2)),
         "a deleted flag's key is free again"
     );
+    // Creating a key a soft-deleted flag holds first hard-deletes that flag, as PostHog's
+    // serializer does.
+    let (status, _, _) = send(&app, "GET", &format!("{base}1/"), Some("phx_all"), None);
+    assert_eq!(status, 404);
 }
 
 #[test]
@@ -404,6 +672,7 @@ fn flags_evaluates_with_stored_properties_under_the_request_overrides() {
     assert_eq!(record["enabled"], json!(true));
     assert_eq!(record["reason"]["code"], json!("condition_match"));
     assert_eq!(record["metadata"]["payload"], json!("{\"tier\": 1}"));
+    assert_eq!(record["metadata"]["has_experiment"], json!(false));
     assert!(
         v4["flags"].get("off").is_none(),
         "inactive flags are omitted"
@@ -678,7 +947,11 @@ fn shapes_follow_the_endpoint_and_version() {
         "/posthog/flags/?v=2",
         json!({"token": "phc_one", "distinct_id": 42, "flag_keys_to_evaluate": ["never"]}),
     );
-    assert_eq!(only["flags"].as_object().map(|flags| flags.len()), Some(1));
+    let keys: Vec<&String> = only["flags"]
+        .as_object()
+        .map(|flags| flags.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys, ["never"], "only the asked flag: {only}");
     let (status, config, _) = send(&app, "GET", "/posthog/flags/?v=2", None, None);
     assert_eq!((status, config["flags"].clone()), (200, json!({})));
     let (status, _, text) = send(&app, "POST", "/posthog/flags/", None, None);
