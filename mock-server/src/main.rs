@@ -91,6 +91,15 @@ struct Args {
     /// Log format: one line of text per event, or one JSON object per line.
     #[arg(long, env = "PERSONS_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// `cargo xtask bench`'s same-bytes floor: serve only the answers recorded in FILE (a JSON
+    /// array of `path_and_query`, `status`, `headers`, `body`), with no tenant or admin API.
+    #[arg(
+        long,
+        hide = true,
+        value_name = "FILE",
+        conflicts_with_all = ["data_dir", "seed", "synthetic_events", "admin_token"]
+    )]
+    same_bytes: Option<PathBuf>,
 }
 
 /// How log lines are written.
@@ -136,6 +145,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         runtime.worker_threads(workers.max(1));
     }
     runtime.enable_all().build()?.block_on(async {
+        if let Some(answers) = &args.same_bytes {
+            let stop = standalone::stop_signal();
+            standalone::serve_same_bytes(&options.address, answers, options.connections, stop)
+                .await?;
+            return Ok(());
+        }
         let started = standalone::start(&options).await?;
         let stop = standalone::stop_signal();
         print!("{}", started.banner);

@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: the load benchmark of the list endpoints.
 //!
 //! Steps: provision wrk and Prism → build the release binary → start it with its demo data →
-//! fetch each route's response once → start the static wiremock floor serving those bytes →
-//! per route, start Prism on the route's spec → wrk every route × {ours, static, Prism} ×
+//! fetch each route's response once → start the same-bytes floor (the same binary answering
+//! those bytes from memory) and the static wiremock floor serving them → per route, start
+//! Prism on the route's spec → wrk every route × {ours, same-bytes, static, Prism} ×
 //! connection count → restart ours with growing synthetic tenants and wrk the same routes →
 //! write the Markdown report to `target/bench/report.md` and print it.
 
@@ -145,8 +146,8 @@ struct Comparison {
     prism_failures: Vec<(String, String)>,
 }
 
-/// The comparison matrix: every route × connection count on ours, the static floor and
-/// Prism. A route Prism cannot mock is reported, not fatal.
+/// The comparison matrix: every route × connection count on ours, the same-bytes floor, the
+/// static floor and Prism. A route Prism cannot mock is reported, not fatal.
 fn compare(
     root: &Path,
     http: &Http,
@@ -166,6 +167,14 @@ fn compare(
         DEMO_START_TIMEOUT,
     )?;
     let responses = fetch_responses(http, &ours, &routes)?;
+    println!("bench: starting the same-bytes floor");
+    let same_bytes = servers::start_same_bytes(
+        http,
+        binary,
+        &responses,
+        &logs.join("same-bytes-answers.json"),
+        &logs.join("same-bytes.log"),
+    )?;
     let floor = StaticFloor::start(http, &responses)?;
     let ceiling = measure_ceiling(&ours, options)?;
     let mut rows = Vec::new();
@@ -188,11 +197,17 @@ fn compare(
             prism: prism.as_ref().map(|prism| prism.response_bytes),
         });
         let ours_url = ours.url(route);
+        let same_bytes_url = same_bytes.url(route);
         let floor_url = floor.url(route);
         let prism_url = prism.as_ref().map(|prism| prism.url(route));
-        for url in [Some(&ours_url), Some(&floor_url), prism_url.as_ref()]
-            .into_iter()
-            .flatten()
+        for url in [
+            Some(&ours_url),
+            Some(&same_bytes_url),
+            Some(&floor_url),
+            prism_url.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             warm_up(url, route)?;
         }
@@ -203,7 +218,8 @@ fn compare(
                 route: route.label(),
                 connections,
                 ours: at(&ours_url)?,
-                floor: at(&floor_url)?,
+                same_bytes: at(&same_bytes_url)?,
+                wiremock: at(&floor_url)?,
                 prism: prism_url.as_deref().map(at).transpose()?,
             });
         }
@@ -223,7 +239,7 @@ fn measure_ceiling(ours: &Ours, options: &Options) -> Result<Vec<CeilingRow>> {
     let load = |connections, seconds| {
         wrk::run(&Load {
             url: &url,
-            header: ("accept", "application/json"),
+            headers: &[("accept", "application/json")],
             connections,
             seconds,
         })
@@ -249,7 +265,7 @@ fn fetch_responses(http: &Http, ours: &Ours, routes: &[Route]) -> Result<Vec<(Ro
         .iter()
         .map(|route| {
             let fetched = http
-                .get_ok(&ours.url(route), route.header())
+                .get_ok(&ours.url(route), &route.headers())
                 .context("persons-mock does not serve a list route")?;
             Ok((route.clone(), fetched))
         })
@@ -302,7 +318,7 @@ fn warm_up(url: &str, route: &Route) -> Result<()> {
 fn measure(url: &str, route: &Route, connections: u32, seconds: u64) -> Result<Measurement> {
     wrk::run(&Load {
         url,
-        header: route.header(),
+        headers: &route.headers(),
         connections,
         seconds,
     })

@@ -4,12 +4,13 @@
 //! [`Started::serve_until`] until [`stop_signal`].
 
 mod banner;
+mod floor;
 mod serve;
 
 pub use serve::ConnectionLimits;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -60,6 +61,9 @@ pub enum StartError {
     /// Loading the start-up data failed.
     #[error("start-up data: {0}")]
     Seeding(String),
+    /// The same-bytes floor's recorded answers are unreadable or invalid.
+    #[error("recorded answers {0}")]
+    SameBytes(String),
 }
 
 /// A started server: its address and app; [`Started::serve_until`] runs it.
@@ -144,6 +148,32 @@ impl Started {
     pub async fn serve_until(self, shutdown: impl std::future::Future<Output = ()>) {
         serve::serve(self.listener, self.app, self.connections, shutdown).await;
     }
+}
+
+/// The same-bytes floor of `cargo xtask bench` (the binary's hidden `--same-bytes FILE`):
+/// binds `address`, prints a banner and serves the answers recorded in `answers` with the
+/// server's own connection handling until `shutdown` completes. No tenant, no admin API.
+pub async fn serve_same_bytes(
+    address: &str,
+    answers: &Path,
+    connections: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), StartError> {
+    let floor = floor::SameBytes::from_file(answers).map_err(StartError::SameBytes)?;
+    let listen_error = |source| StartError::Listen {
+        address: address.to_owned(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(listen_error)?;
+    let bound = listener.local_addr().map_err(listen_error)?;
+    println!(
+        "persons-mock listening on http://{bound}\n  same-bytes floor: {} recorded answers",
+        floor.count()
+    );
+    serve::serve(listener, Arc::new(floor), connections, shutdown).await;
+    Ok(())
 }
 
 /// The start-up data as one seed: the seed file, then the demo tenants generated into a

@@ -1,7 +1,8 @@
 //! The standalone HTTP server: hyper on a multi-threaded runtime, every request answered by
 //! the same `App` the in-process wiremock transport serves, one log line per request, bounded
 //! connections (a header-read timeout, an idle timeout, a cap on open connections), and a
-//! graceful stop that lets requests in flight finish.
+//! graceful stop that lets requests in flight finish. What answers a read request is a
+//! [`Responder`]: the app, or the benchmark's same-bytes floor (`floor.rs`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
+use hyper::http::request::Parts;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -53,11 +55,37 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// What answers a request once its body is read.
+pub trait Responder: Send + Sync + 'static {
+    /// The answer to the request of `parts` with `body`.
+    fn respond(&self, parts: &Parts, body: Bytes) -> Response<Full<Bytes>>;
+}
+
+impl Responder for App {
+    fn respond(&self, parts: &Parts, body: Bytes) -> Response<Full<Bytes>> {
+        let request = ApiRequest::from_parts(
+            parts.method.as_str(),
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            Vec::from(body),
+        );
+        let response = self.handle(&request);
+        if response.status == 404 && operations::lookup(&request.method, &request.path).is_none() {
+            tracing::warn!(
+                "{}",
+                journal::unmatched_warning(&request.method, &request.path)
+            );
+        }
+        into_hyper(response)
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets open
 /// connections finish their requests (up to ten seconds) and returns.
-pub async fn serve(
+pub async fn serve<R: Responder>(
     listener: TcpListener,
-    app: Arc<App>,
+    app: Arc<R>,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -194,49 +222,31 @@ async fn until_idle<F: Future>(
 }
 
 /// Answers one request, counting it as in flight on its connection.
-async fn answer(
-    app: Arc<App>,
+async fn answer<R: Responder>(
+    app: Arc<R>,
     activity: Arc<Activity>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let _in_flight = activity.enter();
-    Ok(answer_logged(&app, request).await)
+    Ok(answer_logged(app.as_ref(), request).await)
 }
 
-/// Reads one request, answers it through the app and logs it.
-async fn answer_logged(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// Reads one request, answers it through the responder and logs it.
+async fn answer_logged<R: Responder>(app: &R, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(body) => {
-            let request = ApiRequest::from_parts(
-                parts.method.as_str(),
-                parts.uri.path(),
-                parts.uri.query(),
-                &parts.headers,
-                Vec::from(body.to_bytes()),
-            );
-            let response = app.handle(&request);
-            if response.status == 404
-                && operations::lookup(&request.method, &request.path).is_none()
-            {
-                tracing::warn!(
-                    "{}",
-                    journal::unmatched_warning(&request.method, &request.path)
-                );
-            }
-            response
-        }
-        Err(error) => unreadable_body(&error.to_string()),
+        Ok(body) => app.respond(&parts, body.to_bytes()),
+        Err(error) => into_hyper(unreadable_body(&error.to_string())),
     };
     tracing::info!(
         target: "persons_mock::request",
         method = %parts.method,
         path = %parts.uri.path(),
-        status = response.status,
+        status = response.status().as_u16(),
         latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );
-    into_hyper(response)
+    response
 }
 
 fn unreadable_body(error: &str) -> ApiResponse {

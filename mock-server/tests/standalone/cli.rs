@@ -217,3 +217,57 @@ async fn synthetic_events_serve_a_generated_tenant_per_vendor() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn the_same_bytes_floor_answers_only_its_recorded_requests() {
+    let dir = temp_dir("same-bytes");
+    let answers = dir.join("answers.json");
+    let body = r#"{"data":[{"id":"usr_1","name":"Zoë"}],"page_info":{}}"#;
+    let recorded = serde_json::json!([{
+        "path_and_query": "/whop/api/v1/people?first=20&sort=ltv",
+        "status": 200,
+        "headers": [["content-type", "application/json"], ["x-recorded", "yes"]],
+        "body": body,
+    }]);
+    std::fs::write(&answers, recorded.to_string()).unwrap();
+    let binary = Binary::start(&["--same-bytes", answers.to_str().unwrap()]);
+    assert!(
+        binary
+            .stdout()
+            .contains("same-bytes floor: 1 recorded answers"),
+        "{}",
+        binary.stdout()
+    );
+    let client = client();
+    let response = client
+        .get(format!(
+            "{}/whop/api/v1/people?first=20&sort=ltv",
+            binary.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["x-recorded"], "yes");
+    assert_eq!(response.bytes().await.unwrap(), body.as_bytes());
+    for other in ["/whop/api/v1/people?first=20", "/_admin/health"] {
+        let response = client
+            .get(format!("{}{other}", binary.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{other}");
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_persons-mock"))
+        .args([
+            "--same-bytes",
+            answers.to_str().unwrap(),
+            "--seed",
+            "x.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -136,8 +136,11 @@ fn drain(
             if let Some(rest) = line.strip_prefix("persons-mock listening on ") {
                 listening = Some(rest.trim().to_owned());
             }
-            // The banner's last line: the server is fully started.
-            if let (Some(sender), true) = (&url, line.trim_start().starts_with("admin API")) {
+            // The banner's last line (the same-bytes floor's own): the server is fully started.
+            let last = ["admin API", "same-bytes floor"]
+                .iter()
+                .any(|start| line.trim_start().starts_with(start));
+            if let (Some(sender), true) = (&url, last) {
                 let _ = sender.send(listening.clone().expect("the banner starts with the URL"));
             }
         }

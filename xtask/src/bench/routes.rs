@@ -4,8 +4,16 @@
 //! The credentials are the mock's published constants, copied rather than imported so that
 //! the xtask binary builds even while the mock server does not; a test compares them.
 
-/// The names `--routes` accepts, in report order.
-pub const ROUTE_NAMES: [&str; 4] = ["whop", "posthog", "pipedrive-v1", "pipedrive-v2"];
+/// The names `--routes` accepts, in report order: Whop's list in its first contract (Era A),
+/// with cursor pages (Era B) and in the current contract (Era C), then the other vendors'.
+pub const ROUTE_NAMES: [&str; 6] = [
+    "whop",
+    "whop-b",
+    "whop-current",
+    "posthog",
+    "pipedrive-v1",
+    "pipedrive-v2",
+];
 
 /// The credentials of the tenants a server holds: what the list requests authenticate with.
 #[derive(Debug, Clone)]
@@ -58,6 +66,8 @@ pub struct Route {
     pub header_name: &'static str,
     /// The credential header's value.
     pub header_value: String,
+    /// The `Api-Version-Date` a Whop route sends to pick its contract.
+    pub version: Option<&'static str>,
 }
 
 impl Route {
@@ -72,14 +82,33 @@ impl Route {
         ours.split('?').next().unwrap_or(&ours).to_owned()
     }
 
-    /// The row label: method, our path and query.
-    pub fn label(&self) -> String {
-        format!("`GET {}`", self.ours())
+    /// The query's `(name, value)` pairs (the routes' queries need no decoding).
+    pub fn query_pairs(&self) -> Vec<(&str, &str)> {
+        let query = self
+            .spec_path_and_query
+            .split_once('?')
+            .map_or("", |(_, query)| query);
+        query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+            .collect()
     }
 
-    /// The credential header as `(name, value)`.
-    pub fn header(&self) -> (&str, &str) {
-        (self.header_name, &self.header_value)
+    /// The row label: method, our path and query, and the contract's version if any.
+    pub fn label(&self) -> String {
+        match self.version {
+            Some(version) => format!("`GET {}` ({version})", self.ours()),
+            None => format!("`GET {}`", self.ours()),
+        }
+    }
+
+    /// The headers every request sends, as `(name, value)`: the credential, and the
+    /// contract's version where the route has one.
+    pub fn headers(&self) -> Vec<(&str, &str)> {
+        let mut headers = vec![(self.header_name, self.header_value.as_str())];
+        headers.extend(self.version.map(|version| ("Api-Version-Date", version)));
+        headers
     }
 }
 
@@ -87,15 +116,29 @@ impl Route {
 /// of `credentials`, in report order.
 pub fn list_routes(credentials: &Credentials, names: &[String]) -> Vec<Route> {
     let bearer = |key: &str| format!("Bearer {key}");
+    let whop = |name, spec, path_and_query: &str, version| Route {
+        name,
+        spec,
+        mount: "/whop/api/v1",
+        spec_path_and_query: path_and_query.to_owned(),
+        header_name: "Authorization",
+        header_value: bearer(&credentials.whop_key),
+        version,
+    };
     let all = [
-        Route {
-            name: "whop",
-            spec: "whop.yaml",
-            mount: "/whop/api/v1",
-            spec_path_and_query: "/people?first=20&sort=ltv".to_owned(),
-            header_name: "Authorization",
-            header_value: bearer(&credentials.whop_key),
-        },
+        whop("whop", "whop.yaml", "/people?first=20&sort=ltv", None),
+        whop(
+            "whop-b",
+            "whop.yaml",
+            "/people?first=20&sort=ltv&direction=desc",
+            Some("2026-07-20"),
+        ),
+        whop(
+            "whop-current",
+            "whop-current.yaml",
+            "/people?first=20",
+            Some("2026-10-15-1"),
+        ),
         Route {
             name: "posthog",
             spec: "posthog.yaml",
@@ -106,6 +149,7 @@ pub fn list_routes(credentials: &Credentials, names: &[String]) -> Vec<Route> {
             ),
             header_name: "Authorization",
             header_value: bearer(&credentials.posthog_key),
+            version: None,
         },
         Route {
             name: "pipedrive-v1",
@@ -114,6 +158,7 @@ pub fn list_routes(credentials: &Credentials, names: &[String]) -> Vec<Route> {
             spec_path_and_query: "/persons?limit=20".to_owned(),
             header_name: "x-api-token",
             header_value: credentials.pipedrive_token.clone(),
+            version: None,
         },
         Route {
             name: "pipedrive-v2",
@@ -122,6 +167,7 @@ pub fn list_routes(credentials: &Credentials, names: &[String]) -> Vec<Route> {
             spec_path_and_query: "/persons?limit=20".to_owned(),
             header_name: "x-api-token",
             header_value: credentials.pipedrive_token.clone(),
+            version: None,
         },
     ];
     all.into_iter()
@@ -135,18 +181,51 @@ mod tests {
 
     #[test]
     fn routes_follow_the_names_and_carry_the_credentials() {
-        let names = vec!["pipedrive-v2".to_owned(), "whop".to_owned()];
+        let names = vec![
+            "pipedrive-v2".to_owned(),
+            "whop-current".to_owned(),
+            "whop".to_owned(),
+        ];
         let routes = list_routes(&Credentials::demo(), &names);
         let picked: Vec<&str> = routes.iter().map(|route| route.name).collect();
-        assert_eq!(picked, ["whop", "pipedrive-v2"]);
+        assert_eq!(picked, ["whop", "whop-current", "pipedrive-v2"]);
         assert_eq!(routes[0].ours(), "/whop/api/v1/people?first=20&sort=ltv");
         assert_eq!(routes[0].ours_path(), "/whop/api/v1/people");
+        assert_eq!(routes[0].query_pairs(), [("first", "20"), ("sort", "ltv")]);
         assert_eq!(
-            routes[0].header(),
-            ("Authorization", "Bearer whop_demo_key")
+            routes[0].headers(),
+            [("Authorization", "Bearer whop_demo_key")]
         );
-        assert_eq!(routes[1].ours(), "/pipedrive/api/v2/persons?limit=20");
-        assert_eq!(routes[1].header(), ("x-api-token", "pipedrive_demo_token"));
+        assert_eq!(
+            routes[1].headers(),
+            [
+                ("Authorization", "Bearer whop_demo_key"),
+                ("Api-Version-Date", "2026-10-15-1")
+            ]
+        );
+        assert_eq!(
+            routes[1].label(),
+            "`GET /whop/api/v1/people?first=20` (2026-10-15-1)"
+        );
+        assert_eq!(routes[2].ours(), "/pipedrive/api/v2/persons?limit=20");
+        assert_eq!(
+            routes[2].headers(),
+            [("x-api-token", "pipedrive_demo_token")]
+        );
+    }
+
+    #[test]
+    fn every_route_has_its_own_path_and_query() {
+        let names: Vec<String> = ROUTE_NAMES.iter().map(|name| (*name).to_owned()).collect();
+        let routes = list_routes(&Credentials::demo(), &names);
+        let mut requests: Vec<String> = routes.iter().map(Route::ours).collect();
+        requests.sort();
+        requests.dedup();
+        assert_eq!(
+            requests.len(),
+            routes.len(),
+            "the same-bytes floor tells routes apart by path and query"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The three servers under load: our release binary, the static wiremock floor answering
-//! with our bytes, and Prism mocking a spec. Each starts on a free port and is waited for.
+//! The servers under load: our release binary, the same-bytes floor (the same binary
+//! answering our bytes from memory), the static wiremock floor answering with our bytes, and
+//! Prism mocking a spec. Each starts on a free port and is waited for.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use tokio::runtime::Runtime;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::process::{Server, free_port};
@@ -15,6 +16,11 @@ use super::routes::Route;
 
 /// How long Prism may take to load a spec and answer.
 const PRISM_START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the same-bytes floor may take to read its answers and answer.
+const SAME_BYTES_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Headers the server's HTTP stack writes itself, whatever the answer: not recorded.
+const STACK_HEADERS: [&str; 4] = ["date", "content-length", "transfer-encoding", "connection"];
 
 /// A response as fetched once with a plain GET.
 #[derive(Debug, Clone)]
@@ -23,6 +29,8 @@ pub struct Fetched {
     pub status: u16,
     /// The `content-type` header, empty when absent.
     pub content_type: String,
+    /// Every header but those of [`STACK_HEADERS`], in order.
+    pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -56,16 +64,14 @@ impl Http {
         Ok(Self { runtime, client })
     }
 
-    /// One GET of `url` with the header `(name, value)`.
-    pub fn get(&self, url: &str, header: (&str, &str)) -> Result<Fetched> {
+    /// One GET of `url` with the headers `(name, value)`.
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched> {
         self.runtime.block_on(async {
-            let response = self
-                .client
-                .get(url)
-                .header(header.0, header.1)
-                .send()
-                .await
-                .with_context(|| format!("GET {url}"))?;
+            let mut request = self.client.get(url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.with_context(|| format!("GET {url}"))?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -73,6 +79,14 @@ impl Http {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
+            let headers = response
+                .headers()
+                .iter()
+                .filter(|(name, _)| !STACK_HEADERS.contains(&name.as_str()))
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                })
+                .collect();
             let body = response
                 .bytes()
                 .await
@@ -80,14 +94,15 @@ impl Http {
             Ok(Fetched {
                 status,
                 content_type,
+                headers,
                 body: body.to_vec(),
             })
         })
     }
 
     /// GETs `url`, failing unless the answer is 200.
-    pub fn get_ok(&self, url: &str, header: (&str, &str)) -> Result<Fetched> {
-        let fetched = self.get(url, header)?;
+    pub fn get_ok(&self, url: &str, headers: &[(&str, &str)]) -> Result<Fetched> {
+        let fetched = self.get(url, headers)?;
         if fetched.status != 200 {
             bail!(
                 "GET {url} answered {} instead of 200: {}",
@@ -149,7 +164,7 @@ impl Ours {
         let base = format!("http://127.0.0.1:{port}");
         server.wait_until_ready(timeout, || {
             routes.iter().all(|route| {
-                http.get(&format!("{base}{}", route.ours()), route.header())
+                http.get(&format!("{base}{}", route.ours()), &route.headers())
                     .is_ok_and(|fetched| fetched.status == 200)
             })
         })?;
@@ -170,8 +185,45 @@ impl Ours {
     }
 }
 
+/// The same-bytes floor: our binary with the hidden `--same-bytes FILE`, on the same hyper
+/// server, runtime and connection handling, answering each route with the status, headers and
+/// body ours gave it, from memory. The most a route could reach with those bytes to send.
+pub fn start_same_bytes(
+    http: &Http,
+    binary: &Path,
+    responses: &[(Route, Fetched)],
+    answers: &Path,
+    log: &Path,
+) -> Result<Ours> {
+    let recorded = recorded_answers(responses)?;
+    std::fs::write(answers, recorded.to_string())
+        .with_context(|| format!("writing {}", answers.display()))?;
+    let args = ["--same-bytes".to_owned(), answers.display().to_string()];
+    let routes: Vec<Route> = responses.iter().map(|(route, _)| route.clone()).collect();
+    Ours::start(http, binary, &args, &routes, log, SAME_BYTES_START_TIMEOUT)
+        .context("the same-bytes floor")
+}
+
+/// The file `--same-bytes` reads: one answer per route, keyed by its path and query.
+pub fn recorded_answers(responses: &[(Route, Fetched)]) -> Result<serde_json::Value> {
+    responses
+        .iter()
+        .map(|(route, fetched)| {
+            let body = String::from_utf8(fetched.body.clone())
+                .with_context(|| format!("{}'s answer is not UTF-8", route.label()))?;
+            Ok(serde_json::json!({
+                "path_and_query": route.ours(),
+                "status": fetched.status,
+                "headers": fetched.headers,
+                "body": body,
+            }))
+        })
+        .collect()
+}
+
 /// The floor of our transport: a wiremock server (one thread, as in-process) answering each
-/// route's path with the exact bytes and content type our server returned for it.
+/// route's path, query and version with the exact bytes and content type our server returned
+/// for it.
 #[derive(Debug)]
 pub struct StaticFloor {
     server: MockServer,
@@ -189,12 +241,21 @@ impl StaticFloor {
                 .start()
                 .await;
             for (route, fetched) in responses {
-                Mock::given(method("GET"))
-                    .and(path(route.ours_path()))
+                let mut matches = Mock::given(method("GET")).and(path(route.ours_path()));
+                for (name, value) in route.query_pairs() {
+                    matches = matches.and(query_param(name, value));
+                }
+                // A contract's version header picks its answer over the version-less one.
+                let (matches, priority) = match route.version {
+                    Some(version) => (matches.and(header("Api-Version-Date", version)), 1),
+                    None => (matches, 5),
+                };
+                matches
                     .respond_with(
                         ResponseTemplate::new(fetched.status)
                             .set_body_raw(fetched.body.clone(), &fetched.content_type),
                     )
+                    .with_priority(priority)
                     .mount(&server)
                     .await;
             }
@@ -240,10 +301,10 @@ impl Prism {
         let base = format!("http://127.0.0.1:{port}");
         let url = format!("{base}{}", route.spec_path_and_query);
         server.wait_until_ready(PRISM_START_TIMEOUT, || {
-            http.get(&url, route.header()).is_ok()
+            http.get(&url, &route.headers()).is_ok()
         })?;
         let fetched = http
-            .get_ok(&url, route.header())
+            .get_ok(&url, &route.headers())
             .with_context(|| format!("{name} does not serve the list"))?;
         Ok(Self {
             response_bytes: fetched.body.len(),
@@ -255,5 +316,38 @@ impl Prism {
     /// The URL of `route` on Prism.
     pub fn url(&self, route: &Route) -> String {
         format!("{}{}", self.base, route.spec_path_and_query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::routes::{Credentials, list_routes};
+
+    #[test]
+    fn recorded_answers_carry_what_the_same_bytes_floor_reads() {
+        let routes = list_routes(&Credentials::demo(), &["whop".to_owned()]);
+        let fetched = Fetched {
+            status: 200,
+            content_type: "application/json".to_owned(),
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+            body: "{\"data\":[\"Zoë\"]}".as_bytes().to_vec(),
+        };
+        let responses = vec![(routes[0].clone(), fetched.clone())];
+        assert_eq!(
+            recorded_answers(&responses).unwrap(),
+            serde_json::json!([{
+                "path_and_query": "/whop/api/v1/people?first=20&sort=ltv",
+                "status": 200,
+                "headers": [["content-type", "application/json"]],
+                "body": "{\"data\":[\"Zoë\"]}",
+            }])
+        );
+        let binary = Fetched {
+            body: vec![0xff, 0xfe],
+            ..fetched
+        };
+        let error = recorded_answers(&[(routes[0].clone(), binary)]).unwrap_err();
+        assert!(error.to_string().contains("not UTF-8"), "{error}");
     }
 }

@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail};
 pub struct Load<'a> {
     /// The full URL to request, with its query.
     pub url: &'a str,
-    /// The header that carries the credentials, as `(name, value)`.
-    pub header: (&'a str, &'a str),
+    /// The headers to send (the credentials, a contract's version), as `(name, value)`.
+    pub headers: &'a [(&'a str, &'a str)],
     /// Open connections, kept alive for the whole run.
     pub connections: u32,
     /// How long to run, in whole seconds.
@@ -52,8 +52,11 @@ pub fn run(load: &Load<'_>) -> Result<Measurement> {
         .arg(format!("-t{threads}"))
         .arg(format!("-c{}", load.connections))
         .arg(format!("-d{}s", load.seconds))
-        .arg("-H")
-        .arg(format!("{}: {}", load.header.0, load.header.1))
+        .args(
+            load.headers
+                .iter()
+                .flat_map(|(name, value)| ["-H".to_owned(), format!("{name}: {value}")]),
+        )
         .arg(load.url)
         .output()
         .context("running wrk")?;
