@@ -2,6 +2,8 @@
 //! pagination, `{id}`, a picture's URLs, and the search hit (the search service answers both
 //! versions alike). Depends on neither version's renderer.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde::Serialize;
 
 use super::error::PipedriveError;
@@ -43,6 +45,30 @@ pub fn record_response<T, J: Serialize>(
         .get(&id)
         .ok_or_else(|| PipedriveError::not_found(format!("{what} not found")))?;
     Ok(ApiResponse::json(status, &DataBody::new(json(record))))
+}
+
+/// The bytes per listed item of a route's last answer, so the next answer is rendered into a
+/// buffer of about its final size instead of one that doubles (and copies) its way there.
+pub struct SizeHint(AtomicUsize);
+
+impl SizeHint {
+    /// No answer seen yet.
+    pub const fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
+    /// `body`, a list of `items` items, as a JSON response with `status`.
+    pub fn json(&self, status: u16, items: usize, body: &impl Serialize) -> ApiResponse {
+        let per_item = self.0.load(Ordering::Relaxed);
+        let mut buffer = Vec::with_capacity(per_item.saturating_mul(items.saturating_add(1)));
+        match serde_json::to_writer(&mut buffer, body) {
+            Ok(()) => {
+                self.0.store(buffer.len() / items.max(1), Ordering::Relaxed);
+                ApiResponse::new(status, "application/json", buffer)
+            }
+            Err(_) => ApiResponse::json(status, body),
+        }
+    }
 }
 
 /// Offset pagination.

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::error::PipedriveError;
-use super::fields::{FieldDef, FieldOption};
+use super::fields::{FieldDef, FieldOption, V1Entry};
 use super::model::{
     Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
     Picture, User,
@@ -421,7 +420,30 @@ pub struct PersonJson<'a> {
     owner_name: &'a str,
     cc_email: String,
     #[serde(flatten)]
-    custom: Map<String, Value>,
+    custom: CustomV1<'a>,
+}
+
+/// A v1 person's custom fields at its root, in key order.
+struct CustomV1<'a>(Vec<V1Entry<'a>>);
+
+impl Serialize for CustomV1<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+    }
+}
+
+impl<'a> CustomV1<'a> {
+    /// The keys and values of `person`'s custom fields (the company's fields in slot order).
+    fn of(company: &'a Company, person: &'a Person) -> Self {
+        let mut entries: Vec<V1Entry<'a>> = company
+            .fields
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, field)| field.render_v1(person.custom.get(slot)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Self(entries)
+    }
 }
 
 impl<'a> PersonJson<'a> {
@@ -492,12 +514,7 @@ impl<'a> PersonJson<'a> {
             org_name: org.map(|org| org.name.as_str()),
             owner_name: owner.map_or("", |user| user.name.as_str()),
             cc_email: cc_email(company, person),
-            custom: company
-                .fields
-                .iter()
-                .enumerate()
-                .flat_map(|(slot, field)| field.render_v1(person.custom.get(slot)))
-                .collect(),
+            custom: CustomV1::of(company, person),
         }
     }
 }
