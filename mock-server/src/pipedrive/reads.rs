@@ -391,7 +391,7 @@ pub mod v1 {
     fn sideloaded_list<T: serde::Serialize, A: serde::Serialize>(
         data: Vec<T>,
         additional_data: A,
-        related_objects: Option<RelatedObjects>,
+        related_objects: Option<RelatedObjects<'_>>,
     ) -> ApiResponse {
         let body = FullBody {
             success: true,
