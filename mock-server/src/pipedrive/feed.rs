@@ -115,22 +115,22 @@ impl FlowItem<'_> {
 /// One flow entry as rendered.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum FlowJson {
+enum FlowJson<'a> {
     Item {
         object: &'static str,
         timestamp: String,
-        data: FlowData,
+        data: FlowData<'a>,
     },
     Mail(MailItemJson),
 }
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum FlowData {
+enum FlowData<'a> {
     Change(Box<FlowChangeJson>),
     Activity(Box<ActivityJson>),
     Note(Box<NoteJson>),
-    Deal(Box<DealJson>),
+    Deal(Box<DealJson<'a>>),
     File(Box<FileJson>),
     Follower(FlowFollowerJson),
 }
@@ -253,7 +253,7 @@ fn flow_items(company: &Company, id: Id) -> impl Iterator<Item = FlowItem<'_>> {
         .chain(mails)
 }
 
-fn render(company: &Company, person: &Person, entry: FlowItem<'_>) -> FlowJson {
+fn render<'a>(company: &'a Company, person: &Person, entry: FlowItem<'_>) -> FlowJson<'a> {
     let data = match entry {
         FlowItem::Mail(mail) => return FlowJson::Mail(MailItemJson::of(company, mail)),
         FlowItem::Change(change) => FlowData::Change(Box::new(FlowChangeJson {
@@ -307,7 +307,11 @@ fn formatted(company: &Company, change: &FieldChange) -> Option<String> {
 
 /// `related_objects` of a flow page: the person with its owner and organization, the users
 /// who acted, and the deals shown.
-fn flow_related(company: &Company, person: &Person, page: &[FlowItem<'_>]) -> RelatedObjects {
+fn flow_related<'a>(
+    company: &'a Company,
+    person: &'a Person,
+    page: &[FlowItem<'_>],
+) -> RelatedObjects<'a> {
     let mut related = RelatedObjects::of(company, &[person], true);
     related.add_person(company, Some(person.id));
     for entry in page {
@@ -451,8 +455,8 @@ impl ProductJson {
 
 /// `{deal, product}` under the deal's id.
 #[derive(Serialize)]
-struct DealProductJson {
-    deal: DealJson,
+struct DealProductJson<'a> {
+    deal: DealJson<'a>,
     product: ProductJson,
 }
 

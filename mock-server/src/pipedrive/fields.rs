@@ -3,12 +3,17 @@
 //!
 //! Values are stored in their v2 form, the richer one; v1 rendering flattens it.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
 use super::model::Id;
 use super::tenant::{TEXT_CHARS, VARCHAR_CHARS, over, too_long};
 use super::time;
+
+/// One v1 root-level key of a custom field and its value.
+pub type V1Entry<'a> = (Cow<'a, str>, Cow<'a, Value>);
 
 /// The types of person field Pipedrive lets a company create (named as Pipedrive's
 /// `field_type` in seeds).
@@ -346,63 +351,62 @@ impl FieldDef {
         Ok(Some(canonical))
     }
 
-    /// The v1 root-level keys and values of this field for a stored `value`.
-    pub fn render_v1(&self, value: Option<&Value>) -> Vec<(String, Value)> {
-        let key = &self.key;
+    /// The v1 root-level keys and values of this field for a stored `value` (borrowed where
+    /// the field's key or the stored value is the answer).
+    pub fn render_v1<'a>(&'a self, value: Option<&'a Value>) -> Vec<V1Entry<'a>> {
+        let key = || Cow::Borrowed(self.key.as_str());
         let get = |name: &str| {
             value
                 .and_then(|value| value.get(name))
-                .cloned()
-                .unwrap_or(Value::Null)
+                .map_or(Cow::Owned(Value::Null), Cow::Borrowed)
         };
-        let with_suffix = |suffix: &str| format!("{key}_{suffix}");
+        let with_suffix = |suffix: &str| Cow::Owned(format!("{}_{suffix}", self.key));
         match self.field_type {
             FieldType::Enum => vec![(
-                key.clone(),
-                value.map_or(Value::Null, |id| Value::String(id.to_string())),
+                key(),
+                Cow::Owned(value.map_or(Value::Null, |id| Value::String(id.to_string()))),
             )],
             FieldType::Set => {
                 let joined = value.and_then(Value::as_array).map(|ids| {
                     let ids: Vec<String> = ids.iter().map(Value::to_string).collect();
                     Value::String(ids.join(","))
                 });
-                vec![(key.clone(), joined.unwrap_or(Value::Null))]
+                vec![(key(), Cow::Owned(joined.unwrap_or(Value::Null)))]
             }
             FieldType::Monetary => vec![
-                (key.clone(), get("value")),
+                (key(), get("value")),
                 (with_suffix("currency"), get("currency")),
             ],
-            FieldType::Daterange => vec![
-                (key.clone(), get("value")),
-                (with_suffix("until"), get("until")),
-            ],
+            FieldType::Daterange => {
+                vec![(key(), get("value")), (with_suffix("until"), get("until"))]
+            }
             FieldType::Time => vec![
-                (key.clone(), get("value")),
+                (key(), get("value")),
                 (with_suffix("timezone_id"), get("timezone_name")),
             ],
             FieldType::Timerange => vec![
-                (key.clone(), get("value")),
+                (key(), get("value")),
                 (with_suffix("until"), get("until")),
                 (with_suffix("timezone_id"), get("timezone_name")),
             ],
-            FieldType::Address => std::iter::once((key.clone(), get("value")))
+            FieldType::Address => std::iter::once((key(), get("value")))
                 .chain(
                     ADDRESS_PARTS
                         .iter()
                         .map(|part| (with_suffix(part), get(part))),
                 )
                 .collect(),
-            _ => vec![(key.clone(), value.cloned().unwrap_or(Value::Null))],
+            _ => vec![(key(), value.map_or(Cow::Owned(Value::Null), Cow::Borrowed))],
         }
     }
 
-    /// The v2 value, with option labels when asked.
-    pub fn render_v2(&self, value: Option<&Value>, option_labels: bool) -> Value {
+    /// The v2 value, with option labels when asked (the stored value itself when not).
+    pub fn render_v2<'a>(&self, value: Option<&'a Value>, option_labels: bool) -> Cow<'a, Value> {
         let Some(value) = value else {
-            return Value::Null;
+            return Cow::Owned(Value::Null);
         };
         if !(option_labels && self.field_type.has_options()) {
-            return value.clone();
+            return Cow::Borrowed(value);
         }
         let labelled = |id: &Value| {
             let option = self
@@ -413,10 +417,10 @@ impl FieldDef {
                 serde_json::to_value(option).unwrap_or(Value::Null)
             })
         };
-        match value {
+        Cow::Owned(match value {
             Value::Array(ids) => Value::Array(ids.iter().map(labelled).collect()),
             id => labelled(id),
-        }
+        })
     }
 
     /// The texts the search service matches for a stored value.
@@ -611,9 +615,12 @@ mod tests {
             .parse_v1(json!({ key.clone(): "11,12" }).as_object().unwrap())
             .unwrap();
         assert_eq!(stored, Some(json!([11, 12])));
-        assert_eq!(set.render_v1(stored.as_ref()), vec![(key, json!("11,12"))]);
         assert_eq!(
-            set.render_v2(stored.as_ref(), true),
+            set.render_v1(stored.as_ref()),
+            vec![(Cow::Borrowed(key.as_str()), Cow::Owned(json!("11,12")))]
+        );
+        assert_eq!(
+            *set.render_v2(stored.as_ref(), true),
             json!([{"id": 11, "label": "A"}, {"id": 12, "label": "B"}])
         );
         assert!(set.parse_v2(&json!([])).is_err());
@@ -628,7 +635,8 @@ mod tests {
         let stored = money.parse_v1(body.as_object().unwrap()).unwrap();
         assert_eq!(stored, Some(json!({"value": 12.5, "currency": "USD"})));
         let rendered = money.render_v1(stored.as_ref());
-        assert_eq!(rendered[1], (format!("{key}_currency"), json!("USD")));
+        assert_eq!(rendered[1].0, format!("{key}_currency"));
+        assert_eq!(*rendered[1].1, json!("USD"));
         assert!(money.parse_v2(&json!("12")).is_err());
     }
 }

@@ -156,7 +156,7 @@ pub mod v1 {
     use super::super::error::PipedriveError;
     use super::super::model::{Activity, Deal, DealStatus, Id, Person};
     use super::super::params::{self, MAX_LIMIT, Version};
-    use super::super::render::{Cursored, DataBody, Pagination, SearchData};
+    use super::super::render::{Cursored, DataBody, Pagination, SearchData, SizeHint};
     use super::super::render_v1::{
         self, ActivitiesExtras, ActivityDistribution, ActivityJson, CollectionPersonJson, DealJson,
         FileJson, FollowerJson, FullBody, MailItemJson, Paged, PersonFieldJson, PersonJson,
@@ -205,18 +205,20 @@ pub mod v1 {
                 params::offset_page(persons.into_iter(), cx.request, MAX_LIMIT)?
             }
         };
+        static SIZE: SizeHint = SizeHint::new();
         let related = RelatedObjects::of(&company, &page, true);
         let data: Vec<PersonJson> = page
             .iter()
             .map(|person| PersonJson::of(&company, person))
             .collect();
+        let items = data.len();
         let body = FullBody {
             success: true,
             data: (!data.is_empty()).then_some(data),
             additional_data: Paged { pagination },
             related_objects: Some(related),
         };
-        Ok(ApiResponse::json(200, &body))
+        Ok(SIZE.json(200, items, &body))
     }
 
     /// Sorts by `"field ASC, field2 DESC"` over first-level keys (id, name, add_time,
@@ -389,7 +391,7 @@ pub mod v1 {
     fn sideloaded_list<T: serde::Serialize, A: serde::Serialize>(
         data: Vec<T>,
         additional_data: A,
-        related_objects: Option<RelatedObjects>,
+        related_objects: Option<RelatedObjects<'_>>,
     ) -> ApiResponse {
         let body = FullBody {
             success: true,
@@ -548,7 +550,7 @@ pub mod v2 {
     use super::super::error::PipedriveError;
     use super::super::model::{Deal, Id, Person};
     use super::super::params::{self, Cursor, MAX_LIMIT, Version};
-    use super::super::render::{Cursored, DataBody, SearchData};
+    use super::super::render::{Cursored, DataBody, SearchData, SizeHint};
     use super::super::render_v2::{
         self, CursorBody, FollowerChangeJson, FollowerJson, PersonJson, PictureJson,
     };
@@ -712,6 +714,7 @@ pub mod v2 {
                 }
                 .encode()
             });
+        static SIZE: SizeHint = SizeHint::new();
         let body = CursorBody {
             success: true,
             data: page
@@ -720,7 +723,7 @@ pub mod v2 {
                 .collect::<Vec<_>>(),
             additional_data: Cursored { next_cursor: next },
         };
-        Ok(ApiResponse::json(200, &body))
+        Ok(SIZE.json(200, page.len(), &body))
     }
 
     /// `GET /persons/search`: cursor pages of hits.

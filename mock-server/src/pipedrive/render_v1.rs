@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::error::PipedriveError;
-use super::fields::{FieldDef, FieldOption};
+use super::fields::{FieldDef, FieldOption, V1Entry};
 use super::model::{
     Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
     Picture, User,
@@ -19,7 +18,7 @@ use crate::http::ApiResponse;
 
 /// A success body with `additional_data` and `related_objects`.
 #[derive(Serialize)]
-pub struct FullBody<T, A> {
+pub struct FullBody<'a, T, A> {
     /// Always true.
     pub success: bool,
     /// The payload.
@@ -28,7 +27,7 @@ pub struct FullBody<T, A> {
     pub additional_data: A,
     /// Sideloaded users and organizations.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub related_objects: Option<RelatedObjects>,
+    pub related_objects: Option<RelatedObjects<'a>>,
 }
 
 /// `additional_data.pagination` of an offset-paginated list.
@@ -108,16 +107,16 @@ impl ActivityDistribution {
 
 /// Sideloaded objects keyed by stringified id.
 #[derive(Default, Serialize)]
-pub struct RelatedObjects {
+pub struct RelatedObjects<'a> {
     /// Users.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub user: BTreeMap<String, UserJson>,
+    pub user: BTreeMap<String, UserJson<'a>>,
     /// Organizations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub organization: BTreeMap<String, RelatedOrg>,
     /// Persons (in a person's flow).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub person: BTreeMap<String, RelatedPerson>,
+    pub person: BTreeMap<String, RelatedPerson<'a>>,
     /// Deals (in a person's flow).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub deal: BTreeMap<String, RelatedDeal>,
@@ -126,9 +125,9 @@ pub struct RelatedObjects {
     pub picture: BTreeMap<String, PictureJson>,
 }
 
-impl RelatedObjects {
+impl<'a> RelatedObjects<'a> {
     /// The owners and organizations of `persons` (and, `with_orgs`, their pictures).
-    pub fn of(company: &Company, persons: &[&Person], with_orgs: bool) -> Self {
+    pub fn of(company: &'a Company, persons: &[&Person], with_orgs: bool) -> Self {
         let mut related = Self::default();
         for person in persons {
             if let Some(picture) = person.picture.filter(|_| with_orgs) {
@@ -156,7 +155,7 @@ impl RelatedObjects {
     }
 
     /// Adds user `id` (if it exists) in its related form.
-    pub fn add_user(&mut self, company: &Company, id: Id) {
+    pub fn add_user(&mut self, company: &'a Company, id: Id) {
         if let Some(user) = company.users.get(&id) {
             self.user
                 .insert(user.id.to_string(), UserJson::of(user, false));
@@ -172,7 +171,7 @@ impl RelatedObjects {
     }
 
     /// Adds person `id` (if any and it exists) in its compact form.
-    pub fn add_person(&mut self, company: &Company, id: Option<Id>) {
+    pub fn add_person(&mut self, company: &'a Company, id: Option<Id>) {
         if let Some(person) = id.and_then(|id| company.persons.get(&id)) {
             self.person
                 .insert(person.id.to_string(), RelatedPerson::of(person));
@@ -189,18 +188,18 @@ impl RelatedObjects {
 
 /// A person in `related_objects`.
 #[derive(Serialize)]
-pub struct RelatedPerson {
+pub struct RelatedPerson<'a> {
     id: Id,
     name: String,
     active_flag: bool,
-    email: Vec<EntryJson>,
-    phone: Vec<EntryJson>,
+    email: Vec<EntryJson<'a>>,
+    phone: Vec<EntryJson<'a>>,
     owner_id: Id,
 }
 
-impl RelatedPerson {
+impl<'a> RelatedPerson<'a> {
     /// `person` in its compact form.
-    pub fn of(person: &Person) -> Self {
+    pub fn of(person: &'a Person) -> Self {
         Self {
             id: person.id,
             name: person.name.clone(),
@@ -270,10 +269,10 @@ impl PictureJson {
 
 /// A user, embedded (`value` = id) or in `related_objects`.
 #[derive(Serialize)]
-pub struct UserJson {
+pub struct UserJson<'a> {
     id: Id,
-    name: String,
-    email: String,
+    name: &'a str,
+    email: &'a str,
     has_pic: u8,
     pic_hash: Option<String>,
     active_flag: bool,
@@ -281,13 +280,13 @@ pub struct UserJson {
     value: Option<Id>,
 }
 
-impl UserJson {
+impl<'a> UserJson<'a> {
     /// `user`, with `value` when embedded.
-    pub fn of(user: &User, embedded: bool) -> Self {
+    pub fn of(user: &'a User, embedded: bool) -> Self {
         Self {
             id: user.id,
-            name: user.name.clone(),
-            email: user.email.clone(),
+            name: &user.name,
+            email: &user.email,
             has_pic: 0,
             pic_hash: None,
             active_flag: true,
@@ -298,8 +297,8 @@ impl UserJson {
     fn missing(id: Id) -> Self {
         Self {
             id,
-            name: String::new(),
-            email: String::new(),
+            name: "",
+            email: "",
             has_pic: 0,
             pic_hash: None,
             active_flag: false,
@@ -347,27 +346,27 @@ struct EmbeddedOrg<'a> {
 
 /// One contact entry; v1 answers a placeholder `{value: "", primary: true}` for none.
 #[derive(Serialize)]
-pub struct EntryJson {
-    value: String,
+pub struct EntryJson<'a> {
+    value: &'a str,
     primary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    label: Option<String>,
+    label: Option<&'a str>,
 }
 
 /// Contact entries as v1 renders them (a placeholder entry when there is none).
-pub fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
+pub fn entries(list: &[ContactEntry]) -> Vec<EntryJson<'_>> {
     if list.is_empty() {
         return vec![EntryJson {
-            value: String::new(),
+            value: "",
             primary: true,
             label: None,
         }];
     }
     list.iter()
         .map(|entry| EntryJson {
-            value: entry.value.clone(),
+            value: &entry.value,
             primary: entry.primary,
-            label: Some(entry.label.clone()),
+            label: Some(&entry.label),
         })
         .collect()
 }
@@ -377,7 +376,7 @@ pub fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
 pub struct PersonJson<'a> {
     id: Id,
     company_id: Id,
-    owner_id: UserJson,
+    owner_id: UserJson<'a>,
     org_id: Option<EmbeddedOrg<'a>>,
     name: &'a str,
     first_name: Option<&'a str>,
@@ -400,8 +399,8 @@ pub struct PersonJson<'a> {
     lost_deals_count: u64,
     related_lost_deals_count: u64,
     active_flag: bool,
-    phone: Vec<EntryJson>,
-    email: Vec<EntryJson>,
+    phone: Vec<EntryJson<'a>>,
+    email: Vec<EntryJson<'a>>,
     primary_email: Option<&'a str>,
     first_char: String,
     update_time: String,
@@ -421,7 +420,30 @@ pub struct PersonJson<'a> {
     owner_name: &'a str,
     cc_email: String,
     #[serde(flatten)]
-    custom: Map<String, Value>,
+    custom: CustomV1<'a>,
+}
+
+/// A v1 person's custom fields at its root, in key order.
+struct CustomV1<'a>(Vec<V1Entry<'a>>);
+
+impl Serialize for CustomV1<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+    }
+}
+
+impl<'a> CustomV1<'a> {
+    /// The keys and values of `person`'s custom fields (the company's fields in slot order).
+    fn of(company: &'a Company, person: &'a Person) -> Self {
+        let mut entries: Vec<V1Entry<'a>> = company
+            .fields
+            .iter()
+            .enumerate()
+            .flat_map(|(slot, field)| field.render_v1(person.custom.get(slot)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Self(entries)
+    }
 }
 
 impl<'a> PersonJson<'a> {
@@ -492,26 +514,21 @@ impl<'a> PersonJson<'a> {
             org_name: org.map(|org| org.name.as_str()),
             owner_name: owner.map_or("", |user| user.name.as_str()),
             cc_email: cc_email(company, person),
-            custom: company
-                .fields
-                .iter()
-                .enumerate()
-                .flat_map(|(slot, field)| field.render_v1(person.custom.get(slot)))
-                .collect(),
+            custom: CustomV1::of(company, person),
         }
     }
 }
 
 /// A flat person of `GET /persons/collection`.
 #[derive(Serialize)]
-pub struct CollectionPersonJson {
+pub struct CollectionPersonJson<'a> {
     id: Id,
     active_flag: bool,
     owner_id: Id,
     org_id: Option<Id>,
     name: String,
-    email: Vec<EntryJson>,
-    phone: Vec<EntryJson>,
+    email: Vec<EntryJson<'a>>,
+    phone: Vec<EntryJson<'a>>,
     update_time: String,
     delete_time: Option<String>,
     add_time: String,
@@ -522,9 +539,9 @@ pub struct CollectionPersonJson {
     cc_email: String,
 }
 
-impl CollectionPersonJson {
+impl<'a> CollectionPersonJson<'a> {
     /// `person` in the collection's flat shape.
-    pub fn of(company: &Company, person: &Person) -> Self {
+    pub fn of(company: &Company, person: &'a Person) -> Self {
         Self {
             id: person.id,
             active_flag: person.is_active(),
@@ -547,7 +564,7 @@ impl CollectionPersonJson {
 
 /// The survivor of a merge: plain owner and organization ids, plus `merge_what_id`.
 #[derive(Serialize)]
-pub struct MergedPersonJson {
+pub struct MergedPersonJson<'a> {
     id: Id,
     company_id: Id,
     owner_id: Id,
@@ -569,8 +586,8 @@ pub struct MergedPersonJson {
     notes_count: u64,
     followers_count: u64,
     active_flag: bool,
-    phone: Vec<EntryJson>,
-    email: Vec<EntryJson>,
+    phone: Vec<EntryJson<'a>>,
+    email: Vec<EntryJson<'a>>,
     first_char: String,
     update_time: String,
     add_time: String,
@@ -580,9 +597,9 @@ pub struct MergedPersonJson {
     merge_what_id: Id,
 }
 
-impl MergedPersonJson {
+impl<'a> MergedPersonJson<'a> {
     /// The survivor `person` after merging in `merged_id`.
-    pub fn of(company: &Company, person: &Person, merged_id: Id) -> Self {
+    pub fn of(company: &Company, person: &'a Person, merged_id: Id) -> Self {
         let counters = &person.counters;
         Self {
             id: person.id,
@@ -648,25 +665,25 @@ impl FollowerJson {
 }
 
 #[derive(Serialize)]
-struct DealPersonJson {
+struct DealPersonJson<'a> {
     active_flag: bool,
     name: String,
-    email: Vec<EntryJson>,
-    phone: Vec<EntryJson>,
+    email: Vec<EntryJson<'a>>,
+    phone: Vec<EntryJson<'a>>,
     owner_id: Id,
     value: Id,
 }
 
 /// A v1 deal.
 #[derive(Serialize)]
-pub struct DealJson {
+pub struct DealJson<'a> {
     id: Id,
     title: String,
     value: f64,
     currency: String,
     status: &'static str,
-    user_id: UserJson,
-    person_id: Option<DealPersonJson>,
+    user_id: UserJson<'a>,
+    person_id: Option<DealPersonJson<'a>>,
     org_id: Option<Id>,
     person_name: Option<String>,
     participants_count: usize,
@@ -681,9 +698,9 @@ pub struct DealJson {
     visible_to: String,
 }
 
-impl DealJson {
+impl<'a> DealJson<'a> {
     /// `deal` as v1 renders it (status `deleted` once deleted).
-    pub fn of(company: &Company, deal: &Deal) -> Self {
+    pub fn of(company: &'a Company, deal: &Deal) -> Self {
         let person = deal.person_id.and_then(|id| company.persons.get(&id));
         let deleted = deal.delete_time.is_some();
         Self {
@@ -1001,7 +1018,7 @@ struct PersonBody<'a> {
     data: PersonJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     additional_data: Option<DetailExtras>,
-    related_objects: RelatedObjects,
+    related_objects: RelatedObjects<'a>,
 }
 
 /// Deal `id` (deleted ones included) with `status`, or its 404.

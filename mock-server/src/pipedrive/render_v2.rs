@@ -1,6 +1,7 @@
 //! API v2 bodies: RFC 3339 times, plain ids, `visible_to` as an int, `custom_fields` as an
 //! object, counters only when named in `include_fields`.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -68,50 +69,59 @@ pub struct CursorBody<T> {
 
 /// One contact entry.
 #[derive(Serialize)]
-pub struct EntryJson {
-    value: String,
+pub struct EntryJson<'a> {
+    value: &'a str,
     primary: bool,
-    label: String,
+    label: &'a str,
 }
 
-fn entries(list: &[ContactEntry]) -> Vec<EntryJson> {
+fn entries(list: &[ContactEntry]) -> Vec<EntryJson<'_>> {
     list.iter()
         .map(|entry| EntryJson {
-            value: entry.value.clone(),
+            value: &entry.value,
             primary: entry.primary,
-            label: entry.label.clone(),
+            label: &entry.label,
         })
         .collect()
 }
 
 /// A v2 person.
 #[derive(Serialize)]
-pub struct PersonJson {
+pub struct PersonJson<'a> {
     id: Id,
-    name: String,
-    first_name: Option<String>,
+    name: &'a str,
+    first_name: Option<&'a str>,
     last_name: Option<String>,
     owner_id: Id,
     org_id: Option<Id>,
     add_time: String,
     update_time: String,
-    emails: Vec<EntryJson>,
-    phones: Vec<EntryJson>,
+    emails: Vec<EntryJson<'a>>,
+    phones: Vec<EntryJson<'a>>,
     is_deleted: bool,
     visible_to: u8,
-    label_ids: Vec<Id>,
+    label_ids: &'a [Id],
     picture_id: Option<Id>,
-    custom_fields: Map<String, Value>,
+    custom_fields: CustomFields<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     labels: Option<Vec<FieldOption>>,
     #[serde(flatten)]
     included: Map<String, Value>,
 }
 
-impl PersonJson {
+/// A v2 person's `custom_fields`, in key order.
+struct CustomFields<'a>(Vec<(&'a str, Cow<'a, Value>)>);
+
+impl Serialize for CustomFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+    }
+}
+
+impl<'a> PersonJson<'a> {
     /// `person` as v2 renders it in `shape`.
-    pub fn of(company: &Company, person: &Person, shape: &PersonShape) -> Self {
-        let custom_fields = company
+    pub fn of(company: &'a Company, person: &'a Person, shape: &PersonShape) -> Self {
+        let mut custom_fields: Vec<(&str, Cow<'_, Value>)> = company
             .fields
             .iter()
             .enumerate()
@@ -123,11 +133,12 @@ impl PersonJson {
             })
             .map(|(slot, field)| {
                 (
-                    field.key.clone(),
+                    field.key.as_str(),
                     field.render_v2(person.custom.get(slot), shape.option_labels),
                 )
             })
             .collect();
+        custom_fields.sort_by(|a, b| a.0.cmp(b.0));
         let labels = shape.labels.then(|| {
             company
                 .labels
@@ -138,8 +149,8 @@ impl PersonJson {
         });
         Self {
             id: person.id,
-            name: person.name.clone(),
-            first_name: person.first_name().map(str::to_owned),
+            name: &person.name,
+            first_name: person.first_name(),
             last_name: person.last_name(),
             owner_id: person.owner_id,
             org_id: person.org_id,
@@ -149,9 +160,9 @@ impl PersonJson {
             phones: entries(&person.phones),
             is_deleted: !person.is_active(),
             visible_to: person.visible_to,
-            label_ids: person.label_ids.clone(),
+            label_ids: &person.label_ids,
             picture_id: person.picture.map(|picture| picture.id),
-            custom_fields,
+            custom_fields: CustomFields(custom_fields),
             labels,
             included: shape
                 .include

@@ -8,15 +8,41 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 /// `YYYY-MM-DD HH:MM:SS`.
 pub fn v1(unix: i64) -> String {
     let at = at(unix);
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    at.format(format).unwrap_or_default()
+    digits(at, b' ', "").unwrap_or_else(|| {
+        let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        at.format(format).unwrap_or_default()
+    })
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn v2(unix: i64) -> String {
     let at = at(unix);
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    at.format(format).unwrap_or_default()
+    digits(at, b'T', "Z").unwrap_or_else(|| {
+        let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        at.format(format).unwrap_or_default()
+    })
+}
+
+/// `YYYY-MM-DD{separator}HH:MM:SS{suffix}` written digit by digit (lists format two or three
+/// times per person), for the years 0–9999 the format descriptions above print alike; `None`
+/// for others.
+fn digits(at: OffsetDateTime, separator: u8, suffix: &str) -> Option<String> {
+    let year = u32::try_from(at.year()).ok().filter(|year| *year <= 9999)?;
+    let mut text = Vec::with_capacity(19 + suffix.len());
+    let mut push = |value: u32, width: u32, after: &[u8]| {
+        for place in (0..width).rev() {
+            let digit = value / 10_u32.pow(place) % 10;
+            text.push(b'0' + u8::try_from(digit).unwrap_or_default());
+        }
+        text.extend_from_slice(after);
+    };
+    push(year, 4, b"-");
+    push(u32::from(u8::from(at.month())), 2, b"-");
+    push(u32::from(at.day()), 2, &[separator]);
+    push(u32::from(at.hour()), 2, b":");
+    push(u32::from(at.minute()), 2, b":");
+    push(u32::from(at.second()), 2, suffix.as_bytes());
+    String::from_utf8(text).ok()
 }
 
 /// `YYYY-MM-DD` of a Unix time.
@@ -71,5 +97,27 @@ mod tests {
         assert_eq!(parse_clock("9:30").as_deref(), None);
         assert_eq!(parse_clock("09:30").as_deref(), Some("09:30:00"));
         assert!(parse_date("2024-02-30").is_none());
+    }
+
+    #[test]
+    fn digit_by_digit_formatting_matches_the_format_descriptions() {
+        let long = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let zulu = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        for unix in [
+            i64::MIN,
+            -62_167_219_201,
+            -62_167_219_200,
+            -1,
+            0,
+            951_782_400,
+            1_700_000_000,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MAX,
+        ] {
+            let at = at(unix);
+            assert_eq!(v1(unix), at.format(long).unwrap(), "{unix}");
+            assert_eq!(v2(unix), at.format(zulu).unwrap(), "{unix}");
+        }
     }
 }
