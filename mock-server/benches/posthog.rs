@@ -1,9 +1,9 @@
 //! PostHog, model level (no HTTP: requests go straight to `App::handle`, rendering included),
-//! at 10k, 100k and 1M captured events in one project: the persons list with a `properties`
-//! filter (one the value index serves, one it cannot) and with `search`, the insight actors
-//! (a funnel step, a lifecycle bucket, a trends data point), the capture rate into a loaded
-//! project, and the `$identify` merge rate. Loading each size prints its memory per
-//! stored event.
+//! at 10k, 100k and 1M captured events in one project: the persons list (its first page, as
+//! `cargo xtask bench` loads it; with a `properties` filter the value index serves, and one it
+//! cannot; with `search`), the insight actors (a funnel step, a lifecycle bucket, a trends data
+//! point), the capture rate into a loaded project, and the `$identify` merge rate. Loading
+//! each size prints its memory per stored event.
 //!
 //! `cargo bench -p persons-mock --bench posthog` (append `-- <filter>` to pick benchmarks).
 
@@ -52,6 +52,14 @@ fn main() {
 /// before [`write`] adds to them.
 mod read {
     use super::*;
+
+    /// `limit=20`, no filter (the route `cargo xtask bench` loads): the newest 20 persons,
+    /// from their kept renderings after the first answer.
+    #[divan::bench(args = sizes())]
+    fn list_first_page(bencher: Bencher, events: usize) {
+        let (loaded, request) = list(events, "limit=20");
+        bencher.bench_local(|| answer(&loaded.app, &request));
+    }
 
     /// `properties=[plan exact pro]`: candidates come from the property value index.
     #[divan::bench(args = sizes())]

@@ -27,6 +27,7 @@ pub(crate) mod person;
 pub(crate) mod query;
 pub(crate) mod reads;
 pub(crate) mod render;
+pub(crate) mod rendered;
 pub(crate) mod search;
 pub(crate) mod seed;
 pub(crate) mod state;

@@ -29,8 +29,8 @@ pub struct ListQuery {
 /// One page of a list.
 #[derive(Debug)]
 pub struct Page<'a> {
-    /// The persons of the page, re-sorted as PostHog hydrates them.
-    pub persons: Vec<&'a Person>,
+    /// The persons of the page with their indexes, re-sorted as PostHog hydrates them.
+    pub persons: Vec<(PersonIndex, &'a Person)>,
     /// Every match, when counted.
     pub total: Option<usize>,
 }
@@ -124,11 +124,11 @@ pub fn list<'a>(project: &'a Project, query: &ListQuery) -> Page<'a> {
             continue;
         }
         if matched >= query.offset && matched < end {
-            persons.push(person);
+            persons.push((index, person));
         }
         matched += 1;
     }
-    persons.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
+    persons.sort_by(|(_, a), (_, b)| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
     Page {
         persons,
         total: query.count_total.then_some(matched),
@@ -143,7 +143,8 @@ pub fn export<'a>(project: &'a Project, query: &ListQuery, cap: usize) -> Vec<&'
         count_total: false,
         ..query.clone()
     };
-    list(project, &all).persons
+    let persons = list(project, &all).persons;
+    persons.into_iter().map(|(_, person)| person).collect()
 }
 
 #[cfg(test)]
@@ -189,7 +190,8 @@ mod tests {
             prop_assert_eq!(page.total, Some(scanned.len()));
             let mut expected: Vec<&Person> = scanned.iter().take(limit).map(|index| project.person(*index).unwrap()).collect();
             expected.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
-            prop_assert_eq!(page.persons, expected);
+            let listed: Vec<&Person> = page.persons.iter().map(|(_, person)| *person).collect();
+            prop_assert_eq!(listed, expected);
         }
 
         /// Lists narrowed by the `search` trigram index (sorted candidates or a filtered walk)
@@ -225,7 +227,8 @@ mod tests {
             prop_assert_eq!(page.total, count_total.then_some(scanned.len()));
             let mut expected: Vec<&Person> = scanned.iter().take(limit).map(|index| project.person(*index).unwrap()).collect();
             expected.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
-            prop_assert_eq!(page.persons, expected);
+            let listed: Vec<&Person> = page.persons.iter().map(|(_, person)| *person).collect();
+            prop_assert_eq!(listed, expected);
         }
     }
 }

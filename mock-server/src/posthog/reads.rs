@@ -12,9 +12,9 @@ use super::negotiate::{CSV_CONTENT_TYPE, Format};
 use super::person::Person;
 use super::query::{self, ListQuery};
 use super::render::{
-    ActivityPageJson, CohortJson, CohortsJson, DeletionJson, DeletionPageJson, OrderedMap,
-    PersonJson, PersonListJson, PersonsByKeyJson, SerializedPersonJson, ValueCountJson, ValuesJson,
-    persons_csv,
+    ActivityPageJson, CohortJson, CohortsJson, DeletionJson, DeletionPageJson, ListTailJson,
+    OrderedMap, PersonJson, PersonsByKeyJson, SerializedPersonJson, ValueCountJson, ValuesJson,
+    list_body, persons_csv,
 };
 use super::search::Search;
 use super::tenant::{Project, value_text};
@@ -68,17 +68,17 @@ pub fn list(project: &Project, call: &Call<'_>, format: Format) -> Result<ApiRes
         query.limit,
         page.persons.len(),
     );
-    let body = PersonListJson {
-        results: page
-            .persons
-            .iter()
-            .map(|person| SerializedPersonJson::of(person, project.display_name_properties()))
-            .collect(),
+    let tail = ListTailJson {
         next,
         previous,
         count: page.total,
     };
-    Ok(ApiResponse::json(200, &body))
+    let body = list_body(
+        &page.persons,
+        |index, person, out| SerializedPersonJson::write_kept(project, index, person, out),
+        &tail,
+    );
+    Ok(ApiResponse::new(200, "application/json", body))
 }
 
 /// `GET /persons/{id}/`.

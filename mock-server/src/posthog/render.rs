@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::person::Person;
+use super::tenant::{PersonIndex, Project};
 use super::time;
 
 /// Retrieve's `Person` (PersonSerializer): integer id, non-anonymous distinct ids first.
@@ -88,6 +89,30 @@ impl<'a> SerializedPersonJson<'a> {
         }
     }
 
+    /// Appends live person `index` of `project` to `out` as the list shows them: their kept
+    /// rendering (see [`super::rendered`]), made once since their last change.
+    pub fn write_kept(project: &Project, index: PersonIndex, person: &Person, out: &mut Vec<u8>) {
+        let names = project.display_name_properties();
+        match project.rendered(index) {
+            Some(rendered) => {
+                rendered.write(out, || SerializedPersonJson::of(person, names).to_json())
+            }
+            None => SerializedPersonJson::write_fresh(person, names, out),
+        }
+    }
+
+    /// Appends `person` to `out` as the list shows them, rendered afresh; `names` is the
+    /// project's `person_display_name_properties`.
+    pub fn write_fresh(person: &Person, names: &[String], out: &mut Vec<u8>) {
+        out.extend(SerializedPersonJson::of(person, names).to_json());
+    }
+
+    /// The JSON bytes. serde_json refuses only maps with keys that are not text, which a
+    /// person has none of; were it to refuse, the person is `null`.
+    fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"null".to_vec())
+    }
+
     /// The same with `value_at_data_point` set (trends actors).
     pub fn with_value(self, value: Value) -> Self {
         Self {
@@ -97,11 +122,9 @@ impl<'a> SerializedPersonJson<'a> {
     }
 }
 
-/// The list body.
+/// What follows the list body's `results`: the links and, with `include_total`, the count.
 #[derive(Debug, Serialize)]
-pub struct PersonListJson<'a> {
-    /// The page.
-    pub results: Vec<SerializedPersonJson<'a>>,
+pub struct ListTailJson {
     /// The next page's URL.
     pub next: Option<String>,
     /// The previous page's URL.
@@ -109,6 +132,34 @@ pub struct PersonListJson<'a> {
     /// Every match, with `include_total`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
+}
+
+/// The list body, `{"results": [person, …], "next": …, "previous": …, "count": …}`, each person
+/// appended by `write` (their kept rendering, or a fresh one) and `tail` after them.
+pub fn list_body<'a>(
+    persons: &[(PersonIndex, &'a Person)],
+    mut write: impl FnMut(PersonIndex, &'a Person, &mut Vec<u8>),
+    tail: &ListTailJson,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 * 1024);
+    out.extend_from_slice(b"{\"results\":[");
+    for (position, (index, person)) in persons.iter().enumerate() {
+        if position > 0 {
+            out.push(b',');
+        }
+        write(*index, person, &mut out);
+    }
+    out.push(b']');
+    let start = out.len();
+    match serde_json::to_writer(&mut out, tail) {
+        // The tail's own `{` becomes the comma after `results`.
+        Ok(()) => out[start] = b',',
+        Err(_) => {
+            out.truncate(start);
+            out.push(b'}');
+        }
+    }
+    out
 }
 
 /// `{"success": true}`.

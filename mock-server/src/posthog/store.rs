@@ -1,8 +1,9 @@
 //! The persons of one project and every index over them: distinct id, UUID and numeric id
 //! (hash maps), the newest-first order (`(created_at, uuid)`), the property-value index
-//! ([`super::values`]) and the `search` trigram index ([`super::search`]). Every change goes
-//! through a method here that keeps all of them in step; [`PersonStore::check`] rebuilds them
-//! from the persons and compares.
+//! ([`super::values`]), the `search` trigram index ([`super::search`]) and each person's kept
+//! list rendering ([`super::rendered`]). Every change goes through a method here that keeps all
+//! of them in step (a person changes only through [`Slots::get_mut`], which drops their kept
+//! rendering); [`PersonStore::check`] rebuilds the indexes from the persons and compares.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::person::Person;
+use super::rendered::Rendered;
 use super::search::{
     SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, searched_texts,
     text_trigrams, trigrams_with,
@@ -21,7 +23,7 @@ pub use super::values::{PersonIndex, ValueBucket, value_text};
 /// Persons and their indexes.
 #[derive(Clone, Debug, Default)]
 pub struct PersonStore {
-    persons: Vec<Option<Person>>,
+    persons: Slots,
     live: usize,
     by_distinct_id: HashMap<String, PersonIndex>,
     by_uuid: HashMap<Uuid, PersonIndex>,
@@ -37,6 +39,57 @@ pub struct PersonStore {
     moved: Vec<String>,
 }
 
+/// The persons by index (`None` once removed), each with their kept list rendering: a person
+/// changed through [`get_mut`](Self::get_mut) or taken loses it.
+#[derive(Clone, Debug, Default)]
+struct Slots {
+    persons: Vec<Option<Person>>,
+    rendered: Vec<Rendered>,
+}
+
+impl Slots {
+    fn next_index(&self) -> PersonIndex {
+        self.persons.len()
+    }
+
+    fn push(&mut self, person: Person) {
+        self.persons.push(Some(person));
+        self.rendered.push(Rendered::default());
+    }
+
+    fn get(&self, index: PersonIndex) -> Option<&Person> {
+        self.persons.get(index).and_then(Option::as_ref)
+    }
+
+    fn rendered(&self, index: PersonIndex) -> Option<&Rendered> {
+        self.get(index)?;
+        self.rendered.get(index)
+    }
+
+    fn forget_renderings(&mut self) {
+        self.rendered.iter_mut().for_each(Rendered::clear);
+    }
+
+    /// The live person at `index`, to change: their kept rendering is dropped.
+    fn get_mut(&mut self, index: PersonIndex) -> Option<&mut Person> {
+        self.rendered.get_mut(index)?.clear();
+        self.persons.get_mut(index)?.as_mut()
+    }
+
+    /// Takes the live person at `index` out, dropping their kept rendering.
+    fn take(&mut self, index: PersonIndex) -> Option<Person> {
+        self.rendered.get_mut(index)?.clear();
+        self.persons.get_mut(index)?.take()
+    }
+
+    fn live(&self) -> impl Iterator<Item = (PersonIndex, &Person)> {
+        self.persons
+            .iter()
+            .enumerate()
+            .filter_map(|(index, person)| Some((index, person.as_ref()?)))
+    }
+}
+
 impl PersonStore {
     /// How many live persons there are.
     pub fn live(&self) -> usize {
@@ -45,7 +98,17 @@ impl PersonStore {
 
     /// The person at `index`, if live.
     pub fn get(&self, index: PersonIndex) -> Option<&Person> {
-        self.persons.get(index).and_then(Option::as_ref)
+        self.persons.get(index)
+    }
+
+    /// The kept list rendering of person `index`, if live.
+    pub fn rendered(&self, index: PersonIndex) -> Option<&Rendered> {
+        self.persons.rendered(index)
+    }
+
+    /// Drops every person's kept rendering (a project setting they show changed).
+    pub fn forget_renderings(&mut self) {
+        self.persons.forget_renderings();
     }
 
     /// The person owning `distinct_id`.
@@ -87,13 +150,13 @@ impl PersonStore {
 
     /// Adds a person without distinct ids; returns its index.
     pub fn insert(&mut self, person: Person) -> PersonIndex {
-        let index = self.persons.len();
+        let index = self.persons.next_index();
         self.search.add(index, person_trigrams(&person));
         self.by_uuid.insert(person.uuid, index);
         self.by_pk.insert(person.pk, index);
         self.order.insert((person.created_at, person.uuid, index));
         self.values.add_all(index, &person.properties);
-        self.persons.push(Some(person));
+        self.persons.push(person);
         self.live += 1;
         index
     }
@@ -103,7 +166,7 @@ impl PersonStore {
         if self.by_distinct_id.contains_key(distinct_id) {
             return;
         }
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+        if let Some(person) = self.persons.get_mut(index) {
             person
                 .distinct_ids
                 .push((self.next_row_id, distinct_id.to_owned()));
@@ -120,7 +183,7 @@ impl PersonStore {
             return;
         }
         let before = self.get(index).map(person_trigrams).unwrap_or_default();
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+        if let Some(person) = self.persons.get_mut(index) {
             person.distinct_ids.retain(|(_, id)| id != distinct_id);
             self.by_distinct_id.remove(distinct_id);
             self.moved.push(distinct_id.to_owned());
@@ -131,7 +194,7 @@ impl PersonStore {
     /// Sets (`Some`) or removes (`None`) properties of person `index`, re-indexing only
     /// those keys.
     pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Value>)]) {
-        let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
+        let Some(person) = self.persons.get_mut(index) else {
             return;
         };
         let searched = changes
@@ -162,7 +225,7 @@ impl PersonStore {
         index: PersonIndex,
         change: impl FnOnce(&mut Map<String, Value>, &mut i64),
     ) {
-        let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) else {
+        let Some(person) = self.persons.get_mut(index) else {
             return;
         };
         let order_before = (person.created_at, person.uuid, index);
@@ -181,7 +244,7 @@ impl PersonStore {
 
     /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
     pub fn remove(&mut self, index: PersonIndex) -> Option<Person> {
-        let person = self.persons.get_mut(index)?.take()?;
+        let person = self.persons.take(index)?;
         self.live -= 1;
         self.order.remove(&(person.created_at, person.uuid, index));
         self.by_uuid.remove(&person.uuid);
@@ -197,7 +260,7 @@ impl PersonStore {
 
     /// Moves every distinct id of `from` (already removed) onto `to`, keeping row order.
     pub fn adopt_distinct_ids(&mut self, to: PersonIndex, from: &Person) {
-        let Some(person) = self.persons.get_mut(to).and_then(Option::as_mut) else {
+        let Some(person) = self.persons.get_mut(to) else {
             return;
         };
         person
@@ -218,14 +281,14 @@ impl PersonStore {
 
     /// Marks person `index` identified.
     pub fn mark_identified(&mut self, index: PersonIndex) {
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut) {
+        if let Some(person) = self.persons.get_mut(index) {
             person.is_identified = true;
         }
     }
 
     /// Sets `last_seen_at` of person `index` to `at` if that is later.
     pub fn see(&mut self, index: PersonIndex, at: i64) {
-        if let Some(person) = self.persons.get_mut(index).and_then(Option::as_mut)
+        if let Some(person) = self.persons.get_mut(index)
             && person.last_seen_at.is_none_or(|seen| seen < at)
         {
             person.last_seen_at = Some(at);
@@ -267,8 +330,7 @@ impl PersonStore {
         let mut order = BTreeSet::new();
         let mut values = ValueIndex::default();
         let mut search = SearchIndex::default();
-        for (index, person) in self.persons.iter().enumerate() {
-            let Some(person) = person else { continue };
+        for (index, person) in self.persons.live() {
             search.add(index, person_trigrams(person));
             for (_, distinct_id) in &person.distinct_ids {
                 if let Some(other) = by_distinct_id.insert(distinct_id.clone(), index) {

@@ -23,6 +23,7 @@ use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
 use super::person::{Person, is_illegal_merge_id, person_uuid};
+use super::rendered::Rendered;
 use super::search::Search;
 use super::store::PersonStore;
 pub use super::store::{PersonIndex, ValueBucket, value_text};
@@ -379,6 +380,7 @@ impl Project {
             }
             (Entry::PersonDisplayNameProperties(keys), _) => {
                 self.display_name_properties.clone_from(keys);
+                self.store.forget_renderings();
                 Applied::Written
             }
             (Entry::VerifyEventDeletions(verify), _) => {
@@ -517,6 +519,11 @@ impl Project {
     /// The person at `index`, if live.
     pub fn person(&self, index: PersonIndex) -> Option<&Person> {
         self.store.get(index)
+    }
+
+    /// The kept list rendering of live person `index` (see [`super::rendered`]).
+    pub fn rendered(&self, index: PersonIndex) -> Option<&Rendered> {
+        self.store.rendered(index)
     }
 
     /// The person owning `distinct_id`.

@@ -723,3 +723,66 @@ proptest! {
         }
     }
 }
+
+/// A write for the kept-renderings test: any operation of [`arbitrary_operation`], a pageview
+/// at some hour (moving `last_seen_at` when tracked and `created_at` when earlier), or a new
+/// `person_display_name_properties`.
+#[derive(Clone, Debug)]
+enum RenderingWrite {
+    Operation(Operation),
+    DisplayNames(Vec<&'static str>),
+}
+
+fn rendering_write() -> impl Strategy<Value = RenderingWrite> {
+    let names = prop::collection::vec(prop::sample::select(vec!["k1", "name", "email"]), 0..3);
+    let seen = (distinct_id(), 0..100i64)
+        .prop_map(|(d, hours)| Operation::Ingest(Event::new("$pageview", d).at(hours * 3_600)));
+    prop_oneof![
+        6 => arbitrary_operation().prop_map(RenderingWrite::Operation),
+        1 => seen.prop_map(RenderingWrite::Operation),
+        1 => names.prop_map(RenderingWrite::DisplayNames),
+    ]
+}
+
+/// The list body of every live person, newest first, each person written by `write`.
+fn listed(project: &Project, write: impl FnMut(PersonIndex, &Person, &mut Vec<u8>)) -> String {
+    use crate::posthog::render::{ListTailJson, list_body};
+    let persons: Vec<(PersonIndex, &Person)> = project
+        .newest_first()
+        .map(|index| (index, project.person(index).unwrap()))
+        .collect();
+    let tail = ListTailJson {
+        next: None,
+        previous: None,
+        count: Some(persons.len()),
+    };
+    String::from_utf8(list_body(&persons, write, &tail)).unwrap()
+}
+
+proptest! {
+    /// After any writes, the list answered from the persons' kept renderings (filled by an
+    /// earlier list, or now) is the list rendered afresh, byte for byte, and valid JSON.
+    #[test]
+    fn kept_renderings_answer_as_fresh_ones(writes in prop::collection::vec(rendering_write(), 1..40)) {
+        use crate::posthog::render::SerializedPersonJson;
+        let mut project = project();
+        for write_ in writes {
+            let described = format!("{write_:?}");
+            match write_ {
+                RenderingWrite::Operation(operation) => run(&mut project, operation),
+                RenderingWrite::DisplayNames(names) => {
+                    let keys = names.into_iter().map(str::to_owned).collect();
+                    write(&mut project, Entry::PersonDisplayNameProperties(keys)).unwrap();
+                }
+            }
+            let names = project.display_name_properties();
+            let fresh = listed(&project, |_, person, out| SerializedPersonJson::write_fresh(person, names, out));
+            // Twice: the first list may fill the kept renderings, the second reads them.
+            for _ in 0..2 {
+                let kept = listed(&project, |index, person, out| SerializedPersonJson::write_kept(&project, index, person, out));
+                prop_assert_eq!(&kept, &fresh, "after {}", described);
+            }
+            prop_assert!(serde_json::from_str::<Value>(&fresh).is_ok(), "{}", fresh);
+        }
+    }
+}
