@@ -1,5 +1,5 @@
 //! `GET|POST /persons/funnel/` (reference §5): the funnel filter, its validation errors, each
-//! candidate person's stream through [`Funnel::level`], and the persons a `funnel_step` (or
+//! candidate person's stream through [`Funnel::progress`], and the persons a `funnel_step` (or
 //! `funnel_custom_steps`, a breakdown bucket, a funnel-trends entry period) selects.
 
 use serde_json::Value;
@@ -589,7 +589,10 @@ mod tests {
     proptest! {
         /// The engine's persons for a step of an ordered 3-step funnel equal a brute force
         /// that reads the whole log, resolves each event's distinct id to its owner now and
-        /// runs the scan on every live person's events in range.
+        /// runs the scan on every live person's events in range. It checks the pipeline
+        /// around the scan (candidates, owners at query time, deletions, the range, the
+        /// step selection), not the scan, which it reuses: `funnel.rs` checks the scan
+        /// against its own transcription of PostHog's per-person algorithm.
         #[test]
         fn funnel_persons_equal_a_brute_force_over_the_log(
             entries in prop::collection::vec(entry(), 1..50),
