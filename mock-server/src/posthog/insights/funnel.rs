@@ -31,6 +31,9 @@ pub struct Event {
     pub steps: u64,
     /// The exclusions it matches (indices into the funnel's exclusions), as bits.
     pub exclusions: u64,
+    /// Under step attribution, whether it lacks the breakdown value being run, so that it
+    /// cannot serve the attributed step.
+    pub lacks: bool,
 }
 
 /// A funnel's shape: step count, order, conversion window and exclusions.
@@ -44,6 +47,9 @@ pub struct Funnel {
     pub window: i64,
     /// The exclusions.
     pub exclusions: Vec<Exclusion>,
+    /// Under step attribution, the 0-based step whose event must carry the breakdown value
+    /// (an unordered funnel: the first event held, reference §5.5).
+    pub attributed: Option<usize>,
 }
 
 /// How far a person got: the level, when the attempt that got there started and when it
@@ -185,7 +191,8 @@ impl Funnel {
     /// event first evicts the oldest queued events outside its window (all of them once every
     /// step is held), noting the count of held steps before each eviction; an exclusion then
     /// empties the queues, a step event joins the queue of its matching step whose newest
-    /// event is oldest. The count is noted once more after the last event.
+    /// event is oldest (under step attribution, while `attributed` steps are held, only an
+    /// event carrying the value). The count is noted once more after the last event.
     fn unordered(&self, events: &[Event]) -> Progress {
         let n = self.steps;
         let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); n];
@@ -234,7 +241,7 @@ impl Funnel {
                     .iter_mut()
                     .for_each(std::collections::VecDeque::clear);
                 held = 0;
-            } else {
+            } else if !(event.lacks && self.attributed == Some(held)) {
                 let step = (0..n)
                     .filter(|step| event.steps & (1 << step) != 0)
                     .min_by_key(|&step| queues[step].back().map(|&back| events[back].timestamp))
@@ -310,13 +317,15 @@ impl Scan<'_> {
 
     /// Event `index` as step `step` (1-based): extends the open attempt one level below
     /// (kept there only when untainted), and becomes the furthest attempt when it goes further
-    /// or replaces a tainted one; in a mixed group (`shared`) an attempt never reuses an event.
+    /// or replaces a tainted one; in a mixed group (`shared`) an attempt never reuses an
+    /// event, and under step attribution the attributed step needs an event carrying the value.
     fn step(&mut self, index: usize, step: usize, shared: bool) {
         let t = self.events[index].timestamp;
         let Some(previous) = self.open(step, t) else {
             return;
         };
-        if shared && self.uses(previous.link, index, t) {
+        let unattributed = self.funnel.attributed == Some(step - 1) && self.events[index].lacks;
+        if unattributed || (shared && self.uses(previous.link, index, t)) {
             return;
         }
         self.links.push(Link {
@@ -367,6 +376,7 @@ mod tests {
             timestamp: day * DAY,
             steps: 1 << step,
             exclusions: 0,
+            lacks: false,
         }
     }
 
@@ -376,6 +386,7 @@ mod tests {
             order,
             window: 7 * DAY,
             exclusions: Vec::new(),
+            attributed: None,
         }
     }
 
@@ -598,6 +609,7 @@ mod tests {
             timestamp: 2 * DAY,
             steps: 0,
             exclusions: 0,
+            lacks: false,
         };
         assert_eq!(f.level(&[step(1, 0), other, step(3, 1), step(5, 2)]), 1);
         assert_eq!(f.level(&[step(1, 0), step(3, 1)]), 2);
@@ -619,6 +631,7 @@ mod tests {
             timestamp: DAY,
             steps: 0b11,
             exclusions: 0,
+            lacks: false,
         };
         assert_eq!(f.level(&[both]), 1, "one event serves one step");
     }
@@ -631,6 +644,7 @@ mod tests {
             timestamp: 2 * DAY,
             steps: 0,
             exclusions: 1,
+            lacks: false,
         };
         assert_eq!(f.level(&[step(1, 0), excluded, step(3, 1)]), 0);
         assert_eq!(
@@ -655,6 +669,7 @@ mod tests {
             timestamp: day * DAY,
             steps,
             exclusions,
+            lacks: false,
         }
     }
 
@@ -705,6 +720,35 @@ mod tests {
         assert_eq!(f.level(&history), 2);
     }
 
+    #[test]
+    fn step_attribution_needs_the_attributed_step_to_carry_the_value() {
+        let mut f = funnel(3, Order::Ordered);
+        f.attributed = Some(1);
+        let lacking = Event {
+            lacks: true,
+            ..step(2, 1)
+        };
+        assert_eq!(f.level(&[step(1, 0), lacking, step(3, 2)]), 1);
+        assert_eq!(f.level(&[step(1, 0), lacking, step(3, 1), step(4, 2)]), 3);
+        let mut f = funnel(2, Order::Unordered);
+        f.attributed = Some(0);
+        let first = Event {
+            lacks: true,
+            ..step(1, 0)
+        };
+        assert_eq!(
+            f.level(&[first, step(2, 1)]),
+            1,
+            "the first held event carries it"
+        );
+        let second = Event {
+            lacks: true,
+            ..step(2, 1)
+        };
+        assert_eq!(f.level(&[first, second]), 0);
+        assert_eq!(f.level(&[step(1, 0), second]), 2);
+    }
+
     proptest! {
         /// Every order type, events matching several steps (and exclusions), ties and
         /// exclusions: the engine equals the naive transcription of PostHog's algorithm.
@@ -726,13 +770,14 @@ mod tests {
                     }
                 })
                 .collect();
-            let f = Funnel { steps: n, order, window: window * DAY, exclusions };
+            let f = Funnel { steps: n, order, window: window * DAY, exclusions, attributed: None };
             let mut events: Vec<Event> = raw
                 .iter()
                 .map(|(half_days, steps, excluded, rare)| Event {
                     timestamp: half_days * DAY / 2,
                     steps: steps & ((1 << n) - 1),
                     exclusions: if *rare == 0 { excluded & ((1 << f.exclusions.len()) - 1) } else { 0 },
+                    lacks: false,
                 })
                 .filter(|e| order == Order::Strict || e.steps != 0 || e.exclusions != 0)
                 .collect();
@@ -751,6 +796,7 @@ mod tests {
                     timestamp: day * DAY + i64::try_from(i).unwrap_or(0),
                     steps: 1 << s,
                     exclusions: 0,
+                    lacks: false,
                 })
                 .collect();
             events.sort_by_key(|event| event.timestamp);
