@@ -65,7 +65,8 @@ pub struct Progress {
 }
 
 /// An attempt as it stands at one level: when its first step happened, when it reached the
-/// level, whether an exclusion tainted it, and its last link in the scan's chain arena.
+/// level, whether an exclusion tainted it, and its last link in the scan's chain arena (set
+/// in a timestamp of mixed events only).
 #[derive(Clone, Copy, Debug)]
 struct Entered {
     start: i64,
@@ -328,15 +329,19 @@ impl Scan<'_> {
         if unattributed || (shared && self.uses(previous.link, index, t)) {
             return;
         }
-        self.links.push(Link {
-            event: index,
-            previous: previous.link,
+        // Only a mixed group reads the links, and only those of its own time.
+        let link = shared.then(|| {
+            self.links.push(Link {
+                event: index,
+                previous: previous.link,
+            });
+            self.links.len() - 1
         });
         let extended = Entered {
             start: previous.start,
             end: t,
             excluded: previous.excluded,
-            link: Some(self.links.len() - 1),
+            link,
         };
         if !previous.excluded {
             self.entered[step] = Some(extended);
