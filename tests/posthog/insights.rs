@@ -369,6 +369,98 @@ async fn s3_s4_breakdown_buckets() {
     );
 }
 
+/// `breakdown_attribution_type` (reference §5.5): first and last touch pick one bucket;
+/// `all_events` runs each value on the events carrying it; `step` runs each value the
+/// attributed step's events carry, so one person can be in several buckets.
+#[tokio::test]
+async fn breakdown_attribution_types_pick_buckets() {
+    let fixture = fixture().await;
+    let e = |name: &str, user: &str, time: &str| Event::new(name, user).at(at(time));
+    fixture.seed([
+        e("sign up", "p", "2020-01-01T10:00:00Z").property("$browser", "Chrome"),
+        e("play movie", "p", "2020-01-01T11:00:00Z").property("$browser", "Safari"),
+        e("buy", "p", "2020-01-01T12:00:00Z"),
+        e("sign up", "q", "2020-01-01T10:00:00Z").property("$browser", "Safari"),
+        e("play movie", "q", "2020-01-01T11:00:00Z").property("$browser", "Safari"),
+        e("play movie", "q", "2020-01-01T12:00:00Z").property("$browser", "Chrome"),
+    ]);
+    let query = |attribution: &[(&str, &str)], step: &str, bucket: &str, order: &str| {
+        let mut pairs = vec![
+            ("events", steps(&["sign up", "play movie", "buy"])),
+            ("date_from", "2020-01-01".to_owned()),
+            ("date_to", "2020-01-08".to_owned()),
+            ("breakdown", "$browser".to_owned()),
+            ("breakdown_type", "event".to_owned()),
+            ("funnel_order_type", order.to_owned()),
+            ("funnel_step", step.to_owned()),
+            ("funnel_step_breakdown", bucket.to_owned()),
+        ];
+        pairs.extend(attribution.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        with_query("/api/projects/1/persons/funnel/", &pairs)
+    };
+    let first = [("breakdown_attribution_type", "first_touch")];
+    let last = [("breakdown_attribution_type", "last_touch")];
+    let all = [("breakdown_attribution_type", "all_events")];
+    let step = [
+        ("breakdown_attribution_type", "step"),
+        ("breakdown_attribution_value", "1"),
+    ];
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, &'a [&'a str]);
+    let cases: [Case<'_>; 12] = [
+        (&first, "1", "Chrome", &["p"]),
+        (&first, "1", "Safari", &["q"]),
+        (&[], "1", "Chrome", &["p"]),
+        (&last, "1", "Chrome", &["q"]),
+        (&last, "3", "Safari", &["p"]),
+        (&all, "1", "Chrome", &["p"]),
+        (&all, "2", "Safari", &["q"]),
+        (&all, "2", "Chrome", &[]),
+        (&step, "2", "Safari", &["p", "q"]),
+        (&step, "2", "Chrome", &["q"]),
+        (&step, "3", "Safari", &["p"]),
+        (&step, "-3", "Chrome", &["q"]),
+    ];
+    for (attribution, funnel_step, bucket, expected) in cases {
+        let path = query(attribution, funnel_step, bucket, "ordered");
+        assert_eq!(people(&fixture, &path).await.1, expected, "{path}");
+    }
+    let unordered_first = [
+        ("breakdown_attribution_type", "step"),
+        ("breakdown_attribution_value", "0"),
+    ];
+    let path = query(&unordered_first, "1", "Chrome", "unordered");
+    assert_eq!(people(&fixture, &path).await.1, ["p", "q"]);
+    let path = query(&unordered_first, "2", "Chrome", "unordered");
+    assert_eq!(
+        people(&fixture, &path).await.1,
+        ["p"],
+        "q's first held event is Chrome"
+    );
+    let (status, body) = fixture
+        .raw(Method::GET, &query(&step, "1", "Chrome", "unordered"), None)
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains(
+            "Only the first step can be used for breakdown attribution in unordered funnels"
+        ),
+        "{body}"
+    );
+    let missing = [("breakdown_attribution_type", "step")];
+    let (status, body) = fixture
+        .raw(
+            Method::GET,
+            &query(&missing, "1", "Chrome", "ordered"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body.contains("server_error")),
+        (500, true),
+        "{body}"
+    );
+}
+
 /// S5 (`test_funnel.py::test_first_time_math_basic`).
 #[tokio::test]
 async fn s5_first_time_for_user() {
@@ -503,7 +595,33 @@ async fn exclusions_void_persons_and_are_validated() {
             "ordered",
             "Exclusion steps cannot contain an event that's part of funnel steps.",
         ),
+        (
+            json!([{"id": "x", "funnel_from_step": 1, "funnel_to_step": 2}]),
+            "ordered",
+            "Exclusion event range is invalid. Start of range is greater than number of steps.",
+        ),
     ];
+    let partial = with_query(
+        "/api/projects/1/persons/funnel/",
+        &[
+            ("events", steps(&["step one", "step two", "step three"])),
+            ("funnel_step", "1".to_owned()),
+            ("funnel_order_type", "unordered".to_owned()),
+            (
+                "exclusions",
+                json!([{"id": "x", "funnel_from_step": 0, "funnel_to_step": 1}]).to_string(),
+            ),
+        ],
+    );
+    let (status, body) = fixture.raw(Method::GET, &partial, None).await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (status, body["detail"].as_str()),
+        (
+            400,
+            Some("Partial Exclusions not allowed in unordered funnels")
+        )
+    );
     for (exclusions, order, detail) in cases {
         let (status, body) = fixture
             .raw(Method::GET, &query(exclusions, order), None)
@@ -607,10 +725,26 @@ async fn funnel_errors_windows_post_bodies_and_the_legacy_prefix() {
         !text.contains("does not look like a personID"),
         "{status} {text}"
     );
-    let (status, _) = fixture
-        .raw(Method::POST, "/api/projects/1/persons/trends/", None)
-        .await;
-    assert_eq!(status, 405);
+    for path in [
+        "/api/projects/1/persons/trends/",
+        "/api/projects/1/persons/lifecycle/",
+    ] {
+        let (status, _) = fixture.raw(Method::POST, path, None).await;
+        assert_eq!(status, 405, "{path}");
+    }
+    for (name, bad) in [
+        ("limit", "abc"),
+        ("offset", "abc"),
+        ("interval", "fortnight"),
+    ] {
+        let path = s1_query(&[("funnel_step", "1".to_owned()), (name, bad.to_owned())]);
+        let (status, body) = fixture.raw(Method::GET, &path, None).await;
+        assert_eq!(
+            (status, body.contains("server_error")),
+            (500, true),
+            "{name}={bad}: {body}"
+        );
+    }
     let (status, text) = fixture
         .raw(
             Method::GET,

@@ -6,8 +6,8 @@
 use futures::TryStreamExt;
 use persons_mock::posthog::{Event, PersonalKey};
 use persons_sdk::posthog::{
-    Breakdown, ConversionWindow, DateRange, ErrorBody, FunnelStep, Insight, InsightActors,
-    Interval, LifecycleType, OrderType, PropertyFilters, Step, WindowUnit,
+    Attribution, Breakdown, ConversionWindow, DateRange, ErrorBody, FunnelStep, Insight,
+    InsightActors, Interval, LifecycleType, OrderType, PropertyFilters, Step, WindowUnit,
 };
 use persons_sdk::{ApiErrorBody, Error};
 
@@ -103,15 +103,53 @@ async fn strict_and_unordered_funnels_and_exclusions() {
     );
 }
 
+/// An event of `who` at `time` with its `$browser`.
+fn browse(name: &str, who: &str, time: &str, browser: &str) -> Event {
+    Event::new(name, who)
+        .at(at(time))
+        .property("$browser", browser)
+}
+
+/// Step attribution through both entry points: q's second step carries Safari then Chrome,
+/// so q is in both buckets; p's only in Safari.
+#[tokio::test]
+async fn attribution_picks_the_buckets() {
+    let fixture = fixture().await;
+    fixture.seed([
+        browse("sign up", "p", "2020-01-01T10:00:00Z", "Chrome"),
+        browse("play movie", "p", "2020-01-01T11:00:00Z", "Safari"),
+        browse("sign up", "q", "2020-01-01T10:00:00Z", "Safari"),
+        browse("play movie", "q", "2020-01-01T11:00:00Z", "Safari"),
+        browse("play movie", "q", "2020-01-01T12:00:00Z", "Chrome"),
+    ]);
+    let funnel = |attribution, bucket: &str| {
+        InsightActors::funnel(
+            ["sign up", "play movie"].map(Step::event),
+            FunnelStep::ConvertedAt(2),
+        )
+        .date_range(DateRange::between("2020-01-01", "2020-01-08"))
+        .breakdown(Breakdown::event("$browser").value(bucket))
+        .attribution(attribution)
+    };
+    for (attribution, bucket, expected) in [
+        (Attribution::Step(1), "Chrome", &["q"][..]),
+        (Attribution::Step(1), "Safari", &["p", "q"]),
+        (Attribution::FirstTouch, "Chrome", &["p"]),
+        (Attribution::LastTouch, "Chrome", &["q"]),
+        (Attribution::AllEvents, "Safari", &["q"]),
+    ] {
+        assert_eq!(
+            both(&fixture, &funnel(attribution, bucket)).await,
+            expected,
+            "{attribution:?} {bucket}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn breakdowns_select_a_bucket() {
     let fixture = fixture().await;
     // S3 (`test_clickhouse_funnel_person.py::test_breakdowns`), with S4's person property.
-    let browse = |name: &str, who: &str, time: &str, browser: &str| {
-        Event::new(name, who)
-            .at(at(time))
-            .property("$browser", browser)
-    };
     fixture.seed([
         browse("sign up", "person1", "2020-01-01T12:00:00Z", "Chrome").set("$country", "PL"),
         browse("play movie", "person1", "2020-01-01T13:00:00Z", "Chrome"),

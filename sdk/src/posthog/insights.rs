@@ -100,6 +100,32 @@ impl OrderType {
     }
 }
 
+/// Which events give a person its funnel breakdown bucket: `breakdown_attribution_type` (and
+/// `breakdown_attribution_value` for [`Attribution::Step`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribution {
+    /// The earliest event with a value (PostHog's default).
+    FirstTouch,
+    /// The latest event with a value.
+    LastTouch,
+    /// The funnel run per value over the events carrying it.
+    AllEvents,
+    /// The funnel run per value the 0-based step's events carry, that step needing an event
+    /// carrying it (a person can be in several buckets; unordered funnels allow step 0 only).
+    Step(u32),
+}
+
+impl Attribution {
+    fn as_str(self) -> &'static str {
+        match self {
+            Attribution::FirstTouch => "first_touch",
+            Attribution::LastTouch => "last_touch",
+            Attribution::AllEvents => "all_events",
+            Attribution::Step(_) => "step",
+        }
+    }
+}
+
 /// Which persons of a funnel: `funnel_step`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FunnelStep {
@@ -435,6 +461,7 @@ pub struct Funnel {
     order: Option<OrderType>,
     exclusions: Vec<Exclusion>,
     breakdown: Option<Breakdown>,
+    attribution: Option<Attribution>,
 }
 
 /// The persons behind a trends series over the whole range ([`InsightActors::trends`]).
@@ -497,6 +524,18 @@ impl Funnel {
                 })
                 .collect();
             filter.insert(key("exclusions", "exclusions"), Value::Array(exclusions));
+        }
+        if let Some(attribution) = self.attribution {
+            filter.insert(
+                key("breakdown_attribution_type", "breakdownAttributionType"),
+                json!(attribution.as_str()),
+            );
+            if let Attribution::Step(step) = attribution {
+                filter.insert(
+                    key("breakdown_attribution_value", "breakdownAttributionValue"),
+                    json!(step),
+                );
+            }
         }
         filter
     }
@@ -772,6 +811,7 @@ impl InsightActors<Funnel> {
             order: None,
             exclusions: Vec::new(),
             breakdown: None,
+            attribution: None,
         })
     }
 
@@ -800,10 +840,18 @@ impl InsightActors<Funnel> {
         self
     }
 
-    /// Breaks the funnel down (first-touch attribution); with a value, only that bucket.
+    /// Breaks the funnel down (first-touch attribution unless [`Self::attribution`] says
+    /// otherwise); with a value, only that bucket.
     #[must_use]
     pub fn breakdown(mut self, breakdown: Breakdown) -> Self {
         self.insight.breakdown = Some(breakdown);
+        self
+    }
+
+    /// Which events give a person its breakdown bucket.
+    #[must_use]
+    pub fn attribution(mut self, attribution: Attribution) -> Self {
+        self.insight.attribution = Some(attribution);
         self
     }
 }
@@ -904,6 +952,18 @@ mod tests {
             })
         );
         assert_eq!(funnel.endpoint(), Endpoint::Funnel);
+        let attributed = funnel.clone().attribution(Attribution::Step(1));
+        assert_eq!(
+            attributed.legacy_params()["breakdown_attribution_type"],
+            "step"
+        );
+        assert_eq!(attributed.legacy_params()["breakdown_attribution_value"], 1);
+        let filter = &attributed.query()["source"]["source"]["funnelsFilter"];
+        assert_eq!(filter["breakdownAttributionType"], "step");
+        assert_eq!(filter["breakdownAttributionValue"], 1);
+        let last = funnel.attribution(Attribution::LastTouch).legacy_params();
+        assert_eq!(last["breakdown_attribution_type"], "last_touch");
+        assert!(!last.contains_key("breakdown_attribution_value"));
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Event {
     pub steps: u64,
     /// The exclusions it matches (indices into the funnel's exclusions), as bits.
     pub exclusions: u64,
+    /// Under step attribution, whether it lacks the breakdown value being run, so that it
+    /// cannot serve the attributed step.
+    pub lacks: bool,
 }
 
 /// A funnel's shape: step count, order, conversion window and exclusions.
@@ -44,16 +47,9 @@ pub struct Funnel {
     pub window: i64,
     /// The exclusions.
     pub exclusions: Vec<Exclusion>,
-}
-
-/// An attempt: the funnel started at `start`, its furthest step (reached at `end`) and
-/// whether an exclusion voided it.
-#[derive(Clone, Copy, Debug)]
-struct Attempt {
-    start: i64,
-    end: i64,
-    level: usize,
-    voided: bool,
+    /// Under step attribution, the 0-based step whose event must carry the breakdown value
+    /// (an unordered funnel: the first event held, reference §5.5).
+    pub attributed: Option<usize>,
 }
 
 /// How far a person got: the level, when the attempt that got there started and when it
@@ -68,13 +64,33 @@ pub struct Progress {
     pub end: i64,
 }
 
-/// Where one level stands: the attempt holding it, the time and the stream index of the event
-/// that reached it.
+/// An attempt as it stands at one level: when its first step happened, when it reached the
+/// level, whether an exclusion tainted it, and its last link in the scan's chain arena (set
+/// in a timestamp of mixed events only).
 #[derive(Clone, Copy, Debug)]
-struct Reached {
-    attempt: usize,
-    at: i64,
+struct Entered {
+    start: i64,
+    end: i64,
+    excluded: bool,
+    link: Option<usize>,
+}
+
+/// One event an attempt used: its stream index and the attempt's previous link.
+#[derive(Clone, Copy, Debug)]
+struct Link {
     event: usize,
+    previous: Option<usize>,
+}
+
+/// The ordered scan's state (reference §5.3): per level 0..=n the attempt holding it (level 0
+/// is the virtual start, reset at every timestamp), the furthest level seen with its attempt,
+/// and the arena of the events attempts used.
+struct Scan<'a> {
+    funnel: &'a Funnel,
+    events: &'a [Event],
+    entered: Vec<Option<Entered>>,
+    best: (usize, Option<Entered>),
+    links: Vec<Link>,
 }
 
 impl Funnel {
@@ -87,10 +103,10 @@ impl Funnel {
         self.progress(events).level
     }
 
-    /// The person's level — the furthest step (1-based) a clean attempt reached; 0 when the
-    /// person never entered, or when an exclusion voided every attempt that got furthest (the
-    /// person then leaves the whole funnel) — with the times of the earliest clean attempt
-    /// that reached it. `events` are the person's stream, oldest first.
+    /// The person's level — the furthest step (1-based) reached; 0 when the person never
+    /// entered, or when an exclusion tainted the attempt holding the furthest level (the
+    /// person then leaves the whole funnel) — with the times of that attempt. `events` are the
+    /// person's stream, oldest first.
     pub fn progress(&self, events: &[Event]) -> Progress {
         match self.order {
             Order::Unordered => self.unordered(events),
@@ -98,12 +114,33 @@ impl Funnel {
         }
     }
 
-    /// Ordered and strict: the attempt-tracking scan. Events of one timestamp are expanded to
-    /// (event, step) pairs taken in step order, an event never serving two consecutive steps.
+    /// The levels (1-based, as bits) whose attempts `exclusions` (bits of the funnel's
+    /// exclusions) taint: `from + 1 ..= to` of each.
+    fn excluded_levels(&self, exclusions: u64) -> u64 {
+        self.exclusions
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| exclusions & (1 << bit) != 0)
+            .fold(0, |levels, (_, exclusion)| {
+                (exclusion.from + 1..=exclusion.to)
+                    .fold(levels, |levels, level| levels | (1 << level))
+            })
+    }
+
+    /// Ordered and strict, as PostHog's funnel UDF: events grouped by timestamp; a lone event,
+    /// or a group of events matching the same steps and exclusions, processed event by event
+    /// (its exclusion levels, then its steps, each highest first; strict then clears every
+    /// level the event did not match); a mixed group expanded to (event, step) pairs taken in
+    /// step order, exclusions ignored, an attempt never using one event twice. Stops once the
+    /// last level is held.
     fn ordered(&self, events: &[Event]) -> Progress {
-        let n = self.steps;
-        let mut attempts: Vec<Attempt> = Vec::new();
-        let mut reach: Vec<Option<Reached>> = vec![None; n];
+        let mut scan = Scan {
+            funnel: self,
+            events,
+            entered: vec![None; self.steps + 1],
+            best: (0, None),
+            links: Vec::new(),
+        };
         let mut group_start = 0;
         while group_start < events.len() {
             let t = events[group_start].timestamp;
@@ -112,143 +149,223 @@ impl Funnel {
                     .iter()
                     .take_while(|event| event.timestamp == t)
                     .count();
-            let group = group_start..group_end;
-            for index in group.clone() {
-                self.void(&mut attempts, &reach, events[index], t);
-            }
-            for step in 0..n {
-                for index in group.clone() {
-                    if events[index].steps & (1 << step) == 0 {
-                        continue;
-                    }
-                    if step == 0 {
-                        attempts.push(Attempt {
-                            start: t,
-                            end: t,
-                            level: 1,
-                            voided: false,
-                        });
-                        reach[0] = Some(Reached {
-                            attempt: attempts.len() - 1,
-                            at: t,
-                            event: index,
-                        });
-                        continue;
-                    }
-                    let Some(previous) = reach[step - 1] else {
-                        continue;
-                    };
-                    let attempt = previous.attempt;
-                    let same = reach[step].is_some_and(|held| held.attempt == attempt);
-                    if previous.event == index || same || t - attempts[attempt].start > self.window
-                    {
-                        continue;
-                    }
-                    if step + 1 > attempts[attempt].level {
-                        attempts[attempt].level = step + 1;
-                        attempts[attempt].end = t;
-                    }
-                    reach[step] = Some(Reached {
-                        attempt,
-                        at: t,
-                        event: index,
-                    });
+            scan.entered[0] = Some(Entered {
+                start: t,
+                end: t,
+                excluded: false,
+                link: None,
+            });
+            let shape = |event: &Event| (event.steps, self.excluded_levels(event.exclusions));
+            let first = shape(&events[group_start]);
+            if events[group_start + 1..group_end]
+                .iter()
+                .all(|event| shape(event) == first)
+            {
+                for index in group_start..group_end {
+                    scan.event(index);
                 }
-            }
-            if self.order == Order::Strict && group.len() == 1 {
-                let matched = events[group_start].steps;
-                for (step, held) in reach.iter_mut().enumerate() {
-                    if matched & (1 << step) == 0 {
-                        *held = None;
+            } else {
+                for step in 0..self.steps {
+                    for (offset, event) in events[group_start..group_end].iter().enumerate() {
+                        if event.steps & (1 << step) != 0 {
+                            scan.step(group_start + offset, step + 1, true);
+                        }
                     }
                 }
             }
-            if reach[n - 1].is_some() && self.exclusions.is_empty() {
+            if scan.entered[self.steps].is_some() {
                 break;
             }
             group_start = group_end;
         }
-        let best = attempts.iter().map(|a| a.level).max().unwrap_or(0);
-        let clean = attempts
-            .iter()
-            .filter(|a| !a.voided && a.level == best)
-            .min_by_key(|a| a.end);
-        match clean {
-            Some(attempt) => Progress {
-                level: best,
-                start: attempt.start,
-                end: attempt.end,
+        match scan.best {
+            (level, Some(best)) if !best.excluded => Progress {
+                level,
+                start: best.start,
+                end: best.end,
             },
-            None => Progress::default(),
+            _ => Progress::default(),
         }
     }
 
-    /// Voids the attempts `event` (at `t`) excludes: those whose furthest step `i` (1-based)
-    /// lies in an exclusion's range, reached before `t`, within the window of their start.
-    fn void(&self, attempts: &mut [Attempt], reach: &[Option<Reached>], event: Event, t: i64) {
-        if event.exclusions == 0 {
-            return;
-        }
-        for (bit, exclusion) in self.exclusions.iter().enumerate() {
-            if event.exclusions & (1 << bit) == 0 {
-                continue;
-            }
-            for level in exclusion.from + 1..=exclusion.to {
-                let Some(held) = reach.get(level - 1).copied().flatten() else {
-                    continue;
+    /// Unordered, as PostHog's funnel UDF: per step a queue of the events assigned to it; each
+    /// event first evicts the oldest queued events outside its window (all of them once every
+    /// step is held), noting the count of held steps before each eviction; an exclusion then
+    /// empties the queues, a step event joins the queue of its matching step whose newest
+    /// event is oldest (under step attribution, while `attributed` steps are held, only an
+    /// event carrying the value). The count is noted once more after the last event.
+    fn unordered(&self, events: &[Event]) -> Progress {
+        let n = self.steps;
+        let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); n];
+        let mut held = 0;
+        let mut best = Progress::default();
+        let note =
+            |queues: &[std::collections::VecDeque<usize>], held: usize, best: &mut Progress| {
+                if held > best.level {
+                    let fronts = queues
+                        .iter()
+                        .filter_map(|queue| queue.front().map(|&index| events[index].timestamp));
+                    let (start, end) = fronts.fold((i64::MAX, i64::MIN), |(start, end), at| {
+                        (start.min(at), end.max(at))
+                    });
+                    *best = Progress {
+                        level: held,
+                        start,
+                        end,
+                    };
+                }
+            };
+        for (index, event) in events.iter().enumerate() {
+            let t = event.timestamp;
+            loop {
+                let oldest = (0..n)
+                    .filter_map(|step| {
+                        queues[step]
+                            .front()
+                            .map(|&front| (events[front].timestamp, step))
+                    })
+                    .min();
+                let Some((at, step)) = oldest else {
+                    break;
                 };
-                let attempt = &mut attempts[held.attempt];
-                if attempt.level == level && held.at < t && t - attempt.start <= self.window {
-                    attempt.voided = true;
+                if held < n && at.saturating_add(self.window) >= t {
+                    break;
+                }
+                note(&queues, held, &mut best);
+                queues[step].pop_front();
+                if queues[step].is_empty() {
+                    held -= 1;
                 }
             }
-        }
-    }
-
-    /// Unordered: the most distinct steps with an event inside one window (the oldest event
-    /// kept within the window of the newest); an exclusion event empties the window.
-    fn unordered(&self, events: &[Event]) -> Progress {
-        let mut counts = vec![0usize; self.steps];
-        let mut best = Progress::default();
-        let mut oldest = 0;
-        for (index, event) in events.iter().enumerate() {
-            if event.exclusions != 0 {
-                counts.iter_mut().for_each(|count| *count = 0);
-                oldest = index + 1;
-                continue;
-            }
             if event.steps == 0 {
-                continue;
+                queues
+                    .iter_mut()
+                    .for_each(std::collections::VecDeque::clear);
+                held = 0;
+            } else if !(event.lacks && self.attributed == Some(held)) {
+                let step = (0..n)
+                    .filter(|step| event.steps & (1 << step) != 0)
+                    .min_by_key(|&step| queues[step].back().map(|&back| events[back].timestamp))
+                    .unwrap_or(0);
+                if queues[step].is_empty() {
+                    held += 1;
+                }
+                queues[step].push_back(index);
             }
-            while events[oldest].timestamp + self.window < event.timestamp {
-                add(&mut counts, events[oldest].steps, false);
-                oldest += 1;
+            if best.level == n {
+                break;
             }
-            add(&mut counts, event.steps, true);
-            let window_events = events[oldest..=index]
-                .iter()
-                .filter(|event| event.steps != 0)
-                .count();
-            let distinct = counts.iter().filter(|count| **count > 0).count();
-            let level = distinct.min(window_events);
-            if level > best.level {
-                best = Progress {
-                    level,
-                    start: events[oldest].timestamp,
-                    end: event.timestamp,
-                };
+            if index + 1 == events.len() {
+                note(&queues, held, &mut best);
             }
         }
         best
     }
 }
 
-/// Adds (or removes) one event's steps to the per-step counts.
-fn add(counts: &mut [usize], steps: u64, adding: bool) {
-    for (step, count) in counts.iter_mut().enumerate() {
-        if steps & (1 << step) != 0 {
-            *count = if adding { *count + 1 } else { *count - 1 };
+impl Scan<'_> {
+    /// One event processed alone: its exclusion levels, then its steps, highest first; strict
+    /// then clears every level it did not match.
+    fn event(&mut self, index: usize) {
+        let event = self.events[index];
+        let mut levels = self.funnel.excluded_levels(event.exclusions);
+        while levels != 0 {
+            let level = 63 - levels.leading_zeros() as usize;
+            self.exclusion(event.timestamp, level);
+            levels &= !(1 << level);
         }
+        for step in (1..=self.funnel.steps).rev() {
+            if event.steps & (1 << (step - 1)) != 0 {
+                self.step(index, step, false);
+            }
+        }
+        if self.funnel.order == Order::Strict {
+            for step in 1..=self.funnel.steps {
+                if event.steps & (1 << (step - 1)) == 0 {
+                    self.entered[step] = None;
+                }
+            }
+        }
+    }
+
+    /// The attempt at `level - 1`, when it is within the window at `t` and has not moved on
+    /// to `level`.
+    fn open(&self, level: usize, t: i64) -> Option<Entered> {
+        let previous = self.entered[level - 1]?;
+        let moved_on = self.entered[level].is_some_and(|held| held.start == previous.start);
+        (t - previous.start <= self.funnel.window && !moved_on).then_some(previous)
+    }
+
+    /// An exclusion event at `t` taints the open attempt at `level`, and the furthest attempt
+    /// when that is at `level` and within the window.
+    fn exclusion(&mut self, t: i64, level: usize) {
+        let Some(previous) = self.open(level + 1, t) else {
+            return;
+        };
+        if previous.excluded {
+            return;
+        }
+        if let Some(held) = &mut self.entered[level] {
+            held.excluded = true;
+        }
+        if let (best_level, Some(best)) = &mut self.best
+            && *best_level == level
+            && t - best.start <= self.funnel.window
+        {
+            best.excluded = true;
+        }
+    }
+
+    /// Event `index` as step `step` (1-based): extends the open attempt one level below
+    /// (kept there only when untainted), and becomes the furthest attempt when it goes further
+    /// or replaces a tainted one; in a mixed group (`shared`) an attempt never reuses an
+    /// event, and under step attribution the attributed step needs an event carrying the value.
+    fn step(&mut self, index: usize, step: usize, shared: bool) {
+        let t = self.events[index].timestamp;
+        let Some(previous) = self.open(step, t) else {
+            return;
+        };
+        let unattributed = self.funnel.attributed == Some(step - 1) && self.events[index].lacks;
+        if unattributed || (shared && self.uses(previous.link, index, t)) {
+            return;
+        }
+        // Only a mixed group reads the links, and only those of its own time.
+        let link = shared.then(|| {
+            self.links.push(Link {
+                event: index,
+                previous: previous.link,
+            });
+            self.links.len() - 1
+        });
+        let extended = Entered {
+            start: previous.start,
+            end: t,
+            excluded: previous.excluded,
+            link,
+        };
+        if !previous.excluded {
+            self.entered[step] = Some(extended);
+        }
+        let (best_level, best) = self.best;
+        if step > best_level || (step == best_level && best.is_some_and(|best| best.excluded)) {
+            self.best = (step, Some(extended));
+        }
+    }
+
+    /// Whether the attempt ending at `link` used event `index` (of time `t`): only its links
+    /// of that time can be it.
+    fn uses(&self, mut link: Option<usize>, index: usize, t: i64) -> bool {
+        while let Some(at) = link {
+            let Link { event, previous } = self.links[at];
+            if self.events[event].timestamp != t {
+                return false;
+            }
+            if event == index {
+                return true;
+            }
+            link = previous;
+        }
+        false
     }
 }
 
@@ -264,6 +381,7 @@ mod tests {
             timestamp: day * DAY,
             steps: 1 << step,
             exclusions: 0,
+            lacks: false,
         }
     }
 
@@ -273,6 +391,7 @@ mod tests {
             order,
             window: 7 * DAY,
             exclusions: Vec::new(),
+            attributed: None,
         }
     }
 
@@ -304,6 +423,180 @@ mod tests {
         best
     }
 
+    /// An attempt in [`udf_level`]: its start (`None`: no attempt), whether an exclusion
+    /// tainted it, and the events it used.
+    #[derive(Clone, Debug, Default)]
+    struct Attempt {
+        start: Option<i64>,
+        excluded: bool,
+        used: Vec<usize>,
+    }
+
+    /// An event as PostHog's UDF sees it: its 1-based steps ascending, then `-(i + 1)` for
+    /// each 0-based step `i` (1..n) some matched exclusion covers (`from < i <= to`).
+    fn codes(f: &Funnel, event: &Event) -> Vec<i64> {
+        let n = f.steps as i64;
+        let mut codes: Vec<i64> = (1..=n)
+            .filter(|s| event.steps >> (s - 1) & 1 == 1)
+            .collect();
+        for i in 1..n {
+            let covered = f.exclusions.iter().enumerate().any(|(bit, x)| {
+                event.exclusions >> bit & 1 == 1 && (x.from as i64) < i && i <= x.to as i64
+            });
+            if covered {
+                codes.push(-(i + 1));
+            }
+        }
+        codes
+    }
+
+    /// The person's level by the reference's per-person algorithm (§5.3, PostHog's funnel
+    /// UDF), transcribed naively and independently of the engine: attempts as cloned records
+    /// holding the events they used, events as code lists.
+    fn udf_level(f: &Funnel, events: &[Event]) -> usize {
+        if f.order == Order::Unordered {
+            return udf_unordered(f, events);
+        }
+        let n = f.steps;
+        let mut entered = vec![Attempt::default(); n + 1];
+        let mut max = (0, Attempt::default());
+        let mut i = 0;
+        while i < events.len() {
+            let t = events[i].timestamp;
+            let j = i + events[i..].iter().take_while(|e| e.timestamp == t).count();
+            entered[0] = Attempt {
+                start: Some(t),
+                ..Attempt::default()
+            };
+            let group: Vec<Vec<i64>> = events[i..j].iter().map(|e| codes(f, e)).collect();
+            if group.iter().all(|codes| *codes == group[0]) {
+                for (k, codes) in group.iter().enumerate() {
+                    udf_event(f, &mut entered, &mut max, t, i + k, codes, false);
+                }
+            } else {
+                let mut pairs: Vec<(i64, usize)> = group
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, codes)| {
+                        codes.iter().filter(|c| **c > 0).map(move |c| (*c, i + k))
+                    })
+                    .collect();
+                pairs.sort_by_key(|pair| pair.0);
+                for (code, k) in pairs {
+                    udf_event(f, &mut entered, &mut max, t, k, &[code], true);
+                }
+            }
+            if entered[n].start.is_some() {
+                break;
+            }
+            i = j;
+        }
+        if max.1.excluded { 0 } else { max.0 }
+    }
+
+    /// One event (or one (event, step) pair when `multiple`) of [`udf_level`].
+    fn udf_event(
+        f: &Funnel,
+        entered: &mut [Attempt],
+        max: &mut (usize, Attempt),
+        t: i64,
+        index: usize,
+        codes: &[i64],
+        multiple: bool,
+    ) {
+        for &code in codes.iter().rev() {
+            let s = code.unsigned_abs() as usize;
+            let previous = entered[s - 1].clone();
+            let Some(start) = previous.start else {
+                continue;
+            };
+            if t - start > f.window || entered[s].start == Some(start) {
+                continue;
+            }
+            if code < 0 {
+                if !previous.excluded {
+                    entered[s - 1].excluded = true;
+                    if max.0 == s - 1 && max.1.start.is_some_and(|m| t - m <= f.window) {
+                        max.1.excluded = true;
+                    }
+                }
+            } else if !(multiple && previous.used.contains(&index)) {
+                let mut used = previous.used.clone();
+                used.push(index);
+                let next = Attempt {
+                    start: Some(start),
+                    excluded: previous.excluded,
+                    used,
+                };
+                if !previous.excluded {
+                    entered[s] = next.clone();
+                }
+                if s > max.0 || (s == max.0 && max.1.excluded) {
+                    *max = (s, next);
+                }
+            }
+        }
+        if !multiple && f.order == Order::Strict {
+            for (s, attempt) in entered.iter_mut().enumerate().skip(1) {
+                if !codes.contains(&(s as i64)) {
+                    *attempt = Attempt::default();
+                }
+            }
+        }
+    }
+
+    /// The unordered level of [`udf_level`]: per step the queue of event times assigned to
+    /// it; an event evicts the oldest fronts beyond its window (every front once all steps
+    /// are held), noting the held count before each; an exclusion-only event empties all; a
+    /// step event joins its matching step whose newest time is oldest.
+    fn udf_unordered(f: &Funnel, events: &[Event]) -> usize {
+        let n = f.steps;
+        let mut queues = vec![std::collections::VecDeque::<i64>::new(); n];
+        let (mut held, mut max) = (0, 0);
+        for (i, event) in events.iter().enumerate() {
+            loop {
+                let oldest = queues
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, q)| q.front().map(|at| (k, *at)))
+                    .min_by(|a, b| a.1.cmp(&b.1));
+                let Some((k, at)) = oldest else { break };
+                if held < n && at + f.window >= event.timestamp {
+                    break;
+                }
+                max = max.max(held);
+                queues[k].pop_front();
+                if queues[k].is_empty() {
+                    held -= 1;
+                }
+            }
+            let codes = codes(f, event);
+            if codes.iter().all(|c| *c < 0) {
+                queues.iter_mut().for_each(|q| q.clear());
+                held = 0;
+            } else {
+                let code = codes
+                    .iter()
+                    .filter(|c| **c > 0)
+                    .min_by_key(|c| queues[**c as usize - 1].back().copied().unwrap_or(0))
+                    .copied()
+                    .unwrap_or(1);
+                let queue = &mut queues[code as usize - 1];
+                if queue.is_empty() {
+                    held += 1;
+                }
+                queue.push_back(event.timestamp);
+            }
+            if max == n {
+                break;
+            }
+            if i + 1 == events.len() {
+                max = max.max(held);
+            }
+        }
+        max
+    }
+
     #[test]
     fn s1_ordered_levels() {
         let f = funnel(3, Order::Ordered);
@@ -321,6 +614,7 @@ mod tests {
             timestamp: 2 * DAY,
             steps: 0,
             exclusions: 0,
+            lacks: false,
         };
         assert_eq!(f.level(&[step(1, 0), other, step(3, 1), step(5, 2)]), 1);
         assert_eq!(f.level(&[step(1, 0), step(3, 1)]), 2);
@@ -342,6 +636,7 @@ mod tests {
             timestamp: DAY,
             steps: 0b11,
             exclusions: 0,
+            lacks: false,
         };
         assert_eq!(f.level(&[both]), 1, "one event serves one step");
     }
@@ -354,6 +649,7 @@ mod tests {
             timestamp: 2 * DAY,
             steps: 0,
             exclusions: 1,
+            lacks: false,
         };
         assert_eq!(f.level(&[step(1, 0), excluded, step(3, 1)]), 0);
         assert_eq!(
@@ -373,7 +669,127 @@ mod tests {
         );
     }
 
+    fn event(day: i64, steps: u64, exclusions: u64) -> Event {
+        Event {
+            timestamp: day * DAY,
+            steps,
+            exclusions,
+            lacks: false,
+        }
+    }
+
+    #[test]
+    fn an_event_matching_consecutive_steps_serves_the_higher_first() {
+        for order in [Order::Ordered, Order::Strict] {
+            let f = funnel(2, order);
+            assert_eq!(f.level(&[event(1, 0b11, 0), event(2, 0b11, 0)]), 2);
+            let f = funnel(3, order);
+            let views = [event(1, 0b111, 0), event(2, 0b111, 0), event(3, 0b111, 0)];
+            assert_eq!(f.level(&views), 3);
+            assert_eq!(f.level(&views[..1]), 1);
+        }
+    }
+
+    #[test]
+    fn strict_clears_after_a_timestamp_of_equal_events() {
+        let f = funnel(2, Order::Strict);
+        let others = [event(2, 0, 0), event(2, 0, 0)];
+        assert_eq!(f.level(&[step(1, 0), others[0], others[1], step(3, 1)]), 1);
+    }
+
+    #[test]
+    fn an_exclusion_taints_the_furthest_attempt_at_its_level() {
+        let mut f = funnel(3, Order::Ordered);
+        f.exclusions.push(Exclusion { from: 0, to: 1 });
+        let excluded = event(3, 0, 1);
+        assert_eq!(
+            f.level(&[step(1, 0), step(2, 0), excluded]),
+            0,
+            "the furthest level's first attempt is tainted too"
+        );
+        let history = [
+            step(1, 0),
+            event(2, 0, 1),
+            step(3, 1),
+            step(4, 2),
+            step(5, 0),
+            step(6, 1),
+        ];
+        assert_eq!(f.level(&history), 2, "an excluded attempt does not advance");
+    }
+
+    #[test]
+    fn unordered_assigns_an_event_one_step() {
+        let f = funnel(3, Order::Unordered);
+        let history = [step(1, 0), step(2, 0), event(3, 0b110, 0)];
+        assert_eq!(f.level(&history), 2);
+    }
+
+    #[test]
+    fn step_attribution_needs_the_attributed_step_to_carry_the_value() {
+        let mut f = funnel(3, Order::Ordered);
+        f.attributed = Some(1);
+        let lacking = Event {
+            lacks: true,
+            ..step(2, 1)
+        };
+        assert_eq!(f.level(&[step(1, 0), lacking, step(3, 2)]), 1);
+        assert_eq!(f.level(&[step(1, 0), lacking, step(3, 1), step(4, 2)]), 3);
+        let mut f = funnel(2, Order::Unordered);
+        f.attributed = Some(0);
+        let first = Event {
+            lacks: true,
+            ..step(1, 0)
+        };
+        assert_eq!(
+            f.level(&[first, step(2, 1)]),
+            1,
+            "the first held event carries it"
+        );
+        let second = Event {
+            lacks: true,
+            ..step(2, 1)
+        };
+        assert_eq!(f.level(&[first, second]), 0);
+        assert_eq!(f.level(&[step(1, 0), second]), 2);
+    }
+
     proptest! {
+        /// Every order type, events matching several steps (and exclusions), ties and
+        /// exclusions: the engine equals the naive transcription of PostHog's algorithm.
+        #[test]
+        fn the_scan_matches_the_udf_transcription(
+            order in prop::sample::select(vec![Order::Ordered, Order::Strict, Order::Unordered]),
+            n in 2usize..5,
+            window in 1i64..8,
+            ranges in proptest::collection::vec((0usize..4, 0usize..4), 0..3),
+            raw in proptest::collection::vec((1i64..20, 0u64..16, 0u64..8, 0u8..6), 0..25),
+        ) {
+            let exclusions: Vec<Exclusion> = ranges
+                .iter()
+                .map(|(a, b)| match order {
+                    Order::Unordered => Exclusion { from: 0, to: n - 1 },
+                    _ => {
+                        let from = a % (n - 1);
+                        Exclusion { from, to: from + 1 + b % (n - 1 - from) }
+                    }
+                })
+                .collect();
+            let f = Funnel { steps: n, order, window: window * DAY, exclusions, attributed: None };
+            let mut events: Vec<Event> = raw
+                .iter()
+                .map(|(half_days, steps, excluded, rare)| Event {
+                    timestamp: half_days * DAY / 2,
+                    steps: steps & ((1 << n) - 1),
+                    exclusions: if *rare == 0 { excluded & ((1 << f.exclusions.len()) - 1) } else { 0 },
+                    lacks: false,
+                })
+                .filter(|e| order == Order::Strict || e.steps != 0 || e.exclusions != 0)
+                .collect();
+            events.sort_by_key(|event| event.timestamp);
+            prop_assert_eq!(f.level(&events), udf_level(&f, &events));
+        }
+
         #[test]
         fn ordered_matches_the_greedy_definition(
             raw in proptest::collection::vec((0i64..30, 0usize..4), 0..25)
@@ -385,6 +801,7 @@ mod tests {
                     timestamp: day * DAY + i64::try_from(i).unwrap_or(0),
                     steps: 1 << s,
                     exclusions: 0,
+                    lacks: false,
                 })
                 .collect();
             events.sort_by_key(|event| event.timestamp);

@@ -1,5 +1,5 @@
 //! `GET|POST /persons/funnel/` (reference §5): the funnel filter, its validation errors, each
-//! candidate person's stream through [`Funnel::level`], and the persons a `funnel_step` (or
+//! candidate person's stream through [`Funnel::progress`], and the persons a `funnel_step` (or
 //! `funnel_custom_steps`, a breakdown bucket, a funnel-trends entry period) selects.
 
 use serde_json::Value;
@@ -201,18 +201,33 @@ impl FunnelQuery {
         };
         let (exclusions, ranges) = parse_exclusions(params, &steps, order, now)?;
         let (_, range) = params.range(now)?;
+        let breakdown = Breakdown::parse(params)?;
+        let attributed = match &breakdown {
+            Some(Breakdown {
+                person: false,
+                attribution: Attribution::Step(step),
+                ..
+            }) => Some(*step),
+            _ => None,
+        };
+        if order == Order::Unordered && attributed.is_some_and(|step| step != 0) {
+            return Err(PostHogError::invalid(
+                "Only the first step can be used for breakdown attribution in unordered funnels",
+            ));
+        }
         Ok(Self {
             funnel: Funnel {
                 steps: steps.len(),
                 order,
                 window: window(params)?,
                 exclusions: ranges,
+                attributed,
             },
             steps,
             exclusions,
             range,
             global: Global::parse(params, now)?,
-            breakdown: Breakdown::parse(params)?,
+            breakdown,
         })
     }
 
@@ -266,23 +281,29 @@ impl FunnelQuery {
                     return None;
                 }
                 let events = events_of(project, index, from, to);
-                let (progress, entry) = self.progress(person, &events, &steps, &exclusions)?;
-                keep(index, person, progress, entry).then_some((index, None))
+                let buckets = self.progress(person, &events, &steps, &exclusions);
+                buckets
+                    .into_iter()
+                    .any(|(progress, entry)| keep(index, person, progress, entry))
+                    .then_some((index, None))
             })
             .collect()
     }
 
-    /// The person's progress and first entry time in the funnel, in its breakdown bucket if
-    /// one is asked for; `None` when it is not in the funnel (or not in the bucket).
+    /// The person's progress and first entry time in each breakdown bucket it is in (the
+    /// one asked for, or every one; a single run without a breakdown), reference §5.5:
+    /// first/last touch and person breakdowns give one bucket over the whole stream;
+    /// `all_events` runs each value on the events carrying it; `step` runs each value its
+    /// step's events carry, that step needing an event carrying it. Empty: in no bucket.
     fn progress(
         &self,
         person: &Person,
         events: &[Lazy<'_>],
         steps: &[Matcher<'_>],
         exclusions: &[Matcher<'_>],
-    ) -> Option<(Progress, Option<i64>)> {
+    ) -> Vec<(Progress, Option<i64>)> {
         let firsts = first_times(steps, person, events);
-        let mut stream: Vec<(Event, &Lazy<'_>)> = events
+        let stream: Vec<(Event, &Lazy<'_>)> = events
             .iter()
             .enumerate()
             .filter(|(_, event)| {
@@ -300,30 +321,112 @@ impl FunnelQuery {
                         timestamp: event.at.timestamp,
                         steps,
                         exclusions,
+                        lacks: false,
                     },
                     event,
                 ))
             })
             .collect();
-        if let Some(breakdown) = &self.breakdown
-            && let Some(wanted) = &breakdown.wanted
-        {
-            if breakdown.attribution == Attribution::AllEvents && !breakdown.person {
-                stream.retain(|(_, event)| {
-                    *wanted == vec![bucket_text(event.property(&breakdown.key).as_ref())]
-                });
-            } else if breakdown.bucket(person, &stream) != *wanted {
-                return None;
+        let Some(breakdown) = self
+            .breakdown
+            .as_ref()
+            .filter(|breakdown| !breakdown.person)
+        else {
+            if let Some(breakdown) = &self.breakdown
+                && breakdown.wanted.as_ref().is_some_and(|wanted| {
+                    *wanted != [bucket_text(person.properties.get(&breakdown.key))]
+                })
+            {
+                return Vec::new();
+            }
+            return self.run(stream.iter().map(|(event, _)| *event));
+        };
+        let text = |event: &Lazy<'_>| bucket_text(event.property(&breakdown.key).as_ref());
+        let asked = |value: &String| {
+            breakdown
+                .wanted
+                .as_ref()
+                .is_none_or(|wanted| wanted.as_slice() == std::slice::from_ref(value))
+        };
+        match breakdown.attribution {
+            Attribution::FirstTouch | Attribution::LastTouch => {
+                let valued = |(_, event): &&(Event, &Lazy<'_>)| {
+                    event
+                        .property(&breakdown.key)
+                        .is_some_and(|value| !value.is_null())
+                };
+                let chosen = if breakdown.attribution == Attribution::LastTouch {
+                    stream.iter().rev().find(valued)
+                } else {
+                    stream.iter().find(valued)
+                };
+                let bucket = chosen.map(|(_, event)| text(event)).unwrap_or_default();
+                if !asked(&bucket) {
+                    return Vec::new();
+                }
+                self.run(stream.iter().map(|(event, _)| *event))
+            }
+            Attribution::AllEvents => values(stream.iter().map(|(_, event)| text(event)))
+                .into_iter()
+                .filter(asked)
+                .flat_map(|value| {
+                    self.run(
+                        stream
+                            .iter()
+                            .filter(|(_, event)| text(event) == value)
+                            .map(|(event, _)| *event),
+                    )
+                })
+                .collect(),
+            Attribution::Step(step) => {
+                let serves = |event: &Event| match self.funnel.order {
+                    Order::Unordered => event.steps != 0,
+                    Order::Ordered | Order::Strict => step < 64 && event.steps & (1 << step) != 0,
+                };
+                let offered = stream
+                    .iter()
+                    .filter(|(event, _)| serves(event))
+                    .map(|(_, event)| text(event));
+                values(offered)
+                    .into_iter()
+                    .filter(asked)
+                    .flat_map(|value| {
+                        self.run(stream.iter().map(|(event, lazy)| Event {
+                            lacks: text(lazy) != value,
+                            ..*event
+                        }))
+                    })
+                    .collect()
             }
         }
-        let scan: Vec<Event> = stream.iter().map(|(event, _)| *event).collect();
+    }
+
+    /// The scan over one bucket's stream: the progress and first entry time, when in the
+    /// funnel.
+    fn run(&self, stream: impl Iterator<Item = Event>) -> Vec<(Progress, Option<i64>)> {
+        let scan: Vec<Event> = stream.collect();
         let progress = self.funnel.progress(&scan);
         let entry = scan
             .iter()
             .find(|event| event.steps & 1 != 0)
             .map(|event| event.timestamp);
-        (progress.level > 0).then_some((progress, entry))
+        if progress.level > 0 {
+            vec![(progress, entry)]
+        } else {
+            Vec::new()
+        }
     }
+}
+
+/// The distinct `texts`, in first-seen order.
+fn values(texts: impl Iterator<Item = String>) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for text in texts {
+        if !values.contains(&text) {
+            values.push(text);
+        }
+    }
+    values
 }
 
 /// Whether `step` counts only the person's first-ever matching event.
@@ -507,33 +610,6 @@ impl Breakdown {
             wanted,
         }))
     }
-
-    /// The person's bucket, as texts: the person property, or the value on the event its
-    /// attribution picks among the stream's step events (`""`: none carries one).
-    fn bucket(&self, person: &Person, stream: &[(Event, &Lazy<'_>)]) -> Vec<String> {
-        if self.person {
-            return vec![bucket_text(person.properties.get(&self.key))];
-        }
-        let valued = |(event, lazy): &&(Event, &Lazy<'_>)| {
-            let wanted_step = match self.attribution {
-                Attribution::Step(step) => event.steps & (1 << step.min(63)) != 0,
-                _ => event.steps != 0,
-            };
-            wanted_step
-                && lazy
-                    .property(&self.key)
-                    .is_some_and(|value| !value.is_null())
-        };
-        let chosen = match self.attribution {
-            Attribution::LastTouch => stream.iter().rev().find(valued),
-            _ => stream.iter().find(valued),
-        };
-        vec![bucket_text(
-            chosen
-                .and_then(|(_, event)| event.property(&self.key))
-                .as_ref(),
-        )]
-    }
 }
 
 /// A breakdown value's text; `""` when missing or null.
@@ -589,7 +665,10 @@ mod tests {
     proptest! {
         /// The engine's persons for a step of an ordered 3-step funnel equal a brute force
         /// that reads the whole log, resolves each event's distinct id to its owner now and
-        /// runs the scan on every live person's events in range.
+        /// runs the scan on every live person's events in range. It checks the pipeline
+        /// around the scan (candidates, owners at query time, deletions, the range, the
+        /// step selection), not the scan, which it reuses: `funnel.rs` checks the scan
+        /// against its own transcription of PostHog's per-person algorithm.
         #[test]
         fn funnel_persons_equal_a_brute_force_over_the_log(
             entries in prop::collection::vec(entry(), 1..50),
@@ -614,7 +693,7 @@ mod tests {
                 .collect();
             got.sort_unstable();
             let (from, to) = (DAY * 1_000_000, 3 * DAY * 1_000_000);
-            let funnel = Funnel { steps: 3, order: Order::Ordered, window: DAY * 1_000_000, exclusions: Vec::new() };
+            let funnel = Funnel { steps: 3, order: Order::Ordered, window: DAY * 1_000_000, exclusions: Vec::new(), attributed: None };
             let mut expected = Vec::new();
             for index in project.newest_first() {
                 let mut stream: Vec<(i64, usize, u64)> = project
@@ -632,7 +711,7 @@ mod tests {
                 stream.sort_unstable();
                 let scan: Vec<Event> = stream
                     .iter()
-                    .map(|(timestamp, _, steps)| Event { timestamp: *timestamp, steps: *steps, exclusions: 0 })
+                    .map(|(timestamp, _, steps)| Event { timestamp: *timestamp, steps: *steps, exclusions: 0, lacks: false })
                     .collect();
                 let level = funnel.progress(&scan).level;
                 let selected = if step > 0 {
