@@ -210,6 +210,39 @@ async fn funnel_envelope_and_page_order() {
     assert_eq!(created, sorted, "created_at DESC, uuid ASC");
 }
 
+/// The page is re-sorted newest person first (reference §3.2): persons created at distinct
+/// times, their UUIDs in no particular order relative to those times.
+#[tokio::test]
+async fn funnel_page_is_newest_person_first() {
+    let fixture = fixture().await;
+    let mut events = Vec::new();
+    for (i, user) in ["m3", "m0", "m4", "m1", "m2"].iter().enumerate() {
+        let hour = format!("2021-05-01T0{i}:00:00Z");
+        events.push(Event::new("step one", *user).at(at(&hour)));
+        events.push(Event::new("step two", *user).at(at("2021-05-03T00:00:00Z")));
+    }
+    fixture.seed(events);
+    let path = s1_query(&[("funnel_step", "2".to_owned())]);
+    let (body, _) = people(&fixture, &path).await;
+    let listed: Vec<(&str, &str)> = body["results"][0]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|person| {
+            (
+                person["created_at"].as_str().unwrap(),
+                person["distinct_ids"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        listed.windows(2).all(|pair| pair[0].0 > pair[1].0),
+        "created_at strictly descending: {listed:?}"
+    );
+    let order: Vec<&str> = listed.iter().map(|(_, id)| *id).collect();
+    assert_eq!(order, ["m2", "m1", "m4", "m0", "m3"]);
+}
+
 /// S2 (`test_clickhouse_funnel_person.py::test_basic_pagination`): 110 persons, pages of 100
 /// and 10; `next` absolute on the first page, relative after.
 #[tokio::test]
