@@ -218,8 +218,8 @@ async fn funnel_page_is_newest_person_first() {
     let mut events = Vec::new();
     for (i, user) in ["m3", "m0", "m4", "m1", "m2"].iter().enumerate() {
         let hour = format!("2021-05-01T0{i}:00:00Z");
-        events.push(Event::new("step one", *user).at(at(&hour)));
-        events.push(Event::new("step two", *user).at(at("2021-05-03T00:00:00Z")));
+        events.push(Event::new("step one", user).at(at(&hour)));
+        events.push(Event::new("step two", user).at(at("2021-05-03T00:00:00Z")));
     }
     fixture.seed(events);
     let path = s1_query(&[("funnel_step", "2".to_owned())]);

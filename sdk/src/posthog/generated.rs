@@ -6043,6 +6043,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -6051,6 +6053,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -6069,6 +6073,8 @@ let response = client.environments_persons_funnel_retrieve()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -6077,6 +6083,8 @@ let response = client.environments_persons_funnel_retrieve()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -6110,6 +6118,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -6118,6 +6128,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -6137,6 +6149,8 @@ let response = client.environments_persons_funnel_create()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -6145,6 +6159,8 @@ let response = client.environments_persons_funnel_create()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -7104,6 +7120,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -7112,6 +7130,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -7129,6 +7149,8 @@ let response = client.legacy_persons_funnel_retrieve()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -7137,6 +7159,8 @@ let response = client.legacy_persons_funnel_retrieve()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -7172,6 +7196,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -7180,6 +7206,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -7198,6 +7226,8 @@ let response = client.legacy_persons_funnel_create()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -7206,6 +7236,8 @@ let response = client.legacy_persons_funnel_create()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -8234,6 +8266,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -8242,6 +8276,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -8260,6 +8296,8 @@ let response = client.persons_funnel_retrieve()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -8268,6 +8306,8 @@ let response = client.persons_funnel_retrieve()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -8299,6 +8339,8 @@ Arguments:
 - `breakdown_type`: event (default) or person.
 - `date_from`: Start: ISO date/time, relative (`-7d`, `-1mStart`) or `all`.
 - `date_to`: End: ISO date/time or relative; a date means its end of day.
+- `drop_off`: Funnel trends: true for the persons who dropped off, false for those who converted.
+- `entrance_period_start`: Funnel trends: the entrance period, a datetime (required with funnel_viz_type=trends).
 - `events`: JSON array of event entities `{id, type, order, properties?, math?}`.
 - `exclusions`: JSON array of exclusion entities with funnel_from_step and funnel_to_step.
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
@@ -8307,6 +8349,8 @@ Arguments:
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
+- `funnel_to_step`: Funnel trends: the step (0-based) counted as converting (default the last).
+- `funnel_viz_type`: trends answers the persons of one entrance period (with entrance_period_start and drop_off).
 - `funnel_window_days`: Conversion window in days (wins over the interval form).
 - `funnel_window_interval`: Conversion window length (default 14).
 - `funnel_window_interval_unit`: second, minute, hour, day (default), week or month.
@@ -8326,6 +8370,8 @@ let response = client.persons_funnel_create()
     .breakdown_type(breakdown_type)
     .date_from(date_from)
     .date_to(date_to)
+    .drop_off(drop_off)
+    .entrance_period_start(entrance_period_start)
     .events(events)
     .exclusions(exclusions)
     .explicit_date(explicit_date)
@@ -8334,6 +8380,8 @@ let response = client.persons_funnel_create()
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
+    .funnel_to_step(funnel_to_step)
+    .funnel_viz_type(funnel_viz_type)
     .funnel_window_days(funnel_window_days)
     .funnel_window_interval(funnel_window_interval)
     .funnel_window_interval_unit(funnel_window_interval_unit)
@@ -10995,6 +11043,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -11003,6 +11053,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -11024,6 +11076,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -11032,6 +11086,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -11145,6 +11201,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn events<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11244,6 +11326,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -11369,6 +11477,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -11377,6 +11487,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -11396,6 +11508,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -11406,6 +11521,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -11458,6 +11575,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -11481,6 +11605,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
@@ -11577,6 +11713,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -11585,6 +11723,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -11607,6 +11747,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -11615,6 +11757,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -11729,6 +11873,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn events<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11828,6 +11998,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -11964,6 +12160,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -11972,6 +12170,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -11992,6 +12192,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -12002,6 +12205,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -12056,6 +12261,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -12079,6 +12291,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
@@ -18268,6 +18492,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -18276,6 +18502,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -18296,6 +18524,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -18304,6 +18534,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -18401,6 +18633,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
                         .to_string()
                 });
             self
@@ -18504,6 +18762,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -18628,6 +18912,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -18636,6 +18922,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -18654,6 +18942,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -18664,6 +18955,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -18713,6 +19006,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -18736,6 +19036,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
@@ -18831,6 +19143,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -18839,6 +19153,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -18860,6 +19176,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -18868,6 +19186,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -18966,6 +19286,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for date_to failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
                         .to_string()
                 });
             self
@@ -19069,6 +19415,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -19204,6 +19576,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -19212,6 +19586,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -19231,6 +19607,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -19241,6 +19620,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -19292,6 +19673,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -19315,6 +19703,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
@@ -25875,6 +26275,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -25883,6 +26285,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -25904,6 +26308,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -25912,6 +26318,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -26025,6 +26433,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn events<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -26124,6 +26558,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -26249,6 +26709,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -26257,6 +26719,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -26276,6 +26740,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -26286,6 +26753,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -26338,6 +26807,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -26361,6 +26837,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
@@ -26457,6 +26945,8 @@ pub mod builder {
         breakdown_type: Result<Option<::std::string::String>, String>,
         date_from: Result<Option<::std::string::String>, String>,
         date_to: Result<Option<::std::string::String>, String>,
+        drop_off: Result<Option<::std::string::String>, String>,
+        entrance_period_start: Result<Option<::std::string::String>, String>,
         events: Result<Option<::std::string::String>, String>,
         exclusions: Result<Option<::std::string::String>, String>,
         explicit_date: Result<Option<::std::string::String>, String>,
@@ -26465,6 +26955,8 @@ pub mod builder {
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
+        funnel_to_step: Result<Option<::std::string::String>, String>,
+        funnel_viz_type: Result<Option<::std::string::String>, String>,
         funnel_window_days: Result<Option<::std::string::String>, String>,
         funnel_window_interval: Result<Option<::std::string::String>, String>,
         funnel_window_interval_unit: Result<Option<::std::string::String>, String>,
@@ -26487,6 +26979,8 @@ pub mod builder {
                 breakdown_type: Ok(None),
                 date_from: Ok(None),
                 date_to: Ok(None),
+                drop_off: Ok(None),
+                entrance_period_start: Ok(None),
                 events: Ok(None),
                 exclusions: Ok(None),
                 explicit_date: Ok(None),
@@ -26495,6 +26989,8 @@ pub mod builder {
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
+                funnel_to_step: Ok(None),
+                funnel_viz_type: Ok(None),
                 funnel_window_days: Ok(None),
                 funnel_window_interval: Ok(None),
                 funnel_window_interval_unit: Ok(None),
@@ -26609,6 +27105,32 @@ pub mod builder {
                 });
             self
         }
+        pub fn drop_off<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.drop_off = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for drop_off failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn entrance_period_start<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.entrance_period_start = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for entrance_period_start failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn events<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -26708,6 +27230,32 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_step_breakdown failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_to_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_to_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_to_step failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_viz_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_viz_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_viz_type failed"
                         .to_string()
                 });
             self
@@ -26844,6 +27392,8 @@ pub mod builder {
                 breakdown_type,
                 date_from,
                 date_to,
+                drop_off,
+                entrance_period_start,
                 events,
                 exclusions,
                 explicit_date,
@@ -26852,6 +27402,8 @@ pub mod builder {
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
+                funnel_to_step,
+                funnel_viz_type,
                 funnel_window_days,
                 funnel_window_interval,
                 funnel_window_interval_unit,
@@ -26872,6 +27424,9 @@ pub mod builder {
             let breakdown_type = breakdown_type.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
             let date_to = date_to.map_err(Error::InvalidRequest)?;
+            let drop_off = drop_off.map_err(Error::InvalidRequest)?;
+            let entrance_period_start = entrance_period_start
+                .map_err(Error::InvalidRequest)?;
             let events = events.map_err(Error::InvalidRequest)?;
             let exclusions = exclusions.map_err(Error::InvalidRequest)?;
             let explicit_date = explicit_date.map_err(Error::InvalidRequest)?;
@@ -26882,6 +27437,8 @@ pub mod builder {
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
                 .map_err(Error::InvalidRequest)?;
+            let funnel_to_step = funnel_to_step.map_err(Error::InvalidRequest)?;
+            let funnel_viz_type = funnel_viz_type.map_err(Error::InvalidRequest)?;
             let funnel_window_days = funnel_window_days.map_err(Error::InvalidRequest)?;
             let funnel_window_interval = funnel_window_interval
                 .map_err(Error::InvalidRequest)?;
@@ -26936,6 +27493,13 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("date_from", &date_from))
                 .query(&progenitor_client::QueryParam::new("date_to", &date_to))
+                .query(&progenitor_client::QueryParam::new("drop_off", &drop_off))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "entrance_period_start",
+                        &entrance_period_start,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("events", &events))
                 .query(&progenitor_client::QueryParam::new("exclusions", &exclusions))
                 .query(
@@ -26959,6 +27523,18 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_step_breakdown",
                         &funnel_step_breakdown,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_to_step",
+                        &funnel_to_step,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_viz_type",
+                        &funnel_viz_type,
                     ),
                 )
                 .query(
