@@ -365,3 +365,78 @@ async fn the_generated_client_asking_csv_gets_drfs_406_as_a_typed_error() {
         "it sends Accept: application/json, which the CSV renderer cannot satisfy"
     );
 }
+
+/// `POST /query/` has PostHog's default renderers, JSON alone (its published schema lists no
+/// `format`): DRF's negotiation answers `?format=csv` with 404 and `Accept: text/csv` with
+/// 406, before the query runs; `?format=json` is the usual answer.
+#[tokio::test]
+async fn query_renders_json_only() {
+    let fixture = fixture().await;
+    let body = json!({"query": {"kind": "ActorsQuery", "select": ["id"]}});
+    for (format, expected) in [("json", 200), ("csv", 404)] {
+        let path = format!("/api/projects/1/query/?format={format}");
+        let (status, content_type, text) = call(&fixture, &path, None, Some(body.clone())).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (expected, "application/json"),
+            "{text}"
+        );
+    }
+    let (_, _, text) = call(
+        &fixture,
+        "/api/projects/1/query/?format=csv",
+        None,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        text,
+        r#"{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}"#
+    );
+    let (status, _, text) = call(
+        &fixture,
+        "/api/environments/1/query/",
+        Some("text/csv"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 406);
+    assert!(text.contains("not_acceptable"), "{text}");
+    let (status, _, text) = call(
+        &fixture,
+        "/api/projects/1/query/?format=csv",
+        None,
+        Some(json!({"query": {"kind": "HogQLQuery"}})),
+    )
+    .await;
+    assert_eq!(status, 404, "negotiation comes first: {text}");
+}
+
+/// A person's retrieve is a `PersonViewSet` action, so it negotiates JSON or CSV like the
+/// list; djangorestframework-csv renders only a body's `results`, which one person has not:
+/// 200 with an empty `text/csv` body (an unknown person: its 404, empty too).
+#[tokio::test]
+async fn person_retrieve_asked_as_csv_renders_no_results() {
+    let fixture = fixture().await;
+    let path = format!("/api/projects/1/persons/{}/", fixture.pk("plain"));
+    let (status, content_type, text) = call(&fixture, &path, None, None).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    assert!(text.contains("\"plain\""), "{text}");
+    for (query, accept) in [("?format=csv", None), ("", Some("text/csv"))] {
+        let (status, content_type, text) =
+            call(&fixture, &format!("{path}{query}"), accept, None).await;
+        assert_eq!(
+            (status, content_type.as_str(), text.as_str()),
+            (200, "text/csv; charset=utf-8", ""),
+            "{query} {accept:?}"
+        );
+    }
+    let (status, _, _) = call(&fixture, &format!("{path}?format=xml"), None, None).await;
+    assert_eq!(status, 404);
+    let (status, content_type, text) =
+        call(&fixture, "/api/person/424242/?format=csv", None, None).await;
+    assert_eq!(
+        (status, content_type.as_str(), text.as_str()),
+        (404, "text/csv; charset=utf-8", "")
+    );
+}

@@ -92,11 +92,11 @@ pub fn handle(
         Op::PersonsList { project_id }
         | Op::EnvironmentsPersonsList {
             environment_id: project_id,
-        } => persons.rendered(project_id, READ, false, reads::list),
+        } => persons.rendered(project_id, None, READ, false, reads::list),
         Op::PersonsListCsv { project_id }
         | Op::EnvironmentsPersonsListCsv {
             environment_id: project_id,
-        } => persons.rendered(project_id, READ, true, reads::list),
+        } => persons.rendered(project_id, None, READ, true, reads::list),
         Op::PersonsAllActivityRetrieve { project_id }
         | Op::EnvironmentsPersonsAllActivityRetrieve {
             environment_id: project_id,
@@ -137,7 +137,9 @@ pub fn handle(
         | Op::EnvironmentsPersonsRetrieve {
             environment_id: project_id,
             id,
-        } => persons.read(project_id, Some(id), READ, reads::retrieve),
+        } => persons.rendered(project_id, Some(id), READ, false, |project, call, _| {
+            reads::retrieve(project, call)
+        }),
         Op::PersonsUpdate { project_id, id }
         | Op::PersonsPartialUpdate { project_id, id }
         | Op::EnvironmentsPersonsUpdate {
@@ -259,7 +261,10 @@ pub fn handle(
         Op::QueryCreate { project_id }
         | Op::EnvironmentsQueryCreate {
             environment_id: project_id,
-        } => persons.read(project_id, None, QUERY, query::run),
+        } => match Format::negotiate_json(request) {
+            Ok(()) => persons.read(project_id, None, QUERY, query::run),
+            Err(error) => error.into_response(),
+        },
         Op::PersonsFunnelCorrelationRetrieve { project_id }
         | Op::EnvironmentsPersonsFunnelCorrelationRetrieve {
             environment_id: project_id,
@@ -487,13 +492,15 @@ impl Persons<'_> {
         result.unwrap_or_else(PostHogError::into_response)
     }
 
-    /// Runs a read whose answer DRF renders with the renderer negotiated first
-    /// ([`Format::negotiate`]; `csv_suffix` for `persons.csv`): a format it cannot serve is
-    /// refused before anything else (404, 406, as JSON), and an error answered as CSV keeps its
-    /// status with an empty body ([`csv_error`]).
+    /// Runs a persons-viewset read (`person`: the `{id}` segment) whose answer DRF renders
+    /// with the renderer negotiated first ([`Format::negotiate`]; `csv_suffix` for
+    /// `persons.csv`): a format it cannot serve is refused before anything else (404, 406, as
+    /// JSON), and a JSON answer (an error, one person) asked as CSV keeps its status with an
+    /// empty body ([`csv_error`]).
     fn rendered(
         &self,
         project: &str,
+        person: Option<&str>,
         scopes: Scopes,
         csv_suffix: bool,
         action: impl FnOnce(&Project, &Call<'_>, Format) -> Result<ApiResponse, PostHogError>,
@@ -502,7 +509,7 @@ impl Persons<'_> {
             Ok(format) => format,
             Err(error) => return error.into_response(),
         };
-        let response = self.read(project, None, scopes, |project, call| {
+        let response = self.read(project, person, scopes, |project, call| {
             action(project, call, format)
         });
         match format {
@@ -518,9 +525,13 @@ impl Persons<'_> {
         project: &str,
         action: impl FnOnce(&Project, &Call<'_>) -> Result<ApiResponse, PostHogError>,
     ) -> ApiResponse {
-        self.rendered(project, Scopes::Undeclared, false, |project, call, _| {
-            action(project, call)
-        })
+        self.rendered(
+            project,
+            None,
+            Scopes::Undeclared,
+            false,
+            |project, call, _| action(project, call),
+        )
     }
 
     /// Runs the write `action` on the project the path names, once the key has `person:write`

@@ -1,6 +1,7 @@
-//! How the persons viewset renders an answer: Django REST framework's content negotiation
-//! between PostHog's JSON renderer and djangorestframework-csv's `PaginatedCSVRenderer`, the
-//! two renderers of `PersonViewSet`.
+//! How a viewset renders an answer: Django REST framework's content negotiation between
+//! PostHog's JSON renderer and djangorestframework-csv's `PaginatedCSVRenderer`, the two
+//! renderers of `PersonViewSet`; the other viewsets (`/query/` among them) have PostHog's
+//! default renderers, JSON alone.
 
 use super::error::PostHogError;
 use crate::http::{ApiRequest, ApiResponse};
@@ -18,18 +19,39 @@ pub enum Format {
 }
 
 impl Format {
-    /// The renderers in the viewset's order (JSON first), with their format and media type.
-    const RENDERERS: [(Format, &'static str, &'static str); 2] = [
+    /// `PersonViewSet`'s renderers in its order (JSON first), with their format and media
+    /// type.
+    const PERSONS: &'static [(Format, &'static str, &'static str)] = &[
         (Format::Json, "json", "application/json"),
         (Format::Csv, "csv", "text/csv"),
     ];
 
-    /// DRF's `DefaultContentNegotiation.select_renderer`: the `.csv` suffix (`csv_suffix`) or
-    /// else a non-empty `?format=` (the last one) keeps only the renderer of that format (none:
-    /// 404 `Not found.`); then the `Accept` header's media types, most specific first (`*/*`,
-    /// then `type/*`, then `type/sub`, then with parameters; `q` is ignored), pick the first
-    /// renderer one of them matches (none: 406). No `Accept` means `*/*`.
+    /// PostHog's default renderers (`DEFAULT_RENDERER_CLASSES`): JSON alone.
+    const DEFAULT: &'static [(Format, &'static str, &'static str)] = Self::PERSONS.split_at(1).0;
+
+    /// The renderer of `PersonViewSet` for `request`, see [`Self::select`].
     pub fn negotiate(request: &ApiRequest, csv_suffix: bool) -> Result<Format, PostHogError> {
+        Self::select(Self::PERSONS, request, csv_suffix)
+    }
+
+    /// Whether a viewset with PostHog's default renderers (JSON alone, as `/query/`) can
+    /// answer `request` ([`Self::select`]): `?format=csv` is its 404, `Accept: text/csv` its
+    /// 406.
+    pub fn negotiate_json(request: &ApiRequest) -> Result<(), PostHogError> {
+        Self::select(Self::DEFAULT, request, false).map(|_| ())
+    }
+
+    /// DRF's `DefaultContentNegotiation.select_renderer` among `offered`: the `.csv` suffix
+    /// (`csv_suffix`) or else a non-empty `?format=` (the last one) keeps only the renderer of
+    /// that format (none: 404 `Not found.`); then the `Accept` header's media types, most
+    /// specific first (`*/*`, then `type/*`, then `type/sub`, then with parameters; `q` is
+    /// ignored), pick the first renderer one of them matches (none: 406). No `Accept` means
+    /// `*/*`.
+    fn select(
+        offered: &[(Format, &'static str, &'static str)],
+        request: &ApiRequest,
+        csv_suffix: bool,
+    ) -> Result<Format, PostHogError> {
         let wanted = if csv_suffix {
             Some("csv")
         } else {
@@ -37,7 +59,7 @@ impl Format {
                 .query_param("format")
                 .filter(|value| !value.is_empty())
         };
-        let renderers: Vec<_> = Self::RENDERERS
+        let renderers: Vec<_> = offered
             .iter()
             .filter(|(_, format, _)| wanted.is_none_or(|wanted| wanted == *format))
             .collect();
@@ -109,11 +131,15 @@ impl<'a> MediaType<'a> {
     }
 }
 
-/// An answer the CSV renderer rendered although it is not a page: djangorestframework-csv
-/// renders only a body's `results`, so an error (or any body without them) keeps its status
-/// and headers with an empty `text/csv` body.
+/// An answer the CSV renderer rendered from a JSON body: djangorestframework-csv renders only
+/// a body's `results`, so a body without them (an error, one person) keeps its status and
+/// headers with an empty `text/csv` body. An answer already in CSV is left as it is.
 pub fn csv_error(mut response: ApiResponse) -> ApiResponse {
-    if (200..300).contains(&response.status) {
+    let csv = response
+        .headers
+        .iter()
+        .any(|(name, value)| name == "content-type" && value == CSV_CONTENT_TYPE);
+    if csv {
         return response;
     }
     response.body.clear();
@@ -204,5 +230,23 @@ mod tests {
         );
         let ok = ApiResponse::new(200, CSV_CONTENT_TYPE, "count\r\n0\r\n");
         assert_eq!(csv_error(ok).body, b"count\r\n0\r\n");
+        let object = csv_error(ApiResponse::json(200, &serde_json::json!({"id": 1})));
+        assert_eq!(object.status, 200);
+        assert!(
+            object.body.is_empty(),
+            "one object has no results to render"
+        );
+    }
+
+    #[test]
+    fn json_only_viewsets_refuse_csv_as_drf_does() {
+        let json = |query: &[(&str, &str)], accept| {
+            Format::negotiate_json(&request(query, accept)).map_err(|error| error.status)
+        };
+        assert_eq!(json(&[], None), Ok(()));
+        assert_eq!(json(&[("format", "json")], None), Ok(()));
+        assert_eq!(json(&[("format", "csv")], None), Err(404));
+        assert_eq!(json(&[], Some("text/csv")), Err(406));
+        assert_eq!(json(&[], Some("text/csv, application/json;q=0.1")), Ok(()));
     }
 }
