@@ -52,7 +52,7 @@ pub(crate) fn at(text: &str) -> i64 {
 }
 
 /// `path?query` with the pairs form-encoded.
-fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
+pub(crate) fn with_query(path: &str, pairs: &[(&str, String)]) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
@@ -70,7 +70,7 @@ fn steps(names: &[&str]) -> String {
 }
 
 /// GETs `path`, expecting 200; the body and the page's first distinct ids, sorted.
-async fn people(fixture: &Fixture, path: &str) -> (Value, Vec<String>) {
+pub(crate) async fn people(fixture: &Fixture, path: &str) -> (Value, Vec<String>) {
     let (status, body) = fixture.raw(Method::GET, path, None).await;
     assert_eq!(status, 200, "{path}: {body}");
     page(&body)
@@ -1304,7 +1304,7 @@ async fn funnel_trends_entrance_period_and_drop_off() {
 
 /// POSTs an ActorsQuery to `/query/`, expecting 200; the body and the rows' distinct ids
 /// (from the `actor` column when it is the first), sorted.
-async fn query(fixture: &Fixture, prefix: &str, query: Value) -> (Value, Vec<String>) {
+pub(crate) async fn query(fixture: &Fixture, prefix: &str, query: Value) -> (Value, Vec<String>) {
     let (status, text) = fixture
         .raw(
             Method::POST,

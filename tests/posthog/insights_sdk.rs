@@ -15,7 +15,10 @@ use crate::insights::{at, fixture, names, s1, s13};
 use crate::support::{Fixture, PROJECT, client};
 
 /// The first distinct id of each person the legacy stream gives, sorted (none twice).
-async fn legacy<K: Insight>(fixture: &Fixture, question: &InsightActors<K>) -> Vec<String> {
+pub(crate) async fn legacy<K: Insight>(
+    fixture: &Fixture,
+    question: &InsightActors<K>,
+) -> Vec<String> {
     let people: Vec<_> = fixture
         .client
         .insight_actors(question.clone())
@@ -26,7 +29,10 @@ async fn legacy<K: Insight>(fixture: &Fixture, question: &InsightActors<K>) -> V
 }
 
 /// The same from `/query/`.
-async fn query<K: Insight>(fixture: &Fixture, question: &InsightActors<K>) -> Vec<String> {
+pub(crate) async fn query<K: Insight>(
+    fixture: &Fixture,
+    question: &InsightActors<K>,
+) -> Vec<String> {
     let actors: Vec<_> = fixture
         .client
         .query_actors(question.clone())
@@ -47,7 +53,10 @@ fn sorted<'a>(distinct_ids: impl Iterator<Item = &'a Vec<String>>) -> Vec<String
 }
 
 /// Asks `question` both ways; asserts they agree and returns the persons.
-async fn both<K: Insight>(fixture: &Fixture, question: &InsightActors<K>) -> Vec<String> {
+pub(crate) async fn both<K: Insight>(
+    fixture: &Fixture,
+    question: &InsightActors<K>,
+) -> Vec<String> {
     let legacy = legacy(fixture, question).await;
     assert_eq!(query(fixture, question).await, legacy, "/query/ agrees");
     legacy

@@ -12,6 +12,7 @@ mod ingestion;
 mod insights;
 mod insights_csv;
 mod insights_sdk;
+mod insights_semantics;
 mod legacy;
 mod list;
 mod paging;

@@ -182,6 +182,25 @@ pub enum Math {
     MonthlyActive,
     /// Funnel steps: only the person's first-ever matching event counts.
     FirstTimeForUser,
+    /// The sum of a property ([`Step::math_property`]); the property maths below list the
+    /// same persons as [`Math::Total`], each with its event count.
+    Sum,
+    /// The average of a property.
+    Avg,
+    /// The least value of a property.
+    Min,
+    /// The greatest value of a property.
+    Max,
+    /// The median of a property.
+    Median,
+    /// The 75th percentile of a property.
+    P75,
+    /// The 90th percentile of a property.
+    P90,
+    /// The 95th percentile of a property.
+    P95,
+    /// The 99th percentile of a property.
+    P99,
 }
 
 impl Math {
@@ -192,6 +211,15 @@ impl Math {
             Math::WeeklyActive => "weekly_active",
             Math::MonthlyActive => "monthly_active",
             Math::FirstTimeForUser => "first_time_for_user",
+            Math::Sum => "sum",
+            Math::Avg => "avg",
+            Math::Min => "min",
+            Math::Max => "max",
+            Math::Median => "median",
+            Math::P75 => "p75",
+            Math::P90 => "p90",
+            Math::P95 => "p95",
+            Math::P99 => "p99",
         }
     }
 }
@@ -220,6 +248,7 @@ pub struct Step {
     event: Option<String>,
     properties: Vec<PropertyFilter>,
     math: Option<Math>,
+    math_property: Option<String>,
 }
 
 impl Step {
@@ -229,6 +258,7 @@ impl Step {
             event: Some(name.into()),
             properties: Vec::new(),
             math: None,
+            math_property: None,
         }
     }
 
@@ -238,6 +268,7 @@ impl Step {
             event: None,
             properties: Vec::new(),
             math: None,
+            math_property: None,
         }
     }
 
@@ -264,10 +295,29 @@ impl Step {
         self.property(key, PropertyOperator::Exact, value)
     }
 
+    /// Only events of persons in cohort `cohort_id` (an entity-level cohort filter).
+    #[must_use]
+    pub fn in_cohort(mut self, cohort_id: i64) -> Self {
+        self.properties.push(PropertyFilter {
+            key: "id".to_owned(),
+            value: Some(cohort_id.into()),
+            operator: PropertyOperator::In,
+            kind: "cohort",
+        });
+        self
+    }
+
     /// Counts by `math` (trends series; [`Math::FirstTimeForUser`] on funnel steps).
     #[must_use]
     pub fn math(mut self, math: Math) -> Self {
         self.math = Some(math);
+        self
+    }
+
+    /// The property a property math ([`Math::Sum`], …) aggregates.
+    #[must_use]
+    pub fn math_property(mut self, key: impl Into<String>) -> Self {
+        self.math_property = Some(key.into());
         self
     }
 
@@ -289,6 +339,9 @@ impl Step {
         };
         if let Some(math) = self.math {
             step["math"] = json!(math.as_str());
+        }
+        if let Some(key) = &self.math_property {
+            step["math_property"] = json!(key);
         }
         step
     }
@@ -313,15 +366,17 @@ pub enum BreakdownType {
     Event,
     /// The person's property.
     Person,
+    /// The person's cohorts (trends).
+    Cohort,
 }
 
-/// A breakdown by a property, and the bucket to list (for funnels `funnel_step_breakdown`,
-/// for trends `breakdown_value`; `""` is the bucket of events or persons without the
-/// property).
+/// A breakdown by a property (or by cohorts), and the bucket to list (for funnels
+/// `funnel_step_breakdown`, for trends `breakdown_value`; `""` is the bucket of events or
+/// persons without the property).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Breakdown {
     kind: BreakdownType,
-    property: String,
+    breakdown: Value,
     value: Option<Value>,
 }
 
@@ -330,7 +385,7 @@ impl Breakdown {
     pub fn event(property: impl Into<String>) -> Self {
         Self {
             kind: BreakdownType::Event,
-            property: property.into(),
+            breakdown: Value::String(property.into()),
             value: None,
         }
     }
@@ -339,8 +394,27 @@ impl Breakdown {
     pub fn person(property: impl Into<String>) -> Self {
         Self {
             kind: BreakdownType::Person,
-            property: property.into(),
+            breakdown: Value::String(property.into()),
             value: None,
+        }
+    }
+
+    /// The members of cohort `cohort_id` (a trends cohort breakdown, its bucket already
+    /// chosen).
+    pub fn cohort(cohort_id: i64) -> Self {
+        Self {
+            kind: BreakdownType::Cohort,
+            breakdown: json!([cohort_id]),
+            value: Some(cohort_id.into()),
+        }
+    }
+
+    /// Everyone: a trends cohort breakdown's "all users" bucket.
+    pub fn all_users() -> Self {
+        Self {
+            kind: BreakdownType::Cohort,
+            breakdown: json!(["all"]),
+            value: Some("all".into()),
         }
     }
 
@@ -355,6 +429,7 @@ impl Breakdown {
         match self.kind {
             BreakdownType::Event => "event",
             BreakdownType::Person => "person",
+            BreakdownType::Cohort => "cohort",
         }
     }
 
@@ -363,7 +438,7 @@ impl Breakdown {
     fn query(&self, query: &mut Map<String, Value>, actors: &mut Value, value_key: &str) {
         query.insert(
             "breakdownFilter".into(),
-            json!({"breakdown_type": self.kind(), "breakdown": self.property}),
+            json!({"breakdown_type": self.kind(), "breakdown": self.breakdown}),
         );
         if let Some(value) = &self.value {
             actors[value_key] = value.clone();
@@ -372,7 +447,7 @@ impl Breakdown {
 
     /// The legacy `breakdown` and `breakdown_type`, and the bucket as `value_key`.
     fn legacy(&self, params: &mut Map<String, Value>, value_key: &str) {
-        params.insert("breakdown".into(), json!(self.property));
+        params.insert("breakdown".into(), self.breakdown.clone());
         params.insert("breakdown_type".into(), json!(self.kind()));
         if let Some(value) = &self.value {
             params.insert(value_key.into(), value.clone());
@@ -991,5 +1066,42 @@ mod tests {
         assert!(!sticky.legacy_params().contains_key("entity_id"));
         assert_eq!(sticky.query()["source"]["day"], 3);
         assert_eq!(FunnelStep::DroppedOffBefore(3).number(), -3);
+    }
+
+    #[test]
+    fn property_maths_cohort_filters_and_cohort_breakdowns_render() {
+        let series = Step::event("buy")
+            .math(Math::P90)
+            .math_property("amount")
+            .in_cohort(7);
+        let trends = InsightActors::trends(series).breakdown(Breakdown::cohort(7));
+        let params = trends.legacy_params();
+        assert_eq!(params["entity_math"], "p90");
+        assert_eq!(
+            params["events"][0],
+            json!({"id": "buy", "type": "events", "order": 0, "math": "p90",
+                   "math_property": "amount",
+                   "properties": [{"key": "id", "value": 7, "operator": "in", "type": "cohort"}]})
+        );
+        assert_eq!(
+            (
+                &params["breakdown"],
+                &params["breakdown_type"],
+                &params["breakdown_value"]
+            ),
+            (&json!([7]), &json!("cohort"), &json!(7))
+        );
+        let query = trends.query();
+        assert_eq!(query["source"]["breakdown"], 7);
+        assert_eq!(
+            query["source"]["source"]["breakdownFilter"],
+            json!({"breakdown_type": "cohort", "breakdown": [7]})
+        );
+        assert_eq!(
+            query["source"]["source"]["series"][0]["math_property"],
+            "amount"
+        );
+        let all = InsightActors::trends(Step::event("buy")).breakdown(Breakdown::all_users());
+        assert_eq!(all.legacy_params()["breakdown_value"], "all");
     }
 }

@@ -1,23 +1,24 @@
 //! `GET|POST /persons/funnel/correlation/` (reference §6, PostHog's EE build up to late
 //! 2025): the funnel's entrants, converted or not, who did a correlated event between entering
-//! and converting (or the end of their window), or who have the correlated properties.
+//! and converting (or the end of their window), or the entrants of the funnel whose filters
+//! also hold the correlated properties.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::super::api::Call;
 use super::super::error::PostHogError;
 use super::super::tenant::Project;
 use super::funnel_persons::{FunnelQuery, Selection};
 use super::page::{self, Actor, Envelope};
-use super::params::{Conditions, Entity, Params, events_of};
+use super::params::{Entity, Params, events_of};
 use crate::http::ApiResponse;
 
 /// What the entrants must show.
 enum Target {
     /// An event of this entity inside their funnel attempt.
     Event(Entity),
-    /// These (person) properties.
-    Properties(Conditions),
+    /// Nothing more: the correlated properties joined the funnel's own filters.
+    Properties,
 }
 
 /// Answers `/persons/funnel/correlation/`; `body`: whether the JSON body counts (POST).
@@ -43,6 +44,8 @@ pub fn persons(
 
 /// The correlation persons `params` select (all of them; paging is the caller's).
 pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
+    let (target, funnel) = target(params, now)?;
+    let params = funnel.as_ref().unwrap_or(params);
     let query = FunnelQuery::parse(params, now)?;
     let selection =
         if params.text("funnel_step").is_some() || params.text("funnel_custom_steps").is_some() {
@@ -50,22 +53,6 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
         } else {
             Selection::Completed(1)
         };
-    let target = match params.text("funnel_correlation_type").as_deref() {
-        Some("properties") => match params.json("funnel_correlation_property_values") {
-            Some(Value::Array(values)) if !values.is_empty() => {
-                Target::Properties(Conditions::parse(Some(&Value::Array(values)), now)?)
-            }
-            _ => {
-                return Err(PostHogError::invalid(
-                    "Property Correlation expects atleast one Property to get persons for",
-                ));
-            }
-        },
-        _ => match params.json("funnel_correlation_person_entity") {
-            Some(entity @ Value::Object(_)) => Target::Event(Entity::parse(&entity, now)?),
-            _ => return Err(PostHogError::invalid("No entity for persons specified")),
-        },
-    };
     let converted = params
         .text("funnel_correlation_person_converted")
         .filter(|text| !text.is_empty())
@@ -80,7 +67,7 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
         .collect();
     let correlated = match &target {
         Target::Event(entity) => Some(entity.resolve(project)),
-        Target::Properties(_) => None,
+        Target::Properties => None,
     };
     Ok(query.scan(
         project,
@@ -93,7 +80,7 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
                 return false;
             }
             match &target {
-                Target::Properties(conditions) => conditions.matches_person(person),
+                Target::Properties => true,
                 Target::Event(entity) => {
                     let until = if done {
                         progress.end
@@ -107,12 +94,40 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
                         .as_deref()
                         .is_some_and(|id| step_names.contains(&id))
                         && correlated.is_some_and(|correlated| {
-                            events_of(project, index, from, to)
-                                .iter()
-                                .any(|event| correlated.matches(event, person))
+                            correlated.admits(project, index, person)
+                                && events_of(project, index, from, to)
+                                    .iter()
+                                    .any(|event| correlated.matches(event))
                         })
                 }
             }
         },
     ))
+}
+
+/// The correlation target, and for property correlation the parameters of the funnel it
+/// runs: PostHog pushes `funnel_correlation_property_values` into the funnel's `properties`
+/// (ANDed with them), so their event filters narrow the funnel's events and their person and
+/// cohort filters its persons, exactly as the funnel's own filters do.
+fn target(params: &Params, now: i64) -> Result<(Target, Option<Params>), PostHogError> {
+    if params.text("funnel_correlation_type").as_deref() == Some("properties") {
+        let values = match params.json("funnel_correlation_property_values") {
+            Some(Value::Array(values)) if !values.is_empty() => values,
+            _ => {
+                return Err(PostHogError::invalid(
+                    "Property Correlation expects atleast one Property to get persons for",
+                ));
+            }
+        };
+        let own = params.json("properties").unwrap_or(json!([]));
+        let combined = json!({"type": "AND", "values": [own, values]});
+        return Ok((
+            Target::Properties,
+            Some(params.with("properties", combined)),
+        ));
+    }
+    match params.json("funnel_correlation_person_entity") {
+        Some(entity @ Value::Object(_)) => Ok((Target::Event(Entity::parse(&entity, now)?), None)),
+        _ => Err(PostHogError::invalid("No entity for persons specified")),
+    }
 }

@@ -281,7 +281,9 @@ impl FunnelQuery {
                     return None;
                 }
                 let events = events_of(project, index, from, to);
-                let buckets = self.progress(person, &events, &steps, &exclusions);
+                let steps = Admitted::new(&steps, project, index, person);
+                let exclusions = Admitted::new(&exclusions, project, index, person);
+                let buckets = self.progress(person, &events, steps, exclusions);
                 buckets
                     .into_iter()
                     .any(|(progress, entry)| keep(index, person, progress, entry))
@@ -299,10 +301,10 @@ impl FunnelQuery {
         &self,
         person: &Person,
         events: &[Lazy<'_>],
-        steps: &[Matcher<'_>],
-        exclusions: &[Matcher<'_>],
+        steps: Admitted<'_, '_>,
+        exclusions: Admitted<'_, '_>,
     ) -> Vec<(Progress, Option<i64>)> {
-        let firsts = first_times(steps, person, events);
+        let firsts = steps.first_times(events);
         let stream: Vec<(Event, &Lazy<'_>)> = events
             .iter()
             .enumerate()
@@ -311,10 +313,10 @@ impl FunnelQuery {
                     && self.global.conditions.matches_lazy(event)
             })
             .filter_map(|(position, event)| {
-                let steps = mask(steps, person, event, |step| {
+                let steps = steps.mask(event, |step| {
                     firsts[step].is_none_or(|first| first == Some(position))
                 });
-                let exclusions = mask(exclusions, person, event, |_| true);
+                let exclusions = exclusions.mask(event, |_| true);
                 let kept = steps != 0 || exclusions != 0 || self.funnel.order == Order::Strict;
                 kept.then_some((
                     Event {
@@ -434,35 +436,53 @@ fn first_time_for_user(step: &Entity) -> bool {
     step.math.as_deref() == Some("first_time_for_user")
 }
 
-/// For each step, `None` when any matching event counts, or `Some(position)` in `events` (all
-/// of the person's) of its first-ever matching event when its math is `first_time_for_user`
-/// (`Some(None)`: it has none).
-fn first_times(
-    steps: &[Matcher<'_>],
-    person: &Person,
-    events: &[Lazy<'_>],
-) -> Vec<Option<Option<usize>>> {
-    steps
-        .iter()
-        .map(|step| {
-            first_time_for_user(step.entity())
-                .then(|| events.iter().position(|event| step.matches(event, person)))
-        })
-        .collect()
+/// Steps (or exclusions) resolved for one person: the entities, and the bits of those whose
+/// person and cohort filters the person passes (the others match none of its events).
+#[derive(Clone, Copy)]
+struct Admitted<'a, 'e> {
+    entities: &'a [Matcher<'e>],
+    admitted: u64,
 }
 
-/// The bits of the `entities` that `event` matches and `allowed` lets count.
-fn mask(
-    entities: &[Matcher<'_>],
-    person: &Person,
-    event: &Lazy<'_>,
-    allowed: impl Fn(usize) -> bool,
-) -> u64 {
-    entities
-        .iter()
-        .enumerate()
-        .filter(|(index, entity)| entity.matches(event, person) && allowed(*index))
-        .fold(0, |mask, (index, _)| mask | (1 << index))
+impl<'a, 'e> Admitted<'a, 'e> {
+    /// The `entities` as person `index` of `project` sees them.
+    fn new(
+        entities: &'a [Matcher<'e>],
+        project: &Project,
+        index: PersonIndex,
+        person: &Person,
+    ) -> Self {
+        let admitted = entities
+            .iter()
+            .enumerate()
+            .filter(|(_, entity)| entity.admits(project, index, person))
+            .fold(0, |mask, (bit, _)| mask | (1 << bit));
+        Self { entities, admitted }
+    }
+
+    /// Whether entity `bit` is one of `event`'s.
+    fn matches(&self, bit: usize, event: &Lazy<'_>) -> bool {
+        self.admitted & (1 << bit) != 0 && self.entities[bit].matches(event)
+    }
+
+    /// For each step, `None` when any matching event counts, or `Some(position)` in
+    /// `events` (all of the person's) of its first-ever matching event when its math is
+    /// `first_time_for_user` (`Some(None)`: it has none).
+    fn first_times(&self, events: &[Lazy<'_>]) -> Vec<Option<Option<usize>>> {
+        (0..self.entities.len())
+            .map(|bit| {
+                first_time_for_user(self.entities[bit].entity())
+                    .then(|| events.iter().position(|event| self.matches(bit, event)))
+            })
+            .collect()
+    }
+
+    /// The bits of the entities that `event` matches and `allowed` lets count.
+    fn mask(&self, event: &Lazy<'_>, allowed: impl Fn(usize) -> bool) -> u64 {
+        (0..self.entities.len())
+            .filter(|bit| self.matches(*bit, event) && allowed(*bit))
+            .fold(0, |mask, bit| mask | (1 << bit))
+    }
 }
 
 /// The conversion window in microseconds (§2.4): `funnel_window_days` first, else

@@ -110,14 +110,12 @@ pub fn actors(
         .into_iter()
         .filter_map(|index| {
             let person = project.person(index)?;
-            if !global.admits(project, index, person) {
+            if !global.admits(project, index, person) || !matcher.admits(project, index, person) {
                 return None;
             }
             let mut active: Vec<i64> = events_of(project, index, fetched.from, fetched.to)
                 .iter()
-                .filter(|event| {
-                    matcher.matches(event, person) && global.conditions.matches_lazy(event)
-                })
+                .filter(|event| matcher.matches(event) && global.conditions.matches_lazy(event))
                 .map(|event| interval.start(event.at.timestamp))
                 .collect();
             active.dedup();

@@ -43,6 +43,13 @@ impl Params {
         Self { map }
     }
 
+    /// These parameters with `name` set to `value`.
+    pub fn with(&self, name: &str, value: Value) -> Self {
+        let mut map = self.map.clone();
+        map.insert(name.to_owned(), value);
+        Self { map }
+    }
+
     /// Parameter `name` as text (a number or boolean spelt out); `None` when absent or null.
     pub fn text(&self, name: &str) -> Option<Cow<'_, str>> {
         match self.map.get(name)? {
@@ -176,17 +183,25 @@ pub struct Matcher<'e> {
 }
 
 impl Matcher<'_> {
-    /// Whether `event` of `person` is one of the entity's: its name first, so the event's
-    /// properties are read only when the entity filters on them.
-    pub fn matches(&self, event: &Lazy<'_>, person: &Person) -> bool {
+    /// Whether person `index` of `project` passes the entity's person and cohort filters;
+    /// when it does not, none of its events are the entity's. Asked once per person, so
+    /// [`Self::matches`] tests only what varies by event.
+    pub fn admits(&self, project: &Project, index: PersonIndex, person: &Person) -> bool {
+        self.entity
+            .conditions
+            .matches_member(project, index, person)
+    }
+
+    /// Whether `event` of a person the entity [`admits`](Self::admits) is one of the
+    /// entity's: its name first, so the event's properties are read only when the entity
+    /// filters on them.
+    pub fn matches(&self, event: &Lazy<'_>) -> bool {
         let named = match self.name {
             Name::Any => true,
             Name::Is(name) => name == event.at.name,
             Name::Unknown => false,
         };
-        named
-            && self.entity.conditions.matches_lazy(event)
-            && self.entity.conditions.matches_person(person)
+        named && self.entity.conditions.matches_lazy(event)
     }
 
     /// The entity.

@@ -294,8 +294,7 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
             correlation::actors(project, &Params::from_map(map), now)
         }
         ("InsightActorsQuery", "TrendsQuery") => {
-            let index = source.get("series").and_then(Value::as_u64).unwrap_or(0);
-            let mut map = legacy(&inner, Some(index))?;
+            let mut map = legacy(&inner, Some(series_index(source, &inner)?))?;
             map.insert("entity_order".to_owned(), json!("0"));
             let math = map["events"][0]
                 .get("math")
@@ -334,13 +333,35 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
             lifecycle::actors(project, &Params::from_map(map), day, status, now)
         }
         ("InsightActorsQuery" | "StickinessActorsQuery", "StickinessQuery") => {
-            let index = source.get("series").and_then(Value::as_u64).unwrap_or(0);
-            let mut map = legacy(&inner, Some(index))?;
+            let mut map = legacy(&inner, Some(series_index(source, &inner)?))?;
             map.insert("entity_order".to_owned(), json!("0"));
             copy(source, "day", &mut map, "stickiness_days");
             trends::sticky(project, &Params::from_map(map), now)
         }
         _ => Err(unsupported(&format!("{kind} over {inner_kind}"))),
+    }
+}
+
+/// The series an actors query (`source`) picks of its insight query (`inner`): `series`,
+/// default 0, indexes the series list as Python does (−1 is the last); an index out of range
+/// is the `IndexError` PostHog's actors query builders raise, a 500.
+fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
+    let count = inner
+        .get("series")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let wanted = match source.get("series") {
+        None | Some(Value::Null) => 0,
+        Some(value) => value
+            .as_i64()
+            .ok_or_else(|| PostHogError::invalid_attr("series", "A valid integer is required."))?,
+    };
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let index = if wanted < 0 { count + wanted } else { wanted };
+    if (0..count).contains(&index) {
+        u64::try_from(index).map_err(|_| PostHogError::server_error())
+    } else {
+        Err(PostHogError::server_error())
     }
 }
 

@@ -154,6 +154,7 @@ impl Series {
             .filter_map(|index| {
                 let person = project.person(index)?;
                 let admitted = self.global.admits(project, index, person)
+                    && matcher.admits(project, index, person)
                     && self
                         .bucket
                         .as_ref()
@@ -164,7 +165,7 @@ impl Series {
                 let times: Vec<i64> = events_of(project, index, self.range.from, self.range.to)
                     .iter()
                     .filter(|event| {
-                        matcher.matches(event, person)
+                        matcher.matches(event)
                             && self.global.conditions.matches_lazy(event)
                             && self.bucket.as_ref().is_none_or(|b| b.admits_event(event))
                     })

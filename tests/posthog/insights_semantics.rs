@@ -1,0 +1,619 @@
+//! Insight actors semantics end to end, through the SDK's two entry points (the legacy
+//! endpoint and `POST /query/`) where the SDK asks the question, over raw HTTP where it does
+//! not (correlation, series indexes): entity-level cohort filters, property correlation's
+//! filters, one-step funnels, step attribution's `""` bucket, WAU/MAU windows, property
+//! maths, cohort breakdowns, week and month lifecycles.
+
+use futures::TryStreamExt;
+use persons_mock::posthog::Event;
+use persons_sdk::posthog::{
+    Attribution, Breakdown, DateRange, FunnelStep, InsightActors, Interval, LifecycleType, Math,
+    PropertyFilters, Step,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::insights::{self, at, fixture, with_query};
+use crate::insights_sdk::both;
+use crate::support::{Fixture, PROJECT};
+
+/// The rows' first distinct ids of a `/query/` answer (200 expected), sorted.
+async fn query_ids(fixture: &Fixture, query: Value) -> Vec<String> {
+    insights::query(fixture, "/api/projects/1", query).await.1
+}
+
+/// The page's first distinct ids of a legacy GET (200 expected), sorted.
+async fn legacy_ids(fixture: &Fixture, path: &str) -> Vec<String> {
+    insights::people(fixture, path).await.1
+}
+
+/// An entity's `properties: [{type: cohort}]` narrows the entity to the cohort's members'
+/// events: a funnel step, a trends series, a lifecycle series (PostHog's entity filters are
+/// `property_to_expr` over the entity's properties, cohorts included).
+#[tokio::test]
+async fn entity_cohort_filters_narrow_steps_and_series() {
+    let fixture = fixture().await;
+    let mut events = Vec::new();
+    for who in ["a", "b", "c"] {
+        events.push(Event::new("sign up", who).at(at("2020-01-02T10:00:00Z")));
+        events.push(Event::new("pay", who).at(at("2020-01-03T10:00:00Z")));
+    }
+    fixture.seed(events);
+    let cohort = fixture
+        .posthog
+        .create_cohort(PROJECT, "buyers", &["a", "b"]);
+    let funnel = |step| {
+        InsightActors::funnel(
+            [Step::event("sign up"), Step::event("pay").in_cohort(cohort)],
+            step,
+        )
+        .date_range(DateRange::between("2020-01-01", "2020-01-08"))
+    };
+    assert_eq!(
+        both(&fixture, &funnel(FunnelStep::ConvertedAt(2))).await,
+        ["a", "b"]
+    );
+    assert_eq!(
+        both(&fixture, &funnel(FunnelStep::ConvertedAt(1))).await,
+        ["a", "b", "c"],
+        "the first step has no cohort filter"
+    );
+    assert_eq!(
+        both(&fixture, &funnel(FunnelStep::DroppedOffBefore(2))).await,
+        ["c"]
+    );
+    let trends = InsightActors::trends(Step::event("pay").in_cohort(cohort))
+        .date_range(DateRange::between("2020-01-01", "2020-01-08"));
+    assert_eq!(both(&fixture, &trends).await, ["a", "b"]);
+    let lifecycle = InsightActors::lifecycle(
+        Step::event("sign up").in_cohort(cohort),
+        "2020-01-02",
+        LifecycleType::New,
+    )
+    .date_range(DateRange::between("2020-01-01", "2020-01-08"));
+    assert_eq!(both(&fixture, &lifecycle).await, ["a", "b"]);
+    let sticky = InsightActors::stickiness(Step::event("pay").in_cohort(cohort), 1)
+        .date_range(DateRange::between("2020-01-01", "2020-01-08"));
+    assert_eq!(both(&fixture, &sticky).await, ["a", "b"]);
+}
+
+/// Funnel correlation data: u1 signs up and pays on Chrome, u2 on Safari, u3 signs up on
+/// Chrome and pays on Safari, u4 only signs up (Chrome); u1, u2 and u4 are on plan pro.
+fn correlation_data(fixture: &Fixture) {
+    let event = |name: &str, who: &str, day: u32, browser: &str| {
+        Event::new(name, who)
+            .at(at(&format!("2020-01-{day:02}T14:00:00Z")))
+            .property("$browser", browser)
+    };
+    fixture.seed([
+        event("signed up", "u1", 2, "Chrome").set("plan", "pro"),
+        event("related", "u1", 3, "Chrome"),
+        event("paid", "u1", 4, "Chrome"),
+        event("signed up", "u2", 2, "Safari").set("plan", "pro"),
+        event("related", "u2", 3, "Safari"),
+        event("paid", "u2", 4, "Safari"),
+        event("signed up", "u3", 2, "Chrome").set("plan", "free"),
+        event("paid", "u3", 4, "Safari"),
+        event("signed up", "u4", 2, "Chrome").set("plan", "pro"),
+        event("related", "u4", 3, "Firefox"),
+    ]);
+}
+
+/// The persons of a property correlation, asked on the legacy endpoint and as a
+/// `FunnelCorrelationActorsQuery` (which must agree): `values` are the correlated property
+/// filters, `global` the funnel's own `properties`.
+async fn property_correlation(
+    fixture: &Fixture,
+    values: Value,
+    global: Value,
+    converted: bool,
+) -> Vec<String> {
+    let legacy = legacy_ids(
+        fixture,
+        &with_query(
+            "/api/projects/1/persons/funnel/correlation/",
+            &[
+                (
+                    "events",
+                    json!([{"id": "signed up", "order": 0}, {"id": "paid", "order": 1}])
+                        .to_string(),
+                ),
+                ("date_from", "2020-01-01".to_owned()),
+                ("date_to", "2020-01-14".to_owned()),
+                ("properties", global.to_string()),
+                ("funnel_correlation_type", "properties".to_owned()),
+                ("funnel_correlation_property_values", values.to_string()),
+                ("funnel_correlation_person_converted", converted.to_string()),
+            ],
+        ),
+    )
+    .await;
+    let query = json!({"kind": "ActorsQuery", "source": {
+        "kind": "FunnelCorrelationActorsQuery",
+        "funnelCorrelationPersonConverted": converted,
+        "funnelCorrelationPropertyValues": values,
+        "source": {"kind": "FunnelCorrelationQuery", "funnelCorrelationType": "properties", "source": {
+            "kind": "FunnelsActorsQuery", "source": {"kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "signed up"}, {"kind": "EventsNode", "event": "paid"}],
+                "properties": global,
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-14"}}}}}});
+    assert_eq!(query_ids(fixture, query).await, legacy, "/query/ agrees");
+    legacy
+}
+
+/// Property correlation pushes `funnel_correlation_property_values` into the funnel's
+/// `properties` (`_FunnelPropertyCorrelationActors`: `property_groups.combine_properties(AND,
+/// correlation_property_values)`), so an event filter among them narrows the funnel's
+/// events, a person or cohort filter its persons, ANDed with the funnel's own filters.
+#[tokio::test]
+async fn property_correlation_filters_the_funnel_it_runs() {
+    let fixture = fixture().await;
+    correlation_data(&fixture);
+    let none = json!([]);
+    let pro = json!([{"key": "plan", "value": "pro", "type": "person"}]);
+    assert_eq!(
+        property_correlation(&fixture, pro.clone(), none.clone(), true).await,
+        ["u1", "u2"]
+    );
+    assert_eq!(
+        property_correlation(&fixture, pro.clone(), none.clone(), false).await,
+        ["u4"]
+    );
+    let chrome = json!([{"key": "$browser", "value": "Chrome", "type": "event"}]);
+    assert_eq!(
+        property_correlation(&fixture, chrome.clone(), none.clone(), true).await,
+        ["u1"],
+        "only Chrome events feed the funnel: u3 paid on Safari"
+    );
+    assert_eq!(
+        property_correlation(&fixture, chrome.clone(), none.clone(), false).await,
+        ["u3", "u4"]
+    );
+    assert_eq!(
+        property_correlation(&fixture, chrome, pro, false).await,
+        ["u4"],
+        "ANDed with the funnel's own properties"
+    );
+    let cohort = fixture
+        .posthog
+        .create_cohort(PROJECT, "mixed", &["u2", "u3"]);
+    assert_eq!(
+        property_correlation(
+            &fixture,
+            json!([{"key": "id", "value": cohort, "type": "cohort"}]),
+            none,
+            true
+        )
+        .await,
+        ["u2", "u3"]
+    );
+}
+
+/// Event correlation (`_FunnelEventsCorrelationActors`): the correlated events pass the
+/// entity's own filters, cohorts included, not the funnel's global ones, which choose the
+/// entrants.
+#[tokio::test]
+async fn event_correlation_filters_by_its_entity() {
+    let fixture = fixture().await;
+    correlation_data(&fixture);
+    let cohort = fixture.posthog.create_cohort(PROJECT, "u2 only", &["u2"]);
+    let ask = |entity: Value, global: Value| {
+        with_query(
+            "/api/projects/1/persons/funnel/correlation/",
+            &[
+                (
+                    "events",
+                    json!([{"id": "signed up", "order": 0}, {"id": "paid", "order": 1}])
+                        .to_string(),
+                ),
+                ("date_from", "2020-01-01".to_owned()),
+                ("date_to", "2020-01-14".to_owned()),
+                ("properties", global.to_string()),
+                ("funnel_correlation_person_entity", entity.to_string()),
+            ],
+        )
+    };
+    let related = json!({"id": "related", "type": "events"});
+    assert_eq!(
+        legacy_ids(&fixture, &ask(related.clone(), json!([]))).await,
+        ["u1", "u2", "u4"]
+    );
+    assert_eq!(
+        legacy_ids(
+            &fixture,
+            &ask(
+                related.clone(),
+                json!([{"key": "$browser", "value": "Chrome", "type": "event"}])
+            )
+        )
+        .await,
+        ["u1", "u4"],
+        "the global filter picks the entrants (u2 signed up on Safari) but not the correlated \
+         events (u4's is on Firefox)"
+    );
+    let in_cohort = json!({"id": "related", "type": "events",
+        "properties": [{"key": "id", "value": cohort, "type": "cohort"}]});
+    assert_eq!(
+        legacy_ids(&fixture, &ask(in_cohort, json!([]))).await,
+        ["u2"]
+    );
+    let on_firefox = json!({"id": "related", "type": "events",
+        "properties": [{"key": "$browser", "value": "Firefox"}]});
+    assert_eq!(
+        legacy_ids(&fixture, &ask(on_firefox, json!([]))).await,
+        ["u4"]
+    );
+}
+
+/// An `InsightActorsQuery`'s `series` indexes the source's series as Python does
+/// (`trends_query.series[series_index]`): −1 is the last, and an index out of range is the
+/// builder's `IndexError`, a 500 with PostHog's server-error body.
+#[tokio::test]
+async fn query_series_index_picks_a_series_or_fails_as_posthog() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("first", "a").at(at("2020-01-02T10:00:00Z")),
+        Event::new("second", "b").at(at("2020-01-02T10:00:00Z")),
+        Event::new("other", "c").at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let actors = |kind: &str, insight: &str, series: Value| {
+        let mut source = json!({"kind": kind, "source": {
+            "kind": insight,
+            "series": [{"kind": "EventsNode", "event": "first"}, {"kind": "EventsNode", "event": "second"}],
+            "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}});
+        if !series.is_null() {
+            source["series"] = series;
+        }
+        if insight == "StickinessQuery" {
+            source["day"] = json!(1);
+        }
+        json!({"kind": "ActorsQuery", "source": source})
+    };
+    for (kind, insight) in [
+        ("InsightActorsQuery", "TrendsQuery"),
+        ("StickinessActorsQuery", "StickinessQuery"),
+    ] {
+        for (series, expected) in [
+            (Value::Null, "a"),
+            (json!(0), "a"),
+            (json!(1), "b"),
+            (json!(-1), "b"),
+            (json!(-2), "a"),
+        ] {
+            assert_eq!(
+                query_ids(&fixture, actors(kind, insight, series.clone())).await,
+                [expected],
+                "{insight} series {series}"
+            );
+        }
+        for series in [json!(2), json!(-3)] {
+            let (status, body) = fixture
+                .raw(
+                    Method::POST,
+                    "/api/projects/1/query/",
+                    Some(json!({"query": actors(kind, insight, series)})),
+                )
+                .await;
+            assert_eq!(status, 500, "{body}");
+            assert_eq!(
+                serde_json::from_str::<Value>(&body).unwrap(),
+                json!({"type": "server_error", "code": "error", "detail": "A server error occurred.", "attr": null})
+            );
+        }
+    }
+    let legacy = legacy_ids(
+        &fixture,
+        &with_query(
+            "/api/projects/1/persons/trends/",
+            &[
+                (
+                    "events",
+                    json!([{"id": "first", "order": 0}, {"id": "second", "order": 1}]).to_string(),
+                ),
+                ("entity_order", "1".to_owned()),
+                ("entity_id", "second".to_owned()),
+                ("date_from", "2020-01-01".to_owned()),
+                ("date_to", "2020-01-08".to_owned()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(legacy, ["b"], "the legacy entity_order agrees");
+}
+
+/// A one-step funnel lists its entrants on both entry points: PostHog's "Funnels require at
+/// least two steps." is a `FunnelsQueryRunner` validation rule, which runs in `calculate()`;
+/// the actors path only builds `to_actors_query()` and never runs it.
+#[tokio::test]
+async fn one_step_funnels_list_their_entrants() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z")),
+        Event::new("sign up", "b").at(at("2020-01-03T10:00:00Z")),
+        Event::new("other", "c").at(at("2020-01-03T10:00:00Z")),
+    ]);
+    let funnel = |step| {
+        InsightActors::funnel([Step::event("sign up")], step)
+            .date_range(DateRange::between("2020-01-01", "2020-01-08"))
+    };
+    assert_eq!(
+        both(&fixture, &funnel(FunnelStep::ConvertedAt(1))).await,
+        ["a", "b"]
+    );
+    assert_eq!(
+        both(&fixture, &funnel(FunnelStep::DroppedOffBefore(2))).await,
+        ["a", "b"],
+        "step_reached = 0: everyone who entered"
+    );
+}
+
+/// Step attribution (`breakdown_attribution_type=step`): a person's buckets are the values
+/// its step-k events carry (`groupUniqArray(if(step_k = 1, prop_basic, NULL))`, with
+/// `prop_basic = ifNull(toString(prop), '')`), so a step-k event without the property puts
+/// it in the `""` bucket, while an event of another step without it does not.
+#[tokio::test]
+async fn step_attribution_buckets_come_from_the_steps_events() {
+    let fixture = fixture().await;
+    let event = |name: &str, who: &str, hour: u32| {
+        Event::new(name, who).at(at(&format!("2020-01-02T{hour:02}:00:00Z")))
+    };
+    fixture.seed([
+        event("sign up", "r", 10).property("$browser", "Chrome"),
+        event("play movie", "r", 11),
+        event("sign up", "s", 10),
+        event("play movie", "s", 11).property("$browser", "Safari"),
+    ]);
+    let funnel = |bucket: &str| {
+        InsightActors::funnel(
+            ["sign up", "play movie"].map(Step::event),
+            FunnelStep::ConvertedAt(2),
+        )
+        .date_range(DateRange::between("2020-01-01", "2020-01-08"))
+        .breakdown(Breakdown::event("$browser").value(bucket))
+        .attribution(Attribution::Step(1))
+    };
+    assert_eq!(both(&fixture, &funnel("")).await, ["r"]);
+    assert_eq!(both(&fixture, &funnel("Safari")).await, ["s"]);
+    assert_eq!(
+        both(&fixture, &funnel("Chrome")).await,
+        Vec::<String>::new()
+    );
+}
+
+/// WAU/MAU (reference §7): `weekly_active` and `monthly_active` widen the window to the 7
+/// and 30 days ending at `date_to`.
+#[tokio::test]
+async fn weekly_and_monthly_active_widen_the_window() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("visit", "a").at(at("2020-01-04T00:00:00Z")),
+        Event::new("visit", "b").at(at("2020-01-03T23:59:59Z")),
+        Event::new("visit", "c").at(at("2020-01-10T12:00:00Z")),
+        Event::new("visit", "d").at(at("2020-01-11T00:00:00Z")),
+        Event::new("visit", "e").at(at("2019-12-12T00:00:00Z")),
+        Event::new("visit", "f").at(at("2019-12-11T23:59:59Z")),
+    ]);
+    let trends = |math| {
+        InsightActors::trends(Step::event("visit").math(math))
+            .date_range(DateRange::between("2020-01-10", "2020-01-10"))
+    };
+    assert_eq!(both(&fixture, &trends(Math::Total)).await, ["c"]);
+    assert_eq!(both(&fixture, &trends(Math::Dau)).await, ["c"]);
+    assert_eq!(
+        both(&fixture, &trends(Math::WeeklyActive)).await,
+        ["a", "c"]
+    );
+    assert_eq!(
+        both(&fixture, &trends(Math::MonthlyActive)).await,
+        ["a", "b", "c", "e"]
+    );
+}
+
+/// Property maths (reference §7 and §3.3, newest semantics): the persons with a matching
+/// event, with or without the property, each valued by its event count
+/// (`TrendsActorsQueryBuilder._get_actor_value_expr` is `count()`).
+#[tokio::test]
+async fn property_maths_list_the_series_persons_by_event_count() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("buy", "x")
+            .at(at("2020-01-02T10:00:00Z"))
+            .property("amount", 10),
+        Event::new("buy", "x")
+            .at(at("2020-01-03T10:00:00Z"))
+            .property("amount", 30),
+        Event::new("buy", "y").at(at("2020-01-03T10:00:00Z")),
+        Event::new("browse", "z").at(at("2020-01-03T10:00:00Z")),
+    ]);
+    for math in [
+        Math::Sum,
+        Math::Avg,
+        Math::Min,
+        Math::Max,
+        Math::Median,
+        Math::P75,
+        Math::P90,
+        Math::P95,
+        Math::P99,
+    ] {
+        let question = InsightActors::trends(Step::event("buy").math(math).math_property("amount"))
+            .date_range(DateRange::between("2020-01-01", "2020-01-08"));
+        assert_eq!(both(&fixture, &question).await, ["x", "y"], "{math:?}");
+        let people: Vec<_> = fixture
+            .client
+            .insight_actors(question)
+            .try_collect()
+            .await
+            .expect("persons");
+        let values: Vec<(&str, &Value)> = people
+            .iter()
+            .map(|person| (person.distinct_ids[0].as_str(), &person.value_at_data_point))
+            .collect();
+        assert_eq!(values, [("x", &json!(2)), ("y", &json!(1))], "{math:?}");
+    }
+}
+
+/// Trends breakdowns: by cohort (the bucket is a cohort id; `all` is everyone) and the none
+/// bucket (`""`: the event or person property missing) of event and person breakdowns.
+#[tokio::test]
+async fn trends_cohort_breakdowns_and_the_none_bucket() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("visit", "a")
+            .at(at("2020-01-02T10:00:00Z"))
+            .property("$browser", "Chrome")
+            .set("plan", "pro"),
+        Event::new("visit", "b").at(at("2020-01-02T10:00:00Z")),
+        Event::new("visit", "c")
+            .at(at("2020-01-02T10:00:00Z"))
+            .property("$browser", "Safari"),
+        Event::new("other", "d").at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let cohort = fixture
+        .posthog
+        .create_cohort(PROJECT, "some", &["a", "b", "d"]);
+    let trends = |breakdown| {
+        InsightActors::trends(Step::event("visit"))
+            .date_range(DateRange::between("2020-01-01", "2020-01-08"))
+            .breakdown(breakdown)
+    };
+    assert_eq!(
+        both(&fixture, &trends(Breakdown::cohort(cohort))).await,
+        ["a", "b"]
+    );
+    assert_eq!(
+        both(&fixture, &trends(Breakdown::all_users())).await,
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        both(&fixture, &trends(Breakdown::event("$browser").value(""))).await,
+        ["b"]
+    );
+    assert_eq!(
+        both(
+            &fixture,
+            &trends(Breakdown::event("$browser").value("Safari"))
+        )
+        .await,
+        ["c"]
+    );
+    assert_eq!(
+        both(&fixture, &trends(Breakdown::person("plan").value(""))).await,
+        ["b", "c"]
+    );
+    let narrowed =
+        trends(Breakdown::cohort(cohort)).properties(PropertyFilters::new().is_set("plan"));
+    assert_eq!(both(&fixture, &narrowed).await, ["a"]);
+}
+
+/// A fixture whose persons view `$pageview` at noon on the given days (`YYYY-MM-DD`,
+/// space-separated).
+async fn pageviews(days: &[(&str, &str)]) -> Fixture {
+    let fixture = fixture().await;
+    let mut events = Vec::new();
+    for (who, days) in days {
+        for day in days.split_whitespace() {
+            events.push(Event::new("$pageview", who).at(at(&format!("{day}T12:00:00Z"))));
+        }
+    }
+    fixture.seed(events);
+    fixture
+}
+
+/// Asserts each `(status, target date, persons)` of a `$pageview` lifecycle by `interval`
+/// over `from..to`, through both entry points.
+async fn assert_lifecycle(
+    fixture: &Fixture,
+    interval: Interval,
+    (from, to): (&str, &str),
+    cases: &[(LifecycleType, &str, &[&str])],
+) {
+    for (status, day, expected) in cases {
+        let question = InsightActors::lifecycle(Step::event("$pageview"), *day, *status)
+            .interval(interval)
+            .date_range(DateRange::between(from, to));
+        assert_eq!(
+            both(fixture, &question).await,
+            *expected,
+            "{interval:?} {status:?} {day}"
+        );
+    }
+}
+
+/// The lifecycle data of `test_lifecycle_query_runner.py::test_lifecycle_trend_weeks_sunday`
+/// over weeks (starting on Sunday): the actors behind each bucket of PostHog's expected
+/// series.
+#[tokio::test]
+async fn week_lifecycles() {
+    let fixture = pageviews(&[
+        (
+            "p1",
+            "2020-02-01 2020-02-05 2020-02-10 2020-02-15 2020-02-27 2020-03-02",
+        ),
+        ("p2", "2020-02-11 2020-02-18"),
+        ("p3", "2020-02-12"),
+        ("p4", "2020-02-27"),
+    ])
+    .await;
+    // Weeks 02-02, 02-09, 02-16, 02-23, 03-01, 03-08: returning [1,1,1,0,1,0], new
+    // [0,2,0,1,0,0], resurrecting [0,0,0,1,0,0], dormant [0,0,-2,-1,-1,-1].
+    assert_lifecycle(
+        &fixture,
+        Interval::Week,
+        ("2020-02-05T00:00:00Z", "2020-03-09T00:00:00Z"),
+        &[
+            (LifecycleType::Returning, "2020-02-02", &["p1"]),
+            (LifecycleType::Returning, "2020-02-12", &["p1"]),
+            (LifecycleType::Returning, "2020-02-16", &["p2"]),
+            (LifecycleType::Returning, "2020-02-23", &[]),
+            (LifecycleType::Returning, "2020-03-01", &["p1"]),
+            (LifecycleType::New, "2020-02-09", &["p2", "p3"]),
+            (LifecycleType::New, "2020-02-29", &["p4"]),
+            (LifecycleType::Resurrecting, "2020-02-23", &["p1"]),
+            (LifecycleType::Dormant, "2020-02-16", &["p1", "p3"]),
+            (LifecycleType::Dormant, "2020-02-23", &["p2"]),
+            (LifecycleType::Dormant, "2020-03-01", &["p4"]),
+            (LifecycleType::Dormant, "2020-03-08", &["p1"]),
+        ],
+    )
+    .await;
+}
+
+/// The lifecycle data of `test_lifecycle_query_runner.py::test_lifecycle_trend_months`
+/// over months.
+#[tokio::test]
+async fn month_lifecycles() {
+    let fixture = pageviews(&[
+        (
+            "p1",
+            "2020-01-11 2020-02-12 2020-03-13 2020-05-15 2020-07-17 2020-09-19",
+        ),
+        ("p2", "2019-12-09 2020-02-12"),
+        ("p3", "2020-02-12"),
+        ("p4", "2020-05-15"),
+    ])
+    .await;
+    // Feb..Sep: dormant [0,-2,-1,0,-2,0,-1,0], new [1,0,0,1,0,0,0,0], resurrecting
+    // [1,0,0,1,0,1,0,1], returning [1,1,0,0,0,0,0,0]; October lies after the range.
+    assert_lifecycle(
+        &fixture,
+        Interval::Month,
+        ("2020-02-01T00:00:00Z", "2020-09-01T00:00:00Z"),
+        &[
+            (LifecycleType::Returning, "2020-02-01", &["p1"]),
+            (LifecycleType::Returning, "2020-03-31", &["p1"]),
+            (LifecycleType::Resurrecting, "2020-02-15", &["p2"]),
+            (LifecycleType::Resurrecting, "2020-05-01", &["p1"]),
+            (LifecycleType::Resurrecting, "2020-09-01", &["p1"]),
+            (LifecycleType::New, "2020-02-01", &["p3"]),
+            (LifecycleType::New, "2020-05-20", &["p4"]),
+            (LifecycleType::Dormant, "2020-03-01", &["p2", "p3"]),
+            (LifecycleType::Dormant, "2020-04-01", &["p1"]),
+            (LifecycleType::Dormant, "2020-06-01", &["p1", "p4"]),
+            (LifecycleType::Dormant, "2020-08-01", &["p1"]),
+            (LifecycleType::Dormant, "2020-09-01", &[]),
+            (LifecycleType::Dormant, "2020-10-01", &[]),
+        ],
+    )
+    .await;
+}
