@@ -260,6 +260,7 @@ async fn query_series_index_picks_a_series_or_fails_as_posthog() {
         let mut source = json!({"kind": kind, "source": {
             "kind": insight,
             "series": [{"kind": "EventsNode", "event": "first"}, {"kind": "EventsNode", "event": "second"}],
+            "trendsFilter": {"display": "ActionsTable"},
             "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}});
         if !series.is_null() {
             source["series"] = series;
@@ -380,33 +381,108 @@ async fn step_attribution_buckets_come_from_the_steps_events() {
     );
 }
 
-/// WAU/MAU (reference §7): `weekly_active` and `monthly_active` widen the window to the 7
-/// and 30 days ending at `date_to`.
+/// WAU/MAU (reference §7; newest `TrendsActorsQueryBuilder._date_where_expr`): a
+/// total-value question (the legacy endpoint, the SDK's table display) counts the 6 / 29
+/// days before `date_to` (23:59:59.999999) up to it; a time-series point (`/query/`'s `day`)
+/// from 6 / 29 days before the point's start to its end, clamped to the range when
+/// `explicitDate`.
 #[tokio::test]
 async fn weekly_and_monthly_active_widen_the_window() {
     let fixture = fixture().await;
     fixture.seed([
-        Event::new("visit", "a").at(at("2020-01-04T00:00:00Z")),
-        Event::new("visit", "b").at(at("2020-01-03T23:59:59Z")),
+        Event::new("visit", "a").at(at("2020-01-05T00:00:00Z")),
+        Event::new("visit", "b").at(at("2020-01-04T12:00:00Z")),
+        Event::new("visit", "h").at(at("2020-01-03T23:59:59Z")),
         Event::new("visit", "c").at(at("2020-01-10T12:00:00Z")),
         Event::new("visit", "d").at(at("2020-01-11T00:00:00Z")),
-        Event::new("visit", "e").at(at("2019-12-12T00:00:00Z")),
-        Event::new("visit", "f").at(at("2019-12-11T23:59:59Z")),
+        Event::new("visit", "e").at(at("2019-12-13T00:00:00Z")),
+        Event::new("visit", "f").at(at("2019-12-12T12:00:00Z")),
     ]);
-    let trends = |math| {
+    let total = |math| {
         InsightActors::trends(Step::event("visit").math(math))
             .date_range(DateRange::between("2020-01-10", "2020-01-10"))
     };
-    assert_eq!(both(&fixture, &trends(Math::Total)).await, ["c"]);
-    assert_eq!(both(&fixture, &trends(Math::Dau)).await, ["c"]);
+    assert_eq!(both(&fixture, &total(Math::Total)).await, ["c"]);
+    assert_eq!(both(&fixture, &total(Math::Dau)).await, ["c"]);
+    assert_eq!(both(&fixture, &total(Math::WeeklyActive)).await, ["a", "c"]);
     assert_eq!(
-        both(&fixture, &trends(Math::WeeklyActive)).await,
+        both(&fixture, &total(Math::MonthlyActive)).await,
+        ["a", "b", "c", "e", "h"]
+    );
+    let point = |math: &str, range: Value| {
+        json!({"kind": "ActorsQuery", "source": {
+            "kind": "InsightActorsQuery", "day": "2020-01-10", "source": {
+                "kind": "TrendsQuery", "interval": "day", "dateRange": range,
+                "series": [{"kind": "EventsNode", "event": "visit", "math": math}]}}})
+    };
+    let range = json!({"date_from": "2020-01-01", "date_to": "2020-01-10"});
+    assert_eq!(
+        query_ids(&fixture, point("total", range.clone())).await,
+        ["c"]
+    );
+    assert_eq!(
+        query_ids(&fixture, point("weekly_active", range.clone())).await,
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        query_ids(&fixture, point("monthly_active", range)).await,
+        ["a", "b", "c", "e", "f", "h"],
+        "not clamped to the range without explicitDate"
+    );
+    let explicit =
+        json!({"date_from": "2020-01-05", "date_to": "2020-01-10T23:59:59", "explicitDate": true});
+    assert_eq!(
+        query_ids(&fixture, point("monthly_active", explicit)).await,
         ["a", "c"]
     );
-    assert_eq!(
-        both(&fixture, &trends(Math::MonthlyActive)).await,
-        ["a", "b", "c", "e"]
-    );
+}
+
+/// A trends actors query's `day` goes with its display (`TrendsActorsQueryBuilder`): a
+/// total-value display refuses one and any other needs one, PostHog's `QueryError`s, which
+/// `/query/` answers as DRF validation errors (code `invalid`).
+#[tokio::test]
+async fn trends_actors_days_follow_the_display() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("visit", "a").at(at("2020-01-02T10:00:00Z"))]);
+    let ask = |display: Option<&str>, day: Option<&str>| {
+        let mut source = json!({"kind": "InsightActorsQuery", "source": {
+            "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "visit"}],
+            "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}});
+        if let Some(display) = display {
+            source["source"]["trendsFilter"] = json!({"display": display});
+        }
+        if let Some(day) = day {
+            source["day"] = json!(day);
+        }
+        json!({"query": {"kind": "ActorsQuery", "source": source}})
+    };
+    let required = "A `day` is required for trends actors queries without total value aggregation";
+    let forbidden = "A `day` is forbidden for trends actors queries with total value aggregation";
+    for (display, day, refused) in [
+        (None, None, Some(required)),
+        (Some("ActionsLineGraph"), None, Some(required)),
+        (Some("BoldNumber"), Some("2020-01-02"), Some(forbidden)),
+        (None, Some("2020-01-02"), None),
+        (Some("ActionsPie"), None, None),
+    ] {
+        let (status, body) = fixture
+            .raw(
+                Method::POST,
+                "/api/projects/1/query/",
+                Some(ask(display, day)),
+            )
+            .await;
+        match refused {
+            Some(detail) => assert_eq!(
+                (status, serde_json::from_str::<Value>(&body).unwrap()),
+                (
+                    400,
+                    json!({"type": "validation_error", "code": "invalid", "detail": detail, "attr": null})
+                )
+            ),
+            None => assert_eq!(status, 200, "{display:?} {day:?}: {body}"),
+        }
+    }
 }
 
 /// Property maths (reference §7 and §3.3, newest semantics): the persons with a matching

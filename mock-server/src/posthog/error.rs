@@ -43,6 +43,13 @@ impl PostHogError {
         Self::new(400, "validation_error", "invalid_input", detail)
     }
 
+    /// 400 `validation_error` / `invalid` with `attr: null`: a HogQL `QueryError` that
+    /// `/query/` re-raises as DRF's `ValidationError(message)`, whose default code is
+    /// `invalid`.
+    pub fn query_error(detail: impl Into<String>) -> Self {
+        Self::new(400, "validation_error", "invalid", detail)
+    }
+
     /// 400 `validation_error` / `invalid_input` naming field `attr`.
     pub fn invalid_attr(attr: &str, detail: impl Into<String>) -> Self {
         Self {

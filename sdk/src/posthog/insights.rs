@@ -646,6 +646,10 @@ impl sealed::Sealed for Funnel {
     }
 }
 
+/// The chart display the SDK's trends questions name: a table, a total-value display, so
+/// PostHog counts the whole date range (a time-series display would need a `day`).
+const TOTAL_VALUE_DISPLAY: &str = "ActionsTable";
+
 /// The legacy target series of trends and stickiness: the one entity, chosen by order.
 fn target(series: &Step, params: &mut Map<String, Value>) {
     params.insert("entity_type".into(), json!("events"));
@@ -674,6 +678,11 @@ impl sealed::Sealed for Trends {
 
     fn source(&self, mut query: Map<String, Value>) -> Value {
         query.insert("kind".into(), json!("TrendsQuery"));
+        // A total-value display: the question is the whole range, with no `day`.
+        query.insert(
+            "trendsFilter".into(),
+            json!({"display": TOTAL_VALUE_DISPLAY}),
+        );
         let mut actors = json!({"kind": "InsightActorsQuery", "series": 0});
         if let Some(breakdown) = &self.breakdown {
             breakdown.query(&mut query, &mut actors, "breakdown");
@@ -1055,6 +1064,11 @@ mod tests {
         let query = trends.query();
         assert_eq!(query["source"]["kind"], "InsightActorsQuery");
         assert_eq!(query["source"]["source"]["kind"], "TrendsQuery");
+        assert_eq!(
+            query["source"]["source"]["trendsFilter"],
+            json!({"display": "ActionsTable"})
+        );
+        assert!(query["source"].get("day").is_none(), "a total value");
         assert_eq!(query["source"]["breakdown"], "");
         let lifecycle =
             InsightActors::lifecycle(Step::event("e"), "2020-01-13", LifecycleType::Dormant);

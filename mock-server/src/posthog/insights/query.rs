@@ -13,7 +13,7 @@ use super::super::error::PostHogError;
 use super::super::person::Person;
 use super::super::tenant::Project;
 use super::super::time;
-use super::dates::{Interval, moment};
+use super::dates::moment;
 use super::page::Actor;
 use super::params::{Global, Params, no_actions};
 use super::{correlation, funnel_persons, lifecycle, trends};
@@ -301,16 +301,6 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
                 .cloned()
                 .unwrap_or(json!("total"));
             map.insert("entity_math".to_owned(), math);
-            if let Some(day) = source.get("day").and_then(Value::as_str) {
-                let interval = Interval::parse(map.get("interval").and_then(Value::as_str))?;
-                let start = interval.start(moment(day, now));
-                map.insert("date_from".to_owned(), json!(time::render(start)));
-                map.insert(
-                    "date_to".to_owned(),
-                    json!(time::render(interval.next(start) - 1)),
-                );
-                map.insert("explicit_date".to_owned(), json!(true));
-            }
             match source.get("breakdown") {
                 None => {}
                 Some(Value::Null) => {
@@ -320,7 +310,8 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
                     map.insert("breakdown_value".to_owned(), value.clone());
                 }
             }
-            trends::actors(project, &Params::from_map(map), now)
+            let window = trends_window(source, &inner, now)?;
+            trends::actors(project, &Params::from_map(map), window, now)
         }
         ("InsightActorsQuery", "LifecycleQuery") => {
             let map = legacy(&inner, None)?;
@@ -339,6 +330,44 @@ fn from_source(project: &Project, source: &Value, now: i64) -> Result<Vec<Actor>
             trends::sticky(project, &Params::from_map(map), now)
         }
         _ => Err(unsupported(&format!("{kind} over {inner_kind}"))),
+    }
+}
+
+/// The chart displays of a total value (`TrendsDisplay.is_total_value`).
+const TOTAL_VALUE_DISPLAYS: &[&str] = &[
+    "BoldNumber",
+    "ActionsPie",
+    "ActionsBarValue",
+    "WorldMap",
+    "CalendarHeatmap",
+    "ActionsTable",
+];
+
+/// The window of a trends actors query (`source`) over its `TrendsQuery` (`inner`): a
+/// total-value display (`trendsFilter.display`) takes no `day` and counts the whole range;
+/// any other display (the default is a line graph) needs the `day` whose interval it counts.
+/// The wrong combination is the builder's `QueryError`, which `/query/` answers as a 400.
+fn trends_window(source: &Value, inner: &Value, now: i64) -> Result<trends::Window, PostHogError> {
+    let display = inner
+        .get("trendsFilter")
+        .and_then(|filter| filter.get("display"))
+        .and_then(Value::as_str);
+    let total = display.is_some_and(|display| TOTAL_VALUE_DISPLAYS.contains(&display));
+    match (source.get("day").filter(|day| !day.is_null()), total) {
+        (None, true) => Ok(trends::Window::Total),
+        (Some(day), false) => {
+            let day = day
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| day.to_string());
+            Ok(trends::Window::Point(moment(&day, now)))
+        }
+        (Some(_), true) => Err(PostHogError::query_error(
+            "A `day` is forbidden for trends actors queries with total value aggregation",
+        )),
+        (None, false) => Err(PostHogError::query_error(
+            "A `day` is required for trends actors queries without total value aggregation",
+        )),
     }
 }
 

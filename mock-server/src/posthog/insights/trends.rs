@@ -116,6 +116,52 @@ fn equals(found: Option<&Value>, value: &str) -> bool {
     }
 }
 
+/// The window a trends question counts events in (newest `TrendsActorsQueryBuilder.
+/// _date_where_expr`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// A total-value question (the legacy endpoint, a `/query/` without `day`): the whole
+    /// range; `weekly_active`/`monthly_active`: the 6/29 days before `date_to` up to it.
+    Total,
+    /// One point of a time series (`/query/`'s `day`, this moment): the interval starting
+    /// at its interval's start; `weekly_active`/`monthly_active` reach 6/29 days before that
+    /// start; with `explicit_date`, clamped to the range.
+    Point(i64),
+}
+
+impl Window {
+    /// The events' range for `range` (parsed from the parameters; `explicit`: whether
+    /// `explicit_date` was set), by `interval`, reaching `active_days` back for WAU/MAU.
+    fn range(
+        self,
+        range: Range,
+        interval: Interval,
+        explicit: bool,
+        active_days: Option<i64>,
+    ) -> Range {
+        let (from, to) = match self {
+            Window::Total => (range.from, range.to),
+            Window::Point(at) => {
+                let start = interval.start(at);
+                (start, interval.next(start) - 1)
+            }
+        };
+        let from = match (self, active_days) {
+            (_, None) => from,
+            (Window::Total, Some(days)) => to - days * MICROS_PER_DAY,
+            (Window::Point(_), Some(days)) => from - days * MICROS_PER_DAY,
+        };
+        if explicit {
+            Range {
+                from: from.max(range.from),
+                to: to.min(range.to),
+            }
+        } else {
+            Range { from, to }
+        }
+    }
+}
+
 /// What both endpoints read: the target series, its window, filters and breakdown.
 struct Series {
     entity: Entity,
@@ -126,17 +172,15 @@ struct Series {
 }
 
 impl Series {
-    fn parse(params: &Params, now: i64) -> Result<Self, PostHogError> {
+    fn parse(params: &Params, window: Window, now: i64) -> Result<Self, PostHogError> {
         let entity = target(params, now)?;
-        let (interval, mut range) = params.range(now)?;
-        let widen = match entity.math.as_deref() {
+        let (interval, range) = params.range(now)?;
+        let active_days = match entity.math.as_deref() {
             Some("weekly_active") => Some(6),
             Some("monthly_active") => Some(29),
             _ => None,
         };
-        if let Some(days) = widen {
-            range.from = Interval::Day.start(range.to) - days * MICROS_PER_DAY;
-        }
+        let range = window.range(range, interval, params.flag("explicit_date"), active_days);
         Ok(Self {
             entity,
             range,
@@ -182,13 +226,18 @@ impl Series {
 pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
     let params = Params::of(call, false)?;
     let paging = params.paging("limit", "offset")?;
-    let actors = actors(project, &params, call.now)?;
+    let actors = actors(project, &params, Window::Total, call.now)?;
     Ok(page::respond(project, call, actors, paging, Envelope::Full))
 }
 
-/// The trends persons of `params`, each with its matching-event count.
-pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
-    let series = Series::parse(params, now)?;
+/// The trends persons of `params` in `window`, each with its matching-event count.
+pub fn actors(
+    project: &Project,
+    params: &Params,
+    window: Window,
+    now: i64,
+) -> Result<Vec<Actor>, PostHogError> {
+    let series = Series::parse(params, window, now)?;
     Ok(series
         .matches(project)
         .into_iter()
@@ -207,7 +256,7 @@ pub fn stickiness(project: &Project, call: &Call<'_>) -> Result<ApiResponse, Pos
 
 /// The stickiness persons of `params`.
 pub fn sticky(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
-    let series = Series::parse(params, now)?;
+    let series = Series::parse(params, Window::Total, now)?;
     let wanted = match params.int("stickiness_days")? {
         Some(days) => Some(days),
         None => params.int("selected_interval")?,
