@@ -7,8 +7,8 @@
 use futures::TryStreamExt;
 use persons_mock::posthog::Event;
 use persons_sdk::posthog::{
-    Attribution, Breakdown, DateRange, FunnelStep, InsightActors, Interval, LifecycleType, Math,
-    PropertyFilters, Step,
+    Attribution, Breakdown, CorrelationTarget, DateRange, FunnelStep, InsightActors, Interval,
+    LifecycleType, Math, PropertyFilters, Step,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -243,6 +243,51 @@ async fn event_correlation_filters_by_its_entity() {
         legacy_ids(&fixture, &ask(on_firefox, json!([]))).await,
         ["u4"]
     );
+}
+
+/// Correlation as the SDK asks it, a funnel question `correlated` with a target, on both
+/// entry points and paged along `funnel_correlation_person_offset` (legacy) or `offset`.
+#[tokio::test]
+async fn correlation_questions_through_the_sdk() {
+    let fixture = fixture().await;
+    correlation_data(&fixture);
+    let funnel = InsightActors::funnel(
+        ["signed up", "paid"].map(Step::event),
+        FunnelStep::ConvertedAt(1),
+    )
+    .date_range(DateRange::between("2020-01-01", "2020-01-14"));
+    let related = funnel
+        .clone()
+        .correlated(CorrelationTarget::Event(Step::event("related")));
+    assert_eq!(both(&fixture, &related).await, ["u1", "u2", "u4"]);
+    assert_eq!(
+        both(&fixture, &related.clone().limit(1)).await,
+        ["u1", "u2", "u4"],
+        "three pages of one"
+    );
+    assert_eq!(
+        both(&fixture, &related.clone().converted(true)).await,
+        ["u1", "u2"]
+    );
+    assert_eq!(both(&fixture, &related.converted(false)).await, ["u4"]);
+    let cohort = fixture
+        .posthog
+        .create_cohort(PROJECT, "u2 and u3", &["u2", "u3"]);
+    let in_cohort = funnel.clone().correlated(CorrelationTarget::Event(
+        Step::event("related").in_cohort(cohort),
+    ));
+    assert_eq!(both(&fixture, &in_cohort).await, ["u2"]);
+    let pro = funnel
+        .clone()
+        .correlated(CorrelationTarget::Properties(
+            PropertyFilters::new().exact("plan", "pro"),
+        ))
+        .converted(true);
+    assert_eq!(both(&fixture, &pro).await, ["u1", "u2"]);
+    let members = funnel.correlated(CorrelationTarget::Properties(
+        PropertyFilters::new().in_cohort(cohort),
+    ));
+    assert_eq!(both(&fixture, &members).await, ["u2", "u3"]);
 }
 
 /// An `InsightActorsQuery`'s `series` indexes the source's series as Python does

@@ -70,11 +70,12 @@ impl Client {
         offset: u64,
     ) -> Result<types::InsightActorsPage, Error> {
         let mut params = question.legacy_params();
+        let (limit_name, offset_name) = question.endpoint().paging();
         if let Some(limit) = question.page_size() {
-            params.insert("limit".into(), json!(limit));
+            params.insert(limit_name.into(), json!(limit));
         }
         if offset > 0 {
-            params.insert("offset".into(), json!(offset));
+            params.insert(offset_name.into(), json!(offset));
         }
         let generated = self.generated();
         let project = self.project_id();
@@ -82,6 +83,13 @@ impl Client {
             Endpoint::Funnel => {
                 let request = generated
                     .persons_funnel_create()
+                    .project_id(project)
+                    .body(types::InsightFilter(params));
+                into_body(request.send().await).await
+            }
+            Endpoint::Correlation => {
+                let request = generated
+                    .persons_funnel_correlation_create()
                     .project_id(project)
                     .body(types::InsightFilter(params));
                 into_body(request.send().await).await
@@ -129,10 +137,11 @@ impl Client {
     ) -> impl Stream<Item = Result<types::SerializedPerson, Error>> + Send + Unpin + 'static {
         walk(self, question, |client, question, offset| async move {
             let page = client.insight_actors_page(&question, offset).await?;
+            let (_, offset_name) = question.endpoint().paging();
             let next = page
                 .next
                 .as_deref()
-                .and_then(next_offset)
+                .and_then(|next| next_offset(next, offset_name))
                 .filter(|next| *next > offset);
             let people = page
                 .results
@@ -227,13 +236,13 @@ fn actor(cell: Value) -> Result<Actor, Error> {
     })
 }
 
-/// The `offset` of a `next` link, absolute or relative (PostHog's later pages link
-/// `api/projects/…` without a leading slash, to resolve against the server root).
-fn next_offset(next: &str) -> Option<u64> {
+/// The offset (parameter `name`) of a `next` link, absolute or relative (PostHog's later
+/// pages link `api/projects/…` without a leading slash, to resolve against the server root).
+fn next_offset(next: &str, name: &str) -> Option<u64> {
     let root = reqwest::Url::parse("http://posthog.invalid/").ok()?;
     let url = root.join(next).ok()?;
     url.query_pairs()
-        .filter(|(key, _)| key == "offset")
+        .filter(|(key, _)| key == name)
         .last()
         .and_then(|(_, value)| value.parse().ok())
 }
@@ -245,15 +254,29 @@ mod tests {
     #[test]
     fn next_offsets_come_from_absolute_and_relative_links() {
         assert_eq!(
-            next_offset("http://h/api/projects/1/persons/funnel/?events=%5B%5D&offset=100"),
+            next_offset(
+                "http://h/api/projects/1/persons/funnel/?events=%5B%5D&offset=100",
+                "offset"
+            ),
             Some(100)
         );
         assert_eq!(
-            next_offset("posthog/api/projects/1/persons/trends/?limit=2&offset=4"),
+            next_offset(
+                "posthog/api/projects/1/persons/trends/?limit=2&offset=4",
+                "offset"
+            ),
             Some(4)
         );
-        assert_eq!(next_offset("http://h/api/projects/1/persons/trends/"), None);
-        assert_eq!(next_offset("api/x/?offset=abc"), None);
+        assert_eq!(
+            next_offset("http://h/api/projects/1/persons/trends/", "offset"),
+            None
+        );
+        assert_eq!(next_offset("api/x/?offset=abc", "offset"), None);
+        let correlation = "http://h/api/projects/1/persons/funnel/correlation/?offset=9&funnel_correlation_person_offset=8";
+        assert_eq!(
+            next_offset(correlation, "funnel_correlation_person_offset"),
+            Some(8)
+        );
     }
 
     #[test]

@@ -493,8 +493,8 @@ impl DateRange {
     }
 }
 
-/// The insight kinds [`InsightActors`] asks about: [`Funnel`], [`Trends`], [`Lifecycle`],
-/// [`Stickiness`].
+/// The insight kinds [`InsightActors`] asks about: [`Funnel`], [`Correlation`], [`Trends`],
+/// [`Lifecycle`], [`Stickiness`].
 pub trait Insight: sealed::Sealed {}
 
 mod sealed {
@@ -519,12 +519,105 @@ mod sealed {
 pub enum Endpoint {
     /// `/persons/funnel/` (sent as a POST body).
     Funnel,
+    /// `/persons/funnel/correlation/` (sent as a POST body, paged by
+    /// `funnel_correlation_person_limit`/`_offset`).
+    Correlation,
     /// `/persons/trends/`.
     Trends,
     /// `/persons/lifecycle/`.
     Lifecycle,
     /// `/persons/stickiness/`.
     Stickiness,
+}
+
+impl Endpoint {
+    /// The names of the page size and offset parameters the endpoint reads.
+    pub fn paging(self) -> (&'static str, &'static str) {
+        match self {
+            Endpoint::Correlation => (
+                "funnel_correlation_person_limit",
+                "funnel_correlation_person_offset",
+            ),
+            _ => ("limit", "offset"),
+        }
+    }
+}
+
+/// What a funnel correlation asks of the funnel's persons
+/// ([`InsightActors::correlated`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CorrelationTarget {
+    /// Those with an event of this step (not one of the funnel's) after entering and before
+    /// converting, or before their window ends (`funnel_correlation_type=events`).
+    Event(Step),
+    /// Those the funnel counts once these filters join its own
+    /// (`funnel_correlation_type=properties`).
+    Properties(PropertyFilters),
+}
+
+/// The funnel's persons behind a correlation ([`InsightActors::correlated`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Correlation {
+    funnel: Funnel,
+    target: CorrelationTarget,
+    converted: Option<bool>,
+}
+
+impl Insight for Correlation {}
+
+impl sealed::Sealed for Correlation {
+    const ENDPOINT: Endpoint = Endpoint::Correlation;
+
+    fn legacy(&self, params: &mut Map<String, Value>) {
+        self.funnel.legacy(params);
+        match &self.target {
+            CorrelationTarget::Event(step) => {
+                params.insert("funnel_correlation_type".into(), json!("events"));
+                params.insert(
+                    "funnel_correlation_person_entity".into(),
+                    step.render(Naming::Legacy, 0),
+                );
+            }
+            CorrelationTarget::Properties(filters) => {
+                params.insert("funnel_correlation_type".into(), json!("properties"));
+                params.insert(
+                    "funnel_correlation_property_values".into(),
+                    json!(filters.filters()),
+                );
+            }
+        }
+        if let Some(converted) = self.converted {
+            params.insert(
+                "funnel_correlation_person_converted".into(),
+                json!(converted.to_string()),
+            );
+        }
+    }
+
+    fn series(&self) -> Vec<&Step> {
+        self.funnel.series()
+    }
+
+    fn source(&self, query: Map<String, Value>) -> Value {
+        let mut correlation = json!({"kind": "FunnelCorrelationQuery",
+                                     "source": self.funnel.source(query)});
+        let mut actors = json!({"kind": "FunnelCorrelationActorsQuery"});
+        match &self.target {
+            CorrelationTarget::Event(step) => {
+                correlation["funnelCorrelationType"] = json!("events");
+                actors["funnelCorrelationPersonEntity"] = step.render(Naming::Query, 0);
+            }
+            CorrelationTarget::Properties(filters) => {
+                correlation["funnelCorrelationType"] = json!("properties");
+                actors["funnelCorrelationPropertyValues"] = json!(filters.filters());
+            }
+        }
+        if let Some(converted) = self.converted {
+            actors["funnelCorrelationPersonConverted"] = json!(converted);
+        }
+        actors["source"] = correlation;
+        actors
+    }
 }
 
 /// The persons at a funnel step ([`InsightActors::funnel`]).
@@ -940,6 +1033,36 @@ impl InsightActors<Funnel> {
     }
 }
 
+impl InsightActors<Funnel> {
+    /// The correlation question over this funnel's persons (all who reached its step):
+    /// those `target` picks, converted or not unless [`converted`] says.
+    ///
+    /// [`converted`]: InsightActors::<Correlation>::converted
+    pub fn correlated(self, target: CorrelationTarget) -> InsightActors<Correlation> {
+        InsightActors {
+            insight: Correlation {
+                funnel: self.insight,
+                target,
+                converted: None,
+            },
+            dates: self.dates,
+            interval: self.interval,
+            properties: self.properties,
+            search: self.search,
+            limit: self.limit,
+        }
+    }
+}
+
+impl InsightActors<Correlation> {
+    /// Only the persons who completed the funnel (`true`) or did not (`false`).
+    #[must_use]
+    pub fn converted(mut self, converted: bool) -> Self {
+        self.insight.converted = Some(converted);
+        self
+    }
+}
+
 impl InsightActors<Trends> {
     /// The persons with at least one event of `series` in the date range, each with its
     /// count as `value_at_data_point`.
@@ -1080,6 +1203,59 @@ mod tests {
         assert!(!sticky.legacy_params().contains_key("entity_id"));
         assert_eq!(sticky.query()["source"]["day"], 3);
         assert_eq!(FunnelStep::DroppedOffBefore(3).number(), -3);
+    }
+
+    #[test]
+    fn correlation_questions_render_both_forms() {
+        let funnel = InsightActors::funnel(
+            [Step::event("a"), Step::event("b")],
+            FunnelStep::ConvertedAt(1),
+        );
+        let question = funnel
+            .clone()
+            .correlated(CorrelationTarget::Event(Step::event("x")))
+            .converted(false);
+        assert_eq!(question.endpoint(), Endpoint::Correlation);
+        assert_eq!(
+            Endpoint::Correlation.paging(),
+            (
+                "funnel_correlation_person_limit",
+                "funnel_correlation_person_offset"
+            )
+        );
+        let params = question.legacy_params();
+        assert_eq!(params["funnel_step"], 1);
+        assert_eq!(params["funnel_correlation_type"], "events");
+        assert_eq!(params["funnel_correlation_person_entity"]["id"], "x");
+        assert_eq!(params["funnel_correlation_person_converted"], "false");
+        let query = question.query();
+        let actors = &query["source"];
+        assert_eq!(actors["kind"], "FunnelCorrelationActorsQuery");
+        assert_eq!(actors["funnelCorrelationPersonConverted"], false);
+        assert_eq!(actors["funnelCorrelationPersonEntity"]["event"], "x");
+        assert_eq!(actors["source"]["kind"], "FunnelCorrelationQuery");
+        assert_eq!(actors["source"]["funnelCorrelationType"], "events");
+        assert_eq!(actors["source"]["source"]["kind"], "FunnelsActorsQuery");
+        assert_eq!(actors["source"]["source"]["source"]["kind"], "FunnelsQuery");
+        let properties = funnel.correlated(CorrelationTarget::Properties(
+            PropertyFilters::new().exact("plan", "pro"),
+        ));
+        let params = properties.legacy_params();
+        assert_eq!(params["funnel_correlation_type"], "properties");
+        assert_eq!(
+            params["funnel_correlation_property_values"][0]["key"],
+            "plan"
+        );
+        assert!(!params.contains_key("funnel_correlation_person_converted"));
+        let query = properties.query();
+        assert_eq!(
+            query["source"]["funnelCorrelationPropertyValues"][0]["key"],
+            "plan"
+        );
+        assert_eq!(
+            query["source"]["source"]["funnelCorrelationType"],
+            "properties"
+        );
     }
 
     #[test]

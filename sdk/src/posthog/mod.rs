@@ -69,9 +69,9 @@ pub use filters::{PropertyFilter, PropertyFilters};
 pub use flags::{FlagDetail, FlagMetadata, FlagReason, FlagValues, FlagsQuery};
 pub use generated::types;
 pub use insights::{
-    Attribution, Breakdown, BreakdownType, ConversionWindow, DateRange, Endpoint, Exclusion,
-    Funnel, FunnelStep, Insight, InsightActors, Interval, Lifecycle, LifecycleType, Math,
-    OrderType, Step, Stickiness, Trends, WindowUnit,
+    Attribution, Breakdown, BreakdownType, ConversionWindow, Correlation, CorrelationTarget,
+    DateRange, Endpoint, Exclusion, Funnel, FunnelStep, Insight, InsightActors, Interval,
+    Lifecycle, LifecycleType, Math, OrderType, Step, Stickiness, Trends, WindowUnit,
 };
 pub use lookups::{ActivityPage, TimelineQuery};
 pub use pages::PersonsQuery;
