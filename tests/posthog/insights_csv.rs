@@ -439,4 +439,40 @@ async fn person_retrieve_asked_as_csv_renders_no_results() {
         (status, content_type.as_str(), text.as_str()),
         (404, "text/csv; charset=utf-8", "")
     );
+    let (status, content_type, text) = call(
+        &fixture,
+        "/api/projects/1/persons/values/?key=email&format=csv",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.as_str(), text.as_str()),
+        (200, "text/csv; charset=utf-8", ""),
+        "every action of the viewset negotiates"
+    );
+}
+
+/// A write of the persons viewset negotiates before it runs: a format the viewset cannot
+/// render is its 404 and writes nothing.
+#[tokio::test]
+async fn person_writes_negotiate_before_writing() {
+    let fixture = fixture().await;
+    let path = format!("/api/projects/1/persons/{}/", fixture.pk("plain"));
+    let http = reqwest::Client::new();
+    let patch = |query: &str| {
+        http.patch(format!("{}{path}{query}", fixture.posthog.base_url()))
+            .bearer_auth(&fixture.key)
+            .json(&json!({"properties": {"plan": "pro"}}))
+            .send()
+    };
+    let refused = patch("?format=xml").await.expect("an answer");
+    assert_eq!(refused.status().as_u16(), 404);
+    let (_, _, text) = call(&fixture, &path, None, None).await;
+    assert!(!text.contains("\"plan\""), "nothing written: {text}");
+    let csv = patch("?format=csv").await.expect("an answer");
+    assert_eq!(csv.status().as_u16(), 202, "an update is accepted");
+    assert_eq!(csv.text().await.expect("a body"), "");
+    let (_, _, text) = call(&fixture, &path, None, None).await;
+    assert!(text.contains("\"plan\":\"pro\""), "written: {text}");
 }

@@ -100,7 +100,7 @@ pub fn handle(
         Op::PersonsAllActivityRetrieve { project_id }
         | Op::EnvironmentsPersonsAllActivityRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, ACTIVITY, reads::all_activity),
+        } => persons.viewset(|| persons.read(project_id, None, ACTIVITY, reads::all_activity)),
         Op::PersonsBatchByDistinctIdsCreate { project_id }
         | Op::EnvironmentsPersonsBatchByDistinctIdsCreate {
             environment_id: project_id,
@@ -112,11 +112,11 @@ pub fn handle(
         Op::PersonsBulkDeleteCreate { project_id }
         | Op::EnvironmentsPersonsBulkDeleteCreate {
             environment_id: project_id,
-        } => persons.write(project_id, None, writes::bulk_delete),
+        } => persons.viewset(|| persons.write(project_id, None, writes::bulk_delete)),
         Op::PersonsCohortsRetrieve { project_id }
         | Op::EnvironmentsPersonsCohortsRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, COHORTS, reads::cohorts),
+        } => persons.viewset(|| persons.read(project_id, None, COHORTS, reads::cohorts)),
         Op::PersonsDeletionStatusRetrieve { project_id }
         | Op::EnvironmentsPersonsDeletionStatusRetrieve {
             environment_id: project_id,
@@ -128,11 +128,11 @@ pub fn handle(
         Op::PersonsResetPersonDistinctIdCreate { project_id }
         | Op::EnvironmentsPersonsResetPersonDistinctIdCreate {
             environment_id: project_id,
-        } => persons.write(project_id, None, writes::reset_distinct_id),
+        } => persons.viewset(|| persons.write(project_id, None, writes::reset_distinct_id)),
         Op::PersonsValuesRetrieve { project_id }
         | Op::EnvironmentsPersonsValuesRetrieve {
             environment_id: project_id,
-        } => persons.read(project_id, None, READ, reads::values),
+        } => persons.viewset(|| persons.read(project_id, None, READ, reads::values)),
         Op::PersonsRetrieve { project_id, id }
         | Op::EnvironmentsPersonsRetrieve {
             environment_id: project_id,
@@ -149,52 +149,56 @@ pub fn handle(
         | Op::EnvironmentsPersonsPartialUpdate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::update),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::update)),
         Op::PersonsDestroy { project_id, id }
         | Op::EnvironmentsPersonsDestroy {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::destroy),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::destroy)),
         Op::PersonsActivityRetrieve { project_id, id }
         | Op::EnvironmentsPersonsActivityRetrieve {
             environment_id: project_id,
             id,
-        } => persons.read(project_id, Some(id), ACTIVITY, reads::person_activity),
+        } => {
+            persons.viewset(|| persons.read(project_id, Some(id), ACTIVITY, reads::person_activity))
+        }
         Op::PersonsDeleteEventsCreate { project_id, id }
         | Op::EnvironmentsPersonsDeleteEventsCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::delete_events),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::delete_events)),
         Op::PersonsDeleteRecordingsCreate { project_id, id }
         | Op::EnvironmentsPersonsDeleteRecordingsCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::delete_recordings),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::delete_recordings)),
         Op::PersonsDeletePropertyCreate { project_id, id }
         | Op::EnvironmentsPersonsDeletePropertyCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::delete_property),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::delete_property)),
         Op::PersonsUpdatePropertyCreate { project_id, id }
         | Op::EnvironmentsPersonsUpdatePropertyCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::update_property),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::update_property)),
         Op::PersonsSplitCreate { project_id, id }
         | Op::EnvironmentsPersonsSplitCreate {
             environment_id: project_id,
             id,
-        } => persons.write(project_id, Some(id), writes::split),
+        } => persons.viewset(|| persons.write(project_id, Some(id), writes::split)),
         Op::PersonsPropertiesTimelineRetrieve { project_id, id }
         | Op::EnvironmentsPersonsPropertiesTimelineRetrieve {
             environment_id: project_id,
             id,
-        } => persons.read(
-            project_id,
-            Some(id),
-            Scopes::Undeclared,
-            reads::properties_timeline,
-        ),
+        } => persons.viewset(|| {
+            persons.read(
+                project_id,
+                Some(id),
+                Scopes::Undeclared,
+                reads::properties_timeline,
+            )
+        }),
         Op::FeatureFlagsList { project_id }
         | Op::EnvironmentsFeatureFlagsList {
             environment_id: project_id,
@@ -492,11 +496,34 @@ impl Persons<'_> {
         result.unwrap_or_else(PostHogError::into_response)
     }
 
-    /// Runs a persons-viewset read (`person`: the `{id}` segment) whose answer DRF renders
-    /// with the renderer negotiated first ([`Format::negotiate`]; `csv_suffix` for
-    /// `persons.csv`): a format it cannot serve is refused before anything else (404, 406, as
-    /// JSON), and a JSON answer (an error, one person) asked as CSV keeps its status with an
-    /// empty body ([`csv_error`]).
+    /// Answers a `PersonViewSet` action (`answer`, given the renderer) as DRF does: the
+    /// renderer is negotiated first ([`Format::negotiate`]; `csv_suffix` for `persons.csv`),
+    /// so a format the viewset cannot serve is refused before the action runs or writes
+    /// anything (404, 406, as JSON), and a JSON answer (an error, one person, a write's
+    /// result) asked as CSV keeps its status with an empty body ([`csv_error`]).
+    fn negotiated(
+        &self,
+        csv_suffix: bool,
+        answer: impl FnOnce(Format) -> ApiResponse,
+    ) -> ApiResponse {
+        let format = match Format::negotiate(self.request, csv_suffix) {
+            Ok(format) => format,
+            Err(error) => return error.into_response(),
+        };
+        let response = answer(format);
+        match format {
+            Format::Json => response,
+            Format::Csv => csv_error(response),
+        }
+    }
+
+    /// A `PersonViewSet` action that ignores the renderer ([`Self::negotiated`]).
+    fn viewset(&self, answer: impl FnOnce() -> ApiResponse) -> ApiResponse {
+        self.negotiated(false, |_| answer())
+    }
+
+    /// A `PersonViewSet` read (`person`: the `{id}` segment) that renders the negotiated
+    /// format itself ([`Self::negotiated`]).
     fn rendered(
         &self,
         project: &str,
@@ -505,17 +532,11 @@ impl Persons<'_> {
         csv_suffix: bool,
         action: impl FnOnce(&Project, &Call<'_>, Format) -> Result<ApiResponse, PostHogError>,
     ) -> ApiResponse {
-        let format = match Format::negotiate(self.request, csv_suffix) {
-            Ok(format) => format,
-            Err(error) => return error.into_response(),
-        };
-        let response = self.read(project, person, scopes, |project, call| {
-            action(project, call, format)
-        });
-        match format {
-            Format::Json => response,
-            Format::Csv => csv_error(response),
-        }
+        self.negotiated(csv_suffix, |format| {
+            self.read(project, person, scopes, |project, call| {
+                action(project, call, format)
+            })
+        })
     }
 
     /// An insight actors endpoint: a read without declared scopes, rendered as JSON or CSV
