@@ -1294,6 +1294,24 @@ async fn funnel_trends_entrance_period_and_drop_off() {
             vec![("drop_off", "false")],
             "Filter parameter entrance_period_start must be provided and a datetime for funnel trends persons!",
         ),
+        // PostHog's `ValidateFunnelStepRange`, for these three steps.
+        (
+            vec![entered, ("drop_off", "true"), ("funnel_from_step", "2")],
+            "funnelFromStep is out of bounds. It must be between 0 and 1.",
+        ),
+        (
+            vec![entered, ("drop_off", "true"), ("funnel_to_step", "0")],
+            "funnelToStep is out of bounds. It must be between 1 and 2.",
+        ),
+        (
+            vec![
+                entered,
+                ("drop_off", "true"),
+                ("funnel_from_step", "1"),
+                ("funnel_to_step", "1"),
+            ],
+            "Funnel step range is invalid. funnelToStep should be greater than funnelFromStep.",
+        ),
     ];
     for (pairs, detail) in errors {
         let (status, body) = fixture.raw(Method::GET, &trends(&pairs), None).await;

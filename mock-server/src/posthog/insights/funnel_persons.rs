@@ -136,18 +136,12 @@ impl Selection {
             )
         })?;
         let interval = Interval::parse(params.text("interval").as_deref())?;
-        let target = match params.int("funnel_to_step")? {
-            Some(step) => to_usize(step) + 1,
-            None => steps,
-        };
-        let from = params
-            .int("funnel_from_step")?
-            .map_or(1, |step| to_usize(step) + 1);
+        let (from, to) = step_range(params, steps)?;
         Ok(Selection::Trends {
             entered: interval.start(moment(&entered, now)),
             interval,
-            from,
-            target,
+            from: from + 1,
+            target: to + 1,
             dropped: matches!(dropped.as_str(), "y" | "yes" | "t" | "true" | "on" | "1"),
         })
     }
@@ -189,6 +183,36 @@ impl Selection {
             } => level >= *from && (level >= *target) != *dropped,
         }
     }
+}
+
+/// `funnel_from_step` (default 0) and `funnel_to_step` (default the last), 0-based, with the
+/// 400s of PostHog's `ValidateFunnelStepRange`.
+fn step_range(params: &Params, steps: usize) -> Result<(usize, usize), PostHogError> {
+    let last = i64::try_from(steps).unwrap_or(i64::MAX) - 1;
+    let from = params.int("funnel_from_step")?;
+    if from.is_some_and(|from| !(0..last).contains(&from)) {
+        return Err(PostHogError::invalid(format!(
+            "funnelFromStep is out of bounds. It must be between 0 and {}.",
+            last - 1
+        )));
+    }
+    let to = params.int("funnel_to_step")?;
+    if to.is_some_and(|to| !(1..=last).contains(&to)) {
+        return Err(PostHogError::invalid(format!(
+            "funnelToStep is out of bounds. It must be between 1 and {last}."
+        )));
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(PostHogError::invalid(
+            "Funnel step range is invalid. funnelToStep should be greater than funnelFromStep.",
+        ));
+    }
+    Ok((
+        from.map_or(0, to_usize),
+        to.map_or(steps.saturating_sub(1), to_usize),
+    ))
 }
 
 fn to_usize(value: i64) -> usize {
