@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::super::log::SharedStr;
 use super::super::store::PersonIndex;
@@ -76,8 +77,9 @@ pub struct EventIndex {
     active: Vec<BTreeMap<i64, RoaringBitmap>>,
     /// Per distinct id (by number), the live person owning it.
     owner: Vec<Option<PersonIndex>>,
-    /// Per person (by index), the distinct ids (by number) it owns.
-    owned: Vec<Vec<u32>>,
+    /// Per person (by index), the distinct ids (by number) it owns, inline up to two (most
+    /// persons own one or two), so that reading them touches no other allocation.
+    owned: Vec<SmallVec<[u32; 2]>>,
     /// Distinct ids numbered since [`EventIndex::take_fresh`] last took them (their owner is
     /// not set yet).
     fresh: Vec<SharedStr>,
@@ -148,7 +150,7 @@ impl EventIndex {
         }
         if let Some(owner) = owner {
             if self.owned.len() <= owner {
-                self.owned.resize_with(owner + 1, Vec::new);
+                self.owned.resize_with(owner + 1, SmallVec::new);
             }
             self.owned[owner].push(number);
         }
@@ -156,7 +158,7 @@ impl EventIndex {
 
     /// The distinct ids (by number) person `index` owns that have events.
     pub fn owned(&self, index: PersonIndex) -> &[u32] {
-        self.owned.get(index).map_or(&[], Vec::as_slice)
+        self.owned.get(index).map_or(&[], SmallVec::as_slice)
     }
 
     /// The owner of distinct id `number`.
@@ -213,8 +215,8 @@ impl EventIndex {
         for distinct_id in rebuilt.take_fresh() {
             rebuilt.set_owner(&distinct_id, owner(&distinct_id));
         }
-        let sorted = |owned: &[Vec<u32>]| -> Vec<Vec<u32>> {
-            let mut owned: Vec<Vec<u32>> = owned.to_vec();
+        let sorted = |owned: &[SmallVec<[u32; 2]>]| -> Vec<Vec<u32>> {
+            let mut owned: Vec<Vec<u32>> = owned.iter().map(|ids| ids.to_vec()).collect();
             owned.iter_mut().for_each(|ids| ids.sort_unstable());
             while owned.last().is_some_and(Vec::is_empty) {
                 owned.pop();
