@@ -6050,6 +6050,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -6080,6 +6081,7 @@ let response = client.environments_persons_funnel_retrieve()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -6125,6 +6127,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -6156,6 +6159,7 @@ let response = client.environments_persons_funnel_create()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -7127,6 +7131,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -7156,6 +7161,7 @@ let response = client.legacy_persons_funnel_retrieve()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -7203,6 +7209,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -7233,6 +7240,7 @@ let response = client.legacy_persons_funnel_create()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -8273,6 +8281,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -8303,6 +8312,7 @@ let response = client.persons_funnel_retrieve()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -8346,6 +8356,7 @@ Arguments:
 - `explicit_date`: `true`: use both dates exactly, without rounding date_to to its end of day.
 - `format`: `csv` answers the page as CSV (Django REST framework's format override; `json`, the default, answers JSON; any other value is a 404). `Accept: text/csv` does the same when no format is given. The format only narrows the renderers the `Accept` header then chooses from, so `format=csv` with `Accept: application/json` (what a JSON client such as the generated one sends) is a 406: send `Accept: text/csv` (or none) with it.
 - `funnel_custom_steps`: JSON array of furthest steps reached (overrides funnel_step).
+- `funnel_from_step`: Funnel trends: the step (0-based) a person must reach to count in a period (default the first).
 - `funnel_order_type`: ordered (default), strict or unordered.
 - `funnel_step`: N>0: persons who completed step N; -N: reached step N-1 but not N.
 - `funnel_step_breakdown`: The breakdown bucket to list.
@@ -8377,6 +8388,7 @@ let response = client.persons_funnel_create()
     .explicit_date(explicit_date)
     .format(format)
     .funnel_custom_steps(funnel_custom_steps)
+    .funnel_from_step(funnel_from_step)
     .funnel_order_type(funnel_order_type)
     .funnel_step(funnel_step)
     .funnel_step_breakdown(funnel_step_breakdown)
@@ -11050,6 +11062,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -11083,6 +11096,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -11291,6 +11305,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn funnel_order_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -11484,6 +11511,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -11517,6 +11545,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -11592,6 +11621,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(
@@ -11720,6 +11755,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -11754,6 +11790,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -11963,6 +12000,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn funnel_order_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -12167,6 +12217,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -12201,6 +12252,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -12278,6 +12330,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(
@@ -18499,6 +18557,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -18531,6 +18590,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -18723,6 +18783,19 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
                         .to_string()
                 });
             self
@@ -18919,6 +18992,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -18951,6 +19025,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -19023,6 +19098,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(
@@ -19150,6 +19231,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -19183,6 +19265,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -19376,6 +19459,19 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for funnel_custom_steps failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
                         .to_string()
                 });
             self
@@ -19583,6 +19679,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -19616,6 +19713,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -19690,6 +19788,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(
@@ -26282,6 +26386,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -26315,6 +26420,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -26523,6 +26629,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn funnel_order_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -26716,6 +26835,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -26749,6 +26869,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -26824,6 +26945,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(
@@ -26952,6 +27079,7 @@ pub mod builder {
         explicit_date: Result<Option<::std::string::String>, String>,
         format: Result<Option<types::RenderFormat>, String>,
         funnel_custom_steps: Result<Option<::std::string::String>, String>,
+        funnel_from_step: Result<Option<::std::string::String>, String>,
         funnel_order_type: Result<Option<::std::string::String>, String>,
         funnel_step: Result<Option<::std::string::String>, String>,
         funnel_step_breakdown: Result<Option<::std::string::String>, String>,
@@ -26986,6 +27114,7 @@ pub mod builder {
                 explicit_date: Ok(None),
                 format: Ok(None),
                 funnel_custom_steps: Ok(None),
+                funnel_from_step: Ok(None),
                 funnel_order_type: Ok(None),
                 funnel_step: Ok(None),
                 funnel_step_breakdown: Ok(None),
@@ -27195,6 +27324,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn funnel_from_step<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.funnel_from_step = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for funnel_from_step failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn funnel_order_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -27399,6 +27541,7 @@ pub mod builder {
                 explicit_date,
                 format,
                 funnel_custom_steps,
+                funnel_from_step,
                 funnel_order_type,
                 funnel_step,
                 funnel_step_breakdown,
@@ -27433,6 +27576,7 @@ pub mod builder {
             let format = format.map_err(Error::InvalidRequest)?;
             let funnel_custom_steps = funnel_custom_steps
                 .map_err(Error::InvalidRequest)?;
+            let funnel_from_step = funnel_from_step.map_err(Error::InvalidRequest)?;
             let funnel_order_type = funnel_order_type.map_err(Error::InvalidRequest)?;
             let funnel_step = funnel_step.map_err(Error::InvalidRequest)?;
             let funnel_step_breakdown = funnel_step_breakdown
@@ -27510,6 +27654,12 @@ pub mod builder {
                     &progenitor_client::QueryParam::new(
                         "funnel_custom_steps",
                         &funnel_custom_steps,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "funnel_from_step",
+                        &funnel_from_step,
                     ),
                 )
                 .query(

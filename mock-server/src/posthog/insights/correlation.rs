@@ -69,40 +69,34 @@ pub fn actors(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
         Target::Event(entity) => Some(entity.resolve(project)),
         Target::Properties => None,
     };
-    Ok(query.scan(
-        project,
-        selection.least_level(),
-        |index, person, progress, entry| {
-            let done = progress.level == steps;
-            if !selection.admits(progress.level, entry)
-                || converted.is_some_and(|wanted| wanted != done)
-            {
-                return false;
+    Ok(query.scan(project, &selection, |index, person, progress| {
+        let done = progress.level == steps;
+        if !selection.admits(progress.level) || converted.is_some_and(|wanted| wanted != done) {
+            return false;
+        }
+        match &target {
+            Target::Properties => true,
+            Target::Event(entity) => {
+                let until = if done {
+                    progress.end
+                } else {
+                    progress.start.saturating_add(window)
+                };
+                let from = range.from.max(progress.start.saturating_add(1));
+                let to = range.to.min(until).saturating_sub(1);
+                !entity
+                    .id
+                    .as_deref()
+                    .is_some_and(|id| step_names.contains(&id))
+                    && correlated.is_some_and(|correlated| {
+                        correlated.admits(project, index, person)
+                            && events_of(project, index, from, to)
+                                .iter()
+                                .any(|event| correlated.matches(event))
+                    })
             }
-            match &target {
-                Target::Properties => true,
-                Target::Event(entity) => {
-                    let until = if done {
-                        progress.end
-                    } else {
-                        progress.start.saturating_add(window)
-                    };
-                    let from = range.from.max(progress.start.saturating_add(1));
-                    let to = range.to.min(until).saturating_sub(1);
-                    !entity
-                        .id
-                        .as_deref()
-                        .is_some_and(|id| step_names.contains(&id))
-                        && correlated.is_some_and(|correlated| {
-                            correlated.admits(project, index, person)
-                                && events_of(project, index, from, to)
-                                    .iter()
-                                    .any(|event| correlated.matches(event))
-                        })
-                }
-            }
-        },
-    ))
+        }
+    }))
 }
 
 /// The correlation target, and for property correlation the parameters of the funnel it

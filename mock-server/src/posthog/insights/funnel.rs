@@ -109,8 +109,39 @@ impl Funnel {
     /// person's stream, oldest first.
     pub fn progress(&self, events: &[Event]) -> Progress {
         match self.order {
-            Order::Unordered => self.unordered(events),
+            Order::Unordered => self.unordered(events, (i64::MIN, i64::MAX)),
             Order::Ordered | Order::Strict => self.ordered(events),
+        }
+    }
+
+    /// The person's progress in one entrance period, as PostHog's funnel-trends UDF counts a
+    /// person once per period: [`Funnel::progress`] over the attempts entering the funnel at
+    /// `from` or later and before `until` (ordered and strict: those starting with a step-1
+    /// event then; unordered: the windows whose oldest event falls then). Later steps may
+    /// happen after the period, within the window.
+    pub fn progress_entering(&self, events: &[Event], (from, until): (i64, i64)) -> Progress {
+        match self.order {
+            Order::Unordered => self.unordered(events, (from, until)),
+            Order::Ordered | Order::Strict => {
+                let entering = |at: i64| from <= at && at < until;
+                let stream: Vec<Event> = events
+                    .iter()
+                    .map(|event| Event {
+                        steps: if entering(event.timestamp) {
+                            event.steps
+                        } else {
+                            event.steps & !1
+                        },
+                        ..*event
+                    })
+                    // A strict funnel's stream holds every event; an ordered one's only the
+                    // events matching a step or an exclusion.
+                    .filter(|event| {
+                        self.order == Order::Strict || event.steps != 0 || event.exclusions != 0
+                    })
+                    .collect();
+                self.ordered(&stream)
+            }
         }
     }
 
@@ -193,21 +224,22 @@ impl Funnel {
     /// step is held), noting the count of held steps before each eviction; an exclusion then
     /// empties the queues, a step event joins the queue of its matching step whose newest
     /// event is oldest (under step attribution, while `attributed` steps are held, only an
-    /// event carrying the value). The count is noted once more after the last event.
-    fn unordered(&self, events: &[Event]) -> Progress {
+    /// event carrying the value). The count is noted once more after the last event. Only
+    /// windows whose oldest event is in `entering` (from, until) are noted.
+    fn unordered(&self, events: &[Event], (from, until): (i64, i64)) -> Progress {
         let n = self.steps;
         let mut queues: Vec<std::collections::VecDeque<usize>> = vec![Default::default(); n];
         let mut held = 0;
         let mut best = Progress::default();
         let note =
             |queues: &[std::collections::VecDeque<usize>], held: usize, best: &mut Progress| {
-                if held > best.level {
-                    let fronts = queues
-                        .iter()
-                        .filter_map(|queue| queue.front().map(|&index| events[index].timestamp));
-                    let (start, end) = fronts.fold((i64::MAX, i64::MIN), |(start, end), at| {
-                        (start.min(at), end.max(at))
-                    });
+                let fronts = queues
+                    .iter()
+                    .filter_map(|queue| queue.front().map(|&index| events[index].timestamp));
+                let (start, end) = fronts.fold((i64::MAX, i64::MIN), |(start, end), at| {
+                    (start.min(at), end.max(at))
+                });
+                if held > best.level && from <= start && start < until {
                     *best = Progress {
                         level: held,
                         start,
@@ -398,9 +430,18 @@ mod tests {
     /// The ordered level by its definition: over each step-1 event, the greedy chain of the
     /// earliest next step at or after the previous one (another event), within the window.
     fn brute_ordered(funnel: &Funnel, events: &[Event]) -> usize {
+        brute_ordered_entering(funnel, events, |_| true)
+    }
+
+    /// [`brute_ordered`] over the step-1 events at times `entering` admits only.
+    fn brute_ordered_entering(
+        funnel: &Funnel,
+        events: &[Event],
+        entering: impl Fn(i64) -> bool,
+    ) -> usize {
         let mut best = 0;
         for (start, first) in events.iter().enumerate() {
-            if first.steps & 1 == 0 {
+            if first.steps & 1 == 0 || !entering(first.timestamp) {
                 continue;
             }
             let mut level = 1;
@@ -754,7 +795,94 @@ mod tests {
         assert_eq!(f.level(&[step(1, 0), second]), 2);
     }
 
+    /// Funnel trends: a person entering on two days is in each day's period with what that
+    /// day's attempts reached, a conversion after the period (within the window) counting.
+    #[test]
+    fn each_entrance_period_runs_its_own_attempts() {
+        let f = funnel(3, Order::Ordered);
+        let events = [step(1, 0), step(3, 0), step(4, 1), step(5, 2)];
+        let day = |d: i64| (d * DAY, (d + 1) * DAY);
+        assert_eq!(
+            f.progress_entering(&events, day(1)).level,
+            3,
+            "day 1's attempt"
+        );
+        assert_eq!(f.progress_entering(&events, day(3)).level, 3);
+        assert_eq!(
+            f.progress_entering(&events, day(2)).level,
+            0,
+            "nobody entered"
+        );
+        // Dropping off one day and converting another: the day-1 attempt's window closes
+        // before the conversion.
+        let events = [step(1, 0), step(10, 0), step(11, 1), step(12, 2)];
+        assert_eq!(f.progress_entering(&events, day(1)).level, 1);
+        assert_eq!(f.progress_entering(&events, day(10)).level, 3);
+        // A week period holding both entries takes the furthest.
+        assert_eq!(f.progress_entering(&events, (0, 14 * DAY)).level, 3);
+        // Unordered: a window counts in the period of its oldest event.
+        let u = funnel(3, Order::Unordered);
+        let events = [step(1, 2), step(10, 1), step(11, 0), step(12, 2)];
+        assert_eq!(u.progress_entering(&events, day(1)).level, 1);
+        assert_eq!(u.progress_entering(&events, day(10)).level, 3);
+        assert_eq!(
+            u.progress_entering(&events, day(11)).level,
+            0,
+            "held by day 10's window"
+        );
+        // Strict: an event of another period still breaks the chain.
+        let s = funnel(2, Order::Strict);
+        let other = Event {
+            steps: 0,
+            ..step(2, 0)
+        };
+        assert_eq!(
+            s.progress_entering(&[step(1, 0), other, step(3, 1)], day(1))
+                .level,
+            1
+        );
+        assert_eq!(
+            s.progress_entering(&[step(1, 0), step(3, 1)], day(1)).level,
+            2
+        );
+    }
+
     proptest! {
+        /// Per entrance period, the ordered scan equals the greedy definition over the
+        /// step-1 events of that period; for every order, the furthest of all periods is the
+        /// person's level.
+        #[test]
+        fn entrance_periods_partition_the_attempts(
+            order in prop::sample::select(vec![Order::Ordered, Order::Strict, Order::Unordered]),
+            raw in proptest::collection::vec((0i64..30, 0u64..8), 0..25),
+            period in 1i64..5,
+        ) {
+            let mut events: Vec<Event> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (day, steps))| Event {
+                    timestamp: day * DAY + i64::try_from(i).unwrap_or(0),
+                    steps: *steps,
+                    exclusions: 0,
+                    lacks: false,
+                })
+                .filter(|e| order == Order::Strict || e.steps != 0)
+                .collect();
+            events.sort_by_key(|event| event.timestamp);
+            let f = funnel(3, order);
+            let mut furthest = 0;
+            for start in (0..30).step_by(usize::try_from(period).unwrap_or(1)) {
+                let entering = (start * DAY, (start + period) * DAY);
+                let level = f.progress_entering(&events, entering).level;
+                if order == Order::Ordered {
+                    let brute = brute_ordered_entering(&f, &events, |at| entering.0 <= at && at < entering.1);
+                    prop_assert_eq!(level, brute);
+                }
+                furthest = furthest.max(level);
+            }
+            prop_assert_eq!(furthest, f.level(&events));
+        }
+
         /// Every order type, events matching several steps (and exclusions), ties and
         /// exclusions: the engine equals the naive transcription of PostHog's algorithm.
         #[test]

@@ -83,11 +83,12 @@ pub enum Selection {
     DroppedBefore(usize),
     /// `funnel_custom_steps`: the furthest step is one of these.
     Custom(Vec<usize>),
-    /// Funnel trends: entered in the period starting at `entered`, converted to step
-    /// `target` (1-based) or, with `dropped`, not.
+    /// Funnel trends: counted in the period starting at `entered` (its attempts reached
+    /// step `from`, 1-based), converted to step `target` (1-based) or, with `dropped`, not.
     Trends {
         entered: i64,
         interval: Interval,
+        from: usize,
         target: usize,
         dropped: bool,
     },
@@ -135,14 +136,12 @@ impl Selection {
             )
         })?;
         let interval = Interval::parse(params.text("interval").as_deref())?;
-        let target = match params.int("funnel_to_step")? {
-            Some(step) => to_usize(step) + 1,
-            None => steps,
-        };
+        let (from, to) = step_range(params, steps)?;
         Ok(Selection::Trends {
             entered: interval.start(moment(&entered, now)),
             interval,
-            target,
+            from: from + 1,
+            target: to + 1,
             dropped: matches!(dropped.as_str(), "y" | "yes" | "t" | "true" | "on" | "1"),
         })
     }
@@ -153,29 +152,67 @@ impl Selection {
             Selection::Completed(step) => *step,
             Selection::DroppedBefore(step) => step.saturating_sub(1),
             Selection::Custom(levels) => levels.iter().copied().min().unwrap_or(1),
-            Selection::Trends { .. } => 1,
+            Selection::Trends { from, .. } => *from,
         };
         least.max(1)
     }
 
-    /// Whether a person at `level` (who entered at `entered`) is selected.
-    pub fn admits(&self, level: usize, first_entry: Option<i64>) -> bool {
+    /// The entrance period whose attempts alone count, as `(from, until)`: funnel trends
+    /// run the funnel once per period (reference §5.6, PostHog's trends UDF).
+    pub fn entering(&self) -> Option<(i64, i64)> {
+        match self {
+            Selection::Trends {
+                entered, interval, ..
+            } => Some((*entered, interval.next(*entered))),
+            _ => None,
+        }
+    }
+
+    /// Whether a person at `level` (for funnel trends, the level of the attempts entering in
+    /// the period) is selected.
+    pub fn admits(&self, level: usize) -> bool {
         match self {
             Selection::Completed(step) => level >= *step,
             Selection::DroppedBefore(step) => level + 1 == *step,
             Selection::Custom(levels) => levels.contains(&level),
             Selection::Trends {
-                entered,
-                interval,
+                from,
                 target,
                 dropped,
-            } => {
-                let in_period =
-                    first_entry.is_some_and(|at| *entered <= at && at < interval.next(*entered));
-                in_period && (level >= *target) != *dropped
-            }
+                ..
+            } => level >= *from && (level >= *target) != *dropped,
         }
     }
+}
+
+/// `funnel_from_step` (default 0) and `funnel_to_step` (default the last), 0-based, with the
+/// 400s of PostHog's `ValidateFunnelStepRange`.
+fn step_range(params: &Params, steps: usize) -> Result<(usize, usize), PostHogError> {
+    let last = i64::try_from(steps).unwrap_or(i64::MAX) - 1;
+    let from = params.int("funnel_from_step")?;
+    if from.is_some_and(|from| !(0..last).contains(&from)) {
+        return Err(PostHogError::invalid(format!(
+            "funnelFromStep is out of bounds. It must be between 0 and {}.",
+            last - 1
+        )));
+    }
+    let to = params.int("funnel_to_step")?;
+    if to.is_some_and(|to| !(1..=last).contains(&to)) {
+        return Err(PostHogError::invalid(format!(
+            "funnelToStep is out of bounds. It must be between 1 and {last}."
+        )));
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && from >= to
+    {
+        return Err(PostHogError::invalid(
+            "Funnel step range is invalid. funnelToStep should be greater than funnelFromStep.",
+        ));
+    }
+    Ok((
+        from.map_or(0, to_usize),
+        to.map_or(steps.saturating_sub(1), to_usize),
+    ))
 }
 
 fn to_usize(value: i64) -> usize {
@@ -233,19 +270,22 @@ impl FunnelQuery {
 
     /// The selected persons of the project.
     pub fn actors(&self, project: &Project, selection: &Selection) -> Vec<Actor> {
-        self.scan(project, selection.least_level(), |_, _, progress, entry| {
-            selection.admits(progress.level, entry)
+        self.scan(project, selection, |_, _, progress| {
+            selection.admits(progress.level)
         })
     }
 
-    /// The persons in the funnel that `keep` keeps, given each one (index and person), its
-    /// progress and first entry time; `keep` wants none below level `least`.
+    /// The persons in the funnel that `keep` keeps, given each one (index and person) and its
+    /// progress (in the `selection`'s entrance period, if any); `keep` wants none below the
+    /// `selection`'s least level.
     pub fn scan(
         &self,
         project: &Project,
-        least: usize,
-        mut keep: impl FnMut(PersonIndex, &Person, Progress, Option<i64>) -> bool,
+        selection: &Selection,
+        mut keep: impl FnMut(PersonIndex, &Person, Progress) -> bool,
     ) -> Vec<Actor> {
+        let least = selection.least_level();
+        let entering = selection.entering();
         let steps: Vec<Matcher<'_>> = self.steps.iter().map(|s| s.resolve(project)).collect();
         let exclusions: Vec<Matcher<'_>> =
             self.exclusions.iter().map(|e| e.resolve(project)).collect();
@@ -283,17 +323,17 @@ impl FunnelQuery {
                 let events = events_of(project, index, from, to);
                 let steps = Admitted::new(&steps, project, index, person);
                 let exclusions = Admitted::new(&exclusions, project, index, person);
-                let buckets = self.progress(person, &events, steps, exclusions);
+                let buckets = self.progress(person, &events, steps, exclusions, entering);
                 buckets
                     .into_iter()
-                    .any(|(progress, entry)| keep(index, person, progress, entry))
+                    .any(|progress| keep(index, person, progress))
                     .then_some((index, None))
             })
             .collect()
     }
 
-    /// The person's progress and first entry time in each breakdown bucket it is in (the
-    /// one asked for, or every one; a single run without a breakdown), reference §5.5:
+    /// The person's progress (in the period `entering`, if any) in each breakdown bucket it
+    /// is in (the one asked for, or every one; a single run without a breakdown), §5.5:
     /// first/last touch and person breakdowns give one bucket over the whole stream;
     /// `all_events` runs each value on the events carrying it; `step` runs each value its
     /// step's events carry, that step needing an event carrying it. Empty: in no bucket.
@@ -303,7 +343,11 @@ impl FunnelQuery {
         events: &[Lazy<'_>],
         steps: Admitted<'_, '_>,
         exclusions: Admitted<'_, '_>,
-    ) -> Vec<(Progress, Option<i64>)> {
+        entering: Option<(i64, i64)>,
+    ) -> Vec<Progress> {
+        let run = |stream: &mut dyn Iterator<Item = Event>| -> Vec<Progress> {
+            self.run(stream, entering).into_iter().collect()
+        };
         let firsts = steps.first_times(events);
         let stream: Vec<(Event, &Lazy<'_>)> = events
             .iter()
@@ -341,7 +385,7 @@ impl FunnelQuery {
             {
                 return Vec::new();
             }
-            return self.run(stream.iter().map(|(event, _)| *event));
+            return run(&mut stream.iter().map(|(event, _)| *event));
         };
         let text = |event: &Lazy<'_>| bucket_text(event.property(&breakdown.key).as_ref());
         let asked = |value: &String| {
@@ -366,18 +410,16 @@ impl FunnelQuery {
                 if !asked(&bucket) {
                     return Vec::new();
                 }
-                self.run(stream.iter().map(|(event, _)| *event))
+                run(&mut stream.iter().map(|(event, _)| *event))
             }
             Attribution::AllEvents => values(stream.iter().map(|(_, event)| text(event)))
                 .into_iter()
                 .filter(asked)
                 .flat_map(|value| {
-                    self.run(
-                        stream
-                            .iter()
-                            .filter(|(_, event)| text(event) == value)
-                            .map(|(event, _)| *event),
-                    )
+                    run(&mut stream
+                        .iter()
+                        .filter(|(_, event)| text(event) == value)
+                        .map(|(event, _)| *event))
                 })
                 .collect(),
             Attribution::Step(step) => {
@@ -393,7 +435,7 @@ impl FunnelQuery {
                     .into_iter()
                     .filter(asked)
                     .flat_map(|value| {
-                        self.run(stream.iter().map(|(event, lazy)| Event {
+                        run(&mut stream.iter().map(|(event, lazy)| Event {
                             lacks: text(lazy) != value,
                             ..*event
                         }))
@@ -403,20 +445,19 @@ impl FunnelQuery {
         }
     }
 
-    /// The scan over one bucket's stream: the progress and first entry time, when in the
-    /// funnel.
-    fn run(&self, stream: impl Iterator<Item = Event>) -> Vec<(Progress, Option<i64>)> {
+    /// The scan over one bucket's stream (of the attempts entering in `entering`, if
+    /// any): the progress, when in the funnel.
+    fn run(
+        &self,
+        stream: &mut dyn Iterator<Item = Event>,
+        entering: Option<(i64, i64)>,
+    ) -> Option<Progress> {
         let scan: Vec<Event> = stream.collect();
-        let progress = self.funnel.progress(&scan);
-        let entry = scan
-            .iter()
-            .find(|event| event.steps & 1 != 0)
-            .map(|event| event.timestamp);
-        if progress.level > 0 {
-            vec![(progress, entry)]
-        } else {
-            Vec::new()
-        }
+        let progress = match entering {
+            Some(period) => self.funnel.progress_entering(&scan, period),
+            None => self.funnel.progress(&scan),
+        };
+        (progress.level > 0).then_some(progress)
     }
 }
 

@@ -50,7 +50,8 @@ struct PageJson<'a> {
     last_refresh: Option<String>,
 }
 
-/// Answers the page of `actors` at `offset`/`limit`.
+/// Answers the page of `actors` at `offset`/`limit`. Membership and `next` count actors before
+/// hydration: an actor whose person is gone is counted in `missing_persons`, not listed.
 pub fn respond(
     project: &Project,
     call: &Call<'_>,
@@ -97,12 +98,13 @@ pub fn respond(
             paginated(call, &base, offset, offset.saturating_add(limit))
         }
     });
+    let missing = page.len() - results.count;
     let full_envelope = envelope != Envelope::Bare;
     let body = PageJson {
         results: [results],
         next,
         initial: full_envelope.then(|| url.posthog(&[])),
-        missing_persons: full_envelope.then_some(0),
+        missing_persons: full_envelope.then_some(missing),
         is_cached: full_envelope.then_some(false),
         last_refresh: full_envelope.then(|| time::render(call.now)),
     };
@@ -128,4 +130,71 @@ fn paginated(call: &Call<'_>, base: &str, offset: usize, next: usize) -> String 
     }
     let relative = full.strip_prefix('/').unwrap_or(&full);
     relative.replace(&format!("offset={offset}"), &format!("offset={next}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
+
+    use super::*;
+    use crate::Timestamp;
+    use crate::http::ApiRequest;
+    use crate::posthog::keys::PersonalKey;
+    use crate::posthog::log::{DeletePerson, Entry, Event};
+
+    /// PostHog's `test_basic_pagination_with_deleted` shape (reference §3.1): actors whose
+    /// person is gone stay on their page, counted in `missing_persons` and toward `next`.
+    #[test]
+    fn actors_without_a_person_are_counted_not_listed() {
+        let mut project = Project::new(1, Arc::new(AtomicI64::new(1)));
+        let apply = |project: &mut Project, entry: Entry| {
+            let now = Timestamp::from_unix_seconds(0);
+            project
+                .apply(entry, now, &mut crate::durable::unlogged)
+                .unwrap();
+        };
+        for id in ["a", "b", "c"] {
+            apply(&mut project, Event::new("step", id).at(0).into_entry());
+        }
+        let mut actors: Vec<Actor> = project.newest_first().map(|index| (index, None)).collect();
+        actors.sort_by_key(|(index, _)| project.person(*index).map(|person| person.uuid));
+        let gone = project.person(actors[0].0).unwrap();
+        let distinct_id = gone.stored_distinct_ids().next().unwrap().to_owned();
+        let deletion = Entry::DeletePerson(Box::new(DeletePerson {
+            distinct_id,
+            keep_person: false,
+            delete_events: false,
+            timestamp: None,
+            user: None,
+        }));
+        apply(&mut project, deletion);
+        let request = ApiRequest::new("GET", "/posthog/api/projects/1/persons/funnel/?limit=2");
+        let call = Call {
+            request: &request,
+            key: PersonalKey::all_access(1),
+            person: None,
+            now: 0,
+        };
+        let body =
+            |response: ApiResponse| -> Value { serde_json::from_slice(&response.body).unwrap() };
+        let first = body(respond(
+            &project,
+            &call,
+            actors.clone(),
+            (2, 0),
+            Envelope::Full,
+        ));
+        assert_eq!(first["results"][0]["count"], 1);
+        assert_eq!(first["missing_persons"], 1);
+        assert!(
+            first["next"].is_string(),
+            "two actors fill the page: {first}"
+        );
+        let second = body(respond(&project, &call, actors, (2, 2), Envelope::Full));
+        assert_eq!(
+            (&second["missing_persons"], &second["next"]),
+            (&Value::from(0), &Value::Null)
+        );
+    }
 }

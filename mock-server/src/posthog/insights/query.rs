@@ -478,6 +478,7 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
         ("funnelWindowIntervalUnit", "funnel_window_interval_unit"),
         ("breakdownAttributionType", "breakdown_attribution_type"),
         ("breakdownAttributionValue", "breakdown_attribution_value"),
+        ("funnelFromStep", "funnel_from_step"),
         ("funnelToStep", "funnel_to_step"),
     ] {
         copy(filter, from, map, to);

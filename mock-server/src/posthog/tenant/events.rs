@@ -1,24 +1,30 @@
 //! The indexes over a project's events that reads use instead of the log: the interned event
 //! names and distinct ids (each numbered), each distinct id's events in time order (time,
 //! log position and name, so a read takes the events of a time range by binary search and
-//! matches names without touching the log), and per event name and UTC day the distinct ids
-//! active then (the insights' candidates).
+//! matches names without touching the log; every id's events are one run of a single arena,
+//! [`arena`]), and per event name and UTC day the distinct ids active then (the insights'
+//! candidates).
 //!
 //! Events are indexed by distinct id, never by person: an event belongs to the person its
 //! distinct id resolves to when it is read. So that reads need no text look-ups, the index
 //! also keeps each distinct id's owner and each person's distinct ids (by number), which the
 //! project updates after every entry from the distinct ids the person store moved
 //! ([`EventIndex::set_owner`]): merges, splits and deletions take effect at once, and no
-//! event is ever moved.
+//! event changes hands (the arena only moves runs, to grow them or to lay each person's
+//! runs together).
+
+mod arena;
 
 use std::collections::BTreeMap;
 
 use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::super::log::SharedStr;
 use super::super::store::PersonIndex;
 use super::super::time::MICROS_PER_HOUR;
+use arena::Arena;
 
 /// Microseconds in a UTC day, the span of one activity set.
 const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
@@ -63,15 +69,17 @@ impl Interner {
 pub struct EventIndex {
     names: Interner,
     distinct_ids: Interner,
-    /// Per distinct id (by number), its events ordered by time, then log position.
-    by_distinct_id: Vec<Vec<Indexed>>,
+    /// Per distinct id (by number), its events ordered by time, then log position, each id's
+    /// a run of one arena.
+    by_distinct_id: Arena,
     /// Per event name (by number), per UTC day (days since the epoch), the distinct ids (by
     /// number) with an event of that name that day.
     active: Vec<BTreeMap<i64, RoaringBitmap>>,
     /// Per distinct id (by number), the live person owning it.
     owner: Vec<Option<PersonIndex>>,
-    /// Per person (by index), the distinct ids (by number) it owns.
-    owned: Vec<Vec<u32>>,
+    /// Per person (by index), the distinct ids (by number) it owns, inline up to two (most
+    /// persons own one or two), so that reading them touches no other allocation.
+    owned: Vec<SmallVec<[u32; 2]>>,
     /// Distinct ids numbered since [`EventIndex::take_fresh`] last took them (their owner is
     /// not set yet).
     fresh: Vec<SharedStr>,
@@ -91,19 +99,20 @@ impl EventIndex {
         let (id, distinct_id) = self.distinct_ids.intern(distinct_id);
         let slot = usize::try_from(id).unwrap_or(usize::MAX);
         if slot == self.by_distinct_id.len() {
-            self.by_distinct_id.push(Vec::new());
+            self.by_distinct_id.push_run();
             self.owner.push(None);
             self.fresh.push(distinct_id.clone());
         }
-        let events = &mut self.by_distinct_id[slot];
         let indexed = Indexed {
             timestamp,
             position,
             name: name_id,
         };
-        // Events mostly arrive in time order: the new one usually goes last.
-        let at = events.len() - events.iter().rev().take_while(|e| **e > indexed).count();
-        events.insert(at, indexed);
+        if self.by_distinct_id.insert(slot, indexed) {
+            // Each person's distinct ids together, persons in index order.
+            let order = self.owned.iter().flatten().map(|number| *number as usize);
+            self.by_distinct_id.compact(order);
+        }
         let by_day = match self
             .active
             .get_mut(usize::try_from(name_id).unwrap_or(usize::MAX))
@@ -141,7 +150,7 @@ impl EventIndex {
         }
         if let Some(owner) = owner {
             if self.owned.len() <= owner {
-                self.owned.resize_with(owner + 1, Vec::new);
+                self.owned.resize_with(owner + 1, SmallVec::new);
             }
             self.owned[owner].push(number);
         }
@@ -149,7 +158,7 @@ impl EventIndex {
 
     /// The distinct ids (by number) person `index` owns that have events.
     pub fn owned(&self, index: PersonIndex) -> &[u32] {
-        self.owned.get(index).map_or(&[], Vec::as_slice)
+        self.owned.get(index).map_or(&[], SmallVec::as_slice)
     }
 
     /// The owner of distinct id `number`.
@@ -165,12 +174,9 @@ impl EventIndex {
     /// The events of distinct id `number` from `from` to `to` (both inclusive), in time
     /// order.
     pub fn events(&self, number: u32, from: i64, to: i64) -> &[Indexed] {
-        let Some(events) = usize::try_from(number)
-            .ok()
-            .and_then(|slot| self.by_distinct_id.get(slot))
-        else {
-            return &[];
-        };
+        let events = self
+            .by_distinct_id
+            .run(usize::try_from(number).unwrap_or(usize::MAX));
         let start = events.partition_point(|event| event.timestamp < from);
         let end = events.partition_point(|event| event.timestamp <= to);
         &events[start..end.max(start)]
@@ -209,8 +215,8 @@ impl EventIndex {
         for distinct_id in rebuilt.take_fresh() {
             rebuilt.set_owner(&distinct_id, owner(&distinct_id));
         }
-        let sorted = |owned: &[Vec<u32>]| -> Vec<Vec<u32>> {
-            let mut owned: Vec<Vec<u32>> = owned.to_vec();
+        let sorted = |owned: &[SmallVec<[u32; 2]>]| -> Vec<Vec<u32>> {
+            let mut owned: Vec<Vec<u32>> = owned.iter().map(|ids| ids.to_vec()).collect();
             owned.iter_mut().for_each(|ids| ids.sort_unstable());
             while owned.last().is_some_and(Vec::is_empty) {
                 owned.pop();
@@ -227,7 +233,9 @@ impl EventIndex {
                 "distinct ids",
             ),
             (
-                rebuilt.by_distinct_id == self.by_distinct_id,
+                rebuilt.by_distinct_id.len() == self.by_distinct_id.len()
+                    && (0..self.by_distinct_id.len())
+                        .all(|id| rebuilt.by_distinct_id.run(id) == self.by_distinct_id.run(id)),
                 "per-distinct-id events",
             ),
             (rebuilt.active == self.active, "per-name daily activity"),
