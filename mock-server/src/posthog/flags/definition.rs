@@ -83,7 +83,8 @@ pub struct PropertyFilter {
     /// `fancy_regex` one, as the flags service compiles (lookaround and backreferences work),
     /// with its backtrack limit.
     pub regex: Option<Regex>,
-    /// A cohort or flag filter's `negation`.
+    /// A flag filter's `negation` (a cohort filter's is kept but not read: the flags service
+    /// ignores it on a flag's cohort filters).
     pub negation: bool,
 }
 
@@ -379,10 +380,12 @@ fn property(
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("person");
+    // A filter without an operator is `exact`, a cohort filter's `in` (as the flags service
+    // reads one).
     let operator_name = filter
         .get("operator")
         .and_then(Value::as_str)
-        .unwrap_or("exact");
+        .unwrap_or(if kind == "cohort" { "in" } else { "exact" });
     let operator = Operator::parse(operator_name).ok_or_else(|| {
         FlagError::filters(
             "invalid_operator",

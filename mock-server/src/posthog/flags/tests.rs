@@ -1093,3 +1093,81 @@ fn device_bucketing_without_a_device_id() {
         );
     }
 }
+
+/// Static-cohort filters as the flags service's `apply_cohort_membership_logic` reads a
+/// flag's cohort filters: `in` (the default) is membership of the distinct id's person,
+/// `not_in` its absence (an id without a person is in no cohort), any other operator never
+/// matches, and `negation` is not read. The definitions carry the filters but no cohorts, so
+/// the SDKs ask `/flags`.
+#[test]
+fn static_cohort_filters_follow_membership() {
+    let app = app();
+    let posthog = app.posthog_at("");
+    for id in ["member", "outsider"] {
+        posthog
+            .capture(
+                1,
+                crate::posthog::Event::new("$identify", id).set("plan", "pro"),
+            )
+            .expect("captured");
+    }
+    let cohort = posthog.create_cohort(1, "Beta", &["member"]);
+    let base = "/posthog/api/projects/1/feature_flags/";
+    let flags = [
+        ("in", json!({"operator": "in"})),
+        ("default", json!({})),
+        ("not-in", json!({"operator": "not_in"})),
+        ("negated-in", json!({"operator": "in", "negation": true})),
+        (
+            "negated-not-in",
+            json!({"operator": "not_in", "negation": true}),
+        ),
+        ("exact", json!({"operator": "exact"})),
+    ];
+    for (key, extra) in &flags {
+        let mut filter = json!({"key": "id", "type": "cohort", "value": cohort});
+        filter
+            .as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        let body = json!({"key": key, "filters": {"groups": [{"properties": [filter]}]}});
+        let (status, created, _) = send(&app, "POST", base, Some("phx_all"), Some(body));
+        assert_eq!(status, 201, "{created}");
+    }
+    let values = |distinct_id: &str| {
+        let (status, body, _) = send(
+            &app,
+            "POST",
+            "/posthog/flags/?v=1",
+            None,
+            Some(json!({"token": "phc_one", "distinct_id": distinct_id})),
+        );
+        assert_eq!(status, 200);
+        body["featureFlags"].clone()
+    };
+    assert_eq!(
+        values("member"),
+        json!({"in": true, "default": true, "not-in": false, "negated-in": true,
+               "negated-not-in": false, "exact": false})
+    );
+    let outside = json!({"in": false, "default": false, "not-in": true, "negated-in": false,
+                         "negated-not-in": true, "exact": false});
+    assert_eq!(values("outsider"), outside);
+    assert_eq!(values("nobody"), outside, "an id without a person");
+    let (_, definitions, _) = send(
+        &app,
+        "GET",
+        "/posthog/flags/definitions?token=phc_one",
+        Some("phx_all"),
+        None,
+    );
+    assert_eq!(
+        definitions["cohorts"],
+        json!({}),
+        "static cohorts stay out of the definitions"
+    );
+    assert_eq!(
+        definitions["flags"][0]["filters"]["groups"][0]["properties"][0],
+        json!({"key": "id", "type": "cohort", "value": cohort, "operator": "in"})
+    );
+}
