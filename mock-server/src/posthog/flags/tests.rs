@@ -545,6 +545,56 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
             "invalid_date",
             "Invalid date value: '-10000d'",
         ),
+        // PostHog's `validate_filters` type checks (the flags service cannot read a flag
+        // that fails them); each used to be read as something else.
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": {"key": "plan"}}]}}),
+            "invalid_input",
+            "groups[0].properties must be a list",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"rollout_percentage": "50"}]}}),
+            "invalid_input",
+            "groups[0].rollout_percentage must be a number or null, got str",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}, {"rollout_percentage": true}]}}),
+            "invalid_input",
+            "groups[1].rollout_percentage must be a number or null, got bool",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"rollout_percentage": 150}]}}),
+            "invalid_input",
+            "groups[0].rollout_percentage must be between 0 and 100, got 150",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"variant": 1}]}}),
+            "invalid_input",
+            "groups[0].variant must be a string or null, got int",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"key": "a", "rollout_percentage": 100}, {"key": "b"}]}}}),
+            "invalid_input",
+            "multivariate.variants[1].rollout_percentage must be a number, got null",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"key": "a", "rollout_percentage": "100"}]}}}),
+            "invalid_input",
+            "multivariate.variants[0].rollout_percentage must be a number, got str",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"rollout_percentage": 100}]}}}),
+            "invalid_input",
+            "multivariate.variants[0].key must be a string",
+        ),
+        (
+            json!({"key": "x", "tags": "beta"}),
+            "not_a_list",
+            "Expected a list of items but got type \"str\".",
+        ),
     ];
     for (body, code, detail) in refusals {
         let (status, error, _) = send(&app, "POST", base, Some("phx_all"), Some(body.clone()));
@@ -749,6 +799,45 @@ fn flags_evaluates_with_stored_properties_under_the_request_overrides() {
         Some(json!({"token": "phc_one"})),
     );
     assert_eq!(status, 400);
+    // The flags service deserializes a typed body: a field of the wrong type fails it whole.
+    for wrong in [
+        json!({"person_properties": "plan=pro"}),
+        json!({"$properties": ["plan"]}),
+        json!({"groups": "acme"}),
+        json!({"group_properties": {"organization": "acme"}}),
+        json!({"flag_keys_to_evaluate": "pro-only"}),
+        json!({"flag_keys": ["pro-only", 1]}),
+        json!({"distinct_id": true}),
+    ] {
+        let mut body = json!({"token": "phc_one", "distinct_id": "user-1"});
+        body.as_object_mut()
+            .expect("object")
+            .extend(wrong.as_object().expect("object").clone());
+        let (status, _, text) = send(&app, "POST", "/posthog/flags/?v=2", None, Some(body));
+        assert_eq!(
+            (status, text.as_str()),
+            (
+                400,
+                "Failed to decode request: invalid JSON. Please check your request format and try again."
+            ),
+            "{wrong}"
+        );
+    }
+    let (status, nulls, _) = send(
+        &app,
+        "POST",
+        "/posthog/flags/?v=2",
+        None,
+        Some(
+            json!({"token": "phc_one", "distinct_id": "user-1", "person_properties": null,
+                    "groups": null, "flag_keys_to_evaluate": null}),
+        ),
+    );
+    assert_eq!(
+        (status, nulls["flags"]["pro-only"]["enabled"].clone()),
+        (200, json!(true)),
+        "null is an absent field"
+    );
 }
 
 #[test]
