@@ -583,6 +583,57 @@ mod tests {
         assert!(!check(after, Some(json!(1_700_000_000 - 8 * 86_400))));
     }
 
+    /// The negative string operators: the negation of their positive twin, and a match when
+    /// the key is missing.
+    #[test]
+    fn negative_string_operators() {
+        let multi = prop(json!(["abc", "xyz"]), "not_icontains_multi");
+        assert!(!check(multi.clone(), Some(json!("..XYZ.."))));
+        assert!(check(multi.clone(), Some(json!("nope"))));
+        assert!(check(multi, None));
+        let ends = prop(json!(".com"), "not_ends_with");
+        assert!(!check(ends.clone(), Some(json!("ann@example.COM"))));
+        assert!(check(ends.clone(), Some(json!("ann@example.org"))));
+        assert!(check(ends, None));
+    }
+
+    /// `is_date_exact`: the same instant (a bare date is midnight UTC).
+    #[test]
+    fn date_exact() {
+        let exact = prop(json!("2024-01-02"), "is_date_exact");
+        assert!(check(exact.clone(), Some(json!("2024-01-02T00:00:00Z"))));
+        assert!(check(exact.clone(), Some(json!("2024-01-02"))));
+        assert!(!check(exact.clone(), Some(json!("2024-01-02T00:00:01Z"))));
+        assert!(!check(exact.clone(), Some(json!("not a date"))));
+        assert!(!check(exact, None));
+    }
+
+    /// `semver_neq`, `semver_gte`, `semver_lte` on canonicalised versions; an unparsable
+    /// person value matches none of them.
+    #[test]
+    fn semantic_version_comparisons() {
+        let cases = [
+            ("semver_neq", "1.2.4", true),
+            ("semver_neq", "v1.2.3", false),
+            ("semver_neq", "nope", false),
+            ("semver_gte", "1.2.3", true),
+            ("semver_gte", "1.10.0", true),
+            ("semver_gte", "1.2.2", false),
+            ("semver_gte", "1.2.3-rc.1", false),
+            ("semver_lte", "1.2.3", true),
+            ("semver_lte", "1.2.3-rc.1", true),
+            ("semver_lte", "1.2.4", false),
+            ("semver_lte", "nope", false),
+        ];
+        for (operator, person, expected) in cases {
+            assert_eq!(
+                check(prop(json!("1.2.3"), operator), Some(json!(person))),
+                expected,
+                "{operator} {person}"
+            );
+        }
+    }
+
     /// The flags service's `is_truthy_property_value`: a boolean filter compares truthiness,
     /// so a number reads as false and a list of booleans as the truthiness of all of them.
     #[test]

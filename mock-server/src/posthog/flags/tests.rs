@@ -346,6 +346,19 @@ pub(super) fn app() -> App {
     app
 }
 
+/// Creates a flag in project 1 through the REST API with the all-access key; the created flag.
+fn create(app: &App, body: Value) -> Value {
+    let (status, created, _) = send(
+        app,
+        "POST",
+        "/posthog/api/projects/1/feature_flags/",
+        Some("phx_all"),
+        Some(body),
+    );
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
 pub(super) fn send(
     app: &App,
     method: &str,
@@ -844,13 +857,7 @@ fn flags_evaluates_with_stored_properties_under_the_request_overrides() {
 fn definitions_need_a_flag_scoped_key_and_answer_304_to_their_etag() {
     let app = app();
     let base = "/posthog/api/projects/1/feature_flags/";
-    send(
-        &app,
-        "POST",
-        base,
-        Some("phx_all"),
-        Some(json!({"key": "a", "filters": {"groups": [{}]}})),
-    );
+    create(&app, json!({"key": "a", "filters": {"groups": [{}]}}));
     send(
         &app,
         "POST",
@@ -1272,5 +1279,98 @@ fn static_cohort_filters_follow_membership() {
     assert_eq!(
         definitions["flags"][0]["filters"]["groups"][0]["properties"][0],
         json!({"key": "id", "type": "cohort", "value": cohort, "operator": "in"})
+    );
+}
+
+/// `early_exit` (the corpus's `rollout_miss_early_exit`): a condition whose properties match
+/// but whose rollout misses ends evaluation there, where without it a later condition may
+/// still match; a condition whose properties do not match never exits.
+#[test]
+fn early_exit_stops_at_a_rollout_miss() {
+    let groups = json!([
+        {"properties": [{"key": "plan", "type": "person", "value": "pro"}], "rollout_percentage": 0},
+        {"properties": [], "rollout_percentage": 100}]);
+    let flags = flags_of(vec![
+        FlagWrite::new("exits", json!({"groups": groups, "early_exit": true})),
+        FlagWrite::new("goes-on", json!({"groups": groups})),
+    ]);
+    let pro = json!({"plan": "pro"});
+    let exited = outcome(&flags, "exits", "user-1", &pro);
+    assert_eq!(
+        (exited.enabled, exited.reason, exited.condition_index),
+        (false, Reason::OutOfRolloutBound, Some(0))
+    );
+    let went_on = outcome(&flags, "goes-on", "user-1", &pro);
+    assert_eq!(
+        (went_on.enabled, went_on.reason, went_on.condition_index),
+        (true, Reason::ConditionMatch, Some(1))
+    );
+    let free = outcome(&flags, "exits", "user-1", &json!({"plan": "free"}));
+    assert_eq!((free.enabled, free.condition_index), (true, Some(1)));
+}
+
+/// Early access (`feature_enrollment`): `$feature_enrollment/{key}` decides first, as
+/// `super_condition_value` at index 0 (`true` or `"true"` on, anything else off); without it
+/// the conditions decide.
+#[test]
+fn feature_enrollment_decides_first() {
+    let flags = flags_of(vec![FlagWrite::new(
+        "early",
+        json!({"groups": [{"properties": [], "rollout_percentage": 0}], "feature_enrollment": true}),
+    )]);
+    for (enrolled, enabled) in [
+        (json!(true), true),
+        (json!("true"), true),
+        (json!(false), false),
+    ] {
+        let result = outcome(
+            &flags,
+            "early",
+            "user-1",
+            &json!({"$feature_enrollment/early": enrolled}),
+        );
+        assert_eq!(
+            (result.enabled, result.reason, result.condition_index),
+            (enabled, Reason::SuperConditionValue, Some(0)),
+            "{enrolled}"
+        );
+    }
+    let unenrolled = outcome(&flags, "early", "user-1", &json!({}));
+    assert_eq!(
+        (unenrolled.enabled, unenrolled.reason),
+        (false, Reason::OutOfRolloutBound)
+    );
+}
+
+/// The project-scoped definitions (`/api/projects/{id}/feature_flags/local_evaluation/`):
+/// the same body as `/flags/definitions`, behind the usual personal-key checks.
+#[test]
+fn the_project_definitions_endpoint_needs_a_flag_scope() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    create(&app, json!({"key": "a", "filters": {"groups": [{}]}}));
+    let path = format!("{base}local_evaluation/?send_cohorts");
+    let (status, body, _) = send(&app, "GET", &path, Some("phx_all"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["flags"][0]["key"], json!("a"));
+    assert_eq!(
+        (body["group_type_mapping"].clone(), body["cohorts"].clone()),
+        (json!({}), json!({}))
+    );
+    let (_, feed, _) = send(
+        &app,
+        "GET",
+        "/posthog/flags/definitions?token=phc_one",
+        Some("phx_all"),
+        None,
+    );
+    assert_eq!(body, feed, "one body for both routes");
+    let (status, error, _) = send(&app, "GET", &path, Some("phx_persons"), None);
+    assert_eq!(
+        (status, error["detail"].as_str()),
+        (
+            403,
+            Some("API key missing required scope 'feature_flag:read'")
+        )
     );
 }
