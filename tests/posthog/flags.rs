@@ -311,3 +311,59 @@ async fn overrides_go_with_a_deleted_person() {
         (true, "third-variant".to_owned())
     );
 }
+
+/// A flag on a static cohort, evaluated as PostHog's flags service does: `in` is membership
+/// of the distinct id's person (a merged anonymous id shares it), `not_in` its absence, and a
+/// flag's cohort filter does not read `negation`.
+#[tokio::test]
+async fn static_cohort_flags_follow_membership() {
+    let fixture = Fixture::new().await;
+    for (distinct_id, anon) in [("member", "anon-member"), ("outsider", "anon-outsider")] {
+        fixture
+            .capture
+            .send(Event::identify(distinct_id, anon).set("plan", "pro"))
+            .await
+            .expect("captured");
+    }
+    let cohort = fixture.posthog.create_cohort(PROJECT, "Beta", &["member"]);
+    let api = fixture.client.generated();
+    for (key, operator, negation) in [
+        ("beta-in", "in", false),
+        ("beta-not-in", "not_in", false),
+        ("beta-in-negated", "in", true),
+    ] {
+        let body = types::FeatureFlagWrite {
+            key: Some(key.to_owned()),
+            filters: filters(json!({"groups": [{"properties": [
+                {"key": "id", "type": "cohort", "value": cohort, "operator": operator, "negation": negation}
+            ]}]})),
+            ..types::FeatureFlagWrite::default()
+        };
+        api.feature_flags_create()
+            .project_id("1")
+            .body(body)
+            .send()
+            .await
+            .expect("created");
+    }
+    let expected_member = json!({"beta-in": true, "beta-not-in": false, "beta-in-negated": true});
+    let expected_outsider =
+        json!({"beta-in": false, "beta-not-in": true, "beta-in-negated": false});
+    for (distinct_id, expected) in [
+        ("member", &expected_member),
+        ("anon-member", &expected_member),
+        ("outsider", &expected_outsider),
+        ("never-seen", &expected_outsider),
+    ] {
+        let values = fixture
+            .capture
+            .flags(&FlagsQuery::new(distinct_id))
+            .await
+            .expect("evaluated");
+        assert_eq!(
+            serde_json::to_value(values.all_flags()).expect("json"),
+            *expected,
+            "{distinct_id}"
+        );
+    }
+}

@@ -39,6 +39,7 @@ async function answers(client, local) {
         groupProperties: { organization: { plan: 'enterprise' } },
         ...options,
       })) ?? null,
+    cohort: (await client.getFeatureFlag('beta-cohort', 'member', { ...options, sendFeatureFlagEvents: false })) ?? null,
   }
 }
 
@@ -47,6 +48,12 @@ const local = new PostHog(token, { host, personalApiKey: process.env.POSTHOG_PER
 await local.waitForLocalEvaluationReady?.()
 await local.reloadFeatureFlags()
 const result = { remote: await answers(remote, false), local: await answers(local, true) }
+// A static cohort is absent from the definitions: local evaluation falls back to /flags.
+result.cohortFallback = {}
+for (const distinctId of ['member', 'outsider']) {
+  result.cohortFallback[distinctId] =
+    (await local.getFeatureFlag('beta-cohort', distinctId, { sendFeatureFlagEvents: false })) ?? null
+}
 await remote.isFeatureEnabled('simple-flag', 'caller')
 await remote.shutdown()
 await local.shutdown()

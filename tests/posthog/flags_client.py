@@ -47,6 +47,9 @@ def answers(client, local):
             group_properties={"organization": {"plan": "enterprise"}},
             **extra,
         ),
+        "cohort": client.get_feature_flag(
+            "beta-cohort", "member", send_feature_flag_events=False, **extra
+        ),
     }
 
 
@@ -54,6 +57,13 @@ remote = Posthog(TOKEN, host=HOST)
 local = Posthog(TOKEN, host=HOST, personal_api_key=KEY)
 local.load_feature_flags()
 result = {"remote": answers(remote, False), "local": answers(local, True)}
+# A static cohort is absent from the definitions: local evaluation falls back to /flags.
+result["cohortFallback"] = {
+    distinct_id: local.get_feature_flag(
+        "beta-cohort", distinct_id, send_feature_flag_events=False
+    )
+    for distinct_id in ("member", "outsider")
+}
 # Sends $feature_flag_called for `caller` through capture (/batch/).
 remote.feature_enabled("simple-flag", "caller")
 remote.shutdown()

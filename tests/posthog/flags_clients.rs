@@ -30,10 +30,15 @@ const SIMPLE_FLAG: &str = "01101001010110100011010010110001111000000110110001100
 const MULTIVARIATE_FLAG: &str = "221--21---13-121--41-3---1111113-321-3--12-112-1--11121-22321-124-111-12-3------15-212-33----3--11-3";
 
 /// The flags PostHog's SDK tests define, a person-property flag with a payload, an inactive
-/// one, a group flag (its group type made by a `$groupidentify`) and a flag depending on
-/// another.
+/// one, a group flag (its group type made by a `$groupidentify`), a flag depending on
+/// another and one on a static cohort (of `member`, not `outsider`).
 async fn fixture() -> Fixture {
     let fixture = Fixture::new().await;
+    fixture.seed([
+        Event::identify("member", "anon-member"),
+        Event::identify("outsider", "anon-outsider"),
+    ]);
+    let cohort = fixture.posthog.create_cohort(PROJECT, "Beta", &["member"]);
     let variants: Vec<Value> = [
         ("first", 50),
         ("second", 20),
@@ -69,6 +74,11 @@ async fn fixture() -> Fixture {
             "pro-beta",
             json!({"groups": [{"properties": [
                 {"key": "3", "type": "flag", "operator": "flag_evaluates_to", "value": true}]}]}),
+        ),
+        FlagWrite::new(
+            "beta-cohort",
+            json!({"groups": [{"properties": [
+                {"key": "id", "type": "cohort", "value": cohort, "operator": "in"}]}]}),
         ),
     ];
     for flag in flags {
@@ -148,6 +158,16 @@ fn check(sdk: &str, answers: &Value) {
     assert_eq!(
         answers["remote"]["rollout"], answers["local"]["rollout"],
         "{sdk}: modes agree"
+    );
+    assert_eq!(
+        (&answers["remote"]["cohort"], &answers["local"]["cohort"]),
+        (&json!(true), &Value::Null),
+        "{sdk}: a static cohort is evaluated remotely, never locally"
+    );
+    assert_eq!(
+        answers["cohortFallback"],
+        json!({"member": true, "outsider": false}),
+        "{sdk}: local evaluation asks /flags for a static-cohort flag"
     );
 }
 

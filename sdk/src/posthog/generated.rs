@@ -5755,7 +5755,7 @@ let response = client.environments_feature_flags_create()
     }
     /**Retrieve a feature flag
 
-One flag by id (404 once deleted).
+One flag by id; a soft-deleted flag is still found (`deleted: true`) until a new flag takes its key, which removes it for good (404 from then on).
 
 Required API key scopes: `feature_flag:read`.
 
@@ -8008,7 +8008,7 @@ let response = client.feature_flags_create()
     }
     /**Retrieve a feature flag
 
-One flag by id (404 once deleted).
+One flag by id; a soft-deleted flag is still found (`deleted: true`) until a new flag takes its key, which removes it for good (404 from then on).
 
 Required API key scopes: `feature_flag:read`.
 

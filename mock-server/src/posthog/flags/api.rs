@@ -214,16 +214,33 @@ fn apply_fields(write: &mut FlagWrite, body: &Map<String, Value>) -> Result<()> 
         }
         write.bucketing_identifier = bucketing;
     }
-    if let Some(tags) = body.get("tags") {
-        write.tags = tags
-            .as_array()
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+    match body.get("tags") {
+        None => {}
+        Some(Value::Array(tags)) => {
+            write.tags = tags
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
+        }
+        // DRF's ListField.
+        Some(Value::Null) => {
+            return Err(PostHogError::invalid_code(
+                "tags",
+                "null",
+                "This field may not be null.",
+            ));
+        }
+        Some(other) => {
+            return Err(PostHogError::invalid_code(
+                "tags",
+                "not_a_list",
+                format!(
+                    "Expected a list of items but got type \"{}\".",
+                    super::definition::python_type(other)
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -83,7 +83,8 @@ pub struct PropertyFilter {
     /// `fancy_regex` one, as the flags service compiles (lookaround and backreferences work),
     /// with its backtrack limit.
     pub regex: Option<Regex>,
-    /// A cohort or flag filter's `negation`.
+    /// A flag filter's `negation` (a cohort filter's is kept but not read: the flags service
+    /// ignores it on a flag's cohort filters).
     pub negation: bool,
 }
 
@@ -233,7 +234,8 @@ pub fn compile(filters: &Value, cohort_exists: impl Fn(i64) -> bool) -> Result<R
     let conditions = match object.get("groups") {
         Some(Value::Array(groups)) => groups
             .iter()
-            .map(|group| condition(group, aggregation, &variants, &cohort_exists))
+            .enumerate()
+            .map(|(index, group)| condition(index, group, aggregation, &variants, &cohort_exists))
             .collect::<Result<Vec<_>, _>>()?,
         _ => vec![legacy_condition(object, aggregation, &cohort_exists)?],
     };
@@ -281,18 +283,22 @@ fn variants(filters: &Value) -> Result<Vec<Variant>, FlagError> {
     };
     let variants: Vec<Variant> = list
         .iter()
-        .map(|variant| Variant {
-            key: variant
-                .get("key")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            rollout: variant
-                .get("rollout_percentage")
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0),
+        .enumerate()
+        .map(|(index, variant)| {
+            let path = format!("multivariate.variants[{index}]");
+            let Some(Value::String(key)) = variant.get("key") else {
+                return Err(FlagError::filters(
+                    "invalid_input",
+                    format!("{path}.key must be a string"),
+                ));
+            };
+            let rollout = percentage(variant.get("rollout_percentage"), &path, false)?;
+            Ok(Variant {
+                key: key.clone(),
+                rollout: rollout.unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     let total: f64 = variants.iter().map(|variant| variant.rollout).sum();
     if !variants.is_empty() && (total - 100.0).abs() > 1e-9 {
         return Err(FlagError::filters(
@@ -319,16 +325,26 @@ fn legacy_condition(
 }
 
 fn condition(
+    index: usize,
     group: &Value,
     flag_aggregation: Option<i64>,
     variants: &[Variant],
     cohort_exists: &impl Fn(i64) -> bool,
 ) -> Result<Condition, FlagError> {
+    let path = format!("groups[{index}]");
+    let rollout = percentage(group.get("rollout_percentage"), &path, true)?;
     let aggregation = match group.get("aggregation_group_type_index") {
         Some(Value::Number(index)) => index.as_i64(),
         _ => flag_aggregation,
     };
-    let properties = properties(group.get("properties"), aggregation, cohort_exists)?;
+    let listed = group.get("properties");
+    if listed.is_some_and(|listed| !listed.is_array() && !listed.is_null()) {
+        return Err(FlagError::filters(
+            "invalid_input",
+            format!("{path}.properties must be a list"),
+        ));
+    }
+    let properties = properties(listed, aggregation, cohort_exists)?;
     let variant = match group.get("variant") {
         Some(Value::String(variant)) => {
             if !variants.iter().any(|declared| declared.key == *variant) {
@@ -339,14 +355,69 @@ fn condition(
             }
             Some(variant.clone())
         }
-        _ => None,
+        None | Some(Value::Null) => None,
+        Some(other) => {
+            return Err(FlagError::filters(
+                "invalid_input",
+                format!(
+                    "{path}.variant must be a string or null, got {}",
+                    python_type(other)
+                ),
+            ));
+        }
     };
     Ok(Condition {
         properties,
-        rollout: group.get("rollout_percentage").and_then(Value::as_f64),
+        rollout,
         variant,
         aggregation,
     })
+}
+
+/// The `rollout_percentage` at `path` as PostHog's `validate_filters` checks it: a number
+/// (not a boolean) from 0 to 100, or, where `nullable`, null or absent (`None`).
+fn percentage(value: Option<&Value>, path: &str, nullable: bool) -> Result<Option<f64>, FlagError> {
+    let path = format!("{path}.rollout_percentage");
+    let invalid = |detail: String| FlagError::filters("invalid_input", detail);
+    match value {
+        None | Some(Value::Null) if nullable => Ok(None),
+        None | Some(Value::Null) => Err(invalid(format!("{path} must be a number, got null"))),
+        Some(Value::Number(number)) => {
+            let percentage = number.as_f64().unwrap_or(f64::NAN);
+            if (0.0..=100.0).contains(&percentage) {
+                Ok(Some(percentage))
+            } else {
+                Err(invalid(format!(
+                    "{path} must be between 0 and 100, got {number}"
+                )))
+            }
+        }
+        Some(other) => {
+            let expected = if nullable {
+                "a number or null"
+            } else {
+                "a number"
+            };
+            Err(invalid(format!(
+                "{path} must be {expected}, got {}",
+                python_type(other)
+            )))
+        }
+    }
+}
+
+/// The name Python gives a JSON value's type (`type(value).__name__`), as PostHog's and
+/// DRF's error texts show it.
+pub fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(number) if number.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
 }
 
 /// The property filters of a condition (`properties`: its list, if any).
@@ -379,10 +450,12 @@ fn property(
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("person");
+    // A filter without an operator is `exact`, a cohort filter's `in` (as the flags service
+    // reads one).
     let operator_name = filter
         .get("operator")
         .and_then(Value::as_str)
-        .unwrap_or("exact");
+        .unwrap_or(if kind == "cohort" { "in" } else { "exact" });
     let operator = Operator::parse(operator_name).ok_or_else(|| {
         FlagError::filters(
             "invalid_operator",

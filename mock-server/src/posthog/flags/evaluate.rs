@@ -399,11 +399,14 @@ impl<'a> Evaluator<'a> {
                     self.subject.now,
                 )
             }),
-            Target::Cohort(id) => {
-                let member = (self.subject.in_cohort)(*id);
-                let wanted = filter.operator != Operator::NotIn;
-                (member == wanted) != filter.negation
-            }
+            // The flags service's `apply_cohort_membership_logic`: `in` is membership,
+            // `not_in` its absence, any other operator never matches, and a flag's cohort
+            // filters do not read `negation` (only filters inside a cohort's definition do).
+            Target::Cohort(id) => match filter.operator {
+                Operator::In => (self.subject.in_cohort)(*id),
+                Operator::NotIn => !(self.subject.in_cohort)(*id),
+                _ => false,
+            },
             Target::Flag(id) => {
                 let target = self
                     .flags

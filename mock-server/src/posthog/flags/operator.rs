@@ -255,20 +255,33 @@ fn between(filter: &Value, value: &Value) -> Option<bool> {
     Some(min <= person && person <= max)
 }
 
+/// Largest relative amount PostHog reads (`-9999y`); a larger one is not a relative date
+/// (PostHog's `relative_date_parse_for_feature_flag_matching` refuses it against overflow).
+const MAX_RELATIVE_AMOUNT: i64 = 9_999;
+
 /// A filter date as Unix seconds: ISO date-time, bare date (midnight UTC), or relative to
-/// `now` (`-7d`, `-1h`, `-2w`, `-3m` as 30 days, `-1y` as 365 days).
+/// `now` (`-7d`, `-1h`, `-2w`, `-3m` as 30 days, `-1y` as 365 days; at most 9999 of a unit,
+/// as PostHog, so a larger amount is no date at all and validation refuses it).
 pub fn parse_filter_date(text: &str, now: i64) -> Option<i64> {
     let text = text.trim();
     if let Some(relative) = relative_seconds(text) {
-        return Some(now - relative);
+        return Some(now.saturating_sub(relative));
     }
     parse_date(text)
 }
 
+/// PostHog's relative form: an optional `-`, digits below 10 000, one unit letter.
 fn relative_seconds(text: &str) -> Option<i64> {
     let body = text.strip_prefix('-').unwrap_or(text);
     let unit = body.chars().last()?;
-    let amount: i64 = body[..body.len() - unit.len_utf8()].parse().ok()?;
+    let digits = &body[..body.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let amount: i64 = digits
+        .parse()
+        .ok()
+        .filter(|amount| *amount <= MAX_RELATIVE_AMOUNT)?;
     let seconds = match unit {
         'h' => 3_600,
         'd' => 86_400,
@@ -277,7 +290,7 @@ fn relative_seconds(text: &str) -> Option<i64> {
         'y' => 365 * 86_400,
         _ => return None,
     };
-    amount.checked_mul(seconds)
+    Some(amount * seconds)
 }
 
 fn parse_date(text: &str) -> Option<i64> {
@@ -538,6 +551,27 @@ mod tests {
         assert!(check(prop(json!([1, 5]), "not_between"), Some(json!(6))));
     }
 
+    /// PostHog's `relative_date_parse_for_feature_flag_matching` reads at most 9999 of a
+    /// unit (its guard against overflow); a larger or signed amount is no date, so it never
+    /// matches and never overflows, whatever `now` is.
+    #[test]
+    fn absurd_relative_dates_are_no_dates() {
+        use super::parse_filter_date;
+        assert_eq!(parse_filter_date("-9999y", 0), Some(-9_999 * 365 * 86_400));
+        assert_eq!(parse_filter_date("000h", 7_200), Some(7_200));
+        for absurd in [
+            "-10000d",
+            "--2562047788015h",
+            "-+5d",
+            "-2562047788015h",
+            "-d",
+        ] {
+            assert_eq!(parse_filter_date(absurd, 0), None, "{absurd}");
+            assert_eq!(parse_filter_date(absurd, i64::MAX), None, "{absurd}");
+        }
+        assert_eq!(parse_filter_date("-1h", i64::MIN), Some(i64::MIN));
+    }
+
     #[test]
     fn dates() {
         let before = prop(json!("2024-01-02"), "is_date_before");
@@ -547,6 +581,57 @@ mod tests {
         let after = prop(json!("-7d"), "is_date_after");
         assert!(check(after.clone(), Some(json!(1_700_000_000 - 3_600))));
         assert!(!check(after, Some(json!(1_700_000_000 - 8 * 86_400))));
+    }
+
+    /// The negative string operators: the negation of their positive twin, and a match when
+    /// the key is missing.
+    #[test]
+    fn negative_string_operators() {
+        let multi = prop(json!(["abc", "xyz"]), "not_icontains_multi");
+        assert!(!check(multi.clone(), Some(json!("..XYZ.."))));
+        assert!(check(multi.clone(), Some(json!("nope"))));
+        assert!(check(multi, None));
+        let ends = prop(json!(".com"), "not_ends_with");
+        assert!(!check(ends.clone(), Some(json!("ann@example.COM"))));
+        assert!(check(ends.clone(), Some(json!("ann@example.org"))));
+        assert!(check(ends, None));
+    }
+
+    /// `is_date_exact`: the same instant (a bare date is midnight UTC).
+    #[test]
+    fn date_exact() {
+        let exact = prop(json!("2024-01-02"), "is_date_exact");
+        assert!(check(exact.clone(), Some(json!("2024-01-02T00:00:00Z"))));
+        assert!(check(exact.clone(), Some(json!("2024-01-02"))));
+        assert!(!check(exact.clone(), Some(json!("2024-01-02T00:00:01Z"))));
+        assert!(!check(exact.clone(), Some(json!("not a date"))));
+        assert!(!check(exact, None));
+    }
+
+    /// `semver_neq`, `semver_gte`, `semver_lte` on canonicalised versions; an unparsable
+    /// person value matches none of them.
+    #[test]
+    fn semantic_version_comparisons() {
+        let cases = [
+            ("semver_neq", "1.2.4", true),
+            ("semver_neq", "v1.2.3", false),
+            ("semver_neq", "nope", false),
+            ("semver_gte", "1.2.3", true),
+            ("semver_gte", "1.10.0", true),
+            ("semver_gte", "1.2.2", false),
+            ("semver_gte", "1.2.3-rc.1", false),
+            ("semver_lte", "1.2.3", true),
+            ("semver_lte", "1.2.3-rc.1", true),
+            ("semver_lte", "1.2.4", false),
+            ("semver_lte", "nope", false),
+        ];
+        for (operator, person, expected) in cases {
+            assert_eq!(
+                check(prop(json!("1.2.3"), operator), Some(json!(person))),
+                expected,
+                "{operator} {person}"
+            );
+        }
     }
 
     /// The flags service's `is_truthy_property_value`: a boolean filter compares truthiness,

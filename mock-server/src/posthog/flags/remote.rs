@@ -157,11 +157,14 @@ impl FlagsRequest {
 /// PostHog's plain-text errors.
 pub fn parse(state: &PostHogState, request: &ApiRequest) -> Result<FlagsRequest, ApiResponse> {
     let text = payload::decode(request, MAX_BODY_BYTES, true).unwrap_or_default();
-    let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&text) else {
-        return Err(ApiResponse::text(
-            400,
-            "Failed to decode request: invalid JSON. Please check your request format and try again.",
-        ));
+    let body = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(body)) if typed(&body) => body,
+        _ => {
+            return Err(ApiResponse::text(
+                400,
+                "Failed to decode request: invalid JSON. Please check your request format and try again.",
+            ));
+        }
     };
     let field = |names: &[&str]| names.iter().find_map(|name| body.get(*name));
     let Some(token) = field(&["token", "$token", "api_key"])
@@ -191,6 +194,34 @@ pub fn parse(state: &PostHogState, request: &ApiRequest) -> Result<FlagsRequest,
         distinct_id,
         body,
     })
+}
+
+/// Whether the body's typed fields have the types the flags service's `FlagRequest`
+/// deserializes (else it refuses the body as invalid JSON): `token` text, `distinct_id` text
+/// or a number, `person_properties` and `groups` objects, `group_properties` an object of
+/// objects, `flag_keys_to_evaluate` a list of text; each may be null or absent.
+fn typed(body: &Map<String, Value>) -> bool {
+    let field = |names: &[&str]| names.iter().find_map(|name| body.get(*name));
+    let all = |names: &[&str], test: fn(&Value) -> bool| field(names).is_none_or(test);
+    let object = |value: &Value| value.is_null() || value.is_object();
+    all(&["token", "$token", "api_key"], |value| {
+        value.is_null() || value.is_string()
+    }) && all(&["distinct_id", "$distinct_id"], |value| {
+        value.is_null() || value.is_string() || value.is_number()
+    }) && all(&["person_properties", "$properties"], object)
+        && all(&["groups", "$groups"], object)
+        && all(&["group_properties", "$group_properties"], |value| {
+            value.is_null()
+                || value
+                    .as_object()
+                    .is_some_and(|groups| groups.values().all(Value::is_object))
+        })
+        && all(&["flag_keys_to_evaluate", "flag_keys"], |value| {
+            value.is_null()
+                || value
+                    .as_array()
+                    .is_some_and(|keys| keys.iter().all(Value::is_string))
+        })
 }
 
 /// The hash-key overrides `request` writes before it is answered, if any: with

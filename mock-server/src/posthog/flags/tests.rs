@@ -346,6 +346,19 @@ pub(super) fn app() -> App {
     app
 }
 
+/// Creates a flag in project 1 through the REST API with the all-access key; the created flag.
+fn create(app: &App, body: Value) -> Value {
+    let (status, created, _) = send(
+        app,
+        "POST",
+        "/posthog/api/projects/1/feature_flags/",
+        Some("phx_all"),
+        Some(body),
+    );
+    assert_eq!(status, 201, "{created}");
+    created
+}
+
 pub(super) fn send(
     app: &App,
     method: &str,
@@ -530,6 +543,70 @@ fn the_rest_api_creates_updates_lists_and_soft_deletes() {
                 {"key": "email", "operator": "regex", "value": ["a", 1]}]}]}}),
             "invalid_value",
             "Invalid value for operator regex: ['a', 1]",
+        ),
+        // PostHog reads at most 9999 of a unit; a larger amount is no date (it used to pass
+        // here and overflow at evaluation).
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "seen", "operator": "is_date_after", "value": "--2562047788015h"}]}]}}),
+            "invalid_date",
+            "Invalid date value: '--2562047788015h'",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": [
+                {"key": "seen", "operator": "is_date_before", "value": "-10000d"}]}]}}),
+            "invalid_date",
+            "Invalid date value: '-10000d'",
+        ),
+        // PostHog's `validate_filters` type checks (the flags service cannot read a flag
+        // that fails them); each used to be read as something else.
+        (
+            json!({"key": "x", "filters": {"groups": [{"properties": {"key": "plan"}}]}}),
+            "invalid_input",
+            "groups[0].properties must be a list",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"rollout_percentage": "50"}]}}),
+            "invalid_input",
+            "groups[0].rollout_percentage must be a number or null, got str",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}, {"rollout_percentage": true}]}}),
+            "invalid_input",
+            "groups[1].rollout_percentage must be a number or null, got bool",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"rollout_percentage": 150}]}}),
+            "invalid_input",
+            "groups[0].rollout_percentage must be between 0 and 100, got 150",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{"variant": 1}]}}),
+            "invalid_input",
+            "groups[0].variant must be a string or null, got int",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"key": "a", "rollout_percentage": 100}, {"key": "b"}]}}}),
+            "invalid_input",
+            "multivariate.variants[1].rollout_percentage must be a number, got null",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"key": "a", "rollout_percentage": "100"}]}}}),
+            "invalid_input",
+            "multivariate.variants[0].rollout_percentage must be a number, got str",
+        ),
+        (
+            json!({"key": "x", "filters": {"groups": [{}],
+                "multivariate": {"variants": [{"rollout_percentage": 100}]}}}),
+            "invalid_input",
+            "multivariate.variants[0].key must be a string",
+        ),
+        (
+            json!({"key": "x", "tags": "beta"}),
+            "not_a_list",
+            "Expected a list of items but got type \"str\".",
         ),
     ];
     for (body, code, detail) in refusals {
@@ -735,19 +812,52 @@ fn flags_evaluates_with_stored_properties_under_the_request_overrides() {
         Some(json!({"token": "phc_one"})),
     );
     assert_eq!(status, 400);
+    // The flags service deserializes a typed body: a field of the wrong type fails it whole.
+    for wrong in [
+        json!({"person_properties": "plan=pro"}),
+        json!({"$properties": ["plan"]}),
+        json!({"groups": "acme"}),
+        json!({"group_properties": {"organization": "acme"}}),
+        json!({"flag_keys_to_evaluate": "pro-only"}),
+        json!({"flag_keys": ["pro-only", 1]}),
+        json!({"distinct_id": true}),
+    ] {
+        let mut body = json!({"token": "phc_one", "distinct_id": "user-1"});
+        body.as_object_mut()
+            .expect("object")
+            .extend(wrong.as_object().expect("object").clone());
+        let (status, _, text) = send(&app, "POST", "/posthog/flags/?v=2", None, Some(body));
+        assert_eq!(
+            (status, text.as_str()),
+            (
+                400,
+                "Failed to decode request: invalid JSON. Please check your request format and try again."
+            ),
+            "{wrong}"
+        );
+    }
+    let (status, nulls, _) = send(
+        &app,
+        "POST",
+        "/posthog/flags/?v=2",
+        None,
+        Some(
+            json!({"token": "phc_one", "distinct_id": "user-1", "person_properties": null,
+                    "groups": null, "flag_keys_to_evaluate": null}),
+        ),
+    );
+    assert_eq!(
+        (status, nulls["flags"]["pro-only"]["enabled"].clone()),
+        (200, json!(true)),
+        "null is an absent field"
+    );
 }
 
 #[test]
 fn definitions_need_a_flag_scoped_key_and_answer_304_to_their_etag() {
     let app = app();
     let base = "/posthog/api/projects/1/feature_flags/";
-    send(
-        &app,
-        "POST",
-        base,
-        Some("phx_all"),
-        Some(json!({"key": "a", "filters": {"groups": [{}]}})),
-    );
+    create(&app, json!({"key": "a", "filters": {"groups": [{}]}}));
     send(
         &app,
         "POST",
@@ -1092,4 +1202,175 @@ fn device_bucketing_without_a_device_id() {
             "{device_id:?}"
         );
     }
+}
+
+/// Static-cohort filters as the flags service's `apply_cohort_membership_logic` reads a
+/// flag's cohort filters: `in` (the default) is membership of the distinct id's person,
+/// `not_in` its absence (an id without a person is in no cohort), any other operator never
+/// matches, and `negation` is not read. The definitions carry the filters but no cohorts, so
+/// the SDKs ask `/flags`.
+#[test]
+fn static_cohort_filters_follow_membership() {
+    let app = app();
+    let posthog = app.posthog_at("");
+    for id in ["member", "outsider"] {
+        posthog
+            .capture(
+                1,
+                crate::posthog::Event::new("$identify", id).set("plan", "pro"),
+            )
+            .expect("captured");
+    }
+    let cohort = posthog.create_cohort(1, "Beta", &["member"]);
+    let base = "/posthog/api/projects/1/feature_flags/";
+    let flags = [
+        ("in", json!({"operator": "in"})),
+        ("default", json!({})),
+        ("not-in", json!({"operator": "not_in"})),
+        ("negated-in", json!({"operator": "in", "negation": true})),
+        (
+            "negated-not-in",
+            json!({"operator": "not_in", "negation": true}),
+        ),
+        ("exact", json!({"operator": "exact"})),
+    ];
+    for (key, extra) in &flags {
+        let mut filter = json!({"key": "id", "type": "cohort", "value": cohort});
+        filter
+            .as_object_mut()
+            .expect("object")
+            .extend(extra.as_object().expect("object").clone());
+        let body = json!({"key": key, "filters": {"groups": [{"properties": [filter]}]}});
+        let (status, created, _) = send(&app, "POST", base, Some("phx_all"), Some(body));
+        assert_eq!(status, 201, "{created}");
+    }
+    let values = |distinct_id: &str| {
+        let (status, body, _) = send(
+            &app,
+            "POST",
+            "/posthog/flags/?v=1",
+            None,
+            Some(json!({"token": "phc_one", "distinct_id": distinct_id})),
+        );
+        assert_eq!(status, 200);
+        body["featureFlags"].clone()
+    };
+    assert_eq!(
+        values("member"),
+        json!({"in": true, "default": true, "not-in": false, "negated-in": true,
+               "negated-not-in": false, "exact": false})
+    );
+    let outside = json!({"in": false, "default": false, "not-in": true, "negated-in": false,
+                         "negated-not-in": true, "exact": false});
+    assert_eq!(values("outsider"), outside);
+    assert_eq!(values("nobody"), outside, "an id without a person");
+    let (_, definitions, _) = send(
+        &app,
+        "GET",
+        "/posthog/flags/definitions?token=phc_one",
+        Some("phx_all"),
+        None,
+    );
+    assert_eq!(
+        definitions["cohorts"],
+        json!({}),
+        "static cohorts stay out of the definitions"
+    );
+    assert_eq!(
+        definitions["flags"][0]["filters"]["groups"][0]["properties"][0],
+        json!({"key": "id", "type": "cohort", "value": cohort, "operator": "in"})
+    );
+}
+
+/// `early_exit` (the corpus's `rollout_miss_early_exit`): a condition whose properties match
+/// but whose rollout misses ends evaluation there, where without it a later condition may
+/// still match; a condition whose properties do not match never exits.
+#[test]
+fn early_exit_stops_at_a_rollout_miss() {
+    let groups = json!([
+        {"properties": [{"key": "plan", "type": "person", "value": "pro"}], "rollout_percentage": 0},
+        {"properties": [], "rollout_percentage": 100}]);
+    let flags = flags_of(vec![
+        FlagWrite::new("exits", json!({"groups": groups, "early_exit": true})),
+        FlagWrite::new("goes-on", json!({"groups": groups})),
+    ]);
+    let pro = json!({"plan": "pro"});
+    let exited = outcome(&flags, "exits", "user-1", &pro);
+    assert_eq!(
+        (exited.enabled, exited.reason, exited.condition_index),
+        (false, Reason::OutOfRolloutBound, Some(0))
+    );
+    let went_on = outcome(&flags, "goes-on", "user-1", &pro);
+    assert_eq!(
+        (went_on.enabled, went_on.reason, went_on.condition_index),
+        (true, Reason::ConditionMatch, Some(1))
+    );
+    let free = outcome(&flags, "exits", "user-1", &json!({"plan": "free"}));
+    assert_eq!((free.enabled, free.condition_index), (true, Some(1)));
+}
+
+/// Early access (`feature_enrollment`): `$feature_enrollment/{key}` decides first, as
+/// `super_condition_value` at index 0 (`true` or `"true"` on, anything else off); without it
+/// the conditions decide.
+#[test]
+fn feature_enrollment_decides_first() {
+    let flags = flags_of(vec![FlagWrite::new(
+        "early",
+        json!({"groups": [{"properties": [], "rollout_percentage": 0}], "feature_enrollment": true}),
+    )]);
+    for (enrolled, enabled) in [
+        (json!(true), true),
+        (json!("true"), true),
+        (json!(false), false),
+    ] {
+        let result = outcome(
+            &flags,
+            "early",
+            "user-1",
+            &json!({"$feature_enrollment/early": enrolled}),
+        );
+        assert_eq!(
+            (result.enabled, result.reason, result.condition_index),
+            (enabled, Reason::SuperConditionValue, Some(0)),
+            "{enrolled}"
+        );
+    }
+    let unenrolled = outcome(&flags, "early", "user-1", &json!({}));
+    assert_eq!(
+        (unenrolled.enabled, unenrolled.reason),
+        (false, Reason::OutOfRolloutBound)
+    );
+}
+
+/// The project-scoped definitions (`/api/projects/{id}/feature_flags/local_evaluation/`):
+/// the same body as `/flags/definitions`, behind the usual personal-key checks.
+#[test]
+fn the_project_definitions_endpoint_needs_a_flag_scope() {
+    let app = app();
+    let base = "/posthog/api/projects/1/feature_flags/";
+    create(&app, json!({"key": "a", "filters": {"groups": [{}]}}));
+    let path = format!("{base}local_evaluation/?send_cohorts");
+    let (status, body, _) = send(&app, "GET", &path, Some("phx_all"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["flags"][0]["key"], json!("a"));
+    assert_eq!(
+        (body["group_type_mapping"].clone(), body["cohorts"].clone()),
+        (json!({}), json!({}))
+    );
+    let (_, feed, _) = send(
+        &app,
+        "GET",
+        "/posthog/flags/definitions?token=phc_one",
+        Some("phx_all"),
+        None,
+    );
+    assert_eq!(body, feed, "one body for both routes");
+    let (status, error, _) = send(&app, "GET", &path, Some("phx_persons"), None);
+    assert_eq!(
+        (status, error["detail"].as_str()),
+        (
+            403,
+            Some("API key missing required scope 'feature_flag:read'")
+        )
+    );
 }
