@@ -236,8 +236,13 @@ impl PropertyTest {
 
     /// Whether `properties` passes (a null value counts as missing).
     pub fn matches(&self, properties: &serde_json::Map<String, Value>) -> bool {
-        let value = properties.get(&self.key).filter(|value| !value.is_null());
-        self.test.matches(value)
+        self.matches_value(properties.get(&self.key))
+    }
+
+    /// Whether the property's `value` (`None`: missing) passes (a null value counts as
+    /// missing).
+    pub fn matches_value(&self, value: Option<&Value>) -> bool {
+        self.test.matches(value.filter(|value| !value.is_null()))
     }
 }
 

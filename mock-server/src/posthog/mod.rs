@@ -24,6 +24,7 @@ pub(crate) mod links;
 pub mod log;
 pub(crate) mod negotiate;
 pub(crate) mod person;
+pub mod properties;
 pub(crate) mod query;
 pub(crate) mod reads;
 pub(crate) mod render;

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::person::Person;
+use super::properties::Prop;
 use super::rendered::Rendered;
 use super::search::{
     SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, searched_texts,
@@ -193,7 +194,7 @@ impl PersonStore {
 
     /// Sets (`Some`) or removes (`None`) properties of person `index`, re-indexing only
     /// those keys.
-    pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Value>)]) {
+    pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Prop>)]) {
         let Some(person) = self.persons.get_mut(index) else {
             return;
         };
@@ -203,13 +204,13 @@ impl PersonStore {
         let searched_before = searched.then(|| searched_texts(person));
         for &(key, value) in changes {
             let old = match value {
-                Some(value) => person.properties.insert(key.to_owned(), value.clone()),
+                Some(value) => person.properties.insert(key.to_owned(), value.to_value()),
                 None => person.properties.remove(key),
             };
             if let Some(old) = old {
                 self.values.remove(index, key, &old);
             }
-            if let Some(value) = value {
+            if let Some(value) = person.properties.get(key) {
                 self.values.add(index, key, value);
             }
         }

@@ -23,6 +23,7 @@ use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
 use super::person::{Person, is_illegal_merge_id, person_uuid};
+use super::properties::{Interner, Prop};
 use super::rendered::Rendered;
 use super::search::Search;
 use super::store::PersonStore;
@@ -130,6 +131,8 @@ pub struct Project {
     /// The events of the log by distinct id (in time order) and by name and day; its texts
     /// are the ones the captures share.
     event_index: EventIndex,
+    /// The texts of the captures' properties.
+    interner: Interner,
     pks: PersonIds,
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
@@ -161,6 +164,7 @@ impl Project {
             events: 0,
             store: PersonStore::default(),
             event_index: EventIndex::default(),
+            interner: Interner::default(),
             pks: PersonIds::new(pks),
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
@@ -249,7 +253,7 @@ impl Project {
             event
                 .uuid
                 .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
-            replace_nul(&mut event.properties);
+            event.properties.replace_nul();
             return Ok(None);
         }
         let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {
@@ -458,9 +462,10 @@ impl Project {
         }
     }
 
-    /// Shares `event`'s name and distinct id with the log's earlier captures, and indexes it
-    /// at log `position`.
+    /// Shares `event`'s name, distinct id and property texts with the log's earlier
+    /// captures, and indexes it at log `position`.
     fn intern(&mut self, event: &mut CapturedEvent, position: u32) {
+        event.properties.intern(&mut self.interner);
         let (name, distinct_id) = self.event_index.add(
             &event.event,
             &event.distinct_id,
@@ -711,7 +716,7 @@ impl Project {
                 PERSON_EVENTS.contains(&event.name),
             ),
         };
-        let sees = event.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
+        let sees = event.properties.get("$update_person_last_seen_at") != Some(&Prop::Bool(false));
         if self.tracks_last_seen && sees {
             let timestamp = event.timestamp;
             self.store.see(
@@ -1069,7 +1074,7 @@ impl Project {
 
 /// Whether `event` is personless (`$process_person_profile: false`).
 fn is_personless(event: &CapturedEvent) -> bool {
-    event.properties.get("$process_person_profile") == Some(&Value::Bool(false))
+    event.properties.get("$process_person_profile") == Some(&Prop::Bool(false))
 }
 
 /// What a newly created person takes from its creating event.
@@ -1088,7 +1093,7 @@ fn derived_event_uuid(project: i64, n: u32) -> Uuid {
 /// The distinct id an identify/alias/merge event merges into its sender, and whether the merge
 /// is refused when that id's person is already identified.
 fn merge_request<'a>(event: &'a LoggedEvent<'_>) -> Option<(&'a str, bool)> {
-    let property = |key: &str| event.properties.get(key).and_then(Value::as_str);
+    let property = |key: &str| event.properties.get(key).and_then(Prop::as_str);
     match event.name {
         "$identify" => property("$anon_distinct_id").map(|other| (other, true)),
         "$create_alias" => property("alias").map(|other| (other, true)),

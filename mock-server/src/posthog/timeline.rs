@@ -10,6 +10,7 @@ use super::error::PostHogError;
 use super::filter::Filters;
 use super::log::LoggedEvent;
 use super::person::Person;
+use super::properties::{Prop, Properties};
 use super::tenant::{Project, value_text};
 use super::time;
 use super::updates::PropertyUpdates;
@@ -30,9 +31,12 @@ pub fn properties_at(
 ) -> Map<String, Value> {
     let from = at.saturating_sub(AT_TIME_LOOKBACK_MICROS);
     let mut properties = Map::new();
-    let nested = |event: &LoggedEvent<'_>, key: &str| match event.properties.get(key) {
-        Some(Value::Object(map)) => Some(map.clone()),
-        _ => None,
+    let nested = |event: &LoggedEvent<'_>, key: &str| {
+        event
+            .properties
+            .get(key)
+            .and_then(Prop::as_object)
+            .map(Properties::to_map)
     };
     let window = project
         .events_of(person)

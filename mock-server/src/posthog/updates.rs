@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::properties::{Prop, Properties};
+
 /// Event properties lifted into person properties (`$set`, and `$set_once` under the second
 /// name), as PostHog's ingestion does.
 const LIFTED: &[(&str, &str)] = &[
@@ -93,7 +95,7 @@ const FILTERED: &[&str] = &[
 /// Whether `changes` (see [`PropertyUpdates::changes`]) to `properties` only give existing
 /// filtered properties new values: no new key, no removal, no other change. Ingestion's
 /// person store then skips the write (`getPersonUpdateOutcome` answers `ignored`).
-pub fn only_filtered(changes: &[(&str, Option<&Value>)], properties: &Map<String, Value>) -> bool {
+pub fn only_filtered(changes: &[(&str, Option<&Prop>)], properties: &Map<String, Value>) -> bool {
     changes.iter().all(|(key, value)| {
         value.is_some() && properties.contains_key(*key) && FILTERED.contains(key)
     })
@@ -102,47 +104,46 @@ pub fn only_filtered(changes: &[(&str, Option<&Value>)], properties: &Map<String
 /// Replaces every NUL character in the string values of `properties`, at any depth, with
 /// U+FFFD, as ingestion's `sanitizeJsonbValue` does before Postgres stores them.
 pub fn replace_nul(properties: &mut Map<String, Value>) {
-    fn walk(value: &mut Value) {
-        match value {
-            Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{FFFD}"),
-            Value::Array(items) => items.iter_mut().for_each(walk),
-            Value::Object(map) => map.values_mut().for_each(walk),
-            _ => {}
-        }
+    properties.values_mut().for_each(replace_nul_in);
+}
+
+/// Replaces every NUL character in the strings of `value`, at any depth, with U+FFFD.
+pub fn replace_nul_in(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{FFFD}"),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul_in),
+        Value::Object(map) => map.values_mut().for_each(replace_nul_in),
+        _ => {}
     }
-    properties.values_mut().for_each(walk);
 }
 
 /// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {
     /// Keys to set, overwriting.
-    pub set: BTreeMap<&'a str, &'a Value>,
+    pub set: BTreeMap<&'a str, &'a Prop>,
     /// Keys to set where missing.
-    pub set_once: BTreeMap<&'a str, &'a Value>,
+    pub set_once: BTreeMap<&'a str, &'a Prop>,
     /// Keys to remove.
     pub unset: Vec<&'a str>,
 }
 
 impl<'a> PropertyUpdates<'a> {
     /// The updates an event with `properties` carries, with the lifted event properties added.
-    pub fn of(properties: &'a Map<String, Value>) -> Self {
+    pub fn of(properties: &'a Properties) -> Self {
         let object = |key: &str| match properties.get(key) {
-            Some(Value::Object(map)) => map
-                .iter()
-                .map(|(key, value)| (key.as_str(), value))
-                .collect(),
+            Some(Prop::Object(map)) => map.iter().collect(),
             _ => BTreeMap::new(),
         };
         let mut set = object("$set");
         let mut set_once = object("$set_once");
         let unset = match properties.get("$unset") {
-            Some(Value::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
-            Some(Value::Object(keys)) => keys.keys().map(String::as_str).collect(),
-            Some(Value::String(key)) => vec![key.as_str()],
+            Some(Prop::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
+            Some(Prop::Object(keys)) => keys.iter().map(|(key, _)| key).collect(),
+            Some(Prop::Str(key)) => vec![&**key],
             _ => Vec::new(),
         };
-        let is_server = properties.get("$is_server") == Some(&Value::Bool(true));
+        let is_server = properties.get("$is_server") == Some(&Prop::Bool(true));
         for &(key, initial) in LIFTED {
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
@@ -163,8 +164,8 @@ impl<'a> PropertyUpdates<'a> {
     /// What the updates change in `properties`: every key whose value they would alter,
     /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
     /// is undefined, then `$set`, then `$unset` of the keys present before the event.
-    pub fn changes(&self, properties: &Map<String, Value>) -> Vec<(&'a str, Option<&'a Value>)> {
-        let mut outcome: BTreeMap<&'a str, Option<&'a Value>> = BTreeMap::new();
+    pub fn changes(&self, properties: &Map<String, Value>) -> Vec<(&'a str, Option<&'a Prop>)> {
+        let mut outcome: BTreeMap<&'a str, Option<&'a Prop>> = BTreeMap::new();
         for (&key, &value) in &self.set_once {
             if !properties.contains_key(key) {
                 outcome.insert(key, Some(value));
@@ -180,7 +181,10 @@ impl<'a> PropertyUpdates<'a> {
         }
         outcome
             .into_iter()
-            .filter(|(key, value)| properties.get(*key) != *value)
+            .filter(|(key, value)| match (properties.get(*key), value) {
+                (Some(old), Some(new)) => **new != *old,
+                (old, new) => old.is_some() != new.is_some(),
+            })
             .collect()
     }
 
@@ -188,7 +192,7 @@ impl<'a> PropertyUpdates<'a> {
     pub fn apply_to(&self, properties: &mut Map<String, Value>) {
         for (key, value) in self.changes(properties) {
             match value {
-                Some(value) => properties.insert(key.to_owned(), value.clone()),
+                Some(value) => properties.insert(key.to_owned(), value.to_value()),
                 None => properties.remove(key),
             };
         }
@@ -199,7 +203,7 @@ impl<'a> PropertyUpdates<'a> {
         self.set_once
             .iter()
             .chain(&self.set)
-            .map(|(&key, &value)| (key.to_owned(), value.clone()))
+            .map(|(&key, &value)| (key.to_owned(), value.to_value()))
             .collect()
     }
 
@@ -213,7 +217,7 @@ impl<'a> PropertyUpdates<'a> {
 mod tests {
     use super::*;
 
-    fn properties(properties: Value) -> Map<String, Value> {
+    fn properties(properties: Value) -> Properties {
         serde_json::from_value(properties).unwrap()
     }
 
@@ -224,10 +228,16 @@ mod tests {
             "$set": {"$browser": "Chrome"}, "$unset": {"old": true}
         }));
         let updates = PropertyUpdates::of(&event);
-        assert_eq!(updates.set["$browser"], "Chrome");
-        assert_eq!(updates.set["utm_source"], "ads");
-        assert_eq!(updates.set_once["$initial_browser"], "Firefox");
-        assert_eq!(updates.set_once["$initial_utm_source"], "ads");
+        assert_eq!(updates.set["$browser"].as_str(), Some("Chrome"));
+        assert_eq!(updates.set["utm_source"].as_str(), Some("ads"));
+        assert_eq!(
+            updates.set_once["$initial_browser"].as_str(),
+            Some("Firefox")
+        );
+        assert_eq!(
+            updates.set_once["$initial_utm_source"].as_str(),
+            Some("ads")
+        );
         assert!(!updates.set.contains_key("$os"));
         assert_eq!(updates.unset, vec!["old"]);
     }
@@ -245,13 +255,18 @@ mod tests {
         .unwrap();
         let updates = PropertyUpdates::of(&event);
         let set = |value| Some(value);
+        let changes: Vec<(&str, Option<Value>)> = updates
+            .changes(&before)
+            .into_iter()
+            .map(|(key, value)| (key, value.map(Prop::to_value)))
+            .collect();
         assert_eq!(
-            updates.changes(&before),
+            changes,
             vec![
-                ("both", set(&serde_json::json!("set"))),
-                ("fresh", set(&serde_json::json!("once"))),
+                ("both", set(serde_json::json!("set"))),
+                ("fresh", set(serde_json::json!("once"))),
                 ("gone", None),
-                ("new", set(&serde_json::json!(2))),
+                ("new", set(serde_json::json!(2))),
             ],
             "`same` and `kept` keep their values, `absent` was never there and `new` was not \
              there before the event"

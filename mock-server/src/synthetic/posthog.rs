@@ -274,6 +274,7 @@ mod tests {
     use crate::Clock;
     use crate::http::ApiRequest;
     use crate::posthog::log::Entry;
+    use crate::posthog::properties::Prop;
     use crate::router::App;
     use crate::synthetic::Handles;
 
@@ -347,8 +348,10 @@ mod tests {
             })
             .find(|event| {
                 &*event.event == "$identify"
-                    && event.properties["$anon_distinct_id"]
-                        .as_str()
+                    && event
+                        .properties
+                        .get("$anon_distinct_id")
+                        .and_then(Prop::as_str)
                         .is_some_and(|id| id.ends_with("-m"))
             })
             .expect("some visitor identifies a second device");

@@ -217,7 +217,7 @@ impl<'p> Lazy<'p> {
 
     /// Property `key` of the event.
     pub fn property(&self, key: &str) -> Option<Value> {
-        self.event()?.properties.get(key).cloned()
+        self.event()?.properties.value(key)
     }
 }
 
@@ -308,7 +308,7 @@ impl Conditions {
     pub fn matches_event(&self, event: &LoggedEvent<'_>) -> bool {
         self.event
             .iter()
-            .all(|test| test.matches(&event.properties))
+            .all(|test| test.matches_value(event.properties.value(&test.key).as_ref()))
     }
 
     /// Whether `event`'s properties pass the event filters, reading them only if there are

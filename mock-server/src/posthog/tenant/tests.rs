@@ -295,8 +295,8 @@ proptest! {
             let entry = event.into_entry();
             let Entry::Capture(new) = &entry else { unreachable!("a built event is a capture") };
             for object in ["$set", "$set_once"] {
-                if let Some(Value::Object(map)) = new.properties.get(object) {
-                    expected.extend(map.keys().map(|key| (new.distinct_id.to_string(), key.clone())));
+                if let Some(Prop::Object(map)) = new.properties.get(object) {
+                    expected.extend(map.iter().map(|(key, _)| (new.distinct_id.to_string(), key.to_owned())));
                 }
             }
             write(&mut project, entry).expect("accepted");
