@@ -324,7 +324,7 @@ impl DeleteProperty {
 /// The properties `{key: value}`.
 fn single(key: &str, value: Prop) -> Properties {
     let mut properties = Properties::default();
-    properties.insert(key, value);
+    properties.insert(key.into(), value);
     properties
 }
 
@@ -456,7 +456,9 @@ impl Event {
 
     /// Adds an event property.
     pub fn property(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.event.properties.insert(key, Prop::from(value.into()));
+        self.event
+            .properties
+            .insert(key.into(), Prop::from(value.into()));
         self
     }
 
@@ -515,7 +517,7 @@ impl Event {
             .properties
             .get_or_insert_with(object, || Prop::Object(Box::default()));
         if let Prop::Object(map) = entry {
-            map.insert(key, Prop::from(value));
+            map.insert(key.into(), Prop::from(value));
         }
         self
     }

@@ -181,13 +181,15 @@ impl PostHog {
     ) -> Result<usize, RecordError> {
         let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        state.ensure_project(project_id);
+        state.ensure_project(project_id).begin_bulk();
         let mut count = 0;
-        for event in events {
+        let outcome = events.into_iter().try_for_each(|event| {
             state.apply(project_id, event.into_entry(), now)?;
             count += 1;
-        }
-        Ok(count)
+            Ok(())
+        });
+        state.ensure_project(project_id).end_bulk();
+        outcome.map(|()| count)
     }
 
     /// Creates a static cohort in `project_id` (created if needed) of the persons owning
@@ -263,7 +265,7 @@ impl PostHog {
             pk: person.pk,
             uuid: person.uuid,
             distinct_ids: person.stored_distinct_ids().map(str::to_owned).collect(),
-            properties: person.properties.clone(),
+            properties: person.properties.to_map(),
             is_identified: person.is_identified,
             created_at: person.created_at,
             last_seen_at: person.last_seen_at,

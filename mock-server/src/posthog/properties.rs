@@ -10,6 +10,7 @@
 //! ([`Properties::iter`]) and get a borrowed [`Prop`]: its text, flag or nested object as
 //! they are, or [`Prop::to_value`] where a `serde_json::Value` is needed.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rustc_hash::FxHashSet;
@@ -78,6 +79,24 @@ impl Prop {
         }
     }
 
+    /// The value as text: a string as it is, anything else as JSON.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Prop::Str(text) => Cow::Borrowed(text),
+            other => Cow::Owned(other.to_value().to_string()),
+        }
+    }
+
+    /// The number as a float, for a number (as `serde_json`'s `as_f64`).
+    pub fn as_f64(&self) -> Option<f64> {
+        self.number().and_then(|number| number.as_f64())
+    }
+
+    /// Whether it is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Prop::Null)
+    }
+
     /// The number, for a number.
     fn number(&self) -> Option<Number> {
         match self {
@@ -101,7 +120,7 @@ impl Prop {
     }
 
     /// Shares its texts through `interner`.
-    fn intern(&mut self, interner: &mut Interner) {
+    pub(crate) fn intern(&mut self, interner: &mut Interner) {
         match self {
             Prop::Str(text) => interner.share(text),
             Prop::Object(object) => object.intern(interner),
@@ -192,10 +211,7 @@ pub struct Properties(Box<[(SharedStr, Prop)]>);
 impl Properties {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Prop> {
-        self.0
-            .binary_search_by(|(held, _)| (**held).cmp(key))
-            .ok()
-            .map(|at| &self.0[at].1)
+        self.position(key).ok().map(|at| &self.0[at].1)
     }
 
     /// The value of `key` as `serde_json` holds it (a copy).
@@ -225,29 +241,53 @@ impl Properties {
             .collect()
     }
 
-    /// Sets `key` to `value`, replacing its earlier value; returns the value now held.
-    pub fn insert(&mut self, key: &str, value: Prop) -> &mut Prop {
-        let at = match self.0.binary_search_by(|(held, _)| (**held).cmp(key)) {
-            Ok(at) => {
-                self.0[at].1 = value;
-                at
-            }
+    /// Whether `key` has a value.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    /// Sets `key` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, key: SharedStr, value: Prop) -> Option<Prop> {
+        match self.position(&key) {
+            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
             Err(at) => {
-                let mut pairs = std::mem::take(&mut self.0).into_vec();
-                pairs.insert(at, (SharedStr::from(key), value));
-                self.0 = pairs.into_boxed_slice();
+                self.insert_at(at, key, value);
+                None
+            }
+        }
+    }
+
+    /// Removes `key`; returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<Prop> {
+        let at = self.position(key).ok()?;
+        let mut pairs = std::mem::take(&mut self.0).into_vec();
+        let (_, value) = pairs.remove(at);
+        self.0 = pairs.into_boxed_slice();
+        Some(value)
+    }
+
+    /// The value of `key`, inserting `make()` first if it has none.
+    pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Prop) -> &mut Prop {
+        let at = match self.position(key) {
+            Ok(at) => at,
+            Err(at) => {
+                self.insert_at(at, key.into(), make());
                 at
             }
         };
         &mut self.0[at].1
     }
 
-    /// The value of `key`, inserting `make()` first if it has none.
-    pub fn get_or_insert_with(&mut self, key: &str, make: impl FnOnce() -> Prop) -> &mut Prop {
-        match self.0.binary_search_by(|(held, _)| (**held).cmp(key)) {
-            Ok(at) => &mut self.0[at].1,
-            Err(_) => self.insert(key, make()),
-        }
+    /// Where `key` is, or would go.
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(held, _)| (**held).cmp(key))
+    }
+
+    /// Puts a new pair at `at`, where its key sorts.
+    fn insert_at(&mut self, at: usize, key: SharedStr, value: Prop) {
+        let mut pairs = std::mem::take(&mut self.0).into_vec();
+        pairs.insert(at, (key, value));
+        self.0 = pairs.into_boxed_slice();
     }
 
     /// Shares every key and string, at any depth, with the texts `interner` already holds.
@@ -303,6 +343,18 @@ impl<'de> Deserialize<'de> for Properties {
 pub struct Interner(FxHashSet<SharedStr>);
 
 impl Interner {
+    /// The shared copy of `text`, made when new.
+    pub fn text(&mut self, text: &str) -> SharedStr {
+        match self.0.get(text) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared = SharedStr::from(text);
+                self.0.insert(shared.clone());
+                shared
+            }
+        }
+    }
+
     /// Points `text` at the copy the interner holds, keeping it when it is new.
     fn share(&mut self, text: &mut SharedStr) {
         match self.0.get(&**text) {
@@ -373,13 +425,24 @@ mod tests {
     #[test]
     fn insert_keeps_keys_sorted_and_unique() {
         let mut held = Properties::default();
-        held.insert("b", Prop::Bool(true));
-        held.insert("a", Prop::Null);
-        held.insert("b", Prop::PosInt(1));
+        held.insert("b".into(), Prop::Bool(true));
+        held.insert("a".into(), Prop::Null);
+        assert_eq!(
+            held.insert("b".into(), Prop::PosInt(1)),
+            Some(Prop::Bool(true))
+        );
         held.get_or_insert_with("c", || Prop::Null);
+        held.get_or_insert_with("0", || Prop::Null);
         assert_eq!(
             serde_json::to_string(&held).unwrap(),
-            r#"{"a":null,"b":1,"c":null}"#
+            r#"{"0":null,"a":null,"b":1,"c":null}"#
+        );
+        assert_eq!(held.remove("a"), Some(Prop::Null));
+        assert_eq!(held.remove("a"), None);
+        assert!(held.contains_key("0") && !held.contains_key("a"));
+        assert_eq!(
+            serde_json::to_string(&held).unwrap(),
+            r#"{"0":null,"b":1,"c":null}"#
         );
     }
 

@@ -8,11 +8,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use roaring::RoaringBitmap;
-use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::person::Person;
-use super::properties::Prop;
+use super::properties::{Interner, Prop, Properties};
 use super::rendered::Rendered;
 use super::search::{
     SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, searched_texts,
@@ -35,7 +34,12 @@ pub struct PersonStore {
     values: ValueIndex,
     /// Trigrams of e-mail, name, UUID and distinct ids → persons.
     search: SearchIndex,
+    /// Whether `search` waits for [`PersonStore::resume_search`] to be rebuilt (a bulk load)
+    /// rather than follow every change.
+    search_deferred: bool,
     next_row_id: u64,
+    /// The texts of the persons' properties.
+    texts: Interner,
     /// The distinct ids whose owner changed since [`PersonStore::take_moved`] last took them.
     moved: Vec<String>,
 }
@@ -150,9 +154,12 @@ impl PersonStore {
     }
 
     /// Adds a person without distinct ids; returns its index.
-    pub fn insert(&mut self, person: Person) -> PersonIndex {
+    pub fn insert(&mut self, mut person: Person) -> PersonIndex {
+        person.properties.intern(&mut self.texts);
         let index = self.persons.next_index();
-        self.search.add(index, person_trigrams(&person));
+        if !self.search_deferred {
+            self.search.add(index, person_trigrams(&person));
+        }
         self.by_uuid.insert(person.uuid, index);
         self.by_pk.insert(person.pk, index);
         self.order.insert((person.created_at, person.uuid, index));
@@ -174,7 +181,9 @@ impl PersonStore {
             self.next_row_id += 1;
             self.by_distinct_id.insert(distinct_id.to_owned(), index);
             self.moved.push(distinct_id.to_owned());
-            self.search.add(index, text_trigrams(distinct_id));
+            if !self.search_deferred {
+                self.search.add(index, text_trigrams(distinct_id));
+            }
         }
     }
 
@@ -183,7 +192,11 @@ impl PersonStore {
         if self.by_distinct_id(distinct_id) != Some(index) {
             return;
         }
-        let before = self.get(index).map(person_trigrams).unwrap_or_default();
+        let before = self
+            .get(index)
+            .filter(|_| !self.search_deferred)
+            .map(person_trigrams)
+            .unwrap_or_default();
         if let Some(person) = self.persons.get_mut(index) {
             person.distinct_ids.retain(|(_, id)| id != distinct_id);
             self.by_distinct_id.remove(distinct_id);
@@ -198,13 +211,18 @@ impl PersonStore {
         let Some(person) = self.persons.get_mut(index) else {
             return;
         };
-        let searched = changes
-            .iter()
-            .any(|(key, _)| SEARCHED_PROPERTIES.contains(key));
+        let searched = !self.search_deferred
+            && changes
+                .iter()
+                .any(|(key, _)| SEARCHED_PROPERTIES.contains(key));
         let searched_before = searched.then(|| searched_texts(person));
         for &(key, value) in changes {
             let old = match value {
-                Some(value) => person.properties.insert(key.to_owned(), value.to_value()),
+                Some(value) => {
+                    let mut value = value.clone();
+                    value.intern(&mut self.texts);
+                    person.properties.insert(self.texts.text(key), value)
+                }
                 None => person.properties.remove(key),
             };
             if let Some(old) = old {
@@ -221,18 +239,15 @@ impl PersonStore {
 
     /// Changes person `index`'s properties and creation time with `change`, re-indexing what
     /// changed (its UUID, pk and distinct ids stay as they are).
-    pub fn update(
-        &mut self,
-        index: PersonIndex,
-        change: impl FnOnce(&mut Map<String, Value>, &mut i64),
-    ) {
+    pub fn update(&mut self, index: PersonIndex, change: impl FnOnce(&mut Properties, &mut i64)) {
         let Some(person) = self.persons.get_mut(index) else {
             return;
         };
         let order_before = (person.created_at, person.uuid, index);
         let properties_before = person.properties.clone();
-        let searched_before = searched_texts(person);
+        let searched_before = (!self.search_deferred).then(|| searched_texts(person));
         change(&mut person.properties, &mut person.created_at);
+        person.properties.intern(&mut self.texts);
         let order_after = (person.created_at, person.uuid, index);
         if order_after != order_before {
             self.order.remove(&order_before);
@@ -240,7 +255,9 @@ impl PersonStore {
         }
         self.values
             .replace(index, &properties_before, &person.properties);
-        self.reindex_searched(index, &searched_before);
+        if let Some(before) = searched_before {
+            self.reindex_searched(index, &before);
+        }
     }
 
     /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
@@ -255,7 +272,9 @@ impl PersonStore {
             self.moved.push(distinct_id.clone());
         }
         self.values.remove_all(index, &person.properties);
-        self.search.remove(index, person_trigrams(&person));
+        if !self.search_deferred {
+            self.search.remove(index, person_trigrams(&person));
+        }
         Some(person)
     }
 
@@ -271,7 +290,9 @@ impl PersonStore {
         for (_, distinct_id) in &from.distinct_ids {
             self.by_distinct_id.insert(distinct_id.clone(), to);
             self.moved.push(distinct_id.clone());
-            self.search.add(to, text_trigrams(distinct_id));
+            if !self.search_deferred {
+                self.search.add(to, text_trigrams(distinct_id));
+            }
         }
     }
 
@@ -296,8 +317,35 @@ impl PersonStore {
         }
     }
 
+    /// Stops keeping the `search` trigram index up to date until [`Self::resume_search`]:
+    /// a bulk load builds it once at its end instead of after every change. Nothing reads
+    /// the index in between (ingestion never searches).
+    pub fn defer_search(&mut self) {
+        self.search_deferred = true;
+    }
+
+    /// Rebuilds the `search` trigram index from the live persons, if it was deferred, and
+    /// keeps it up to date again: the same index as one kept through every change.
+    pub fn resume_search(&mut self) {
+        if std::mem::take(&mut self.search_deferred) {
+            self.search = self.rebuilt_search();
+        }
+    }
+
+    /// The `search` trigram index of the live persons, built from scratch.
+    fn rebuilt_search(&self) -> SearchIndex {
+        let mut search = SearchIndex::default();
+        for (index, person) in self.persons.live() {
+            search.add(index, person_trigrams(person));
+        }
+        search
+    }
+
     /// Brings person `index`'s trigrams from `before` (what it held) to what it holds now.
     fn reindex_search(&mut self, index: PersonIndex, before: &[Trigram]) {
+        if self.search_deferred {
+            return;
+        }
         let after = self.get(index).map(person_trigrams).unwrap_or_default();
         self.search.replace(index, before, &after);
     }
@@ -321,8 +369,8 @@ impl PersonStore {
         self.reindex_search(index, &before);
     }
 
-    /// Rebuilds every index from the live persons and compares it with the maintained one;
-    /// also checks that no distinct id is on two persons and that distinct ids are in row
+    /// Rebuilds every index from the live persons and compares it with the maintained one
+    /// (the search index unless deferred); also checks that no distinct id is on two persons and that distinct ids are in row
     /// order. For tests and debugging.
     pub fn check(&self) -> Result<(), String> {
         let mut by_distinct_id = HashMap::new();
@@ -330,9 +378,7 @@ impl PersonStore {
         let mut by_pk = HashMap::new();
         let mut order = BTreeSet::new();
         let mut values = ValueIndex::default();
-        let mut search = SearchIndex::default();
         for (index, person) in self.persons.live() {
-            search.add(index, person_trigrams(person));
             for (_, distinct_id) in &person.distinct_ids {
                 if let Some(other) = by_distinct_id.insert(distinct_id.clone(), index) {
                     return Err(format!("{distinct_id} is on persons {other} and {index}"));
@@ -361,7 +407,10 @@ impl PersonStore {
                 values.flattened() == self.values.flattened(),
                 "property-value",
             ),
-            (search == self.search, "search"),
+            (
+                self.search_deferred || self.rebuilt_search() == self.search,
+                "search",
+            ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, name)) => Err(format!("the {name} index drifted from the persons")),

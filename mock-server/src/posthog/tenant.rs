@@ -23,7 +23,7 @@ use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
 use super::person::{Person, is_illegal_merge_id, person_uuid};
-use super::properties::{Interner, Prop};
+use super::properties::{Interner, Prop, Properties};
 use super::rendered::Rendered;
 use super::search::Search;
 use super::store::PersonStore;
@@ -476,6 +476,19 @@ impl Project {
         event.distinct_id = distinct_id;
     }
 
+    /// Applies many entries at once (a seed, a synthetic load, a batch of typed events):
+    /// `apply` each between this and [`Project::end_bulk`], which builds the `search` trigram
+    /// index once instead of after every change. The project is then exactly as if each
+    /// entry had been applied alone.
+    pub(crate) fn begin_bulk(&mut self) {
+        self.store.defer_search();
+    }
+
+    /// Ends what [`Project::begin_bulk`] began.
+    pub(crate) fn end_bulk(&mut self) {
+        self.store.resume_search();
+    }
+
     /// PostHog's team-level `last_seen_at` switch (§3.7): whether ingestion sets it.
     #[cfg(test)]
     pub fn tracks_last_seen(&self) -> bool {
@@ -800,8 +813,8 @@ impl Project {
         }
         let mut properties = updates.initial_properties();
         properties.insert(
-            "$creator_event_uuid".to_owned(),
-            Value::String(context.event_uuid.to_string()),
+            "$creator_event_uuid".into(),
+            Prop::Str(context.event_uuid.to_string().into()),
         );
         let index = self.insert_person(uuid, context.timestamp, properties, identified);
         for distinct_id in distinct_ids {
@@ -814,7 +827,7 @@ impl Project {
         &mut self,
         uuid: Uuid,
         created_at: i64,
-        properties: Map<String, Value>,
+        properties: Properties,
         identified: bool,
     ) -> PersonIndex {
         let pk = self.pks.draw();
@@ -838,7 +851,9 @@ impl Project {
         };
         self.store.update(kept, |properties, created_at| {
             let mut merged = gone.properties.clone();
-            merged.extend(std::mem::take(properties));
+            for (key, value) in properties.iter() {
+                merged.insert(key.into(), value.clone());
+            }
             *properties = merged;
             *created_at = (*created_at).min(gone.created_at);
         });
@@ -929,7 +944,7 @@ impl Project {
             self.store.remove_distinct_id(index, distinct_id);
             let target = match self.by_uuid(&target_uuid) {
                 Some(existing) => existing,
-                None => self.insert_person(target_uuid, created_at, Map::new(), false),
+                None => self.insert_person(target_uuid, created_at, Properties::default(), false),
             };
             self.store.add_distinct_id(target, distinct_id);
         }

@@ -2,6 +2,9 @@
 //! `$set_once` and `$unset`, plus the event properties ingestion lifts into person properties.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
 
@@ -56,6 +59,14 @@ const LIFTED: &[(&str, &str)] = &[
     ("sccid", "$initial_sccid"),
 ];
 
+/// The `$initial_…` key a lifted event property is `$set_once` under (a look-up in
+/// [`LIFTED`]).
+fn initial_key(key: &str) -> Option<&'static str> {
+    static INITIAL: LazyLock<FxHashMap<&str, &str>> =
+        LazyLock::new(|| LIFTED.iter().copied().collect());
+    INITIAL.get(key).copied()
+}
+
 /// Person properties whose change does not write a person on its own (ingestion's
 /// `FILTERED_PERSON_UPDATE_PROPERTIES`): they change on every page view.
 const FILTERED: &[&str] = &[
@@ -95,9 +106,9 @@ const FILTERED: &[&str] = &[
 /// Whether `changes` (see [`PropertyUpdates::changes`]) to `properties` only give existing
 /// filtered properties new values: no new key, no removal, no other change. Ingestion's
 /// person store then skips the write (`getPersonUpdateOutcome` answers `ignored`).
-pub fn only_filtered(changes: &[(&str, Option<&Prop>)], properties: &Map<String, Value>) -> bool {
+pub fn only_filtered(changes: &[(&str, Option<&Prop>)], properties: &Properties) -> bool {
     changes.iter().all(|(key, value)| {
-        value.is_some() && properties.contains_key(*key) && FILTERED.contains(key)
+        value.is_some() && properties.contains_key(key) && FILTERED.contains(key)
     })
 }
 
@@ -144,13 +155,13 @@ impl<'a> PropertyUpdates<'a> {
             _ => Vec::new(),
         };
         let is_server = properties.get("$is_server") == Some(&Prop::Bool(true));
-        for &(key, initial) in LIFTED {
+        for (key, value) in properties.iter() {
+            let Some(initial) = initial_key(key) else {
+                continue;
+            };
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
-            let Some(value) = properties.get(key) else {
-                continue;
-            };
             set.entry(key).or_insert(value);
             set_once.entry(initial).or_insert(value);
         }
@@ -164,7 +175,7 @@ impl<'a> PropertyUpdates<'a> {
     /// What the updates change in `properties`: every key whose value they would alter,
     /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
     /// is undefined, then `$set`, then `$unset` of the keys present before the event.
-    pub fn changes(&self, properties: &Map<String, Value>) -> Vec<(&'a str, Option<&'a Prop>)> {
+    pub fn changes(&self, properties: &Properties) -> Vec<(&'a str, Option<&'a Prop>)> {
         let mut outcome: BTreeMap<&'a str, Option<&'a Prop>> = BTreeMap::new();
         for (&key, &value) in &self.set_once {
             if !properties.contains_key(key) {
@@ -181,30 +192,30 @@ impl<'a> PropertyUpdates<'a> {
         }
         outcome
             .into_iter()
-            .filter(|(key, value)| match (properties.get(*key), value) {
-                (Some(old), Some(new)) => **new != *old,
+            .filter(|(key, value)| match (properties.get(key), value) {
+                (Some(old), Some(new)) => old != *new,
                 (old, new) => old.is_some() != new.is_some(),
             })
             .collect()
     }
 
     /// Applies the updates to `properties` (see [`PropertyUpdates::changes`]).
-    pub fn apply_to(&self, properties: &mut Map<String, Value>) {
+    pub fn apply_to(&self, properties: &mut Properties) {
         for (key, value) in self.changes(properties) {
             match value {
-                Some(value) => properties.insert(key.to_owned(), value.to_value()),
+                Some(value) => properties.insert(key.into(), value.clone()),
                 None => properties.remove(key),
             };
         }
     }
 
     /// The properties of a person the event creates: `$set_once`, then `$set` over it.
-    pub fn initial_properties(&self) -> Map<String, Value> {
-        self.set_once
-            .iter()
-            .chain(&self.set)
-            .map(|(&key, &value)| (key.to_owned(), value.to_value()))
-            .collect()
+    pub fn initial_properties(&self) -> Properties {
+        let mut properties = Properties::default();
+        for (&key, &value) in self.set_once.iter().chain(&self.set) {
+            properties.insert(key.into(), value.clone());
+        }
+        properties
     }
 
     /// Whether the event changes nothing.
@@ -249,10 +260,9 @@ mod tests {
             "$set_once": {"kept": "once", "fresh": "once", "both": "once"},
             "$unset": ["gone", "absent", "new"]
         }));
-        let before: Map<String, Value> = serde_json::from_value(serde_json::json!({
+        let before = properties(serde_json::json!({
             "same": 1, "kept": "old", "gone": true
-        }))
-        .unwrap();
+        }));
         let updates = PropertyUpdates::of(&event);
         let set = |value| Some(value);
         let changes: Vec<(&str, Option<Value>)> = updates
@@ -274,7 +284,7 @@ mod tests {
         let mut after = before.clone();
         updates.apply_to(&mut after);
         assert_eq!(
-            Value::Object(after),
+            serde_json::to_value(&after).unwrap(),
             serde_json::json!({"same": 1, "kept": "old", "both": "set", "fresh": "once", "new": 2})
         );
     }

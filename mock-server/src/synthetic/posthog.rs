@@ -360,6 +360,30 @@ mod tests {
     }
 
     #[test]
+    fn a_bulk_load_answers_as_capturing_each_event_alone() {
+        let (bulk, alone) = (app(), app());
+        load(&Handles::of(&bulk).posthog, 3_000).unwrap();
+        let posthog = Handles::of(&alone).posthog;
+        load(&posthog, 0).unwrap();
+        for event in Visitors::new(SEED, "").take(3_000) {
+            posthog.capture(PROJECT, event).unwrap();
+        }
+        posthog.check_invariants(PROJECT).unwrap();
+        Handles::of(&bulk)
+            .posthog
+            .check_invariants(PROJECT)
+            .unwrap();
+        for query in [
+            "limit=100",
+            "search=lovelace&limit=100",
+            "search=user-0000012&limit=100",
+            "search=example.com&limit=100&offset=200",
+        ] {
+            assert_eq!(list(&bulk, query), list(&alone, query), "{query}");
+        }
+    }
+
+    #[test]
     fn two_loads_answer_filters_and_searches_the_same() {
         let (one, two) = (app(), app());
         load(&Handles::of(&one).posthog, 4_000).unwrap();

@@ -308,7 +308,7 @@ impl Conditions {
     pub fn matches_event(&self, event: &LoggedEvent<'_>) -> bool {
         self.event
             .iter()
-            .all(|test| test.matches_value(event.properties.value(&test.key).as_ref()))
+            .all(|test| test.matches(&event.properties))
     }
 
     /// Whether `event`'s properties pass the event filters, reading them only if there are
