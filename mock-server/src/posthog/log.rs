@@ -9,7 +9,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub use super::activity::Actor;
@@ -420,7 +420,11 @@ impl<'de> Deserialize<'de> for SharedStr {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
+    /// The event, its properties left empty until [`Event::into_entry`].
     event: CapturedEvent,
+    /// Its properties in the order they were added (a key's last value counts), made into
+    /// [`Properties`] once, by [`Event::into_entry`].
+    properties: Vec<(String, Value)>,
 }
 
 impl Event {
@@ -434,6 +438,7 @@ impl Event {
                 uuid: None,
                 properties: Properties::default(),
             },
+            properties: Vec::new(),
         }
     }
 
@@ -456,9 +461,7 @@ impl Event {
 
     /// Adds an event property.
     pub fn property(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.event
-            .properties
-            .insert(key.into(), Prop::from(value.into()));
+        self.properties.push((key.to_owned(), value.into()));
         self
     }
 
@@ -474,11 +477,7 @@ impl Event {
 
     /// Adds a key to `$unset`.
     pub fn unset(mut self, key: &str) -> Self {
-        let entry = self
-            .event
-            .properties
-            .get_or_insert_with("$unset", || Prop::Array(Box::default()));
-        if let Prop::Array(keys) = entry {
+        if let Value::Array(keys) = self.property_or("$unset", || Value::Array(Vec::new())) {
             keys.push(key.into());
         }
         self
@@ -508,18 +507,33 @@ impl Event {
 
     /// The log entry capturing the event.
     pub fn into_entry(self) -> Entry {
+        self.into_entry_with(&mut |text: &str| SharedStr::from(text))
+    }
+
+    /// The log entry capturing the event, its property texts made by `text` (a project's
+    /// interner: a text the project holds already is shared, not copied).
+    pub(crate) fn into_entry_with(mut self, text: &mut dyn FnMut(&str) -> SharedStr) -> Entry {
+        self.event.properties = Properties::build(self.properties, text);
         Entry::Capture(self.event)
     }
 
     fn nested(mut self, object: &str, key: &str, value: Value) -> Self {
-        let entry = self
-            .event
-            .properties
-            .get_or_insert_with(object, || Prop::Object(Box::default()));
-        if let Prop::Object(map) = entry {
-            map.insert(key.into(), Prop::from(value));
+        if let Value::Object(map) = self.property_or(object, || Value::Object(Map::new())) {
+            map.insert(key.to_owned(), value);
         }
         self
+    }
+
+    /// The value of property `key`, added as `make()` when it has none.
+    fn property_or(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
+        let at = match self.properties.iter().rposition(|(held, _)| held == key) {
+            Some(at) => at,
+            None => {
+                self.properties.push((key.to_owned(), make()));
+                self.properties.len() - 1
+            }
+        };
+        &mut self.properties[at].1
     }
 }
 

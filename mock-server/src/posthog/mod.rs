@@ -169,8 +169,8 @@ impl PostHog {
     pub fn capture(&self, project_id: i64, event: Event) -> Result<(), RecordError> {
         let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        state.ensure_project(project_id);
-        state.apply(project_id, event.into_entry(), now).map(drop)
+        let entry = state.ensure_project(project_id).entry_of(event);
+        state.apply(project_id, entry, now).map(drop)
     }
 
     /// Ingests many events under one lock; stops at the first refused one.
@@ -184,7 +184,8 @@ impl PostHog {
         state.ensure_project(project_id).begin_bulk();
         let mut count = 0;
         let outcome = events.into_iter().try_for_each(|event| {
-            state.apply(project_id, event.into_entry(), now)?;
+            let entry = state.ensure_project(project_id).entry_of(event);
+            state.apply(project_id, entry, now)?;
             count += 1;
             Ok(())
         });

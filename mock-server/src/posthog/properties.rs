@@ -143,6 +143,13 @@ impl Prop {
 
 impl From<Value> for Prop {
     fn from(value: Value) -> Self {
+        Prop::build(value, &mut |text: &str| SharedStr::from(text))
+    }
+}
+
+impl Prop {
+    /// `value`, its texts made by `text`.
+    fn build(value: Value, text: &mut dyn FnMut(&str) -> SharedStr) -> Self {
         match value {
             Value::Null => Prop::Null,
             Value::Bool(flag) => Prop::Bool(flag),
@@ -152,9 +159,12 @@ impl From<Value> for Prop {
                 (None, None, Some(n)) => Prop::Float(n),
                 (None, None, None) => Prop::Null,
             },
-            Value::String(text) => Prop::Str(SharedStr::from(text)),
+            Value::String(string) => Prop::Str(text(&string)),
             Value::Array(items) => Prop::Array(Box::new(items)),
-            Value::Object(object) => Prop::Object(Box::new(Properties::from(object))),
+            Value::Object(object) => Prop::Object(Box::new(Properties::build(
+                object.into_iter().collect(),
+                text,
+            ))),
         }
     }
 }
@@ -298,6 +308,23 @@ impl Properties {
         }
     }
 
+    /// The properties of `pairs` (a key's last value counts), their texts made by `text`.
+    pub(crate) fn build(
+        mut pairs: Vec<(String, Value)>,
+        text: &mut dyn FnMut(&str) -> SharedStr,
+    ) -> Self {
+        pairs.sort_by(|(left, _), (right, _)| left.cmp(right));
+        let mut built: Vec<(SharedStr, Prop)> = Vec::with_capacity(pairs.len());
+        let mut pairs = pairs.into_iter().peekable();
+        while let Some((key, value)) = pairs.next() {
+            if pairs.peek().is_some_and(|(next, _)| *next == key) {
+                continue;
+            }
+            built.push((text(&key), Prop::build(value, text)));
+        }
+        Self(built.into_boxed_slice())
+    }
+
     /// Replaces every NUL character in the string values, at any depth, with U+FFFD, as
     /// ingestion's `sanitizeJsonbValue` does before Postgres stores them.
     pub(crate) fn replace_nul(&mut self) {
@@ -307,12 +334,9 @@ impl Properties {
 
 impl From<Map<String, Value>> for Properties {
     fn from(map: Map<String, Value>) -> Self {
-        // A map iterates in key order, each key once: the pairs are sorted as they come.
-        Self(
-            map.into_iter()
-                .map(|(key, value)| (SharedStr::from(key), Prop::from(value)))
-                .collect(),
-        )
+        Self::build(map.into_iter().collect(), &mut |text: &str| {
+            SharedStr::from(text)
+        })
     }
 }
 

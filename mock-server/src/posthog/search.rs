@@ -90,6 +90,22 @@ impl SearchIndex {
         }
     }
 
+    /// The index of `persons` (each with its trigrams, as [`person_trigrams`] gives them), in
+    /// ascending index order: each posting is appended to, never searched.
+    pub fn of_persons(persons: impl IntoIterator<Item = (PersonIndex, Vec<Trigram>)>) -> Self {
+        let mut index = Self::default();
+        for (person, trigrams) in persons {
+            let slot = slot(person);
+            for trigram in trigrams {
+                let persons = index.postings.entry(trigram).or_default();
+                if !persons.push(slot) {
+                    persons.insert(slot);
+                }
+            }
+        }
+        index
+    }
+
     /// Records that person `index` no longer holds `trigrams`.
     pub fn remove(&mut self, index: PersonIndex, trigrams: impl IntoIterator<Item = Trigram>) {
         let slot = slot(index);

@@ -5,9 +5,10 @@
 //! of them in step (a person changes only through [`Slots::get_mut`], which drops their kept
 //! rendering); [`PersonStore::check`] rebuilds the indexes from the persons and compares.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use roaring::RoaringBitmap;
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::person::Person;
@@ -25,9 +26,9 @@ pub use super::values::{PersonIndex, ValueBucket, value_text};
 pub struct PersonStore {
     persons: Slots,
     live: usize,
-    by_distinct_id: HashMap<String, PersonIndex>,
-    by_uuid: HashMap<Uuid, PersonIndex>,
-    by_pk: HashMap<i64, PersonIndex>,
+    by_distinct_id: FxHashMap<String, PersonIndex>,
+    by_uuid: FxHashMap<Uuid, PersonIndex>,
+    by_pk: FxHashMap<i64, PersonIndex>,
     /// `(created_at, uuid, index)` of every live person, ascending; lists walk it backwards.
     order: BTreeSet<(i64, Uuid, PersonIndex)>,
     /// Property key → value text → persons.
@@ -143,7 +144,7 @@ impl PersonStore {
     }
 
     /// The value index of property `key`.
-    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn values_of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.values.of(key)
     }
 
@@ -334,11 +335,11 @@ impl PersonStore {
 
     /// The `search` trigram index of the live persons, built from scratch.
     fn rebuilt_search(&self) -> SearchIndex {
-        let mut search = SearchIndex::default();
-        for (index, person) in self.persons.live() {
-            search.add(index, person_trigrams(person));
-        }
-        search
+        SearchIndex::of_persons(
+            self.persons
+                .live()
+                .map(|(index, person)| (index, person_trigrams(person))),
+        )
     }
 
     /// Brings person `index`'s trigrams from `before` (what it held) to what it holds now.
@@ -373,9 +374,9 @@ impl PersonStore {
     /// (the search index unless deferred); also checks that no distinct id is on two persons and that distinct ids are in row
     /// order. For tests and debugging.
     pub fn check(&self) -> Result<(), String> {
-        let mut by_distinct_id = HashMap::new();
-        let mut by_uuid = HashMap::new();
-        let mut by_pk = HashMap::new();
+        let mut by_distinct_id = FxHashMap::default();
+        let mut by_uuid = FxHashMap::default();
+        let mut by_pk = FxHashMap::default();
         let mut order = BTreeSet::new();
         let mut values = ValueIndex::default();
         for (index, person) in self.persons.live() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use roaring::RoaringBitmap;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -484,6 +484,12 @@ impl Project {
         self.store.defer_search();
     }
 
+    /// The entry capturing `event`, its property texts shared with the project's (a text
+    /// the project holds already is not copied).
+    pub(crate) fn entry_of(&mut self, event: super::log::Event) -> Entry {
+        event.into_entry_with(&mut |text| self.interner.text(text))
+    }
+
     /// Ends what [`Project::begin_bulk`] began.
     pub(crate) fn end_bulk(&mut self) {
         self.store.resume_search();
@@ -570,7 +576,7 @@ impl Project {
     }
 
     /// The value index of property `key`.
-    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn values_of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.store.values_of(key)
     }
 

@@ -1,11 +1,9 @@
 //! The person-property changes an event asks for ([`PropertyUpdates`]): its `$set`,
 //! `$set_once` and `$unset`, plus the event properties ingestion lifts into person properties.
 
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
-
 use serde_json::{Map, Value};
 
 use super::properties::{Prop, Properties};
@@ -58,6 +56,13 @@ const LIFTED: &[(&str, &str)] = &[
     ("qclid", "$initial_qclid"),
     ("sccid", "$initial_sccid"),
 ];
+
+/// `pairs` in key order, each key once with its first value.
+fn first_of_each<'a>(mut pairs: Vec<(&'a str, &'a Prop)>) -> Vec<(&'a str, &'a Prop)> {
+    pairs.sort_by_key(|(key, _)| *key);
+    pairs.dedup_by_key(|(key, _)| *key);
+    pairs
+}
 
 /// The `$initial_…` key a lifted event property is `$set_once` under (a look-up in
 /// [`LIFTED`]).
@@ -131,10 +136,10 @@ pub fn replace_nul_in(value: &mut Value) {
 /// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {
-    /// Keys to set, overwriting.
-    pub set: BTreeMap<&'a str, &'a Prop>,
-    /// Keys to set where missing.
-    pub set_once: BTreeMap<&'a str, &'a Prop>,
+    /// Keys to set, overwriting, in key order.
+    pub set: Vec<(&'a str, &'a Prop)>,
+    /// Keys to set where missing, in key order.
+    pub set_once: Vec<(&'a str, &'a Prop)>,
     /// Keys to remove.
     pub unset: Vec<&'a str>,
 }
@@ -144,7 +149,7 @@ impl<'a> PropertyUpdates<'a> {
     pub fn of(properties: &'a Properties) -> Self {
         let object = |key: &str| match properties.get(key) {
             Some(Prop::Object(map)) => map.iter().collect(),
-            _ => BTreeMap::new(),
+            _ => Vec::new(),
         };
         let mut set = object("$set");
         let mut set_once = object("$set_once");
@@ -162,12 +167,12 @@ impl<'a> PropertyUpdates<'a> {
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
-            set.entry(key).or_insert(value);
-            set_once.entry(initial).or_insert(value);
+            set.push((key, value));
+            set_once.push((initial, value));
         }
         Self {
-            set,
-            set_once,
+            set: first_of_each(set),
+            set_once: first_of_each(set_once),
             unset,
         }
     }
@@ -176,27 +181,32 @@ impl<'a> PropertyUpdates<'a> {
     /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
     /// is undefined, then `$set`, then `$unset` of the keys present before the event.
     pub fn changes(&self, properties: &Properties) -> Vec<(&'a str, Option<&'a Prop>)> {
-        let mut outcome: BTreeMap<&'a str, Option<&'a Prop>> = BTreeMap::new();
-        for (&key, &value) in &self.set_once {
-            if !properties.contains_key(key) {
-                outcome.insert(key, Some(value));
+        let mut asked: Vec<(&'a str, Option<&'a Prop>)> = self
+            .set_once
+            .iter()
+            .filter(|(key, _)| !properties.contains_key(key))
+            .chain(&self.set)
+            .map(|&(key, value)| (key, Some(value)))
+            .chain(
+                self.unset
+                    .iter()
+                    .filter(|key| properties.contains_key(key))
+                    .map(|&key| (key, None)),
+            )
+            .collect();
+        asked.sort_by_key(|(key, _)| *key);
+        let mut outcome: Vec<(&'a str, Option<&'a Prop>)> = Vec::with_capacity(asked.len());
+        for (key, value) in asked {
+            match outcome.last_mut() {
+                Some(last) if last.0 == key => last.1 = value,
+                _ => outcome.push((key, value)),
             }
         }
-        for (&key, &value) in &self.set {
-            outcome.insert(key, Some(value));
-        }
-        for &key in &self.unset {
-            if properties.contains_key(key) {
-                outcome.insert(key, None);
-            }
-        }
+        outcome.retain(|(key, value)| match (properties.get(key), value) {
+            (Some(old), Some(new)) => old != *new,
+            (old, new) => old.is_some() != new.is_some(),
+        });
         outcome
-            .into_iter()
-            .filter(|(key, value)| match (properties.get(key), value) {
-                (Some(old), Some(new)) => old != *new,
-                (old, new) => old.is_some() != new.is_some(),
-            })
-            .collect()
     }
 
     /// Applies the updates to `properties` (see [`PropertyUpdates::changes`]).
@@ -212,7 +222,7 @@ impl<'a> PropertyUpdates<'a> {
     /// The properties of a person the event creates: `$set_once`, then `$set` over it.
     pub fn initial_properties(&self) -> Properties {
         let mut properties = Properties::default();
-        for (&key, &value) in self.set_once.iter().chain(&self.set) {
+        for &(key, value) in self.set_once.iter().chain(&self.set) {
             properties.insert(key.into(), value.clone());
         }
         properties
@@ -239,17 +249,24 @@ mod tests {
             "$set": {"$browser": "Chrome"}, "$unset": {"old": true}
         }));
         let updates = PropertyUpdates::of(&event);
-        assert_eq!(updates.set["$browser"].as_str(), Some("Chrome"));
-        assert_eq!(updates.set["utm_source"].as_str(), Some("ads"));
+        let text = |pairs: &[(&str, &Prop)], key: &str| {
+            pairs
+                .iter()
+                .find(|(held, _)| *held == key)
+                .and_then(|(_, value)| value.as_str().map(str::to_owned))
+        };
+        assert_eq!(text(&updates.set, "$browser").as_deref(), Some("Chrome"));
+        assert_eq!(text(&updates.set, "utm_source").as_deref(), Some("ads"));
         assert_eq!(
-            updates.set_once["$initial_browser"].as_str(),
+            text(&updates.set_once, "$initial_browser").as_deref(),
             Some("Firefox")
         );
         assert_eq!(
-            updates.set_once["$initial_utm_source"].as_str(),
+            text(&updates.set_once, "$initial_utm_source").as_deref(),
             Some("ads")
         );
-        assert!(!updates.set.contains_key("$os"));
+        assert_eq!(text(&updates.set, "$os"), None);
+        assert!(updates.set.is_sorted_by_key(|(key, _)| *key));
         assert_eq!(updates.unset, vec!["old"]);
     }
 

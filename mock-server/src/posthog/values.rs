@@ -2,7 +2,9 @@
 //! Exact `properties` filters and the property-values endpoint read it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use serde_json::Value;
 
@@ -76,12 +78,12 @@ pub fn value_text(value: &Value) -> Cow<'_, str> {
 /// Property key → value text → persons.
 #[derive(Clone, Debug, Default)]
 pub struct ValueIndex {
-    keys: HashMap<String, HashMap<String, ValueBucket>>,
+    keys: FxHashMap<String, FxHashMap<String, ValueBucket>>,
 }
 
 impl ValueIndex {
     /// The buckets of property `key`.
-    pub fn of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.keys.get(key)
     }
 
