@@ -343,7 +343,7 @@ fn normalise(
         distinct_id: distinct_id.into(),
         timestamp: Some(Timestamp::from_unix_micros(timestamp)),
         uuid,
-        properties,
+        properties: properties.into(),
     })
 }
 
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(&*array.events[0].distinct_id, "1");
         let batch = parse(&post(r#"{"api_key":"phc_x","batch":[{"event":"e","properties":{"distinct_id":"p"},"$set":{"a":1}}]}"#), 0).unwrap();
         assert_eq!(&*batch.events[0].distinct_id, "p");
-        assert_eq!(batch.events[0].properties["$set"]["a"], 1);
+        assert_eq!(batch.events[0].properties.value("$set").unwrap()["a"], 1);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::error::PostHogError;
 use super::person::Person;
+use super::properties::{Prop, Properties};
 use super::tenant::{PersonIndex, Project, value_text};
 use super::time;
 
@@ -234,8 +235,9 @@ impl PropertyTest {
         }))
     }
 
-    /// Whether `properties` passes (a null value counts as missing).
-    pub fn matches(&self, properties: &serde_json::Map<String, Value>) -> bool {
+    /// Whether `properties` (an event's or a person's) pass (a null value counts as
+    /// missing).
+    pub fn matches(&self, properties: &Properties) -> bool {
         let value = properties.get(&self.key).filter(|value| !value.is_null());
         self.test.matches(value)
     }
@@ -283,7 +285,7 @@ fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogErr
             let bounds: Option<Vec<f64>> = value
                 .as_array()
                 .filter(|items| items.len() == 2)
-                .map(|items| items.iter().filter_map(number).collect());
+                .map(|items| items.iter().filter_map(wanted_number).collect());
             let Some([min, max]) = bounds.as_deref() else {
                 return Err(PostHogError::invalid(format!(
                     "{operator} requires a list of two numbers [min, max]."
@@ -311,7 +313,7 @@ fn parse_test(operator: &str, value: Value, now: i64) -> Result<Test, PostHogErr
 
 impl Test {
     /// Whether a property value (`None`: missing or null) passes.
-    fn matches(&self, value: Option<&Value>) -> bool {
+    fn matches(&self, value: Option<&Prop>) -> bool {
         let Some(value) = value else {
             return matches!(
                 self,
@@ -322,7 +324,7 @@ impl Test {
                     | Test::NotBetween(..)
             ) || matches!(self, Test::Exact(values) if values.is_empty());
         };
-        let text = value_text(value);
+        let text = value.text();
         match self {
             Test::Exact(values) => {
                 values.is_empty() || values.iter().any(|want| equals(value, want))
@@ -355,27 +357,42 @@ impl Test {
 }
 
 /// Equality as PostHog's `exact`: compared as text, and `"true"`/`"false"` match booleans.
-fn equals(value: &Value, want: &Value) -> bool {
-    value_text(value) == value_text(want)
+fn equals(value: &Prop, want: &Value) -> bool {
+    value.text() == value_text(want)
 }
 
 /// Numeric when both sides are numbers (or numeric text), else by text.
 /// An ordered comparison: numeric when both sides are numbers, else as text; never against a
 /// list or an object (`test_broken_person_filter_never_matching`).
-fn compare(value: &Value, want: &Value) -> Option<std::cmp::Ordering> {
-    match (number(value), number(want)) {
-        _ if want.is_array() || want.is_object() => None,
+fn compare(value: &Prop, want: &Value) -> Option<std::cmp::Ordering> {
+    if want.is_array() || want.is_object() {
+        return None;
+    }
+    match (number(value), wanted_number(want)) {
         (Some(left), Some(right)) => left.partial_cmp(&right),
-        _ => Some(value_text(value).cmp(&value_text(want))),
+        _ => Some(value.text().cmp(&value_text(want))),
     }
 }
 
-fn number(value: &Value) -> Option<f64> {
+/// A property value that is a number, or numeric text, as a float.
+fn number(value: &Prop) -> Option<f64> {
     match value {
+        Prop::Str(text) => numeric_text(text),
+        number => number.as_f64(),
+    }
+}
+
+/// A filter's value that is a number, or numeric text, as a float.
+fn wanted_number(want: &Value) -> Option<f64> {
+    match want {
         Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse().ok().filter(|n: &f64| n.is_finite()),
+        Value::String(text) => numeric_text(text),
         _ => None,
     }
+}
+
+fn numeric_text(text: &str) -> Option<f64> {
+    text.trim().parse().ok().filter(|n: &f64| n.is_finite())
 }
 
 #[cfg(test)]
@@ -387,7 +404,7 @@ mod tests {
         let Filter::Property { test, .. } = parse_filter(&filter, 0).unwrap().unwrap() else {
             panic!("not a property filter");
         };
-        test.matches(value.as_ref())
+        test.matches(value.map(Prop::from).as_ref())
     }
 
     #[test]

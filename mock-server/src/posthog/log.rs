@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub use super::activity::Actor;
+pub use super::properties::{Prop, Properties};
 use crate::Timestamp;
 
 /// One write of a PostHog project, in the order it was made.
@@ -75,9 +76,10 @@ pub struct CapturedEvent {
     /// n-th, counting from 0 and counting the events persons-API writes emit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<Uuid>,
-    /// Its properties, `$set`, `$set_once`, `$unset`, `$anon_distinct_id`, `alias`, … included.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub properties: Map<String, Value>,
+    /// Its properties, `$set`, `$set_once`, `$unset`, `$anon_distinct_id`, `alias`, … included
+    /// (their texts interned by the project).
+    #[serde(default, skip_serializing_if = "Properties::is_empty")]
+    pub properties: Properties,
 }
 
 /// `$set` of `properties` on the person owning `distinct_id`.
@@ -202,7 +204,7 @@ pub(crate) struct LoggedEvent<'a> {
     /// When it happened, in microseconds.
     pub timestamp: i64,
     /// Its properties (built for an emitted event, borrowed for a captured one).
-    pub properties: Cow<'a, Map<String, Value>>,
+    pub properties: Cow<'a, Properties>,
 }
 
 impl Entry {
@@ -299,10 +301,7 @@ impl UpdatePerson {
             name: "$set",
             distinct_id: &self.distinct_id,
             timestamp: micros(self.timestamp),
-            properties: Cow::Owned(Map::from_iter([(
-                "$set".to_owned(),
-                self.properties.clone(),
-            )])),
+            properties: Cow::Owned(single("$set", Prop::from(self.properties.clone()))),
         }
     }
 }
@@ -314,12 +313,19 @@ impl DeleteProperty {
             name: "$delete_person_property",
             distinct_id: &self.distinct_id,
             timestamp: micros(self.timestamp),
-            properties: Cow::Owned(Map::from_iter([(
-                "$unset".to_owned(),
-                Value::Array(vec![self.key.clone()]),
-            )])),
+            properties: Cow::Owned(single(
+                "$unset",
+                Prop::Array(Box::new(vec![self.key.clone()])),
+            )),
         }
     }
+}
+
+/// The properties `{key: value}`.
+fn single(key: &str, value: Prop) -> Properties {
+    let mut properties = Properties::default();
+    properties.insert(key.into(), value);
+    properties
 }
 
 /// `timestamp` in microseconds; an entry not applied yet may lack its time, and then reads as
@@ -340,10 +346,18 @@ fn listed_by_default() -> bool {
     true
 }
 
-/// Immutable text shared by reference counting: the event names and distinct ids of a log,
-/// interned by their project so that cloning one copies a pointer. Written as a plain string.
+/// Immutable text behind one pointer (8 bytes), shared by reference counting: the event
+/// names, distinct ids and property texts of a log, interned by their project so that a text a
+/// million events repeat is stored once. Written as a plain string.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SharedStr(Arc<str>);
+pub struct SharedStr(Arc<Box<str>>);
+
+impl SharedStr {
+    /// Whether both are the same shared copy (not merely equal texts).
+    pub fn same(&self, other: &SharedStr) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 impl Deref for SharedStr {
     type Target = str;
@@ -361,31 +375,31 @@ impl Borrow<str> for SharedStr {
 
 impl From<&str> for SharedStr {
     fn from(text: &str) -> Self {
-        Self(Arc::from(text))
+        Self(Arc::new(text.into()))
     }
 }
 
 impl From<String> for SharedStr {
     fn from(text: String) -> Self {
-        Self(Arc::from(text))
+        Self(Arc::new(text.into_boxed_str()))
     }
 }
 
 impl fmt::Debug for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(&**self.0, f)
     }
 }
 
 impl fmt::Display for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self)
     }
 }
 
 impl Serialize for SharedStr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self)
     }
 }
 
@@ -406,7 +420,11 @@ impl<'de> Deserialize<'de> for SharedStr {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
+    /// The event, its properties left empty until [`Event::into_entry`].
     event: CapturedEvent,
+    /// Its properties in the order they were added (a key's last value counts), made into
+    /// [`Properties`] once, by [`Event::into_entry`].
+    properties: Vec<(String, Value)>,
 }
 
 impl Event {
@@ -418,8 +436,9 @@ impl Event {
                 distinct_id: distinct_id.into(),
                 timestamp: None,
                 uuid: None,
-                properties: Map::new(),
+                properties: Properties::default(),
             },
+            properties: Vec::new(),
         }
     }
 
@@ -442,7 +461,7 @@ impl Event {
 
     /// Adds an event property.
     pub fn property(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.event.properties.insert(key.to_owned(), value.into());
+        self.properties.push((key.to_owned(), value.into()));
         self
     }
 
@@ -458,12 +477,7 @@ impl Event {
 
     /// Adds a key to `$unset`.
     pub fn unset(mut self, key: &str) -> Self {
-        let entry = self
-            .event
-            .properties
-            .entry("$unset")
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(keys) = entry {
+        if let Value::Array(keys) = self.property_or("$unset", || Value::Array(Vec::new())) {
             keys.push(key.into());
         }
         self
@@ -493,19 +507,33 @@ impl Event {
 
     /// The log entry capturing the event.
     pub fn into_entry(self) -> Entry {
+        self.into_entry_with(&mut |text: &str| SharedStr::from(text))
+    }
+
+    /// The log entry capturing the event, its property texts made by `text` (a project's
+    /// interner: a text the project holds already is shared, not copied).
+    pub(crate) fn into_entry_with(mut self, text: &mut dyn FnMut(&str) -> SharedStr) -> Entry {
+        self.event.properties = Properties::build(self.properties, text);
         Entry::Capture(self.event)
     }
 
     fn nested(mut self, object: &str, key: &str, value: Value) -> Self {
-        let entry = self
-            .event
-            .properties
-            .entry(object)
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(map) = entry {
+        if let Value::Object(map) = self.property_or(object, || Value::Object(Map::new())) {
             map.insert(key.to_owned(), value);
         }
         self
+    }
+
+    /// The value of property `key`, added as `make()` when it has none.
+    fn property_or(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
+        let at = match self.properties.iter().rposition(|(held, _)| held == key) {
+            Some(at) => at,
+            None => {
+                self.properties.push((key.to_owned(), make()));
+                self.properties.len() - 1
+            }
+        };
+        &mut self.properties[at].1
     }
 }
 
@@ -524,7 +552,7 @@ mod tests {
             unreachable!("a built event is a capture");
         };
         assert_eq!(
-            Value::Object(event.properties),
+            serde_json::to_value(&event.properties).unwrap(),
             serde_json::json!({"$set": {"a": 1}, "$set_once": {"b": 2}, "$unset": ["c"]})
         );
     }
@@ -554,7 +582,7 @@ mod tests {
             ("$set", "d", 5)
         );
         assert_eq!(
-            Value::Object(event.properties.into_owned()),
+            Value::Object(event.properties.to_map()),
             serde_json::json!({"$set": {"plan": "pro"}})
         );
         let delete = Entry::DeleteProperty(Box::new(DeleteProperty {
@@ -564,7 +592,7 @@ mod tests {
             user: None,
         }));
         assert_eq!(
-            Value::Object(delete.event().unwrap().properties.into_owned()),
+            Value::Object(delete.event().unwrap().properties.to_map()),
             serde_json::json!({"$unset": ["plan"]})
         );
         assert_eq!(Entry::TrackLastSeen(true).event(), None);

@@ -24,6 +24,7 @@ pub(crate) mod links;
 pub mod log;
 pub(crate) mod negotiate;
 pub(crate) mod person;
+pub mod properties;
 pub(crate) mod query;
 pub(crate) mod reads;
 pub(crate) mod render;
@@ -168,8 +169,8 @@ impl PostHog {
     pub fn capture(&self, project_id: i64, event: Event) -> Result<(), RecordError> {
         let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        state.ensure_project(project_id);
-        state.apply(project_id, event.into_entry(), now).map(drop)
+        let entry = state.ensure_project(project_id).entry_of(event);
+        state.apply(project_id, entry, now).map(drop)
     }
 
     /// Ingests many events under one lock; stops at the first refused one.
@@ -180,13 +181,16 @@ impl PostHog {
     ) -> Result<usize, RecordError> {
         let now = self.handle.clock.timestamp();
         let mut state = self.handle.write();
-        state.ensure_project(project_id);
+        state.ensure_project(project_id).begin_bulk();
         let mut count = 0;
-        for event in events {
-            state.apply(project_id, event.into_entry(), now)?;
+        let outcome = events.into_iter().try_for_each(|event| {
+            let entry = state.ensure_project(project_id).entry_of(event);
+            state.apply(project_id, entry, now)?;
             count += 1;
-        }
-        Ok(count)
+            Ok(())
+        });
+        state.ensure_project(project_id).end_bulk();
+        outcome.map(|()| count)
     }
 
     /// Creates a static cohort in `project_id` (created if needed) of the persons owning
@@ -262,7 +266,7 @@ impl PostHog {
             pk: person.pk,
             uuid: person.uuid,
             distinct_ids: person.stored_distinct_ids().map(str::to_owned).collect(),
-            properties: person.properties.clone(),
+            properties: person.properties.to_map(),
             is_identified: person.is_identified,
             created_at: person.created_at,
             last_seen_at: person.last_seen_at,

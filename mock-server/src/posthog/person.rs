@@ -1,8 +1,9 @@
 //! One person as PostHog stores it, and the rules that read it: display name, anonymous and
 //! illegal distinct ids, deterministic UUIDs.
 
-use serde_json::{Map, Value};
 use uuid::Uuid;
+
+use super::properties::{Prop, Properties};
 
 /// The namespace of PostHog's deterministic person UUIDs.
 const PERSON_NAMESPACE: Uuid = Uuid::from_u128(0x9329_79b4_65c3_4424_8467_0b66_ec27_bc22);
@@ -19,8 +20,8 @@ pub struct Person {
     pub uuid: Uuid,
     /// Time of its first event, in microseconds.
     pub created_at: i64,
-    /// Its properties.
-    pub properties: Map<String, Value>,
+    /// Its properties (their texts interned by the project's person store).
+    pub properties: Properties,
     /// Whether an identify, alias or merge touched it.
     pub is_identified: bool,
     /// Its distinct ids with their row ids (insertion order across the project).
@@ -53,8 +54,7 @@ impl Person {
             self.first_truthy(names.iter().map(String::as_str))
         };
         match from_property {
-            Some(Value::String(text)) => text.clone(),
-            Some(other) => other.to_string(),
+            Some(value) => value.text().into_owned(),
             None => self
                 .sorted_distinct_ids()
                 .first()
@@ -65,7 +65,7 @@ impl Person {
 
 impl Person {
     /// The first truthy value among `keys`' properties.
-    fn first_truthy<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Option<&Value> {
+    fn first_truthy<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Option<&Prop> {
         keys.into_iter()
             .filter_map(|key| self.properties.get(key))
             .find(|value| is_truthy(value))
@@ -81,14 +81,16 @@ pub fn person_uuid(team: i64, distinct_id: &str) -> Uuid {
 }
 
 /// Python truthiness of a JSON value.
-fn is_truthy(value: &Value) -> bool {
+fn is_truthy(value: &Prop) -> bool {
     match value {
-        Value::Null => false,
-        Value::Bool(flag) => *flag,
-        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
-        Value::String(text) => !text.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
+        Prop::Null => false,
+        Prop::Bool(flag) => *flag,
+        Prop::PosInt(n) => *n != 0,
+        Prop::NegInt(_) => true,
+        Prop::Float(n) => *n != 0.0,
+        Prop::Str(text) => !text.is_empty(),
+        Prop::Array(items) => !items.is_empty(),
+        Prop::Object(map) => !map.is_empty(),
     }
 }
 
@@ -144,6 +146,8 @@ pub fn is_illegal_merge_id(id: &str) -> bool {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     /// A person with `properties` (a JSON object) and distinct ids `ids`, for unit tests.

@@ -5,7 +5,7 @@
 use super::filter::Filters;
 use super::person::Person;
 use super::search::Search;
-use super::tenant::{PersonIndex, Project, value_text};
+use super::tenant::{PersonIndex, Project};
 
 /// A parsed list request.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +41,7 @@ impl ListQuery {
             person
                 .properties
                 .get("email")
-                .is_some_and(|value| value_text(value) == *email)
+                .is_some_and(|value| value.text() == *email)
         }) && self
             .search
             .as_ref()

@@ -17,7 +17,7 @@ use super::render::{
     list_body, persons_csv,
 };
 use super::search::Search;
-use super::tenant::{Project, value_text};
+use super::tenant::Project;
 use super::time;
 use super::timeline::{self, TimelineFilter};
 use crate::http::ApiResponse;
@@ -179,7 +179,9 @@ pub fn values(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
                 .values()
                 .filter(|bucket| {
                     needle.as_ref().is_none_or(|needle| {
-                        value_text(bucket.value())
+                        bucket
+                            .value()
+                            .text()
                             .to_lowercase()
                             .contains(needle.as_str())
                     })
@@ -194,7 +196,7 @@ pub fn values(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
     results.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
-            .then_with(|| value_text(a.name).cmp(&value_text(b.name)))
+            .then_with(|| a.name.text().cmp(&b.name.text()))
     });
     let body = ValuesJson {
         results,

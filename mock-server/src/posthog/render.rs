@@ -1,9 +1,10 @@
 //! PostHog's JSON bodies, as typed structs in PostHog's field order.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::person::Person;
+use super::properties::{Prop, Properties};
 use super::tenant::{PersonIndex, Project};
 use super::time;
 
@@ -13,7 +14,7 @@ pub struct PersonJson<'a> {
     id: i64,
     name: String,
     distinct_ids: Vec<&'a str>,
-    properties: &'a Map<String, Value>,
+    properties: &'a Properties,
     created_at: String,
     uuid: String,
     last_seen_at: Option<String>,
@@ -30,7 +31,7 @@ impl<'a> PersonJson<'a> {
     pub fn with_properties(
         person: &'a Person,
         names: &[String],
-        properties: &'a Map<String, Value>,
+        properties: &'a Properties,
         max_ids: usize,
     ) -> Self {
         let mut distinct_ids = person.sorted_distinct_ids();
@@ -56,7 +57,7 @@ pub struct SerializedPersonJson<'a> {
     uuid: String,
     created_at: String,
     last_seen_at: Option<String>,
-    properties: &'a Map<String, Value>,
+    properties: &'a Properties,
     is_identified: bool,
     name: String,
     distinct_ids: Vec<&'a str>,
@@ -219,7 +220,7 @@ pub struct ValuesJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct ValueCountJson<'a> {
     /// The value as stored.
-    pub name: &'a Value,
+    pub name: &'a Prop,
     /// Persons holding it.
     pub count: usize,
 }

@@ -8,11 +8,11 @@
 //! a superset of the matches, which the matcher then checks one by one. A search without a
 //! literal run of three characters has no trigram: the list walks the persons instead.
 
+use super::properties::Prop;
 use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::person::Person;
@@ -88,6 +88,22 @@ impl SearchIndex {
         for trigram in trigrams {
             self.postings.entry(trigram).or_default().insert(slot);
         }
+    }
+
+    /// The index of `persons` (each with its trigrams, as [`person_trigrams`] gives them), in
+    /// ascending index order: each posting is appended to, never searched.
+    pub fn of_persons(persons: impl IntoIterator<Item = (PersonIndex, Vec<Trigram>)>) -> Self {
+        let mut index = Self::default();
+        for (person, trigrams) in persons {
+            let slot = slot(person);
+            for trigram in trigrams {
+                let persons = index.postings.entry(trigram).or_default();
+                if !persons.push(slot) {
+                    persons.insert(slot);
+                }
+            }
+        }
+        index
     }
 
     /// Records that person `index` no longer holds `trigrams`.
@@ -173,8 +189,8 @@ pub fn searched_texts(person: &Person) -> Vec<String> {
 fn searched_properties(person: &Person) -> impl Iterator<Item = &str> {
     SEARCHED_PROPERTIES
         .iter()
-        .filter_map(|key| match person.properties.get(*key) {
-            Some(Value::String(text)) => Some(text.as_str()),
+        .filter_map(|key| match person.properties.get(key) {
+            Some(Prop::Str(text)) => Some(&**text),
             _ => None,
         })
 }

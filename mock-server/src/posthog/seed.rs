@@ -343,12 +343,14 @@ fn load_project(
 ) -> Result<Project, SeedError> {
     let mut project = state.detached_project(seed.id);
     project.plan_person_ids(seed.person_ids.iter().copied());
+    project.begin_bulk();
     for (at, entry) in seed.log.iter().enumerate() {
         let path = format!("posthog.projects[{index}].log[{at}].{}", entry.kind());
         project
             .apply(entry.clone(), now, &mut unlogged)
             .map_err(|error| refusal(&path, error))?;
     }
+    project.end_bulk();
     project.end_person_id_plan();
     Ok(project)
 }

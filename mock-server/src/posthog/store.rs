@@ -5,13 +5,14 @@
 //! of them in step (a person changes only through [`Slots::get_mut`], which drops their kept
 //! rendering); [`PersonStore::check`] rebuilds the indexes from the persons and compares.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use roaring::RoaringBitmap;
-use serde_json::{Map, Value};
+use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use super::person::Person;
+use super::properties::{Interner, Prop, Properties};
 use super::rendered::Rendered;
 use super::search::{
     SEARCHED_PROPERTIES, Search, SearchIndex, Trigram, person_trigrams, searched_texts,
@@ -25,16 +26,21 @@ pub use super::values::{PersonIndex, ValueBucket, value_text};
 pub struct PersonStore {
     persons: Slots,
     live: usize,
-    by_distinct_id: HashMap<String, PersonIndex>,
-    by_uuid: HashMap<Uuid, PersonIndex>,
-    by_pk: HashMap<i64, PersonIndex>,
+    by_distinct_id: FxHashMap<String, PersonIndex>,
+    by_uuid: FxHashMap<Uuid, PersonIndex>,
+    by_pk: FxHashMap<i64, PersonIndex>,
     /// `(created_at, uuid, index)` of every live person, ascending; lists walk it backwards.
     order: BTreeSet<(i64, Uuid, PersonIndex)>,
     /// Property key → value text → persons.
     values: ValueIndex,
     /// Trigrams of e-mail, name, UUID and distinct ids → persons.
     search: SearchIndex,
+    /// Whether `search` waits for [`PersonStore::resume_search`] to be rebuilt (a bulk load)
+    /// rather than follow every change.
+    search_deferred: bool,
     next_row_id: u64,
+    /// The texts of the persons' properties.
+    texts: Interner,
     /// The distinct ids whose owner changed since [`PersonStore::take_moved`] last took them.
     moved: Vec<String>,
 }
@@ -138,7 +144,7 @@ impl PersonStore {
     }
 
     /// The value index of property `key`.
-    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn values_of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.values.of(key)
     }
 
@@ -149,9 +155,12 @@ impl PersonStore {
     }
 
     /// Adds a person without distinct ids; returns its index.
-    pub fn insert(&mut self, person: Person) -> PersonIndex {
+    pub fn insert(&mut self, mut person: Person) -> PersonIndex {
+        person.properties.intern(&mut self.texts);
         let index = self.persons.next_index();
-        self.search.add(index, person_trigrams(&person));
+        if !self.search_deferred {
+            self.search.add(index, person_trigrams(&person));
+        }
         self.by_uuid.insert(person.uuid, index);
         self.by_pk.insert(person.pk, index);
         self.order.insert((person.created_at, person.uuid, index));
@@ -173,7 +182,9 @@ impl PersonStore {
             self.next_row_id += 1;
             self.by_distinct_id.insert(distinct_id.to_owned(), index);
             self.moved.push(distinct_id.to_owned());
-            self.search.add(index, text_trigrams(distinct_id));
+            if !self.search_deferred {
+                self.search.add(index, text_trigrams(distinct_id));
+            }
         }
     }
 
@@ -182,7 +193,11 @@ impl PersonStore {
         if self.by_distinct_id(distinct_id) != Some(index) {
             return;
         }
-        let before = self.get(index).map(person_trigrams).unwrap_or_default();
+        let before = self
+            .get(index)
+            .filter(|_| !self.search_deferred)
+            .map(person_trigrams)
+            .unwrap_or_default();
         if let Some(person) = self.persons.get_mut(index) {
             person.distinct_ids.retain(|(_, id)| id != distinct_id);
             self.by_distinct_id.remove(distinct_id);
@@ -193,23 +208,28 @@ impl PersonStore {
 
     /// Sets (`Some`) or removes (`None`) properties of person `index`, re-indexing only
     /// those keys.
-    pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Value>)]) {
+    pub fn set_properties(&mut self, index: PersonIndex, changes: &[(&str, Option<&Prop>)]) {
         let Some(person) = self.persons.get_mut(index) else {
             return;
         };
-        let searched = changes
-            .iter()
-            .any(|(key, _)| SEARCHED_PROPERTIES.contains(key));
+        let searched = !self.search_deferred
+            && changes
+                .iter()
+                .any(|(key, _)| SEARCHED_PROPERTIES.contains(key));
         let searched_before = searched.then(|| searched_texts(person));
         for &(key, value) in changes {
             let old = match value {
-                Some(value) => person.properties.insert(key.to_owned(), value.clone()),
+                Some(value) => {
+                    let mut value = value.clone();
+                    value.intern(&mut self.texts);
+                    person.properties.insert(self.texts.text(key), value)
+                }
                 None => person.properties.remove(key),
             };
             if let Some(old) = old {
                 self.values.remove(index, key, &old);
             }
-            if let Some(value) = value {
+            if let Some(value) = person.properties.get(key) {
                 self.values.add(index, key, value);
             }
         }
@@ -220,18 +240,15 @@ impl PersonStore {
 
     /// Changes person `index`'s properties and creation time with `change`, re-indexing what
     /// changed (its UUID, pk and distinct ids stay as they are).
-    pub fn update(
-        &mut self,
-        index: PersonIndex,
-        change: impl FnOnce(&mut Map<String, Value>, &mut i64),
-    ) {
+    pub fn update(&mut self, index: PersonIndex, change: impl FnOnce(&mut Properties, &mut i64)) {
         let Some(person) = self.persons.get_mut(index) else {
             return;
         };
         let order_before = (person.created_at, person.uuid, index);
         let properties_before = person.properties.clone();
-        let searched_before = searched_texts(person);
+        let searched_before = (!self.search_deferred).then(|| searched_texts(person));
         change(&mut person.properties, &mut person.created_at);
+        person.properties.intern(&mut self.texts);
         let order_after = (person.created_at, person.uuid, index);
         if order_after != order_before {
             self.order.remove(&order_before);
@@ -239,7 +256,9 @@ impl PersonStore {
         }
         self.values
             .replace(index, &properties_before, &person.properties);
-        self.reindex_searched(index, &searched_before);
+        if let Some(before) = searched_before {
+            self.reindex_searched(index, &before);
+        }
     }
 
     /// Takes person `index` out of every index (freeing its distinct ids) and returns it.
@@ -254,7 +273,9 @@ impl PersonStore {
             self.moved.push(distinct_id.clone());
         }
         self.values.remove_all(index, &person.properties);
-        self.search.remove(index, person_trigrams(&person));
+        if !self.search_deferred {
+            self.search.remove(index, person_trigrams(&person));
+        }
         Some(person)
     }
 
@@ -270,7 +291,9 @@ impl PersonStore {
         for (_, distinct_id) in &from.distinct_ids {
             self.by_distinct_id.insert(distinct_id.clone(), to);
             self.moved.push(distinct_id.clone());
-            self.search.add(to, text_trigrams(distinct_id));
+            if !self.search_deferred {
+                self.search.add(to, text_trigrams(distinct_id));
+            }
         }
     }
 
@@ -295,8 +318,35 @@ impl PersonStore {
         }
     }
 
+    /// Stops keeping the `search` trigram index up to date until [`Self::resume_search`]:
+    /// a bulk load builds it once at its end instead of after every change. Nothing reads
+    /// the index in between (ingestion never searches).
+    pub fn defer_search(&mut self) {
+        self.search_deferred = true;
+    }
+
+    /// Rebuilds the `search` trigram index from the live persons, if it was deferred, and
+    /// keeps it up to date again: the same index as one kept through every change.
+    pub fn resume_search(&mut self) {
+        if std::mem::take(&mut self.search_deferred) {
+            self.search = self.rebuilt_search();
+        }
+    }
+
+    /// The `search` trigram index of the live persons, built from scratch.
+    fn rebuilt_search(&self) -> SearchIndex {
+        SearchIndex::of_persons(
+            self.persons
+                .live()
+                .map(|(index, person)| (index, person_trigrams(person))),
+        )
+    }
+
     /// Brings person `index`'s trigrams from `before` (what it held) to what it holds now.
     fn reindex_search(&mut self, index: PersonIndex, before: &[Trigram]) {
+        if self.search_deferred {
+            return;
+        }
         let after = self.get(index).map(person_trigrams).unwrap_or_default();
         self.search.replace(index, before, &after);
     }
@@ -320,18 +370,16 @@ impl PersonStore {
         self.reindex_search(index, &before);
     }
 
-    /// Rebuilds every index from the live persons and compares it with the maintained one;
-    /// also checks that no distinct id is on two persons and that distinct ids are in row
+    /// Rebuilds every index from the live persons and compares it with the maintained one
+    /// (the search index unless deferred); also checks that no distinct id is on two persons and that distinct ids are in row
     /// order. For tests and debugging.
     pub fn check(&self) -> Result<(), String> {
-        let mut by_distinct_id = HashMap::new();
-        let mut by_uuid = HashMap::new();
-        let mut by_pk = HashMap::new();
+        let mut by_distinct_id = FxHashMap::default();
+        let mut by_uuid = FxHashMap::default();
+        let mut by_pk = FxHashMap::default();
         let mut order = BTreeSet::new();
         let mut values = ValueIndex::default();
-        let mut search = SearchIndex::default();
         for (index, person) in self.persons.live() {
-            search.add(index, person_trigrams(person));
             for (_, distinct_id) in &person.distinct_ids {
                 if let Some(other) = by_distinct_id.insert(distinct_id.clone(), index) {
                     return Err(format!("{distinct_id} is on persons {other} and {index}"));
@@ -360,7 +408,10 @@ impl PersonStore {
                 values.flattened() == self.values.flattened(),
                 "property-value",
             ),
-            (search == self.search, "search"),
+            (
+                self.search_deferred || self.rebuilt_search() == self.search,
+                "search",
+            ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, name)) => Err(format!("the {name} index drifted from the persons")),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use roaring::RoaringBitmap;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -23,6 +23,7 @@ use super::log::{
     CapturedEvent, DeletePerson, Entry, LoggedEvent, NewCohort, SharedStr, Split, micros,
 };
 use super::person::{Person, is_illegal_merge_id, person_uuid};
+use super::properties::{Interner, Prop, Properties};
 use super::rendered::Rendered;
 use super::search::Search;
 use super::store::PersonStore;
@@ -130,6 +131,8 @@ pub struct Project {
     /// The events of the log by distinct id (in time order) and by name and day; its texts
     /// are the ones the captures share.
     event_index: EventIndex,
+    /// The texts of the captures' properties.
+    interner: Interner,
     pks: PersonIds,
     activity: Vec<ActivityEntry>,
     /// Positions in `activity` of the entries about each person (by numeric id).
@@ -161,6 +164,7 @@ impl Project {
             events: 0,
             store: PersonStore::default(),
             event_index: EventIndex::default(),
+            interner: Interner::default(),
             pks: PersonIds::new(pks),
             activity: Vec::new(),
             activity_by_pk: HashMap::new(),
@@ -249,7 +253,7 @@ impl Project {
             event
                 .uuid
                 .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
-            replace_nul(&mut event.properties);
+            event.properties.replace_nul();
             return Ok(None);
         }
         let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {
@@ -458,9 +462,10 @@ impl Project {
         }
     }
 
-    /// Shares `event`'s name and distinct id with the log's earlier captures, and indexes it
-    /// at log `position`.
+    /// Shares `event`'s name, distinct id and property texts with the log's earlier
+    /// captures, and indexes it at log `position`.
     fn intern(&mut self, event: &mut CapturedEvent, position: u32) {
+        event.properties.intern(&mut self.interner);
         let (name, distinct_id) = self.event_index.add(
             &event.event,
             &event.distinct_id,
@@ -469,6 +474,25 @@ impl Project {
         );
         event.event = name;
         event.distinct_id = distinct_id;
+    }
+
+    /// Applies many entries at once (a seed, a synthetic load, a batch of typed events):
+    /// `apply` each between this and [`Project::end_bulk`], which builds the `search` trigram
+    /// index once instead of after every change. The project is then exactly as if each
+    /// entry had been applied alone.
+    pub(crate) fn begin_bulk(&mut self) {
+        self.store.defer_search();
+    }
+
+    /// The entry capturing `event`, its property texts shared with the project's (a text
+    /// the project holds already is not copied).
+    pub(crate) fn entry_of(&mut self, event: super::log::Event) -> Entry {
+        event.into_entry_with(&mut |text| self.interner.text(text))
+    }
+
+    /// Ends what [`Project::begin_bulk`] began.
+    pub(crate) fn end_bulk(&mut self) {
+        self.store.resume_search();
     }
 
     /// PostHog's team-level `last_seen_at` switch (§3.7): whether ingestion sets it.
@@ -552,7 +576,7 @@ impl Project {
     }
 
     /// The value index of property `key`.
-    pub fn values_of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn values_of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.store.values_of(key)
     }
 
@@ -711,7 +735,7 @@ impl Project {
                 PERSON_EVENTS.contains(&event.name),
             ),
         };
-        let sees = event.properties.get("$update_person_last_seen_at") != Some(&Value::Bool(false));
+        let sees = event.properties.get("$update_person_last_seen_at") != Some(&Prop::Bool(false));
         if self.tracks_last_seen && sees {
             let timestamp = event.timestamp;
             self.store.see(
@@ -795,8 +819,8 @@ impl Project {
         }
         let mut properties = updates.initial_properties();
         properties.insert(
-            "$creator_event_uuid".to_owned(),
-            Value::String(context.event_uuid.to_string()),
+            "$creator_event_uuid".into(),
+            Prop::Str(context.event_uuid.to_string().into()),
         );
         let index = self.insert_person(uuid, context.timestamp, properties, identified);
         for distinct_id in distinct_ids {
@@ -809,7 +833,7 @@ impl Project {
         &mut self,
         uuid: Uuid,
         created_at: i64,
-        properties: Map<String, Value>,
+        properties: Properties,
         identified: bool,
     ) -> PersonIndex {
         let pk = self.pks.draw();
@@ -833,7 +857,9 @@ impl Project {
         };
         self.store.update(kept, |properties, created_at| {
             let mut merged = gone.properties.clone();
-            merged.extend(std::mem::take(properties));
+            for (key, value) in properties.iter() {
+                merged.insert(key.into(), value.clone());
+            }
             *properties = merged;
             *created_at = (*created_at).min(gone.created_at);
         });
@@ -924,7 +950,7 @@ impl Project {
             self.store.remove_distinct_id(index, distinct_id);
             let target = match self.by_uuid(&target_uuid) {
                 Some(existing) => existing,
-                None => self.insert_person(target_uuid, created_at, Map::new(), false),
+                None => self.insert_person(target_uuid, created_at, Properties::default(), false),
             };
             self.store.add_distinct_id(target, distinct_id);
         }
@@ -1069,7 +1095,7 @@ impl Project {
 
 /// Whether `event` is personless (`$process_person_profile: false`).
 fn is_personless(event: &CapturedEvent) -> bool {
-    event.properties.get("$process_person_profile") == Some(&Value::Bool(false))
+    event.properties.get("$process_person_profile") == Some(&Prop::Bool(false))
 }
 
 /// What a newly created person takes from its creating event.
@@ -1088,7 +1114,7 @@ fn derived_event_uuid(project: i64, n: u32) -> Uuid {
 /// The distinct id an identify/alias/merge event merges into its sender, and whether the merge
 /// is refused when that id's person is already identified.
 fn merge_request<'a>(event: &'a LoggedEvent<'_>) -> Option<(&'a str, bool)> {
-    let property = |key: &str| event.properties.get(key).and_then(Value::as_str);
+    let property = |key: &str| event.properties.get(key).and_then(Prop::as_str);
     match event.name {
         "$identify" => property("$anon_distinct_id").map(|other| (other, true)),
         "$create_alias" => property("alias").map(|other| (other, true)),

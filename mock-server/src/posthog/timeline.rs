@@ -4,12 +4,12 @@
 //! project's per-distinct-id event index), never the whole log.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::PostHogError;
 use super::filter::Filters;
-use super::log::LoggedEvent;
 use super::person::Person;
+use super::properties::{Prop, Properties};
 use super::tenant::{Project, value_text};
 use super::time;
 use super::updates::PropertyUpdates;
@@ -27,28 +27,27 @@ pub fn properties_at(
     person: &Person,
     at: i64,
     include_set_once: bool,
-) -> Map<String, Value> {
+) -> Properties {
     let from = at.saturating_sub(AT_TIME_LOOKBACK_MICROS);
-    let mut properties = Map::new();
-    let nested = |event: &LoggedEvent<'_>, key: &str| match event.properties.get(key) {
-        Some(Value::Object(map)) => Some(map.clone()),
-        _ => None,
-    };
+    let mut properties = Properties::default();
     let window = project
         .events_of(person)
         .into_iter()
         .filter(|event| from <= event.timestamp && event.timestamp <= at)
         .take(AT_TIME_MAX_EVENTS);
     for event in window {
-        if let Some(set) = nested(&event, "$set") {
-            properties.extend(set);
+        let nested = |key: &str| event.properties.get(key).and_then(Prop::as_object);
+        if let Some(set) = nested("$set") {
+            for (key, value) in set.iter() {
+                properties.insert(key.into(), value.clone());
+            }
         }
         if include_set_once
             && event.name == "$set_once"
-            && let Some(set_once) = nested(&event, "$set_once")
+            && let Some(set_once) = nested("$set_once")
         {
-            for (key, value) in set_once {
-                properties.entry(key).or_insert(value);
+            for (key, value) in set_once.iter() {
+                properties.get_or_insert_with(key, || value.clone());
             }
         }
     }
@@ -141,7 +140,7 @@ pub struct TimelineJson {
 #[derive(Debug, Serialize)]
 struct PointJson {
     timestamp: String,
-    properties: Map<String, Value>,
+    properties: Properties,
     relevant_event_count: usize,
 }
 
@@ -158,9 +157,9 @@ pub fn timeline(
     to: i64,
 ) -> TimelineJson {
     let crucial = &filter.crucial;
-    let mut properties = Map::new();
+    let mut properties = Properties::default();
     let mut points: Vec<PointJson> = Vec::new();
-    let mut last_crucial: Option<Vec<Option<Value>>> = None;
+    let mut last_crucial: Option<Vec<Option<Prop>>> = None;
     let mut first_in_window = None;
     for event in project.events_of(person) {
         PropertyUpdates::of(&event.properties).apply_to(&mut properties);
@@ -171,7 +170,7 @@ pub fn timeline(
             continue;
         }
         first_in_window.get_or_insert(event.timestamp);
-        let values: Vec<Option<Value>> = crucial
+        let values: Vec<Option<Prop>> = crucial
             .iter()
             .map(|key| properties.get(key).cloned())
             .collect();

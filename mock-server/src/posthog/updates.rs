@@ -1,9 +1,12 @@
 //! The person-property changes an event asks for ([`PropertyUpdates`]): its `$set`,
 //! `$set_once` and `$unset`, plus the event properties ingestion lifts into person properties.
 
-use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
+
+use super::properties::{Prop, Properties};
 
 /// Event properties lifted into person properties (`$set`, and `$set_once` under the second
 /// name), as PostHog's ingestion does.
@@ -54,6 +57,21 @@ const LIFTED: &[(&str, &str)] = &[
     ("sccid", "$initial_sccid"),
 ];
 
+/// `pairs` in key order, each key once with its first value.
+fn first_of_each<'a>(mut pairs: Vec<(&'a str, &'a Prop)>) -> Vec<(&'a str, &'a Prop)> {
+    pairs.sort_by_key(|(key, _)| *key);
+    pairs.dedup_by_key(|(key, _)| *key);
+    pairs
+}
+
+/// The `$initial_…` key a lifted event property is `$set_once` under (a look-up in
+/// [`LIFTED`]).
+fn initial_key(key: &str) -> Option<&'static str> {
+    static INITIAL: LazyLock<FxHashMap<&str, &str>> =
+        LazyLock::new(|| LIFTED.iter().copied().collect());
+    INITIAL.get(key).copied()
+}
+
 /// Person properties whose change does not write a person on its own (ingestion's
 /// `FILTERED_PERSON_UPDATE_PROPERTIES`): they change on every page view.
 const FILTERED: &[&str] = &[
@@ -93,69 +111,68 @@ const FILTERED: &[&str] = &[
 /// Whether `changes` (see [`PropertyUpdates::changes`]) to `properties` only give existing
 /// filtered properties new values: no new key, no removal, no other change. Ingestion's
 /// person store then skips the write (`getPersonUpdateOutcome` answers `ignored`).
-pub fn only_filtered(changes: &[(&str, Option<&Value>)], properties: &Map<String, Value>) -> bool {
+pub fn only_filtered(changes: &[(&str, Option<&Prop>)], properties: &Properties) -> bool {
     changes.iter().all(|(key, value)| {
-        value.is_some() && properties.contains_key(*key) && FILTERED.contains(key)
+        value.is_some() && properties.contains_key(key) && FILTERED.contains(key)
     })
 }
 
 /// Replaces every NUL character in the string values of `properties`, at any depth, with
 /// U+FFFD, as ingestion's `sanitizeJsonbValue` does before Postgres stores them.
 pub fn replace_nul(properties: &mut Map<String, Value>) {
-    fn walk(value: &mut Value) {
-        match value {
-            Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{FFFD}"),
-            Value::Array(items) => items.iter_mut().for_each(walk),
-            Value::Object(map) => map.values_mut().for_each(walk),
-            _ => {}
-        }
+    properties.values_mut().for_each(replace_nul_in);
+}
+
+/// Replaces every NUL character in the strings of `value`, at any depth, with U+FFFD.
+pub fn replace_nul_in(value: &mut Value) {
+    match value {
+        Value::String(text) if text.contains('\0') => *text = text.replace('\0', "\u{FFFD}"),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul_in),
+        Value::Object(map) => map.values_mut().for_each(replace_nul_in),
+        _ => {}
     }
-    properties.values_mut().for_each(walk);
 }
 
 /// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {
-    /// Keys to set, overwriting.
-    pub set: BTreeMap<&'a str, &'a Value>,
-    /// Keys to set where missing.
-    pub set_once: BTreeMap<&'a str, &'a Value>,
+    /// Keys to set, overwriting, in key order.
+    pub set: Vec<(&'a str, &'a Prop)>,
+    /// Keys to set where missing, in key order.
+    pub set_once: Vec<(&'a str, &'a Prop)>,
     /// Keys to remove.
     pub unset: Vec<&'a str>,
 }
 
 impl<'a> PropertyUpdates<'a> {
     /// The updates an event with `properties` carries, with the lifted event properties added.
-    pub fn of(properties: &'a Map<String, Value>) -> Self {
+    pub fn of(properties: &'a Properties) -> Self {
         let object = |key: &str| match properties.get(key) {
-            Some(Value::Object(map)) => map
-                .iter()
-                .map(|(key, value)| (key.as_str(), value))
-                .collect(),
-            _ => BTreeMap::new(),
+            Some(Prop::Object(map)) => map.iter().collect(),
+            _ => Vec::new(),
         };
         let mut set = object("$set");
         let mut set_once = object("$set_once");
         let unset = match properties.get("$unset") {
-            Some(Value::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
-            Some(Value::Object(keys)) => keys.keys().map(String::as_str).collect(),
-            Some(Value::String(key)) => vec![key.as_str()],
+            Some(Prop::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
+            Some(Prop::Object(keys)) => keys.iter().map(|(key, _)| key).collect(),
+            Some(Prop::Str(key)) => vec![&**key],
             _ => Vec::new(),
         };
-        let is_server = properties.get("$is_server") == Some(&Value::Bool(true));
-        for &(key, initial) in LIFTED {
+        let is_server = properties.get("$is_server") == Some(&Prop::Bool(true));
+        for (key, value) in properties.iter() {
+            let Some(initial) = initial_key(key) else {
+                continue;
+            };
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
-            let Some(value) = properties.get(key) else {
-                continue;
-            };
-            set.entry(key).or_insert(value);
-            set_once.entry(initial).or_insert(value);
+            set.push((key, value));
+            set_once.push((initial, value));
         }
         Self {
-            set,
-            set_once,
+            set: first_of_each(set),
+            set_once: first_of_each(set_once),
             unset,
         }
     }
@@ -163,44 +180,52 @@ impl<'a> PropertyUpdates<'a> {
     /// What the updates change in `properties`: every key whose value they would alter,
     /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
     /// is undefined, then `$set`, then `$unset` of the keys present before the event.
-    pub fn changes(&self, properties: &Map<String, Value>) -> Vec<(&'a str, Option<&'a Value>)> {
-        let mut outcome: BTreeMap<&'a str, Option<&'a Value>> = BTreeMap::new();
-        for (&key, &value) in &self.set_once {
-            if !properties.contains_key(key) {
-                outcome.insert(key, Some(value));
+    pub fn changes(&self, properties: &Properties) -> Vec<(&'a str, Option<&'a Prop>)> {
+        let mut asked: Vec<(&'a str, Option<&'a Prop>)> = self
+            .set_once
+            .iter()
+            .filter(|(key, _)| !properties.contains_key(key))
+            .chain(&self.set)
+            .map(|&(key, value)| (key, Some(value)))
+            .chain(
+                self.unset
+                    .iter()
+                    .filter(|key| properties.contains_key(key))
+                    .map(|&key| (key, None)),
+            )
+            .collect();
+        asked.sort_by_key(|(key, _)| *key);
+        let mut outcome: Vec<(&'a str, Option<&'a Prop>)> = Vec::with_capacity(asked.len());
+        for (key, value) in asked {
+            match outcome.last_mut() {
+                Some(last) if last.0 == key => last.1 = value,
+                _ => outcome.push((key, value)),
             }
         }
-        for (&key, &value) in &self.set {
-            outcome.insert(key, Some(value));
-        }
-        for &key in &self.unset {
-            if properties.contains_key(key) {
-                outcome.insert(key, None);
-            }
-        }
+        outcome.retain(|(key, value)| match (properties.get(key), value) {
+            (Some(old), Some(new)) => old != *new,
+            (old, new) => old.is_some() != new.is_some(),
+        });
         outcome
-            .into_iter()
-            .filter(|(key, value)| properties.get(*key) != *value)
-            .collect()
     }
 
     /// Applies the updates to `properties` (see [`PropertyUpdates::changes`]).
-    pub fn apply_to(&self, properties: &mut Map<String, Value>) {
+    pub fn apply_to(&self, properties: &mut Properties) {
         for (key, value) in self.changes(properties) {
             match value {
-                Some(value) => properties.insert(key.to_owned(), value.clone()),
+                Some(value) => properties.insert(key.into(), value.clone()),
                 None => properties.remove(key),
             };
         }
     }
 
     /// The properties of a person the event creates: `$set_once`, then `$set` over it.
-    pub fn initial_properties(&self) -> Map<String, Value> {
-        self.set_once
-            .iter()
-            .chain(&self.set)
-            .map(|(&key, &value)| (key.to_owned(), value.clone()))
-            .collect()
+    pub fn initial_properties(&self) -> Properties {
+        let mut properties = Properties::default();
+        for &(key, value) in self.set_once.iter().chain(&self.set) {
+            properties.insert(key.into(), value.clone());
+        }
+        properties
     }
 
     /// Whether the event changes nothing.
@@ -213,7 +238,7 @@ impl<'a> PropertyUpdates<'a> {
 mod tests {
     use super::*;
 
-    fn properties(properties: Value) -> Map<String, Value> {
+    fn properties(properties: Value) -> Properties {
         serde_json::from_value(properties).unwrap()
     }
 
@@ -224,11 +249,24 @@ mod tests {
             "$set": {"$browser": "Chrome"}, "$unset": {"old": true}
         }));
         let updates = PropertyUpdates::of(&event);
-        assert_eq!(updates.set["$browser"], "Chrome");
-        assert_eq!(updates.set["utm_source"], "ads");
-        assert_eq!(updates.set_once["$initial_browser"], "Firefox");
-        assert_eq!(updates.set_once["$initial_utm_source"], "ads");
-        assert!(!updates.set.contains_key("$os"));
+        let text = |pairs: &[(&str, &Prop)], key: &str| {
+            pairs
+                .iter()
+                .find(|(held, _)| *held == key)
+                .and_then(|(_, value)| value.as_str().map(str::to_owned))
+        };
+        assert_eq!(text(&updates.set, "$browser").as_deref(), Some("Chrome"));
+        assert_eq!(text(&updates.set, "utm_source").as_deref(), Some("ads"));
+        assert_eq!(
+            text(&updates.set_once, "$initial_browser").as_deref(),
+            Some("Firefox")
+        );
+        assert_eq!(
+            text(&updates.set_once, "$initial_utm_source").as_deref(),
+            Some("ads")
+        );
+        assert_eq!(text(&updates.set, "$os"), None);
+        assert!(updates.set.is_sorted_by_key(|(key, _)| *key));
         assert_eq!(updates.unset, vec!["old"]);
     }
 
@@ -239,19 +277,23 @@ mod tests {
             "$set_once": {"kept": "once", "fresh": "once", "both": "once"},
             "$unset": ["gone", "absent", "new"]
         }));
-        let before: Map<String, Value> = serde_json::from_value(serde_json::json!({
+        let before = properties(serde_json::json!({
             "same": 1, "kept": "old", "gone": true
-        }))
-        .unwrap();
+        }));
         let updates = PropertyUpdates::of(&event);
         let set = |value| Some(value);
+        let changes: Vec<(&str, Option<Value>)> = updates
+            .changes(&before)
+            .into_iter()
+            .map(|(key, value)| (key, value.map(Prop::to_value)))
+            .collect();
         assert_eq!(
-            updates.changes(&before),
+            changes,
             vec![
-                ("both", set(&serde_json::json!("set"))),
-                ("fresh", set(&serde_json::json!("once"))),
+                ("both", set(serde_json::json!("set"))),
+                ("fresh", set(serde_json::json!("once"))),
                 ("gone", None),
-                ("new", set(&serde_json::json!(2))),
+                ("new", set(serde_json::json!(2))),
             ],
             "`same` and `kept` keep their values, `absent` was never there and `new` was not \
              there before the event"
@@ -259,7 +301,7 @@ mod tests {
         let mut after = before.clone();
         updates.apply_to(&mut after);
         assert_eq!(
-            Value::Object(after),
+            serde_json::to_value(&after).unwrap(),
             serde_json::json!({"same": 1, "kept": "old", "both": "set", "fresh": "once", "new": 2})
         );
     }

@@ -2,9 +2,13 @@
 //! Exact `properties` filters and the property-values endpoint read it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use rustc_hash::FxHashMap;
+
+use serde_json::Value;
+
+use super::properties::{Prop, Properties};
 
 /// Index of a person in the store's slab.
 pub type PersonIndex = usize;
@@ -14,15 +18,15 @@ pub type PersonIndex = usize;
 pub struct ValueBucket {
     /// Each value as stored that has this text (`"1"` and `1`, say), with how many of the
     /// persons hold it.
-    spellings: Vec<(Value, usize)>,
+    spellings: Vec<(Prop, usize)>,
     /// The persons holding it.
     pub persons: BTreeSet<PersonIndex>,
 }
 
 impl ValueBucket {
     /// The value as most of the persons store it (the earliest spelling on a tie).
-    pub fn value(&self) -> &Value {
-        static NONE: Value = Value::Null;
+    pub fn value(&self) -> &Prop {
+        static NONE: Prop = Prop::Null;
         self.spellings
             .iter()
             .rev()
@@ -31,7 +35,7 @@ impl ValueBucket {
     }
 
     /// Counts person `index` as holding `value`.
-    fn add(&mut self, index: PersonIndex, value: &Value) {
+    fn add(&mut self, index: PersonIndex, value: &Prop) {
         if !self.persons.insert(index) {
             return;
         }
@@ -46,7 +50,7 @@ impl ValueBucket {
     }
 
     /// Stops counting person `index`, who held `value`.
-    fn remove(&mut self, index: PersonIndex, value: &Value) {
+    fn remove(&mut self, index: PersonIndex, value: &Prop) {
         if !self.persons.remove(&index) {
             return;
         }
@@ -74,22 +78,22 @@ pub fn value_text(value: &Value) -> Cow<'_, str> {
 /// Property key → value text → persons.
 #[derive(Clone, Debug, Default)]
 pub struct ValueIndex {
-    keys: HashMap<String, HashMap<String, ValueBucket>>,
+    keys: FxHashMap<String, FxHashMap<String, ValueBucket>>,
 }
 
 impl ValueIndex {
     /// The buckets of property `key`.
-    pub fn of(&self, key: &str) -> Option<&HashMap<String, ValueBucket>> {
+    pub fn of(&self, key: &str) -> Option<&FxHashMap<String, ValueBucket>> {
         self.keys.get(key)
     }
 
     /// Records that person `index` holds `value` under `key`.
-    pub fn add(&mut self, index: PersonIndex, key: &str, value: &Value) {
+    pub fn add(&mut self, index: PersonIndex, key: &str, value: &Prop) {
         let buckets = match self.keys.get_mut(key) {
             Some(buckets) => buckets,
             None => self.keys.entry(key.to_owned()).or_default(),
         };
-        let text = value_text(value);
+        let text = value.text();
         match buckets.get_mut(&*text) {
             Some(bucket) => bucket.add(index, value),
             None => buckets
@@ -100,11 +104,11 @@ impl ValueIndex {
     }
 
     /// Records that person `index` no longer holds `value` under `key`.
-    pub fn remove(&mut self, index: PersonIndex, key: &str, value: &Value) {
+    pub fn remove(&mut self, index: PersonIndex, key: &str, value: &Prop) {
         let Some(buckets) = self.keys.get_mut(key) else {
             return;
         };
-        let text = value_text(value);
+        let text = value.text();
         if let Some(bucket) = buckets.get_mut(&*text) {
             bucket.remove(index, value);
             if bucket.persons.is_empty() {
@@ -117,33 +121,28 @@ impl ValueIndex {
     }
 
     /// Records every property of person `index`.
-    pub fn add_all(&mut self, index: PersonIndex, properties: &Map<String, Value>) {
-        for (key, value) in properties {
+    pub fn add_all(&mut self, index: PersonIndex, properties: &Properties) {
+        for (key, value) in properties.iter() {
             self.add(index, key, value);
         }
     }
 
     /// Forgets every property of person `index`.
-    pub fn remove_all(&mut self, index: PersonIndex, properties: &Map<String, Value>) {
-        for (key, value) in properties {
+    pub fn remove_all(&mut self, index: PersonIndex, properties: &Properties) {
+        for (key, value) in properties.iter() {
             self.remove(index, key, value);
         }
     }
 
     /// Moves person `index` from holding `before` to holding `after`, touching only the
     /// keys whose values differ.
-    pub fn replace(
-        &mut self,
-        index: PersonIndex,
-        before: &Map<String, Value>,
-        after: &Map<String, Value>,
-    ) {
-        for (key, value) in before {
+    pub fn replace(&mut self, index: PersonIndex, before: &Properties, after: &Properties) {
+        for (key, value) in before.iter() {
             if after.get(key) != Some(value) {
                 self.remove(index, key, value);
             }
         }
-        for (key, value) in after {
+        for (key, value) in after.iter() {
             if before.get(key) != Some(value) {
                 self.add(index, key, value);
             }
@@ -160,7 +159,7 @@ impl ValueIndex {
                     let mut spellings: Vec<String> = bucket
                         .spellings
                         .iter()
-                        .map(|(value, holders)| format!("{value}×{holders}"))
+                        .map(|(value, holders)| format!("{}×{holders}", value.to_value()))
                         .collect();
                     spellings.sort_unstable();
                     (
@@ -182,25 +181,29 @@ mod tests {
     #[test]
     fn the_shown_value_is_the_spelling_most_holders_still_hold() {
         let mut index = ValueIndex::default();
-        let shown =
-            |index: &ValueIndex| index.of("plan").map(|buckets| buckets["1"].value().clone());
-        index.add(1, "plan", &json!("1"));
-        index.add(2, "plan", &json!(1));
-        index.add(3, "plan", &json!(1));
+        let shown = |index: &ValueIndex| {
+            index
+                .of("plan")
+                .map(|buckets| buckets["1"].value().to_value())
+        };
+        let (text, number) = (Prop::from(json!("1")), Prop::from(json!(1)));
+        index.add(1, "plan", &text);
+        index.add(2, "plan", &number);
+        index.add(3, "plan", &number);
         assert_eq!(shown(&index), Some(json!(1)), "two persons hold the number");
-        index.remove(2, "plan", &json!(1));
+        index.remove(2, "plan", &number);
         assert_eq!(
             shown(&index),
             Some(json!("1")),
             "a tie shows the earliest spelling"
         );
-        index.remove(1, "plan", &json!("1"));
+        index.remove(1, "plan", &text);
         assert_eq!(
             shown(&index),
             Some(json!(1)),
             "the string's only holder left"
         );
-        index.remove(3, "plan", &json!(1));
+        index.remove(3, "plan", &number);
         assert_eq!(shown(&index), None, "nobody holds it");
     }
 }

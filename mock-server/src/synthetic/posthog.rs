@@ -274,6 +274,7 @@ mod tests {
     use crate::Clock;
     use crate::http::ApiRequest;
     use crate::posthog::log::Entry;
+    use crate::posthog::properties::Prop;
     use crate::router::App;
     use crate::synthetic::Handles;
 
@@ -347,13 +348,39 @@ mod tests {
             })
             .find(|event| {
                 &*event.event == "$identify"
-                    && event.properties["$anon_distinct_id"]
-                        .as_str()
+                    && event
+                        .properties
+                        .get("$anon_distinct_id")
+                        .and_then(Prop::as_str)
                         .is_some_and(|id| id.ends_with("-m"))
             })
             .expect("some visitor identifies a second device");
         let person = posthog.person(PROJECT, &merged.distinct_id).unwrap();
         assert_eq!(person.distinct_ids.len(), 3, "{person:?}");
+    }
+
+    #[test]
+    fn a_bulk_load_answers_as_capturing_each_event_alone() {
+        let (bulk, alone) = (app(), app());
+        load(&Handles::of(&bulk).posthog, 3_000).unwrap();
+        let posthog = Handles::of(&alone).posthog;
+        load(&posthog, 0).unwrap();
+        for event in Visitors::new(SEED, "").take(3_000) {
+            posthog.capture(PROJECT, event).unwrap();
+        }
+        posthog.check_invariants(PROJECT).unwrap();
+        Handles::of(&bulk)
+            .posthog
+            .check_invariants(PROJECT)
+            .unwrap();
+        for query in [
+            "limit=100",
+            "search=lovelace&limit=100",
+            "search=user-0000012&limit=100",
+            "search=example.com&limit=100&offset=200",
+        ] {
+            assert_eq!(list(&bulk, query), list(&alone, query), "{query}");
+        }
     }
 
     #[test]

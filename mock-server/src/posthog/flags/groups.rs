@@ -5,6 +5,8 @@
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use super::super::properties::{Prop, Properties};
+
 /// How many group types a project may have.
 const MAX_GROUP_TYPES: usize = 5;
 
@@ -28,29 +30,26 @@ impl Groups {
 
     /// Takes what a captured event with `properties` says about groups; whether a new group
     /// type appeared.
-    pub fn ingest(&mut self, name: &str, properties: &Map<String, Value>) -> bool {
+    pub fn ingest(&mut self, name: &str, properties: &Properties) -> bool {
         let mut added = false;
-        if let Some(Value::Object(groups)) = properties.get("$groups") {
-            for group_type in groups.keys() {
+        if let Some(Prop::Object(groups)) = properties.get("$groups") {
+            for (group_type, _) in groups.iter() {
                 added |= self.index_of(group_type).1;
             }
         }
         if name != "$groupidentify" {
             return added;
         }
-        let (Some(Value::String(group_type)), Some(key)) =
+        let (Some(Prop::Str(group_type)), Some(key)) =
             (properties.get("$group_type"), properties.get("$group_key"))
         else {
             return added;
         };
         let (index, new) = self.index_of(group_type);
-        if let (Some(index), Some(key)) = (index, group_key(key)) {
+        if let (Some(index), Some(key)) = (index, group_key(&key.to_value())) {
             let stored = self.properties.entry((index, key)).or_default();
-            if let Some(Value::Object(set)) = properties.get("$group_set") {
-                stored.extend(
-                    set.iter()
-                        .map(|(name, value)| (name.clone(), value.clone())),
-                );
+            if let Some(Prop::Object(set)) = properties.get("$group_set") {
+                stored.extend(set.to_map());
             }
         }
         added | new

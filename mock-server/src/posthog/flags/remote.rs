@@ -261,7 +261,7 @@ pub fn answer(
     let stored = person
         .filter(|_| !only_overrides)
         .and_then(|index| project.person(index))
-        .map(|person| &person.properties);
+        .map(|person| person.properties.to_map());
     let in_cohort = |id: i64| {
         person.is_some_and(|index| {
             project
@@ -285,7 +285,7 @@ pub fn answer(
         distinct_id,
         distinct_id_value: Value::String(distinct_id.to_owned()),
         overrides,
-        stored,
+        stored: stored.as_ref(),
         device_id,
         in_cohort: &in_cohort,
         now: now_micros.div_euclid(1_000_000),

@@ -380,7 +380,10 @@ impl FunnelQuery {
         else {
             if let Some(breakdown) = &self.breakdown
                 && breakdown.wanted.as_ref().is_some_and(|wanted| {
-                    *wanted != [bucket_text(person.properties.get(&breakdown.key))]
+                    *wanted
+                        != [bucket_text(
+                            person.properties.value(&breakdown.key).as_ref(),
+                        )]
                 })
             {
                 return Vec::new();

@@ -232,7 +232,7 @@ impl<'p> Lazy<'p> {
 
     /// Property `key` of the event.
     pub fn property(&self, key: &str) -> Option<Value> {
-        self.event()?.properties.get(key).cloned()
+        self.event()?.properties.value(key)
     }
 }
 

@@ -220,7 +220,12 @@ impl Order {
             let (Some(pa), Some(pb)) = (project.person(*a), project.person(*b)) else {
                 return std::cmp::Ordering::Equal;
             };
-            let email = |person: &Person| person.properties.get("email").map(Value::to_string);
+            let email = |person: &Person| {
+                person
+                    .properties
+                    .value("email")
+                    .map(|email| email.to_string())
+            };
             self.0
                 .iter()
                 .map(|(key, descending)| {

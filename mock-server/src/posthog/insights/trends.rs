@@ -92,7 +92,7 @@ impl Bucket {
 
     fn admits_person(&self, project: &Project, index: PersonIndex, person: &Person) -> bool {
         match self {
-            Bucket::Person(key, value) => equals(person.properties.get(key), value),
+            Bucket::Person(key, value) => equals(person.properties.value(key).as_ref(), value),
             Bucket::Cohort(id) => project
                 .cohort(*id)
                 .is_some_and(|cohort| cohort.members.contains(&index)),
