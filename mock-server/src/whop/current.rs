@@ -89,7 +89,7 @@ fn names() -> Vec<String> {
 }
 
 /// A checked Era C list query.
-#[derive(Clone, Debug, Default, Hash)]
+#[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
 pub struct PeopleQuery {
     order: usize,
     ascending: bool,

@@ -1,7 +1,7 @@
 //! The person fields that `sort` and `filters` name, and their values for one person.
 
 use super::log::AdLevel;
-use super::tenant::{Account, Person};
+use super::tenant::{Account, Person, PersonIndex};
 use super::timeline::WindowAggregate;
 
 /// A field of the Whop `Person` object that can be sorted or filtered on.
@@ -158,6 +158,17 @@ pub enum FieldValue<'a> {
 }
 
 impl<'a> PersonView<'a> {
+    /// The person at `index` seen through `[from, to]`, if live with an event in it.
+    pub fn at(account: &'a Account, index: PersonIndex, from: i64, to: i64) -> Option<Self> {
+        Some(Self {
+            account,
+            person: account.person(index),
+            aggregate: account.window_of(index, from, to)?,
+            from,
+            to,
+        })
+    }
+
     /// The value of `field` (money in cents).
     pub fn value(&self, field: PersonField) -> FieldValue<'a> {
         let aggregate = &self.aggregate;

@@ -17,6 +17,7 @@ pub(crate) mod field;
 pub(crate) mod filter;
 pub(crate) mod keys;
 pub mod log;
+pub(crate) mod orders;
 pub(crate) mod profile;
 pub(crate) mod query;
 pub(crate) mod reads;

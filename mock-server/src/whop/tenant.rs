@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
+use super::orders::Orders;
 use super::profile::Profile;
 use super::rendered::Rendered;
 use super::timeline::{Timeline, WindowAggregate};
@@ -211,6 +212,8 @@ pub struct Account {
     seen_event_ids: HashMap<(String, String), String>,
     ads: HashMap<AdLevel, HashMap<String, AdEntity>>,
     ids: IdGenerator,
+    /// The orders of the lists asked for since the last applied entry.
+    orders: Orders,
 }
 
 impl Account {
@@ -231,6 +234,7 @@ impl Account {
             seen_event_ids: HashMap::new(),
             ads: HashMap::new(),
             ids: IdGenerator::seeded(id),
+            orders: Orders::default(),
         }
     }
 
@@ -238,7 +242,8 @@ impl Account {
     /// has none, `now` as its time), hands the completed entry to `log`, then updates every
     /// projection. Nothing changes when it is refused, by validation or by `log`; an event
     /// repeating an earlier one (same name and `event_id`) and display data the account
-    /// already holds change nothing and are not logged.
+    /// already holds change nothing and are not logged. An applied entry drops every kept
+    /// list order.
     pub fn apply(
         &mut self,
         mut entry: Entry,
@@ -252,11 +257,13 @@ impl Account {
                     Checked::New(plan) => plan,
                 };
                 log(&entry)?;
+                self.orders.clear();
                 Ok(Applied::Event(self.project_event(entry, plan)))
             }
             Entry::Ad(ad) => {
                 if self.check_ad(ad)? {
                     log(&entry)?;
+                    self.orders.clear();
                     self.project_ad(entry);
                 }
                 Ok(Applied::Ad)
@@ -503,20 +510,28 @@ impl Account {
         from: i64,
         to: i64,
     ) -> impl Iterator<Item = (PersonIndex, &Person, WindowAggregate)> + '_ {
-        self.spans
-            .iter()
-            .zip(&self.wholes)
-            .zip(&self.people)
-            .enumerate()
-            .filter_map(move |(index, ((&(first, last), whole), person))| {
-                if first > last || last < from || first > to {
-                    None
-                } else if from <= first && last <= to {
-                    Some((index, person, (*whole)?))
-                } else {
-                    Some((index, person, person.timeline.window(from, to)?))
-                }
-            })
+        (0..self.people.len()).filter_map(move |index| {
+            Some((index, &self.people[index], self.window_of(index, from, to)?))
+        })
+    }
+
+    /// The aggregates of the person at `index` over `[from, to]`, if they are live with an
+    /// event in it: their whole history's when it lies inside, else a look-up in their
+    /// timeline.
+    pub fn window_of(&self, index: PersonIndex, from: i64, to: i64) -> Option<WindowAggregate> {
+        let (first, last) = self.spans[index];
+        if first > last || last < from || first > to {
+            None
+        } else if from <= first && last <= to {
+            self.wholes[index]
+        } else {
+            self.people[index].timeline.window(from, to)
+        }
+    }
+
+    /// The orders of the lists asked for since the last applied entry.
+    pub fn orders(&self) -> &Orders {
+        &self.orders
     }
 
     /// The whole-history aggregates of the person at `index` (`None` once merged away).
