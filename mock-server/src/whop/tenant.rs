@@ -510,23 +510,26 @@ impl Account {
         from: i64,
         to: i64,
     ) -> impl Iterator<Item = (PersonIndex, &Person, WindowAggregate)> + '_ {
-        (0..self.people.len()).filter_map(move |index| {
-            Some((index, &self.people[index], self.window_of(index, from, to)?))
-        })
+        self.spans
+            .iter()
+            .zip(&self.wholes)
+            .zip(&self.people)
+            .enumerate()
+            .filter_map(move |(index, ((&span, whole), person))| {
+                Some((index, person, in_window(span, whole, person, from, to)?))
+            })
     }
 
     /// The aggregates of the person at `index` over `[from, to]`, if they are live with an
-    /// event in it: their whole history's when it lies inside, else a look-up in their
-    /// timeline.
+    /// event in it.
     pub fn window_of(&self, index: PersonIndex, from: i64, to: i64) -> Option<WindowAggregate> {
-        let (first, last) = self.spans[index];
-        if first > last || last < from || first > to {
-            None
-        } else if from <= first && last <= to {
-            self.wholes[index]
-        } else {
-            self.people[index].timeline.window(from, to)
-        }
+        in_window(
+            self.spans[index],
+            &self.wholes[index],
+            &self.people[index],
+            from,
+            to,
+        )
     }
 
     /// The orders of the lists asked for since the last applied entry.
@@ -597,6 +600,27 @@ impl Account {
     /// The whole log, in the order the entries were applied.
     pub fn log(&self) -> &[Entry] {
         &self.log
+    }
+}
+
+/// The aggregates over `[from, to]` of `person`, whose events span `span` and whose whole
+/// history's aggregates are `whole`, if they are live with an event in it: `whole` when the
+/// window holds the span (no timeline access), a look-up in their timeline when it straddles
+/// one of its edges.
+#[inline]
+fn in_window(
+    (first, last): (i64, i64),
+    whole: &Option<WindowAggregate>,
+    person: &Person,
+    from: i64,
+    to: i64,
+) -> Option<WindowAggregate> {
+    if first > last || last < from || first > to {
+        None
+    } else if from <= first && last <= to {
+        *whole
+    } else {
+        person.timeline.window(from, to)
     }
 }
 
