@@ -490,21 +490,11 @@ impl Account {
             .filter(|person| person.merged_into.is_none())
     }
 
-    /// Every live person with an event in `[from, to]`, in creation order, with their
-    /// aggregates over that window: `people()` filtered by [`Timeline::window`], with the same
-    /// results. Reads the contiguous span column first, so people with no event near the
-    /// window cost no timeline access, and people whose whole history lies inside it cost no
-    /// search; only people straddling a window edge get the two binary searches.
-    pub fn people_in_window(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> impl Iterator<Item = (&Person, WindowAggregate)> + '_ {
-        self.indexed_in_window(from, to)
-            .map(|(_, person, aggregate)| (person, aggregate))
-    }
-
-    /// [`Account::people_in_window`] with each person's index.
+    /// Every live person with an event in `[from, to]`, with their index, in creation order,
+    /// and their aggregates over that window: `people()` filtered by [`Timeline::window`], with
+    /// the same results. Reads the contiguous span column first, so people with no event near
+    /// the window cost no timeline access, and people whose whole history lies inside it cost
+    /// no search; only people straddling a window edge get the two binary searches.
     pub fn indexed_in_window(
         &self,
         from: i64,
