@@ -193,19 +193,19 @@ impl<'a> PersonView<'a> {
     /// The name from the latest event in the window carrying one.
     pub fn name(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.name_event?);
-        event.user.name.as_deref()
+        event.name()
     }
 
     /// The e-mail from the latest event in the window carrying one.
     pub fn email(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.email_event?);
-        event.user.email.as_deref()
+        event.email()
     }
 
     /// The phone number from the latest event in the window carrying one.
     pub fn phone(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.phone_event?);
-        event.user.phone.as_deref()
+        event.phone()
     }
 
     /// Whether the window holds every event of the person.

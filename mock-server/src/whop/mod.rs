@@ -27,6 +27,7 @@ pub(crate) mod render_current;
 pub(crate) mod rendered;
 pub(crate) mod seed;
 pub(crate) mod state;
+pub(crate) mod stored;
 pub(crate) mod tenant;
 pub(crate) mod timeline;
 pub(crate) mod writes;

@@ -8,6 +8,7 @@ use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, Use
 use super::orders::Orders;
 use super::profile::Profile;
 use super::rendered::Rendered;
+use super::stored::{StoredEvent, Strings};
 use super::timeline::{Timeline, WindowAggregate};
 use crate::Timestamp;
 use crate::durable::StorageError;
@@ -190,7 +191,9 @@ struct EventPlan {
 pub struct Account {
     /// The account id (`biz_…`).
     pub id: String,
-    log: Vec<Entry>,
+    log: Vec<Stored>,
+    /// The texts the stored events share.
+    strings: Strings,
     /// How many of the log's entries are events.
     events: usize,
     people: Vec<Person>,
@@ -222,6 +225,7 @@ impl Account {
         Self {
             id: id.to_owned(),
             log: Vec::new(),
+            strings: Strings::default(),
             events: 0,
             people: Vec::new(),
             spans: Vec::new(),
@@ -258,13 +262,19 @@ impl Account {
                 };
                 log(&entry)?;
                 self.orders.clear();
-                Ok(Applied::Event(self.project_event(entry, plan)))
+                let Entry::Event(event) = entry else {
+                    unreachable!("matched as an event")
+                };
+                Ok(Applied::Event(self.project_event(event, plan)))
             }
             Entry::Ad(ad) => {
                 if self.check_ad(ad)? {
                     log(&entry)?;
                     self.orders.clear();
-                    self.project_ad(entry);
+                    let Entry::Ad(ad) = entry else {
+                        unreachable!("matched as display data")
+                    };
+                    self.project_ad(ad);
                 }
                 Ok(Applied::Ad)
             }
@@ -317,8 +327,8 @@ impl Account {
         }))
     }
 
-    /// Appends a checked (and logged) event entry and updates every projection.
-    fn project_event(&mut self, entry: Entry, plan: EventPlan) -> Recorded {
+    /// Appends a checked (and logged) event and updates every projection.
+    fn project_event(&mut self, event: PixelEvent, plan: EventPlan) -> Recorded {
         self.ids = plan.ids;
         let person = match plan.new_person {
             Some((id, person_id)) => self.create_person(id, person_id),
@@ -332,19 +342,17 @@ impl Account {
         if let Some(key) = plan.dedup_key {
             self.seen_event_ids.insert(key, plan.event_id.clone());
         }
-        self.log.push(entry);
-        self.events += 1;
-        let Entry::Event(stored) = &self.log[plan.log_index as usize] else {
-            unreachable!("an event entry was just pushed");
-        };
-        self.people[person].timeline.insert(plan.log_index, stored);
-        self.profiles[person].note((stored.seconds(), plan.log_index), stored);
-        if let Some(phone) = &stored.user.phone
+        self.people[person].timeline.insert(plan.log_index, &event);
+        self.profiles[person].note((event.seconds(), plan.log_index), &event);
+        if let Some(phone) = &event.user.phone
             && self.phones.get(phone) != Some(&person)
         {
             self.phones.insert(phone.clone(), person);
             self.profiles[person].phones.push(phone.clone());
         }
+        self.log
+            .push(Stored::Event(StoredEvent::new(event, &mut self.strings)));
+        self.events += 1;
         self.summarize(person);
         Recorded {
             event_id: plan.event_id,
@@ -373,12 +381,10 @@ impl Account {
         })
     }
 
-    /// Appends a checked (and logged) display-data entry and updates the catalogue.
-    fn project_ad(&mut self, entry: Entry) {
-        if let Entry::Ad(ad) = &entry {
-            describe_ad(&mut self.ads, ad);
-        }
-        self.log.push(entry);
+    /// Appends checked (and logged) display data and updates the catalogue.
+    fn project_ad(&mut self, ad: AdDisplay) {
+        describe_ad(&mut self.ads, &ad);
+        self.log.push(Stored::Ad(Box::new(ad)));
         // Any person touched by the entity shows its display data.
         for person in &mut self.people {
             person.rendered.clear();
@@ -570,10 +576,10 @@ impl Account {
     }
 
     /// The event at `log_index` (timelines only hold positions of events).
-    pub fn event(&self, log_index: u32) -> &PixelEvent {
+    pub fn event(&self, log_index: u32) -> &StoredEvent {
         match &self.log[log_index as usize] {
-            Entry::Event(event) => event,
-            Entry::Ad(_) => unreachable!("log position {log_index} holds no event"),
+            Stored::Event(event) => event,
+            Stored::Ad(_) => unreachable!("log position {log_index} holds no event"),
         }
     }
 
@@ -587,10 +593,22 @@ impl Account {
         self.log.len()
     }
 
-    /// The whole log, in the order the entries were applied.
-    pub fn log(&self) -> &[Entry] {
-        &self.log
+    /// The whole log, in the order the entries were applied, each entry as it was logged.
+    pub fn log(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.log.iter().map(|stored| match stored {
+            Stored::Event(event) => Entry::Event(event.to_pixel()),
+            Stored::Ad(ad) => Entry::Ad(AdDisplay::clone(ad)),
+        })
     }
+}
+
+/// An entry of the log as the account keeps it in memory.
+#[derive(Clone, Debug)]
+enum Stored {
+    /// An event, in compact form.
+    Event(StoredEvent),
+    /// Display data (rare: boxed, so that it does not widen every event's slot).
+    Ad(Box<AdDisplay>),
 }
 
 /// The aggregates over `[from, to]` of `person`, whose events span `span` and whose whole
@@ -834,11 +852,7 @@ mod tests {
         assert_eq!(person.person_id, "Ada@X.com");
         let window = person.timeline.window(0, i64::MAX).unwrap();
         assert_eq!(
-            account
-                .event(window.name_event.unwrap())
-                .user
-                .name
-                .as_deref(),
+            account.event(window.name_event.unwrap()).name(),
             Some("Ada")
         );
         assert_eq!(window.phone_event, None);
