@@ -4,12 +4,19 @@
 //! ingestion rate into a loaded account; and a whole cursor walk (Era C, pages of 100) over
 //! accounts of 10k and 100k people. Loading each size prints its memory per stored event.
 //!
+//! A list asked for again before the account's next write reads the order kept by the first
+//! answer (`whop/orders.rs`), so the benches repeating one request measure that; the `_fresh`
+//! ones move their window by a second at each request, so every one of them computes its list.
+//!
 //! `cargo bench -p persons-mock --bench whop` (append `-- <filter>` to pick benchmarks).
 
 mod common;
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use divan::Bencher;
 use divan::counter::ItemsCount;
+use persons_mock::Timestamp;
 use persons_mock::internals::whop::{self as data, ACCOUNT, KEY, Visitors, WhopTenant};
 use persons_mock::internals::{DAY, NOW, SEED};
 use persons_mock::whop::Event;
@@ -53,6 +60,14 @@ fn walkers(people: usize) -> &'static Loaded<usize> {
     })
 }
 
+/// Requests made by the `_fresh` benches so far: each one's window ends a second earlier.
+static FRESH: AtomicI64 = AtomicI64::new(0);
+
+/// A time no request has used as its window's end yet.
+fn fresh_end() -> i64 {
+    NOW - FRESH.fetch_add(1, Ordering::Relaxed)
+}
+
 fn main() {
     common::preload(|size| {
         loaded(size);
@@ -85,6 +100,26 @@ mod read {
             "the window and the filter select some of the people: {matched}"
         );
         bencher.bench_local(|| answer(&loaded.app, &request));
+    }
+
+    /// The same list with a window no request asked for before: computed, not kept.
+    #[divan::bench(args = sizes())]
+    fn list_by_ltv_in_30_days_filtered_fresh(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        let filters = encode(r#"[{"field":"purchase_count","operator":"gte","value":1}]"#);
+        bencher
+            .with_inputs(|| {
+                let to = fresh_end();
+                get(
+                    &format!(
+                        "/whop/api/v1/people?sort=ltv&from={}&to={to}&first=20&filters={filters}",
+                        to - 30 * DAY
+                    ),
+                    "authorization",
+                    &format!("Bearer {KEY}"),
+                )
+            })
+            .bench_local_refs(|request| answer(&loaded.app, request));
     }
 
     /// `GET /people?sort=ltv&first=20`: the default window (the 366 days before now) holds
@@ -133,6 +168,21 @@ mod current {
         bencher.bench_local(|| answer(&loaded.app, &request));
     }
 
+    /// The same list with an activity window ending at a time no request named before:
+    /// sorted, not kept.
+    #[divan::bench(args = sizes())]
+    fn list_by_ltv_filtered_fresh(bencher: Bencher, events: usize) {
+        let loaded = loaded(events);
+        bencher
+            .with_inputs(|| {
+                let to = encode(&Timestamp::from_unix_seconds(fresh_end()).to_string());
+                era_c(&format!(
+                    "/whop/api/v1/people?order=ltv&has_purchased=true&event_within_days=90&event_to={to}&first=20"
+                ))
+            })
+            .bench_local_refs(|request| answer(&loaded.app, request));
+    }
+
     /// Every page of `GET /people?first=100`, following `end_cursor`: one sort for the walk,
     /// then a slice per page (the total grows as n log n, not n² / 100).
     #[divan::bench(args = WALK_PEOPLE, sample_count = 10, sample_size = 1)]
@@ -159,7 +209,7 @@ mod current {
 
 /// Writes into the loaded accounts.
 mod write {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::AtomicU64;
 
     use super::*;
 

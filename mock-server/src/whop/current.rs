@@ -10,6 +10,7 @@ use super::era::TimeFormat;
 use super::error::WhopError;
 use super::log::EventKind;
 use super::profile::Touch;
+use super::stored::StoredEvent;
 use super::tenant::{Account, PersonIndex};
 use super::timeline::WindowAggregate;
 use crate::http::ApiRequest;
@@ -89,7 +90,7 @@ fn names() -> Vec<String> {
 }
 
 /// A checked Era C list query.
-#[derive(Clone, Debug, Default, Hash)]
+#[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
 pub struct PeopleQuery {
     order: usize,
     ascending: bool,
@@ -299,36 +300,36 @@ impl<'a> Profiled<'a> {
     fn detail(
         &self,
         at: Option<u32>,
-        pick: fn(&'a super::log::User) -> Option<&'a String>,
+        pick: fn(&'a StoredEvent) -> Option<&'a str>,
     ) -> Option<&'a str> {
-        pick(&self.account.event(at?).user).map(String::as_str)
+        pick(self.account.event(at?))
     }
 
     /// The latest name.
     pub fn name(&self) -> Option<&'a str> {
-        self.detail(self.whole.name_event, |user| user.name.as_ref())
+        self.detail(self.whole.name_event, StoredEvent::name)
     }
 
     /// The latest e-mail.
     pub fn email(&self) -> Option<&'a str> {
-        self.detail(self.whole.email_event, |user| user.email.as_ref())
+        self.detail(self.whole.email_event, StoredEvent::email)
     }
 
     /// The latest phone number.
     pub fn phone(&self) -> Option<&'a str> {
-        self.detail(self.whole.phone_event, |user| user.phone.as_ref())
+        self.detail(self.whole.phone_event, StoredEvent::phone)
     }
 
     /// The latest Whop user id.
     pub fn user_id(&self) -> Option<&'a str> {
         let (_, at) = self.account.profile(self.index).user?;
-        self.account.event(at).user.user_id.as_deref()
+        self.account.event(at).user_id()
     }
 
     /// The latest country.
     pub fn country(&self) -> Option<&'a str> {
         let (_, at) = self.account.profile(self.index).location?;
-        self.account.event(at).user.more().country.as_deref()
+        self.account.event(at).user_more().country.as_deref()
     }
 
     /// How many events the person has.
@@ -344,7 +345,7 @@ impl<'a> Profiled<'a> {
         } else {
             profile.last_source
         }?;
-        Some((time, Touch::of(self.account.event(at))?))
+        Some((time, Touch::of_stored(self.account.event(at))?))
     }
 
     /// The value of order column `order` (an index into [`ORDERS`]).

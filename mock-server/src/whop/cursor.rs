@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -171,6 +172,10 @@ pub struct WalkPage {
     pub info: PageInfo,
     /// How many rows the whole list has.
     pub total: usize,
+    /// The walk the page's cursors name (0 when none was kept).
+    pub walk: u64,
+    /// The walk's order: every row of the list.
+    pub order: Arc<[u32]>,
 }
 
 /// How a list's rows are found again: the rows in order, and the id a cursor names a row by.
@@ -198,8 +203,7 @@ impl Walks {
                 } else {
                     0
                 };
-                let end = order.len().min(page.first);
-                (walk, order, 0, end)
+                return Ok(first_page(walk, fingerprint, order, page.first, rows));
             }
             Some((direction, cursor)) => {
                 let invalid = || {
@@ -245,26 +249,7 @@ impl Walks {
                 (walk, order, start, end)
             }
         };
-        let cursor_at = |position: usize| {
-            Cursor {
-                walk,
-                position,
-                fingerprint,
-                row: rows.id(order[position]).to_owned(),
-            }
-            .encode()
-        };
-        let info = PageInfo {
-            end_cursor: (end > start).then(|| cursor_at(end - 1)),
-            start_cursor: (end > start).then(|| cursor_at(start)),
-            has_next_page: end < order.len(),
-            has_previous_page: start > 0,
-        };
-        Ok(WalkPage {
-            rows: order[start..end].to_vec(),
-            info,
-            total: order.len(),
-        })
+        Ok(slice(walk, fingerprint, order, start..end, rows))
     }
 
     /// Keeps `order` as a new walk, dropping the oldest beyond the bound; its id.
@@ -290,6 +275,52 @@ impl Walks {
             .iter()
             .find(|walk| walk.id == id && walk.tenant == tenant && walk.fingerprint == fingerprint)
             .map(|walk| Arc::clone(&walk.rows))
+    }
+}
+
+/// The first page of `first` rows of walk `walk`, whose order is `order`, of the list with
+/// `fingerprint` (a walk kept since the account's last write starts its pages again here).
+pub fn first_page(
+    walk: u64,
+    fingerprint: u64,
+    order: Arc<[u32]>,
+    first: usize,
+    rows: &impl Rows,
+) -> WalkPage {
+    let end = order.len().min(first);
+    slice(walk, fingerprint, order, 0..end, rows)
+}
+
+/// The page of `order` (walk `walk`, of the list with `fingerprint`) at `positions`.
+fn slice(
+    walk: u64,
+    fingerprint: u64,
+    order: Arc<[u32]>,
+    positions: Range<usize>,
+    rows: &impl Rows,
+) -> WalkPage {
+    let Range { start, end } = positions;
+    let cursor_at = |position: usize| {
+        Cursor {
+            walk,
+            position,
+            fingerprint,
+            row: rows.id(order[position]).to_owned(),
+        }
+        .encode()
+    };
+    let info = PageInfo {
+        end_cursor: (end > start).then(|| cursor_at(end - 1)),
+        start_cursor: (end > start).then(|| cursor_at(start)),
+        has_next_page: end < order.len(),
+        has_previous_page: start > 0,
+    };
+    WalkPage {
+        rows: order[start..end].to_vec(),
+        info,
+        total: order.len(),
+        walk,
+        order,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The person fields that `sort` and `filters` name, and their values for one person.
 
 use super::log::AdLevel;
-use super::tenant::{Account, Person};
+use super::tenant::{Account, Person, PersonIndex};
 use super::timeline::WindowAggregate;
 
 /// A field of the Whop `Person` object that can be sorted or filtered on.
@@ -158,6 +158,17 @@ pub enum FieldValue<'a> {
 }
 
 impl<'a> PersonView<'a> {
+    /// The person at `index` seen through `[from, to]`, if live with an event in it.
+    pub fn at(account: &'a Account, index: PersonIndex, from: i64, to: i64) -> Option<Self> {
+        Some(Self {
+            account,
+            person: account.person(index),
+            aggregate: account.window_of(index, from, to)?,
+            from,
+            to,
+        })
+    }
+
     /// The value of `field` (money in cents).
     pub fn value(&self, field: PersonField) -> FieldValue<'a> {
         let aggregate = &self.aggregate;
@@ -182,19 +193,19 @@ impl<'a> PersonView<'a> {
     /// The name from the latest event in the window carrying one.
     pub fn name(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.name_event?);
-        event.user.name.as_deref()
+        event.name()
     }
 
     /// The e-mail from the latest event in the window carrying one.
     pub fn email(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.email_event?);
-        event.user.email.as_deref()
+        event.email()
     }
 
     /// The phone number from the latest event in the window carrying one.
     pub fn phone(&self) -> Option<&'a str> {
         let event = self.account.event(self.aggregate.phone_event?);
-        event.user.phone.as_deref()
+        event.phone()
     }
 
     /// Whether the window holds every event of the person.

@@ -394,6 +394,39 @@ pub(crate) enum EventKind<'a> {
     FailedPayment,
 }
 
+/// The kind of an event called `event_name`, with `custom_name` and `usd_cents`. A `custom`
+/// event is named by its `custom_name`; a payment without a value is worth nothing.
+pub(super) fn kind_of<'a>(
+    event_name: &'a str,
+    custom_name: Option<&'a str>,
+    usd_cents: Option<i64>,
+) -> EventKind<'a> {
+    match (event_name, custom_name) {
+        ("custom", Some(custom)) => EventKind::Custom(custom),
+        ("page" | "page_view", _) => EventKind::PageView,
+        ("purchase" | "payment.completed", _) => EventKind::Purchase {
+            usd_cents: usd_cents.unwrap_or(0),
+        },
+        ("payment.failed" | "payment_failed", _) => EventKind::FailedPayment,
+        (other, _) => {
+            StandardEvent::parse(other).map_or(EventKind::Custom(other), EventKind::Standard)
+        }
+    }
+}
+
+impl<'a> EventKind<'a> {
+    /// The name Whop reports for an event of this kind.
+    pub(crate) fn reported_name(&self) -> &'a str {
+        match *self {
+            EventKind::PageView => "page",
+            EventKind::Standard(standard) => standard.as_str(),
+            EventKind::Custom(name) => name,
+            EventKind::Purchase { .. } => "purchase",
+            EventKind::FailedPayment => "payment.failed",
+        }
+    }
+}
+
 /// Whop's standard `whop.track` event names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StandardEvent {
@@ -449,7 +482,7 @@ impl StandardEvent {
 }
 
 /// Every event name with a meaning of its own, kept once instead of in each entry.
-const KNOWN_NAMES: [&str; 14] = [
+pub(super) const KNOWN_NAMES: [&str; 14] = [
     "page",
     "page_view",
     "purchase",
@@ -491,17 +524,11 @@ impl PixelEvent {
     /// What kind of event it is. A `custom` event is named by its `custom_name`; a payment
     /// without a value is worth nothing.
     pub(crate) fn kind(&self) -> EventKind<'_> {
-        match (&*self.event_name, self.custom_name.as_deref()) {
-            ("custom", Some(custom)) => EventKind::Custom(custom),
-            ("page" | "page_view", _) => EventKind::PageView,
-            ("purchase" | "payment.completed", _) => EventKind::Purchase {
-                usd_cents: self.usd_cents.unwrap_or(0),
-            },
-            ("payment.failed" | "payment_failed", _) => EventKind::FailedPayment,
-            (other, _) => {
-                StandardEvent::parse(other).map_or(EventKind::Custom(other), EventKind::Standard)
-            }
-        }
+        kind_of(
+            &self.event_name,
+            self.custom_name.as_deref(),
+            self.usd_cents,
+        )
     }
 
     /// Whether it is a completed payment.
@@ -511,13 +538,7 @@ impl PixelEvent {
 
     /// The name deduplication compares: what Whop reports as its `event_name`.
     pub fn reported_name(&self) -> &str {
-        match self.kind() {
-            EventKind::PageView => "page",
-            EventKind::Standard(standard) => standard.as_str(),
-            EventKind::Custom(name) => name,
-            EventKind::Purchase { .. } => "purchase",
-            EventKind::FailedPayment => "payment.failed",
-        }
+        self.kind().reported_name()
     }
 
     /// Turns blank strings (empty or white space) into absent values, so they neither identify

@@ -2,7 +2,8 @@
 //! as the events that carry it ([`Profile`], updated by each projected event and by merges in
 //! O(1)), and read from those events: acquisition touches, device, location, membership.
 
-use super::log::PixelEvent;
+use super::log::{Context, PixelEvent};
+use super::stored::StoredEvent;
 
 /// Where an event lies in a person's history: its time, then its log position.
 pub type EventKey = (i64, u32);
@@ -138,7 +139,16 @@ pub enum Touch<'a> {
 impl<'a> Touch<'a> {
     /// The touch `event` records, if any.
     pub fn of(event: &'a PixelEvent) -> Option<Self> {
-        let context = &event.context;
+        Self::from_parts(&event.context, event.referrer_url.as_deref())
+    }
+
+    /// The touch a stored event records, if any.
+    pub fn of_stored(event: &'a StoredEvent) -> Option<Self> {
+        Self::from_parts(event.context(), event.referrer_url())
+    }
+
+    /// The touch of an event with `context` and `referrer_url`, if any.
+    fn from_parts(context: &'a Context, referrer_url: Option<&'a str>) -> Option<Self> {
         let more = context.more();
         if context.touches().next().is_some() {
             return Some(Touch::Ad {
@@ -158,9 +168,7 @@ impl<'a> Touch<'a> {
         if let Some(source) = more.utm_source.as_deref() {
             return Some(Touch::Utm { source });
         }
-        event
-            .referrer_url
-            .as_deref()
+        referrer_url
             .and_then(domain_of)
             .map(|domain| Touch::Referrer { domain })
     }
@@ -318,7 +326,7 @@ mod tests {
             .timeline
             .events_between(i64::MIN, i64::MAX)
         {
-            profile.note(key, account.event(key.1));
+            profile.note(key, &account.event(key.1).to_pixel());
         }
         profile
     }

@@ -5,6 +5,7 @@ use std::collections::BinaryHeap;
 
 use super::field::{FieldValue, PersonField, PersonView};
 use super::filter::Filters;
+use super::orders::{Order, OrderKey};
 use super::tenant::Account;
 
 /// Sort direction.
@@ -18,7 +19,7 @@ pub enum Direction {
 }
 
 /// A validated list request.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListQuery {
     /// Window start, inclusive (Unix seconds).
     pub from: i64,
@@ -45,52 +46,64 @@ pub struct Page<'a> {
     pub total_count: usize,
 }
 
-/// Runs `query` against `account`. Costs a pass over the account's contiguous span column,
-/// a window look-up (two binary searches over their own timeline) only for the people
-/// straddling a window edge, a filter pass, and one comparison per match against a heap of the
-/// rows up to the end of the requested page (O(n log(offset + first))); the event log is never
-/// scanned and no row is copied for people who cannot reach the page.
+/// Runs `query` against `account`: the rows of the page from the list's order kept since the
+/// account's last write when it reaches the end of the page, else from [`top`] (then kept).
 pub fn list<'a>(account: &'a Account, query: &ListQuery) -> Page<'a> {
     let end = query.offset.saturating_add(query.first);
-    let mut kept: BinaryHeap<Ranked<'a>> = BinaryHeap::new();
-    let mut total_count = 0;
-    let views = account
-        .people_in_window(query.from, query.to)
-        .map(|(person, aggregate)| PersonView {
-            account,
-            person,
-            aggregate,
-            from: query.from,
-            to: query.to,
-        })
-        .filter(|view| query.filters.is_empty() || query.filters.matches(view));
-    for view in views {
-        total_count += 1;
-        let row = Ranked::new(view, query.sort, query.direction);
-        if kept.len() < end {
-            kept.push(row);
-        } else if let Some(mut last) = kept.peek_mut()
-            && row < *last
-        {
-            *last = row;
-        }
-    }
-    let people = kept
-        .into_sorted_vec()
-        .into_iter()
+    let key = OrderKey::offset(query);
+    let order = account.orders().find(&key, end).unwrap_or_else(|| {
+        let order = top(account, query, end);
+        account.orders().keep(key, order.clone());
+        order
+    });
+    let people = order
+        .rows
+        .iter()
         .skip(query.offset)
-        .map(|row| row.view)
+        .take(query.first)
+        .filter_map(|&row| PersonView::at(account, row as usize, query.from, query.to))
         .collect();
     Page {
         people,
-        total_count,
+        total_count: order.total,
     }
 }
 
-/// Every match of `query` (its `first` and `offset` aside) as person indices, in list order:
-/// the order a cursor walk keeps.
-pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
-    let mut rows: Vec<(Ranked<'_>, u32)> = account
+/// The rows of `query`'s list up to `end`, and its count. Costs a pass over the account's
+/// contiguous span column, a window look-up (two binary searches over their own timeline)
+/// only for the people straddling a window edge, a filter pass, and one comparison per match
+/// against a heap of the rows up to `end` (O(n log end)); the event log is never scanned and
+/// no row is kept for people who cannot reach the page.
+fn top(account: &Account, query: &ListQuery, end: usize) -> Order {
+    let mut kept: BinaryHeap<(Ranked<'_>, u32)> = BinaryHeap::new();
+    let mut total = 0;
+    for (row, index) in ranked(account, query) {
+        total += 1;
+        if kept.len() < end {
+            kept.push((row, index));
+        } else if let Some(mut last) = kept.peek_mut()
+            && row < last.0
+        {
+            *last = (row, index);
+        }
+    }
+    Order {
+        rows: kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|(_, index)| index)
+            .collect(),
+        total,
+        walk: 0,
+    }
+}
+
+/// Every match of `query` with its sort value, and its person index, in creation order.
+fn ranked<'a>(
+    account: &'a Account,
+    query: &'a ListQuery,
+) -> impl Iterator<Item = (Ranked<'a>, u32)> + 'a {
+    account
         .indexed_in_window(query.from, query.to)
         .map(|(index, person, aggregate)| {
             let view = PersonView {
@@ -104,7 +117,12 @@ pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
         })
         .filter(|(view, _)| query.filters.is_empty() || query.filters.matches(view))
         .map(|(view, index)| (Ranked::new(view, query.sort, query.direction), index))
-        .collect();
+}
+
+/// Every match of `query` (its `first` and `offset` aside) as person indices, in list order:
+/// the order a cursor walk keeps.
+pub fn sorted(account: &Account, query: &ListQuery) -> Vec<u32> {
+    let mut rows: Vec<(Ranked<'_>, u32)> = ranked(account, query).collect();
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     rows.into_iter().map(|(_, index)| index).collect()
 }

@@ -1,6 +1,8 @@
 //! The reads of the contracts after Era A: Era B's cursor-paged list (its retrieve is Era A's
 //! with its times), Era C's list and bare retrieve by any identifier, and `GET /events`.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -10,6 +12,7 @@ use super::cursor::{self, PageInfo, PageRequest, Rows, WalkPage};
 use super::era::Era;
 use super::error::WhopError;
 use super::field::PersonView;
+use super::orders::{Order, OrderKey};
 use super::query::{self, ListQuery};
 use super::reads::{DEFAULT_WINDOW_SECONDS, ordering};
 use super::render::{PersonJson, page_body, write_json};
@@ -70,19 +73,38 @@ fn empty_page(total: bool) -> ApiResponse {
     cursor_page([], |(), _| {}, &tail)
 }
 
-/// The page `page` of `rows`, through the kept walks.
+/// The page `page` of `rows`, the list `key` names, through the kept walks. A first page
+/// starts again the walk its list's last first page kept, when the account has not changed
+/// since (the walk's order is the account's kept order of `key`); otherwise it sorts, and
+/// its order is kept.
 fn walk(
     state: &WhopState,
     account: &Account,
     identity: u64,
+    key: OrderKey,
     page: &PageRequest,
     rows: &impl Rows,
 ) -> Result<WalkPage, WhopError> {
-    state
+    let first = page.cursor.is_none();
+    if first && let Some(kept) = account.orders().find(&key, usize::MAX) {
+        return Ok(cursor::first_page(
+            kept.walk, identity, kept.rows, page.first, rows,
+        ));
+    }
+    let found = state
         .walks
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .page(&account.id, identity, page, rows)
+        .page(&account.id, identity, page, rows)?;
+    if first {
+        let order = Order {
+            rows: Arc::clone(&found.order),
+            total: found.total,
+            walk: found.walk,
+        };
+        account.orders().keep(key, order);
+    }
+    Ok(found)
 }
 
 /// Era B's `GET /people`: Era A's window, `sort` and `filters`, in cursor pages.
@@ -111,24 +133,13 @@ pub fn list_people_b(
             offset: 0,
         },
     };
-    let found = walk(
-        state,
-        account,
-        list_identity(request, era, &account_id),
-        &page,
-        &rows,
-    )?;
-    let views = found.rows.iter().filter_map(|&row| {
-        let person = account.person(row as usize);
-        let view = PersonView {
-            account,
-            person,
-            aggregate: person.timeline.window(from, to)?,
-            from,
-            to,
-        };
-        person.merged_into.is_none().then_some(view)
-    });
+    let identity = list_identity(request, era, &account_id);
+    let key = OrderKey::window(identity, &rows.query);
+    let found = walk(state, account, identity, key, &page, &rows)?;
+    let views = found
+        .rows
+        .iter()
+        .filter_map(|&row| PersonView::at(account, row as usize, from, to));
     let tail = PageTail {
         page_info: found.info,
         total_count: None,
@@ -153,17 +164,13 @@ pub fn list_people_c(
     let Some(account) = state.account(&account_id) else {
         return Ok(empty_page(true));
     };
+    let identity = list_identity(request, Era::C, &account_id);
+    let key = OrderKey::Current(identity, Box::new(query.clone()));
     let rows = CurrentRows {
         account,
         query: &query,
     };
-    let found = walk(
-        state,
-        account,
-        list_identity(request, Era::C, &account_id),
-        &page,
-        &rows,
-    )?;
+    let found = walk(state, account, identity, key, &page, &rows)?;
     let people: Vec<Profiled<'_>> = found
         .rows
         .iter()

@@ -8,10 +8,11 @@ use serde::Serialize;
 use super::current::Profiled;
 use super::cursor::PageInfo;
 use super::era::{Time, TimeFormat};
-use super::log::{AdLevel, EventKind, PixelEvent};
+use super::log::{AdLevel, EventKind};
 use super::profile::{Device, Touch, country_facts, domain_of};
 use super::render::write_json;
 use super::rendered::Form;
+use super::stored::StoredEvent;
 use super::tenant::Account;
 
 /// What follows a cursor page's `data` (see [`page_body`](super::render::page_body)):
@@ -58,15 +59,15 @@ pub struct SourceJson<'a> {
 }
 
 impl<'a> SourceJson<'a> {
-    fn of(account: &'a Account, time: i64, touch: Touch<'a>, event: &'a PixelEvent) -> Self {
+    fn of(account: &'a Account, time: i64, touch: Touch<'a>, event: &'a StoredEvent) -> Self {
         let mut source = Self {
             kind: touch.kind(),
             campaign: None,
             ad_group: None,
             ad: None,
             platform: None,
-            domain: event.referrer_url.as_deref().and_then(domain_of),
-            utm_source: event.context.more().utm_source.as_deref(),
+            domain: event.referrer_url().and_then(domain_of),
+            utm_source: event.context().more().utm_source.as_deref(),
             occurred_at: TimeFormat::Iso.at(time),
         };
         match touch {
@@ -168,10 +169,15 @@ impl<'a> ProfileJson<'a> {
                 profile.last_source
             };
             let (time, event) = event_at(key)?;
-            Some(SourceJson::of(account, time, Touch::of(event)?, event))
+            Some(SourceJson::of(
+                account,
+                time,
+                Touch::of_stored(event)?,
+                event,
+            ))
         };
         let device = event_at(profile.device)
-            .and_then(|(_, event)| event.context.more().user_agent.as_deref())
+            .and_then(|(_, event)| event.context().more().user_agent.as_deref())
             .map(|agent| {
                 let device = Device::of(agent);
                 DeviceJson {
@@ -180,13 +186,13 @@ impl<'a> ProfileJson<'a> {
                     os: device.os,
                 }
             });
-        let place = event_at(profile.location).map(|(_, event)| event.user.more());
+        let place = event_at(profile.location).map(|(_, event)| event.user_more());
         let facts = place
             .and_then(|place| place.country.as_deref())
             .and_then(country_facts);
         let member = event_at(profile.member).and_then(|(time, event)| {
             Some(MemberJson {
-                id: event.user.more().member_id.as_deref()?,
+                id: event.user_more().member_id.as_deref()?,
                 joined_at: iso(time),
                 status: "joined",
                 usd_total_spend: cents(whole.ltv_cents),
@@ -194,8 +200,8 @@ impl<'a> ProfileJson<'a> {
         });
         let user = event_at(profile.user).and_then(|(_, event)| {
             Some(UserJson {
-                id: event.user.user_id.as_deref()?,
-                username: event.user.more().username.as_deref(),
+                id: event.user_id()?,
+                username: event.user_more().username.as_deref(),
                 name: person.name(),
                 profile_pic_url: None,
             })
@@ -223,7 +229,7 @@ impl<'a> ProfileJson<'a> {
                 country: place.country.as_deref(),
             }),
             last_ip: event_at(profile.ip)
-                .and_then(|(_, event)| event.context.more().ip_address.as_deref()),
+                .and_then(|(_, event)| event.context().more().ip_address.as_deref()),
             timezone: facts.map(|(_, zone)| zone),
             member,
             user,
@@ -334,38 +340,38 @@ impl<'a> ProfileDetailJson<'a> {
             .events_between(i64::MIN, i64::MAX)
         {
             let event = account.event(at);
-            let user = &event.user;
-            distinct(&mut detail.emails, user.email.as_deref());
-            distinct(&mut detail.names, user.name.as_deref());
-            distinct(&mut detail.phones, user.phone.as_deref());
-            distinct(&mut detail.user_ids, user.user_id.as_deref());
+            distinct(&mut detail.emails, event.email());
+            distinct(&mut detail.names, event.name());
+            distinct(&mut detail.phones, event.phone());
+            distinct(&mut detail.user_ids, event.user_id());
             distinct(&mut detail.event_names, Some(event.reported_name()));
             if let EventKind::Custom(name) = event.kind() {
                 distinct(&mut detail.custom_event_names, Some(name));
             }
-            if let Some(touch) = Touch::of(event) {
+            if let Some(touch) = Touch::of_stored(event) {
                 detail
                     .sources
                     .push(SourceJson::of(account, time, touch, event));
             }
             if let EventKind::Purchase { usd_cents } = event.kind() {
                 detail.purchases.push(PurchaseJson {
-                    event_id: event.id.as_deref().unwrap_or_default(),
+                    event_id: event.id(),
                     occurred_at: TimeFormat::Iso.at(time),
                     usd_value: cents(usd_cents),
                 });
             }
-            let more = event.context.more();
+            let more = event.context().more();
+            let user = event.user_more();
             let device = more.user_agent.as_deref().map(Device::of);
-            let country = user.more().country.as_deref();
+            let country = user.country.as_deref();
             let values = [
                 device.map(|device| device.browser),
-                user.more().city.as_deref(),
+                user.city.as_deref(),
                 country,
                 device.map(|device| device.device),
                 more.ip_address.as_deref(),
                 device.map(|device| device.os),
-                event.referrer_url.as_deref().and_then(domain_of),
+                event.referrer_url().and_then(domain_of),
                 country.and_then(country_facts).map(|(_, zone)| zone),
             ];
             for (tally, value) in tallies.iter_mut().zip(values) {
@@ -438,29 +444,31 @@ struct EventUserJson<'a> {
 
 impl<'a> EventJson<'a> {
     /// Renders `event` of person `person_id` with times written `times`.
-    pub fn of(event: &'a PixelEvent, person_id: &'a str, times: TimeFormat) -> Self {
-        let id = event.id.as_deref().unwrap_or_default();
+    pub fn of(event: &'a StoredEvent, person_id: &'a str, times: TimeFormat) -> Self {
+        let id = event.id();
         let usd = match event.kind() {
             EventKind::Purchase { usd_cents } => Some(cents(usd_cents)),
             _ => None,
         };
-        let more = event.context.more();
+        let context = event.context();
+        let more = context.more();
+        let user_more = event.user_more();
         Self {
             id,
             person_id,
-            event_id: event.event_id.as_deref().unwrap_or(id),
-            event_name: &event.event_name,
-            custom_name: event.custom_name.as_deref(),
+            event_id: event.event_id().unwrap_or(id),
+            event_name: event.event_name(),
+            custom_name: event.custom_name(),
             event_time: times.at(event.seconds()),
             value: usd,
             currency: usd.map(|_| "usd"),
             total_usd_amount: usd,
-            url: event.url.as_deref(),
-            referrer_url: event.referrer_url.as_deref(),
+            url: event.url(),
+            referrer_url: event.referrer_url(),
             context: EventContextJson {
-                ad_campaign_id: event.context.ad_campaign_id.as_deref(),
-                ad_set_id: event.context.ad_set_id.as_deref(),
-                ad_id: event.context.ad_id.as_deref(),
+                ad_campaign_id: context.ad_campaign_id.as_deref(),
+                ad_set_id: context.ad_set_id.as_deref(),
+                ad_id: context.ad_id.as_deref(),
                 utm_source: more.utm_source.as_deref(),
                 utm_medium: more.utm_medium.as_deref(),
                 utm_campaign: more.utm_campaign.as_deref(),
@@ -468,11 +476,11 @@ impl<'a> EventJson<'a> {
                 utm_term: more.utm_term.as_deref(),
             },
             user: EventUserJson {
-                name: event.user.name.as_deref(),
-                email: event.user.email.as_deref(),
-                phone: event.user.phone.as_deref(),
-                city: event.user.more().city.as_deref(),
-                country: event.user.more().country.as_deref(),
+                name: event.name(),
+                email: event.email(),
+                phone: event.phone(),
+                city: user_more.city.as_deref(),
+                country: user_more.country.as_deref(),
             },
         }
     }

@@ -142,17 +142,31 @@ mod tests {
         whop.ingest(ACCOUNT, event).unwrap();
     }
 
-    /// The list requests of every contract: `(Api-Version-Date, path and query)`.
+    /// The list requests of every contract: `(Api-Version-Date, path and query)`. Some share
+    /// a list and differ in their page (the second reads the first's kept order, the third
+    /// reaches further than it), some have windows or bounds relative to now (their kept
+    /// orders must not outlive a clock move), some are fixed.
     fn lists(now: i64) -> Vec<(Option<&'static str>, String)> {
         let people = "/whop/api/v1/people";
         vec![
             (None, format!("{people}?sort=ltv&first=5")),
+            (None, format!("{people}?sort=ltv&first=2&offset=1")),
+            (None, format!("{people}?sort=ltv&first=4&offset=3")),
             (None, format!("{people}?from={}&to={now}", now - 30 * DAY)),
             (None, format!("{people}?from={}&offset=2", now - 200 * DAY)),
+            (None, format!("{people}?from={NOW}&to={}", NOW + 100 * DAY)),
             (Some("2026-07-08"), format!("{people}?first=4")),
             (Some("2026-07-20"), format!("{people}?sort=ltv&first=6")),
             (Some("2026-10-15-1"), format!("{people}?first=5")),
             (Some("2026-10-15-1"), format!("{people}?order=ltv&first=3")),
+            (
+                Some("2026-10-15-1"),
+                format!("{people}?order=ltv&event_within_days=30&first=2"),
+            ),
+            (
+                Some("2026-10-15-1"),
+                format!("{people}?last_seen_within_days=60&first=3"),
+            ),
         ]
     }
 
@@ -191,6 +205,9 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
+        /// After every write and clock move, each list answered from the kept renderings
+        /// and the kept orders (`orders.rs`) is the list an app that never answered one
+        /// gives.
         #[test]
         fn kept_renderings_answer_as_fresh_ones(ops in prop::collection::vec(op(), 1..30)) {
             let app = App::new(Clock::frozen_at(NOW));

@@ -85,7 +85,7 @@ impl WhopState {
                 .into_iter()
                 .map(|account| AccountSeed {
                     id: account.id.clone(),
-                    log: account.log().to_vec(),
+                    log: account.log().collect(),
                 })
                 .collect(),
             keys: keys
@@ -523,7 +523,6 @@ mod tests {
         };
         account
             .log()
-            .iter()
             .filter_map(|entry| match entry {
                 Entry::Event(event) if event.event_id.is_some() => Some(event),
                 Entry::Event(_) | Entry::Ad(_) => None,
@@ -813,7 +812,7 @@ whop:
         });
         let mut state = WhopState::default();
         state.load_seed(&seed, &Clock::frozen_at(NOW)).unwrap();
-        let Entry::Event(event) = &state.account("biz_ids").unwrap().log()[0] else {
+        let Some(Entry::Event(event)) = state.account("biz_ids").unwrap().log().next() else {
             panic!("the seed holds one event");
         };
         assert_eq!(event.id.as_deref(), Some("evnt_mine"));

@@ -5,8 +5,10 @@
 use std::collections::HashMap;
 
 use super::log::{AdDisplay, AdEntity, AdLevel, Entry, EventKind, PixelEvent, User};
+use super::orders::Orders;
 use super::profile::Profile;
 use super::rendered::Rendered;
+use super::stored::{StoredEvent, Strings};
 use super::timeline::{Timeline, WindowAggregate};
 use crate::Timestamp;
 use crate::durable::StorageError;
@@ -189,7 +191,9 @@ struct EventPlan {
 pub struct Account {
     /// The account id (`biz_…`).
     pub id: String,
-    log: Vec<Entry>,
+    log: Vec<Stored>,
+    /// The texts the stored events share.
+    strings: Strings,
     /// How many of the log's entries are events.
     events: usize,
     people: Vec<Person>,
@@ -211,6 +215,8 @@ pub struct Account {
     seen_event_ids: HashMap<(String, String), String>,
     ads: HashMap<AdLevel, HashMap<String, AdEntity>>,
     ids: IdGenerator,
+    /// The orders of the lists asked for since the last applied entry.
+    orders: Orders,
 }
 
 impl Account {
@@ -219,6 +225,7 @@ impl Account {
         Self {
             id: id.to_owned(),
             log: Vec::new(),
+            strings: Strings::default(),
             events: 0,
             people: Vec::new(),
             spans: Vec::new(),
@@ -231,6 +238,7 @@ impl Account {
             seen_event_ids: HashMap::new(),
             ads: HashMap::new(),
             ids: IdGenerator::seeded(id),
+            orders: Orders::default(),
         }
     }
 
@@ -238,7 +246,8 @@ impl Account {
     /// has none, `now` as its time), hands the completed entry to `log`, then updates every
     /// projection. Nothing changes when it is refused, by validation or by `log`; an event
     /// repeating an earlier one (same name and `event_id`) and display data the account
-    /// already holds change nothing and are not logged.
+    /// already holds change nothing and are not logged. An applied entry drops every kept
+    /// list order.
     pub fn apply(
         &mut self,
         mut entry: Entry,
@@ -252,12 +261,20 @@ impl Account {
                     Checked::New(plan) => plan,
                 };
                 log(&entry)?;
-                Ok(Applied::Event(self.project_event(entry, plan)))
+                self.orders.clear();
+                let Entry::Event(event) = entry else {
+                    unreachable!("matched as an event")
+                };
+                Ok(Applied::Event(self.project_event(event, plan)))
             }
             Entry::Ad(ad) => {
                 if self.check_ad(ad)? {
                     log(&entry)?;
-                    self.project_ad(entry);
+                    self.orders.clear();
+                    let Entry::Ad(ad) = entry else {
+                        unreachable!("matched as display data")
+                    };
+                    self.project_ad(ad);
                 }
                 Ok(Applied::Ad)
             }
@@ -310,8 +327,8 @@ impl Account {
         }))
     }
 
-    /// Appends a checked (and logged) event entry and updates every projection.
-    fn project_event(&mut self, entry: Entry, plan: EventPlan) -> Recorded {
+    /// Appends a checked (and logged) event and updates every projection.
+    fn project_event(&mut self, event: PixelEvent, plan: EventPlan) -> Recorded {
         self.ids = plan.ids;
         let person = match plan.new_person {
             Some((id, person_id)) => self.create_person(id, person_id),
@@ -325,19 +342,17 @@ impl Account {
         if let Some(key) = plan.dedup_key {
             self.seen_event_ids.insert(key, plan.event_id.clone());
         }
-        self.log.push(entry);
-        self.events += 1;
-        let Entry::Event(stored) = &self.log[plan.log_index as usize] else {
-            unreachable!("an event entry was just pushed");
-        };
-        self.people[person].timeline.insert(plan.log_index, stored);
-        self.profiles[person].note((stored.seconds(), plan.log_index), stored);
-        if let Some(phone) = &stored.user.phone
+        self.people[person].timeline.insert(plan.log_index, &event);
+        self.profiles[person].note((event.seconds(), plan.log_index), &event);
+        if let Some(phone) = &event.user.phone
             && self.phones.get(phone) != Some(&person)
         {
             self.phones.insert(phone.clone(), person);
             self.profiles[person].phones.push(phone.clone());
         }
+        self.log
+            .push(Stored::Event(StoredEvent::new(event, &mut self.strings)));
+        self.events += 1;
         self.summarize(person);
         Recorded {
             event_id: plan.event_id,
@@ -366,12 +381,10 @@ impl Account {
         })
     }
 
-    /// Appends a checked (and logged) display-data entry and updates the catalogue.
-    fn project_ad(&mut self, entry: Entry) {
-        if let Entry::Ad(ad) = &entry {
-            describe_ad(&mut self.ads, ad);
-        }
-        self.log.push(entry);
+    /// Appends checked (and logged) display data and updates the catalogue.
+    fn project_ad(&mut self, ad: AdDisplay) {
+        describe_ad(&mut self.ads, &ad);
+        self.log.push(Stored::Ad(Box::new(ad)));
         // Any person touched by the entity shows its display data.
         for person in &mut self.people {
             person.rendered.clear();
@@ -483,21 +496,11 @@ impl Account {
             .filter(|person| person.merged_into.is_none())
     }
 
-    /// Every live person with an event in `[from, to]`, in creation order, with their
-    /// aggregates over that window: `people()` filtered by [`Timeline::window`], with the same
-    /// results. Reads the contiguous span column first, so people with no event near the
-    /// window cost no timeline access, and people whose whole history lies inside it cost no
-    /// search; only people straddling a window edge get the two binary searches.
-    pub fn people_in_window(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> impl Iterator<Item = (&Person, WindowAggregate)> + '_ {
-        self.indexed_in_window(from, to)
-            .map(|(_, person, aggregate)| (person, aggregate))
-    }
-
-    /// [`Account::people_in_window`] with each person's index.
+    /// Every live person with an event in `[from, to]`, with their index, in creation order,
+    /// and their aggregates over that window: `people()` filtered by [`Timeline::window`], with
+    /// the same results. Reads the contiguous span column first, so people with no event near
+    /// the window cost no timeline access, and people whose whole history lies inside it cost
+    /// no search; only people straddling a window edge get the two binary searches.
     pub fn indexed_in_window(
         &self,
         from: i64,
@@ -508,15 +511,26 @@ impl Account {
             .zip(&self.wholes)
             .zip(&self.people)
             .enumerate()
-            .filter_map(move |(index, ((&(first, last), whole), person))| {
-                if first > last || last < from || first > to {
-                    None
-                } else if from <= first && last <= to {
-                    Some((index, person, (*whole)?))
-                } else {
-                    Some((index, person, person.timeline.window(from, to)?))
-                }
+            .filter_map(move |(index, ((&span, whole), person))| {
+                Some((index, person, in_window(span, whole, person, from, to)?))
             })
+    }
+
+    /// The aggregates of the person at `index` over `[from, to]`, if they are live with an
+    /// event in it.
+    pub fn window_of(&self, index: PersonIndex, from: i64, to: i64) -> Option<WindowAggregate> {
+        in_window(
+            self.spans[index],
+            &self.wholes[index],
+            &self.people[index],
+            from,
+            to,
+        )
+    }
+
+    /// The orders of the lists asked for since the last applied entry.
+    pub fn orders(&self) -> &Orders {
+        &self.orders
     }
 
     /// The whole-history aggregates of the person at `index` (`None` once merged away).
@@ -562,10 +576,10 @@ impl Account {
     }
 
     /// The event at `log_index` (timelines only hold positions of events).
-    pub fn event(&self, log_index: u32) -> &PixelEvent {
+    pub fn event(&self, log_index: u32) -> &StoredEvent {
         match &self.log[log_index as usize] {
-            Entry::Event(event) => event,
-            Entry::Ad(_) => unreachable!("log position {log_index} holds no event"),
+            Stored::Event(event) => event,
+            Stored::Ad(_) => unreachable!("log position {log_index} holds no event"),
         }
     }
 
@@ -579,9 +593,42 @@ impl Account {
         self.log.len()
     }
 
-    /// The whole log, in the order the entries were applied.
-    pub fn log(&self) -> &[Entry] {
-        &self.log
+    /// The whole log, in the order the entries were applied, each entry as it was logged.
+    pub fn log(&self) -> impl Iterator<Item = Entry> + '_ {
+        self.log.iter().map(|stored| match stored {
+            Stored::Event(event) => Entry::Event(event.to_pixel()),
+            Stored::Ad(ad) => Entry::Ad(AdDisplay::clone(ad)),
+        })
+    }
+}
+
+/// An entry of the log as the account keeps it in memory.
+#[derive(Clone, Debug)]
+enum Stored {
+    /// An event, in compact form.
+    Event(StoredEvent),
+    /// Display data (rare: boxed, so that it does not widen every event's slot).
+    Ad(Box<AdDisplay>),
+}
+
+/// The aggregates over `[from, to]` of `person`, whose events span `span` and whose whole
+/// history's aggregates are `whole`, if they are live with an event in it: `whole` when the
+/// window holds the span (no timeline access), a look-up in their timeline when it straddles
+/// one of its edges.
+#[inline]
+fn in_window(
+    (first, last): (i64, i64),
+    whole: &Option<WindowAggregate>,
+    person: &Person,
+    from: i64,
+    to: i64,
+) -> Option<WindowAggregate> {
+    if first > last || last < from || first > to {
+        None
+    } else if from <= first && last <= to {
+        *whole
+    } else {
+        person.timeline.window(from, to)
     }
 }
 
@@ -805,11 +852,7 @@ mod tests {
         assert_eq!(person.person_id, "Ada@X.com");
         let window = person.timeline.window(0, i64::MAX).unwrap();
         assert_eq!(
-            account
-                .event(window.name_event.unwrap())
-                .user
-                .name
-                .as_deref(),
+            account.event(window.name_event.unwrap()).name(),
             Some("Ada")
         );
         assert_eq!(window.phone_event, None);
