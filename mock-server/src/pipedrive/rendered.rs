@@ -18,8 +18,8 @@
 //!   (every person shows every field, `null` when empty): users and fields are only ever
 //!   added, and adding one drops every kept rendering ([`Persons::forget_renderings`]).
 //!
-//! Nothing rendered depends on the clock. `kept_renderings_answer_as_fresh_ones` (in
-//! `render_v1.rs`) checks that kept and fresh persons are the same bytes after random writes.
+//! Nothing rendered depends on the clock. `kept_renderings_answer_as_fresh_ones` (below)
+//! checks that kept and fresh persons are the same bytes after random writes.
 
 use std::ops::Deref;
 use std::sync::OnceLock;
