@@ -116,7 +116,7 @@ pub struct RelatedObjects<'a> {
     pub user: BTreeMap<String, UserJson<'a>>,
     /// Organizations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub organization: BTreeMap<String, RelatedOrg>,
+    pub organization: BTreeMap<String, RelatedOrg<'a>>,
     /// Persons (in a person's flow).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub person: BTreeMap<String, RelatedPerson<'a>>,
@@ -129,9 +129,12 @@ pub struct RelatedObjects<'a> {
 }
 
 impl<'a> RelatedObjects<'a> {
-    /// The owners and organizations of `persons` (and, `with_orgs`, their pictures).
+    /// The owners and organizations of `persons` (and, `with_orgs`, their pictures). A page
+    /// shares few owners and organizations among its persons, so each is made once.
     pub fn of(company: &'a Company, persons: &[&Person], with_orgs: bool) -> Self {
         let mut related = Self::default();
+        let mut owners: Vec<Id> = Vec::with_capacity(persons.len());
+        let mut orgs: Vec<Id> = Vec::with_capacity(persons.len());
         for person in persons {
             if let Some(picture) = person.picture.filter(|_| with_orgs) {
                 related.picture.insert(
@@ -139,20 +142,18 @@ impl<'a> RelatedObjects<'a> {
                     PictureJson::of(company, person.id, &picture, false),
                 );
             }
-            if let Some(user) = company.users.get(&person.owner_id) {
-                related
-                    .user
-                    .insert(user.id.to_string(), UserJson::of(user, false));
-            }
-            if let Some(org) = person
-                .org_id
-                .and_then(|id| company.orgs.get(&id))
-                .filter(|_| with_orgs)
-            {
-                related
-                    .organization
-                    .insert(org.id.to_string(), RelatedOrg::of(org));
-            }
+            owners.push(person.owner_id);
+            orgs.extend(person.org_id.filter(|_| with_orgs));
+        }
+        for ids in [&mut owners, &mut orgs] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        for id in owners {
+            related.add_user(company, id);
+        }
+        for id in orgs {
+            related.add_org(company, Some(id));
         }
         related
     }
@@ -166,7 +167,7 @@ impl<'a> RelatedObjects<'a> {
     }
 
     /// Adds organization `id` (if any and it exists).
-    pub fn add_org(&mut self, company: &Company, id: Option<Id>) {
+    pub fn add_org(&mut self, company: &'a Company, id: Option<Id>) {
         if let Some(org) = id.and_then(|id| company.orgs.get(&id)) {
             self.organization
                 .insert(org.id.to_string(), RelatedOrg::of(org));
@@ -312,24 +313,24 @@ impl<'a> UserJson<'a> {
 
 /// An organization in `related_objects`.
 #[derive(Serialize)]
-pub struct RelatedOrg {
+pub struct RelatedOrg<'a> {
     id: Id,
-    name: String,
+    name: &'a str,
     people_count: u64,
     owner_id: Id,
-    address: Option<String>,
+    address: Option<&'a str>,
     active_flag: bool,
     cc_email: Option<String>,
 }
 
-impl RelatedOrg {
-    fn of(org: &Organization) -> Self {
+impl<'a> RelatedOrg<'a> {
+    fn of(org: &'a Organization) -> Self {
         Self {
             id: org.id,
-            name: org.name.clone(),
+            name: &org.name,
             people_count: org.people_count,
             owner_id: org.owner_id,
-            address: org.address.clone(),
+            address: org.address.as_deref(),
             active_flag: true,
             cc_email: None,
         }
