@@ -6,7 +6,9 @@
 //!
 //! `cargo bench -p persons-mock --bench pipedrive` (append `-- <filter>` to pick benchmarks).
 //! With `PERSONS_BENCH_BREAKDOWN=1` it benchmarks nothing: it loads each size, frees the
-//! company part by part and prints the bytes per record each part held.
+//! company part by part and prints the bytes per record each part held; with
+//! `PERSONS_BENCH_BREAKDOWN=rendered` it first lists every person through both versions'
+//! lists, so every person's kept renderings are held, and prints what they add.
 
 mod common;
 
@@ -40,10 +42,20 @@ fn main() {
     divan::main();
 }
 
-/// Loads `records` records, then prints the bytes per record each part of the company held.
+/// Loads `records` records, then prints the bytes per record each part of the company held
+/// (after listing every person, with `PERSONS_BENCH_BREAKDOWN=rendered`).
 fn breakdown(records: usize) {
     let loaded = loaded(records);
     let mut before = live_bytes();
+    if std::env::var("PERSONS_BENCH_BREAKDOWN").as_deref() == Ok("rendered") {
+        list_everyone(loaded);
+        let now = live_bytes();
+        eprintln!(
+            "[pipedrive] {records} records: every person's kept renderings add {:.1} bytes per record",
+            now.saturating_sub(before) as f64 / records as f64
+        );
+        before = now;
+    }
     eprintln!("[pipedrive] {records} records, bytes per record by part:");
     data::dismantle(&loaded.handles.pipedrive, |part| {
         let now = live_bytes();
@@ -53,6 +65,28 @@ fn breakdown(records: usize) {
         );
         before = now;
     });
+}
+
+/// Every page of `GET /v1/persons` and of `GET /api/v2/persons`, so every listed person's
+/// renderings are kept.
+fn list_everyone(loaded: &Loaded<PipedriveTenant>) {
+    let page = |path: &str| {
+        let response = answer(&loaded.app, &get(path, "x-api-token", TOKEN));
+        serde_json::from_slice::<serde_json::Value>(&response.body).expect("a JSON body")
+    };
+    let mut start = Some(0);
+    while let Some(at) = start {
+        let body = page(&format!("/pipedrive/v1/persons?start={at}&limit=500"));
+        start = body["additional_data"]["pagination"]["next_start"].as_u64();
+    }
+    let mut cursor = String::new();
+    loop {
+        let body = page(&format!("/pipedrive/api/v2/persons?limit=500{cursor}"));
+        match body["additional_data"]["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={}", encode(next)),
+            None => break,
+        }
+    }
 }
 
 /// Reads. Divan runs benchmarks in name order, so these see the companies exactly as loaded,

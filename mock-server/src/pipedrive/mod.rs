@@ -27,6 +27,7 @@ pub(crate) mod related;
 pub(crate) mod render;
 pub(crate) mod render_v1;
 pub(crate) mod render_v2;
+pub(crate) mod rendered;
 pub(crate) mod search;
 pub(crate) mod seed;
 pub(crate) mod state;

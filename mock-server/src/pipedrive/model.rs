@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::rendered::{Kept, OrgJson, Rendered};
 use super::table::SortedVec;
 
 /// Every Pipedrive id: company-scoped, auto-incremented, starting at 1.
@@ -38,6 +39,8 @@ pub struct Organization {
     pub address: Option<String>,
     /// Live persons whose `org_id` is this organization (kept incrementally).
     pub people_count: u64,
+    /// How a v1 person embeds it, once rendered (see [`super::rendered`]).
+    pub rendered: Kept<OrgJson>,
 }
 
 /// One e-mail address or phone number of a person (in a log entry, `{value, primary,
@@ -90,6 +93,8 @@ pub struct Person {
     pub counters: Counters,
     /// The profile picture, if one was uploaded.
     pub picture: Option<Picture>,
+    /// The lists' kept renderings (see [`super::rendered`]).
+    pub rendered: Rendered,
 }
 
 impl Person {

@@ -12,6 +12,7 @@ use super::log::{
 use super::model::{
     ContactEntry, CustomSlots, FieldChange, Follower, FollowerChange, Id, Person, Picture,
 };
+use super::rendered::Rendered;
 use super::search::SearchField;
 use super::table::{SortedVec, Table};
 use super::tenant::{Company, ModelError, RecordError, VARCHAR_CHARS, fits, seconds};
@@ -63,6 +64,7 @@ impl Company {
             delete_time: None,
             counters: Counters::default(),
             picture: None,
+            rendered: Rendered::default(),
         };
         self.persons.insert(id, person);
         self.apply_patch(id, entry, now);

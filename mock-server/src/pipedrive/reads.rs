@@ -156,7 +156,9 @@ pub mod v1 {
     use super::super::error::PipedriveError;
     use super::super::model::{Activity, Deal, DealStatus, Id, Person};
     use super::super::params::{self, MAX_LIMIT, Version};
-    use super::super::render::{Cursored, DataBody, Pagination, SearchData, SizeHint};
+    use super::super::render::{
+        self, Cursored, DataBody, ListTail, Pagination, SearchData, SizeHint,
+    };
     use super::super::render_v1::{
         self, ActivitiesExtras, ActivityDistribution, ActivityJson, CollectionPersonJson, DealJson,
         FileJson, FollowerJson, FullBody, MailItemJson, Paged, PersonFieldJson, PersonJson,
@@ -206,19 +208,14 @@ pub mod v1 {
             }
         };
         static SIZE: SizeHint = SizeHint::new();
-        let related = RelatedObjects::of(&company, &page, true);
-        let data: Vec<PersonJson> = page
-            .iter()
-            .map(|person| PersonJson::of(&company, person))
-            .collect();
-        let items = data.len();
-        let body = FullBody {
-            success: true,
-            data: (!data.is_empty()).then_some(data),
+        let tail = ListTail {
             additional_data: Paged { pagination },
-            related_objects: Some(related),
+            related_objects: Some(RelatedObjects::of(&company, &page, true)),
         };
-        Ok(SIZE.json(200, items, &body))
+        let write = |person: &&Person, out: &mut Vec<u8>| {
+            PersonJson::write_kept(&company, person, out);
+        };
+        Ok(render::list_response(&SIZE, &page, write, b"null", &tail))
     }
 
     /// Sorts by `"field ASC, field2 DESC"` over first-level keys (id, name, add_time,
@@ -550,7 +547,7 @@ pub mod v2 {
     use super::super::error::PipedriveError;
     use super::super::model::{Deal, Id, Person};
     use super::super::params::{self, Cursor, MAX_LIMIT, Version};
-    use super::super::render::{Cursored, DataBody, SearchData, SizeHint};
+    use super::super::render::{self, Cursored, DataBody, ListTail, SearchData, SizeHint};
     use super::super::render_v2::{
         self, CursorBody, FollowerChangeJson, FollowerJson, PersonJson, PictureJson,
     };
@@ -715,15 +712,14 @@ pub mod v2 {
                 .encode()
             });
         static SIZE: SizeHint = SizeHint::new();
-        let body = CursorBody {
-            success: true,
-            data: page
-                .iter()
-                .map(|person| PersonJson::of(&company, person, &shape))
-                .collect::<Vec<_>>(),
+        let tail: ListTail<_, ()> = ListTail {
             additional_data: Cursored { next_cursor: next },
+            related_objects: None,
         };
-        Ok(SIZE.json(200, page.len(), &body))
+        let write = |person: &&Person, out: &mut Vec<u8>| {
+            PersonJson::write(&company, person, &shape, out);
+        };
+        Ok(render::list_response(&SIZE, &page, write, b"[]", &tail))
     }
 
     /// `GET /persons/search`: cursor pages of hits.

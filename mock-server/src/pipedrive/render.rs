@@ -57,18 +57,80 @@ impl SizeHint {
         Self(AtomicUsize::new(0))
     }
 
-    /// `body`, a list of `items` items, as a JSON response with `status`.
-    pub fn json(&self, status: u16, items: usize, body: &impl Serialize) -> ApiResponse {
+    /// A buffer for a list of `items` items.
+    fn buffer(&self, items: usize) -> Vec<u8> {
         let per_item = self.0.load(Ordering::Relaxed);
-        let mut buffer = Vec::with_capacity(per_item.saturating_mul(items.saturating_add(1)));
-        match serde_json::to_writer(&mut buffer, body) {
-            Ok(()) => {
-                self.0.store(buffer.len() / items.max(1), Ordering::Relaxed);
-                ApiResponse::new(status, "application/json", buffer)
-            }
-            Err(_) => ApiResponse::json(status, body),
-        }
+        Vec::with_capacity(per_item.saturating_mul(items.saturating_add(1)))
     }
+
+    /// `body`, the JSON of a list of `items` items, as a response with `status`.
+    fn answer(&self, status: u16, items: usize, body: Vec<u8>) -> ApiResponse {
+        self.0.store(body.len() / items.max(1), Ordering::Relaxed);
+        ApiResponse::new(status, "application/json", body)
+    }
+}
+
+/// What a list body holds after `data`.
+#[derive(Serialize)]
+pub struct ListTail<A, R> {
+    /// Pagination and other extras.
+    pub additional_data: A,
+    /// Sideloaded objects (v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_objects: Option<R>,
+}
+
+/// A list's 200 answer, `{"success":true,"data":[…],…}`: each item appended by `write` (a
+/// kept rendering or a fresh one), then the fields of `tail`; an empty page's `data` is
+/// `empty` (v1 answers `null`, v2 `[]`). Rendered into a buffer sized by `hint`.
+pub fn list_response<T>(
+    hint: &SizeHint,
+    items: &[T],
+    mut write: impl FnMut(&T, &mut Vec<u8>),
+    empty: &[u8],
+    tail: &impl Serialize,
+) -> ApiResponse {
+    let mut out = hint.buffer(items.len());
+    let data = |out: &mut Vec<u8>| {
+        if items.is_empty() {
+            return out.extend_from_slice(empty);
+        }
+        out.push(b'[');
+        for (position, item) in items.iter().enumerate() {
+            if position > 0 {
+                out.push(b',');
+            }
+            write(item, out);
+        }
+        out.push(b']');
+    };
+    success_body(&mut out, data, tail);
+    hint.answer(200, items.len(), out)
+}
+
+/// Appends `{"success":true,"data":…,…}` to `out`: `data` written by `write_data`, then the
+/// fields of `tail`, a struct, as a derived body would put them after `data`.
+pub fn success_body(
+    out: &mut Vec<u8>,
+    write_data: impl FnOnce(&mut Vec<u8>),
+    tail: &impl Serialize,
+) {
+    out.extend_from_slice(b"{\"success\":true,\"data\":");
+    write_data(out);
+    // The tail's own `{` becomes the comma after `data`.
+    match to_json(tail).split_first() {
+        Some((b'{', fields)) if fields != b"}" => {
+            out.push(b',');
+            out.extend_from_slice(fields);
+        }
+        _ => out.push(b'}'),
+    }
+}
+
+/// `value` as JSON. The bodies written this way have no map keys that are not text, so
+/// serde_json cannot refuse them; if it did, the value is written as `null`.
+pub fn to_json(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
 }
 
 /// Offset pagination.

@@ -11,7 +11,10 @@ use super::model::{
     Activity, ContactEntry, Deal, File, Follower, Id, MailMessage, Note, Organization, Person,
     Picture, User,
 };
-use super::render::{DataBody, Pagination, PictureUrls, cc_email, record_response};
+use super::render::{
+    DataBody, Pagination, PictureUrls, cc_email, record_response, success_body, to_json,
+};
+use super::rendered::OrgJson;
 use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
@@ -113,7 +116,7 @@ pub struct RelatedObjects<'a> {
     pub user: BTreeMap<String, UserJson<'a>>,
     /// Organizations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub organization: BTreeMap<String, RelatedOrg>,
+    pub organization: BTreeMap<String, RelatedOrg<'a>>,
     /// Persons (in a person's flow).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub person: BTreeMap<String, RelatedPerson<'a>>,
@@ -126,9 +129,12 @@ pub struct RelatedObjects<'a> {
 }
 
 impl<'a> RelatedObjects<'a> {
-    /// The owners and organizations of `persons` (and, `with_orgs`, their pictures).
+    /// The owners and organizations of `persons` (and, `with_orgs`, their pictures). A page
+    /// shares few owners and organizations among its persons, so each is made once.
     pub fn of(company: &'a Company, persons: &[&Person], with_orgs: bool) -> Self {
         let mut related = Self::default();
+        let mut owners: Vec<Id> = Vec::with_capacity(persons.len());
+        let mut orgs: Vec<Id> = Vec::with_capacity(persons.len());
         for person in persons {
             if let Some(picture) = person.picture.filter(|_| with_orgs) {
                 related.picture.insert(
@@ -136,20 +142,18 @@ impl<'a> RelatedObjects<'a> {
                     PictureJson::of(company, person.id, &picture, false),
                 );
             }
-            if let Some(user) = company.users.get(&person.owner_id) {
-                related
-                    .user
-                    .insert(user.id.to_string(), UserJson::of(user, false));
-            }
-            if let Some(org) = person
-                .org_id
-                .and_then(|id| company.orgs.get(&id))
-                .filter(|_| with_orgs)
-            {
-                related
-                    .organization
-                    .insert(org.id.to_string(), RelatedOrg::of(org));
-            }
+            owners.push(person.owner_id);
+            orgs.extend(person.org_id.filter(|_| with_orgs));
+        }
+        for ids in [&mut owners, &mut orgs] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        for id in owners {
+            related.add_user(company, id);
+        }
+        for id in orgs {
+            related.add_org(company, Some(id));
         }
         related
     }
@@ -163,7 +167,7 @@ impl<'a> RelatedObjects<'a> {
     }
 
     /// Adds organization `id` (if any and it exists).
-    pub fn add_org(&mut self, company: &Company, id: Option<Id>) {
+    pub fn add_org(&mut self, company: &'a Company, id: Option<Id>) {
         if let Some(org) = id.and_then(|id| company.orgs.get(&id)) {
             self.organization
                 .insert(org.id.to_string(), RelatedOrg::of(org));
@@ -309,24 +313,24 @@ impl<'a> UserJson<'a> {
 
 /// An organization in `related_objects`.
 #[derive(Serialize)]
-pub struct RelatedOrg {
+pub struct RelatedOrg<'a> {
     id: Id,
-    name: String,
+    name: &'a str,
     people_count: u64,
     owner_id: Id,
-    address: Option<String>,
+    address: Option<&'a str>,
     active_flag: bool,
     cc_email: Option<String>,
 }
 
-impl RelatedOrg {
-    fn of(org: &Organization) -> Self {
+impl<'a> RelatedOrg<'a> {
+    fn of(org: &'a Organization) -> Self {
         Self {
             id: org.id,
-            name: org.name.clone(),
+            name: &org.name,
             people_count: org.people_count,
             owner_id: org.owner_id,
-            address: org.address.clone(),
+            address: org.address.as_deref(),
             active_flag: true,
             cc_email: None,
         }
@@ -342,6 +346,27 @@ struct EmbeddedOrg<'a> {
     active_flag: bool,
     cc_email: Option<String>,
     value: Id,
+}
+
+impl<'a> EmbeddedOrg<'a> {
+    /// `org` as a v1 person embeds it in `org_id`.
+    fn of(org: &'a Organization) -> Self {
+        Self {
+            name: &org.name,
+            people_count: org.people_count,
+            owner_id: org.owner_id,
+            address: org.address.as_deref(),
+            active_flag: true,
+            cc_email: None,
+            value: org.id,
+        }
+    }
+}
+
+/// What a v1 person shows of `org` (the `org_id` object and `org_name`), kept in the
+/// organization.
+fn org_json(org: &Organization) -> OrgJson {
+    OrgJson::new(to_json(&EmbeddedOrg::of(org)), &to_json(&org.name))
 }
 
 /// One contact entry; v1 answers a placeholder `{value: "", primary: true}` for none.
@@ -449,8 +474,36 @@ impl<'a> CustomV1<'a> {
 impl<'a> PersonJson<'a> {
     /// `person` as v1 renders it.
     pub fn of(company: &'a Company, person: &'a Person) -> Self {
-        let owner = company.users.get(&person.owner_id);
         let org = person.org_id.and_then(|id| company.orgs.get(&id));
+        Self::with_org(company, person, org)
+    }
+
+    /// Appends `person` as v1's lists render it to `out`, from its kept rendering (made now
+    /// if none is kept) with its organization written into the holes (see
+    /// [`super::rendered`]).
+    pub fn write_kept(company: &Company, person: &Person, out: &mut Vec<u8>) {
+        let kept = person.rendered.v1(|| {
+            company.persons.note_kept();
+            to_json(&PersonJson::with_org(company, person, None))
+        });
+        let Some(kept) = kept else {
+            return Self::write_fresh(company, person, out);
+        };
+        let org = person.org_id.and_then(|id| company.orgs.get(&id));
+        kept.write(
+            out,
+            org.map(|org| org.rendered.get_or_init(|| org_json(org))),
+        );
+    }
+
+    /// Appends `person` as v1 renders it to `out`, afresh.
+    pub fn write_fresh(company: &Company, person: &Person, out: &mut Vec<u8>) {
+        out.extend_from_slice(&to_json(&PersonJson::of(company, person)));
+    }
+
+    /// `person` as v1 renders it, embedding `org` (none: `null`s).
+    fn with_org(company: &'a Company, person: &'a Person, org: Option<&'a Organization>) -> Self {
+        let owner = company.users.get(&person.owner_id);
         let counters = &person.counters;
         let next = counters.next_activity();
         let last = counters.last_activity();
@@ -461,15 +514,7 @@ impl<'a> PersonJson<'a> {
                 || UserJson::missing(person.owner_id),
                 |user| UserJson::of(user, true),
             ),
-            org_id: org.map(|org| EmbeddedOrg {
-                name: &org.name,
-                people_count: org.people_count,
-                owner_id: org.owner_id,
-                address: org.address.as_deref(),
-                active_flag: true,
-                cc_email: None,
-                value: org.id,
-            }),
+            org_id: org.map(EmbeddedOrg::of),
             name: &person.name,
             first_name: person.first_name(),
             last_name: person.last_name(),
@@ -999,23 +1044,23 @@ pub fn person_response(
     status: u16,
     detail: bool,
 ) -> ApiResponse {
-    let body = PersonBody {
-        success: true,
-        data: PersonJson::of(company, person),
+    let tail = PersonTail {
         additional_data: detail.then(|| DetailExtras {
             dropbox_email: cc_email(company, person),
         }),
         related_objects: RelatedObjects::of(company, &[person], detail),
     };
-    ApiResponse::json(status, &body)
+    let mut body = Vec::new();
+    let data = |out: &mut Vec<u8>| PersonJson::write_kept(company, person, out);
+    success_body(&mut body, data, &tail);
+    ApiResponse::new(status, "application/json", body)
 }
 
-/// One person: `additional_data` only in the details of `GET /persons/{id}`; add and update
-/// answer without the key, as Pipedrive's published spec shows them.
+/// What one person's body holds after `data`: `additional_data` only in the details of
+/// `GET /persons/{id}`; add and update answer without the key, as Pipedrive's published spec
+/// shows them.
 #[derive(Serialize)]
-struct PersonBody<'a> {
-    success: bool,
-    data: PersonJson<'a>,
+struct PersonTail<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     additional_data: Option<DetailExtras>,
     related_objects: RelatedObjects<'a>,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::error::PipedriveError;
 use super::fields::FieldOption;
 use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
-use super::render::{Cursored, DataBody, PictureUrls, cc_email, record_response};
+use super::render::{Cursored, DataBody, PictureUrls, cc_email, record_response, to_json};
 use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
@@ -119,6 +119,18 @@ impl Serialize for CustomFields<'_> {
 }
 
 impl<'a> PersonJson<'a> {
+    /// Appends `person` as v2 renders it in `shape` to `out`: in the default shape from its
+    /// kept rendering (made now if none is kept; see [`super::rendered`]), else afresh.
+    pub fn write(company: &Company, person: &Person, shape: &PersonShape, out: &mut Vec<u8>) {
+        if *shape != PersonShape::default() {
+            return out.extend_from_slice(&to_json(&PersonJson::of(company, person, shape)));
+        }
+        person.rendered.write_v2(out, || {
+            company.persons.note_kept();
+            to_json(&PersonJson::of(company, person, shape))
+        });
+    }
+
     /// `person` as v2 renders it in `shape`.
     pub fn of(company: &'a Company, person: &'a Person, shape: &PersonShape) -> Self {
         let mut custom_fields: Vec<(&str, Cow<'_, Value>)> = company

@@ -10,9 +10,11 @@
 //! the persons whose text contains it; scoring the candidates' texts decides.
 
 use std::collections::BTreeSet;
+use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
 use roaring::RoaringBitmap;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::counters::Sign;
 use super::model::Id;
@@ -103,7 +105,7 @@ impl SearchIndex {
         self.words
             .entries
             .iter()
-            .filter(|word| !word.holders.is_empty())
+            .filter(|word| !word.holders.as_slice().is_empty())
             .map(|word| (&*word.text, word.holders.as_slice()))
             .collect()
     }
@@ -133,8 +135,9 @@ impl SearchIndex {
 /// freed (its id reused) when no text holds it any more.
 #[derive(Clone, Debug, Default)]
 struct Words {
-    /// Word → its id.
-    ids: FxHashMap<Box<str>, u32>,
+    /// The word ids, found by the hash of their word ([`hash`]); the word itself is kept once,
+    /// in `entries` (most words are one person's: an e-mail's or a phone's number).
+    ids: HashTable<u32>,
     /// By word id: the word and its holders (both empty once freed).
     entries: Vec<Word>,
     /// Ids of freed words, reused first.
@@ -148,8 +151,84 @@ struct Words {
 struct Word {
     /// The word, lower-cased.
     text: Box<str>,
-    /// `(person, how many of its texts hold the word)`, by person.
-    holders: Vec<(Id, u32)>,
+    /// Who holds it.
+    holders: Holders,
+}
+
+/// `(person, how many of its texts hold the word)`, by person: a word of one person (most
+/// words) without an allocation of its own.
+#[derive(Clone, Debug)]
+enum Holders {
+    /// Exactly one holder.
+    One([(Id, u32); 1]),
+    /// None, or more than one.
+    Many(Vec<(Id, u32)>),
+}
+
+impl Default for Holders {
+    fn default() -> Self {
+        Self::Many(Vec::new())
+    }
+}
+
+impl Holders {
+    fn as_slice(&self) -> &[(Id, u32)] {
+        match self {
+            Self::One(one) => one,
+            Self::Many(many) => many,
+        }
+    }
+
+    /// Counts one more text of `person`.
+    fn add(&mut self, person: Id) {
+        match self {
+            Self::Many(many) if many.is_empty() => *self = Self::One([(person, 1)]),
+            Self::One([(holder, count)]) if *holder == person => {
+                *count = count.saturating_add(1);
+            }
+            Self::One([other]) => {
+                let mut many = vec![*other, (person, 1)];
+                many.sort_unstable_by_key(|(holder, _)| *holder);
+                *self = Self::Many(many);
+            }
+            Self::Many(many) => {
+                if let Some(last) = many.last_mut().filter(|(holder, _)| *holder == person) {
+                    last.1 = last.1.saturating_add(1);
+                    return;
+                }
+                match many.binary_search_by_key(&person, |(holder, _)| *holder) {
+                    Ok(at) => many[at].1 = many[at].1.saturating_add(1),
+                    Err(at) => many.insert(at, (person, 1)),
+                }
+            }
+        }
+    }
+
+    /// Counts one text of `person` out.
+    fn remove(&mut self, person: Id) {
+        match self {
+            Self::One([(holder, count)]) if *holder == person => {
+                *count -= 1;
+                if *count == 0 {
+                    *self = Self::default();
+                }
+            }
+            Self::One(_) => {}
+            Self::Many(many) => {
+                if let Ok(at) = many.binary_search_by_key(&person, |(holder, _)| *holder) {
+                    many[at].1 -= 1;
+                    if many[at].1 == 0 {
+                        many.remove(at);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The hash `Words::ids` finds a word by.
+fn hash(word: &str) -> u64 {
+    FxBuildHasher.hash_one(word)
 }
 
 impl Words {
@@ -164,37 +243,31 @@ impl Words {
     /// Counts one more text of `person` holding `word`.
     fn add(&mut self, word: &str, person: Id) {
         let id = self.intern(word);
-        let holders = &mut self.entries[id as usize].holders;
-        if let Some(last) = holders.last_mut().filter(|(holder, _)| *holder == person) {
-            last.1 = last.1.saturating_add(1);
-            return;
-        }
-        match holders.binary_search_by_key(&person, |(holder, _)| *holder) {
-            Ok(at) => holders[at].1 = holders[at].1.saturating_add(1),
-            Err(at) => holders.insert(at, (person, 1)),
-        }
+        self.entries[id as usize].holders.add(person);
+    }
+
+    /// The id of `word`, if it is indexed.
+    fn id(&self, word: &str) -> Option<u32> {
+        self.ids
+            .find(hash(word), |&id| &*self.entries[id as usize].text == word)
+            .copied()
     }
 
     /// Counts one text of `person` holding `word` out, freeing the word when none is left.
     fn remove(&mut self, word: &str, person: Id) {
-        let Some(&id) = self.ids.get(word) else {
+        let Some(id) = self.id(word) else {
             return;
         };
         let holders = &mut self.entries[id as usize].holders;
-        if let Ok(at) = holders.binary_search_by_key(&person, |(holder, _)| *holder) {
-            holders[at].1 -= 1;
-            if holders[at].1 == 0 {
-                holders.remove(at);
-            }
-        }
-        if holders.is_empty() {
+        holders.remove(person);
+        if holders.as_slice().is_empty() {
             self.free_word(id);
         }
     }
 
     /// The id of `word`, indexed under its n-grams when new.
     fn intern(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.ids.get(word) {
+        if let Some(id) = self.id(word) {
             return id;
         }
         let id = self.free.pop().unwrap_or_else(|| {
@@ -205,7 +278,9 @@ impl Words {
             self.grams.entry(gram).or_default().insert(id);
         }
         self.entries[id as usize].text = word.into();
-        self.ids.insert(word.into(), id);
+        let entries = &self.entries;
+        self.ids
+            .insert_unique(hash(word), id, |&id| hash(&entries[id as usize].text));
         id
     }
 
@@ -220,7 +295,9 @@ impl Words {
                 }
             }
         }
-        self.ids.remove(&word.text);
+        if let Ok(entry) = self.ids.find_entry(hash(&word.text), |&other| other == id) {
+            entry.remove();
+        }
         self.free.push(id);
     }
 
@@ -249,7 +326,7 @@ impl Words {
 
     /// The holders of word `id`, with how many of their texts hold it.
     fn holders(&self, id: u32) -> &[(Id, u32)] {
-        &self.entries[id as usize].holders
+        self.entries[id as usize].holders.as_slice()
     }
 }
 

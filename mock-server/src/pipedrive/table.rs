@@ -172,7 +172,6 @@ impl<T> Table<T> {
     }
 
     /// Every record, to change, in id order.
-    #[cfg(feature = "internals")]
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.chunks.iter_mut().flatten().map(|(_, record)| record)
     }

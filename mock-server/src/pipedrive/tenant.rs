@@ -18,6 +18,7 @@ use super::model::{
     Activity, ContactEntry, Deal, DealProduct, FieldChange, File, Follower, FollowerChange, Id,
     MailMessage, Note, Organization, Person, Product, User,
 };
+use super::rendered::{Kept, Persons};
 use super::search::{SearchField, SearchIndex};
 use super::table::{SortedVec, Table};
 use crate::Timestamp;
@@ -142,7 +143,7 @@ pub struct Company {
     /// Organizations.
     pub orgs: Table<Organization>,
     /// Persons, deleted ones included.
-    pub persons: Table<Person>,
+    pub persons: Persons,
     /// Deals, deleted ones included.
     pub deals: Table<Deal>,
     /// Activities, deleted ones included.
@@ -191,7 +192,7 @@ impl Company {
             log: Log::default(),
             users: BTreeMap::new(),
             orgs: Table::new(),
-            persons: Table::new(),
+            persons: Persons::new(),
             deals: Table::new(),
             activities: Table::new(),
             notes: Table::new(),
@@ -401,6 +402,7 @@ impl Company {
 
     fn project_user(&mut self, user: UserEntry) {
         let id = user.id.unwrap_or_default();
+        self.persons.forget_renderings();
         self.users.insert(
             id,
             User {
@@ -436,6 +438,7 @@ impl Company {
                 owner_id: org.owner_id.unwrap_or_default(),
                 address: org.address,
                 people_count: 0,
+                rendered: Kept::default(),
             },
         );
     }
@@ -531,6 +534,7 @@ impl Company {
         } else {
             Vec::new()
         };
+        self.persons.forget_renderings();
         self.fields.push(FieldDef {
             id,
             key: field.key.unwrap_or_default(),
@@ -700,6 +704,7 @@ impl Company {
             return;
         };
         if let Some(org) = self.orgs.get_mut(&org) {
+            org.rendered.clear();
             org.people_count = match sign {
                 Sign::Add => org.people_count.saturating_add(1),
                 Sign::Remove => org.people_count.saturating_sub(1),
