@@ -904,6 +904,71 @@ async fn s13_lifecycle_buckets() {
 }
 
 #[tokio::test]
+async fn inverted_and_unbounded_ranges_answer_without_failing() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let inverted = [
+        ("date_from", "2021-05-07".to_owned()),
+        ("date_to", "2021-05-01".to_owned()),
+    ];
+    let funnel = with_query(
+        "/api/projects/1/persons/funnel/",
+        &[
+            [("events", steps(&["step one", "step two"]))].as_slice(),
+            &inverted,
+            &[("funnel_step", "1".to_owned())],
+        ]
+        .concat(),
+    );
+    assert!(people(&fixture, &funnel).await.1.is_empty(), "{funnel}");
+    let trends = with_query(
+        "/api/projects/1/persons/trends/",
+        &[[("entity_id", "step one".to_owned())].as_slice(), &inverted].concat(),
+    );
+    assert!(people(&fixture, &trends).await.1.is_empty(), "{trends}");
+    let stickiness = with_query(
+        "/api/projects/1/persons/stickiness/",
+        &[
+            [("entity_id", "step one".to_owned())].as_slice(),
+            &inverted,
+            &[("stickiness_days", "1".to_owned())],
+        ]
+        .concat(),
+    );
+    assert!(people(&fixture, &stickiness).await.1.is_empty());
+    let (_, ids) = query(
+        &fixture,
+        "/api/projects/1",
+        json!({"kind": "ActorsQuery", "select": ["actor"], "source": {
+            "kind": "InsightActorsQuery", "day": "2021-06-01", "source": {
+                "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "step one"}],
+                "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-07", "explicitDate": true}}}}),
+    )
+    .await;
+    assert!(
+        ids.is_empty(),
+        "a day after an explicit range has no persons"
+    );
+    // The most negative step is "dropped before a step no funnel has": nobody.
+    let lowest = s1_query(&[("funnel_step", i64::MIN.to_string())]);
+    assert!(people(&fixture, &lowest).await.1.is_empty());
+
+    // `date_from=all`: every period back to the first event.
+    let all = with_query(
+        "/api/projects/1/persons/lifecycle/",
+        &[
+            ("events", steps(&["step one"])),
+            ("date_from", "all".to_owned()),
+            ("date_to", "2021-05-07".to_owned()),
+            ("interval", "day".to_owned()),
+            ("lifecycle_type", "new".to_owned()),
+            ("target_date", "2021-05-01".to_owned()),
+        ],
+    );
+    assert_eq!(people(&fixture, &all).await.1.len(), 35);
+}
+
+#[tokio::test]
 async fn lifecycle_missing_parameters_and_paging() {
     let fixture = fixture().await;
     let missing = [

@@ -64,9 +64,9 @@ impl Interval {
     /// The start of the interval after the one starting at `start`.
     pub fn next(self, start: i64) -> i64 {
         match self {
-            Interval::Hour => start + MICROS_PER_HOUR,
-            Interval::Day => start + MICROS_PER_DAY,
-            Interval::Week => start + 7 * MICROS_PER_DAY,
+            Interval::Hour => start.saturating_add(MICROS_PER_HOUR),
+            Interval::Day => start.saturating_add(MICROS_PER_DAY),
+            Interval::Week => start.saturating_add(7 * MICROS_PER_DAY),
             Interval::Month => {
                 let Some(date) = at(start).map(|at| at.date()) else {
                     return start;
@@ -83,8 +83,8 @@ impl Interval {
     /// The start of the interval before the one starting at `start`.
     pub fn previous(self, start: i64) -> i64 {
         match self {
-            Interval::Month => self.start(start - 1),
-            _ => start - (self.next(start) - start),
+            Interval::Month => self.start(start.saturating_sub(1)),
+            _ => start.saturating_sub(self.next(start).saturating_sub(start)),
         }
     }
 }

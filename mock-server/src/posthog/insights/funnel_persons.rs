@@ -117,7 +117,7 @@ impl Selection {
         match params.int("funnel_step")? {
             None | Some(0 | -1) => Err(PostHogError::server_error()),
             Some(step) if step > 0 => Ok(Selection::Completed(to_usize(step))),
-            Some(step) => Ok(Selection::DroppedBefore(to_usize(-step))),
+            Some(step) => Ok(Selection::DroppedBefore(to_usize(step.saturating_neg()))),
         }
     }
 

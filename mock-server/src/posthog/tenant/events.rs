@@ -187,6 +187,10 @@ impl EventIndex {
     pub fn active(&self, names: &[u32], from: i64, to: i64) -> RoaringBitmap {
         let days = from.div_euclid(MICROS_PER_DAY)..=to.div_euclid(MICROS_PER_DAY);
         let mut active = RoaringBitmap::new();
+        // An empty range (`from` after `to`) has no days; `BTreeMap::range` refuses it.
+        if days.is_empty() {
+            return active;
+        }
         for name in names {
             if let Some(by_day) = self
                 .active
