@@ -133,6 +133,16 @@ pub fn to_json(value: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
 }
 
+/// Appends `value` as JSON to `out`, with no intermediate buffer; `null` where [`to_json`]
+/// would write it.
+pub fn write_json(value: &impl Serialize, out: &mut Vec<u8>) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
+}
+
 /// Offset pagination.
 #[derive(Serialize)]
 pub struct Pagination {

@@ -12,7 +12,7 @@ use super::model::{
     Picture, User,
 };
 use super::render::{
-    DataBody, Pagination, PictureUrls, cc_email, record_response, success_body, to_json,
+    DataBody, Pagination, PictureUrls, cc_email, record_response, success_body, to_json, write_json,
 };
 use super::rendered::OrgJson;
 use super::tenant::Company;
@@ -498,7 +498,7 @@ impl<'a> PersonJson<'a> {
 
     /// Appends `person` as v1 renders it to `out`, afresh.
     pub fn write_fresh(company: &Company, person: &Person, out: &mut Vec<u8>) {
-        out.extend_from_slice(&to_json(&PersonJson::of(company, person)));
+        write_json(&PersonJson::of(company, person), out);
     }
 
     /// `person` as v1 renders it, embedding `org` (none: `null`s).

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use super::error::PipedriveError;
 use super::fields::FieldOption;
 use super::model::{Activity, ContactEntry, Deal, Follower, FollowerChange, Id, Person, Picture};
-use super::render::{Cursored, DataBody, PictureUrls, cc_email, record_response, to_json};
+use super::render::{
+    Cursored, DataBody, PictureUrls, cc_email, record_response, to_json, write_json,
+};
 use super::tenant::Company;
 use super::time;
 use crate::http::ApiResponse;
@@ -123,7 +125,7 @@ impl<'a> PersonJson<'a> {
     /// kept rendering (made now if none is kept; see [`super::rendered`]), else afresh.
     pub fn write(company: &Company, person: &Person, shape: &PersonShape, out: &mut Vec<u8>) {
         if *shape != PersonShape::default() {
-            return out.extend_from_slice(&to_json(&PersonJson::of(company, person, shape)));
+            return write_json(&PersonJson::of(company, person, shape), out);
         }
         person.rendered.write_v2(out, || {
             company.persons.note_kept();
