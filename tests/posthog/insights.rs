@@ -792,17 +792,35 @@ async fn funnel_errors_windows_post_bodies_and_the_legacy_prefix() {
     assert!(text.contains("actions"));
 }
 
+/// The persons of a page or `/query/` body whose distinct ids include both `a` and `b`.
+fn with_both(people: &[Value], a: &str, b: &str) -> usize {
+    people
+        .iter()
+        .filter(|p| {
+            let ids = p["distinct_ids"].as_array().unwrap();
+            ids.contains(&json!(a)) && ids.contains(&json!(b))
+        })
+        .count()
+}
+
+/// Funnel, trends, lifecycle and `/query/` (trends and funnel sources) resolve distinct ids
+/// at query time: anon's event, the identify and user's event are one person's, and a
+/// deleted person leaves every answer.
 #[tokio::test]
 async fn merged_persons_combine_and_deleted_persons_vanish() {
     let fixture = fixture().await;
     fixture.seed([
-        Event::new("step one", "anon").at(at("2021-05-01T00:00:00Z")),
+        Event::new("seen", "anon").at(at("2021-05-01T00:00:00Z")),
+        Event::new("step one", "anon").at(at("2021-05-01T01:00:00Z")),
         Event::identify("user", "anon").at(at("2021-05-01T06:00:00Z")),
-        Event::new("step two", "user").at(at("2021-05-02T00:00:00Z")),
-        Event::new("step one", "gone").at(at("2021-05-01T00:00:00Z")),
-        Event::new("step two", "gone").at(at("2021-05-02T00:00:00Z")),
+        Event::new("seen", "user").at(at("2021-05-02T00:00:00Z")),
+        Event::new("step two", "user").at(at("2021-05-02T01:00:00Z")),
+        Event::new("seen", "gone").at(at("2021-05-01T00:00:00Z")),
+        Event::new("step one", "gone").at(at("2021-05-01T01:00:00Z")),
+        Event::new("seen", "gone").at(at("2021-05-02T00:00:00Z")),
+        Event::new("step two", "gone").at(at("2021-05-02T01:00:00Z")),
     ]);
-    let path = with_query(
+    let legacy_funnel = with_query(
         "/api/projects/1/persons/funnel/",
         &[
             ("events", steps(&["step one", "step two"])),
@@ -811,20 +829,111 @@ async fn merged_persons_combine_and_deleted_persons_vanish() {
             ("funnel_step", "2".to_owned()),
         ],
     );
-    let (body, ids) = people(&fixture, &path).await;
-    assert_eq!(ids.len(), 2);
-    let merged = body["results"][0]["people"]
+    let trends = with_query(
+        "/api/projects/1/persons/trends/",
+        &[
+            ("interval", "month".to_owned()),
+            ("date_from", "2021-05-01".to_owned()),
+            ("date_to", "2021-05-31".to_owned()),
+            ("entity_type", "events".to_owned()),
+            ("entity_id", "seen".to_owned()),
+        ],
+    );
+    let lifecycle = |status: &str| {
+        with_query(
+            "/api/projects/1/persons/lifecycle/",
+            &[
+                (
+                    "events",
+                    json!([{"id": "seen", "type": "events", "order": 0}]).to_string(),
+                ),
+                ("date_from", "2021-05-01T00:00:00Z".to_owned()),
+                ("date_to", "2021-05-07T00:00:00Z".to_owned()),
+                ("interval", "day".to_owned()),
+                ("target_date", "2021-05-02".to_owned()),
+                ("lifecycle_type", status.to_owned()),
+            ],
+        )
+    };
+    let insight = json!({"kind": "ActorsQuery", "select": ["actor", "event_count"], "source": {
+        "kind": "InsightActorsQuery", "series": 0, "day": "2021-05-01", "source": {
+            "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "seen", "math": "total"}],
+            "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-31"}, "interval": "month"}}});
+    let funnel = json!({"kind": "ActorsQuery", "select": ["actor"], "source": {
+        "kind": "FunnelsActorsQuery", "funnelStep": 2, "source": {
+            "kind": "FunnelsQuery",
+            "series": [{"kind": "EventsNode", "event": "step one"}, {"kind": "EventsNode", "event": "step two"}],
+            "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-07"},
+            "funnelsFilter": {"funnelWindowInterval": 7, "funnelWindowIntervalUnit": "day"}}}});
+    let rows = |body: &Value| -> Vec<Value> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row[0].clone())
+            .collect()
+    };
+
+    let (body, _) = people(&fixture, &legacy_funnel).await;
+    let funnel_people = body["results"][0]["people"].as_array().unwrap().clone();
+    assert_eq!(funnel_people.len(), 2, "{body}");
+    assert_eq!(
+        with_both(&funnel_people, "anon", "user"),
+        1,
+        "anon's step one and user's step two are one person's"
+    );
+
+    let (body, _) = people(&fixture, &trends).await;
+    let trend_people = body["results"][0]["people"].as_array().unwrap().clone();
+    assert_eq!(trend_people.len(), 2, "{body}");
+    let merged = trend_people
+        .iter()
+        .find(|p| {
+            p["distinct_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("anon"))
+        })
+        .unwrap();
+    assert_eq!(with_both(&trend_people, "anon", "user"), 1);
+    assert_eq!(merged["value_at_data_point"], 2, "both ids' events count");
+
+    let (body, _) = people(&fixture, &lifecycle("returning")).await;
+    let returning = body["results"][0]["people"].as_array().unwrap().clone();
+    assert_eq!(returning.len(), 2, "{body}");
+    assert_eq!(with_both(&returning, "anon", "user"), 1);
+    assert_eq!(
+        people(&fixture, &lifecycle("new")).await.1,
+        Vec::<String>::new(),
+        "user's first event is not a new person's"
+    );
+
+    let (body, _) = query(&fixture, "/api/projects/1", insight.clone()).await;
+    let actors = rows(&body);
+    assert_eq!(actors.len(), 2, "{body}");
+    assert_eq!(with_both(&actors, "anon", "user"), 1);
+    let merged_row = body["results"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|p| {
-            let ids = p["distinct_ids"].as_array().unwrap();
-            ids.contains(&json!("anon")) && ids.contains(&json!("user"))
-        });
-    assert!(
-        merged,
+        .find(|row| {
+            row[0]["distinct_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("user"))
+        })
+        .unwrap();
+    assert_eq!(merged_row[1], 2, "event_count over both ids: {body}");
+
+    let (body, _) = query(&fixture, "/api/projects/1", funnel.clone()).await;
+    let actors = rows(&body);
+    assert_eq!(actors.len(), 2, "{body}");
+    assert_eq!(
+        with_both(&actors, "anon", "user"),
+        1,
         "anon's step one and user's step two are one person's"
     );
+
     let gone = fixture.posthog.person(PROJECT, "gone").unwrap().uuid;
     let (status, _) = fixture
         .raw(
@@ -834,7 +943,83 @@ async fn merged_persons_combine_and_deleted_persons_vanish() {
         )
         .await;
     assert_eq!(status, 202);
-    assert_eq!(people(&fixture, &path).await.1.len(), 1);
+    let only_merged = |people: &[Value]| {
+        assert_eq!(people.len(), 1, "{people:?}");
+        assert_eq!(with_both(people, "anon", "user"), 1);
+    };
+    let (body, _) = people(&fixture, &legacy_funnel).await;
+    only_merged(body["results"][0]["people"].as_array().unwrap());
+    let (body, _) = people(&fixture, &trends).await;
+    only_merged(body["results"][0]["people"].as_array().unwrap());
+    let (body, _) = people(&fixture, &lifecycle("returning")).await;
+    only_merged(body["results"][0]["people"].as_array().unwrap());
+    let (body, _) = query(&fixture, "/api/projects/1", insight).await;
+    only_merged(&rows(&body));
+    let (body, _) = query(&fixture, "/api/projects/1", funnel).await;
+    only_merged(&rows(&body));
+}
+
+/// Action entities (the mock has no actions) and a funnel without steps answer 400 with
+/// PostHog's `validation_error` body, on the legacy endpoints and `/query/` alike.
+#[tokio::test]
+async fn action_entities_and_stepless_funnels_are_refused() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("seen", "ann").at(at("2021-05-01T00:00:00Z"))]);
+    let expect = |status: u16, text: &str, detail: &str| {
+        assert_eq!(status, 400, "{text}");
+        let body: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            body,
+            json!({"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": null}),
+            "{text}"
+        );
+    };
+    let actions = "The mock does not model actions: use events entities.";
+    let trends = with_query(
+        "/api/projects/1/persons/trends/",
+        &[
+            ("entity_type", "actions".to_owned()),
+            ("entity_id", "7".to_owned()),
+            ("date_from", "2021-05-01".to_owned()),
+            ("date_to", "2021-05-02".to_owned()),
+        ],
+    );
+    let (status, text) = fixture.raw(Method::GET, &trends, None).await;
+    expect(status, &text, actions);
+    let lifecycle = with_query(
+        "/api/projects/1/persons/lifecycle/",
+        &[
+            (
+                "actions",
+                json!([{"id": 7, "type": "actions", "order": 0}]).to_string(),
+            ),
+            ("date_from", "2021-05-01T00:00:00Z".to_owned()),
+            ("date_to", "2021-05-07T00:00:00Z".to_owned()),
+            ("interval", "day".to_owned()),
+            ("target_date", "2021-05-01".to_owned()),
+            ("lifecycle_type", "new".to_owned()),
+        ],
+    );
+    let (status, text) = fixture.raw(Method::GET, &lifecycle, None).await;
+    expect(status, &text, actions);
+    let query = json!({"query": {"kind": "ActorsQuery", "select": ["actor"], "source": {
+        "kind": "InsightActorsQuery", "day": "2021-05-01", "source": {
+            "kind": "TrendsQuery", "series": [{"kind": "ActionsNode", "id": 7}],
+            "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-02"}, "interval": "day"}}}});
+    let (status, text) = fixture
+        .raw(Method::POST, "/api/projects/1/query/", Some(query))
+        .await;
+    expect(status, &text, actions);
+    let funnel = with_query(
+        "/api/projects/1/persons/funnel/",
+        &[
+            ("date_from", "2021-05-01".to_owned()),
+            ("date_to", "2021-05-07".to_owned()),
+            ("funnel_step", "1".to_owned()),
+        ],
+    );
+    let (status, text) = fixture.raw(Method::GET, &funnel, None).await;
+    expect(status, &text, "Funnels require at least two steps.");
 }
 
 /// S13 (`test_lifecycle_query_runner.py`, the legacy API on the same data).

@@ -96,6 +96,40 @@ async fn funnel_steps_and_drop_offs_through_both_entry_points() {
     assert_eq!(legacy(&fixture, &searched).await, ["u1"]);
 }
 
+/// The funnel-trends view (entrance period, drop-off, step range) and custom steps, typed,
+/// give the same persons on the legacy endpoint and `/query/`.
+#[tokio::test]
+async fn funnel_trends_and_custom_steps_through_both_entry_points() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let entered =
+        |drop_off: bool| s1_funnel(FunnelStep::ConvertedAt(1)).entered_in("2021-05-01", drop_off);
+    assert_eq!(both(&fixture, &entered(false)).await, names("u", 0..5));
+    assert_eq!(both(&fixture, &entered(true)).await, names("u", 5..35));
+    assert_eq!(
+        both(&fixture, &entered(false).step_range(0, 1)).await,
+        names("u", 0..15)
+    );
+    assert_eq!(
+        both(&fixture, &entered(true).step_range(1, 2)).await,
+        names("u", 5..15),
+        "reached step two, not step three"
+    );
+    assert_eq!(
+        both(
+            &fixture,
+            &s1_funnel(FunnelStep::ConvertedAt(1)).entered_in("2021-05-02", false)
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    let custom = s1_funnel(FunnelStep::ConvertedAt(2)).custom_steps([1, 3]);
+    let mut expected = names("u", 0..5);
+    expected.extend(names("u", 15..35));
+    expected.sort();
+    assert_eq!(both(&fixture, &custom).await, expected);
+}
+
 #[tokio::test]
 async fn strict_and_unordered_funnels_and_exclusions() {
     let fixture = fixture().await;

@@ -630,6 +630,16 @@ pub struct Funnel {
     exclusions: Vec<Exclusion>,
     breakdown: Option<Breakdown>,
     attribution: Option<Attribution>,
+    custom_steps: Vec<u32>,
+    entered: Option<FunnelTrends>,
+    step_range: Option<(u32, u32)>,
+}
+
+/// The funnel-trends view's person selection ([`InsightActors::entered_in`]).
+#[derive(Clone, Debug, PartialEq)]
+struct FunnelTrends {
+    period_start: String,
+    drop_off: bool,
 }
 
 /// The persons behind a trends series over the whole range ([`InsightActors::trends`]).
@@ -705,7 +715,36 @@ impl Funnel {
                 );
             }
         }
+        if self.entered.is_some() {
+            filter.insert(key("funnel_viz_type", "funnelVizType"), json!("trends"));
+        }
+        if let Some((from, to)) = self.step_range {
+            filter.insert(key("funnel_from_step", "funnelFromStep"), json!(from));
+            filter.insert(key("funnel_to_step", "funnelToStep"), json!(to));
+        }
         filter
+    }
+
+    /// The actors-level selection (custom steps, funnel-trends entrance) in `naming`'s
+    /// spelling.
+    fn selection(&self, naming: Naming, into: &mut Map<String, Value>) {
+        let key = |legacy, query| naming.key(legacy, query).to_owned();
+        if !self.custom_steps.is_empty() {
+            into.insert(
+                key("funnel_custom_steps", "funnelCustomSteps"),
+                json!(self.custom_steps),
+            );
+        }
+        if let Some(entered) = &self.entered {
+            into.insert(
+                key("entrance_period_start", "funnelTrendsEntrancePeriodStart"),
+                json!(entered.period_start),
+            );
+            into.insert(
+                key("drop_off", "funnelTrendsDropOff"),
+                json!(entered.drop_off),
+            );
+        }
     }
 }
 
@@ -715,6 +754,7 @@ impl sealed::Sealed for Funnel {
     fn legacy(&self, params: &mut Map<String, Value>) {
         params.insert("funnel_step".into(), json!(self.step.number()));
         params.extend(self.filter(Naming::Legacy));
+        self.selection(Naming::Legacy, params);
         if let Some(breakdown) = &self.breakdown {
             breakdown.legacy(params, "funnel_step_breakdown");
         }
@@ -730,7 +770,11 @@ impl sealed::Sealed for Funnel {
             "funnelsFilter".into(),
             Value::Object(self.filter(Naming::Query)),
         );
-        let mut actors = json!({"kind": "FunnelsActorsQuery", "funnelStep": self.step.number()});
+        let mut actors = Map::new();
+        actors.insert("kind".into(), json!("FunnelsActorsQuery"));
+        actors.insert("funnelStep".into(), json!(self.step.number()));
+        self.selection(Naming::Query, &mut actors);
+        let mut actors = Value::Object(actors);
         if let Some(breakdown) = &self.breakdown {
             breakdown.query(&mut query, &mut actors, "funnelStepBreakdown");
         }
@@ -989,6 +1033,9 @@ impl InsightActors<Funnel> {
             exclusions: Vec::new(),
             breakdown: None,
             attribution: None,
+            custom_steps: Vec::new(),
+            entered: None,
+            step_range: None,
         })
     }
 
@@ -1029,6 +1076,35 @@ impl InsightActors<Funnel> {
     #[must_use]
     pub fn attribution(mut self, attribution: Attribution) -> Self {
         self.insight.attribution = Some(attribution);
+        self
+    }
+
+    /// The persons whose furthest step (1-based) is one of `steps`
+    /// (`funnel_custom_steps` / `funnelCustomSteps`); wins over the funnel step.
+    #[must_use]
+    pub fn custom_steps(mut self, steps: impl IntoIterator<Item = u32>) -> Self {
+        self.insight.custom_steps = steps.into_iter().collect();
+        self
+    }
+
+    /// The funnel-trends view (`funnel_viz_type=trends`): the persons whose attempts entered
+    /// in the [`Self::interval`] period starting at `period_start` (PostHog's date grammar)
+    /// and converted, or with `drop_off` did not (`entrance_period_start`, `drop_off`;
+    /// `funnelTrendsEntrancePeriodStart`, `funnelTrendsDropOff`); replaces the funnel step.
+    #[must_use]
+    pub fn entered_in(mut self, period_start: impl Into<String>, drop_off: bool) -> Self {
+        self.insight.entered = Some(FunnelTrends {
+            period_start: period_start.into(),
+            drop_off,
+        });
+        self
+    }
+
+    /// The steps the funnel-trends view converts between, 0-based (`funnel_from_step`,
+    /// `funnel_to_step`; PostHog's defaults: the first and the last step).
+    #[must_use]
+    pub fn step_range(mut self, from_step: u32, to_step: u32) -> Self {
+        self.insight.step_range = Some((from_step, to_step));
         self
     }
 }
@@ -1171,6 +1247,47 @@ mod tests {
         let last = funnel.attribution(Attribution::LastTouch).legacy_params();
         assert_eq!(last["breakdown_attribution_type"], "last_touch");
         assert!(!last.contains_key("breakdown_attribution_value"));
+    }
+
+    #[test]
+    fn funnel_trends_and_custom_steps_render_both_forms() {
+        let steps = ["a", "b", "c"].map(Step::event);
+        let trends = InsightActors::funnel(steps.clone(), FunnelStep::ConvertedAt(1))
+            .entered_in("2021-05-01", true)
+            .step_range(0, 2);
+        let legacy = trends.legacy_params();
+        assert_eq!(
+            (
+                &legacy["funnel_viz_type"],
+                &legacy["entrance_period_start"],
+                &legacy["drop_off"],
+                &legacy["funnel_from_step"],
+                &legacy["funnel_to_step"],
+            ),
+            (
+                &json!("trends"),
+                &json!("2021-05-01"),
+                &json!(true),
+                &json!(0),
+                &json!(2)
+            )
+        );
+        let actors = &trends.query()["source"];
+        assert_eq!(actors["funnelTrendsEntrancePeriodStart"], "2021-05-01");
+        assert_eq!(actors["funnelTrendsDropOff"], true);
+        let filter = &actors["source"]["funnelsFilter"];
+        assert_eq!(
+            (
+                &filter["funnelVizType"],
+                &filter["funnelFromStep"],
+                &filter["funnelToStep"]
+            ),
+            (&json!("trends"), &json!(0), &json!(2))
+        );
+        let custom = InsightActors::funnel(steps, FunnelStep::ConvertedAt(1)).custom_steps([1, 3]);
+        assert_eq!(custom.legacy_params()["funnel_custom_steps"], json!([1, 3]));
+        assert_eq!(custom.query()["source"]["funnelCustomSteps"], json!([1, 3]));
+        assert!(!custom.legacy_params().contains_key("funnel_viz_type"));
     }
 
     #[test]
