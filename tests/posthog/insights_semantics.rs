@@ -738,3 +738,62 @@ async fn month_lifecycles() {
     )
     .await;
 }
+
+/// The `/query/` answer (status, JSON body) of `query`.
+async fn query_answer(fixture: &Fixture, query: Value) -> (u16, Value) {
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"query": query})),
+        )
+        .await;
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+/// A 400 `validation_error` / `invalid_input` body.
+fn invalid(detail: &str, attr: Option<&str>) -> (u16, Value) {
+    (
+        400,
+        json!({"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": attr}),
+    )
+}
+
+/// An `ActionsNode` among a funnel's exclusions is the mock's actions 400, as one among its
+/// series is, never an "all events" exclusion refused as containing the steps.
+#[tokio::test]
+async fn action_exclusions_are_the_actions_400() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z"))]);
+    let funnel = |exclusion: Value| {
+        json!({"kind": "ActorsQuery", "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": 1, "source": {
+                "kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "sign up"},
+                           {"kind": "EventsNode", "event": "pay"}],
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"},
+                "funnelsFilter": {"exclusions": [exclusion]}}}})
+    };
+    let actions = invalid(
+        "The mock does not model actions: use events entities.",
+        None,
+    );
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!({"kind": "ActionsNode", "id": 7, "funnelFromStep": 0, "funnelToStep": 1}))
+        )
+        .await,
+        actions
+    );
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!({"kind": "EventsNode", "event": "leave", "funnelFromStep": 0, "funnelToStep": 1}))
+        )
+        .await
+        .0,
+        200,
+        "an events exclusion still runs"
+    );
+}

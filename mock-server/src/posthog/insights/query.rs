@@ -403,7 +403,7 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
 /// funnel names.
 fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
     let mut map = legacy(query, None)?;
-    funnel_filter(query, &mut map);
+    funnel_filter(query, &mut map)?;
     for (from, to) in [
         ("funnelStep", "funnel_step"),
         ("funnelCustomSteps", "funnel_custom_steps"),
@@ -471,10 +471,11 @@ fn entity(node: &Value, order: usize) -> Result<Value, PostHogError> {
     }
 }
 
-/// `funnelsFilter` under the legacy funnel names.
-fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
+/// `funnelsFilter` under the legacy funnel names; an `ActionsNode` exclusion is the mock's
+/// actions 400, as an `ActionsNode` series is.
+fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), PostHogError> {
     let Some(filter) = query.get("funnelsFilter") else {
-        return;
+        return Ok(());
     };
     for (from, to) in [
         ("funnelOrderType", "funnel_order_type"),
@@ -489,6 +490,12 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
         copy(filter, from, map, to);
     }
     if let Some(Value::Array(exclusions)) = filter.get("exclusions") {
+        if exclusions
+            .iter()
+            .any(|node| node.get("kind").and_then(Value::as_str) == Some("ActionsNode"))
+        {
+            return Err(no_actions());
+        }
         let legacy: Vec<Value> = exclusions
             .iter()
             .map(|node| {
@@ -503,4 +510,5 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
             .collect();
         map.insert("exclusions".to_owned(), Value::Array(legacy));
     }
+    Ok(())
 }
