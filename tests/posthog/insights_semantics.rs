@@ -797,3 +797,52 @@ async fn action_exclusions_are_the_actions_400() {
         "an events exclusion still runs"
     );
 }
+
+/// `limit` and `offset` are pydantic `int`s: an integer, an integral float or a string of
+/// one is read, anything else is a 400 naming the field; a limit that is not positive is the
+/// default 100, one over 50 000 is capped, and a negative offset is refused.
+#[tokio::test]
+async fn query_limits_and_offsets_must_be_integers() {
+    let fixture = fixture().await;
+    fixture
+        .seed(["a", "b", "c"].map(|who| Event::new("visit", who).at(at("2020-01-02T10:00:00Z"))));
+    let page = |name: &str, value: Value| {
+        let mut query = json!({"kind": "ActorsQuery", "select": ["id"]});
+        query[name] = value;
+        query
+    };
+    let integer = |attr| invalid("A valid integer is required.", Some(attr));
+    for name in ["limit", "offset"] {
+        for value in [json!(1.5), json!("abc"), json!(true), json!([1]), json!({})] {
+            assert_eq!(
+                query_answer(&fixture, page(name, value.clone())).await,
+                integer(name),
+                "{name}: {value}"
+            );
+        }
+    }
+    let read = |body: &Value| {
+        (
+            body["limit"].clone(),
+            body["offset"].clone(),
+            body["results"].as_array().unwrap().len(),
+        )
+    };
+    for (name, value, expected) in [
+        ("limit", json!(2), (json!(2), json!(0), 2)),
+        ("limit", json!(2.0), (json!(2), json!(0), 2)),
+        ("limit", json!("2"), (json!(2), json!(0), 2)),
+        ("limit", json!(-5), (json!(100), json!(0), 3)),
+        ("limit", json!(0), (json!(100), json!(0), 3)),
+        ("limit", json!(1_000_000), (json!(50_000), json!(0), 3)),
+        ("offset", json!("1"), (json!(100), json!(1), 2)),
+        ("offset", json!(null), (json!(100), json!(0), 3)),
+    ] {
+        let (status, body) = query_answer(&fixture, page(name, value.clone())).await;
+        assert_eq!((status, read(&body)), (200, expected), "{name}: {value}");
+    }
+    assert_eq!(
+        query_answer(&fixture, page("offset", json!(-1))).await,
+        invalid("The offset must not be negative.", Some("offset"))
+    );
+}
