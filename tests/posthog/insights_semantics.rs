@@ -846,3 +846,36 @@ async fn query_limits_and_offsets_must_be_integers() {
         invalid("The offset must not be negative.", Some("offset"))
     );
 }
+
+/// An `ActorsQuery`'s own `properties` filter persons: an event property filter there (type
+/// `event`, or no type) is a 400 naming it, while person and cohort filters narrow the list.
+#[tokio::test]
+async fn query_own_event_filters_are_refused() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("visit", "a").at(at("2020-01-02T10:00:00Z"))]);
+    let refused = invalid(
+        "An ActorsQuery's own properties filter persons: event property filters (type event, or no type) belong to the source's series or properties.",
+        Some("properties"),
+    );
+    for filter in [
+        json!({"key": "$browser", "value": "Chrome", "operator": "exact", "type": "event"}),
+        json!({"key": "$browser", "value": "Chrome", "operator": "exact"}),
+    ] {
+        assert_eq!(
+            query_answer(
+                &fixture,
+                json!({"kind": "ActorsQuery", "properties": [filter.clone()]})
+            )
+            .await,
+            refused,
+            "{filter}"
+        );
+    }
+    let (status, body) = query_answer(
+        &fixture,
+        json!({"kind": "ActorsQuery", "properties": [
+            {"key": "email", "value": "nobody", "operator": "exact", "type": "person"}]}),
+    )
+    .await;
+    assert_eq!((status, body["results"].clone()), (200, json!([])));
+}

@@ -74,6 +74,12 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
         }
     }
     let global = Global::parse(&Params::from_map(own), now)?;
+    if global.conditions.tests_events() {
+        return Err(PostHogError::invalid_attr(
+            "properties",
+            "An ActorsQuery's own properties filter persons: event property filters (type event, or no type) belong to the source's series or properties.",
+        ));
+    }
     actors.retain(|(index, _)| {
         project
             .person(*index)
