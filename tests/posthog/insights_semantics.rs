@@ -738,3 +738,144 @@ async fn month_lifecycles() {
     )
     .await;
 }
+
+/// The `/query/` answer (status, JSON body) of `query`.
+async fn query_answer(fixture: &Fixture, query: Value) -> (u16, Value) {
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"query": query})),
+        )
+        .await;
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+/// A 400 `validation_error` / `invalid_input` body.
+fn invalid(detail: &str, attr: Option<&str>) -> (u16, Value) {
+    (
+        400,
+        json!({"type": "validation_error", "code": "invalid_input", "detail": detail, "attr": attr}),
+    )
+}
+
+/// An `ActionsNode` among a funnel's exclusions is the mock's actions 400, as one among its
+/// series is, never an "all events" exclusion refused as containing the steps.
+#[tokio::test]
+async fn action_exclusions_are_the_actions_400() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z"))]);
+    let funnel = |exclusion: Value| {
+        json!({"kind": "ActorsQuery", "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": 1, "source": {
+                "kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "sign up"},
+                           {"kind": "EventsNode", "event": "pay"}],
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"},
+                "funnelsFilter": {"exclusions": [exclusion]}}}})
+    };
+    let actions = invalid(
+        "The mock does not model actions: use events entities.",
+        None,
+    );
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!({"kind": "ActionsNode", "id": 7, "funnelFromStep": 0, "funnelToStep": 1}))
+        )
+        .await,
+        actions
+    );
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!({"kind": "EventsNode", "event": "leave", "funnelFromStep": 0, "funnelToStep": 1}))
+        )
+        .await
+        .0,
+        200,
+        "an events exclusion still runs"
+    );
+}
+
+/// `limit` and `offset` are pydantic `int`s: an integer, an integral float or a string of
+/// one is read, anything else is a 400 naming the field; a limit that is not positive is the
+/// default 100, one over 50 000 is capped, and a negative offset is refused.
+#[tokio::test]
+async fn query_limits_and_offsets_must_be_integers() {
+    let fixture = fixture().await;
+    fixture
+        .seed(["a", "b", "c"].map(|who| Event::new("visit", who).at(at("2020-01-02T10:00:00Z"))));
+    let page = |name: &str, value: Value| {
+        let mut query = json!({"kind": "ActorsQuery", "select": ["id"]});
+        query[name] = value;
+        query
+    };
+    let integer = |attr| invalid("A valid integer is required.", Some(attr));
+    for name in ["limit", "offset"] {
+        for value in [json!(1.5), json!("abc"), json!(true), json!([1]), json!({})] {
+            assert_eq!(
+                query_answer(&fixture, page(name, value.clone())).await,
+                integer(name),
+                "{name}: {value}"
+            );
+        }
+    }
+    let read = |body: &Value| {
+        (
+            body["limit"].clone(),
+            body["offset"].clone(),
+            body["results"].as_array().unwrap().len(),
+        )
+    };
+    for (name, value, expected) in [
+        ("limit", json!(2), (json!(2), json!(0), 2)),
+        ("limit", json!(2.0), (json!(2), json!(0), 2)),
+        ("limit", json!("2"), (json!(2), json!(0), 2)),
+        ("limit", json!(-5), (json!(100), json!(0), 3)),
+        ("limit", json!(0), (json!(100), json!(0), 3)),
+        ("limit", json!(1_000_000), (json!(50_000), json!(0), 3)),
+        ("offset", json!("1"), (json!(100), json!(1), 2)),
+        ("offset", json!(null), (json!(100), json!(0), 3)),
+    ] {
+        let (status, body) = query_answer(&fixture, page(name, value.clone())).await;
+        assert_eq!((status, read(&body)), (200, expected), "{name}: {value}");
+    }
+    assert_eq!(
+        query_answer(&fixture, page("offset", json!(-1))).await,
+        invalid("The offset must not be negative.", Some("offset"))
+    );
+}
+
+/// An `ActorsQuery`'s own `properties` filter persons: an event property filter there (type
+/// `event`, or no type) is a 400 naming it, while person and cohort filters narrow the list.
+#[tokio::test]
+async fn query_own_event_filters_are_refused() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("visit", "a").at(at("2020-01-02T10:00:00Z"))]);
+    let refused = invalid(
+        "An ActorsQuery's own properties filter persons: event property filters (type event, or no type) belong to the source's series or properties.",
+        Some("properties"),
+    );
+    for filter in [
+        json!({"key": "$browser", "value": "Chrome", "operator": "exact", "type": "event"}),
+        json!({"key": "$browser", "value": "Chrome", "operator": "exact"}),
+    ] {
+        assert_eq!(
+            query_answer(
+                &fixture,
+                json!({"kind": "ActorsQuery", "properties": [filter.clone()]})
+            )
+            .await,
+            refused,
+            "{filter}"
+        );
+    }
+    let (status, body) = query_answer(
+        &fixture,
+        json!({"kind": "ActorsQuery", "properties": [
+            {"key": "email", "value": "nobody", "operator": "exact", "type": "person"}]}),
+    )
+    .await;
+    assert_eq!((status, body["results"].clone()), (200, json!([])));
+}

@@ -287,6 +287,11 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// Whether any filter tests the event's properties (type `event`, or no type).
+    pub fn tests_events(&self) -> bool {
+        !self.event.is_empty()
+    }
+
     /// Parses a filter list (a JSON array, its JSON text, an `AND` group, or the legacy
     /// `{"key": "value"}` shorthand for exact matches). An `OR` group is a 400: the mock
     /// evaluates filters ANDed only.

@@ -74,6 +74,12 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
         }
     }
     let global = Global::parse(&Params::from_map(own), now)?;
+    if global.conditions.tests_events() {
+        return Err(PostHogError::invalid_attr(
+            "properties",
+            "An ActorsQuery's own properties filter persons: event property filters (type event, or no type) belong to the source's series or properties.",
+        ));
+    }
     actors.retain(|(index, _)| {
         project
             .person(*index)
@@ -81,12 +87,17 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
     });
     let order = Order::parse(query.get("orderBy"), &select)?;
     order.sort(project, &mut actors);
-    let number = |name: &str| query.get(name).and_then(Value::as_u64);
-    let limit = number("limit")
+    let limit = integer(query, "limit")?
+        .and_then(|limit| u64::try_from(limit).ok())
         .filter(|limit| *limit > 0)
         .unwrap_or(100)
         .min(MAX_LIMIT);
-    let offset = number("offset").unwrap_or(0);
+    let offset = match integer(query, "offset")? {
+        None => 0,
+        Some(offset) => u64::try_from(offset).map_err(|_| {
+            PostHogError::invalid_attr("offset", "The offset must not be negative.")
+        })?,
+    };
     let skip = usize::try_from(offset).unwrap_or(usize::MAX);
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
     let has_more = actors.len() > skip.saturating_add(take);
@@ -132,6 +143,27 @@ struct QueryJson {
     last_refresh: String,
     timezone: &'static str,
     query_status: Option<Value>,
+}
+
+/// `query[name]` as pydantic's lax `int` reads it: absent or null → `None`; a JSON integer,
+/// an integral float or a string of one; anything else is a 400 naming the field.
+fn integer(query: &Map<String, Value>, name: &str) -> Result<Option<i64>, PostHogError> {
+    let refused = || PostHogError::invalid_attr(name, "A valid integer is required.");
+    match query.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) => number
+            .as_i64()
+            .or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e18)
+                    .map(|float| float as i64)
+            })
+            .map(Some)
+            .ok_or_else(refused),
+        Some(Value::String(text)) => text.trim().parse().map(Some).map_err(|_| refused()),
+        Some(_) => Err(refused()),
+    }
 }
 
 /// The 400 for a query the mock does not run.
@@ -403,7 +435,7 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
 /// funnel names.
 fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
     let mut map = legacy(query, None)?;
-    funnel_filter(query, &mut map);
+    funnel_filter(query, &mut map)?;
     for (from, to) in [
         ("funnelStep", "funnel_step"),
         ("funnelCustomSteps", "funnel_custom_steps"),
@@ -471,10 +503,11 @@ fn entity(node: &Value, order: usize) -> Result<Value, PostHogError> {
     }
 }
 
-/// `funnelsFilter` under the legacy funnel names.
-fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
+/// `funnelsFilter` under the legacy funnel names; an `ActionsNode` exclusion is the mock's
+/// actions 400, as an `ActionsNode` series is.
+fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), PostHogError> {
     let Some(filter) = query.get("funnelsFilter") else {
-        return;
+        return Ok(());
     };
     for (from, to) in [
         ("funnelOrderType", "funnel_order_type"),
@@ -489,6 +522,12 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
         copy(filter, from, map, to);
     }
     if let Some(Value::Array(exclusions)) = filter.get("exclusions") {
+        if exclusions
+            .iter()
+            .any(|node| node.get("kind").and_then(Value::as_str) == Some("ActionsNode"))
+        {
+            return Err(no_actions());
+        }
         let legacy: Vec<Value> = exclusions
             .iter()
             .map(|node| {
@@ -503,4 +542,5 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) {
             .collect();
         map.insert("exclusions".to_owned(), Value::Array(legacy));
     }
+    Ok(())
 }
