@@ -105,7 +105,12 @@ impl<'a> SerializedPersonJson<'a> {
     /// Appends `person` to `out` as the list shows them, rendered afresh; `names` is the
     /// project's `person_display_name_properties`.
     pub fn write_fresh(person: &Person, names: &[String], out: &mut Vec<u8>) {
-        out.extend(SerializedPersonJson::of(person, names).to_json());
+        SerializedPersonJson::of(person, names).write(out);
+    }
+
+    /// Appends the JSON bytes to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend(self.to_json());
     }
 
     /// The JSON bytes. serde_json refuses only maps with keys that are not text, which a
@@ -142,18 +147,37 @@ pub fn list_body<'a>(
     mut write: impl FnMut(PersonIndex, &'a Person, &mut Vec<u8>),
     tail: &ListTailJson,
 ) -> Vec<u8> {
+    persons_body(
+        b"{\"results\":[",
+        persons,
+        |(index, person), out| write(*index, person, out),
+        b"]",
+        tail,
+    )
+}
+
+/// A body that lists persons inside other JSON: `open`, each of `persons` appended by `write`
+/// (comma-separated), `close`, then the fields of the object `tail` serialises to (at least
+/// one) as the outer object's remaining fields. `open` starts the outer object.
+pub fn persons_body<T>(
+    open: &[u8],
+    persons: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(T, &mut Vec<u8>),
+    close: &[u8],
+    tail: &impl Serialize,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 * 1024);
-    out.extend_from_slice(b"{\"results\":[");
-    for (position, (index, person)) in persons.iter().enumerate() {
+    out.extend_from_slice(open);
+    for (position, person) in persons.into_iter().enumerate() {
         if position > 0 {
             out.push(b',');
         }
-        write(*index, person, &mut out);
+        write(person, &mut out);
     }
-    out.push(b']');
+    out.extend_from_slice(close);
     let start = out.len();
     match serde_json::to_writer(&mut out, tail) {
-        // The tail's own `{` becomes the comma after `results`.
+        // The tail's own `{` becomes the comma after what `close` closed.
         Ok(()) => out[start] = b',',
         Err(_) => {
             out.truncate(start);

@@ -607,15 +607,27 @@ impl Project {
     /// both inclusive, as the index keeps them, oldest first (by timestamp, then log order):
     /// a binary search per distinct id, never the person's whole history.
     pub(crate) fn indexed_events(&self, index: PersonIndex, from: i64, to: i64) -> Vec<Indexed> {
-        let owned = self.event_index.owned(index);
         let mut events = Vec::new();
-        for number in owned {
-            events.extend_from_slice(self.event_index.events(*number, from, to));
+        for run in self.indexed_runs(index, from, to) {
+            events.extend_from_slice(run);
         }
-        if owned.len() > 1 {
+        if self.owned_distinct_ids(index).len() > 1 {
             events.sort_unstable();
         }
         events
+    }
+
+    /// The same events, one time-ordered slice per distinct id the person owns, copied
+    /// nowhere: for reads that need no order across distinct ids.
+    pub(crate) fn indexed_runs(
+        &self,
+        index: PersonIndex,
+        from: i64,
+        to: i64,
+    ) -> impl Iterator<Item = &[Indexed]> {
+        self.owned_distinct_ids(index)
+            .iter()
+            .map(move |number| self.event_index.events(*number, from, to))
     }
 
     /// The number of event name `name`, if some event has it ([`Indexed::name`]).
@@ -628,14 +640,25 @@ impl Project {
     /// the range, ascending.
     pub(crate) fn active_persons(&self, names: &[u32], from: i64, to: i64) -> Vec<PersonIndex> {
         let mut persons: Vec<PersonIndex> = self
-            .event_index
-            .active(names, from, to)
+            .active_distinct_ids(names, from, to)
             .iter()
             .filter_map(|number| self.event_index.owner(number))
             .collect();
         persons.sort_unstable();
         persons.dedup();
         persons
+    }
+
+    /// The distinct ids (by number) that sent an event named one of `names` on a UTC day
+    /// `from..=to` touches: exactly those with such an event in the range when it is whole
+    /// UTC days.
+    pub(crate) fn active_distinct_ids(&self, names: &[u32], from: i64, to: i64) -> RoaringBitmap {
+        self.event_index.active(names, from, to)
+    }
+
+    /// The distinct ids (by number) person `index` owns that have events.
+    pub(crate) fn owned_distinct_ids(&self, index: PersonIndex) -> &[u32] {
+        self.event_index.owned(index)
     }
 
     /// The event the entry at log `position` is or emits.

@@ -1,14 +1,15 @@
 //! `GET /persons/lifecycle/` (reference §8): each person's active periods, classified new,
 //! returning, resurrecting or dormant, and the persons of one status in one period.
 
+use roaring::RoaringBitmap;
 use serde::Serialize;
 
 use super::super::api::Call;
 use super::super::error::PostHogError;
-use super::super::tenant::Project;
-use super::dates::{Interval, Range, moment};
+use super::super::tenant::{PersonIndex, Project};
+use super::dates::{MICROS_PER_DAY, Range, moment};
 use super::page::{self, Actor, Envelope};
-use super::params::{Global, Params, candidates, entities, events_of};
+use super::params::{Global, Lazy, Matcher, Params, candidates, entities};
 use crate::http::ApiResponse;
 
 /// A lifecycle status.
@@ -36,27 +37,56 @@ impl Status {
     }
 }
 
-/// The statuses of a person active in the sorted, distinct period starts `active`, created
-/// in the period starting at `created`: one per active period, plus a dormant one after each
-/// active period not followed by another (§8.1 steps 2–4).
-pub fn statuses(active: &[i64], created: i64, interval: Interval) -> Vec<(i64, Status)> {
-    let mut out = Vec::with_capacity(active.len() * 2);
-    for (i, &period) in active.iter().enumerate() {
-        let previous = if i == 0 { created } else { active[i - 1] };
-        let status = if previous == period {
-            Status::New
-        } else if i != 0 && interval.previous(period) == previous {
-            Status::Returning
-        } else {
-            Status::Resurrecting
-        };
-        out.push((period, status));
-        let next = interval.next(period);
-        if active.get(i + 1) != Some(&next) {
-            out.push((next, Status::Dormant));
-        }
+/// The status in a period of a person (§8.1 steps 2–4), from whether they were active in it
+/// (`now`) and in the period before (`before`); `new` says whether they were first active in
+/// it in their creation period (asked only when it decides). Returning: active now and
+/// before; dormant: active before, not now; new; resurrecting: active now after a gap, or
+/// first active in range after being created earlier.
+pub fn status_in(now: bool, before: bool, new: impl FnOnce() -> bool) -> Option<Status> {
+    match (now, before) {
+        (true, true) => Some(Status::Returning),
+        (false, true) => Some(Status::Dormant),
+        (false, false) => None,
+        (true, false) if new() => Some(Status::New),
+        (true, false) => Some(Status::Resurrecting),
     }
-    out
+}
+
+/// Which distinct ids were active in the target period and the one before, when the
+/// per-name daily activity sets say it exactly: the entity matches events by name alone, no
+/// global filter tests events, and both periods are whole UTC days. Otherwise each
+/// candidate's events are read.
+struct DaySets {
+    now: RoaringBitmap,
+    before: RoaringBitmap,
+}
+
+impl DaySets {
+    fn of(
+        project: &Project,
+        matcher: &Matcher<'_>,
+        global: &Global,
+        near: Range,
+        period: i64,
+    ) -> Option<Self> {
+        let name = matcher.name_only()?;
+        let whole_days = [near.from, period, near.to.saturating_add(1)]
+            .iter()
+            .all(|at| at.rem_euclid(MICROS_PER_DAY) == 0);
+        (whole_days && !global.conditions.tests_events()).then(|| Self {
+            now: project.active_distinct_ids(&[name], period, near.to),
+            before: project.active_distinct_ids(&[name], near.from, period.saturating_sub(1)),
+        })
+    }
+
+    /// Whether person `index` was active now and before.
+    fn active(&self, project: &Project, index: PersonIndex) -> (bool, bool) {
+        let owned = project.owned_distinct_ids(index);
+        (
+            owned.iter().any(|id| self.now.contains(*id)),
+            owned.iter().any(|id| self.before.contains(*id)),
+        )
+    }
 }
 
 /// The raw `{message, detail}` 400 lifecycle answers for a missing parameter.
@@ -106,25 +136,44 @@ pub fn actors(
         to: interval.next(period) - 1,
     };
     let matcher = entity.resolve(project);
+    let day_sets = DaySets::of(project, &matcher, &global, near, period);
+    // A person's matching events from `from` to `to`, in no particular order.
+    let matching = |index: PersonIndex, from: i64, to: i64| {
+        project
+            .indexed_runs(index, from, to)
+            .flatten()
+            .map(|at| Lazy::new(project, *at))
+            .filter(|event| matcher.matches(event) && global.conditions.matches_lazy(event))
+    };
+    let admitted = |index: PersonIndex| {
+        project.person(index).is_some_and(|person| {
+            global.admits(project, index, person) && matcher.admits(project, index, person)
+        })
+    };
     Ok(candidates(project, &[entity], near)
         .into_iter()
-        .filter_map(|index| {
-            let person = project.person(index)?;
-            if !global.admits(project, index, person) || !matcher.admits(project, index, person) {
-                return None;
-            }
-            let mut active: Vec<i64> = events_of(project, index, fetched.from, fetched.to)
-                .iter()
-                .filter(|event| matcher.matches(event) && global.conditions.matches_lazy(event))
-                .map(|event| interval.start(event.at.timestamp))
-                .collect();
-            active.dedup();
-            let created = interval.start(person.created_at);
-            let hit = statuses(&active, created, interval)
-                .into_iter()
-                .any(|(at, found)| found == status && at == period);
-            hit.then_some((index, None))
+        .filter(|&index| {
+            let (now, before) = match &day_sets {
+                Some(sets) => sets.active(project, index),
+                None => matching(index, near.from, near.to).fold(
+                    (false, false),
+                    |(now, before), event| {
+                        let start = interval.start(event.at.timestamp);
+                        (now || start == period, before || start == near.from)
+                    },
+                ),
+            };
+            let new = || {
+                project
+                    .person(index)
+                    .is_some_and(|person| interval.start(person.created_at) == period)
+                    && matching(index, fetched.from, near.from.saturating_sub(1))
+                        .next()
+                        .is_none()
+            };
+            status_in(now, before, new) == Some(status) && admitted(index)
         })
+        .map(|index| (index, None))
         .collect())
 }
 
@@ -148,35 +197,103 @@ pub fn persons(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHo
 
 #[cfg(test)]
 mod tests {
-    use super::super::dates::MICROS_PER_DAY;
+    use proptest::prelude::*;
+
+    use super::super::dates::{Interval, MICROS_PER_DAY};
     use super::*;
+
+    /// §8.1 steps 2–4 over a person's whole history, as PostHog's query classifies it: for
+    /// the sorted, distinct active period starts `active` of a person created in the period
+    /// starting at `created`, one status per active period and a dormant one after each
+    /// active period not followed by another.
+    fn statuses(active: &[i64], created: i64, interval: Interval) -> Vec<(i64, Status)> {
+        let mut out = Vec::new();
+        for (i, &period) in active.iter().enumerate() {
+            let previous = if i == 0 { created } else { active[i - 1] };
+            let status = if previous == period {
+                Status::New
+            } else if i != 0 && interval.previous(period) == previous {
+                Status::Returning
+            } else {
+                Status::Resurrecting
+            };
+            out.push((period, status));
+            let next = interval.next(period);
+            if active.get(i + 1) != Some(&next) {
+                out.push((next, Status::Dormant));
+            }
+        }
+        out
+    }
+
+    /// [`status_in`] from the sorted active periods of a fetched range starting at `first`.
+    fn status_from(
+        active: &[i64],
+        first: i64,
+        created: i64,
+        period: i64,
+        interval: Interval,
+    ) -> Option<Status> {
+        let before = interval.previous(period);
+        status_in(active.contains(&period), active.contains(&before), || {
+            created == period && !active.iter().any(|&at| first <= at && at < before)
+        })
+    }
 
     /// S13's p1: active on days 11, 12, 13, 15, 17, 19, created on day 11.
     #[test]
     fn s13_p1_statuses() {
         let day = |d: i64| d * MICROS_PER_DAY;
         let active: Vec<i64> = [11, 12, 13, 15, 17, 19].map(day).to_vec();
-        let got = statuses(&active, day(11), Interval::Day);
         use Status::*;
+        let expected = [
+            (10, None),
+            (11, Some(New)),
+            (12, Some(Returning)),
+            (13, Some(Returning)),
+            (14, Some(Dormant)),
+            (15, Some(Resurrecting)),
+            (16, Some(Dormant)),
+            (17, Some(Resurrecting)),
+            (18, Some(Dormant)),
+            (19, Some(Resurrecting)),
+            (20, Some(Dormant)),
+            (21, None),
+        ];
+        for (d, status) in expected {
+            let got = status_from(&active, day(10), day(11), day(d), Interval::Day);
+            assert_eq!(got, status, "day {d}");
+        }
         assert_eq!(
-            got,
-            vec![
-                (day(11), New),
-                (day(12), Returning),
-                (day(13), Returning),
-                (day(14), Dormant),
-                (day(15), Resurrecting),
-                (day(16), Dormant),
-                (day(17), Resurrecting),
-                (day(18), Dormant),
-                (day(19), Resurrecting),
-                (day(20), Dormant),
-            ]
-        );
-        assert_eq!(
-            statuses(&[day(12)], day(9), Interval::Day)[0].1,
-            Resurrecting,
+            status_from(&[day(12)], day(10), day(9), day(12), Interval::Day),
+            Some(Resurrecting),
             "first active in range after being created earlier"
         );
+    }
+
+    proptest! {
+        /// The status of one period, from the periods around it, is what the whole history
+        /// says of that period, by day, week and month, with creation before, inside or after
+        /// the first activity.
+        #[test]
+        fn one_period_agrees_with_the_whole_history(
+            interval in prop_oneof![Just(Interval::Day), Just(Interval::Week), Just(Interval::Month)],
+            days in proptest::collection::vec(0i64..400, 0..30),
+            created_day in 0i64..400,
+            period_day in 1i64..400,
+        ) {
+            let start = |d: i64| interval.start(d * MICROS_PER_DAY + 20_000 * MICROS_PER_DAY);
+            let mut active: Vec<i64> = days.iter().map(|d| start(*d)).collect();
+            active.sort_unstable();
+            active.dedup();
+            let first = start(0);
+            let period = start(period_day).max(interval.next(first));
+            let created = start(created_day);
+            let whole = statuses(&active, created, interval)
+                .into_iter()
+                .find(|(at, _)| *at == period)
+                .map(|(_, status)| status);
+            prop_assert_eq!(status_from(&active, first, created, period, interval), whole);
+        }
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::super::api::Call;
 use super::super::negotiate::{CSV_CONTENT_TYPE, Format};
+use super::super::person::Person;
 use super::super::render::{self, SerializedPersonJson};
 use super::super::tenant::{PersonIndex, Project};
 use super::super::time;
@@ -30,15 +31,16 @@ pub enum Envelope {
     Correlation,
 }
 
+/// The page's one `results` element, for CSV.
 #[derive(Serialize)]
 struct ActorsJson<'a> {
     people: Vec<SerializedPersonJson<'a>>,
     count: usize,
 }
 
+/// What follows `results` in a JSON page.
 #[derive(Serialize)]
-struct PageJson<'a> {
-    results: [ActorsJson<'a>; 1],
+struct PageTailJson {
     next: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     initial: Option<String>,
@@ -51,7 +53,8 @@ struct PageJson<'a> {
 }
 
 /// Answers the page of `actors` at `offset`/`limit`. Membership and `next` count actors before
-/// hydration: an actor whose person is gone is counted in `missing_persons`, not listed.
+/// hydration: an actor whose person is gone is counted in `missing_persons`, not listed. A
+/// person without a value is their kept list rendering (the same `SerializedPerson`).
 pub fn respond(
     project: &Project,
     call: &Call<'_>,
@@ -63,27 +66,29 @@ pub fn respond(
     let page: Vec<Actor> = actors.into_iter().skip(offset).take(limit).collect();
     let full = page.len() >= limit;
     let names = project.display_name_properties();
-    let mut people: Vec<(&_, Option<i64>)> = page
+    let mut people: Vec<(PersonIndex, &Person, Option<i64>)> = page
         .iter()
-        .filter_map(|(index, value)| Some((project.person(*index)?, *value)))
+        .filter_map(|(index, value)| Some((*index, project.person(*index)?, *value)))
         .collect();
-    people.sort_by(|(a, _), (b, _)| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
-    people.sort_by(|(_, a), (_, b)| b.cmp(a));
-    let people: Vec<SerializedPersonJson<'_>> = people
-        .into_iter()
-        .map(|(person, value)| {
-            let json = SerializedPersonJson::of(person, names);
-            match value {
-                Some(value) => json.with_value(Value::from(value)),
-                None => json,
-            }
-        })
-        .collect();
-    let results = ActorsJson {
-        count: people.len(),
-        people,
+    people
+        .sort_by(|(_, a, _), (_, b, _)| b.created_at.cmp(&a.created_at).then(a.uuid.cmp(&b.uuid)));
+    people.sort_by(|(_, _, a), (_, _, b)| b.cmp(a));
+    let fresh = |person, value: Option<i64>| {
+        let json = SerializedPersonJson::of(person, names);
+        match value {
+            Some(value) => json.with_value(Value::from(value)),
+            None => json,
+        }
     };
+    let count = people.len();
     if Format::negotiate(call.request, false) == Ok(Format::Csv) {
+        let results = ActorsJson {
+            people: people
+                .iter()
+                .map(|(_, person, value)| fresh(person, *value))
+                .collect(),
+            count,
+        };
         let item = serde_json::to_value(&results).unwrap_or(Value::Null);
         return ApiResponse::new(200, CSV_CONTENT_TYPE, render::csv(&[item]));
     }
@@ -98,17 +103,26 @@ pub fn respond(
             paginated(call, &base, offset, offset.saturating_add(limit))
         }
     });
-    let missing = page.len() - results.count;
+    let missing = page.len() - count;
     let full_envelope = envelope != Envelope::Bare;
-    let body = PageJson {
-        results: [results],
+    let tail = PageTailJson {
         next,
         initial: full_envelope.then(|| url.posthog(&[])),
         missing_persons: full_envelope.then_some(missing),
         is_cached: full_envelope.then_some(false),
         last_refresh: full_envelope.then(|| time::render(call.now)),
     };
-    ApiResponse::json(200, &body)
+    let body = render::persons_body(
+        b"{\"results\":[{\"people\":[",
+        people,
+        |(index, person, value), out| match value {
+            None => SerializedPersonJson::write_kept(project, index, person, out),
+            Some(_) => fresh(person, value).write(out),
+        },
+        format!("],\"count\":{count}}}]").as_bytes(),
+        &tail,
+    );
+    ApiResponse::new(200, "application/json", body)
 }
 
 /// PostHog's `format_paginated_url`: when the request's path and query contain `offset`

@@ -208,6 +208,15 @@ impl Matcher<'_> {
     pub fn entity(&self) -> &Entity {
         self.entity
     }
+
+    /// The name number that alone decides whether an event is the entity's: some when the
+    /// entity names one event that some event has, and filters on no event property.
+    pub fn name_only(&self) -> Option<u32> {
+        match self.name {
+            Name::Is(name) if !self.entity.conditions.tests_events() => Some(name),
+            Name::Is(_) | Name::Any | Name::Unknown => None,
+        }
+    }
 }
 
 /// An event as the project's index gives it (time, log position, name): its log entry, for
