@@ -16,7 +16,7 @@ use super::super::time;
 use super::dates::moment;
 use super::page::Actor;
 use super::params::{Global, Params, no_actions};
-use super::{correlation, funnel_persons, lifecycle, trends};
+use super::{correlation, funnel_persons, lifecycle, schema, trends};
 use crate::http::ApiResponse;
 
 /// The most rows a page holds (PostHog's default HogQL limit).
@@ -34,6 +34,7 @@ const COLUMNS: &[&str] = &[
 /// Runs the body's query.
 pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
     let body = call.body()?;
+    schema::check(&body)?;
     let query = body
         .get("query")
         .and_then(Value::as_object)
@@ -87,12 +88,12 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
     });
     let order = Order::parse(query.get("orderBy"), &select)?;
     order.sort(project, &mut actors);
-    let limit = integer(query, "limit")?
+    let limit = integer(query, "limit")
         .and_then(|limit| u64::try_from(limit).ok())
         .filter(|limit| *limit > 0)
         .unwrap_or(100)
         .min(MAX_LIMIT);
-    let offset = match integer(query, "offset")? {
+    let offset = match integer(query, "offset") {
         None => 0,
         Some(offset) => u64::try_from(offset).map_err(|_| {
             PostHogError::invalid_attr("offset", "The offset must not be negative.")
@@ -145,25 +146,11 @@ struct QueryJson {
     query_status: Option<Value>,
 }
 
-/// `query[name]` as pydantic's lax `int` reads it: absent or null → `None`; a JSON integer,
-/// an integral float or a string of one; anything else is a 400 naming the field.
-fn integer(query: &Map<String, Value>, name: &str) -> Result<Option<i64>, PostHogError> {
-    let refused = || PostHogError::invalid_attr(name, "A valid integer is required.");
-    match query.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => number
-            .as_i64()
-            .or_else(|| {
-                number
-                    .as_f64()
-                    .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e18)
-                    .map(|float| float as i64)
-            })
-            .map(Some)
-            .ok_or_else(refused),
-        Some(Value::String(text)) => text.trim().parse().map(Some).map_err(|_| refused()),
-        Some(_) => Err(refused()),
-    }
+/// `query[name]` as pydantic's lax `int` (`schema::check` has refused any other value).
+fn integer(query: &Map<String, Value>, name: &str) -> Option<i64> {
+    query
+        .get(name)
+        .and_then(|value| schema::lax_int(value).ok().flatten())
 }
 
 /// The 400 for a query the mock does not run.
@@ -416,12 +403,10 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
         .get("series")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
-    let wanted = match source.get("series") {
-        None | Some(Value::Null) => 0,
-        Some(value) => value
-            .as_i64()
-            .ok_or_else(|| PostHogError::invalid_attr("series", "A valid integer is required."))?,
-    };
+    let wanted = source
+        .get("series")
+        .and_then(|value| schema::lax_int(value).ok().flatten())
+        .unwrap_or(0);
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let index = if wanted < 0 { count + wanted } else { wanted };
     if (0..count).contains(&index) {
