@@ -1358,6 +1358,40 @@ async fn stickiness_counts_active_intervals() {
     assert_eq!(people(&fixture, &query("1")).await.1, ["once"]);
     assert_eq!(people(&fixture, &query("2")).await.1, ["twice"]);
     assert!(people(&fixture, &query("3")).await.1.is_empty());
+    assert_eq!(
+        people(&fixture, &format!("{}&selected_interval=2", query("0")))
+            .await
+            .1,
+        ["twice"],
+        "stickiness_days=0 falls back to selected_interval, as Python's `or` does"
+    );
+}
+
+/// Without `stickiness_days` (or `selected_interval`) PostHog's `SelectedIntervalMixin` reads
+/// K = 0, and its `num_intervals = 0` matches nobody: an empty 200 page, not an error. A value
+/// Python's `int` refuses (the empty string too) is its `ValueError`, a 500.
+#[tokio::test]
+async fn stickiness_without_a_day_count_lists_nobody() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("view", "once").at(at("2020-01-02T10:00:00Z"))]);
+    let path = "/api/projects/1/persons/stickiness/?entity_id=view&date_from=2020-01-01&date_to=2020-01-07";
+    let (status, body) = fixture.raw(Method::GET, path, None).await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            body["results"][0]["count"].clone(),
+            body["results"][0]["people"].clone(),
+            body["next"].clone()
+        ),
+        (json!(0), json!([]), Value::Null)
+    );
+    for bad in ["", "x", "1.5"] {
+        let (status, body) = fixture
+            .raw(Method::GET, &format!("{path}&stickiness_days={bad}"), None)
+            .await;
+        assert_eq!(status, 500, "{bad:?}: {body}");
+    }
 }
 
 #[tokio::test]
