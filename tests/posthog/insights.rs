@@ -1604,6 +1604,49 @@ async fn funnel_trends_entrance_period_and_drop_off() {
     }
 }
 
+/// The older way to ask for funnel trends persons: no `funnel_viz_type` and
+/// `display=ActionsLineGraph` (PostHog's `FunnelTypeMixin.funnel_viz_type` backwards
+/// compatibility; the endpoint's filter always has `insight=FUNNELS`) reads the funnel-trends
+/// parameters; an explicit `funnel_viz_type` wins over `display`.
+#[tokio::test]
+async fn funnel_persons_read_the_line_graph_display_as_funnel_trends() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let entered = [
+        ("entrance_period_start", "2021-05-01 00:00:00".to_owned()),
+        ("drop_off", "true".to_owned()),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = entered.to_vec();
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        s1_query(&pairs)
+    };
+    let display = ("display", "ActionsLineGraph");
+    assert_eq!(
+        count(&fixture, &with(&[display])).await,
+        count(&fixture, &with(&[("funnel_viz_type", "trends")])).await,
+        "display=ActionsLineGraph alone asks funnel trends"
+    );
+    assert_eq!(count(&fixture, &with(&[display])).await, 30);
+    let (status, body) = fixture
+        .raw(
+            Method::GET,
+            &s1_query(&[("display", "ActionsLineGraph".to_owned())]),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "funnel trends need their parameters: {body}");
+    assert!(body.contains("for funnel trends persons!"), "{body}");
+    let steps = with(&[display, ("funnel_viz_type", "steps"), ("funnel_step", "2")]);
+    assert_eq!(count(&fixture, &steps).await, 15, "funnel_viz_type wins");
+    let table = with(&[("display", "ActionsTable"), ("funnel_step", "2")]);
+    assert_eq!(
+        count(&fixture, &table).await,
+        15,
+        "another display is steps"
+    );
+}
+
 /// PostHog's `test_funnel_trends.py::test_one_person_in_multiple_periods_and_windows` and its
 /// `_in_unordered_funnel` and `_in_strict_funnel` variants: user_one completes the funnel on
 /// 05-01, drops off on 05-03 (the window, one day, closes before the steps of 05-04) and
