@@ -1037,3 +1037,54 @@ async fn query_extra_keys_are_refused_as_pydantic_does() {
         "{body}"
     );
 }
+
+/// Global `properties` are ANDed: a list or an `AND` group (nested ones too) filters, while
+/// an `OR` group, which PostHog evaluates, is the mock's 400 on the legacy endpoints and
+/// through `/query/` alike.
+#[tokio::test]
+async fn or_property_groups_are_refused() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("visit", "a")
+            .property("plan", "pro")
+            .at(at("2020-01-02T10:00:00Z")),
+        Event::new("visit", "b")
+            .property("plan", "free")
+            .at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let pro = json!({"key": "plan", "value": "pro", "operator": "exact", "type": "event"});
+    let group =
+        |kind: &str| json!({"type": "AND", "values": [{"type": kind, "values": [pro.clone()]}]});
+    let legacy = |properties: Value| {
+        with_query(
+            "/api/projects/1/persons/trends/",
+            &[
+                ("entity_id", "visit".to_owned()),
+                ("entity_type", "events".to_owned()),
+                ("date_from", "2020-01-01".to_owned()),
+                ("date_to", "2020-01-08".to_owned()),
+                ("properties", properties.to_string()),
+            ],
+        )
+    };
+    assert_eq!(legacy_ids(&fixture, &legacy(group("AND"))).await, ["a"]);
+    let refused = invalid("The mock evaluates AND property groups only.", None);
+    let (status, body) = fixture.raw(Method::GET, &legacy(group("OR")), None).await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).unwrap()),
+        refused
+    );
+    let query = |properties: Value| {
+        json!({"kind": "ActorsQuery", "select": ["id"], "source": {
+            "kind": "InsightActorsQuery", "source": {
+                "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "visit"}],
+                "trendsFilter": {"display": "ActionsTable"}, "properties": properties,
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}}})
+    };
+    let (status, body) = query_answer(&fixture, query(group("AND"))).await;
+    assert_eq!(
+        (status, body["results"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    assert_eq!(query_answer(&fixture, query(group("OR"))).await, refused);
+}
