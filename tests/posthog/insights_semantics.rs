@@ -967,6 +967,24 @@ async fn query_extra_keys_are_refused_as_pydantic_does() {
         expect(vec![extra("refresh_mode", "'blocking'", "str")]),
         "a key the request does not define"
     );
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"refresh": "blocking"})),
+        )
+        .await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).unwrap()),
+        expect(vec![(
+            "query".to_owned(),
+            "Field required",
+            "missing",
+            "{'refresh': 'blocking'}".to_owned(),
+            "dict".to_owned()
+        )]),
+        "no query"
+    );
     assert_eq!(
         query_answer(
             &fixture,

@@ -38,7 +38,7 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
     let query = body
         .get("query")
         .and_then(Value::as_object)
-        .ok_or_else(|| PostHogError::invalid_attr("query", "This field is required."))?;
+        .ok_or_else(|| PostHogError::invalid_attr("query", "The query must be a JSON object."))?;
     let kind = query
         .get("kind")
         .and_then(Value::as_str)

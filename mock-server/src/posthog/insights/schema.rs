@@ -1,9 +1,10 @@
-//! The extra-key check of `POST /query/` bodies. PostHog validates the body as its generated
-//! pydantic `QueryRequest`, whose models (the request, every query node, series node, filter
-//! and property filter) are `extra="forbid"`; a key a model does not define fails the
-//! validation, which the query viewset answers as DRF's `ParseError`
-//! (`JSON parse error - <pydantic's text>`). The key sets are those of PostHog's published
-//! query schema, plus keys older versions defined that clients still send.
+//! The validation of `POST /query/` bodies that PostHog's pydantic models do before anything
+//! runs. PostHog validates the body as its generated `QueryRequest`, whose models (the
+//! request, every query node, series node, filter and property filter) are `extra="forbid"`;
+//! a key a model does not define, or an `int` field given something pydantic's lax mode does
+//! not read as one, fails the validation, which the query viewset answers as DRF's
+//! `ParseError` (`JSON parse error - <pydantic's text>`). The key sets are those of PostHog's
+//! published query schema, plus keys other versions define that clients send.
 
 use serde_json::{Map, Value};
 
@@ -496,22 +497,31 @@ impl Issue {
     }
 }
 
-/// Checks a `POST /query/` body: `Ok` when no model in it has a key it does not define,
-/// else PostHog's 400 `parse_error` naming each extra key as pydantic does (location,
-/// `Extra inputs are not permitted`, the value's Python repr and type). Nodes of kinds the
-/// mock does not run are not walked (the mock refuses them anyway).
+/// Checks a `POST /query/` body: `Ok` when it has a `query`, no model in it has a key it does
+/// not define and the `int` fields the mock reads are lax `int`s; else PostHog's 400
+/// `parse_error` naming each fault as pydantic does (location, message and type, the input's
+/// Python repr and type). Nodes of kinds the mock does not run are not walked (the mock
+/// refuses them anyway).
 pub fn check(body: &Map<String, Value>) -> Result<(), PostHogError> {
-    let mut extras = Vec::new();
-    walk_model(body, &REQUEST, &mut Vec::new(), &mut extras);
-    if extras.is_empty() {
+    let mut issues = Vec::new();
+    if !body.contains_key("query") {
+        issues.push(Issue {
+            loc: "query".to_owned(),
+            kind: "missing",
+            message: "Field required",
+            value: Value::Object(body.clone()),
+        });
+    }
+    walk_model(body, &REQUEST, &mut Vec::new(), &mut issues);
+    if issues.is_empty() {
         return Ok(());
     }
     let mut text = format!(
         "{} validation error{} for QueryRequest",
-        extras.len(),
-        if extras.len() == 1 { "" } else { "s" }
+        issues.len(),
+        if issues.len() == 1 { "" } else { "s" }
     );
-    for issue in &extras {
+    for issue in &issues {
         text.push_str(&format!(
             "\n{}\n  {} [type={}, input_value={}, input_type={}]\n    For further information visit https://errors.pydantic.dev/2.12/v/{}",
             issue.loc,
@@ -883,6 +893,14 @@ mod tests {
              query.ActorsQuery.limit\n  Input should be a valid integer, unable to parse string as an integer [type=int_parsing, input_value='ten', input_type=str]\n    For further information visit https://errors.pydantic.dev/2.12/v/int_parsing\n\
              query.ActorsQuery.offset\n  Input should be a valid integer, got a number with a fractional part [type=int_from_float, input_value=1.5, input_type=float]\n    For further information visit https://errors.pydantic.dev/2.12/v/int_from_float\n\
              query.ActorsQuery.source.InsightActorsQuery.series\n  Input should be a valid integer [type=int_type, input_value=[0], input_type=list]\n    For further information visit https://errors.pydantic.dev/2.12/v/int_type"
+        );
+    }
+
+    #[test]
+    fn a_missing_query_is_pydantics_missing_field() {
+        assert_eq!(
+            detail(json!({"refresh": "blocking"})).unwrap(),
+            "JSON parse error - 1 validation error for QueryRequest\nquery\n  Field required [type=missing, input_value={'refresh': 'blocking'}, input_type=dict]\n    For further information visit https://errors.pydantic.dev/2.12/v/missing"
         );
     }
 
