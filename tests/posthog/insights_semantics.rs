@@ -1106,3 +1106,59 @@ async fn or_property_groups_are_refused() {
     );
     assert_eq!(query_answer(&fixture, query(group("OR"))).await, refused);
 }
+
+/// A funnel actors query's `int`s (`funnelStep`, the `funnelsFilter` steps and window, an
+/// exclusion's steps) are pydantic's lax `int`s too: `"2"` and `2.0` are step 2, while a value
+/// pydantic refuses is PostHog's 400 `parse_error` naming it (not the legacy endpoint's 500).
+#[tokio::test]
+async fn funnel_query_ints_are_pydantics() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z")),
+        Event::new("pay", "a").at(at("2020-01-03T10:00:00Z")),
+        Event::new("sign up", "b").at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let funnel = |step: Value, filter: Value| {
+        json!({"kind": "ActorsQuery", "select": ["id"], "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": step, "source": {
+                "kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "sign up"},
+                           {"kind": "EventsNode", "event": "pay"}],
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"},
+                "funnelsFilter": filter}}})
+    };
+    for step in [json!(2), json!("2"), json!(2.0), json!(" 2 ")] {
+        let filter = json!({"funnelWindowInterval": "7", "funnelWindowIntervalUnit": "day",
+            "exclusions": [{"kind": "EventsNode", "event": "x", "funnelFromStep": 0.0, "funnelToStep": "1"}]});
+        let (status, body) = query_answer(&fixture, funnel(step.clone(), filter)).await;
+        assert_eq!(
+            (status, body["results"].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "funnelStep {step}: {body}"
+        );
+    }
+    let prefix = "query.ActorsQuery.source.FunnelsActorsQuery";
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!("two"), json!({"funnelWindowInterval": 7.5}))
+        )
+        .await,
+        pydantic(&[
+            (
+                &format!("{prefix}.funnelStep"),
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
+                "'two'",
+                "str"
+            ),
+            (
+                &format!("{prefix}.source.FunnelsQuery.funnelsFilter.funnelWindowInterval"),
+                "Input should be a valid integer, got a number with a fractional part",
+                "int_from_float",
+                "7.5",
+                "float"
+            ),
+        ])
+    );
+}

@@ -421,8 +421,8 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
 fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
     let mut map = legacy(query, None)?;
     funnel_filter(query, &mut map)?;
+    copy_int(actors, "funnelStep", &mut map, "funnel_step");
     for (from, to) in [
-        ("funnelStep", "funnel_step"),
         ("funnelCustomSteps", "funnel_custom_steps"),
         ("funnelStepBreakdown", "funnel_step_breakdown"),
         ("funnelTrendsDropOff", "drop_off"),
@@ -431,6 +431,17 @@ fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogEr
         copy(actors, from, &mut map, to);
     }
     Ok(map)
+}
+
+/// Copies the pydantic `int` `source[from]` (`schema::check` has refused any other value) to
+/// `map[to]` as a JSON integer, when present.
+fn copy_int(source: &Value, from: &str, map: &mut Map<String, Value>, to: &str) {
+    if let Some(value) = source
+        .get(from)
+        .and_then(|value| schema::lax_int(value).ok().flatten())
+    {
+        map.insert(to.to_owned(), json!(value));
+    }
 }
 
 /// Copies `source[from]` to `map[to]` when present.
@@ -497,14 +508,18 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), Post
     for (from, to) in [
         ("funnelOrderType", "funnel_order_type"),
         ("funnelVizType", "funnel_viz_type"),
-        ("funnelWindowInterval", "funnel_window_interval"),
         ("funnelWindowIntervalUnit", "funnel_window_interval_unit"),
         ("breakdownAttributionType", "breakdown_attribution_type"),
+    ] {
+        copy(filter, from, map, to);
+    }
+    for (from, to) in [
+        ("funnelWindowInterval", "funnel_window_interval"),
         ("breakdownAttributionValue", "breakdown_attribution_value"),
         ("funnelFromStep", "funnel_from_step"),
         ("funnelToStep", "funnel_to_step"),
     ] {
-        copy(filter, from, map, to);
+        copy_int(filter, from, map, to);
     }
     if let Some(Value::Array(exclusions)) = filter.get("exclusions") {
         if exclusions
@@ -516,13 +531,19 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), Post
         let legacy: Vec<Value> = exclusions
             .iter()
             .map(|node| {
-                json!({
-                    "id": node.get("event").cloned().unwrap_or(Value::Null),
-                    "type": "events",
-                    "properties": node.get("properties").cloned().unwrap_or(json!([])),
-                    "funnel_from_step": node.get("funnelFromStep").cloned().unwrap_or(Value::Null),
-                    "funnel_to_step": node.get("funnelToStep").cloned().unwrap_or(Value::Null),
-                })
+                let mut exclusion = Map::new();
+                exclusion.insert(
+                    "id".to_owned(),
+                    node.get("event").cloned().unwrap_or(Value::Null),
+                );
+                exclusion.insert("type".to_owned(), json!("events"));
+                exclusion.insert(
+                    "properties".to_owned(),
+                    node.get("properties").cloned().unwrap_or(json!([])),
+                );
+                copy_int(node, "funnelFromStep", &mut exclusion, "funnel_from_step");
+                copy_int(node, "funnelToStep", &mut exclusion, "funnel_to_step");
+                Value::Object(exclusion)
             })
             .collect();
         map.insert("exclusions".to_owned(), Value::Array(legacy));

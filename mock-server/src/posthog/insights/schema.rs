@@ -144,7 +144,7 @@ actors_source!(
         "funnelTrendsEntrancePeriodStart"
     ],
     [("source", Child::One(&[&FUNNELS_QUERY]))],
-    []
+    ["funnelStep"]
 );
 
 actors_source!(
@@ -329,7 +329,7 @@ static EXCLUSION_EVENTS_NODE: Model = Model {
         "funnelToStep"
     ),
     children: ENTITY_CHILDREN,
-    ints: &[],
+    ints: &["funnelFromStep", "funnelToStep"],
 };
 
 static EXCLUSION_ACTIONS_NODE: Model = Model {
@@ -337,7 +337,7 @@ static EXCLUSION_ACTIONS_NODE: Model = Model {
     name: "FunnelExclusionActionsNode",
     keys: entity_keys!("id", "funnelFromStep", "funnelToStep"),
     children: ENTITY_CHILDREN,
-    ints: &[],
+    ints: &["funnelFromStep", "funnelToStep"],
 };
 
 /// A series node's property filters.
@@ -443,7 +443,13 @@ static FUNNELS_FILTER: Model = Model {
         "exclusions",
         Child::Many(&[&EXCLUSION_EVENTS_NODE, &EXCLUSION_ACTIONS_NODE]),
     )],
-    ints: &[],
+    ints: &[
+        "binCount",
+        "breakdownAttributionValue",
+        "funnelFromStep",
+        "funnelToStep",
+        "funnelWindowInterval",
+    ],
 };
 
 static LIFECYCLE_FILTER: Model = Model {
