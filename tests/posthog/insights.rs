@@ -1358,6 +1358,40 @@ async fn stickiness_counts_active_intervals() {
     assert_eq!(people(&fixture, &query("1")).await.1, ["once"]);
     assert_eq!(people(&fixture, &query("2")).await.1, ["twice"]);
     assert!(people(&fixture, &query("3")).await.1.is_empty());
+    assert_eq!(
+        people(&fixture, &format!("{}&selected_interval=2", query("0")))
+            .await
+            .1,
+        ["twice"],
+        "stickiness_days=0 falls back to selected_interval, as Python's `or` does"
+    );
+}
+
+/// Without `stickiness_days` (or `selected_interval`) PostHog's `SelectedIntervalMixin` reads
+/// K = 0, and its `num_intervals = 0` matches nobody: an empty 200 page, not an error. A value
+/// Python's `int` refuses (the empty string too) is its `ValueError`, a 500.
+#[tokio::test]
+async fn stickiness_without_a_day_count_lists_nobody() {
+    let fixture = fixture().await;
+    fixture.seed([Event::new("view", "once").at(at("2020-01-02T10:00:00Z"))]);
+    let path = "/api/projects/1/persons/stickiness/?entity_id=view&date_from=2020-01-01&date_to=2020-01-07";
+    let (status, body) = fixture.raw(Method::GET, path, None).await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            body["results"][0]["count"].clone(),
+            body["results"][0]["people"].clone(),
+            body["next"].clone()
+        ),
+        (json!(0), json!([]), Value::Null)
+    );
+    for bad in ["", "x", "1.5"] {
+        let (status, body) = fixture
+            .raw(Method::GET, &format!("{path}&stickiness_days={bad}"), None)
+            .await;
+        assert_eq!(status, 500, "{bad:?}: {body}");
+    }
 }
 
 #[tokio::test]
@@ -1568,6 +1602,49 @@ async fn funnel_trends_entrance_period_and_drop_off() {
         assert_eq!(status, 400);
         assert!(body.contains(detail), "{body}");
     }
+}
+
+/// The older way to ask for funnel trends persons: no `funnel_viz_type` and
+/// `display=ActionsLineGraph` (PostHog's `FunnelTypeMixin.funnel_viz_type` backwards
+/// compatibility; the endpoint's filter always has `insight=FUNNELS`) reads the funnel-trends
+/// parameters; an explicit `funnel_viz_type` wins over `display`.
+#[tokio::test]
+async fn funnel_persons_read_the_line_graph_display_as_funnel_trends() {
+    let fixture = fixture().await;
+    s1(&fixture, None);
+    let entered = [
+        ("entrance_period_start", "2021-05-01 00:00:00".to_owned()),
+        ("drop_off", "true".to_owned()),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut pairs = entered.to_vec();
+        pairs.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        s1_query(&pairs)
+    };
+    let display = ("display", "ActionsLineGraph");
+    assert_eq!(
+        count(&fixture, &with(&[display])).await,
+        count(&fixture, &with(&[("funnel_viz_type", "trends")])).await,
+        "display=ActionsLineGraph alone asks funnel trends"
+    );
+    assert_eq!(count(&fixture, &with(&[display])).await, 30);
+    let (status, body) = fixture
+        .raw(
+            Method::GET,
+            &s1_query(&[("display", "ActionsLineGraph".to_owned())]),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "funnel trends need their parameters: {body}");
+    assert!(body.contains("for funnel trends persons!"), "{body}");
+    let steps = with(&[display, ("funnel_viz_type", "steps"), ("funnel_step", "2")]);
+    assert_eq!(count(&fixture, &steps).await, 15, "funnel_viz_type wins");
+    let table = with(&[("display", "ActionsTable"), ("funnel_step", "2")]);
+    assert_eq!(
+        count(&fixture, &table).await,
+        15,
+        "another display is steps"
+    );
 }
 
 /// PostHog's `test_funnel_trends.py::test_one_person_in_multiple_periods_and_windows` and its

@@ -305,13 +305,14 @@ async fn query_series_index_picks_a_series_or_fails_as_posthog() {
         let mut source = json!({"kind": kind, "source": {
             "kind": insight,
             "series": [{"kind": "EventsNode", "event": "first"}, {"kind": "EventsNode", "event": "second"}],
-            "trendsFilter": {"display": "ActionsTable"},
             "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}});
         if !series.is_null() {
             source["series"] = series;
         }
         if insight == "StickinessQuery" {
             source["day"] = json!(1);
+        } else {
+            source["source"]["trendsFilter"] = json!({"display": "ActionsTable"});
         }
         json!({"kind": "ActorsQuery", "source": source})
     };
@@ -798,9 +799,29 @@ async fn action_exclusions_are_the_actions_400() {
     );
 }
 
-/// `limit` and `offset` are pydantic `int`s: an integer, an integral float or a string of
-/// one is read, anything else is a 400 naming the field; a limit that is not positive is the
-/// default 100, one over 50 000 is capped, and a negative offset is refused.
+/// PostHog's 400 for a body its pydantic `QueryRequest` refuses: DRF's `ParseError` around
+/// pydantic's text, one error per `(location, message, type, input repr, input type)`.
+fn pydantic(errors: &[(&str, &str, &str, &str, &str)]) -> (u16, Value) {
+    let mut text = format!(
+        "JSON parse error - {} validation error{} for QueryRequest",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for (loc, message, kind, input, input_type) in errors {
+        text.push_str(&format!(
+            "\n{loc}\n  {message} [type={kind}, input_value={input}, input_type={input_type}]\n    For further information visit https://errors.pydantic.dev/2.12/v/{kind}"
+        ));
+    }
+    (
+        400,
+        json!({"type": "invalid_request", "code": "parse_error", "detail": text, "attr": null}),
+    )
+}
+
+/// `limit` and `offset` are pydantic `int`s: an integer, a boolean, an integral float or a
+/// string of one is read, anything else is PostHog's 400 `parse_error` with pydantic's text
+/// naming the field; a limit that is not positive is the default 100, one over 50 000 is
+/// capped, and a negative offset is refused.
 #[tokio::test]
 async fn query_limits_and_offsets_must_be_integers() {
     let fixture = fixture().await;
@@ -811,12 +832,21 @@ async fn query_limits_and_offsets_must_be_integers() {
         query[name] = value;
         query
     };
-    let integer = |attr| invalid("A valid integer is required.", Some(attr));
+    let not_parsed = "Input should be a valid integer, unable to parse string as an integer";
+    let fraction = "Input should be a valid integer, got a number with a fractional part";
+    let not_integer = "Input should be a valid integer";
     for name in ["limit", "offset"] {
-        for value in [json!(1.5), json!("abc"), json!(true), json!([1]), json!({})] {
+        let loc = format!("query.ActorsQuery.{name}");
+        for (value, expected) in [
+            (json!(1.5), (fraction, "int_from_float", "1.5", "float")),
+            (json!("abc"), (not_parsed, "int_parsing", "'abc'", "str")),
+            (json!([1]), (not_integer, "int_type", "[1]", "list")),
+            (json!({}), (not_integer, "int_type", "{}", "dict")),
+        ] {
+            let (message, kind, input, input_type) = expected;
             assert_eq!(
                 query_answer(&fixture, page(name, value.clone())).await,
-                integer(name),
+                pydantic(&[(&loc, message, kind, input, input_type)]),
                 "{name}: {value}"
             );
         }
@@ -832,6 +862,8 @@ async fn query_limits_and_offsets_must_be_integers() {
         ("limit", json!(2), (json!(2), json!(0), 2)),
         ("limit", json!(2.0), (json!(2), json!(0), 2)),
         ("limit", json!("2"), (json!(2), json!(0), 2)),
+        ("limit", json!(" 2.0 "), (json!(2), json!(0), 2)),
+        ("limit", json!(true), (json!(1), json!(0), 1)),
         ("limit", json!(-5), (json!(100), json!(0), 3)),
         ("limit", json!(0), (json!(100), json!(0), 3)),
         ("limit", json!(1_000_000), (json!(50_000), json!(0), 3)),
@@ -878,4 +910,255 @@ async fn query_own_event_filters_are_refused() {
     )
     .await;
     assert_eq!((status, body["results"].clone()), (200, json!([])));
+}
+
+/// PostHog's query models forbid extra keys: one in the request, the `ActorsQuery` or any node
+/// under its source is PostHog's 400 `parse_error` naming each, while every key the models
+/// define (the request's `refresh`, `client_query_id`, `name`, `async`; a node's `kind`,
+/// `modifiers`, `tags`, `version`, `response`…) is accepted.
+#[tokio::test]
+async fn query_extra_keys_are_refused_as_pydantic_does() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z")),
+        Event::new("pay", "a").at(at("2020-01-03T10:00:00Z")),
+    ]);
+    let funnel = |step: Value, filter: Value| {
+        json!({"kind": "ActorsQuery", "select": ["actor"], "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": 2, "source": {
+                "kind": "FunnelsQuery",
+                "series": [step, {"kind": "EventsNode", "event": "pay"}],
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"},
+                "funnelsFilter": filter}}})
+    };
+    let extra = |loc: &str, input: &str, input_type: &str| {
+        (
+            loc.to_owned(),
+            "Extra inputs are not permitted",
+            "extra_forbidden",
+            input.to_owned(),
+            input_type.to_owned(),
+        )
+    };
+    let expect = |errors: Vec<(String, &str, &str, String, String)>| {
+        let errors: Vec<(&str, &str, &str, &str, &str)> = errors
+            .iter()
+            .map(|(loc, message, kind, input, input_type)| {
+                (
+                    loc.as_str(),
+                    *message,
+                    *kind,
+                    input.as_str(),
+                    input_type.as_str(),
+                )
+            })
+            .collect();
+        pydantic(&errors)
+    };
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"query": {"kind": "ActorsQuery"}, "refresh_mode": "blocking"})),
+        )
+        .await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).unwrap()),
+        expect(vec![extra("refresh_mode", "'blocking'", "str")]),
+        "a key the request does not define"
+    );
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({"refresh": "blocking"})),
+        )
+        .await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).unwrap()),
+        expect(vec![(
+            "query".to_owned(),
+            "Field required",
+            "missing",
+            "{'refresh': 'blocking'}".to_owned(),
+            "dict".to_owned()
+        )]),
+        "no query"
+    );
+    assert_eq!(
+        query_answer(
+            &fixture,
+            json!({"kind": "ActorsQuery", "selects": ["id"], "page": 2})
+        )
+        .await,
+        expect(vec![
+            extra("query.ActorsQuery.page", "2", "int"),
+            extra("query.ActorsQuery.selects", "['id']", "list"),
+        ]),
+        "keys the ActorsQuery does not define"
+    );
+    let prefix = "query.ActorsQuery.source.FunnelsActorsQuery.source.FunnelsQuery";
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(
+                json!({"kind": "EventsNode", "event": "sign up", "properties": [
+                    {"key": "plan", "value": "pro", "operator": "exact", "type": "event", "negate": true}]}),
+                json!({"funnelWindowDays": 7, "exclusions": [
+                    {"kind": "EventsNode", "event": "x", "funnelFromStep": 0, "funnelToStep": 1, "step": 0}]})
+            )
+        )
+        .await,
+        expect(vec![
+            extra(
+                &format!("{prefix}.funnelsFilter.exclusions.0.FunnelExclusionEventsNode.step"),
+                "0",
+                "int"
+            ),
+            extra(&format!("{prefix}.funnelsFilter.funnelWindowDays"), "7", "int"),
+            extra(
+                &format!("{prefix}.series.0.EventsNode.properties.0.EventPropertyFilter.negate"),
+                "True",
+                "bool"
+            ),
+        ]),
+        "keys nested nodes do not define"
+    );
+    let (status, body) = fixture
+        .raw(
+            Method::POST,
+            "/api/projects/1/query/",
+            Some(json!({
+                "query": funnel(
+                    json!({"kind": "EventsNode", "event": "sign up", "name": "sign up",
+                           "custom_name": "Signed up", "math": "total", "version": 1}),
+                    json!({"funnelWindowInterval": 7, "funnelWindowIntervalUnit": "day",
+                           "funnelVizType": "steps", "layout": "vertical"})
+                ),
+                "refresh": "blocking", "client_query_id": "q-1", "name": "persons modal",
+                "async": false,
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut query = funnel(json!({"kind": "EventsNode", "event": "sign up"}), json!({}));
+    query["modifiers"] = json!({"personsOnEventsMode": "person_id_override_properties_joined"});
+    query["tags"] = json!({"productKey": "product_analytics"});
+    query["version"] = json!(2);
+    query["source"]["includeRecordings"] = json!(false);
+    query["source"]["source"]["filterTestAccounts"] = json!(false);
+    query["source"]["source"]["breakdownFilter"] = json!({"breakdown_limit": 25});
+    let (status, body) = query_answer(&fixture, query).await;
+    assert_eq!(
+        (status, body["results"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{body}"
+    );
+}
+
+/// Global `properties` are ANDed: a list or an `AND` group (nested ones too) filters, while
+/// an `OR` group, which PostHog evaluates, is the mock's 400 on the legacy endpoints and
+/// through `/query/` alike.
+#[tokio::test]
+async fn or_property_groups_are_refused() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("visit", "a")
+            .property("plan", "pro")
+            .at(at("2020-01-02T10:00:00Z")),
+        Event::new("visit", "b")
+            .property("plan", "free")
+            .at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let pro = json!({"key": "plan", "value": "pro", "operator": "exact", "type": "event"});
+    let group =
+        |kind: &str| json!({"type": "AND", "values": [{"type": kind, "values": [pro.clone()]}]});
+    let legacy = |properties: Value| {
+        with_query(
+            "/api/projects/1/persons/trends/",
+            &[
+                ("entity_id", "visit".to_owned()),
+                ("entity_type", "events".to_owned()),
+                ("date_from", "2020-01-01".to_owned()),
+                ("date_to", "2020-01-08".to_owned()),
+                ("properties", properties.to_string()),
+            ],
+        )
+    };
+    assert_eq!(legacy_ids(&fixture, &legacy(group("AND"))).await, ["a"]);
+    let refused = invalid("The mock evaluates AND property groups only.", None);
+    let (status, body) = fixture.raw(Method::GET, &legacy(group("OR")), None).await;
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).unwrap()),
+        refused
+    );
+    let query = |properties: Value| {
+        json!({"kind": "ActorsQuery", "select": ["id"], "source": {
+            "kind": "InsightActorsQuery", "source": {
+                "kind": "TrendsQuery", "series": [{"kind": "EventsNode", "event": "visit"}],
+                "trendsFilter": {"display": "ActionsTable"}, "properties": properties,
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"}}}})
+    };
+    let (status, body) = query_answer(&fixture, query(group("AND"))).await;
+    assert_eq!(
+        (status, body["results"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    assert_eq!(query_answer(&fixture, query(group("OR"))).await, refused);
+}
+
+/// A funnel actors query's `int`s (`funnelStep`, the `funnelsFilter` steps and window, an
+/// exclusion's steps) are pydantic's lax `int`s too: `"2"` and `2.0` are step 2, while a value
+/// pydantic refuses is PostHog's 400 `parse_error` naming it (not the legacy endpoint's 500).
+#[tokio::test]
+async fn funnel_query_ints_are_pydantics() {
+    let fixture = fixture().await;
+    fixture.seed([
+        Event::new("sign up", "a").at(at("2020-01-02T10:00:00Z")),
+        Event::new("pay", "a").at(at("2020-01-03T10:00:00Z")),
+        Event::new("sign up", "b").at(at("2020-01-02T10:00:00Z")),
+    ]);
+    let funnel = |step: Value, filter: Value| {
+        json!({"kind": "ActorsQuery", "select": ["id"], "source": {
+            "kind": "FunnelsActorsQuery", "funnelStep": step, "source": {
+                "kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "sign up"},
+                           {"kind": "EventsNode", "event": "pay"}],
+                "dateRange": {"date_from": "2020-01-01", "date_to": "2020-01-08"},
+                "funnelsFilter": filter}}})
+    };
+    for step in [json!(2), json!("2"), json!(2.0), json!(" 2 ")] {
+        let filter = json!({"funnelWindowInterval": "7", "funnelWindowIntervalUnit": "day",
+            "exclusions": [{"kind": "EventsNode", "event": "x", "funnelFromStep": 0.0, "funnelToStep": "1"}]});
+        let (status, body) = query_answer(&fixture, funnel(step.clone(), filter)).await;
+        assert_eq!(
+            (status, body["results"].as_array().map(Vec::len)),
+            (200, Some(1)),
+            "funnelStep {step}: {body}"
+        );
+    }
+    let prefix = "query.ActorsQuery.source.FunnelsActorsQuery";
+    assert_eq!(
+        query_answer(
+            &fixture,
+            funnel(json!("two"), json!({"funnelWindowInterval": 7.5}))
+        )
+        .await,
+        pydantic(&[
+            (
+                &format!("{prefix}.funnelStep"),
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
+                "'two'",
+                "str"
+            ),
+            (
+                &format!("{prefix}.source.FunnelsQuery.funnelsFilter.funnelWindowInterval"),
+                "Input should be a valid integer, got a number with a fractional part",
+                "int_from_float",
+                "7.5",
+                "float"
+            ),
+        ])
+    );
 }

@@ -6062,7 +6062,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.environments_persons_funnel_retrieve()
@@ -6139,7 +6139,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -6219,7 +6219,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.environments_persons_funnel_correlation_retrieve()
@@ -6298,7 +6298,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -6362,7 +6362,7 @@ Arguments:
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `target_date`: Any moment inside the period asked for (required).
 ```ignore
@@ -6472,7 +6472,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `stickiness_days`: K: persons active in exactly K intervals.
 ```ignore
@@ -6528,7 +6528,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.environments_persons_trends_retrieve()
@@ -7143,7 +7143,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.legacy_persons_funnel_retrieve()
@@ -7221,7 +7221,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -7302,7 +7302,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.legacy_persons_funnel_correlation_retrieve()
@@ -7382,7 +7382,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -7447,7 +7447,7 @@ Arguments:
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `target_date`: Any moment inside the period asked for (required).
 ```ignore
@@ -7554,7 +7554,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `stickiness_days`: K: persons active in exactly K intervals.
 ```ignore
@@ -7611,7 +7611,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.legacy_persons_trends_retrieve()
@@ -8293,7 +8293,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.persons_funnel_retrieve()
@@ -8368,7 +8368,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -8446,7 +8446,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.persons_funnel_correlation_retrieve()
@@ -8525,7 +8525,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `body`
 ```ignore
@@ -8589,7 +8589,7 @@ Arguments:
 - `lifecycle_type`: new, returning, resurrecting or dormant (required).
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `target_date`: Any moment inside the period asked for (required).
 ```ignore
@@ -8693,7 +8693,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 - `stickiness_days`: K: persons active in exactly K intervals.
 ```ignore
@@ -8747,7 +8747,7 @@ Arguments:
 - `interval`: hour, day (default), week or month.
 - `limit`: Page size (default 100).
 - `offset`: How many persons to skip.
-- `properties`: Global property filters (JSON array or AND/OR group).
+- `properties`: Global property filters, ANDed: a JSON array or an AND group (an OR group is a 400: the mock does not evaluate OR groups).
 - `search`: Free text over person email and name and the event distinct id.
 ```ignore
 let response = client.persons_trends_retrieve()

@@ -94,11 +94,21 @@ pub enum Selection {
     },
 }
 
+/// Whether the persons asked are funnel trends' (PostHog's `FunnelTypeMixin.funnel_viz_type`):
+/// `funnel_viz_type=trends`, or, with no `funnel_viz_type` at all, the older spelling
+/// `display=ActionsLineGraph` (the endpoint's filter always has `insight=FUNNELS`).
+fn funnel_trends(params: &Params) -> bool {
+    match params.text("funnel_viz_type") {
+        Some(viz) => viz == "trends",
+        None => params.text("display").as_deref() == Some("ActionsLineGraph"),
+    }
+}
+
 impl Selection {
     /// Reads `funnel_custom_steps` (which wins), `funnel_step`, or the funnel-trends
     /// parameters; PostHog's 500s for a missing, zero or `-1` step.
     pub fn parse(params: &Params, steps: usize, now: i64) -> Result<Self, PostHogError> {
-        if params.text("funnel_viz_type").as_deref() == Some("trends") {
+        if funnel_trends(params) {
             return Self::trends(params, steps, now);
         }
         if let Some(Value::Array(custom)) = params.json("funnel_custom_steps")

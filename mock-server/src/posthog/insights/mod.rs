@@ -13,4 +13,5 @@ pub(crate) mod lifecycle;
 pub(crate) mod page;
 pub(crate) mod params;
 pub(crate) mod query;
+pub(crate) mod schema;
 pub(crate) mod trends;

@@ -16,7 +16,7 @@ use super::super::time;
 use super::dates::moment;
 use super::page::Actor;
 use super::params::{Global, Params, no_actions};
-use super::{correlation, funnel_persons, lifecycle, trends};
+use super::{correlation, funnel_persons, lifecycle, schema, trends};
 use crate::http::ApiResponse;
 
 /// The most rows a page holds (PostHog's default HogQL limit).
@@ -34,10 +34,11 @@ const COLUMNS: &[&str] = &[
 /// Runs the body's query.
 pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogError> {
     let body = call.body()?;
+    schema::check(&body)?;
     let query = body
         .get("query")
         .and_then(Value::as_object)
-        .ok_or_else(|| PostHogError::invalid_attr("query", "This field is required."))?;
+        .ok_or_else(|| PostHogError::invalid_attr("query", "The query must be a JSON object."))?;
     let kind = query
         .get("kind")
         .and_then(Value::as_str)
@@ -87,12 +88,12 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
     });
     let order = Order::parse(query.get("orderBy"), &select)?;
     order.sort(project, &mut actors);
-    let limit = integer(query, "limit")?
+    let limit = integer(query, "limit")
         .and_then(|limit| u64::try_from(limit).ok())
         .filter(|limit| *limit > 0)
         .unwrap_or(100)
         .min(MAX_LIMIT);
-    let offset = match integer(query, "offset")? {
+    let offset = match integer(query, "offset") {
         None => 0,
         Some(offset) => u64::try_from(offset).map_err(|_| {
             PostHogError::invalid_attr("offset", "The offset must not be negative.")
@@ -145,25 +146,11 @@ struct QueryJson {
     query_status: Option<Value>,
 }
 
-/// `query[name]` as pydantic's lax `int` reads it: absent or null → `None`; a JSON integer,
-/// an integral float or a string of one; anything else is a 400 naming the field.
-fn integer(query: &Map<String, Value>, name: &str) -> Result<Option<i64>, PostHogError> {
-    let refused = || PostHogError::invalid_attr(name, "A valid integer is required.");
-    match query.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => number
-            .as_i64()
-            .or_else(|| {
-                number
-                    .as_f64()
-                    .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e18)
-                    .map(|float| float as i64)
-            })
-            .map(Some)
-            .ok_or_else(refused),
-        Some(Value::String(text)) => text.trim().parse().map(Some).map_err(|_| refused()),
-        Some(_) => Err(refused()),
-    }
+/// `query[name]` as pydantic's lax `int` (`schema::check` has refused any other value).
+fn integer(query: &Map<String, Value>, name: &str) -> Option<i64> {
+    query
+        .get(name)
+        .and_then(|value| schema::lax_int(value).ok().flatten())
 }
 
 /// The 400 for a query the mock does not run.
@@ -416,12 +403,10 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
         .get("series")
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
-    let wanted = match source.get("series") {
-        None | Some(Value::Null) => 0,
-        Some(value) => value
-            .as_i64()
-            .ok_or_else(|| PostHogError::invalid_attr("series", "A valid integer is required."))?,
-    };
+    let wanted = source
+        .get("series")
+        .and_then(|value| schema::lax_int(value).ok().flatten())
+        .unwrap_or(0);
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let index = if wanted < 0 { count + wanted } else { wanted };
     if (0..count).contains(&index) {
@@ -436,8 +421,8 @@ fn series_index(source: &Value, inner: &Value) -> Result<u64, PostHogError> {
 fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogError> {
     let mut map = legacy(query, None)?;
     funnel_filter(query, &mut map)?;
+    copy_int(actors, "funnelStep", &mut map, "funnel_step");
     for (from, to) in [
-        ("funnelStep", "funnel_step"),
         ("funnelCustomSteps", "funnel_custom_steps"),
         ("funnelStepBreakdown", "funnel_step_breakdown"),
         ("funnelTrendsDropOff", "drop_off"),
@@ -446,6 +431,17 @@ fn funnel(actors: &Value, query: &Value) -> Result<Map<String, Value>, PostHogEr
         copy(actors, from, &mut map, to);
     }
     Ok(map)
+}
+
+/// Copies the pydantic `int` `source[from]` (`schema::check` has refused any other value) to
+/// `map[to]` as a JSON integer, when present.
+fn copy_int(source: &Value, from: &str, map: &mut Map<String, Value>, to: &str) {
+    if let Some(value) = source
+        .get(from)
+        .and_then(|value| schema::lax_int(value).ok().flatten())
+    {
+        map.insert(to.to_owned(), json!(value));
+    }
 }
 
 /// Copies `source[from]` to `map[to]` when present.
@@ -512,14 +508,18 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), Post
     for (from, to) in [
         ("funnelOrderType", "funnel_order_type"),
         ("funnelVizType", "funnel_viz_type"),
-        ("funnelWindowInterval", "funnel_window_interval"),
         ("funnelWindowIntervalUnit", "funnel_window_interval_unit"),
         ("breakdownAttributionType", "breakdown_attribution_type"),
+    ] {
+        copy(filter, from, map, to);
+    }
+    for (from, to) in [
+        ("funnelWindowInterval", "funnel_window_interval"),
         ("breakdownAttributionValue", "breakdown_attribution_value"),
         ("funnelFromStep", "funnel_from_step"),
         ("funnelToStep", "funnel_to_step"),
     ] {
-        copy(filter, from, map, to);
+        copy_int(filter, from, map, to);
     }
     if let Some(Value::Array(exclusions)) = filter.get("exclusions") {
         if exclusions
@@ -531,13 +531,19 @@ fn funnel_filter(query: &Value, map: &mut Map<String, Value>) -> Result<(), Post
         let legacy: Vec<Value> = exclusions
             .iter()
             .map(|node| {
-                json!({
-                    "id": node.get("event").cloned().unwrap_or(Value::Null),
-                    "type": "events",
-                    "properties": node.get("properties").cloned().unwrap_or(json!([])),
-                    "funnel_from_step": node.get("funnelFromStep").cloned().unwrap_or(Value::Null),
-                    "funnel_to_step": node.get("funnelToStep").cloned().unwrap_or(Value::Null),
-                })
+                let mut exclusion = Map::new();
+                exclusion.insert(
+                    "id".to_owned(),
+                    node.get("event").cloned().unwrap_or(Value::Null),
+                );
+                exclusion.insert("type".to_owned(), json!("events"));
+                exclusion.insert(
+                    "properties".to_owned(),
+                    node.get("properties").cloned().unwrap_or(json!([])),
+                );
+                copy_int(node, "funnelFromStep", &mut exclusion, "funnel_from_step");
+                copy_int(node, "funnelToStep", &mut exclusion, "funnel_to_step");
+                Value::Object(exclusion)
             })
             .collect();
         map.insert("exclusions".to_owned(), Value::Array(legacy));

@@ -254,12 +254,23 @@ pub fn stickiness(project: &Project, call: &Call<'_>) -> Result<ApiResponse, Pos
     Ok(page::respond(project, call, actors, paging, Envelope::Bare))
 }
 
-/// The stickiness persons of `params`.
+/// The stickiness persons of `params`: those active in exactly K intervals, K as PostHog's
+/// `SelectedIntervalMixin` reads it, `int(stickiness_days or "0") or int(selected_interval or
+/// "0")` (absent is 0; a value Python's `int` refuses, the empty string included, is a 500).
+/// K = 0 (no parameter) lists nobody, as the legacy query's `num_intervals = 0` matches no
+/// person.
 pub fn sticky(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>, PostHogError> {
     let series = Series::parse(params, Window::Total, now)?;
-    let wanted = match params.int("stickiness_days")? {
-        Some(days) => Some(days),
-        None => params.int("selected_interval")?,
+    let days = |name: &str| match params.text(name) {
+        None => Ok(0),
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| PostHogError::server_error()),
+    };
+    let wanted = match days("stickiness_days")? {
+        0 => days("selected_interval")?,
+        days => days,
     };
     Ok(series
         .matches(project)
@@ -268,7 +279,7 @@ pub fn sticky(project: &Project, params: &Params, now: i64) -> Result<Vec<Actor>
             let mut periods: Vec<i64> = times.iter().map(|at| series.interval.start(*at)).collect();
             periods.sort_unstable();
             periods.dedup();
-            wanted == i64::try_from(periods.len()).ok()
+            i64::try_from(periods.len()).ok() == Some(wanted)
         })
         .map(|(index, _)| (index, None))
         .collect())
