@@ -1151,6 +1151,64 @@ async fn inverted_and_unbounded_ranges_answer_without_failing() {
         ],
     );
     assert_eq!(people(&fixture, &all).await.1.len(), 35);
+
+    // Weeks of the first representable days (year −9999, which the date grammar accepts, as
+    // an ISO date or a relative one) start before the calendar does: no one is there.
+    let week = |endpoint: &str, pairs: &[(&str, &str)]| {
+        let mut query = vec![
+            ("events", steps(&["step one", "step two"])),
+            ("interval", "week".to_owned()),
+        ];
+        query.extend(pairs.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        with_query(&format!("/api/projects/1/persons/{endpoint}/"), &query)
+    };
+    let first_weeks = [
+        week(
+            "lifecycle",
+            &[("target_date", "-9999-01-01"), ("lifecycle_type", "new")],
+        ),
+        week(
+            "lifecycle",
+            &[
+                ("date_from", "-9999-01-03"),
+                ("target_date", "-9999-01-04"),
+                ("lifecycle_type", "new"),
+            ],
+        ),
+        week(
+            "lifecycle",
+            &[
+                ("target_date", "-12025yStart"),
+                ("lifecycle_type", "dormant"),
+            ],
+        ),
+        week(
+            "funnel",
+            &[
+                ("funnel_viz_type", "trends"),
+                ("entrance_period_start", "-9999-01-01"),
+                ("drop_off", "false"),
+            ],
+        ),
+    ];
+    for url in first_weeks {
+        assert!(people(&fixture, &url).await.1.is_empty(), "{url}");
+    }
+    for (kind, day) in [
+        ("LifecycleQuery", "-9999-01-01"),
+        ("TrendsQuery", "-9999-01-02"),
+    ] {
+        let mut source = json!({
+            "kind": "InsightActorsQuery", "day": day, "source": {
+                "kind": kind, "interval": "week",
+                "series": [{"kind": "EventsNode", "event": "step one"}]}});
+        if kind == "LifecycleQuery" {
+            source["status"] = json!("new");
+        }
+        let body = json!({"kind": "ActorsQuery", "select": ["actor"], "source": source});
+        let (_, ids) = query(&fixture, "/api/projects/1", body).await;
+        assert!(ids.is_empty(), "{kind} on {day}");
+    }
 }
 
 #[tokio::test]

@@ -50,12 +50,13 @@ impl Interval {
                     return micros;
                 };
                 let start = match self {
-                    Interval::Week => {
-                        date - Duration::days(i64::from(date.weekday().number_days_from_sunday()))
-                    }
-                    _ => date.replace_day(1).unwrap_or(date),
+                    Interval::Week => date.checked_sub(Duration::days(i64::from(
+                        date.weekday().number_days_from_sunday(),
+                    ))),
+                    _ => date.replace_day(1).ok(),
                 };
-                return micros_of(start);
+                // A week starting before the first representable day: the moment itself.
+                return start.map_or(micros, micros_of);
             }
         };
         micros - micros.rem_euclid(unit)
@@ -184,6 +185,9 @@ mod tests {
         let day = 1_700_000_000_123_456;
         assert_eq!(Interval::Day.start(day), micros_of(at(day).unwrap().date()));
         assert_eq!(Interval::Day.start(-1), -MICROS_PER_DAY);
+        // −9999-01-01 is a Monday: its week would start on a day the calendar lacks.
+        assert_eq!(Interval::Week.start(MIN_MICROS), MIN_MICROS);
+        assert_eq!(Interval::Month.start(MIN_MICROS), MIN_MICROS);
     }
 
     fn t(text: &str) -> i64 {
