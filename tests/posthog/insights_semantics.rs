@@ -701,6 +701,46 @@ async fn week_lifecycles() {
     .await;
 }
 
+/// Reference §8.1 step 1 (PostHog's newest lifecycle query): personless events
+/// (`$process_person_profile: false`) make no one active, even when their distinct id has a
+/// person; the same events still count for trends.
+#[tokio::test]
+async fn lifecycle_leaves_personless_events_out() {
+    let fixture = fixture().await;
+    let pageview =
+        |who: &str, day: &str| Event::new("$pageview", who).at(at(&format!("{day}T12:00:00Z")));
+    fixture.seed(vec![
+        pageview("p1", "2020-01-10"),
+        pageview("p1", "2020-01-11").personless(),
+        pageview("p1", "2020-01-12").personless(),
+        pageview("p2", "2020-01-11"),
+        pageview("p2", "2020-01-12").personless(),
+    ]);
+    assert_lifecycle(
+        &fixture,
+        Interval::Day,
+        ("2020-01-10T00:00:00Z", "2020-01-13T00:00:00Z"),
+        &[
+            (LifecycleType::New, "2020-01-10", &["p1"]),
+            (LifecycleType::Returning, "2020-01-11", &[]),
+            (LifecycleType::Dormant, "2020-01-11", &["p1"]),
+            (LifecycleType::New, "2020-01-11", &["p2"]),
+            (LifecycleType::Returning, "2020-01-12", &[]),
+            (LifecycleType::Dormant, "2020-01-12", &["p2"]),
+        ],
+    )
+    .await;
+    let trends = with_query(
+        &format!("/api/projects/{PROJECT}/persons/trends/"),
+        &[
+            ("entity_id", "$pageview".to_owned()),
+            ("date_from", "2020-01-12".to_owned()),
+            ("date_to", "2020-01-12".to_owned()),
+        ],
+    );
+    assert_eq!(insights::people(&fixture, &trends).await.1.len(), 2);
+}
+
 /// The lifecycle data of `test_lifecycle_query_runner.py::test_lifecycle_trend_months`
 /// over months.
 #[tokio::test]

@@ -131,6 +131,8 @@ pub struct Project {
     /// The events of the log by distinct id (in time order) and by name and day; its texts
     /// are the ones the captures share.
     event_index: EventIndex,
+    /// Whether some capture of the log is personless (`$process_person_profile: false`).
+    personless_events: bool,
     /// The texts of the captures' properties.
     interner: Interner,
     pks: PersonIds,
@@ -164,6 +166,7 @@ impl Project {
             events: 0,
             store: PersonStore::default(),
             event_index: EventIndex::default(),
+            personless_events: false,
             interner: Interner::default(),
             pks: PersonIds::new(pks),
             activity: Vec::new(),
@@ -341,8 +344,9 @@ impl Project {
                 if self.groups.ingest(&event.event, &event.properties) {
                     self.flags.forget_definitions();
                 }
-                let person =
-                    (!is_personless(event)).then(|| self.update_persons(&event.logged(), uuid));
+                let personless = is_personless(event);
+                self.personless_events |= personless;
+                let person = (!personless).then(|| self.update_persons(&event.logged(), uuid));
                 Applied::Captured(person)
             }
             (Entry::UpdatePerson(update), Some(index)) => {
@@ -654,6 +658,11 @@ impl Project {
     /// UTC days.
     pub(crate) fn active_distinct_ids(&self, names: &[u32], from: i64, to: i64) -> RoaringBitmap {
         self.event_index.active(names, from, to)
+    }
+
+    /// Whether some capture of the log is personless (`$process_person_profile: false`).
+    pub(crate) fn has_personless_events(&self) -> bool {
+        self.personless_events
     }
 
     /// The distinct ids (by number) person `index` owns that have events.

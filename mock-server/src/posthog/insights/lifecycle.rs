@@ -54,7 +54,8 @@ pub fn status_in(now: bool, before: bool, new: impl FnOnce() -> bool) -> Option<
 
 /// Which distinct ids were active in the target period and the one before, when the
 /// per-name daily activity sets say it exactly: the entity matches events by name alone, no
-/// global filter tests events, and both periods are whole UTC days. Otherwise each
+/// global filter tests events, no capture is personless (lifecycle leaves those out, as
+/// PostHog's newest query does) and both periods are whole UTC days. Otherwise each
 /// candidate's events are read.
 struct DaySets {
     now: RoaringBitmap,
@@ -73,7 +74,8 @@ impl DaySets {
         let whole_days = [near.from, period, near.to.saturating_add(1)]
             .iter()
             .all(|at| at.rem_euclid(MICROS_PER_DAY) == 0);
-        (whole_days && !global.conditions.tests_events()).then(|| Self {
+        let by_name = !global.conditions.tests_events() && !project.has_personless_events();
+        (whole_days && by_name).then(|| Self {
             now: project.active_distinct_ids(&[name], period, near.to),
             before: project.active_distinct_ids(&[name], near.from, period.saturating_sub(1)),
         })
@@ -137,13 +139,19 @@ pub fn actors(
     };
     let matcher = entity.resolve(project);
     let day_sets = DaySets::of(project, &matcher, &global, near, period);
-    // A person's matching events from `from` to `to`, in no particular order.
+    // A person's matching events from `from` to `to`, in no particular order; personless
+    // ones never count (§8.1 step 1, newest).
+    let personless = project.has_personless_events();
     let matching = |index: PersonIndex, from: i64, to: i64| {
         project
             .indexed_runs(index, from, to)
             .flatten()
             .map(|at| Lazy::new(project, *at))
-            .filter(|event| matcher.matches(event) && global.conditions.matches_lazy(event))
+            .filter(|event| {
+                matcher.matches(event)
+                    && global.conditions.matches_lazy(event)
+                    && !(personless && event.personless())
+            })
     };
     let admitted = |index: PersonIndex| {
         project.person(index).is_some_and(|person| {

@@ -243,6 +243,11 @@ impl<'p> Lazy<'p> {
     pub fn property(&self, key: &str) -> Option<Value> {
         self.event()?.properties.value(key)
     }
+
+    /// Whether the event is personless (`$process_person_profile: false`).
+    pub fn personless(&self) -> bool {
+        self.property("$process_person_profile") == Some(Value::Bool(false))
+    }
 }
 
 /// The events of person `index` from `from` to `to` (inclusive), oldest first, unread.
