@@ -131,8 +131,8 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if let Some(text) = self.utc().and_then(|at| Rfc3339Text::of(at, self.micros)) {
-            return serializer.serialize_str(text.as_str());
+        if self.utc().is_some() {
+            return serializer.collect_str(self);
         }
         if self.micros == 0 {
             return serializer.serialize_i64(self.seconds);

@@ -106,10 +106,20 @@ impl Log {
 /// two never mix. The entries' field names, kinds and the company's custom field keys are a
 /// few dozen keys; past [`Keys::MOST`] (keys of arbitrary JSON values in custom fields) a key
 /// is written out in full.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 struct Keys {
     texts: Vec<Box<[u8]>>,
     numbers: FxHashMap<Box<[u8]>, u32>,
+    /// A key's number plus one in the slot of [`Keys::slot`], checked against the key: the
+    /// way to a known key without hashing all of it (one look-up per key of every entry).
+    recent: Vec<u32>,
+}
+
+/// Two logs' keys are the same when they number the same keys alike (`recent` is a cache).
+impl PartialEq for Keys {
+    fn eq(&self, other: &Self) -> bool {
+        self.texts == other.texts
+    }
 }
 
 impl Keys {
@@ -122,8 +132,20 @@ impl Keys {
     /// when it has or can get one, else follows it with its colon.
     fn write_at(&mut self, text: &mut Vec<u8>, start: usize) {
         let key = &text[start..];
-        let number = match self.numbers.get(key) {
-            Some(&number) => number as usize,
+        let slot = Self::slot(key);
+        let cached = self
+            .recent
+            .get(slot)
+            .and_then(|number| number.checked_sub(1));
+        let cached = cached.filter(|&number| *self.texts[number as usize] == *key);
+        let number = match cached.or_else(|| self.numbers.get(key).copied()) {
+            Some(number) => {
+                if self.recent.is_empty() {
+                    self.recent = vec![0; Self::SLOTS];
+                }
+                self.recent[slot] = number + 1;
+                number as usize
+            }
             None if self.texts.len() < Self::MOST => {
                 let number = self.texts.len();
                 self.texts.push(key.into());
@@ -147,6 +169,17 @@ impl Keys {
             rest >>= 7;
         }
         text.push(rest as u8);
+    }
+
+    /// How many slots `recent` has (a power of two).
+    const SLOTS: usize = 256;
+
+    /// The slot of `recent` for `key`: from its length and three of its bytes (a key as JSON
+    /// writes it starts and ends with a quote).
+    fn slot(key: &[u8]) -> usize {
+        let len = key.len();
+        let byte = |at: usize| usize::from(key.get(at).copied().unwrap_or_default());
+        (len * 37 + byte(1) * 5 + byte(len / 2) * 3 + byte(len.saturating_sub(2))) % Self::SLOTS
     }
 
     /// Appends `text` to `json` with every key number written out as its key and colon.
@@ -243,6 +276,7 @@ impl std::io::Write for KeyedWriter<'_> {
                 let start = self.key.take().unwrap_or(self.text.len());
                 self.keys.write_at(self.text, start);
             }
+            [byte] => self.text.push(*byte),
             _ => self.text.extend_from_slice(bytes),
         }
         Ok(())

@@ -488,9 +488,7 @@ impl Words {
             return id;
         }
         let id = self.free.pop().unwrap_or_else(|| self.entries.push());
-        for gram in grams(word) {
-            self.grams.entry(gram).or_default().add(id);
-        }
+        each_gram(word, |gram| self.grams.entry(gram).or_default().add(id));
         self.entries[id].text = word.into();
         let entries = &self.entries;
         self.ids
@@ -501,14 +499,14 @@ impl Words {
     /// Forgets word `id` (no text holds it any more) and keeps its id for reuse.
     fn free_word(&mut self, id: u32) {
         let word = std::mem::take(&mut self.entries[id]);
-        for gram in grams(&word.text) {
+        each_gram(&word.text, |gram| {
             if let Some(ids) = self.grams.get_mut(&gram) {
                 ids.remove(id);
                 if ids.is_empty() {
                     self.grams.remove(&gram);
                 }
             }
-        }
+        });
         if let Ok(entry) = self.ids.find_entry(hash(&word.text), |&other| other == id) {
             entry.remove();
         }
@@ -570,23 +568,23 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|word| !word.is_empty())
 }
 
-/// Every 1-, 2- and 3-gram of `word`, packed (repeats included), read in one pass with no
-/// copy of the word: a long word costs no memory beyond the grams it adds to the index.
-fn grams(word: &str) -> impl Iterator<Item = u64> + '_ {
-    let mut before: [Option<char>; 2] = [None, None];
-    word.chars().flat_map(move |char| {
-        let [first, second] = before;
-        before = [second, Some(char)];
-        [
-            Some(pack(&[char])),
-            second.map(|second| pack(&[second, char])),
-            first
-                .zip(second)
-                .map(|(first, second)| pack(&[first, second, char])),
-        ]
-        .into_iter()
-        .flatten()
-    })
+/// Calls `visit` with every 1-, 2- and 3-gram of `word`, packed (repeats included), read in
+/// one pass with no copy of the word: a long word costs no memory beyond the grams it adds to
+/// the index.
+fn each_gram(word: &str, mut visit: impl FnMut(u64)) {
+    let (mut one, mut two) = (0, 0);
+    for (at, char) in word.chars().enumerate() {
+        let char = u64::from(char) + 1;
+        visit(char);
+        if at >= 1 {
+            visit(one << 21 | char);
+        }
+        if at >= 2 {
+            visit(two << 21 | char);
+        }
+        two = one << 21 | char;
+        one = char;
+    }
 }
 
 /// Up to three chars as one key: 21 bits each (the char + 1, so lengths differ).
