@@ -779,6 +779,90 @@ mod tests {
         assert_eq!(index.candidates("smith"), Some(BTreeSet::new()));
     }
 
+    /// Past the ids a posting keeps waiting, and with freed ids reused below its highest one,
+    /// a fragment still finds exactly the words holding it.
+    #[test]
+    fn postings_take_in_waiting_and_reused_ids() {
+        let mut index = SearchIndex::default();
+        let word = |n: u64| format!("q{n}z");
+        for person in 1..=200 {
+            index.count(person, SearchField::Name, &word(person), Sign::Add);
+        }
+        for person in (1..=200).filter(|person| person % 3 == 0) {
+            index.count(person, SearchField::Name, &word(person), Sign::Remove);
+        }
+        for person in 201..=260 {
+            index.count(person, SearchField::Name, &word(person), Sign::Add);
+        }
+        let expected: BTreeSet<Id> = (1..=260)
+            .filter(|person| person % 3 != 0 || *person > 200)
+            .collect();
+        assert_eq!(index.candidates("z"), Some(expected.clone()));
+        assert_eq!(index.candidates("qz"), Some(BTreeSet::new()));
+        assert_eq!(
+            index.candidates("7z"),
+            Some(
+                expected
+                    .iter()
+                    .copied()
+                    .filter(|person| person % 10 == 7)
+                    .collect()
+            )
+        );
+        assert_eq!(
+            index.candidates("q25"),
+            Some(std::iter::once(25).chain(250..=259).collect())
+        );
+        assert_eq!(index.candidates("q25z"), Some(BTreeSet::from([25])));
+        assert_eq!(index.candidates("q258z"), Some(BTreeSet::from([258])));
+        assert_eq!(index.candidates("q255z"), Some(BTreeSet::from([255])));
+    }
+
+    /// Holders counted in and out, with ids past 2³² beside small ones: each holder with its
+    /// count, as a plain model counts them.
+    #[test]
+    fn holders_count_small_and_large_ids() {
+        let large = 1 << 40;
+        let ops: [(Id, bool); 14] = [
+            (5, true),
+            (large, true),
+            (5, true),
+            (large + 1, true),
+            (large, true),
+            (7, true),
+            (5, false),
+            (large, false),
+            (7, false),
+            (large + 1, false),
+            (5, true),
+            (5, true),
+            (large, false),
+            (5, false),
+        ];
+        let mut holders = Holders::default();
+        let mut model = std::collections::BTreeMap::<Id, u32>::new();
+        for (person, add) in ops {
+            if add {
+                holders.add(person);
+                *model.entry(person).or_default() += 1;
+            } else {
+                holders.remove(person);
+                let count = model.get_mut(&person).expect("counted in before");
+                *count -= 1;
+                if *count == 0 {
+                    model.remove(&person);
+                }
+            }
+            let expected: Vec<(Id, u32)> = model
+                .iter()
+                .map(|(person, count)| (*person, *count))
+                .collect();
+            assert_eq!(holders.counted(), expected);
+            assert_eq!(holders.len(), model.len());
+            assert_eq!(matches!(holders, Holders::One(..)), model.len() == 1);
+        }
+    }
+
     #[test]
     fn phones_match_on_digits() {
         let mut index = SearchIndex::default();
