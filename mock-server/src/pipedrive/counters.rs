@@ -108,12 +108,12 @@ impl Counters {
     }
 
     /// The next activity: the undone one due first (overdue ones included).
-    pub fn next_activity(&self) -> Option<&(String, String, Id)> {
+    pub fn next_activity(&self) -> Option<&(Box<str>, Box<str>, Id)> {
         self.undone_activities.first()
     }
 
     /// The last activity: the done one due last.
-    pub fn last_activity(&self) -> Option<&(String, Id)> {
+    pub fn last_activity(&self) -> Option<&(Box<str>, Id)> {
         self.done_activities.last()
     }
 
@@ -213,7 +213,7 @@ mod tests {
             participants: Vec::new(),
             due_date: date.into(),
             due_time: time.into(),
-            duration: String::new(),
+            duration: "".into(),
             done,
             marked_as_done_time: None,
             note: None,

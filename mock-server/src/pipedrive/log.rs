@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use rustc_hash::FxHashMap;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -24,14 +25,17 @@ use crate::Timestamp;
 
 /// A company's log: its entries in the order they were applied, each kept as its JSON text
 /// (a seed's own encoding of it, a fifth of the memory of the decoded entry with its
-/// strings), in chunks of at most [`Log::CHUNK`] entries, so that a long log neither holds up
-/// to as much again in spare capacity nor copies itself whole as it grows. Reading decodes.
+/// strings) with every object key written once for the whole log and named in the text by its
+/// number ([`Keys`]: the keys and their quotes and colons were half of a person's text), in
+/// chunks of at most [`Log::CHUNK`] entries, so that a long log neither holds up to as much
+/// again in spare capacity nor copies itself whole as it grows. Reading decodes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Log {
     chunks: Vec<Chunk>,
+    keys: Keys,
 }
 
-/// Consecutive entries of a [`Log`]: their JSON texts back to back, and where each ends.
+/// Consecutive entries of a [`Log`]: their texts back to back, and where each ends.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Chunk {
     text: Vec<u8>,
@@ -54,7 +58,17 @@ impl Log {
                 self.chunks.last_mut().expect("just pushed")
             }
         };
-        serde_json::to_writer(&mut chunk.text, entry).expect("an entry encodes as JSON");
+        let mut writer = KeyedWriter {
+            text: &mut chunk.text,
+            keys: &mut self.keys,
+            key: None,
+        };
+        entry
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut writer,
+                MarkedKeys,
+            ))
+            .expect("an entry encodes as JSON");
         let end = u32::try_from(chunk.text.len()).expect("a chunk's text stays under 4 GiB");
         chunk.ends.push(end);
     }
@@ -68,13 +82,208 @@ impl Log {
 
     /// Every entry, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
-        self.chunks.iter().flat_map(|chunk| {
-            let starts = std::iter::once(0).chain(chunk.ends.iter().copied());
-            starts.zip(&chunk.ends).map(|(start, &end)| {
-                serde_json::from_slice(&chunk.text[start as usize..end as usize])
-                    .expect("the log decodes the entries it encoded")
+        let mut json = Vec::new();
+        self.chunks
+            .iter()
+            .flat_map(|chunk| {
+                let starts = std::iter::once(0).chain(chunk.ends.iter().copied());
+                starts
+                    .zip(&chunk.ends)
+                    .map(|(start, &end)| &chunk.text[start as usize..end as usize])
             })
-        })
+            .map(move |text| {
+                json.clear();
+                self.keys.expand(text, &mut json);
+                serde_json::from_slice(&json).expect("the log decodes the entries it encoded")
+            })
+    }
+}
+
+/// The object keys a [`Log`]'s texts name by number, each as JSON writes it (quotes and
+/// escapes included), numbered in the order they first appeared. Key `n` below 31 is the one
+/// byte `n + 1`, a later one the byte 0 and `n - 31` in LEB128: JSON's own text has no byte
+/// below 0x20 (compact output has no whitespace, strings escape control characters), so the
+/// two never mix. The entries' field names, kinds and the company's custom field keys are a
+/// few dozen keys; past [`Keys::MOST`] (keys of arbitrary JSON values in custom fields) a key
+/// is written out in full.
+#[derive(Clone, Debug, Default)]
+struct Keys {
+    texts: Vec<Box<[u8]>>,
+    numbers: FxHashMap<Box<[u8]>, u32>,
+    /// A key's number plus one in the slot of [`Keys::slot`], checked against the key: the
+    /// way to a known key without hashing all of it (one look-up per key of every entry).
+    recent: Vec<u32>,
+}
+
+/// Two logs' keys are the same when they number the same keys alike (`recent` is a cache).
+impl PartialEq for Keys {
+    fn eq(&self, other: &Self) -> bool {
+        self.texts == other.texts
+    }
+}
+
+impl Keys {
+    /// The most keys a log numbers.
+    const MOST: usize = 4096;
+    /// How many keys take one byte.
+    const SHORT: usize = 31;
+
+    /// Replaces the key `text` ends with from `start` on (as JSON writes it) with its number
+    /// when it has or can get one, else follows it with its colon.
+    fn write_at(&mut self, text: &mut Vec<u8>, start: usize) {
+        let key = &text[start..];
+        let slot = Self::slot(key);
+        let cached = self
+            .recent
+            .get(slot)
+            .and_then(|number| number.checked_sub(1));
+        let cached = cached.filter(|&number| *self.texts[number as usize] == *key);
+        let number = match cached.or_else(|| self.numbers.get(key).copied()) {
+            Some(number) => {
+                if self.recent.is_empty() {
+                    self.recent = vec![0; Self::SLOTS];
+                }
+                self.recent[slot] = number + 1;
+                number as usize
+            }
+            None if self.texts.len() < Self::MOST => {
+                let number = self.texts.len();
+                self.texts.push(key.into());
+                self.numbers.insert(key.into(), number as u32);
+                number
+            }
+            None => {
+                text.push(b':');
+                return;
+            }
+        };
+        text.truncate(start);
+        if number < Self::SHORT {
+            text.push(number as u8 + 1);
+            return;
+        }
+        text.push(0);
+        let mut rest = number - Self::SHORT;
+        while rest >= 0x80 {
+            text.push((rest & 0x7f) as u8 | 0x80);
+            rest >>= 7;
+        }
+        text.push(rest as u8);
+    }
+
+    /// How many slots `recent` has (a power of two).
+    const SLOTS: usize = 256;
+
+    /// The slot of `recent` for `key`: from its length and three of its bytes (a key as JSON
+    /// writes it starts and ends with a quote).
+    fn slot(key: &[u8]) -> usize {
+        let len = key.len();
+        let byte = |at: usize| usize::from(key.get(at).copied().unwrap_or_default());
+        (len * 37 + byte(1) * 5 + byte(len / 2) * 3 + byte(len.saturating_sub(2))) % Self::SLOTS
+    }
+
+    /// Appends `text` to `json` with every key number written out as its key and colon.
+    fn expand(&self, text: &[u8], json: &mut Vec<u8>) {
+        let mut at = 0;
+        while at < text.len() {
+            let run = text[at..]
+                .iter()
+                .position(|&byte| byte < 0x20)
+                .map_or(text.len(), |run| at + run);
+            json.extend_from_slice(&text[at..run]);
+            let Some(&byte) = text.get(run) else {
+                break;
+            };
+            at = run + 1;
+            let number = if byte == 0 {
+                let mut number = 0;
+                let mut shift = 0;
+                loop {
+                    let byte = text[at];
+                    at += 1;
+                    number |= usize::from(byte & 0x7f) << shift;
+                    shift += 7;
+                    if byte < 0x80 {
+                        break;
+                    }
+                }
+                number + Self::SHORT
+            } else {
+                usize::from(byte) - 1
+            };
+            json.extend_from_slice(&self.texts[number]);
+            json.push(b':');
+        }
+    }
+}
+
+/// Where [`MarkedKeys`] starts and ends an object key in what it writes (bytes JSON never
+/// holds, read by [`KeyedWriter`] only).
+const KEY_START: u8 = 1;
+const KEY_END: u8 = 2;
+
+/// serde_json's compact output with every object key written between [`KEY_START`] and
+/// [`KEY_END`] and no colon after it.
+struct MarkedKeys;
+
+impl serde_json::ser::Formatter for MarkedKeys {
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        writer.write_all(&[KEY_START])
+    }
+
+    fn end_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(&[KEY_END])
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Takes [`MarkedKeys`]' output into a chunk's text, each key as its number in `keys`.
+struct KeyedWriter<'a> {
+    text: &'a mut Vec<u8>,
+    keys: &'a mut Keys,
+    /// Where the key being written starts in `text`, between its markers.
+    key: Option<usize>,
+}
+
+impl std::io::Write for KeyedWriter<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match bytes {
+            [KEY_START] => self.key = Some(self.text.len()),
+            [KEY_END] => {
+                let start = self.key.take().unwrap_or(self.text.len());
+                self.keys.write_at(self.text, start);
+            }
+            [byte] => self.text.push(*byte),
+            _ => self.text.extend_from_slice(bytes),
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -803,4 +1012,72 @@ fn is_zero(number: &u64) -> bool {
 
 fn one() -> u32 {
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn person(id: Id, custom: Vec<(String, Option<Value>)>) -> Entry {
+        Entry::Person(PersonEntry {
+            id: Some(id),
+            name: Some(format!("Ada \"{id}\" \u{1} Lovelace ü")),
+            org_id: Some(None),
+            emails: Some(vec![ContactEntry {
+                value: format!("ada{id}@example.com"),
+                primary: true,
+                label: "work".into(),
+            }]),
+            custom_fields: CustomValues(custom),
+            time: Some(Timestamp::from_unix_seconds(1_700_000_000)),
+            ..PersonEntry::default()
+        })
+    }
+
+    /// Entries read back as written, whatever their keys: the fields' names, custom field
+    /// keys with quotes, escapes and non-ASCII letters, keys of JSON values nested in custom
+    /// values, past the one-byte numbers and past the most keys a log numbers.
+    #[test]
+    fn reads_back_every_entry_with_keys_named_once() {
+        let mut log = Log::default();
+        let mut written = Vec::new();
+        for id in 1..=(Keys::MOST as u64 + 200) {
+            let custom = vec![
+                ("7e1".repeat(13) + "a", Some(json!("Gold"))),
+                (format!("k\"{}\u{7}é", id % 50), Some(json!({"nested": id}))),
+                (
+                    format!("own{id}"),
+                    Some(json!({ format!("inner{id}"): [1, {"x": null}] })),
+                ),
+                ("cleared".into(), None),
+            ];
+            let entry = person(id, custom);
+            log.push(&entry);
+            written.push(entry);
+        }
+        log.push(&Entry::DealDelete(DeleteEntry { id: 9, time: None }));
+        written.push(Entry::DealDelete(DeleteEntry { id: 9, time: None }));
+        assert_eq!(log.keys.texts.len(), Keys::MOST);
+        assert_eq!(log.len(), written.len());
+        assert!(log.iter().eq(written));
+    }
+
+    /// A key's number is its quotes, name and colon in the text: an entry keeps its values and
+    /// punctuation, one byte per key.
+    #[test]
+    fn a_known_key_takes_one_byte() {
+        let mut log = Log::default();
+        let entry = Entry::DealDelete(DeleteEntry { id: 9, time: None });
+        log.push(&entry);
+        log.push(&entry);
+        let chunk = &log.chunks[0];
+        assert_eq!(chunk.ends, [7, 14]);
+        assert_eq!(&chunk.text[7..], b"{\x01{\x029}}");
+        assert_eq!(
+            serde_json::to_string(&entry).unwrap(),
+            r#"{"deal_delete":{"id":9}}"#
+        );
+    }
 }

@@ -204,9 +204,9 @@ pub struct Counters {
     /// Deals where the person is a participant.
     pub participant_deals: StatusCounts,
     /// Undone activities as `(due_date, due_time, id)`: the first is the next activity.
-    pub undone_activities: SortedVec<(String, String, Id)>,
+    pub undone_activities: SortedVec<(Box<str>, Box<str>, Id)>,
     /// Done activities as `(due_date, id)`: the last is the last activity.
-    pub done_activities: SortedVec<(String, Id)>,
+    pub done_activities: SortedVec<(Box<str>, Id)>,
     /// Notes attached.
     pub notes: u64,
     /// Files attached.
@@ -304,15 +304,17 @@ impl Deal {
     }
 }
 
-/// An activity (call, meeting, task…).
+/// An activity (call, meeting, task…). Its texts are boxed strings, of exactly their length
+/// and 8 bytes smaller than a `String` each (an activity is about a third of a company's
+/// records).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activity {
     /// Activity id.
     pub id: Id,
     /// Subject.
-    pub subject: String,
+    pub subject: Box<str>,
     /// Type key (`call`, `meeting`, `task`…).
-    pub kind: String,
+    pub kind: Box<str>,
     /// Assigned user.
     pub owner_id: Id,
     /// Main person.
@@ -324,17 +326,17 @@ pub struct Activity {
     /// Participants and whether each is the primary one.
     pub participants: Vec<(Id, bool)>,
     /// Due date `YYYY-MM-DD`.
-    pub due_date: String,
+    pub due_date: Box<str>,
     /// Due time `HH:MM`, empty when none.
-    pub due_time: String,
+    pub due_time: Box<str>,
     /// Duration `HH:MM`, empty when none.
-    pub duration: String,
+    pub duration: Box<str>,
     /// Done flag.
     pub done: bool,
     /// When it was marked done.
     pub marked_as_done_time: Option<i64>,
     /// Note.
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
     /// Creation time.
     pub add_time: i64,
     /// Last write time.

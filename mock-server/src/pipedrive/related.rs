@@ -192,16 +192,16 @@ impl Company {
         let now = seconds(entry.time);
         let mut activity = Activity {
             id,
-            subject: capitalised(entry.kind.as_deref().unwrap_or("call")),
+            subject: capitalised(entry.kind.as_deref().unwrap_or("call")).into(),
             kind: "call".into(),
             owner_id: 0,
             person_id: None,
             deal_id: None,
             org_id: None,
             participants: Vec::new(),
-            due_date: time::date(now),
-            due_time: String::new(),
-            duration: String::new(),
+            due_date: time::date(now).into(),
+            due_time: "".into(),
+            duration: "".into(),
             done: false,
             marked_as_done_time: None,
             note: None,
@@ -642,10 +642,10 @@ fn patch_deal(deal: &mut Deal, entry: DealEntry, now: i64) {
 /// Writes a checked activity entry's fields into `activity`; marking it done stamps the time.
 fn patch_activity(activity: &mut Activity, entry: ActivityEntry, now: i64) {
     if let Some(subject) = entry.subject {
-        activity.subject = subject;
+        activity.subject = subject.into();
     }
     if let Some(kind) = entry.kind {
-        activity.kind = kind;
+        activity.kind = kind.into();
     }
     if let Some(owner) = entry.owner_id {
         activity.owner_id = owner;
@@ -666,16 +666,16 @@ fn patch_activity(activity: &mut Activity, entry: ActivityEntry, now: i64) {
             .collect();
     }
     if let Some(date) = entry.due_date {
-        activity.due_date = date;
+        activity.due_date = date.into();
     }
     if let Some(due_time) = entry.due_time {
-        activity.due_time = due_time;
+        activity.due_time = due_time.into();
     }
     if let Some(duration) = entry.duration {
-        activity.duration = duration;
+        activity.duration = duration.into();
     }
     if let Some(note) = entry.note {
-        activity.note = Some(note);
+        activity.note = Some(note.into());
     }
     if let Some(done) = entry.done.filter(|done| *done != activity.done) {
         activity.done = done;

@@ -88,7 +88,10 @@ impl ActivityDistribution {
                     activity_count: 0,
                     share: 0,
                 });
-            *item.activities.entry(activity.kind.clone()).or_default() += 1;
+            *item
+                .activities
+                .entry(String::from(&*activity.kind))
+                .or_default() += 1;
             item.activity_count += 1;
         }
         let total = u64::try_from(activities.len()).unwrap_or(u64::MAX).max(1);
@@ -546,12 +549,12 @@ impl<'a> PersonJson<'a> {
             picture_id: person
                 .picture
                 .map(|picture| PictureJson::of(company, person.id, &picture, true)),
-            next_activity_date: next.map(|(date, _, _)| date.as_str()),
+            next_activity_date: next.map(|(date, _, _)| &**date),
             next_activity_time: next
                 .and_then(|(_, clock, _)| (!clock.is_empty()).then(|| format!("{clock}:00"))),
             next_activity_id: next.map(|(_, _, id)| *id),
             last_activity_id: last.map(|(_, id)| *id),
-            last_activity_date: last.map(|(date, _)| date.as_str()),
+            last_activity_date: last.map(|(date, _)| &**date),
             last_incoming_mail_time: counters.last_incoming_mail_time().map(time::v1),
             last_outgoing_mail_time: counters.last_outgoing_mail_time().map(time::v1),
             label: person.label_ids.first().copied(),
@@ -847,11 +850,11 @@ impl ActivityJson {
             company_id: company.id,
             user_id: activity.owner_id,
             done: activity.done,
-            r#type: activity.kind.clone(),
-            subject: activity.subject.clone(),
-            due_date: Some(activity.due_date.clone()),
-            due_time: activity.due_time.clone(),
-            duration: activity.duration.clone(),
+            r#type: String::from(&*activity.kind),
+            subject: String::from(&*activity.subject),
+            due_date: Some(String::from(&*activity.due_date)),
+            due_time: String::from(&*activity.due_time),
+            duration: String::from(&*activity.duration),
             person_id: activity.person_id,
             deal_id: activity.deal_id,
             org_id: activity.org_id,
@@ -867,7 +870,7 @@ impl ActivityJson {
                 .person_id
                 .and_then(|id| company.persons.get(&id))
                 .map(|person| person.name.clone()),
-            note: activity.note.clone(),
+            note: activity.note.as_deref().map(String::from),
         }
     }
 }

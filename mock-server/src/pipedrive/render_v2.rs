@@ -388,8 +388,8 @@ impl ActivityJson {
         let non_empty = |text: &str| (!text.is_empty()).then(|| text.to_owned());
         Self {
             id: activity.id,
-            subject: activity.subject.clone(),
-            r#type: activity.kind.clone(),
+            subject: String::from(&*activity.subject),
+            r#type: String::from(&*activity.kind),
             owner_id: activity.owner_id,
             is_deleted: activity.delete_time.is_some(),
             add_time: time::v2(activity.add_time),
@@ -397,7 +397,7 @@ impl ActivityJson {
             deal_id: activity.deal_id,
             person_id: activity.person_id,
             org_id: activity.org_id,
-            due_date: Some(activity.due_date.clone()),
+            due_date: Some(String::from(&*activity.due_date)),
             due_time: non_empty(&activity.due_time),
             duration: non_empty(&activity.duration),
             done: activity.done,
@@ -410,7 +410,7 @@ impl ActivityJson {
                     primary: *primary,
                 })
                 .collect(),
-            note: activity.note.clone(),
+            note: activity.note.as_deref().map(String::from),
         }
     }
 }

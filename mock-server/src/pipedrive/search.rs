@@ -101,12 +101,12 @@ impl SearchIndex {
     /// Every word with its holders and their counts, by word (what two indexes of the same
     /// texts agree on, whatever order they were counted in).
     #[cfg(test)]
-    pub fn held_words(&self) -> std::collections::BTreeMap<&str, &[(Id, u32)]> {
+    pub fn held_words(&self) -> std::collections::BTreeMap<&str, Vec<(Id, u32)>> {
         self.words
             .entries
             .iter()
-            .filter(|word| !word.holders.as_slice().is_empty())
-            .map(|word| (&*word.text, word.holders.as_slice()))
+            .filter(|word| word.holders.len() > 0)
+            .map(|word| (&*word.text, word.holders.counted()))
             .collect()
     }
 
@@ -122,12 +122,13 @@ impl SearchIndex {
                     .map(|id| self.words.holders(id).len())
                     .sum::<usize>()
             })?;
-        Some(
-            rarest
-                .iter()
-                .flat_map(|id| self.words.holders(id).iter().map(|(person, _)| *person))
-                .collect(),
-        )
+        let mut persons = BTreeSet::new();
+        for id in &rarest {
+            self.words.holders(id).for_each(|person| {
+                persons.insert(person);
+            });
+        }
+        Some(persons)
     }
 }
 
@@ -139,11 +140,11 @@ struct Words {
     /// in `entries` (most words are one person's: an e-mail's or a phone's number).
     ids: HashTable<u32>,
     /// By word id: the word and its holders (both empty once freed).
-    entries: Vec<Word>,
+    entries: WordTable,
     /// Ids of freed words, reused first.
     free: Vec<u32>,
     /// Every 1-, 2- and 3-gram of a word (packed by [`pack`]) → the ids of the words with it.
-    grams: FxHashMap<u64, RoaringBitmap>,
+    grams: FxHashMap<u64, Posting>,
 }
 
 /// One distinct word.
@@ -155,74 +156,290 @@ struct Word {
     holders: Holders,
 }
 
-/// `(person, how many of its texts hold the word)`, by person: a word of one person (most
-/// words) without an allocation of its own.
-#[derive(Clone, Debug)]
+/// Who holds a word, with how many of their texts hold it: a word of one person (most
+/// words) in the word itself, a shared word's holders in bitmaps (a few bits or bytes per
+/// holder, not 16: a shared word such as `synthetic` or a first name is held by a large
+/// share of the persons).
+#[derive(Clone, Debug, Default)]
 enum Holders {
-    /// Exactly one holder.
-    One([(Id, u32); 1]),
-    /// None, or more than one.
-    Many(Vec<(Id, u32)>),
+    /// No holder.
+    #[default]
+    None,
+    /// Exactly one holder, with how many of its texts hold the word.
+    One(Id, u32),
+    /// More than one.
+    Many(Box<Shared>),
 }
 
-impl Default for Holders {
-    fn default() -> Self {
-        Self::Many(Vec::new())
+/// The holders of a word held by more than one person, as nested sets: `levels[k]` holds the
+/// persons with more than `k` texts holding the word (so `levels[0]` is every holder), ids
+/// from 2³² on (which Pipedrive's never reach) with their counts in `large`.
+#[derive(Clone, Debug, Default)]
+struct Shared {
+    levels: Vec<RoaringBitmap>,
+    large: Vec<(Id, u32)>,
+}
+
+impl Shared {
+    /// Counts one more text of `person`.
+    fn add(&mut self, person: Id, times: u32) {
+        let Ok(small) = u32::try_from(person) else {
+            match self
+                .large
+                .binary_search_by_key(&person, |(holder, _)| *holder)
+            {
+                Ok(at) => self.large[at].1 = self.large[at].1.saturating_add(times),
+                Err(at) => self.large.insert(at, (person, times)),
+            }
+            return;
+        };
+        let mut left = times;
+        for level in &mut self.levels {
+            if left == 0 {
+                return;
+            }
+            if level.insert(small) {
+                left -= 1;
+            }
+        }
+        for _ in 0..left {
+            self.levels.push(RoaringBitmap::from_iter([small]));
+        }
+    }
+
+    /// Counts one text of `person` out.
+    fn remove(&mut self, person: Id) {
+        let Ok(small) = u32::try_from(person) else {
+            if let Ok(at) = self
+                .large
+                .binary_search_by_key(&person, |(holder, _)| *holder)
+            {
+                self.large[at].1 -= 1;
+                if self.large[at].1 == 0 {
+                    self.large.remove(at);
+                }
+            }
+            return;
+        };
+        if let Some(top) = self.levels.iter().rposition(|level| level.contains(small)) {
+            self.levels[top].remove(small);
+            if self.levels[top].is_empty() {
+                self.levels.truncate(top);
+            }
+        }
+    }
+
+    /// How many persons hold the word.
+    fn len(&self) -> usize {
+        let small = self.levels.first().map_or(0, RoaringBitmap::len);
+        usize::try_from(small).unwrap_or(usize::MAX) + self.large.len()
+    }
+
+    /// The only holder, with its count, when one is left.
+    fn single(&self) -> Option<(Id, u32)> {
+        match (self.len(), self.large.first()) {
+            (1, Some(&only)) => Some(only),
+            (1, None) => {
+                let person = self.levels[0].min()?;
+                Some((Id::from(person), self.levels.len() as u32))
+            }
+            _ => None,
+        }
     }
 }
 
 impl Holders {
-    fn as_slice(&self) -> &[(Id, u32)] {
+    /// How many persons hold the word.
+    fn len(&self) -> usize {
         match self {
-            Self::One(one) => one,
-            Self::Many(many) => many,
+            Self::None => 0,
+            Self::One(..) => 1,
+            Self::Many(shared) => shared.len(),
         }
+    }
+
+    /// Calls `visit` with every holder.
+    fn for_each(&self, mut visit: impl FnMut(Id)) {
+        match self {
+            Self::None => {}
+            Self::One(person, _) => visit(*person),
+            Self::Many(shared) => {
+                if let Some(holders) = shared.levels.first() {
+                    holders.iter().for_each(|person| visit(Id::from(person)));
+                }
+                shared.large.iter().for_each(|(person, _)| visit(*person));
+            }
+        }
+    }
+
+    /// Every holder with how many of its texts hold the word, by person.
+    #[cfg(test)]
+    fn counted(&self) -> Vec<(Id, u32)> {
+        let mut counted = Vec::new();
+        self.for_each(|person| counted.push((person, 0)));
+        for (person, count) in &mut counted {
+            *count = match self {
+                Self::None => 0,
+                Self::One(_, count) => *count,
+                Self::Many(shared) => match u32::try_from(*person) {
+                    Ok(small) => shared
+                        .levels
+                        .iter()
+                        .take_while(|level| level.contains(small))
+                        .count() as u32,
+                    Err(_) => shared
+                        .large
+                        .iter()
+                        .find(|(holder, _)| holder == person)
+                        .map_or(0, |(_, count)| *count),
+                },
+            };
+        }
+        counted.sort_unstable();
+        counted
     }
 
     /// Counts one more text of `person`.
     fn add(&mut self, person: Id) {
         match self {
-            Self::Many(many) if many.is_empty() => *self = Self::One([(person, 1)]),
-            Self::One([(holder, count)]) if *holder == person => {
-                *count = count.saturating_add(1);
+            Self::None => *self = Self::One(person, 1),
+            Self::One(holder, count) if *holder == person => *count = count.saturating_add(1),
+            Self::One(holder, count) => {
+                let mut shared = Shared::default();
+                shared.add(*holder, *count);
+                shared.add(person, 1);
+                *self = Self::Many(Box::new(shared));
             }
-            Self::One([other]) => {
-                let mut many = vec![*other, (person, 1)];
-                many.sort_unstable_by_key(|(holder, _)| *holder);
-                *self = Self::Many(many);
-            }
-            Self::Many(many) => {
-                if let Some(last) = many.last_mut().filter(|(holder, _)| *holder == person) {
-                    last.1 = last.1.saturating_add(1);
-                    return;
-                }
-                match many.binary_search_by_key(&person, |(holder, _)| *holder) {
-                    Ok(at) => many[at].1 = many[at].1.saturating_add(1),
-                    Err(at) => many.insert(at, (person, 1)),
-                }
-            }
+            Self::Many(shared) => shared.add(person, 1),
         }
     }
 
     /// Counts one text of `person` out.
     fn remove(&mut self, person: Id) {
         match self {
-            Self::One([(holder, count)]) if *holder == person => {
+            Self::None => {}
+            Self::One(holder, count) if *holder == person => {
                 *count -= 1;
                 if *count == 0 {
-                    *self = Self::default();
+                    *self = Self::None;
                 }
             }
-            Self::One(_) => {}
-            Self::Many(many) => {
-                if let Ok(at) = many.binary_search_by_key(&person, |(holder, _)| *holder) {
-                    many[at].1 -= 1;
-                    if many[at].1 == 0 {
-                        many.remove(at);
-                    }
+            Self::One(..) => {}
+            Self::Many(shared) => {
+                shared.remove(person);
+                if let Some((person, count)) = shared.single() {
+                    *self = Self::One(person, count);
+                } else if shared.len() == 0 {
+                    *self = Self::None;
                 }
             }
         }
+    }
+}
+
+/// Words by id, in chunks of [`WordTable::CHUNK`], so the table has no spare half of a doubled
+/// vector (most of its words are one person's, a few per person).
+#[derive(Clone, Debug, Default)]
+struct WordTable {
+    chunks: Vec<Vec<Word>>,
+}
+
+impl WordTable {
+    /// Words per chunk (a power of two).
+    const CHUNK: usize = 4096;
+
+    fn len(&self) -> usize {
+        self.chunks
+            .last()
+            .map_or(0, |last| (self.chunks.len() - 1) * Self::CHUNK + last.len())
+    }
+
+    /// Adds an empty word; answers its id.
+    fn push(&mut self) -> u32 {
+        let id = u32::try_from(self.len()).expect("fewer than 2^32 distinct words");
+        match self.chunks.last_mut() {
+            Some(last) if last.len() < Self::CHUNK => last.push(Word::default()),
+            _ => {
+                let mut chunk = Vec::with_capacity(Self::CHUNK);
+                chunk.push(Word::default());
+                self.chunks.push(chunk);
+            }
+        }
+        id
+    }
+
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = &Word> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<u32> for WordTable {
+    type Output = Word;
+
+    fn index(&self, id: u32) -> &Word {
+        let id = id as usize;
+        &self.chunks[id / Self::CHUNK][id % Self::CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<u32> for WordTable {
+    fn index_mut(&mut self, id: u32) -> &mut Word {
+        let id = id as usize;
+        &mut self.chunks[id / Self::CHUNK][id % Self::CHUNK]
+    }
+}
+
+/// The ids of the words with one n-gram: a bitmap, and the ids added since it last took them
+/// in, which it takes in together, at its end when they are above its ids (they mostly are:
+/// ids are issued in increasing order), rather than each with a search of its containers.
+#[derive(Clone, Debug, Default)]
+struct Posting {
+    set: RoaringBitmap,
+    recent: Vec<u32>,
+}
+
+impl Posting {
+    /// How many ids wait in `recent` at most.
+    const RECENT: usize = 32;
+
+    fn add(&mut self, id: u32) {
+        self.recent.push(id);
+        if self.recent.len() == Self::RECENT {
+            self.recent.sort_unstable();
+            self.recent.dedup();
+            let recent = std::mem::take(&mut self.recent);
+            if self.set.append(recent.iter().copied()).is_err() {
+                self.set.extend(recent.iter().copied());
+            }
+            self.recent = recent;
+            self.recent.clear();
+        }
+    }
+
+    fn remove(&mut self, id: u32) {
+        self.set.remove(id);
+        self.recent.retain(|&other| other != id);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.recent.is_empty()
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.set.contains(id) || self.recent.contains(&id)
+    }
+
+    /// Every id, as one bitmap.
+    fn ids(&self) -> RoaringBitmap {
+        let mut ids = self.set.clone();
+        ids.extend(self.recent.iter().copied());
+        ids
+    }
+
+    /// How many ids it holds, about (an id may wait in `recent` twice).
+    fn len(&self) -> u64 {
+        self.set.len() + self.recent.len() as u64
     }
 }
 
@@ -243,13 +460,13 @@ impl Words {
     /// Counts one more text of `person` holding `word`.
     fn add(&mut self, word: &str, person: Id) {
         let id = self.intern(word);
-        self.entries[id as usize].holders.add(person);
+        self.entries[id].holders.add(person);
     }
 
     /// The id of `word`, if it is indexed.
     fn id(&self, word: &str) -> Option<u32> {
         self.ids
-            .find(hash(word), |&id| &*self.entries[id as usize].text == word)
+            .find(hash(word), |&id| &*self.entries[id].text == word)
             .copied()
     }
 
@@ -258,9 +475,9 @@ impl Words {
         let Some(id) = self.id(word) else {
             return;
         };
-        let holders = &mut self.entries[id as usize].holders;
+        let holders = &mut self.entries[id].holders;
         holders.remove(person);
-        if holders.as_slice().is_empty() {
+        if holders.len() == 0 {
             self.free_word(id);
         }
     }
@@ -270,31 +487,26 @@ impl Words {
         if let Some(id) = self.id(word) {
             return id;
         }
-        let id = self.free.pop().unwrap_or_else(|| {
-            self.entries.push(Word::default());
-            u32::try_from(self.entries.len() - 1).expect("fewer than 2^32 distinct words")
-        });
-        for gram in grams(word) {
-            self.grams.entry(gram).or_default().insert(id);
-        }
-        self.entries[id as usize].text = word.into();
+        let id = self.free.pop().unwrap_or_else(|| self.entries.push());
+        each_gram(word, |gram| self.grams.entry(gram).or_default().add(id));
+        self.entries[id].text = word.into();
         let entries = &self.entries;
         self.ids
-            .insert_unique(hash(word), id, |&id| hash(&entries[id as usize].text));
+            .insert_unique(hash(word), id, |&id| hash(&entries[id].text));
         id
     }
 
     /// Forgets word `id` (no text holds it any more) and keeps its id for reuse.
     fn free_word(&mut self, id: u32) {
-        let word = std::mem::take(&mut self.entries[id as usize]);
-        for gram in grams(&word.text) {
+        let word = std::mem::take(&mut self.entries[id]);
+        each_gram(&word.text, |gram| {
             if let Some(ids) = self.grams.get_mut(&gram) {
                 ids.remove(id);
                 if ids.is_empty() {
                     self.grams.remove(&gram);
                 }
             }
-        }
+        });
         if let Ok(entry) = self.ids.find_entry(hash(&word.text), |&other| other == id) {
             entry.remove();
         }
@@ -305,7 +517,11 @@ impl Words {
     fn containing(&self, fragment: &str) -> RoaringBitmap {
         let chars: Vec<char> = fragment.chars().collect();
         if chars.len() <= 3 {
-            return self.grams.get(&pack(&chars)).cloned().unwrap_or_default();
+            return self
+                .grams
+                .get(&pack(&chars))
+                .map(Posting::ids)
+                .unwrap_or_default();
         }
         let Some(mut postings) = chars
             .windows(3)
@@ -315,18 +531,23 @@ impl Words {
             return RoaringBitmap::new();
         };
         postings.sort_by_key(|ids| ids.len());
-        let mut ids = postings[0].clone();
+        let mut ids = postings[0].set.clone();
         for other in &postings[1..] {
-            ids &= *other;
+            ids &= &other.set;
+        }
+        for &id in postings.iter().flat_map(|posting| &posting.recent) {
+            if postings.iter().all(|posting| posting.contains(id)) {
+                ids.insert(id);
+            }
         }
         ids.iter()
-            .filter(|&id| self.entries[id as usize].text.contains(fragment))
+            .filter(|&id| self.entries[id].text.contains(fragment))
             .collect()
     }
 
     /// The holders of word `id`, with how many of their texts hold it.
-    fn holders(&self, id: u32) -> &[(Id, u32)] {
-        self.entries[id as usize].holders.as_slice()
+    fn holders(&self, id: u32) -> &Holders {
+        &self.entries[id].holders
     }
 }
 
@@ -347,23 +568,23 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
         .filter(|word| !word.is_empty())
 }
 
-/// Every 1-, 2- and 3-gram of `word`, packed (repeats included), read in one pass with no
-/// copy of the word: a long word costs no memory beyond the grams it adds to the index.
-fn grams(word: &str) -> impl Iterator<Item = u64> + '_ {
-    let mut before: [Option<char>; 2] = [None, None];
-    word.chars().flat_map(move |char| {
-        let [first, second] = before;
-        before = [second, Some(char)];
-        [
-            Some(pack(&[char])),
-            second.map(|second| pack(&[second, char])),
-            first
-                .zip(second)
-                .map(|(first, second)| pack(&[first, second, char])),
-        ]
-        .into_iter()
-        .flatten()
-    })
+/// Calls `visit` with every 1-, 2- and 3-gram of `word`, packed (repeats included), read in
+/// one pass with no copy of the word: a long word costs no memory beyond the grams it adds to
+/// the index.
+fn each_gram(word: &str, mut visit: impl FnMut(u64)) {
+    let (mut one, mut two) = (0, 0);
+    for (at, char) in word.chars().enumerate() {
+        let char = u64::from(char) + 1;
+        visit(char);
+        if at >= 1 {
+            visit(one << 21 | char);
+        }
+        if at >= 2 {
+            visit(two << 21 | char);
+        }
+        two = one << 21 | char;
+        one = char;
+    }
 }
 
 /// Up to three chars as one key: 21 bits each (the char + 1, so lengths differ).
@@ -556,6 +777,90 @@ mod tests {
         assert_eq!(index.candidates("smith"), Some(BTreeSet::from([2])));
         index.count(2, SearchField::Email, "smithy@acme.com", Sign::Remove);
         assert_eq!(index.candidates("smith"), Some(BTreeSet::new()));
+    }
+
+    /// Past the ids a posting keeps waiting, and with freed ids reused below its highest one,
+    /// a fragment still finds exactly the words holding it.
+    #[test]
+    fn postings_take_in_waiting_and_reused_ids() {
+        let mut index = SearchIndex::default();
+        let word = |n: u64| format!("q{n}z");
+        for person in 1..=200 {
+            index.count(person, SearchField::Name, &word(person), Sign::Add);
+        }
+        for person in (1..=200).filter(|person| person % 3 == 0) {
+            index.count(person, SearchField::Name, &word(person), Sign::Remove);
+        }
+        for person in 201..=260 {
+            index.count(person, SearchField::Name, &word(person), Sign::Add);
+        }
+        let expected: BTreeSet<Id> = (1..=260)
+            .filter(|person| person % 3 != 0 || *person > 200)
+            .collect();
+        assert_eq!(index.candidates("z"), Some(expected.clone()));
+        assert_eq!(index.candidates("qz"), Some(BTreeSet::new()));
+        assert_eq!(
+            index.candidates("7z"),
+            Some(
+                expected
+                    .iter()
+                    .copied()
+                    .filter(|person| person % 10 == 7)
+                    .collect()
+            )
+        );
+        assert_eq!(
+            index.candidates("q25"),
+            Some(std::iter::once(25).chain(250..=259).collect())
+        );
+        assert_eq!(index.candidates("q25z"), Some(BTreeSet::from([25])));
+        assert_eq!(index.candidates("q258z"), Some(BTreeSet::from([258])));
+        assert_eq!(index.candidates("q255z"), Some(BTreeSet::from([255])));
+    }
+
+    /// Holders counted in and out, with ids past 2³² beside small ones: each holder with its
+    /// count, as a plain model counts them.
+    #[test]
+    fn holders_count_small_and_large_ids() {
+        let large = 1 << 40;
+        let ops: [(Id, bool); 14] = [
+            (5, true),
+            (large, true),
+            (5, true),
+            (large + 1, true),
+            (large, true),
+            (7, true),
+            (5, false),
+            (large, false),
+            (7, false),
+            (large + 1, false),
+            (5, true),
+            (5, true),
+            (large, false),
+            (5, false),
+        ];
+        let mut holders = Holders::default();
+        let mut model = std::collections::BTreeMap::<Id, u32>::new();
+        for (person, add) in ops {
+            if add {
+                holders.add(person);
+                *model.entry(person).or_default() += 1;
+            } else {
+                holders.remove(person);
+                let count = model.get_mut(&person).expect("counted in before");
+                *count -= 1;
+                if *count == 0 {
+                    model.remove(&person);
+                }
+            }
+            let expected: Vec<(Id, u32)> = model
+                .iter()
+                .map(|(person, count)| (*person, *count))
+                .collect();
+            assert_eq!(holders.counted(), expected);
+            assert_eq!(holders.len(), model.len());
+            assert_eq!(matches!(holders, Holders::One(..)), model.len() == 1);
+        }
     }
 
     #[test]
