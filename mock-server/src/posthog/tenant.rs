@@ -615,7 +615,7 @@ impl Project {
         for run in self.indexed_runs(index, from, to) {
             events.extend_from_slice(run);
         }
-        if self.owned_distinct_ids(index).len() > 1 {
+        if self.event_index.owned(index).len() > 1 {
             events.sort_unstable();
         }
         events
@@ -629,7 +629,8 @@ impl Project {
         from: i64,
         to: i64,
     ) -> impl Iterator<Item = &[Indexed]> {
-        self.owned_distinct_ids(index)
+        self.event_index
+            .owned(index)
             .iter()
             .map(move |number| self.event_index.events(*number, from, to))
     }
@@ -641,10 +642,11 @@ impl Project {
 
     /// The live persons owning a distinct id that sent an event named one of `names` (by
     /// number) on a UTC day `from..=to` touches: a superset of those with such an event in
-    /// the range, ascending.
+    /// the range (exactly them when the range is whole UTC days), ascending.
     pub(crate) fn active_persons(&self, names: &[u32], from: i64, to: i64) -> Vec<PersonIndex> {
         let mut persons: Vec<PersonIndex> = self
-            .active_distinct_ids(names, from, to)
+            .event_index
+            .active(names, from, to)
             .iter()
             .filter_map(|number| self.event_index.owner(number))
             .collect();
@@ -653,21 +655,9 @@ impl Project {
         persons
     }
 
-    /// The distinct ids (by number) that sent an event named one of `names` on a UTC day
-    /// `from..=to` touches: exactly those with such an event in the range when it is whole
-    /// UTC days.
-    pub(crate) fn active_distinct_ids(&self, names: &[u32], from: i64, to: i64) -> RoaringBitmap {
-        self.event_index.active(names, from, to)
-    }
-
     /// Whether some capture of the log is personless (`$process_person_profile: false`).
     pub(crate) fn has_personless_events(&self) -> bool {
         self.personless_events
-    }
-
-    /// The distinct ids (by number) person `index` owns that have events.
-    pub(crate) fn owned_distinct_ids(&self, index: PersonIndex) -> &[u32] {
-        self.event_index.owned(index)
     }
 
     /// The event the entry at log `position` is or emits.

@@ -1,7 +1,6 @@
 //! `GET /persons/lifecycle/` (reference §8): each person's active periods, classified new,
 //! returning, resurrecting or dormant, and the persons of one status in one period.
 
-use roaring::RoaringBitmap;
 use serde::Serialize;
 
 use super::super::api::Call;
@@ -52,43 +51,49 @@ pub fn status_in(now: bool, before: bool, new: impl FnOnce() -> bool) -> Option<
     }
 }
 
-/// Which distinct ids were active in the target period and the one before, when the
-/// per-name daily activity sets say it exactly: the entity matches events by name alone, no
-/// global filter tests events, no capture is personless (lifecycle leaves those out, as
-/// PostHog's newest query does) and both periods are whole UTC days. Otherwise each
-/// candidate's events are read.
-struct DaySets {
-    now: RoaringBitmap,
-    before: RoaringBitmap,
+/// The persons active in the target period and those active in the one before (each
+/// ascending), when the per-name daily activity sets say it exactly: the entity matches
+/// events by name alone, no global filter tests events, no capture is personless (lifecycle
+/// leaves those out, as PostHog's newest query does) and both periods are whole UTC days.
+/// `None`: each candidate's events must be read.
+fn from_day_sets(
+    project: &Project,
+    matcher: &Matcher<'_>,
+    global: &Global,
+    near: Range,
+    period: i64,
+) -> Option<(Vec<PersonIndex>, Vec<PersonIndex>)> {
+    let name = matcher.name_only()?;
+    let whole_days = [near.from, period, near.to.saturating_add(1)]
+        .iter()
+        .all(|at| at.rem_euclid(MICROS_PER_DAY) == 0);
+    let by_name = !global.conditions.tests_events() && !project.has_personless_events();
+    (whole_days && by_name).then(|| {
+        (
+            project.active_persons(&[name], period, near.to),
+            project.active_persons(&[name], near.from, period.saturating_sub(1)),
+        )
+    })
 }
 
-impl DaySets {
-    fn of(
-        project: &Project,
-        matcher: &Matcher<'_>,
-        global: &Global,
-        near: Range,
-        period: i64,
-    ) -> Option<Self> {
-        let name = matcher.name_only()?;
-        let whole_days = [near.from, period, near.to.saturating_add(1)]
-            .iter()
-            .all(|at| at.rem_euclid(MICROS_PER_DAY) == 0);
-        let by_name = !global.conditions.tests_events() && !project.has_personless_events();
-        (whole_days && by_name).then(|| Self {
-            now: project.active_distinct_ids(&[name], period, near.to),
-            before: project.active_distinct_ids(&[name], near.from, period.saturating_sub(1)),
-        })
+/// Each person of the ascending `now` or `before`, ascending, with whether they are in each.
+fn merge(now: &[PersonIndex], before: &[PersonIndex]) -> Vec<(PersonIndex, bool, bool)> {
+    let mut merged = Vec::with_capacity(now.len().max(before.len()));
+    let (mut i, mut j) = (0, 0);
+    while i < now.len() || j < before.len() {
+        let (a, b) = (now.get(i), before.get(j));
+        let index = match (a, b) {
+            (Some(a), Some(b)) => *a.min(b),
+            (Some(a), None) => *a,
+            (None, Some(b)) => *b,
+            (None, None) => break,
+        };
+        let (in_now, in_before) = (a == Some(&index), b == Some(&index));
+        i += usize::from(in_now);
+        j += usize::from(in_before);
+        merged.push((index, in_now, in_before));
     }
-
-    /// Whether person `index` was active now and before.
-    fn active(&self, project: &Project, index: PersonIndex) -> (bool, bool) {
-        let owned = project.owned_distinct_ids(index);
-        (
-            owned.iter().any(|id| self.now.contains(*id)),
-            owned.iter().any(|id| self.before.contains(*id)),
-        )
-    }
+    merged
 }
 
 /// The raw `{message, detail}` 400 lifecycle answers for a missing parameter.
@@ -138,7 +143,6 @@ pub fn actors(
         to: interval.next(period) - 1,
     };
     let matcher = entity.resolve(project);
-    let day_sets = DaySets::of(project, &matcher, &global, near, period);
     // A person's matching events from `from` to `to`, in no particular order; personless
     // ones never count (§8.1 step 1, newest).
     let personless = project.has_personless_events();
@@ -153,35 +157,42 @@ pub fn actors(
                     && !(personless && event.personless())
             })
     };
+    // Whether they were active in the target period and in the one before.
+    let active: Vec<(PersonIndex, bool, bool)> =
+        match from_day_sets(project, &matcher, &global, near, period) {
+            Some((now, before)) => merge(&now, &before),
+            None => candidates(project, &[entity], near)
+                .into_iter()
+                .map(|index| {
+                    matching(index, near.from, near.to).fold(
+                        (index, false, false),
+                        |(index, now, before), event| {
+                            let start = interval.start(event.at.timestamp);
+                            (index, now || start == period, before || start == near.from)
+                        },
+                    )
+                })
+                .collect(),
+        };
+    let new = |index: PersonIndex| {
+        project
+            .person(index)
+            .is_some_and(|person| interval.start(person.created_at) == period)
+            && matching(index, fetched.from, near.from.saturating_sub(1))
+                .next()
+                .is_none()
+    };
     let admitted = |index: PersonIndex| {
         project.person(index).is_some_and(|person| {
             global.admits(project, index, person) && matcher.admits(project, index, person)
         })
     };
-    Ok(candidates(project, &[entity], near)
+    Ok(active
         .into_iter()
-        .filter(|&index| {
-            let (now, before) = match &day_sets {
-                Some(sets) => sets.active(project, index),
-                None => matching(index, near.from, near.to).fold(
-                    (false, false),
-                    |(now, before), event| {
-                        let start = interval.start(event.at.timestamp);
-                        (now || start == period, before || start == near.from)
-                    },
-                ),
-            };
-            let new = || {
-                project
-                    .person(index)
-                    .is_some_and(|person| interval.start(person.created_at) == period)
-                    && matching(index, fetched.from, near.from.saturating_sub(1))
-                        .next()
-                        .is_none()
-            };
-            status_in(now, before, new) == Some(status) && admitted(index)
+        .filter(|&(index, now, before)| {
+            status_in(now, before, || new(index)) == Some(status) && admitted(index)
         })
-        .map(|index| (index, None))
+        .map(|(index, _, _)| (index, None))
         .collect())
 }
 
