@@ -123,10 +123,13 @@ impl EventIndex {
                 self.active.last_mut().expect("just pushed")
             }
         };
-        by_day
+        let active = by_day
             .entry(timestamp.div_euclid(MICROS_PER_DAY))
-            .or_default()
-            .insert(id);
+            .or_default();
+        // Ids are numbered as they first appear, so a new one is mostly the largest yet.
+        if !active.push(id) {
+            active.insert(id);
+        }
         (name, distinct_id)
     }
 
