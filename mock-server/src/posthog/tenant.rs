@@ -215,7 +215,7 @@ impl Project {
     }
 
     /// [`Project::apply`]; `shared` says a capture's property texts are the project's shared
-    /// ones already.
+    /// ones already, NULs replaced.
     fn apply_entry(
         &mut self,
         mut entry: Entry,
@@ -238,7 +238,7 @@ impl Project {
             self.log.push(entry);
             return Ok(Applied::Flag(id));
         }
-        let person = self.complete(&mut entry, now)?;
+        let person = self.complete(&mut entry, now, shared)?;
         if self.changes_nothing(&entry) {
             return Ok(Applied::Unchanged);
         }
@@ -265,12 +265,14 @@ impl Project {
         }
     }
 
-    /// Checks `entry` against the project and fills in what it leaves out; returns the person
-    /// a persons-API write acts on.
+    /// Checks `entry` against the project and fills in what it leaves out (a capture's NULs
+    /// unless `shared` says they are replaced); returns the person a persons-API write acts
+    /// on.
     fn complete(
         &self,
         entry: &mut Entry,
         now: Timestamp,
+        shared: bool,
     ) -> Result<Option<PersonIndex>, RecordError> {
         if let Entry::VerifyEventDeletions(verify) = entry {
             verify.timestamp.get_or_insert(now);
@@ -284,7 +286,9 @@ impl Project {
             event
                 .uuid
                 .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
-            event.properties.replace_nul();
+            if !shared {
+                event.properties.replace_nul();
+            }
             return Ok(None);
         }
         let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {

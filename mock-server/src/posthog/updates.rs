@@ -151,23 +151,30 @@ pub struct PropertyUpdates<'a> {
 impl<'a> PropertyUpdates<'a> {
     /// The updates an event with `properties` carries, with the lifted event properties added.
     pub fn of(properties: &'a Properties) -> Self {
-        let object = |key: &str| match properties.get(key) {
-            Some(Prop::Object(map)) => map.iter().collect(),
-            _ => Pairs::new(),
-        };
-        let mut set = object("$set");
-        let mut set_once = object("$set_once");
-        let unset = match properties.get("$unset") {
-            Some(Prop::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
-            Some(Prop::Object(keys)) => keys.iter().map(|(key, _)| key).collect(),
-            Some(Prop::Str(key)) => vec![&**key],
-            _ => Vec::new(),
-        };
-        let is_server = properties.get("$is_server") == Some(&Prop::Bool(true));
+        let (mut set, mut set_once) = (Pairs::new(), Pairs::new());
+        let mut unset = Vec::new();
+        let mut is_server = false;
+        let mut lifted: SmallVec<[(&str, &str, &Prop); 8]> = SmallVec::new();
+        // One walk: the updates and flags by name, the lifted properties by look-up.
         for (key, value) in properties.iter() {
-            let Some(initial) = initial_key(key) else {
-                continue;
-            };
+            match (key, value) {
+                ("$set", Prop::Object(map)) => set.extend(map.iter()),
+                ("$set_once", Prop::Object(map)) => set_once.extend(map.iter()),
+                ("$unset", Prop::Array(keys)) => {
+                    unset = keys.iter().filter_map(Value::as_str).collect();
+                }
+                ("$unset", Prop::Object(keys)) => unset = keys.iter().map(|(key, _)| key).collect(),
+                ("$unset", Prop::Str(key)) => unset = vec![&**key],
+                ("$is_server", flag) => is_server = *flag == Prop::Bool(true),
+                _ => {
+                    if let Some(initial) = initial_key(key) {
+                        lifted.push((key, initial, value));
+                    }
+                }
+            }
+        }
+        // After the objects', so that theirs win (`first_of_each`).
+        for (key, initial, value) in lifted {
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
