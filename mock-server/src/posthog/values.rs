@@ -79,15 +79,44 @@ impl Holders {
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = PersonIndex> + '_ {
-        let (one, many) = match self {
-            Holders::Nobody => (None, None),
-            Holders::One(held) => (Some(*held), None),
-            Holders::Many(many) => (None, Some(many.iter())),
+    fn iter(&self) -> HoldersIter<'_> {
+        HoldersIter(match self {
+            Holders::Nobody => Inner::One(None),
+            Holders::One(held) => Inner::One(Some(*held)),
+            Holders::Many(many) => Inner::Many(many.iter()),
+        })
+    }
+}
+
+/// The persons of a [`ValueBucket`], ascending, with their exact count (so collecting them
+/// allocates once).
+pub struct HoldersIter<'a>(Inner<'a>);
+
+/// What [`HoldersIter`] walks.
+enum Inner<'a> {
+    One(Option<u32>),
+    Many(roaring::bitmap::Iter<'a>),
+}
+
+impl Iterator for HoldersIter<'_> {
+    type Item = PersonIndex;
+
+    fn next(&mut self) -> Option<PersonIndex> {
+        let slot = match &mut self.0 {
+            Inner::One(held) => held.take(),
+            Inner::Many(many) => many.next(),
         };
-        one.into_iter()
-            .chain(many.into_iter().flatten())
-            .map(|slot| slot as PersonIndex)
+        slot.map(|slot| slot as PersonIndex)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            Inner::One(held) => {
+                let count = usize::from(held.is_some());
+                (count, Some(count))
+            }
+            Inner::Many(many) => many.size_hint(),
+        }
     }
 }
 
@@ -109,7 +138,7 @@ impl ValueBucket {
     }
 
     /// The persons holding it, ascending.
-    pub fn persons(&self) -> impl Iterator<Item = PersonIndex> + '_ {
+    pub fn persons(&self) -> HoldersIter<'_> {
         self.holders.iter()
     }
 
