@@ -438,7 +438,8 @@ impl Event {
                 uuid: None,
                 properties: Properties::default(),
             },
-            properties: Vec::new(),
+            // Room for a page view's properties, so that adding them does not grow it.
+            properties: Vec::with_capacity(8),
         }
     }
 

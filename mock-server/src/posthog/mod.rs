@@ -168,9 +168,10 @@ impl PostHog {
     /// without a time happen at the mock clock's now.
     pub fn capture(&self, project_id: i64, event: Event) -> Result<(), RecordError> {
         let now = self.handle.clock.timestamp();
-        let mut state = self.handle.write();
-        let entry = state.ensure_project(project_id).entry_of(event);
-        state.apply(project_id, entry, now).map(drop)
+        self.handle
+            .write()
+            .capture(project_id, event, now)
+            .map(drop)
     }
 
     /// Ingests many events under one lock; stops at the first refused one.
@@ -184,8 +185,7 @@ impl PostHog {
         state.ensure_project(project_id).begin_bulk();
         let mut count = 0;
         let outcome = events.into_iter().try_for_each(|event| {
-            let entry = state.ensure_project(project_id).entry_of(event);
-            state.apply(project_id, entry, now)?;
+            state.capture(project_id, event, now)?;
             count += 1;
             Ok(())
         });

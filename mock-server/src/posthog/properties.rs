@@ -128,15 +128,20 @@ impl Prop {
         }
     }
 
-    /// Replaces every NUL character of its strings, at any depth, with U+FFFD.
-    fn replace_nul(&mut self) {
+    /// Replaces every NUL character of its strings, at any depth, with U+FFFD; says whether
+    /// a text it holds as [`SharedStr`] changed (the arrays' strings are `serde_json`'s).
+    fn replace_nul(&mut self) -> bool {
         match self {
             Prop::Str(text) if text.contains('\0') => {
                 *text = SharedStr::from(text.replace('\0', "\u{FFFD}"));
+                true
             }
-            Prop::Array(items) => items.iter_mut().for_each(super::updates::replace_nul_in),
+            Prop::Array(items) => {
+                items.iter_mut().for_each(super::updates::replace_nul_in);
+                false
+            }
             Prop::Object(object) => object.replace_nul(),
-            _ => {}
+            _ => false,
         }
     }
 }
@@ -325,10 +330,22 @@ impl Properties {
         Self(built.into_boxed_slice())
     }
 
+    /// The properties of `pairs`, already sorted by key, each key once.
+    pub(crate) fn from_sorted(pairs: Vec<(SharedStr, Prop)>) -> Self {
+        debug_assert!(
+            pairs.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "sorted, each key once"
+        );
+        Self(pairs.into_boxed_slice())
+    }
+
     /// Replaces every NUL character in the string values, at any depth, with U+FFFD, as
-    /// ingestion's `sanitizeJsonbValue` does before Postgres stores them.
-    pub(crate) fn replace_nul(&mut self) {
-        self.0.iter_mut().for_each(|(_, value)| value.replace_nul());
+    /// ingestion's `sanitizeJsonbValue` does before Postgres stores them; says whether a
+    /// shared text changed (and so is no longer the interned copy).
+    pub(crate) fn replace_nul(&mut self) -> bool {
+        self.0
+            .iter_mut()
+            .fold(false, |changed, (_, value)| value.replace_nul() | changed)
     }
 }
 

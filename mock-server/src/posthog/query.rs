@@ -5,7 +5,7 @@
 use super::filter::Filters;
 use super::person::Person;
 use super::search::Search;
-use super::tenant::{PersonIndex, Project};
+use super::tenant::{PersonIndex, Project, ValueBucket};
 
 /// A parsed list request.
 #[derive(Clone, Debug, Default)]
@@ -63,7 +63,7 @@ impl ListQuery {
             let mut found: Vec<PersonIndex> = texts
                 .iter()
                 .filter_map(|text| buckets?.get(text))
-                .flat_map(|bucket| bucket.persons.iter().copied())
+                .flat_map(ValueBucket::persons)
                 .collect();
             found.sort_unstable();
             found.dedup();

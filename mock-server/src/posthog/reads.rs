@@ -188,7 +188,7 @@ pub fn values(project: &Project, call: &Call<'_>) -> Result<ApiResponse> {
                 })
                 .map(|bucket| ValueCountJson {
                     name: bucket.value(),
-                    count: bucket.persons.len(),
+                    count: bucket.count(),
                 })
                 .collect()
         })

@@ -21,6 +21,9 @@ use super::store::PersonIndex;
 /// The properties `search` looks at (besides the UUID and the distinct ids).
 pub const SEARCHED_PROPERTIES: [&str; 2] = ["email", "name"];
 
+/// From this many persons on, [`SearchIndex::of_live`] builds the index on two threads.
+pub const PARALLEL_FROM: usize = 4_096;
+
 /// Three case-folded characters, 21 bits each.
 pub type Trigram = u64;
 
@@ -106,6 +109,34 @@ impl SearchIndex {
         index
     }
 
+    /// The index of `persons` (ascending by index), as [`SearchIndex::of_persons`] builds it
+    /// from their [`person_trigrams`]; from [`PARALLEL_FROM`] persons on, each half on its
+    /// own thread.
+    pub fn of_live(persons: &[(PersonIndex, &Person)]) -> Self {
+        let of = |persons: &[(PersonIndex, &Person)]| {
+            Self::of_persons(
+                persons
+                    .iter()
+                    .map(|(index, person)| (*index, person_trigrams(person))),
+            )
+        };
+        if persons.len() < PARALLEL_FROM {
+            return of(persons);
+        }
+        let (first, second) = persons.split_at(persons.len() / 2);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| of(second));
+            let mut index = of(first);
+            let second = second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (trigram, persons) in second.postings {
+                *index.postings.entry(trigram).or_default() |= persons;
+            }
+            index
+        })
+    }
+
     /// Records that person `index` no longer holds `trigrams`.
     pub fn remove(&mut self, index: PersonIndex, trigrams: impl IntoIterator<Item = Trigram>) {
         let slot = slot(index);
@@ -170,11 +201,14 @@ pub fn trigrams_with<'a>(
 ) -> Vec<Trigram> {
     let mut uuid = Uuid::encode_buffer();
     let uuid = person.uuid.hyphenated().encode_lower(&mut uuid);
-    let mut trigrams: Vec<Trigram> = searched
-        .chain(person.stored_distinct_ids())
-        .flat_map(text_trigrams)
-        .chain(text_trigrams(uuid))
-        .collect();
+    // Room for a typical person's (e-mail, name, two distinct ids, UUID), so it rarely grows.
+    let mut trigrams: Vec<Trigram> = Vec::with_capacity(128);
+    trigrams.extend(
+        searched
+            .chain(person.stored_distinct_ids())
+            .flat_map(text_trigrams)
+            .chain(text_trigrams(uuid)),
+    );
     trigrams.sort_unstable();
     trigrams.dedup();
     trigrams
@@ -292,6 +326,30 @@ mod tests {
             index,
             SearchIndex::default(),
             "empty posting lists are dropped"
+        );
+    }
+
+    #[test]
+    fn built_on_two_threads_the_index_is_the_same() {
+        // Some trigrams every person holds (more than an array container keeps, in neither
+        // half alone), some a few, some one.
+        let persons: Vec<Person> = (0..PARALLEL_FROM + 1_000)
+            .map(|n| {
+                person(
+                    &format!("p{n}.x{}@example.com", n % 7),
+                    &[&format!("id-{n}")],
+                )
+            })
+            .collect();
+        let live: Vec<(PersonIndex, &Person)> = persons.iter().enumerate().collect();
+        let one_by_one = SearchIndex::of_persons(
+            live.iter()
+                .map(|(index, person)| (*index, person_trigrams(person))),
+        );
+        assert_eq!(SearchIndex::of_live(&live), one_by_one);
+        assert_eq!(
+            SearchIndex::of_live(&live[..10]),
+            SearchIndex::of_persons(live[..10].iter().map(|(i, p)| (*i, person_trigrams(p))))
         );
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::keys::{KeyRing, PersonalKey};
-use super::log::Entry;
+use super::log::{Entry, Event};
 use super::tenant::{Applied, Project, RecordError};
 use crate::Timestamp;
 use crate::durable::{Durable, Logged};
@@ -82,6 +82,28 @@ impl PostHogState {
             self.projects.insert(project_id, project);
         }
         Ok(applied)
+    }
+
+    /// Captures the typed `event` into project `project_id` (created if needed) at clock time
+    /// `now`, as [`PostHogState::apply`] applies its entry, the entry's texts built straight
+    /// into the project's (see [`Project::capture_event`]).
+    pub fn capture(
+        &mut self,
+        project_id: i64,
+        event: Event,
+        now: Timestamp,
+    ) -> Result<Applied, RecordError> {
+        let pks = &self.pks;
+        let project = self
+            .projects
+            .entry(project_id)
+            .or_insert_with(|| Project::new(project_id, Arc::clone(pks)));
+        let mut log = self.durable.entry_log(|entry| Logged::Posthog {
+            tenant: project_id,
+            at: now,
+            entry,
+        });
+        project.capture_event(event, now, &mut log)
     }
 
     /// Creates project `id` if needed and returns it.

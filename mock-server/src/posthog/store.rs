@@ -335,11 +335,8 @@ impl PersonStore {
 
     /// The `search` trigram index of the live persons, built from scratch.
     fn rebuilt_search(&self) -> SearchIndex {
-        SearchIndex::of_persons(
-            self.persons
-                .live()
-                .map(|(index, person)| (index, person_trigrams(person))),
-        )
+        let live: Vec<(PersonIndex, &Person)> = self.persons.live().collect();
+        SearchIndex::of_live(&live)
     }
 
     /// Brings person `index`'s trigrams from `before` (what it held) to what it holds now.

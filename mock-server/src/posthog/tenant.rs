@@ -191,9 +191,40 @@ impl Project {
     /// An event costs O(log persons + its size), plus the absorbed person's size on a merge.
     pub fn apply(
         &mut self,
+        entry: Entry,
+        now: Timestamp,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+    ) -> Result<Applied, RecordError> {
+        self.apply_entry(entry, now, log, false)
+    }
+
+    /// Applies the typed `event` as [`Project::apply`] applies its capture entry, the entry's
+    /// property texts built straight into the project's shared texts (a text the project
+    /// holds already is not copied), so that applying it looks none of them up again.
+    pub(crate) fn capture_event(
+        &mut self,
+        event: super::log::Event,
+        now: Timestamp,
+        log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+    ) -> Result<Applied, RecordError> {
+        let mut entry = event.into_entry_with(&mut |text| self.interner.text(text));
+        // Replaced here rather than on completion, so the new texts are shared too.
+        if let Entry::Capture(captured) = &mut entry
+            && captured.properties.replace_nul()
+        {
+            captured.properties.intern(&mut self.interner);
+        }
+        self.apply_entry(entry, now, log, true)
+    }
+
+    /// [`Project::apply`]; `shared` says a capture's property texts are the project's shared
+    /// ones already, NULs replaced.
+    fn apply_entry(
+        &mut self,
         mut entry: Entry,
         now: Timestamp,
         log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
+        shared: bool,
     ) -> Result<Applied, RecordError> {
         let position = u32::try_from(self.log.len())
             .ok()
@@ -210,12 +241,12 @@ impl Project {
             self.log.push(entry);
             return Ok(Applied::Flag(id));
         }
-        let person = self.complete(&mut entry, now)?;
+        let person = self.complete(&mut entry, now, shared)?;
         if self.changes_nothing(&entry) {
             return Ok(Applied::Unchanged);
         }
         log(&entry)?;
-        let applied = self.project(&mut entry, position, person);
+        let applied = self.project(&mut entry, position, person, shared);
         self.settle_owners();
         self.log.push(entry);
         Ok(applied)
@@ -237,12 +268,14 @@ impl Project {
         }
     }
 
-    /// Checks `entry` against the project and fills in what it leaves out; returns the person
-    /// a persons-API write acts on.
+    /// Checks `entry` against the project and fills in what it leaves out (a capture's NULs
+    /// unless `shared` says they are replaced); returns the person a persons-API write acts
+    /// on.
     fn complete(
         &self,
         entry: &mut Entry,
         now: Timestamp,
+        shared: bool,
     ) -> Result<Option<PersonIndex>, RecordError> {
         if let Entry::VerifyEventDeletions(verify) = entry {
             verify.timestamp.get_or_insert(now);
@@ -256,7 +289,9 @@ impl Project {
             event
                 .uuid
                 .get_or_insert_with(|| derived_event_uuid(self.id, self.events));
-            event.properties.replace_nul();
+            if !shared {
+                event.properties.replace_nul();
+            }
             return Ok(None);
         }
         let Some(named) = entry.person_write().map(|write| write.distinct_id.clone()) else {
@@ -326,16 +361,20 @@ impl Project {
     }
 
     /// Updates the projections for the completed, logged `entry` at log `position`
-    /// (interning a capture's texts on the way); `person` is the one a persons-API write acts
-    /// on.
+    /// (interning a capture's texts on the way, its property texts unless `shared` already);
+    /// `person` is the one a persons-API write acts on.
     fn project(
         &mut self,
         entry: &mut Entry,
         position: u32,
         person: Option<PersonIndex>,
+        shared: bool,
     ) -> Applied {
         match (entry, person) {
             (Entry::Capture(event), _) => {
+                if !shared {
+                    event.properties.intern(&mut self.interner);
+                }
                 self.intern(event, position);
                 let uuid = event
                     .uuid
@@ -466,10 +505,9 @@ impl Project {
         }
     }
 
-    /// Shares `event`'s name, distinct id and property texts with the log's earlier
-    /// captures, and indexes it at log `position`.
+    /// Shares `event`'s name and distinct id with the log's earlier captures, and indexes it
+    /// at log `position`.
     fn intern(&mut self, event: &mut CapturedEvent, position: u32) {
-        event.properties.intern(&mut self.interner);
         let (name, distinct_id) = self.event_index.add(
             &event.event,
             &event.distinct_id,
@@ -486,12 +524,6 @@ impl Project {
     /// entry had been applied alone.
     pub(crate) fn begin_bulk(&mut self) {
         self.store.defer_search();
-    }
-
-    /// The entry capturing `event`, its property texts shared with the project's (a text
-    /// the project holds already is not copied).
-    pub(crate) fn entry_of(&mut self, event: super::log::Event) -> Entry {
-        event.into_entry_with(&mut |text| self.interner.text(text))
     }
 
     /// Ends what [`Project::begin_bulk`] began.
@@ -1130,7 +1162,29 @@ struct Creation {
 /// how many events the project's log held before it (captured, or emitted by persons-API
 /// writes).
 fn derived_event_uuid(project: i64, n: u32) -> Uuid {
-    Uuid::new_v5(&EVENT_NAMESPACE, format!("{project}:{n}").as_bytes())
+    // Written backwards into a buffer rather than formatted: this runs once per event.
+    let mut name = [0u8; 32];
+    let mut start = digits_before(u64::from(n), &mut name, 32) - 1;
+    name[start] = b':';
+    start = digits_before(project.unsigned_abs(), &mut name, start);
+    if project < 0 {
+        start -= 1;
+        name[start] = b'-';
+    }
+    Uuid::new_v5(&EVENT_NAMESPACE, &name[start..])
+}
+
+/// Writes the decimal digits of `value` into `buffer` so that they end before `end`; returns
+/// where they start.
+fn digits_before(mut value: u64, buffer: &mut [u8], mut end: usize) -> usize {
+    loop {
+        end -= 1;
+        buffer[end] = b'0' + u8::try_from(value % 10).unwrap_or_default();
+        value /= 10;
+        if value == 0 {
+            return end;
+        }
+    }
 }
 
 /// The distinct id an identify/alias/merge event merges into its sender, and whether the merge

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use super::properties::{Prop, Properties};
 
@@ -58,7 +59,7 @@ const LIFTED: &[(&str, &str)] = &[
 ];
 
 /// `pairs` in key order, each key once with its first value.
-fn first_of_each<'a>(mut pairs: Vec<(&'a str, &'a Prop)>) -> Vec<(&'a str, &'a Prop)> {
+fn first_of_each(mut pairs: Pairs<'_>) -> Pairs<'_> {
     pairs.sort_by_key(|(key, _)| *key);
     pairs.dedup_by_key(|(key, _)| *key);
     pairs
@@ -133,13 +134,16 @@ pub fn replace_nul_in(value: &mut Value) {
     }
 }
 
+/// (key, value) pairs of an event's updates, inline up to a page view's lifted properties.
+pub type Pairs<'a> = SmallVec<[(&'a str, &'a Prop); 8]>;
+
 /// The person-property changes an event asks for, borrowed from its properties.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PropertyUpdates<'a> {
     /// Keys to set, overwriting, in key order.
-    pub set: Vec<(&'a str, &'a Prop)>,
+    pub set: Pairs<'a>,
     /// Keys to set where missing, in key order.
-    pub set_once: Vec<(&'a str, &'a Prop)>,
+    pub set_once: Pairs<'a>,
     /// Keys to remove.
     pub unset: Vec<&'a str>,
 }
@@ -147,23 +151,30 @@ pub struct PropertyUpdates<'a> {
 impl<'a> PropertyUpdates<'a> {
     /// The updates an event with `properties` carries, with the lifted event properties added.
     pub fn of(properties: &'a Properties) -> Self {
-        let object = |key: &str| match properties.get(key) {
-            Some(Prop::Object(map)) => map.iter().collect(),
-            _ => Vec::new(),
-        };
-        let mut set = object("$set");
-        let mut set_once = object("$set_once");
-        let unset = match properties.get("$unset") {
-            Some(Prop::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
-            Some(Prop::Object(keys)) => keys.iter().map(|(key, _)| key).collect(),
-            Some(Prop::Str(key)) => vec![&**key],
-            _ => Vec::new(),
-        };
-        let is_server = properties.get("$is_server") == Some(&Prop::Bool(true));
+        let (mut set, mut set_once) = (Pairs::new(), Pairs::new());
+        let mut unset = Vec::new();
+        let mut is_server = false;
+        let mut lifted: SmallVec<[(&str, &str, &Prop); 8]> = SmallVec::new();
+        // One walk: the updates and flags by name, the lifted properties by look-up.
         for (key, value) in properties.iter() {
-            let Some(initial) = initial_key(key) else {
-                continue;
-            };
+            match (key, value) {
+                ("$set", Prop::Object(map)) => set.extend(map.iter()),
+                ("$set_once", Prop::Object(map)) => set_once.extend(map.iter()),
+                ("$unset", Prop::Array(keys)) => {
+                    unset = keys.iter().filter_map(Value::as_str).collect();
+                }
+                ("$unset", Prop::Object(keys)) => unset = keys.iter().map(|(key, _)| key).collect(),
+                ("$unset", Prop::Str(key)) => unset = vec![&**key],
+                ("$is_server", flag) => is_server = *flag == Prop::Bool(true),
+                _ => {
+                    if let Some(initial) = initial_key(key) {
+                        lifted.push((key, initial, value));
+                    }
+                }
+            }
+        }
+        // After the objects', so that theirs win (`first_of_each`).
+        for (key, initial, value) in lifted {
             if is_server && (key == "$os" || key == "$os_version") {
                 continue;
             }
@@ -181,32 +192,64 @@ impl<'a> PropertyUpdates<'a> {
     /// with its new value (`None`: removed), in key order. `$set_once` applies where the key
     /// is undefined, then `$set`, then `$unset` of the keys present before the event.
     pub fn changes(&self, properties: &Properties) -> Vec<(&'a str, Option<&'a Prop>)> {
-        let mut asked: Vec<(&'a str, Option<&'a Prop>)> = self
-            .set_once
-            .iter()
-            .filter(|(key, _)| !properties.contains_key(key))
-            .chain(&self.set)
-            .map(|&(key, value)| (key, Some(value)))
-            .chain(
-                self.unset
-                    .iter()
-                    .filter(|key| properties.contains_key(key))
-                    .map(|&key| (key, None)),
-            )
-            .collect();
-        asked.sort_by_key(|(key, _)| *key);
-        let mut outcome: Vec<(&'a str, Option<&'a Prop>)> = Vec::with_capacity(asked.len());
-        for (key, value) in asked {
-            match outcome.last_mut() {
+        let mut changes: Vec<(&'a str, Option<&'a Prop>)> =
+            Vec::with_capacity(self.set_once.len() + self.set.len() + self.unset.len());
+        // The keys come in order, so the held values are read in one walk.
+        let mut held = properties.iter().peekable();
+        self.union(|key, value, once| {
+            while held.next_if(|(held, _)| *held < key).is_some() {}
+            let old = held
+                .peek()
+                .filter(|(held, _)| *held == key)
+                .map(|(_, old)| *old);
+            if !(once && old.is_some()) && old != Some(value) {
+                changes.push((key, Some(value)));
+            }
+        });
+        if self.unset.is_empty() {
+            return changes;
+        }
+        // An unset of a key held before the event always changes it, and wins over a set.
+        changes.extend(
+            self.unset
+                .iter()
+                .filter(|key| properties.contains_key(key))
+                .map(|&key| (key, None)),
+        );
+        changes.sort_by_key(|(key, _)| *key);
+        let mut last_of_each: Vec<(&'a str, Option<&'a Prop>)> = Vec::with_capacity(changes.len());
+        for (key, value) in changes {
+            match last_of_each.last_mut() {
                 Some(last) if last.0 == key => last.1 = value,
-                _ => outcome.push((key, value)),
+                _ => last_of_each.push((key, value)),
             }
         }
-        outcome.retain(|(key, value)| match (properties.get(key), value) {
-            (Some(old), Some(new)) => old != *new,
-            (old, new) => old.is_some() != new.is_some(),
-        });
-        outcome
+        last_of_each
+    }
+
+    /// Calls `each` with `$set_once`'s pairs and `$set`'s, in key order, only `$set`'s where
+    /// both have a key, and whether the pair is `$set_once`'s (both lists are sorted, each
+    /// key once, so this is one merge).
+    fn union(&self, mut each: impl FnMut(&'a str, &'a Prop, bool)) {
+        let (mut set_once, mut set) = (self.set_once.iter().peekable(), self.set.iter().peekable());
+        loop {
+            let (next, once) = match (set_once.peek(), set.peek()) {
+                (None, None) => return,
+                (Some(_), None) => (set_once.next(), true),
+                (None, Some(_)) => (set.next(), false),
+                (Some((first, _)), Some((second, _))) => match first.cmp(second) {
+                    std::cmp::Ordering::Less => (set_once.next(), true),
+                    std::cmp::Ordering::Equal => {
+                        set_once.next();
+                        (set.next(), false)
+                    }
+                    std::cmp::Ordering::Greater => (set.next(), false),
+                },
+            };
+            if let Some(&(key, value)) = next {
+                each(key, value, once);
+            }
+        }
     }
 
     /// Applies the updates to `properties` (see [`PropertyUpdates::changes`]).
@@ -221,11 +264,9 @@ impl<'a> PropertyUpdates<'a> {
 
     /// The properties of a person the event creates: `$set_once`, then `$set` over it.
     pub fn initial_properties(&self) -> Properties {
-        let mut properties = Properties::default();
-        for &(key, value) in self.set_once.iter().chain(&self.set) {
-            properties.insert(key.into(), value.clone());
-        }
-        properties
+        let mut pairs = Vec::with_capacity(self.set_once.len() + self.set.len());
+        self.union(|key, value, _| pairs.push((key.into(), value.clone())));
+        Properties::from_sorted(pairs)
     }
 
     /// Whether the event changes nothing.

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
 
 use serde_json::Value;
@@ -20,7 +21,109 @@ pub struct ValueBucket {
     /// persons hold it.
     spellings: Vec<(Prop, usize)>,
     /// The persons holding it.
-    pub persons: BTreeSet<PersonIndex>,
+    holders: Holders,
+}
+
+/// The persons holding one value text: inline when one person does (every value of a
+/// property unique to each person, as an e-mail), else a bitmap (appending the newest
+/// person, the usual case, is O(1)). Always the smallest form, so equal sets are equal.
+#[derive(Clone, Debug, Default, PartialEq)]
+enum Holders {
+    #[default]
+    Nobody,
+    One(u32),
+    Many(RoaringBitmap),
+}
+
+impl Holders {
+    /// Adds `slot`; says whether it was not held yet.
+    fn insert(&mut self, slot: u32) -> bool {
+        match self {
+            Holders::Nobody => *self = Holders::One(slot),
+            Holders::One(held) if *held == slot => return false,
+            Holders::One(held) => {
+                let mut many = RoaringBitmap::new();
+                many.insert(*held);
+                many.insert(slot);
+                *self = Holders::Many(many);
+            }
+            Holders::Many(many) => return many.push(slot) || many.insert(slot),
+        }
+        true
+    }
+
+    /// Removes `slot`; says whether it was held.
+    fn remove(&mut self, slot: u32) -> bool {
+        match self {
+            Holders::One(held) if *held == slot => *self = Holders::Nobody,
+            Holders::Many(many) => {
+                if !many.remove(slot) {
+                    return false;
+                }
+                if many.len() == 1
+                    && let Some(last) = many.min()
+                {
+                    *self = Holders::One(last);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Holders::Nobody => 0,
+            Holders::One(_) => 1,
+            Holders::Many(many) => usize::try_from(many.len()).unwrap_or(usize::MAX),
+        }
+    }
+
+    fn iter(&self) -> HoldersIter<'_> {
+        HoldersIter(match self {
+            Holders::Nobody => Inner::One(None),
+            Holders::One(held) => Inner::One(Some(*held)),
+            Holders::Many(many) => Inner::Many(many.iter()),
+        })
+    }
+}
+
+/// The persons of a [`ValueBucket`], ascending, with their exact count (so collecting them
+/// allocates once).
+pub struct HoldersIter<'a>(Inner<'a>);
+
+/// What [`HoldersIter`] walks.
+enum Inner<'a> {
+    One(Option<u32>),
+    Many(roaring::bitmap::Iter<'a>),
+}
+
+impl Iterator for HoldersIter<'_> {
+    type Item = PersonIndex;
+
+    fn next(&mut self) -> Option<PersonIndex> {
+        let slot = match &mut self.0 {
+            Inner::One(held) => held.take(),
+            Inner::Many(many) => many.next(),
+        };
+        slot.map(|slot| slot as PersonIndex)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            Inner::One(held) => {
+                let count = usize::from(held.is_some());
+                (count, Some(count))
+            }
+            Inner::Many(many) => many.size_hint(),
+        }
+    }
+}
+
+/// The person index as a bitmap entry. A project holds far fewer than 2³² persons (each
+/// takes hundreds of bytes), so the conversion cannot fail in practice.
+fn slot(index: PersonIndex) -> u32 {
+    u32::try_from(index).expect("a project holds fewer than 2^32 persons")
 }
 
 impl ValueBucket {
@@ -34,9 +137,19 @@ impl ValueBucket {
             .map_or(&NONE, |(value, _)| value)
     }
 
+    /// The persons holding it, ascending.
+    pub fn persons(&self) -> HoldersIter<'_> {
+        self.holders.iter()
+    }
+
+    /// How many persons hold it.
+    pub fn count(&self) -> usize {
+        self.holders.len()
+    }
+
     /// Counts person `index` as holding `value`.
     fn add(&mut self, index: PersonIndex, value: &Prop) {
-        if !self.persons.insert(index) {
+        if !self.holders.insert(slot(index)) {
             return;
         }
         match self
@@ -51,7 +164,7 @@ impl ValueBucket {
 
     /// Stops counting person `index`, who held `value`.
     fn remove(&mut self, index: PersonIndex, value: &Prop) {
-        if !self.persons.remove(&index) {
+        if !self.holders.remove(slot(index)) {
             return;
         }
         if let Some(position) = self
@@ -111,7 +224,7 @@ impl ValueIndex {
         let text = value.text();
         if let Some(bucket) = buckets.get_mut(&*text) {
             bucket.remove(index, value);
-            if bucket.persons.is_empty() {
+            if bucket.holders == Holders::Nobody {
                 buckets.remove(&*text);
             }
         }
@@ -164,7 +277,7 @@ impl ValueIndex {
                     spellings.sort_unstable();
                     (
                         (key.clone(), text.clone()),
-                        (bucket.persons.clone(), spellings),
+                        (bucket.persons().collect(), spellings),
                     )
                 })
             })
@@ -177,6 +290,27 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    proptest::proptest! {
+        /// Holders behave as a set of persons, and equal sets are equal however they came
+        /// about (as the index's check compares them).
+        #[test]
+        fn holders_are_a_set(operations in proptest::collection::vec((proptest::bool::ANY, 0u32..6), 0..40)) {
+            let (mut holders, mut model) = (Holders::default(), BTreeSet::new());
+            for (add, slot) in operations {
+                let changed = if add { holders.insert(slot) } else { holders.remove(slot) };
+                let expected = if add { model.insert(slot) } else { model.remove(&slot) };
+                proptest::prop_assert_eq!(changed, expected);
+                let held: Vec<PersonIndex> = holders.iter().collect();
+                let listed: Vec<PersonIndex> = model.iter().map(|slot| *slot as PersonIndex).collect();
+                proptest::prop_assert_eq!(&held, &listed);
+                proptest::prop_assert_eq!(holders.len(), model.len());
+                let mut fresh = Holders::default();
+                model.iter().for_each(|slot| { fresh.insert(*slot); });
+                proptest::prop_assert_eq!(&holders, &fresh);
+            }
+        }
+    }
 
     #[test]
     fn the_shown_value_is_the_spelling_most_holders_still_hold() {

@@ -37,7 +37,15 @@ const BROWSERS: [(&str, &str); 4] = [
     ("Firefox", "Linux"),
     ("Mobile Safari", "iOS"),
 ];
-const PAGES: [&str; 6] = ["", "pricing", "features", "blog/launch", "docs", "signup"];
+/// The pages visitors view: (`$current_url`, `$pathname`).
+const PAGES: [(&str, &str); 6] = [
+    ("https://app.example.com/", "/"),
+    ("https://app.example.com/pricing", "/pricing"),
+    ("https://app.example.com/features", "/features"),
+    ("https://app.example.com/blog/launch", "/blog/launch"),
+    ("https://app.example.com/docs", "/docs"),
+    ("https://app.example.com/signup", "/signup"),
+];
 const SOURCES: [&str; 4] = ["google", "newsletter", "twitter", "partner"];
 const REFERRERS: [&str; 4] = ["$direct", "www.google.com", "t.co", "news.ycombinator.com"];
 const CUSTOM_EVENTS: [&str; 4] = [
@@ -245,12 +253,12 @@ fn page_view(
     utm_source: Option<&str>,
     referrer: &str,
 ) -> Event {
-    let path = pick(rng, &PAGES);
+    let (url, path) = pick(rng, &PAGES);
     let event = Event::new("$pageview", distinct_id)
         .property("$browser", browser)
         .property("$os", os)
-        .property("$current_url", format!("https://app.example.com/{path}"))
-        .property("$pathname", format!("/{path}"))
+        .property("$current_url", url)
+        .property("$pathname", path)
         .property("$referring_domain", referrer);
     match utm_source {
         Some(source) => event.property("utm_source", source),

@@ -123,10 +123,20 @@ impl EventIndex {
                 self.active.last_mut().expect("just pushed")
             }
         };
-        by_day
+        let active = by_day
             .entry(timestamp.div_euclid(MICROS_PER_DAY))
-            .or_default()
-            .insert(id);
+            .or_default();
+        // Ids are numbered as they first appear, so a new one is mostly the largest yet, and
+        // an id's events come together, so it is often the largest already.
+        match active.max() {
+            Some(max) if max == id => {}
+            Some(max) if max > id => {
+                active.insert(id);
+            }
+            _ => {
+                active.push(id);
+            }
+        }
         (name, distinct_id)
     }
 

@@ -809,6 +809,25 @@ proptest! {
             prop_assert!(serde_json::from_str::<Value>(&fresh).is_ok(), "{}", fresh);
         }
     }
+
+}
+
+#[test]
+fn derived_event_uuids_name_the_project_and_the_event_number() {
+    for (project, n) in [
+        (2, 0),
+        (0, 9),
+        (TEAM, 1_234_567),
+        (-5, 10),
+        (i64::MIN, u32::MAX),
+        (i64::MAX, 100),
+    ] {
+        assert_eq!(
+            derived_event_uuid(project, n),
+            Uuid::new_v5(&EVENT_NAMESPACE, format!("{project}:{n}").as_bytes()),
+            "{project}:{n}"
+        );
+    }
 }
 
 proptest! {
