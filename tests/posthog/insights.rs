@@ -959,8 +959,10 @@ async fn merged_persons_combine_and_deleted_persons_vanish() {
     only_merged(&rows(&body));
 }
 
-/// Action entities (the mock has no actions) and a funnel without steps answer 400 with
-/// PostHog's `validation_error` body, on the legacy endpoints and `/query/` alike.
+/// Action entities (the mock has no actions: `entity_type`, `actions`, an `ActionsNode`, a
+/// funnel exclusion or a correlation person entity of type `actions`) and a funnel without
+/// steps answer 400 with PostHog's `validation_error` body, on the legacy endpoints and
+/// `/query/` alike.
 #[tokio::test]
 async fn action_entities_and_stepless_funnels_are_refused() {
     let fixture = fixture().await;
@@ -1009,6 +1011,27 @@ async fn action_entities_and_stepless_funnels_are_refused() {
     let (status, text) = fixture
         .raw(Method::POST, "/api/projects/1/query/", Some(query))
         .await;
+    expect(status, &text, actions);
+    let base = [
+        ("events", steps(&["seen", "paid"])),
+        ("date_from", "2021-05-01".to_owned()),
+        ("date_to", "2021-05-07".to_owned()),
+    ];
+    let action = json!({"id": 7, "type": "actions", "funnel_from_step": 0, "funnel_to_step": 1});
+    let mut pairs = base.to_vec();
+    pairs.push(("funnel_step", "1".to_owned()));
+    pairs.push(("exclusions", json!([action]).to_string()));
+    let excluded = with_query("/api/projects/1/persons/funnel/", &pairs);
+    let (status, text) = fixture.raw(Method::GET, &excluded, None).await;
+    expect(status, &text, actions);
+    let mut pairs = base.to_vec();
+    pairs.push(("funnel_correlation_type", "events".to_owned()));
+    pairs.push((
+        "funnel_correlation_person_entity",
+        json!({"id": 7, "type": "actions"}).to_string(),
+    ));
+    let correlated = with_query("/api/projects/1/persons/funnel/correlation/", &pairs);
+    let (status, text) = fixture.raw(Method::GET, &correlated, None).await;
     expect(status, &text, actions);
     let funnel = with_query(
         "/api/projects/1/persons/funnel/",
