@@ -78,6 +78,12 @@ pub(crate) async fn people(fixture: &Fixture, path: &str) -> (Value, Vec<String>
 
 fn page(body: &str) -> (Value, Vec<String>) {
     let body: Value = serde_json::from_str(body).expect("JSON");
+    let ids = page_ids(&body);
+    (body, ids)
+}
+
+/// The first distinct ids of a page body's persons, sorted.
+pub(crate) fn page_ids(body: &Value) -> Vec<String> {
     let mut ids: Vec<String> = body["results"][0]["people"]
         .as_array()
         .expect("people")
@@ -90,7 +96,7 @@ fn page(body: &str) -> (Value, Vec<String>) {
         })
         .collect();
     ids.sort();
-    (body, ids)
+    ids
 }
 
 pub(crate) fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
@@ -1063,7 +1069,8 @@ pub(crate) fn s13(fixture: &Fixture) {
     fixture.seed(events);
 }
 
-fn lifecycle(extra: &[(&str, &str)]) -> String {
+/// A day lifecycle query over `$pageview` from 2020-01-12 to 2020-01-19 (S13), with `extra`.
+pub(crate) fn lifecycle(extra: &[(&str, &str)]) -> String {
     let mut pairs = vec![
         (
             "events",
