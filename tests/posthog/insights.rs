@@ -1039,6 +1039,17 @@ async fn action_entities_and_stepless_funnels_are_refused() {
     let correlated = with_query("/api/projects/1/persons/funnel/correlation/", &pairs);
     let (status, text) = fixture.raw(Method::GET, &correlated, None).await;
     expect(status, &text, actions);
+    let correlated = json!({"query": {"kind": "ActorsQuery", "source": {
+        "kind": "FunnelCorrelationActorsQuery",
+        "funnelCorrelationPersonEntity": {"kind": "ActionsNode", "id": 7},
+        "source": {"kind": "FunnelCorrelationQuery", "funnelCorrelationType": "events", "source": {
+            "kind": "FunnelsActorsQuery", "source": {"kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "seen"}, {"kind": "EventsNode", "event": "paid"}],
+                "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-07"}}}}}}});
+    let (status, text) = fixture
+        .raw(Method::POST, "/api/projects/1/query/", Some(correlated))
+        .await;
+    expect(status, &text, actions);
     let funnel = with_query(
         "/api/projects/1/persons/funnel/",
         &[
