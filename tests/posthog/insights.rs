@@ -78,6 +78,12 @@ pub(crate) async fn people(fixture: &Fixture, path: &str) -> (Value, Vec<String>
 
 fn page(body: &str) -> (Value, Vec<String>) {
     let body: Value = serde_json::from_str(body).expect("JSON");
+    let ids = page_ids(&body);
+    (body, ids)
+}
+
+/// The first distinct ids of a page body's persons, sorted.
+pub(crate) fn page_ids(body: &Value) -> Vec<String> {
     let mut ids: Vec<String> = body["results"][0]["people"]
         .as_array()
         .expect("people")
@@ -90,7 +96,7 @@ fn page(body: &str) -> (Value, Vec<String>) {
         })
         .collect();
     ids.sort();
-    (body, ids)
+    ids
 }
 
 pub(crate) fn names(prefix: &str, range: std::ops::Range<usize>) -> Vec<String> {
@@ -959,8 +965,10 @@ async fn merged_persons_combine_and_deleted_persons_vanish() {
     only_merged(&rows(&body));
 }
 
-/// Action entities (the mock has no actions) and a funnel without steps answer 400 with
-/// PostHog's `validation_error` body, on the legacy endpoints and `/query/` alike.
+/// Action entities (the mock has no actions: `entity_type`, `actions`, an `ActionsNode`, a
+/// funnel exclusion or a correlation person entity of type `actions`) and a funnel without
+/// steps answer 400 with PostHog's `validation_error` body, on the legacy endpoints and
+/// `/query/` alike.
 #[tokio::test]
 async fn action_entities_and_stepless_funnels_are_refused() {
     let fixture = fixture().await;
@@ -1010,6 +1018,38 @@ async fn action_entities_and_stepless_funnels_are_refused() {
         .raw(Method::POST, "/api/projects/1/query/", Some(query))
         .await;
     expect(status, &text, actions);
+    let base = [
+        ("events", steps(&["seen", "paid"])),
+        ("date_from", "2021-05-01".to_owned()),
+        ("date_to", "2021-05-07".to_owned()),
+    ];
+    let action = json!({"id": 7, "type": "actions", "funnel_from_step": 0, "funnel_to_step": 1});
+    let mut pairs = base.to_vec();
+    pairs.push(("funnel_step", "1".to_owned()));
+    pairs.push(("exclusions", json!([action]).to_string()));
+    let excluded = with_query("/api/projects/1/persons/funnel/", &pairs);
+    let (status, text) = fixture.raw(Method::GET, &excluded, None).await;
+    expect(status, &text, actions);
+    let mut pairs = base.to_vec();
+    pairs.push(("funnel_correlation_type", "events".to_owned()));
+    pairs.push((
+        "funnel_correlation_person_entity",
+        json!({"id": 7, "type": "actions"}).to_string(),
+    ));
+    let correlated = with_query("/api/projects/1/persons/funnel/correlation/", &pairs);
+    let (status, text) = fixture.raw(Method::GET, &correlated, None).await;
+    expect(status, &text, actions);
+    let correlated = json!({"query": {"kind": "ActorsQuery", "source": {
+        "kind": "FunnelCorrelationActorsQuery",
+        "funnelCorrelationPersonEntity": {"kind": "ActionsNode", "id": 7},
+        "source": {"kind": "FunnelCorrelationQuery", "funnelCorrelationType": "events", "source": {
+            "kind": "FunnelsActorsQuery", "source": {"kind": "FunnelsQuery",
+                "series": [{"kind": "EventsNode", "event": "seen"}, {"kind": "EventsNode", "event": "paid"}],
+                "dateRange": {"date_from": "2021-05-01", "date_to": "2021-05-07"}}}}}}});
+    let (status, text) = fixture
+        .raw(Method::POST, "/api/projects/1/query/", Some(correlated))
+        .await;
+    expect(status, &text, actions);
     let funnel = with_query(
         "/api/projects/1/persons/funnel/",
         &[
@@ -1040,7 +1080,8 @@ pub(crate) fn s13(fixture: &Fixture) {
     fixture.seed(events);
 }
 
-fn lifecycle(extra: &[(&str, &str)]) -> String {
+/// A day lifecycle query over `$pageview` from 2020-01-12 to 2020-01-19 (S13), with `extra`.
+pub(crate) fn lifecycle(extra: &[(&str, &str)]) -> String {
     let mut pairs = vec![
         (
             "events",

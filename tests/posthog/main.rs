@@ -11,6 +11,7 @@ mod golden;
 mod ingestion;
 mod insights;
 mod insights_csv;
+mod insights_edges;
 mod insights_sdk;
 mod insights_semantics;
 mod legacy;

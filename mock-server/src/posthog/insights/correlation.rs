@@ -121,7 +121,9 @@ fn target(params: &Params, now: i64) -> Result<(Target, Option<Params>), PostHog
         ));
     }
     match params.json("funnel_correlation_person_entity") {
-        Some(entity @ Value::Object(_)) => Ok((Target::Event(Entity::parse(&entity, now)?), None)),
+        Some(entity @ Value::Object(_)) => {
+            Ok((Target::Event(Entity::parse_typed(&entity, now)?), None))
+        }
         _ => Err(PostHogError::invalid("No entity for persons specified")),
     }
 }

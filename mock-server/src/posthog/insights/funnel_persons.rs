@@ -566,7 +566,8 @@ fn window(params: &Params) -> Result<i64, PostHogError> {
     }
 }
 
-/// The `exclusions` with PostHog's validation errors (§4).
+/// The `exclusions` with PostHog's validation errors (§4); an exclusion of type `actions` is
+/// the mock's actions 400.
 fn parse_exclusions(
     params: &Params,
     steps: &[Entity],
@@ -586,7 +587,7 @@ fn parse_exclusions(
     let mut entities = Vec::new();
     let mut ranges = Vec::new();
     for item in &raw {
-        let entity = Entity::parse(item, now)?;
+        let entity = Entity::parse_typed(item, now)?;
         let bound = |name: &str| {
             entity
                 .raw

@@ -153,6 +153,17 @@ impl Entity {
         })
     }
 
+    /// Parses an entity that keeps its own `type` (PostHog forces `events` or `actions` on
+    /// the `events`/`actions` lists only): a funnel exclusion, a correlation person entity.
+    /// `type: actions` is the mock's actions 400 ([`no_actions`]) rather than an event named
+    /// by the action's id.
+    pub fn parse_typed(raw: &Value, now: i64) -> Result<Self, PostHogError> {
+        if raw.get("type").and_then(Value::as_str) == Some("actions") {
+            return Err(no_actions());
+        }
+        Self::parse(raw, now)
+    }
+
     /// The entity with its event name looked up in `project`'s index, to match the events
     /// the index gives.
     pub fn resolve(&self, project: &Project) -> Matcher<'_> {
