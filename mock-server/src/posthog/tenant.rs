@@ -13,6 +13,7 @@ use std::sync::atomic::AtomicI64;
 use roaring::RoaringBitmap;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 use uuid::Uuid;
 
 use super::activity::{Activity, ActivityEntry, Actor};
@@ -643,11 +644,12 @@ impl Project {
     /// both inclusive, as the index keeps them, oldest first (by timestamp, then log order):
     /// a binary search per distinct id, never the person's whole history.
     pub(crate) fn indexed_events(&self, index: PersonIndex, from: i64, to: i64) -> Vec<Indexed> {
-        let mut events = Vec::new();
-        for run in self.indexed_runs(index, from, to) {
+        let runs: SmallVec<[&[Indexed]; 2]> = self.indexed_runs(index, from, to).collect();
+        let mut events = Vec::with_capacity(runs.iter().map(|run| run.len()).sum());
+        for run in &runs {
             events.extend_from_slice(run);
         }
-        if self.event_index.owned(index).len() > 1 {
+        if runs.len() > 1 {
             events.sort_unstable();
         }
         events
