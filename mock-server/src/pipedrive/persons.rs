@@ -463,11 +463,7 @@ impl Company {
             self.count_in_org(old_org, Sign::Remove);
             self.count_in_org(new_org, Sign::Add);
         }
-        let texts_after = self.own_search_texts(id);
-        if texts_after != texts_before {
-            self.count_search_texts(id, &texts_before, Sign::Remove);
-            self.count_search_texts(id, &texts_after, Sign::Add);
-        }
+        self.recount_search_texts(id, &texts_before);
     }
 
     /// Soft-deletes person `id` and takes it out of its organization's head count and the

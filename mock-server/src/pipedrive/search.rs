@@ -553,7 +553,23 @@ impl Words {
 
 /// Calls `visit` with every lower-cased word of `text` (for phones, its digits too).
 fn each_word(text: &str, field: SearchField, mut visit: impl FnMut(&str)) {
-    words(&text.to_lowercase()).for_each(&mut visit);
+    if text.is_ascii() {
+        // An ASCII text lower-cases byte by byte and keeps its word breaks: only its words
+        // with capitals are copied, into one buffer.
+        let mut lower = String::new();
+        for word in words(text) {
+            if word.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                lower.clear();
+                lower.push_str(word);
+                lower.make_ascii_lowercase();
+                visit(&lower);
+            } else {
+                visit(word);
+            }
+        }
+    } else {
+        words(&text.to_lowercase()).for_each(&mut visit);
+    }
     if field == SearchField::Phone {
         let digits = digits(text);
         if !digits.is_empty() {
@@ -727,6 +743,16 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// An ASCII text (lower-cased word by word, only where it has capitals) splits into
+        /// the words of its lower case.
+        #[test]
+        fn ascii_texts_split_into_their_lower_cased_words(text in "[A-Za-z0-9 .@+()-]{0,20}") {
+            let mut split = Vec::new();
+            each_word(&text, SearchField::Name, |word| split.push(word.to_owned()));
+            let lower = text.to_lowercase();
+            prop_assert_eq!(split, words(&lower).map(str::to_owned).collect::<Vec<_>>());
+        }
 
         /// Candidates hold every person with a matching text, and for a fragment that is one
         /// word, exactly the holders of a word containing it; counting every text out

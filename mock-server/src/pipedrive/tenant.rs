@@ -741,6 +741,14 @@ impl Company {
     /// The texts of person `id`'s own fields (every field but notes) as the search counts
     /// them; none when the person is not active.
     pub(super) fn own_search_texts(&self, id: Id) -> Vec<(SearchField, String)> {
+        self.own_search_texts_borrowed(id)
+            .into_iter()
+            .map(|(field, text)| (field, text.into_owned()))
+            .collect()
+    }
+
+    /// [`Company::own_search_texts`], borrowed from the person where they can be.
+    fn own_search_texts_borrowed(&self, id: Id) -> Vec<(SearchField, Cow<'_, str>)> {
         let Some(person) = self.persons.get(&id).filter(|person| person.is_active()) else {
             return Vec::new();
         };
@@ -750,9 +758,31 @@ impl Company {
             .flat_map(|field| {
                 self.search_texts(person, field)
                     .into_iter()
-                    .map(move |text| (field, text.into_owned()))
+                    .map(move |text| (field, text))
             })
             .collect()
+    }
+
+    /// Counts person `id`'s own texts `before` a write out of the search index and its own
+    /// texts now in, when they differ: the texts now are read from the person, not copied.
+    pub(super) fn recount_search_texts(&mut self, id: Id, before: &[(SearchField, String)]) {
+        let mut search = std::mem::take(&mut self.search);
+        let after = self.own_search_texts_borrowed(id);
+        let unchanged = after.len() == before.len()
+            && after
+                .iter()
+                .zip(before)
+                .all(|((field, text), (old_field, old))| field == old_field && text == old);
+        if !unchanged {
+            for (field, text) in before {
+                search.count(id, *field, text, Sign::Remove);
+            }
+            for (field, text) in &after {
+                search.count(id, *field, text, Sign::Add);
+            }
+        }
+        drop(after);
+        self.search = search;
     }
 
     /// Counts `texts` of person `id` into or out of the search index.
