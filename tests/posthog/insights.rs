@@ -1949,6 +1949,10 @@ async fn query_actors_query_matches_the_legacy_endpoints() {
         (ids.len(), &body["hasMore"], &body["offset"]),
         (15, &json!(false), &json!(20))
     );
+    assert_eq!(
+        body["hogql"], "SELECT actor, created_at FROM actors LIMIT 21 OFFSET 20",
+        "PostHog's ActorsQueryResponse requires hogql"
+    );
     paged = funnel(1);
     paged["limit"] = json!(20);
     let (body, _) = query(&fixture, "/api/projects/1", paged).await;

@@ -97,6 +97,8 @@ pub mod types {
         pub columns: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "hasMore")]
         pub has_more: bool,
+        ///The query as HogQL. PostHog gives its generated SQL; the mock gives `SELECT <columns> FROM actors LIMIT <limit + 1> OFFSET <offset>`.
+        pub hogql: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_cached: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1687,6 +1689,7 @@ pub mod types {
                 ::std::string::String,
             >,
             has_more: ::std::result::Result<bool, ::std::string::String>,
+            hogql: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_cached: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -1715,6 +1718,7 @@ pub mod types {
                 Self {
                     columns: Err("no value supplied for columns".to_string()),
                     has_more: Err("no value supplied for has_more".to_string()),
+                    hogql: Err("no value supplied for hogql".to_string()),
                     is_cached: Ok(Default::default()),
                     last_refresh: Ok(Default::default()),
                     limit: Err("no value supplied for limit".to_string()),
@@ -1747,6 +1751,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn hogql<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hogql = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hogql: {e}")
                     });
                 self
             }
@@ -1848,6 +1864,7 @@ pub mod types {
                 Ok(Self {
                     columns: value.columns?,
                     has_more: value.has_more?,
+                    hogql: value.hogql?,
                     is_cached: value.is_cached?,
                     last_refresh: value.last_refresh?,
                     limit: value.limit?,
@@ -1863,6 +1880,7 @@ pub mod types {
                 Self {
                     columns: Ok(value.columns),
                     has_more: Ok(value.has_more),
+                    hogql: Ok(value.hogql),
                     is_cached: Ok(value.is_cached),
                     last_refresh: Ok(value.last_refresh),
                     limit: Ok(value.limit),

@@ -116,9 +116,15 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
             )
         })
         .collect();
+    let hogql = format!(
+        "SELECT {} FROM actors LIMIT {} OFFSET {offset}",
+        select.join(", "),
+        limit.saturating_add(1)
+    );
     let response = QueryJson {
         results,
         columns: select,
+        hogql,
         has_more,
         limit,
         offset,
@@ -135,6 +141,9 @@ pub fn run(project: &Project, call: &Call<'_>) -> Result<ApiResponse, PostHogErr
 struct QueryJson {
     results: Vec<Vec<Value>>,
     columns: Vec<String>,
+    /// Required by PostHog's `ActorsQueryResponse`: PostHog's generated SQL, here the mock's
+    /// own HogQL-shaped account of the page (columns, the `limit + 1` rows fetched, offset).
+    hogql: String,
     #[serde(rename = "hasMore")]
     has_more: bool,
     limit: u64,
