@@ -41,7 +41,7 @@ impl Status {
 /// it in their creation period (asked only when it decides). Returning: active now and
 /// before; dormant: active before, not now; new; resurrecting: active now after a gap, or
 /// first active in range after being created earlier.
-pub fn status_in(now: bool, before: bool, new: impl FnOnce() -> bool) -> Option<Status> {
+fn status_in(now: bool, before: bool, new: impl FnOnce() -> bool) -> Option<Status> {
     match (now, before) {
         (true, true) => Some(Status::Returning),
         (false, true) => Some(Status::Dormant),
@@ -164,13 +164,14 @@ pub fn actors(
             None => candidates(project, &[entity], near)
                 .into_iter()
                 .map(|index| {
-                    matching(index, near.from, near.to).fold(
-                        (index, false, false),
-                        |(index, now, before), event| {
+                    let (now, before) = matching(index, near.from, near.to).fold(
+                        (false, false),
+                        |(now, before), event| {
                             let start = interval.start(event.at.timestamp);
-                            (index, now || start == period, before || start == near.from)
+                            (now || start == period, before || start == near.from)
                         },
-                    )
+                    );
+                    (index, now, before)
                 })
                 .collect(),
         };
