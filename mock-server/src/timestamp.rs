@@ -131,8 +131,11 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.utc().is_some() {
-            return serializer.collect_str(self);
+        if let Some(at) = self.utc() {
+            return match Rfc3339Text::of(at, self.micros) {
+                Some(text) => serializer.serialize_str(text.as_str()),
+                None => serializer.collect_str(self),
+            };
         }
         if self.micros == 0 {
             return serializer.serialize_i64(self.seconds);

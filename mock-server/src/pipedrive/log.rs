@@ -12,16 +12,19 @@
 
 use std::fmt;
 
-use rustc_hash::FxHashMap;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use self::keyed::{KeyedJson, Keys};
+
 pub use super::fields::FieldType;
 use super::model::Id;
 pub use super::model::{ContactEntry, DealStatus};
 use crate::Timestamp;
+
+mod keyed;
 
 /// A company's log: its entries in the order they were applied, each kept as its JSON text
 /// (a seed's own encoding of it, a fifth of the memory of the decoded entry with its
@@ -58,16 +61,8 @@ impl Log {
                 self.chunks.last_mut().expect("just pushed")
             }
         };
-        let mut writer = KeyedWriter {
-            text: &mut chunk.text,
-            keys: &mut self.keys,
-            key: None,
-        };
         entry
-            .serialize(&mut serde_json::Serializer::with_formatter(
-                &mut writer,
-                MarkedKeys,
-            ))
+            .serialize(&mut KeyedJson::new(&mut chunk.text, &mut self.keys))
             .expect("an entry encodes as JSON");
         let end = u32::try_from(chunk.text.len()).expect("a chunk's text stays under 4 GiB");
         chunk.ends.push(end);
@@ -96,194 +91,6 @@ impl Log {
                 self.keys.expand(text, &mut json);
                 serde_json::from_slice(&json).expect("the log decodes the entries it encoded")
             })
-    }
-}
-
-/// The object keys a [`Log`]'s texts name by number, each as JSON writes it (quotes and
-/// escapes included), numbered in the order they first appeared. Key `n` below 31 is the one
-/// byte `n + 1`, a later one the byte 0 and `n - 31` in LEB128: JSON's own text has no byte
-/// below 0x20 (compact output has no whitespace, strings escape control characters), so the
-/// two never mix. The entries' field names, kinds and the company's custom field keys are a
-/// few dozen keys; past [`Keys::MOST`] (keys of arbitrary JSON values in custom fields) a key
-/// is written out in full.
-#[derive(Clone, Debug, Default)]
-struct Keys {
-    texts: Vec<Box<[u8]>>,
-    numbers: FxHashMap<Box<[u8]>, u32>,
-    /// A key's number plus one in the slot of [`Keys::slot`], checked against the key: the
-    /// way to a known key without hashing all of it (one look-up per key of every entry).
-    recent: Vec<u32>,
-}
-
-/// Two logs' keys are the same when they number the same keys alike (`recent` is a cache).
-impl PartialEq for Keys {
-    fn eq(&self, other: &Self) -> bool {
-        self.texts == other.texts
-    }
-}
-
-impl Keys {
-    /// The most keys a log numbers.
-    const MOST: usize = 4096;
-    /// How many keys take one byte.
-    const SHORT: usize = 31;
-
-    /// Replaces the key `text` ends with from `start` on (as JSON writes it) with its number
-    /// when it has or can get one, else follows it with its colon.
-    fn write_at(&mut self, text: &mut Vec<u8>, start: usize) {
-        let key = &text[start..];
-        let slot = Self::slot(key);
-        let cached = self
-            .recent
-            .get(slot)
-            .and_then(|number| number.checked_sub(1));
-        let cached = cached.filter(|&number| *self.texts[number as usize] == *key);
-        let number = match cached.or_else(|| self.numbers.get(key).copied()) {
-            Some(number) => {
-                if self.recent.is_empty() {
-                    self.recent = vec![0; Self::SLOTS];
-                }
-                self.recent[slot] = number + 1;
-                number as usize
-            }
-            None if self.texts.len() < Self::MOST => {
-                let number = self.texts.len();
-                self.texts.push(key.into());
-                self.numbers.insert(key.into(), number as u32);
-                number
-            }
-            None => {
-                text.push(b':');
-                return;
-            }
-        };
-        text.truncate(start);
-        if number < Self::SHORT {
-            text.push(number as u8 + 1);
-            return;
-        }
-        text.push(0);
-        let mut rest = number - Self::SHORT;
-        while rest >= 0x80 {
-            text.push((rest & 0x7f) as u8 | 0x80);
-            rest >>= 7;
-        }
-        text.push(rest as u8);
-    }
-
-    /// How many slots `recent` has (a power of two).
-    const SLOTS: usize = 256;
-
-    /// The slot of `recent` for `key`: from its length and three of its bytes (a key as JSON
-    /// writes it starts and ends with a quote).
-    fn slot(key: &[u8]) -> usize {
-        let len = key.len();
-        let byte = |at: usize| usize::from(key.get(at).copied().unwrap_or_default());
-        (len * 37 + byte(1) * 5 + byte(len / 2) * 3 + byte(len.saturating_sub(2))) % Self::SLOTS
-    }
-
-    /// Appends `text` to `json` with every key number written out as its key and colon.
-    fn expand(&self, text: &[u8], json: &mut Vec<u8>) {
-        let mut at = 0;
-        while at < text.len() {
-            let run = text[at..]
-                .iter()
-                .position(|&byte| byte < 0x20)
-                .map_or(text.len(), |run| at + run);
-            json.extend_from_slice(&text[at..run]);
-            let Some(&byte) = text.get(run) else {
-                break;
-            };
-            at = run + 1;
-            let number = if byte == 0 {
-                let mut number = 0;
-                let mut shift = 0;
-                loop {
-                    let byte = text[at];
-                    at += 1;
-                    number |= usize::from(byte & 0x7f) << shift;
-                    shift += 7;
-                    if byte < 0x80 {
-                        break;
-                    }
-                }
-                number + Self::SHORT
-            } else {
-                usize::from(byte) - 1
-            };
-            json.extend_from_slice(&self.texts[number]);
-            json.push(b':');
-        }
-    }
-}
-
-/// Where [`MarkedKeys`] starts and ends an object key in what it writes (bytes JSON never
-/// holds, read by [`KeyedWriter`] only).
-const KEY_START: u8 = 1;
-const KEY_END: u8 = 2;
-
-/// serde_json's compact output with every object key written between [`KEY_START`] and
-/// [`KEY_END`] and no colon after it.
-struct MarkedKeys;
-
-impl serde_json::ser::Formatter for MarkedKeys {
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if !first {
-            writer.write_all(b",")?;
-        }
-        writer.write_all(&[KEY_START])
-    }
-
-    fn end_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-    ) -> std::io::Result<()> {
-        writer.write_all(&[KEY_END])
-    }
-
-    fn begin_object_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        _writer: &mut W,
-    ) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Takes [`MarkedKeys`]' output into a chunk's text, each key as its number in `keys`.
-struct KeyedWriter<'a> {
-    text: &'a mut Vec<u8>,
-    keys: &'a mut Keys,
-    /// Where the key being written starts in `text`, between its markers.
-    key: Option<usize>,
-}
-
-impl std::io::Write for KeyedWriter<'_> {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.write_all(bytes)?;
-        Ok(bytes.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match bytes {
-            [KEY_START] => self.key = Some(self.text.len()),
-            [KEY_END] => {
-                let start = self.key.take().unwrap_or(self.text.len());
-                self.keys.write_at(self.text, start);
-            }
-            [byte] => self.text.push(*byte),
-            _ => self.text.extend_from_slice(bytes),
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

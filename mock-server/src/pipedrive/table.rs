@@ -47,10 +47,12 @@ impl<T> Table<T> {
     }
 
     /// The chunk `id` belongs in: the last one starting at or below it (the first chunk for
-    /// ids below every chunk); `None` when the table is empty.
+    /// ids below every chunk); `None` when the table is empty. The last chunk, where new
+    /// records go and the records just written are, is tried before a search.
     fn chunk_of(&self, id: Id) -> Option<usize> {
-        if self.chunks.is_empty() {
-            return None;
+        let last = self.firsts.len().checked_sub(1)?;
+        if self.firsts[last] <= id {
+            return Some(last);
         }
         let after = self.firsts.partition_point(|first| *first <= id);
         Some(after.saturating_sub(1))
@@ -95,21 +97,7 @@ impl<T> Table<T> {
         match self.find(id) {
             Ok((chunk, at)) => Some(std::mem::replace(&mut self.chunks[chunk][at].1, record)),
             Err(place) => {
-                match place {
-                    Some((chunk, at))
-                        if at < self.chunks[chunk].len() || chunk + 1 < self.chunks.len() =>
-                    {
-                        self.chunks[chunk].insert(at, (id, record));
-                        self.firsts[chunk] = self.chunks[chunk][0].0;
-                    }
-                    _ => match self.chunks.last_mut() {
-                        Some(last) if last.len() < CHUNK => last.push((id, record)),
-                        _ => {
-                            self.chunks.push(vec![(id, record)]);
-                            self.firsts.push(id);
-                        }
-                    },
-                }
+                self.insert_new(place, id, record);
                 None
             }
         }
@@ -120,10 +108,35 @@ impl<T> Table<T> {
     where
         T: Default,
     {
-        if !self.contains_key(&id) {
-            self.insert(id, T::default());
+        let (chunk, at) = match self.find(id) {
+            Ok(found) => found,
+            Err(place) => self.insert_new(place, id, T::default()),
+        };
+        &mut self.chunks[chunk][at].1
+    }
+
+    /// Puts `record` under `id`, which no record has, at `place` (what [`Table::find`]
+    /// answered); answers where it went.
+    fn insert_new(&mut self, place: Option<(usize, usize)>, id: Id, record: T) -> (usize, usize) {
+        match place {
+            Some((chunk, at)) if at < self.chunks[chunk].len() || chunk + 1 < self.chunks.len() => {
+                self.chunks[chunk].insert(at, (id, record));
+                self.firsts[chunk] = self.chunks[chunk][0].0;
+                (chunk, at)
+            }
+            _ => match self.chunks.last_mut() {
+                Some(last) if last.len() < CHUNK => {
+                    last.push((id, record));
+                    let at = last.len() - 1;
+                    (self.chunks.len() - 1, at)
+                }
+                _ => {
+                    self.chunks.push(vec![(id, record)]);
+                    self.firsts.push(id);
+                    (self.chunks.len() - 1, 0)
+                }
+            },
         }
-        self.get_mut(&id).expect("just inserted")
     }
 
     /// Takes record `id` out.
@@ -271,20 +284,23 @@ mod tests {
     enum Op {
         Insert(Id),
         Remove(Id),
+        /// `get_or_insert_default`, then adding one to the record.
+        Bump(Id),
     }
 
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => (1..3_000u64).prop_map(Op::Insert),
             1 => (1..3_000u64).prop_map(Op::Remove),
+            1 => (1..3_000u64).prop_map(Op::Bump),
         ]
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
-        /// Any mix of appends, inserts below the last id, replacements and removals reads
-        /// like a `BTreeMap`.
+        /// Any mix of appends, inserts below the last id, replacements, removals and
+        /// default-inserting updates reads like a `BTreeMap`.
         #[test]
         fn reads_like_a_btree_map(
             ops in prop::collection::vec(op(), 1..600),
@@ -300,6 +316,10 @@ mod tests {
                 match op {
                     Op::Insert(id) => prop_assert_eq!(table.insert(id, n as Id), map.insert(id, n as Id)),
                     Op::Remove(id) => prop_assert_eq!(table.remove(&id), map.remove(&id)),
+                    Op::Bump(id) => {
+                        *table.get_or_insert_default(id) += 1;
+                        *map.entry(id).or_default() += 1;
+                    }
                 }
             }
             prop_assert_eq!(table.len(), map.len());
