@@ -65,13 +65,6 @@ impl Timestamp {
             micros: at.microsecond(),
         })
     }
-
-    /// The time in UTC, when RFC 3339 can write it (the year has four digits).
-    fn utc(self) -> Option<OffsetDateTime> {
-        OffsetDateTime::from_unix_timestamp(self.seconds)
-            .ok()
-            .filter(|at| (0..=9999).contains(&at.year()))
-    }
 }
 
 /// RFC 3339 text of a time in years 0–9999, in a buffer: `2026-01-31T12:00:00Z`, or with six
@@ -82,31 +75,35 @@ struct Rfc3339Text {
 }
 
 impl Rfc3339Text {
-    /// Written digit by digit, not through `write!`'s padding: every entry of a log writes
-    /// its times.
-    fn of(at: OffsetDateTime, micros: u32) -> Option<Self> {
-        let year = u32::try_from(at.year()).ok()?;
+    /// Written digit by digit, not through `write!`'s padding nor a calendar library's
+    /// conversions: every entry of a log writes its times. `None` outside years 0–9999.
+    fn of(seconds: i64, micros: u32) -> Option<Self> {
+        let (year, month, day) = civil(seconds.div_euclid(86_400));
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let in_day = seconds.rem_euclid(86_400) as u32;
         let mut text = Self {
             bytes: [0; 28],
             len: 0,
         };
-        let mut put = |value: u32, width: u32, after: u8| {
-            for place in (0..width).rev() {
-                text.bytes[text.len] = b'0' + (value / 10_u32.pow(place) % 10) as u8;
-                text.len += 1;
+        let mut put = |mut value: u32, width: usize, after: u8| {
+            for digit in text.bytes[text.len..text.len + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
             }
-            text.bytes[text.len] = after;
-            text.len += 1;
+            text.bytes[text.len + width] = after;
+            text.len += width + 1;
         };
-        put(year, 4, b'-');
-        put(u32::from(u8::from(at.month())), 2, b'-');
-        put(u32::from(at.day()), 2, b'T');
-        put(u32::from(at.hour()), 2, b':');
-        put(u32::from(at.minute()), 2, b':');
+        put(year as u32, 4, b'-');
+        put(month, 2, b'-');
+        put(day, 2, b'T');
+        put(in_day / 3600, 2, b':');
+        put(in_day / 60 % 60, 2, b':');
         if micros == 0 {
-            put(u32::from(at.second()), 2, b'Z');
+            put(in_day % 60, 2, b'Z');
         } else {
-            put(u32::from(at.second()), 2, b'.');
+            put(in_day % 60, 2, b'.');
             put(micros, 6, b'Z');
         }
         Some(text)
@@ -117,9 +114,28 @@ impl Rfc3339Text {
     }
 }
 
+/// The proleptic Gregorian `(year, month, day)` of `days` after 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`: counted in 400-year eras from 0000-03-01, so leap days end a year).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let of_era = days.rem_euclid(146_097);
+    let year_of_era = (of_era - of_era / 1460 + of_era / 36_524 - of_era / 146_096) / 365;
+    let of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * of_year + 2) / 153;
+    let day = (of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.utc().and_then(|at| Rfc3339Text::of(at, self.micros)) {
+        match Rfc3339Text::of(self.seconds, self.micros) {
             Some(text) => f.write_str(text.as_str()),
             None => match self.micros {
                 0 => write!(f, "{}", self.seconds),
@@ -131,11 +147,8 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if let Some(at) = self.utc() {
-            return match Rfc3339Text::of(at, self.micros) {
-                Some(text) => serializer.serialize_str(text.as_str()),
-                None => serializer.collect_str(self),
-            };
+        if let Some(text) = Rfc3339Text::of(self.seconds, self.micros) {
+            return serializer.serialize_str(text.as_str());
         }
         if self.micros == 0 {
             return serializer.serialize_i64(self.seconds);
@@ -258,6 +271,25 @@ mod tests {
             "{error}"
         );
         assert_eq!(before_year_zero.to_string(), "-70000000001.999999");
+        let first = -62_167_219_200;
+        assert_eq!(
+            json(Timestamp::from_unix_seconds(first)),
+            r#""0000-01-01T00:00:00Z""#
+        );
+        assert_eq!(
+            json(Timestamp::from_unix_seconds(first - 1)),
+            "-62167219201"
+        );
+        let last = 253_402_300_799;
+        assert_eq!(
+            json(Timestamp::from_unix_seconds(last)),
+            r#""9999-12-31T23:59:59Z""#
+        );
+        assert_eq!(json(Timestamp::from_unix_seconds(last + 1)), "253402300800");
+        assert_eq!(
+            json(Timestamp::from_unix_seconds(i64::MIN)),
+            i64::MIN.to_string()
+        );
     }
 
     #[test]

@@ -43,7 +43,13 @@ const LAST_NAMES: [&str; 10] = [
 ];
 const ORG_WORDS: [&str; 6] = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne"];
 const CURRENCIES: [&str; 3] = ["EUR", "USD", "GBP"];
-const ACTIVITY_KINDS: [&str; 4] = ["call", "meeting", "email", "task"];
+/// Activity types, each with the word its subjects start with.
+const ACTIVITY_KINDS: [(&str, &str); 4] = [
+    ("call", "Call"),
+    ("meeting", "Meeting"),
+    ("email", "Email"),
+    ("task", "Task"),
+];
 const TOPICS: [&str; 4] = ["pricing", "the renewal", "a pilot", "onboarding"];
 /// One new organization per this many persons.
 const PERSONS_PER_ORG: usize = 8;
@@ -288,7 +294,7 @@ impl Iterator for Blocks {
             .map(|d| {
                 let opened = later(rng, at);
                 DealSpec {
-                    title: format!("{last} deal {label}{n}-{d}"),
+                    title: [last, " deal ", label, &n.to_string(), "-", &d.to_string()].concat(),
                     value: f64::from(rng.u32(100..50_000)),
                     currency: pick(rng, &CURRENCIES),
                     status: pick(
@@ -308,10 +314,10 @@ impl Iterator for Blocks {
         let activities = (0..rng.usize(0..=4))
             .map(|_| {
                 let due = at + rng.i64(0..SPAN_DAYS_AHEAD * DAY);
-                let kind = pick(rng, &ACTIVITY_KINDS);
+                let (kind, subject) = pick(rng, &ACTIVITY_KINDS);
                 ActivitySpec {
                     kind,
-                    subject: format!("{} {first}", capitalised(kind)),
+                    subject: [subject, " ", first].concat(),
                     due,
                     done: due < NOW && chance(rng, 80),
                     on_first_deal: deal_count > 0 && chance(rng, 50),
@@ -319,24 +325,35 @@ impl Iterator for Blocks {
             })
             .collect();
         let notes = (0..pick(rng, &[0, 0, 1, 1, 2]))
-            .map(|_| format!("<p>Talked with {first} about {}.</p>", pick(rng, &TOPICS)))
+            .map(|_| {
+                [
+                    "<p>Talked with ",
+                    first,
+                    " about ",
+                    pick(rng, &TOPICS),
+                    ".</p>",
+                ]
+                .concat()
+            })
             .collect();
         Some(Block {
-            name: format!("{first} {last}"),
-            email: format!(
-                "{}.{}.{label}{n}@synthetic.example",
-                first.to_lowercase(),
-                last.to_lowercase()
-            ),
-            phone: format!("+372 5{:07}", rng.u32(0..10_000_000)),
+            name: [first, " ", last].concat(),
+            email: email(first, last, label, n),
+            phone: phone(rng.u32(0..10_000_000)),
             tier: rng.usize(0..TIERS.len()),
             source: pick(rng, &SOURCES),
             label: rng.usize(0..4),
             owner: rng.usize(0..=SELLERS.len()),
             at,
-            new_org: n
-                .is_multiple_of(PERSONS_PER_ORG)
-                .then(|| format!("{} {label}{}", pick(rng, &ORG_WORDS), n / PERSONS_PER_ORG)),
+            new_org: n.is_multiple_of(PERSONS_PER_ORG).then(|| {
+                [
+                    pick(rng, &ORG_WORDS),
+                    " ",
+                    label,
+                    &(n / PERSONS_PER_ORG).to_string(),
+                ]
+                .concat()
+            }),
             in_org: chance(rng, 75),
             deals,
             activities,
@@ -350,12 +367,19 @@ impl Iterator for Blocks {
 /// [`NOW`].
 const SPAN_DAYS_AHEAD: i64 = 60;
 
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+/// `first.last.{label}{n}@synthetic.example`, the names lower-cased.
+fn email(first: &str, last: &str, label: &str, n: usize) -> String {
+    let mut names = [first, ".", last, "."].concat();
+    names.make_ascii_lowercase();
+    [&names, label, &n.to_string(), "@synthetic.example"].concat()
+}
+
+/// An Estonian mobile number: `+372 5` and `local` in seven digits. (The generator builds
+/// its texts with `concat`, one allocation of the exact length each, where `format!` grows
+/// its string step by step.)
+fn phone(local: u32) -> String {
+    let digits = local.to_string();
+    ["+372 5", &"0".repeat(7 - digits.len()), &digits].concat()
 }
 
 /// Writes blocks into the synthetic company.
