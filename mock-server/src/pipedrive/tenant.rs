@@ -9,7 +9,9 @@
 //! followers) and [`super::related`] (deals, activities, notes, files, mail, products).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap;
 
 use super::counters::Sign;
 use super::fields::{FieldDef, FieldOption, FieldType, hex_key, is_custom_key};
@@ -95,7 +97,7 @@ pub struct Links {
 /// so the sequences are part of the projections, not of what a seed writes down.
 #[derive(Clone, Debug, Default)]
 pub struct Sequences {
-    counters: HashMap<&'static str, Id>,
+    counters: FxHashMap<&'static str, Id>,
 }
 
 impl Sequences {
