@@ -190,16 +190,25 @@ impl Company {
     pub(super) fn project_activity(&mut self, entry: ActivityEntry) {
         let id = entry.id.unwrap_or_default();
         let now = seconds(entry.time);
+        // The defaults an entry overrides are not computed.
+        let subject = match entry.subject {
+            Some(_) => Box::default(),
+            None => capitalised(entry.kind.as_deref().unwrap_or("call")).into(),
+        };
+        let due_date = match entry.due_date {
+            Some(_) => Box::default(),
+            None => time::date(now).into(),
+        };
         let mut activity = Activity {
             id,
-            subject: capitalised(entry.kind.as_deref().unwrap_or("call")).into(),
+            subject,
             kind: "call".into(),
             owner_id: 0,
             person_id: None,
             deal_id: None,
             org_id: None,
             participants: Vec::new(),
-            due_date: time::date(now).into(),
+            due_date,
             due_time: "".into(),
             duration: "".into(),
             done: false,

@@ -1154,6 +1154,35 @@ pipedrive:
         assert_eq!(activity["data"]["subject"], "Call");
     }
 
+    /// An activity's subject and due date default to its capitalised type and the day of the
+    /// write; given ones are kept.
+    #[test]
+    fn an_activity_gets_defaults_only_where_its_entry_has_none() {
+        let yaml = r#"
+pipedrive:
+  companies:
+    - log:
+        - user: {name: Ann Admin, email: ann@example.com, is_admin: true}
+        - person: {name: Peter Gibbons}
+        - activity: {person_id: 1, type: meeting}
+        - activity: {person_id: 1, type: meeting, subject: Sync, due_date: "2026-02-01"}
+      api_tokens:
+        - token: initech
+"#;
+        let app = App::new(Clock::frozen_at(START));
+        app.load_seed(&Seed::from_yaml(yaml).unwrap()).unwrap();
+        let activity = |id: u64| {
+            let path = format!("/api/v2/activities/{id}");
+            app.handle(&request("GET", &path, "initech", None))
+                .json_body()["data"]
+                .clone()
+        };
+        assert_eq!(activity(1)["subject"], "Meeting");
+        assert_eq!(activity(1)["due_date"], "2026-01-01");
+        assert_eq!(activity(2)["subject"], "Sync");
+        assert_eq!(activity(2)["due_date"], "2026-02-01");
+    }
+
     #[test]
     fn the_example_seed_file_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/pipedrive.yaml");
