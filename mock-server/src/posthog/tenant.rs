@@ -208,7 +208,7 @@ impl Project {
         now: Timestamp,
         log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
     ) -> Result<Applied, RecordError> {
-        let mut entry = event.into_entry_with(&mut |text| self.interner.text(text));
+        let mut entry = event.into_entry_interned(&mut self.interner);
         // Replaced here rather than on completion, so the new texts are shared too.
         if let Entry::Capture(captured) = &mut entry
             && captured.properties.replace_nul()
