@@ -431,12 +431,13 @@ pub struct Event {
 impl Event {
     /// An event `name` by `distinct_id`, at the mock clock's now.
     pub fn new(name: &str, distinct_id: &str) -> Self {
-        Self::shared(name.into(), distinct_id.into())
+        // Room for a page view's properties, so that adding them does not grow it.
+        Self::shared(name.into(), distinct_id.into(), 8)
     }
 
     /// [`Event::new`] with texts the caller shares already (a generator repeating them across
-    /// events: cloning one copies nothing).
-    pub(crate) fn shared(name: SharedStr, distinct_id: SharedStr) -> Self {
+    /// events: cloning one copies nothing), with room for `properties` properties.
+    pub(crate) fn shared(name: SharedStr, distinct_id: SharedStr, properties: usize) -> Self {
         Self {
             event: CapturedEvent {
                 event: name,
@@ -445,8 +446,7 @@ impl Event {
                 uuid: None,
                 properties: Properties::default(),
             },
-            // Room for a page view's properties, so that adding them does not grow it.
-            properties: Vec::with_capacity(8),
+            properties: Vec::with_capacity(properties),
         }
     }
 
@@ -597,7 +597,7 @@ mod tests {
     #[test]
     fn shared_texts_build_the_event_the_builder_does() {
         let chrome = SharedStr::from("Chrome");
-        let shared = Event::shared("$pageview".into(), "d".into())
+        let shared = Event::shared("$pageview".into(), "d".into(), 2)
             .shared_property("$browser".into(), Prop::Str(chrome.clone()))
             .shared_property("n".into(), Prop::PosInt(3))
             .set("plan", "pro");

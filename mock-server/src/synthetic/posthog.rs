@@ -177,7 +177,7 @@ impl Visitors {
             let identified = user.as_ref().filter(|_| step >= identify_at);
             let (event, new_ids, new_user) = match identified {
                 Some(user) if step == identify_at => {
-                    let identify = Event::shared(texts.identify.clone(), user.clone())
+                    let identify = Event::shared(texts.identify.clone(), user.clone(), 3)
                         .shared_property(texts.anon_distinct_id.clone(), Prop::Str(anon.clone()))
                         .set(
                             "email",
@@ -199,7 +199,7 @@ impl Visitors {
                     false,
                 ),
                 Some(user) if second_device && step == identify_at + 2 => (
-                    Event::shared(texts.identify.clone(), user.clone()).shared_property(
+                    Event::shared(texts.identify.clone(), user.clone(), 1).shared_property(
                         texts.anon_distinct_id.clone(),
                         Prop::Str(second_anon.clone()),
                     ),
@@ -207,7 +207,7 @@ impl Visitors {
                     false,
                 ),
                 Some(user) if upgrade_at == Some(step) => (
-                    Event::shared(texts.upgraded_plan.clone(), user.clone())
+                    Event::shared(texts.upgraded_plan.clone(), user.clone(), 1)
                         .set("plan", pick(rng, &PAID_PLANS)),
                     0,
                     false,
@@ -332,10 +332,12 @@ impl Texts {
     ) -> Event {
         let (url, path) = &self.pages[rng.usize(0..self.pages.len())];
         let (browser, os) = &self.devices[device];
-        let event = Event::shared(self.pageview.clone(), distinct_id.clone())
+        let properties = 5 + usize::from(utm_source.is_some());
+        // Added in key order, which the event keeps them in (the sort then moves nothing).
+        let event = Event::shared(self.pageview.clone(), distinct_id.clone(), properties)
             .shared_property(self.browser_key.clone(), browser.clone())
-            .shared_property(self.os_key.clone(), os.clone())
             .shared_property(self.current_url_key.clone(), url.clone())
+            .shared_property(self.os_key.clone(), os.clone())
             .shared_property(self.pathname_key.clone(), path.clone())
             .shared_property(self.referring_domain_key.clone(), referrer);
         match utm_source {
@@ -351,7 +353,7 @@ impl Texts {
         if chance(rng, 35) {
             let name = self.custom_events[rng.usize(0..self.custom_events.len())].clone();
             let browser = self.devices[device].0.clone();
-            Event::shared(name, distinct_id.clone())
+            Event::shared(name, distinct_id.clone(), 1)
                 .shared_property(self.browser_key.clone(), browser)
         } else {
             self.page_view_from(rng, distinct_id, device, None, self.direct.clone())
