@@ -9,10 +9,11 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 pub use super::activity::Actor;
+use super::properties::Interner;
 pub use super::properties::{Prop, Properties};
 use crate::Timestamp;
 
@@ -424,22 +425,28 @@ pub struct Event {
     event: CapturedEvent,
     /// Its properties in the order they were added (a key's last value counts), made into
     /// [`Properties`] once, by [`Event::into_entry`].
-    properties: Vec<(String, Value)>,
+    properties: Vec<(SharedStr, Prop)>,
 }
 
 impl Event {
     /// An event `name` by `distinct_id`, at the mock clock's now.
     pub fn new(name: &str, distinct_id: &str) -> Self {
+        // Room for a page view's properties, so that adding them does not grow it.
+        Self::shared(name.into(), distinct_id.into(), 8)
+    }
+
+    /// [`Event::new`] with texts the caller shares already (a generator repeating them across
+    /// events: cloning one copies nothing), with room for `properties` properties.
+    pub(crate) fn shared(name: SharedStr, distinct_id: SharedStr, properties: usize) -> Self {
         Self {
             event: CapturedEvent {
-                event: name.into(),
-                distinct_id: distinct_id.into(),
+                event: name,
+                distinct_id,
                 timestamp: None,
                 uuid: None,
                 properties: Properties::default(),
             },
-            // Room for a page view's properties, so that adding them does not grow it.
-            properties: Vec::with_capacity(8),
+            properties: Vec::with_capacity(properties),
         }
     }
 
@@ -461,8 +468,13 @@ impl Event {
     }
 
     /// Adds an event property.
-    pub fn property(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.properties.push((key.to_owned(), value.into()));
+    pub fn property(self, key: &str, value: impl Into<Value>) -> Self {
+        self.shared_property(key.into(), Prop::from(value.into()))
+    }
+
+    /// [`Event::property`] with a key and value the caller shares already.
+    pub(crate) fn shared_property(mut self, key: SharedStr, value: Prop) -> Self {
+        self.properties.push((key, value));
         self
     }
 
@@ -478,7 +490,7 @@ impl Event {
 
     /// Adds a key to `$unset`.
     pub fn unset(mut self, key: &str) -> Self {
-        if let Value::Array(keys) = self.property_or("$unset", || Value::Array(Vec::new())) {
+        if let Prop::Array(keys) = self.property_or("$unset", || Prop::Array(Box::default())) {
             keys.push(key.into());
         }
         self
@@ -507,30 +519,35 @@ impl Event {
     }
 
     /// The log entry capturing the event.
-    pub fn into_entry(self) -> Entry {
-        self.into_entry_with(&mut |text: &str| SharedStr::from(text))
-    }
-
-    /// The log entry capturing the event, its property texts made by `text` (a project's
-    /// interner: a text the project holds already is shared, not copied).
-    pub(crate) fn into_entry_with(mut self, text: &mut dyn FnMut(&str) -> SharedStr) -> Entry {
-        self.event.properties = Properties::build(self.properties, text);
+    pub fn into_entry(mut self) -> Entry {
+        self.event.properties = Properties::from_added(self.properties);
         Entry::Capture(self.event)
     }
 
+    /// The log entry capturing the event, its property texts shared with `interner`'s (a
+    /// project's: a text the project holds already is shared, not kept twice).
+    pub(crate) fn into_entry_interned(self, interner: &mut Interner) -> Entry {
+        let mut entry = self.into_entry();
+        if let Entry::Capture(event) = &mut entry {
+            event.properties.intern(interner);
+        }
+        entry
+    }
+
     fn nested(mut self, object: &str, key: &str, value: Value) -> Self {
-        if let Value::Object(map) = self.property_or(object, || Value::Object(Map::new())) {
-            map.insert(key.to_owned(), value);
+        let make = || Prop::Object(Box::default());
+        if let Prop::Object(properties) = self.property_or(object, make) {
+            properties.insert(key.into(), Prop::from(value));
         }
         self
     }
 
     /// The value of property `key`, added as `make()` when it has none.
-    fn property_or(&mut self, key: &str, make: impl FnOnce() -> Value) -> &mut Value {
-        let at = match self.properties.iter().rposition(|(held, _)| held == key) {
+    fn property_or(&mut self, key: &str, make: impl FnOnce() -> Prop) -> &mut Prop {
+        let at = match self.properties.iter().rposition(|(held, _)| **held == *key) {
             Some(at) => at,
             None => {
-                self.properties.push((key.to_owned(), make()));
+                self.properties.push((key.into(), make()));
                 self.properties.len() - 1
             }
         };
@@ -556,6 +573,53 @@ mod tests {
             serde_json::to_value(&event.properties).unwrap(),
             serde_json::json!({"$set": {"a": 1}, "$set_once": {"b": 2}, "$unset": ["c"]})
         );
+    }
+
+    #[test]
+    fn a_property_added_twice_keeps_its_last_value() {
+        let Entry::Capture(event) = Event::new("e", "d")
+            .property("b", 1)
+            .property("a", "x")
+            .property("b", 2)
+            .set("k", 1)
+            .property("$set", serde_json::json!({"j": 0}))
+            .set("k", 2)
+            .into_entry()
+        else {
+            unreachable!("a built event is a capture");
+        };
+        assert_eq!(
+            serde_json::to_value(&event.properties).unwrap(),
+            serde_json::json!({"$set": {"j": 0, "k": 2}, "a": "x", "b": 2})
+        );
+    }
+
+    #[test]
+    fn shared_texts_build_the_event_the_builder_does() {
+        let chrome = SharedStr::from("Chrome");
+        let shared = Event::shared("$pageview".into(), "d".into(), 2)
+            .shared_property("$browser".into(), Prop::Str(chrome.clone()))
+            .shared_property("n".into(), Prop::PosInt(3))
+            .set("plan", "pro");
+        let built = Event::new("$pageview", "d")
+            .property("$browser", "Chrome")
+            .property("n", 3)
+            .set("plan", "pro");
+        assert_eq!(shared, built);
+        let mut interner = Interner::default();
+        let Entry::Capture(first) = shared.clone().into_entry_interned(&mut interner) else {
+            unreachable!("a built event is a capture");
+        };
+        let Entry::Capture(second) = built.into_entry_interned(&mut interner) else {
+            unreachable!("a built event is a capture");
+        };
+        assert_eq!(first, second);
+        for event in [&first, &second] {
+            match event.properties.get("$browser") {
+                Some(Prop::Str(browser)) => assert!(browser.same(&chrome), "one copy"),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -330,6 +330,19 @@ impl Properties {
         Self(built.into_boxed_slice())
     }
 
+    /// The properties of `pairs`, in the order they were added (a key's last value counts).
+    pub(crate) fn from_added(mut pairs: Vec<(SharedStr, Prop)>) -> Self {
+        pairs.sort_by(|(left, _), (right, _)| left.cmp(right));
+        pairs.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+        Self(pairs.into_boxed_slice())
+    }
+
     /// The properties of `pairs`, already sorted by key, each key once.
     pub(crate) fn from_sorted(pairs: Vec<(SharedStr, Prop)>) -> Self {
         debug_assert!(
@@ -398,7 +411,9 @@ impl Interner {
 
     /// Points `text` at the copy the interner holds, keeping it when it is new.
     fn share(&mut self, text: &mut SharedStr) {
-        match self.0.get(&**text) {
+        // Looked up as a `SharedStr`, so that the copy held already compares by pointer.
+        match self.0.get(&*text) {
+            Some(shared) if shared.same(text) => {}
             Some(shared) => *text = shared.clone(),
             None => {
                 self.0.insert(text.clone());

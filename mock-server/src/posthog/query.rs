@@ -2,6 +2,8 @@
 //! newest-first order), `distinct_id`/`email`/`search`/`properties` filtering, and
 //! limit/offset paging.
 
+use std::cmp::Reverse;
+
 use super::filter::Filters;
 use super::person::Person;
 use super::search::Search;
@@ -52,7 +54,7 @@ impl ListQuery {
     /// Candidates from an index, newest first, when one can serve the query: the owner of
     /// `distinct_id`, else the persons holding the `email` or one `exact` filter's values.
     fn indexed_candidates(&self, project: &Project) -> Option<Vec<PersonIndex>> {
-        let mut candidates: Vec<PersonIndex> = if let Some(distinct_id) = &self.distinct_id {
+        let candidates: Vec<PersonIndex> = if let Some(distinct_id) = &self.distinct_id {
             project.by_distinct_id(distinct_id).into_iter().collect()
         } else {
             let (key, texts) = match &self.email {
@@ -69,8 +71,7 @@ impl ListQuery {
             found.dedup();
             found
         };
-        candidates.sort_by_key(|index| std::cmp::Reverse(project.order_key(*index)));
-        Some(candidates)
+        Some(newest_first(project, candidates))
     }
 
     /// Candidates newest first: from a value index when one serves, else from the `search`
@@ -90,9 +91,8 @@ impl ListQuery {
         let few = usize::try_from(found.len())
             .is_ok_and(|len| len.saturating_mul(FEW_CANDIDATES) <= project.person_count());
         if few {
-            let mut indexes: Vec<PersonIndex> = found.iter().map(|slot| slot as usize).collect();
-            indexes.sort_by_key(|index| std::cmp::Reverse(project.order_key(*index)));
-            return Box::new(indexes.into_iter());
+            let indexes = found.iter().map(|slot| slot as usize);
+            return Box::new(newest_first(project, indexes).into_iter());
         }
         Box::new(
             project
@@ -100,6 +100,21 @@ impl ListQuery {
                 .filter(move |index| u32::try_from(*index).is_ok_and(|slot| found.contains(slot))),
         )
     }
+}
+
+/// `indexes` (ascending) newest first, as a stable sort by descending order key orders them:
+/// each key read once, not twice per comparison.
+fn newest_first(
+    project: &Project,
+    indexes: impl IntoIterator<Item = PersonIndex>,
+) -> Vec<PersonIndex> {
+    let mut keyed: Vec<_> = indexes
+        .into_iter()
+        .map(|index| (Reverse(project.order_key(index)), index))
+        .collect();
+    // Ties (persons gone, keyless) stay in ascending index order, as a stable sort keeps them.
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, index)| index).collect()
 }
 
 /// Search candidates are sorted when at most one person in this many is one; more are picked

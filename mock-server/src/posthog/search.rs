@@ -8,6 +8,8 @@
 //! a superset of the matches, which the matcher then checks one by one. A search without a
 //! literal run of three characters has no trigram: the list walks the persons instead.
 
+use std::sync::OnceLock;
+
 use super::properties::Prop;
 use regex::{Regex, RegexBuilder};
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
@@ -29,12 +31,27 @@ pub type Trigram = u64;
 
 /// `search`: a case-insensitive SQL `ILIKE '%…%'` (so `%` and `_` are wildcards) over email,
 /// name, UUID and distinct ids. A pattern too big to compile matches nothing.
+///
+/// A search for a short ASCII text without wildcards (a distinct id, an e-mail) checks ASCII
+/// texts directly, ignoring ASCII case, and compiles its regex only for a text that is not
+/// ASCII: the same answer (an ASCII character's case-fold orbit holds non-ASCII members, such
+/// as the Kelvin sign for `k`, but an ASCII text holds none of them), without building a regex
+/// on every request.
 #[derive(Clone, Debug)]
 pub struct Search {
-    regex: Option<Regex>,
+    /// The regex the text stands for, compiled at once, or on first need for an ASCII literal;
+    /// `None` when it is too big to compile.
+    regex: OnceLock<Option<Regex>>,
+    pattern: String,
+    /// The text in ASCII lower case, when it is an ASCII literal of at most
+    /// [`MAX_ASCII_LITERAL`] bytes (which always compiles).
+    ascii_literal: Option<Box<[u8]>>,
     /// Every trigram of the literal runs, sorted and deduplicated.
     trigrams: Vec<Trigram>,
 }
+
+/// The longest ASCII literal a search matches without its regex.
+const MAX_ASCII_LITERAL: usize = 256;
 
 impl Search {
     /// The matcher for `text` (already trimmed); `None` for an empty search.
@@ -50,31 +67,68 @@ impl Search {
                 other => regex::escape(&other.to_string()),
             })
             .collect();
-        let regex = RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .dot_matches_new_line(true)
-            .build()
-            .ok();
+        let ascii_literal =
+            (text.is_ascii() && text.len() <= MAX_ASCII_LITERAL && !text.contains(['%', '_']))
+                .then(|| text.to_ascii_lowercase().into_bytes().into_boxed_slice());
+        let regex = OnceLock::new();
+        if ascii_literal.is_none() {
+            regex.get_or_init(|| compile(&pattern));
+        }
         let mut trigrams: Vec<Trigram> = text.split(['%', '_']).flat_map(text_trigrams).collect();
         trigrams.sort_unstable();
         trigrams.dedup();
-        Some(Search { regex, trigrams })
+        Some(Search {
+            regex,
+            pattern,
+            ascii_literal,
+            trigrams,
+        })
     }
 
     /// Whether `person` matches.
     pub fn matches(&self, person: &Person) -> bool {
-        let Some(regex) = &self.regex else {
+        if !self.compiles() {
             return false;
-        };
-        searched_properties(person).any(|text| regex.is_match(text))
-            || regex.is_match(
+        }
+        searched_properties(person).any(|text| self.is_match(text))
+            || self.is_match(
                 person
                     .uuid
                     .hyphenated()
                     .encode_lower(&mut Uuid::encode_buffer()),
             )
-            || person.stored_distinct_ids().any(|id| regex.is_match(id))
+            || person.stored_distinct_ids().any(|id| self.is_match(id))
     }
+
+    /// Whether `text` holds a match.
+    fn is_match(&self, text: &str) -> bool {
+        match &self.ascii_literal {
+            Some(literal) if text.is_ascii() => text
+                .as_bytes()
+                .windows(literal.len())
+                .any(|window| window.eq_ignore_ascii_case(literal)),
+            _ => self.regex().is_some_and(|regex| regex.is_match(text)),
+        }
+    }
+
+    /// Whether the pattern compiles (it matches nothing otherwise).
+    fn compiles(&self) -> bool {
+        self.ascii_literal.is_some() || self.regex().is_some()
+    }
+
+    /// The compiled regex, `None` when too big to compile.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex.get_or_init(|| compile(&self.pattern)).as_ref()
+    }
+}
+
+/// The case-insensitive regex of `pattern`, `None` when too big to compile.
+fn compile(pattern: &str) -> Option<Regex> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .dot_matches_new_line(true)
+        .build()
+        .ok()
 }
 
 /// Trigram → the persons whose searched texts hold it. A mock's data comes from its own
@@ -166,7 +220,7 @@ impl SearchIndex {
     /// The persons that may match `search` (every actual match among them), or `None` when
     /// the search has no trigram to look up.
     pub fn candidates(&self, search: &Search) -> Option<RoaringBitmap> {
-        if search.regex.is_none() {
+        if !search.compiles() {
             return Some(RoaringBitmap::new());
         }
         let mut postings = Vec::with_capacity(search.trigrams.len());
@@ -276,12 +330,18 @@ mod tests {
 
     #[test]
     fn search_is_an_ilike_substring() {
-        let matcher = |text: &str| Search::new(text).and_then(|search| search.regex);
-        assert!(matcher("EX%le").unwrap().is_match("an example"));
-        assert!(matcher("a_c").unwrap().is_match("xabcx"));
+        let matcher = |text: &str| Search::new(text).unwrap();
+        assert!(matcher("EX%le").is_match("an example"));
+        assert!(matcher("a_c").is_match("xabcx"));
+        assert!(matcher("User-1").is_match("a-uSER-12"));
+        assert!(
+            matcher("k").is_match("\u{212A}"),
+            "a text that is not ASCII: the regex"
+        );
+        assert!(!matcher("k").is_match("x"));
         assert!(Search::new("").is_none());
         let huge = Search::new(&"%_".repeat(200_000)).unwrap();
-        assert!(huge.regex.is_none(), "too big to compile: matches nothing");
+        assert!(!huge.compiles(), "too big to compile: matches nothing");
     }
 
     #[test]
@@ -377,6 +437,17 @@ mod tests {
 
     proptest! {
         /// Whenever the matcher accepts a person, the index offers it as a candidate.
+        #[test]
+        fn an_ascii_literal_matches_as_its_regex(
+            literal in "[a-zA-Z0-9@.-]{1,4}",
+            text in "[a-zA-Z0-9@.\u{212A}\u{17F}ßİı-]{0,12}",
+        ) {
+            let search = Search::new(&literal).unwrap();
+            prop_assert!(search.ascii_literal.is_some());
+            let regex = compile(&regex::escape(&literal)).unwrap();
+            prop_assert_eq!(search.is_match(&text), regex.is_match(&text), "{} in {}", literal, text);
+        }
+
         #[test]
         fn every_match_is_a_candidate(
             email in "[a-zA-Z\u{212A}\u{17F}ßÄäİı@._%]{0,16}",

@@ -11,6 +11,7 @@ use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
+use super::log::SharedStr;
 use super::person::Person;
 use super::properties::{Interner, Prop, Properties};
 use super::rendered::Rendered;
@@ -152,6 +153,11 @@ impl PersonStore {
     /// trigram index cannot narrow it.
     pub fn search_candidates(&self, search: &Search) -> Option<RoaringBitmap> {
         self.search.candidates(search)
+    }
+
+    /// The store's shared copy of `text` (made when new), for a property key or value.
+    pub fn text(&mut self, text: &str) -> SharedStr {
+        self.texts.text(text)
     }
 
     /// Adds a person without distinct ids; returns its index.

@@ -208,7 +208,7 @@ impl Project {
         now: Timestamp,
         log: &mut impl FnMut(&Entry) -> Result<(), StorageError>,
     ) -> Result<Applied, RecordError> {
-        let mut entry = event.into_entry_with(&mut |text| self.interner.text(text));
+        let mut entry = event.into_entry_interned(&mut self.interner);
         // Replaced here rather than on completion, so the new texts are shared too.
         if let Entry::Capture(captured) = &mut entry
             && captured.properties.replace_nul()
@@ -873,11 +873,10 @@ impl Project {
             self.update_properties(existing, updates, true);
             return existing;
         }
-        let mut properties = updates.initial_properties();
-        properties.insert(
-            "$creator_event_uuid".into(),
-            Prop::Str(context.event_uuid.to_string().into()),
-        );
+        let mut creator = Uuid::encode_buffer();
+        let creator = context.event_uuid.hyphenated().encode_lower(&mut creator);
+        let creator = ("$creator_event_uuid", Prop::Str((&*creator).into()));
+        let properties = updates.initial_properties(creator, |key| self.store.text(key));
         let index = self.insert_person(uuid, context.timestamp, properties, identified);
         for distinct_id in distinct_ids {
             self.store.add_distinct_id(index, distinct_id);

@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use smallvec::SmallVec;
 
+use super::log::SharedStr;
 use super::properties::{Prop, Properties};
 
 /// Event properties lifted into person properties (`$set`, and `$set_once` under the second
@@ -262,10 +263,28 @@ impl<'a> PropertyUpdates<'a> {
         }
     }
 
-    /// The properties of a person the event creates: `$set_once`, then `$set` over it.
-    pub fn initial_properties(&self) -> Properties {
-        let mut pairs = Vec::with_capacity(self.set_once.len() + self.set.len());
-        self.union(|key, value, _| pairs.push((key.into(), value.clone())));
+    /// The properties of a person the event creates: `$set_once`, then `$set` over it, then
+    /// `extra` over both; their keys made by `text`.
+    pub fn initial_properties(
+        &self,
+        extra: (&str, Prop),
+        mut text: impl FnMut(&str) -> SharedStr,
+    ) -> Properties {
+        let mut pairs = Vec::with_capacity(self.set_once.len() + self.set.len() + 1);
+        let (extra_key, extra_value) = extra;
+        let mut extra = Some(extra_value);
+        self.union(|key, value, _| {
+            if let Some(extra) = extra.take_if(|_| key >= extra_key) {
+                pairs.push((text(extra_key), extra));
+                if key == extra_key {
+                    return;
+                }
+            }
+            pairs.push((text(key), value.clone()));
+        });
+        if let Some(extra) = extra {
+            pairs.push((text(extra_key), extra));
+        }
         Properties::from_sorted(pairs)
     }
 
@@ -281,6 +300,36 @@ mod tests {
 
     fn properties(properties: Value) -> Properties {
         serde_json::from_value(properties).unwrap()
+    }
+
+    #[test]
+    fn a_created_person_takes_the_updates_and_the_extra_property_over_them() {
+        let extra = |key: &str| (key.to_owned(), Prop::Str("u".into()));
+        let created = |event: Value, (key, value): (String, Prop)| {
+            let event = properties(event);
+            let initial = PropertyUpdates::of(&event)
+                .initial_properties((&key, value), |key| SharedStr::from(key));
+            serde_json::to_value(&initial).unwrap()
+        };
+        let event = serde_json::json!({
+            "$set": {"$creator_event_uuid": "x", "a": 1}, "$set_once": {"a": 0, "z": 2}
+        });
+        assert_eq!(
+            created(event.clone(), extra("$creator_event_uuid")),
+            serde_json::json!({"$creator_event_uuid": "u", "a": 1, "z": 2})
+        );
+        assert_eq!(
+            created(event.clone(), extra("m")),
+            serde_json::json!({"$creator_event_uuid": "x", "a": 1, "m": "u", "z": 2})
+        );
+        assert_eq!(
+            created(event, extra("zz")),
+            serde_json::json!({"$creator_event_uuid": "x", "a": 1, "z": 2, "zz": "u"})
+        );
+        assert_eq!(
+            created(serde_json::json!({}), extra("k")),
+            serde_json::json!({"k": "u"})
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::collections::VecDeque;
 use fastrand::Rng;
 
 use super::{DAY, NOW, SEED, chance, pick, random_time};
+use crate::posthog::log::SharedStr;
+use crate::posthog::properties::Prop;
 use crate::posthog::{Event, PersonalKey, PostHog, RecordError};
 
 /// The synthetic project's id.
@@ -117,6 +119,7 @@ struct Pending {
 pub struct Visitors {
     rng: Rng,
     label: String,
+    texts: Texts,
     next_visitor: usize,
     next_user: usize,
     pending: VecDeque<Pending>,
@@ -132,6 +135,7 @@ impl Visitors {
         Self {
             rng: Rng::with_seed(seed),
             label: label.to_owned(),
+            texts: Texts::new(),
             next_visitor: 0,
             next_user: 0,
             pending: VecDeque::new(),
@@ -140,22 +144,15 @@ impl Visitors {
         }
     }
 
-    fn push(&mut self, event: Event, new_distinct_ids: usize, identifies_new_user: bool) {
-        self.pending.push_back(Pending {
-            event,
-            new_distinct_ids,
-            identifies_new_user,
-        });
-    }
-
     /// Queues every event of the next visitor, in time order.
     fn visit(&mut self) {
         let visitor = self.next_visitor;
         self.next_visitor += 1;
         let rng = &mut self.rng;
+        let texts = &self.texts;
         let anon = format!("anon-{}{visitor:07}", self.label);
         let budget = rng.usize(2..=32);
-        let (browser, os) = pick(rng, &BROWSERS);
+        let device = rng.usize(0..BROWSERS.len());
         let identifies = chance(rng, 60);
         let identify_at = 1 + budget / 3;
         let upgrade_at =
@@ -164,22 +161,24 @@ impl Visitors {
         let first = pick(rng, &FIRST_NAMES);
         let last = pick(rng, &LAST_NAMES);
         let country = pick(rng, &COUNTRIES);
-        let referrer = pick(rng, &REFERRERS);
-        let source = chance(rng, 60).then(|| pick(rng, &SOURCES));
+        let referrer = rng.usize(0..REFERRERS.len());
+        let source = chance(rng, 60).then(|| rng.usize(0..SOURCES.len()));
         let mut time = random_time(rng);
-        let mut events = Vec::with_capacity(budget);
         let user = identifies.then(|| {
             let k = self.next_user;
             self.next_user += 1;
-            user_id(&self.label, k)
+            SharedStr::from(user_id(&self.label, k))
         });
-        let second_anon = format!("{anon}-m");
+        let second_anon = SharedStr::from(format!("{anon}-m"));
+        let anon = SharedStr::from(anon);
+        self.pending.reserve(budget);
         for step in 0..budget {
             time = (time + rng.i64(10..DAY / 4)).min(NOW);
             let identified = user.as_ref().filter(|_| step >= identify_at);
             let (event, new_ids, new_user) = match identified {
                 Some(user) if step == identify_at => {
-                    let identify = Event::identify(user, &anon)
+                    let identify = Event::shared(texts.identify.clone(), user.clone(), 3)
+                        .shared_property(texts.anon_distinct_id.clone(), Prop::Str(anon.clone()))
                         .set(
                             "email",
                             format!(
@@ -195,30 +194,37 @@ impl Visitors {
                     (identify, 1, true)
                 }
                 Some(_) if second_device && step == identify_at + 1 => (
-                    page_view(rng, &second_anon, browser, os, None, referrer),
+                    texts.page_view(rng, &second_anon, device, None, referrer),
                     1,
                     false,
                 ),
-                Some(user) if second_device && step == identify_at + 2 => {
-                    (Event::identify(user, &second_anon), 0, false)
-                }
-                Some(user) if upgrade_at == Some(step) => (
-                    Event::new("upgraded_plan", user).set("plan", pick(rng, &PAID_PLANS)),
+                Some(user) if second_device && step == identify_at + 2 => (
+                    Event::shared(texts.identify.clone(), user.clone(), 1).shared_property(
+                        texts.anon_distinct_id.clone(),
+                        Prop::Str(second_anon.clone()),
+                    ),
                     0,
                     false,
                 ),
-                Some(user) => (activity(rng, user, browser, os), 0, false),
+                Some(user) if upgrade_at == Some(step) => (
+                    Event::shared(texts.upgraded_plan.clone(), user.clone(), 1)
+                        .set("plan", pick(rng, &PAID_PLANS)),
+                    0,
+                    false,
+                ),
+                Some(user) => (texts.activity(rng, user, device), 0, false),
                 None if step == 0 => (
-                    page_view(rng, &anon, browser, os, source, referrer),
+                    texts.page_view(rng, &anon, device, source, referrer),
                     1,
                     false,
                 ),
-                None => (activity(rng, &anon, browser, os), 0, false),
+                None => (texts.activity(rng, &anon, device), 0, false),
             };
-            events.push((event.at(time), new_ids, new_user));
-        }
-        for (event, new_ids, new_user) in events {
-            self.push(event, new_ids, new_user);
+            self.pending.push_back(Pending {
+                event: event.at(time),
+                new_distinct_ids: new_ids,
+                identifies_new_user: new_user,
+            });
         }
     }
 }
@@ -235,6 +241,10 @@ impl Iterator for Visitors {
         self.identified += usize::from(pending.identifies_new_user);
         Some(pending.event)
     }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (usize::MAX, None)
+    }
 }
 
 /// The `YYYY-MM-DD` date of a Unix time.
@@ -244,35 +254,110 @@ fn date(unix_seconds: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A page view by `distinct_id` with the properties the JavaScript library sends.
-fn page_view(
-    rng: &mut Rng,
-    distinct_id: &str,
-    browser: &str,
-    os: &str,
-    utm_source: Option<&str>,
-    referrer: &str,
-) -> Event {
-    let (url, path) = pick(rng, &PAGES);
-    let event = Event::new("$pageview", distinct_id)
-        .property("$browser", browser)
-        .property("$os", os)
-        .property("$current_url", url)
-        .property("$pathname", path)
-        .property("$referring_domain", referrer);
-    match utm_source {
-        Some(source) => event.property("utm_source", source),
-        None => event,
-    }
+/// The texts the stream's events repeat, made once and shared by every event (an event then
+/// copies none of them; the project keeps the first copy it sees).
+struct Texts {
+    pageview: SharedStr,
+    identify: SharedStr,
+    upgraded_plan: SharedStr,
+    anon_distinct_id: SharedStr,
+    custom_events: Vec<SharedStr>,
+    browser_key: SharedStr,
+    os_key: SharedStr,
+    current_url_key: SharedStr,
+    pathname_key: SharedStr,
+    referring_domain_key: SharedStr,
+    utm_source_key: SharedStr,
+    /// [`BROWSERS`]: (`$browser`, `$os`).
+    devices: Vec<(Prop, Prop)>,
+    /// [`PAGES`]: (`$current_url`, `$pathname`).
+    pages: Vec<(Prop, Prop)>,
+    sources: Vec<Prop>,
+    referrers: Vec<Prop>,
+    direct: Prop,
 }
 
-/// A page view or a custom event by `distinct_id`.
-fn activity(rng: &mut Rng, distinct_id: &str, browser: &str, os: &str) -> Event {
-    if chance(rng, 35) {
-        Event::new(pick(rng, &CUSTOM_EVENTS), distinct_id).property("$browser", browser)
-    } else {
-        let referrer = "$direct";
-        page_view(rng, distinct_id, browser, os, None, referrer)
+impl Texts {
+    fn new() -> Self {
+        let text = |text: &str| Prop::Str(text.into());
+        Self {
+            pageview: "$pageview".into(),
+            identify: "$identify".into(),
+            upgraded_plan: "upgraded_plan".into(),
+            anon_distinct_id: "$anon_distinct_id".into(),
+            custom_events: CUSTOM_EVENTS.iter().map(|name| (*name).into()).collect(),
+            browser_key: "$browser".into(),
+            os_key: "$os".into(),
+            current_url_key: "$current_url".into(),
+            pathname_key: "$pathname".into(),
+            referring_domain_key: "$referring_domain".into(),
+            utm_source_key: "utm_source".into(),
+            devices: BROWSERS
+                .iter()
+                .map(|(browser, os)| (text(browser), text(os)))
+                .collect(),
+            pages: PAGES
+                .iter()
+                .map(|(url, path)| (text(url), text(path)))
+                .collect(),
+            sources: SOURCES.iter().map(|source| text(source)).collect(),
+            referrers: REFERRERS.iter().map(|referrer| text(referrer)).collect(),
+            direct: text("$direct"),
+        }
+    }
+
+    /// A page view by `distinct_id` on `device` (of [`BROWSERS`]) with the properties the
+    /// JavaScript library sends, from `referrer` (of [`REFERRERS`]) and `utm_source` (of
+    /// [`SOURCES`]).
+    fn page_view(
+        &self,
+        rng: &mut Rng,
+        distinct_id: &SharedStr,
+        device: usize,
+        utm_source: Option<usize>,
+        referrer: usize,
+    ) -> Event {
+        let referrer = self.referrers[referrer].clone();
+        self.page_view_from(rng, distinct_id, device, utm_source, referrer)
+    }
+
+    /// [`Texts::page_view`] from `referrer` (a `$referring_domain`).
+    fn page_view_from(
+        &self,
+        rng: &mut Rng,
+        distinct_id: &SharedStr,
+        device: usize,
+        utm_source: Option<usize>,
+        referrer: Prop,
+    ) -> Event {
+        let (url, path) = &self.pages[rng.usize(0..self.pages.len())];
+        let (browser, os) = &self.devices[device];
+        let properties = 5 + usize::from(utm_source.is_some());
+        // Added in key order, which the event keeps them in (the sort then moves nothing).
+        let event = Event::shared(self.pageview.clone(), distinct_id.clone(), properties)
+            .shared_property(self.browser_key.clone(), browser.clone())
+            .shared_property(self.current_url_key.clone(), url.clone())
+            .shared_property(self.os_key.clone(), os.clone())
+            .shared_property(self.pathname_key.clone(), path.clone())
+            .shared_property(self.referring_domain_key.clone(), referrer);
+        match utm_source {
+            Some(source) => {
+                event.shared_property(self.utm_source_key.clone(), self.sources[source].clone())
+            }
+            None => event,
+        }
+    }
+
+    /// A page view or a custom event by `distinct_id` on `device`.
+    fn activity(&self, rng: &mut Rng, distinct_id: &SharedStr, device: usize) -> Event {
+        if chance(rng, 35) {
+            let name = self.custom_events[rng.usize(0..self.custom_events.len())].clone();
+            let browser = self.devices[device].0.clone();
+            Event::shared(name, distinct_id.clone(), 1)
+                .shared_property(self.browser_key.clone(), browser)
+        } else {
+            self.page_view_from(rng, distinct_id, device, None, self.direct.clone())
+        }
     }
 }
 
