@@ -148,13 +148,13 @@ impl Prop {
 
 impl From<Value> for Prop {
     fn from(value: Value) -> Self {
-        Prop::build(value, &mut |text: &str| SharedStr::from(text))
+        Prop::build(value)
     }
 }
 
 impl Prop {
-    /// `value`, its texts made by `text`.
-    fn build(value: Value, text: &mut dyn FnMut(&str) -> SharedStr) -> Self {
+    /// `value` as a property.
+    fn build(value: Value) -> Self {
         match value {
             Value::Null => Prop::Null,
             Value::Bool(flag) => Prop::Bool(flag),
@@ -164,12 +164,11 @@ impl Prop {
                 (None, None, Some(n)) => Prop::Float(n),
                 (None, None, None) => Prop::Null,
             },
-            Value::String(string) => Prop::Str(text(&string)),
+            Value::String(string) => Prop::Str(SharedStr::from(string)),
             Value::Array(items) => Prop::Array(Box::new(items)),
-            Value::Object(object) => Prop::Object(Box::new(Properties::build(
-                object.into_iter().collect(),
-                text,
-            ))),
+            Value::Object(object) => {
+                Prop::Object(Box::new(Properties::build(object.into_iter().collect())))
+            }
         }
     }
 }
@@ -313,11 +312,8 @@ impl Properties {
         }
     }
 
-    /// The properties of `pairs` (a key's last value counts), their texts made by `text`.
-    pub(crate) fn build(
-        mut pairs: Vec<(String, Value)>,
-        text: &mut dyn FnMut(&str) -> SharedStr,
-    ) -> Self {
+    /// The properties of `pairs` (a key's last value counts).
+    pub(crate) fn build(mut pairs: Vec<(String, Value)>) -> Self {
         pairs.sort_by(|(left, _), (right, _)| left.cmp(right));
         let mut built: Vec<(SharedStr, Prop)> = Vec::with_capacity(pairs.len());
         let mut pairs = pairs.into_iter().peekable();
@@ -325,7 +321,7 @@ impl Properties {
             if pairs.peek().is_some_and(|(next, _)| *next == key) {
                 continue;
             }
-            built.push((text(&key), Prop::build(value, text)));
+            built.push((SharedStr::from(key), Prop::build(value)));
         }
         Self(built.into_boxed_slice())
     }
@@ -364,9 +360,7 @@ impl Properties {
 
 impl From<Map<String, Value>> for Properties {
     fn from(map: Map<String, Value>) -> Self {
-        Self::build(map.into_iter().collect(), &mut |text: &str| {
-            SharedStr::from(text)
-        })
+        Self::build(map.into_iter().collect())
     }
 }
 

@@ -436,7 +436,8 @@ mod tests {
     }
 
     proptest! {
-        /// Whenever the matcher accepts a person, the index offers it as a candidate.
+        /// An ASCII literal's direct test answers as its regex does, on texts holding the
+        /// non-ASCII members of ASCII letters' case-fold orbits.
         #[test]
         fn an_ascii_literal_matches_as_its_regex(
             literal in "[a-zA-Z0-9@.-]{1,4}",
@@ -448,6 +449,7 @@ mod tests {
             prop_assert_eq!(search.is_match(&text), regex.is_match(&text), "{} in {}", literal, text);
         }
 
+        /// Whenever the matcher accepts a person, the index offers it as a candidate.
         #[test]
         fn every_match_is_a_candidate(
             email in "[a-zA-Z\u{212A}\u{17F}ßÄäİı@._%]{0,16}",

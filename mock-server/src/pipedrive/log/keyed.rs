@@ -1,7 +1,9 @@
 //! The text a log keeps of an entry: compact JSON, byte for byte what `serde_json` writes,
 //! except that every object key, with its quotes and colon, is a number in the log's [`Keys`].
 //! [`KeyedJson`] writes it in one pass: a struct's field names go straight to their numbers,
-//! with no escaping, and strings without characters to escape are copied whole.
+//! with no escaping, and strings without characters to escape are copied whole. (It writes
+//! a `serde_json::Value`'s numbers as numbers: with serde_json's `arbitrary_precision`
+//! feature, which this workspace does not enable, they would be private structs.)
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -17,6 +19,7 @@ use serde_json::ser::{CompactFormatter, Formatter};
 /// is written out in full.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Keys {
+    /// The keys by number, each as JSON writes it.
     pub(super) texts: Vec<Box<[u8]>>,
     numbers: FxHashMap<Box<[u8]>, u32>,
     /// A key's number plus one in the slot of [`Keys::slot`], checked against the key: the
@@ -196,7 +199,7 @@ fn string(text: &mut Vec<u8>, value: &str) {
     }
 }
 
-/// Whether `bytes` hold one JSON escapes: a quote, a backslash or a control character. Eight
+/// Whether `bytes` hold a byte JSON escapes: a quote, a backslash or a control character. Eight
 /// bytes at a time: a word has a byte below `n` when subtracting `n` from every byte borrows
 /// into a high bit the byte did not have.
 fn needs_escaping(bytes: &[u8]) -> bool {
@@ -517,6 +520,22 @@ impl KeyText<'_, '_> {
         self.0.key(key);
         Ok(())
     }
+
+    /// A float key, written by `write` as `serde_json` writes it; refused when not `finite`.
+    fn float(
+        self,
+        finite: bool,
+        write: impl FnOnce(&mut CompactFormatter, &mut Vec<u8>) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        if !finite {
+            return Err(ser::Error::custom(
+                "float key must be finite (got NaN or +/-inf)",
+            ));
+        }
+        let mut digits = Vec::new();
+        write(&mut CompactFormatter, &mut digits).map_err(Error::io)?;
+        self.written(std::str::from_utf8(&digits).expect("digits are UTF-8"))
+    }
 }
 
 impl ser::Serializer for KeyText<'_, '_> {
@@ -573,20 +592,15 @@ impl ser::Serializer for KeyText<'_, '_> {
     }
 
     fn serialize_f32(self, value: f32) -> Result<(), Error> {
-        self.serialize_f64(value.into())
+        self.float(value.is_finite(), |json, digits| {
+            json.write_f32(digits, value)
+        })
     }
 
     fn serialize_f64(self, value: f64) -> Result<(), Error> {
-        if !value.is_finite() {
-            return Err(ser::Error::custom(
-                "float key must be finite (got NaN or +/-inf)",
-            ));
-        }
-        let mut digits = Vec::new();
-        CompactFormatter
-            .write_f64(&mut digits, value)
-            .map_err(Error::io)?;
-        self.written(std::str::from_utf8(&digits).expect("digits are UTF-8"))
+        self.float(value.is_finite(), |json, digits| {
+            json.write_f64(digits, value)
+        })
     }
 
     fn serialize_bytes(self, _value: &[u8]) -> Result<(), Error> {
@@ -597,8 +611,8 @@ impl ser::Serializer for KeyText<'_, '_> {
         Err(key_must_be_a_string())
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<(), Error> {
-        Err(key_must_be_a_string())
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
     }
 
     fn serialize_unit(self) -> Result<(), Error> {
@@ -735,17 +749,158 @@ mod tests {
         }
     }
 
-    /// A map from each float to itself (a float is no `Ord` map key).
-    struct FloatKeys(Vec<f64>);
+    /// Pairs written as a map, in their order (keys of any type, `Ord` or not).
+    #[derive(Debug)]
+    struct AsMap<K, V>(Vec<(K, V)>);
 
-    impl Serialize for FloatKeys {
+    impl<K: Serialize, V: Serialize> Serialize for AsMap<K, V> {
         fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             use ser::SerializeMap;
             let mut map = serializer.serialize_map(Some(self.0.len()))?;
-            for float in &self.0 {
-                map.serialize_entry(float, float)?;
+            for (key, value) in &self.0 {
+                map.serialize_entry(key, value)?;
             }
             map.end()
+        }
+    }
+
+    /// Bytes serialized as bytes (a `Vec<u8>` serializes as a sequence).
+    #[derive(Debug)]
+    struct Bytes(Vec<u8>);
+
+    impl Serialize for Bytes {
+        fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_bytes(&self.0)
+        }
+    }
+
+    /// Every enum representation `serde` has.
+    #[derive(Clone, Debug, Serialize)]
+    enum Shape {
+        Dot,
+        Line(f64),
+        Pair(u8, i64),
+        Rect { wide: u16, high: Option<u16> },
+    }
+
+    #[derive(Debug, Serialize)]
+    struct Wrapped(String);
+
+    /// One field of every kind a serializer is asked for.
+    #[derive(Debug, Serialize)]
+    struct Kinds {
+        unit: (),
+        flag: bool,
+        small: i8,
+        big: i128,
+        huge: u128,
+        ratio: f32,
+        real: f64,
+        letter: char,
+        text: String,
+        maybe: Option<Option<u16>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<u8>,
+        shape: Shape,
+        shapes: Vec<Shape>,
+        wrapped: Wrapped,
+        pair: (u8, String),
+        by_number: BTreeMap<u32, bool>,
+        by_char: BTreeMap<char, ()>,
+        by_ratio: AsMap<f32, u8>,
+        by_option: AsMap<Option<i16>, u8>,
+        by_variant: AsMap<Shape, u8>,
+        by_wrapped: AsMap<Wrapped, u8>,
+        bytes: Bytes,
+    }
+
+    fn float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => any::<f64>(),
+            1 => Just(f64::NAN),
+            1 => Just(f64::NEG_INFINITY),
+        ]
+    }
+
+    fn shape() -> impl Strategy<Value = Shape> {
+        prop_oneof![
+            Just(Shape::Dot),
+            float().prop_map(Shape::Line),
+            (any::<u8>(), any::<i64>()).prop_map(|(a, b)| Shape::Pair(a, b)),
+            (any::<u16>(), any::<Option<u16>>())
+                .prop_map(|(wide, high)| Shape::Rect { wide, high }),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), "[a-z\"\\\\\u{0}-\u{1f}é]{0,12}"]
+    }
+
+    fn kinds() -> impl Strategy<Value = Kinds> {
+        let scalars = (
+            any::<bool>(),
+            any::<i8>(),
+            any::<i128>(),
+            any::<u128>(),
+            float().prop_map(|real| real as f32),
+            float(),
+            any::<char>(),
+            text(),
+            any::<Option<Option<u16>>>(),
+            any::<Option<u8>>(),
+        );
+        let nested = (
+            shape(),
+            prop::collection::vec(shape(), 0..3),
+            text(),
+            (any::<u8>(), text()),
+            prop::collection::btree_map(any::<u32>(), any::<bool>(), 0..3),
+            prop::collection::btree_map(any::<char>(), Just(()), 0..3),
+            prop::collection::vec((any::<f32>(), any::<u8>()), 0..3),
+            prop::collection::vec((any::<i16>(), any::<u8>()), 0..3),
+            prop::collection::vec(any::<u8>(), 0..4),
+        );
+        (scalars, nested).prop_map(
+            |(
+                (flag, small, big, huge, ratio, real, letter, text, maybe, skipped),
+                (shape, shapes, wrapped, pair, by_number, by_char, by_ratio, by_option, bytes),
+            )| Kinds {
+                unit: (),
+                flag,
+                small,
+                big,
+                huge,
+                ratio,
+                real,
+                letter,
+                text,
+                maybe,
+                skipped,
+                shape,
+                shapes,
+                wrapped: Wrapped(wrapped.clone()),
+                pair,
+                by_number,
+                by_char,
+                by_ratio: AsMap(by_ratio),
+                by_option: AsMap(by_option.into_iter().map(|(k, v)| (Some(k), v)).collect()),
+                by_variant: AsMap(vec![(Shape::Dot, small as u8)]),
+                by_wrapped: AsMap(vec![(Wrapped(wrapped), 1)]),
+                bytes: Bytes(bytes),
+            },
+        )
+    }
+
+    proptest! {
+        /// Whatever a value's kinds (struct fields, every enum representation, newtypes,
+        /// options, skipped fields, 128-bit and non-finite numbers, characters, bytes, map
+        /// keys of every type `serde_json` takes), its text is what `serde_json` writes.
+        #[test]
+        fn writes_every_kind_as_serde_json_does(values in prop::collection::vec(kinds(), 1..4)) {
+            let mut keys = Keys::default();
+            for value in &values {
+                prop_assert_eq!(expanded(&mut keys, value)?, serde_json::to_string(value)?);
+            }
         }
     }
 
@@ -754,33 +909,31 @@ mod tests {
     #[test]
     fn takes_the_map_keys_serde_json_takes() {
         let mut keys = Keys::default();
-        let numbers = BTreeMap::from([(-3_i64, "a"), (7, "b")]);
-        assert_eq!(
-            expanded(&mut keys, &numbers).unwrap(),
-            serde_json::to_string(&numbers).unwrap()
-        );
-        let flags = BTreeMap::from([(true, 1), (false, 0)]);
-        assert_eq!(
-            expanded(&mut keys, &flags).unwrap(),
-            serde_json::to_string(&flags).unwrap()
-        );
-        let floats = FloatKeys(vec![0.5, -2.0, 1e21]);
+        let floats = AsMap(vec![(0.5, 1), (-2.0, 2), (1e21, 3)]);
         assert_eq!(
             expanded(&mut keys, &floats).unwrap(),
             serde_json::to_string(&floats).unwrap()
         );
-        let not_a_number = FloatKeys(vec![f64::NAN]);
-        assert_eq!(
-            expanded(&mut keys, &not_a_number).unwrap_err().to_string(),
-            serde_json::to_string(&not_a_number)
-                .unwrap_err()
-                .to_string()
-        );
-        let pairs = BTreeMap::from([((1, 2), 3)]);
-        assert!(serde_json::to_string(&pairs).is_err());
-        assert_eq!(
-            expanded(&mut keys, &pairs).unwrap_err().to_string(),
-            "key must be a string"
-        );
+        for refused in [
+            expanded(&mut keys, &AsMap(vec![(f64::NAN, 1)])),
+            expanded(&mut keys, &AsMap(vec![((1, 2), 3)])),
+            expanded(&mut keys, &AsMap(vec![(None::<u8>, 3)])),
+        ] {
+            let error = refused.unwrap_err().to_string();
+            assert!(
+                [
+                    "float key must be finite (got NaN or +/-inf)",
+                    "key must be a string"
+                ]
+                .contains(&error.as_str()),
+                "{error}"
+            );
+        }
+        let refusals = [
+            serde_json::to_string(&AsMap(vec![(f64::NAN, 1)])),
+            serde_json::to_string(&AsMap(vec![((1, 2), 3)])),
+            serde_json::to_string(&AsMap(vec![(None::<u8>, 3)])),
+        ];
+        assert!(refusals.iter().all(Result::is_err));
     }
 }
