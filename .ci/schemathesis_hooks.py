@@ -6,7 +6,7 @@ docs/posthog.md lists, and fails on any other 5xx of those operations.
 
 `ensure_resource_availability` is off for Pipedrive: it fails any 404 that follows a create,
 but a request on a person just created may be refused for what else it names (the body's
-`merge_with_id`, `org_id` or `user_id`, a follower). The second check holds every Pipedrive
+`merge_with_id`, a new follower's `user_id`, a follower). The second check holds every Pipedrive
 404 to what its error names: "Person not found" only when the person (or, for a merge, one of
 the two) is missing or deleted, "Follower not found" only when the person has no such
 follower.
